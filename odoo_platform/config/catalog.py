@@ -1,0 +1,110 @@
+"""Facts the configuration checks against: regions, size profiles, instance memory, tag keys.
+
+Plain data, no Pulumi: the config layer, the components and the cost estimate all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Environment = Literal["dev", "staging", "prod"]
+Tier = Literal["shared", "dedicated"]
+SizeName = Literal["s", "m", "l", "xl"]
+OdooVersion = Literal["16.0", "17.0", "18.0", "19.0"]
+LifecycleState = Literal["active", "suspended", "offboarded"]
+DataClassification = Literal["public", "internal", "confidential", "restricted"]
+
+# Region -> data-residency zone. A tenant's residency must equal its stack region's zone.
+REGION_RESIDENCY: dict[str, str] = {
+    "eu-west-1": "eu",
+    "eu-west-3": "eu",
+    "eu-central-1": "eu",
+    "eu-north-1": "eu",
+    "eu-west-2": "uk",
+    "us-east-1": "us",
+    "us-east-2": "us",
+    "us-west-2": "us",
+    "ca-central-1": "ca",
+    "ap-southeast-2": "au",
+}
+RESIDENCY_ZONES = tuple(sorted(set(REGION_RESIDENCY.values())))
+
+
+@dataclass(frozen=True)
+class SizeProfile:
+    """What a tenant size means for its Odoo processes and pods."""
+
+    http_workers: int
+    cron_workers: int
+    min_replicas: int
+    max_replicas: int
+    cpu_request_m: int
+    cpu_limit_m: int
+    memory_request_mib: int
+    memory_limit_mib: int
+    limit_memory_soft_mib: int
+    limit_memory_hard_mib: int
+    db_maxconn: int
+
+
+# Per-process memory limits are chosen so (HTTP workers + gevent) x hard fits the pod limit
+# with at least 20 % headroom for the master process and page cache.
+SIZE_PROFILES: dict[str, SizeProfile] = {
+    "s": SizeProfile(2, 1, 1, 2, 250, 1000, 1536, 2560, 512, 640, 8),
+    "m": SizeProfile(4, 1, 2, 4, 500, 2000, 3072, 5120, 640, 768, 8),
+    "l": SizeProfile(8, 2, 2, 6, 1000, 4000, 8192, 12288, 768, 1024, 12),
+    "xl": SizeProfile(16, 2, 3, 10, 2000, 8000, 16384, 25600, 896, 1152, 16),
+}
+
+# Nominal memory (GiB) of the RDS classes we support; RDS derives max_connections from it.
+RDS_CLASS_MEMORY_GIB: dict[str, float] = {
+    "db.t4g.micro": 1,
+    "db.t4g.small": 2,
+    "db.t4g.medium": 4,
+    "db.t4g.large": 8,
+    "db.m7g.large": 8,
+    "db.m7g.xlarge": 16,
+    "db.m7g.2xlarge": 32,
+    "db.m7g.4xlarge": 64,
+    "db.r7g.large": 16,
+    "db.r7g.xlarge": 32,
+    "db.r7g.2xlarge": 64,
+    "db.r7g.4xlarge": 128,
+}
+
+CACHE_NODE_TYPES = (
+    "cache.t4g.micro",
+    "cache.t4g.small",
+    "cache.t4g.medium",
+    "cache.m7g.large",
+    "cache.m7g.xlarge",
+    "cache.r7g.large",
+    "cache.r7g.xlarge",
+)
+
+# RDS for PostgreSQL default: LEAST({DBInstanceClassMemory/9531392}, 5000).
+RDS_MAX_CONNECTIONS_DIVISOR = 9531392
+RDS_MAX_CONNECTIONS_CAP = 5000
+
+
+def rds_default_max_connections(instance_class: str) -> int:
+    memory_bytes = RDS_CLASS_MEMORY_GIB[instance_class] * 1024**3
+    return min(int(memory_bytes // RDS_MAX_CONNECTIONS_DIVISOR), RDS_MAX_CONNECTIONS_CAP)
+
+
+# Tag keys (AWS) and label keys (Kubernetes) every resource carries (invariant 6).
+TAG_OWNER = "Owner"
+TAG_COST_CENTRE = "CostCentre"
+TAG_ENVIRONMENT = "Environment"
+TAG_TIER = "Tier"
+TAG_TENANT = "Tenant"
+TAG_MANAGED_BY = "ManagedBy"
+BASE_TAG_KEYS = (TAG_OWNER, TAG_COST_CENTRE, TAG_ENVIRONMENT, TAG_MANAGED_BY)
+
+LABEL_PREFIX = "odoo-platform.io/"
+LABEL_TENANT = LABEL_PREFIX + "tenant"
+LABEL_TIER = LABEL_PREFIX + "tier"
+LABEL_ENVIRONMENT = LABEL_PREFIX + "environment"
+LABEL_OWNER = LABEL_PREFIX + "owner"
+LABEL_COST_CENTRE = LABEL_PREFIX + "cost-centre"

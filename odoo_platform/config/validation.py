@@ -1,0 +1,342 @@
+"""Rules that span several keys: placement, residency, budgets, networks, retention, policy.
+
+Each rule yields `ConfigIssue`s; `check(config)` runs them all so a stack file's problems are
+reported together, before any resource is declared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+from odoo_platform.config import defaults
+from odoo_platform.config.capacity import (
+    SHARED_SERVER,
+    connection_budgets,
+    memory_budget,
+)
+from odoo_platform.config.catalog import BASE_TAG_KEYS, REGION_RESIDENCY
+from odoo_platform.config.errors import ConfigIssue, key_path
+from odoo_platform.config.models import (
+    CertManagerTls,
+    DatabaseConfig,
+    EksClusterConfig,
+    NodeGroupConfig,
+    PlatformConfig,
+)
+from odoo_platform.config.network import SubnetPlanError, plan_subnets
+
+Issues = Iterator[ConfigIssue]
+MIN_PROD_AZS = 3
+MIN_BACKUP_WINDOW_MINUTES = 30
+
+
+def unique_identities(config: PlatformConfig) -> Issues:
+    slugs = Counter(t.slug for t in config.tenants)
+    hosts = Counter(h for t in config.tenants for h in t.hostnames)
+    for i, tenant in enumerate(config.tenants):
+        if slugs[tenant.slug] > 1:
+            yield ConfigIssue(
+                key_path("tenants", i, "slug"),
+                f"'{tenant.slug}' is used by {slugs[tenant.slug]} tenants; slugs must be unique",
+            )
+        for j, host in enumerate(tenant.hostnames):
+            if hosts[host] > 1:
+                yield ConfigIssue(
+                    key_path("tenants", i, "hostnames", j),
+                    f"'{host}' is used more than once; host names must be unique across tenants",
+                )
+
+
+def placement(config: PlatformConfig) -> Issues:
+    for i, tenant in enumerate(config.tenants):
+        if tenant.regulated and tenant.tier != "dedicated":
+            yield ConfigIssue(
+                key_path("tenants", i, "tier"),
+                f"tenant '{tenant.slug}' is regulated, so its tier must be 'dedicated', "
+                f"not '{tenant.tier}'",
+            )
+        if tenant.dedicated is not None and tenant.tier != "dedicated":
+            yield ConfigIssue(
+                key_path("tenants", i, "dedicated"),
+                f"tenant '{tenant.slug}' is in the '{tenant.tier}' tier; dedicated overrides "
+                "are allowed only with tier 'dedicated'",
+            )
+
+
+def residency(config: PlatformConfig) -> Issues:
+    zone = REGION_RESIDENCY[config.region]
+    if config.residency != zone:
+        yield ConfigIssue(
+            key_path("residency"),
+            f"'{config.residency}' does not match region {config.region}, whose zone is '{zone}'",
+        )
+    for i, tenant in enumerate(config.tenants):
+        if tenant.residency != zone:
+            yield ConfigIssue(
+                key_path("tenants", i, "residency"),
+                f"tenant '{tenant.slug}' requires residency '{tenant.residency}' but region "
+                f"{config.region} is in zone '{zone}'; place it in a stack of that zone",
+            )
+
+
+def network(config: PlatformConfig) -> Issues:
+    lz = config.landing_zone
+    if config.environment == "prod" and lz.availability_zones < MIN_PROD_AZS:
+        yield ConfigIssue(
+            key_path("landing_zone", "availability_zones"),
+            f"{lz.availability_zones} is too few for prod; at least {MIN_PROD_AZS} are required",
+        )
+    try:
+        plan_subnets(lz.vpc_cidr, lz.availability_zones, lz.subnet_prefixes.model_dump())
+    except SubnetPlanError as error:
+        yield ConfigIssue(key_path("landing_zone", "vpc_cidr"), str(error))
+
+
+def _budget_path(config: PlatformConfig, server: str) -> str:
+    if server == SHARED_SERVER:
+        return key_path("multi_tenant", "database", "max_connections")
+    slug = server.split(":", 1)[1]
+    index = next(i for i, t in enumerate(config.tenants) if t.slug == slug)
+    return key_path("tenants", index, "dedicated", "database", "max_connections")
+
+
+def connection_budget(config: PlatformConfig) -> Issues:
+    for budget in connection_budgets(config):
+        if not budget.fits:
+            detail = ", ".join(f"{t.slug}={t.worst_case}" for t in budget.tenants)
+            yield ConfigIssue(
+                _budget_path(config, budget.server),
+                f"database server '{budget.server}' needs {budget.total} connections "
+                f"({detail}, reserved={budget.reserved}) but max_connections is "
+                f"{budget.max_connections}; use a larger instance class, set max_connections, "
+                "lower db_maxconn or move tenants",
+            )
+
+
+def memory(config: PlatformConfig) -> Issues:
+    for i, tenant in enumerate(config.tenants):
+        budget = memory_budget(tenant)
+        if not budget.fits:
+            yield ConfigIssue(
+                key_path("tenants", i, "size"),
+                f"tenant '{tenant.slug}': {budget.processes} processes x limit_memory_hard "
+                f"{budget.limit_memory_hard_mib} MiB = {budget.total_mib} MiB exceeds the pod "
+                f"memory limit of {budget.pod_limit_mib} MiB",
+            )
+
+
+def backups(config: PlatformConfig) -> Issues:
+    retention = defaults.automated_backup_retention_days(config)
+    env = defaults.env_defaults(config)
+    if not env.min_automated_backup_retention_days <= retention <= 35:
+        yield ConfigIssue(
+            key_path("backup", "automated_backup_retention_days"),
+            f"{retention} days is not allowed in {config.environment}; allowed: "
+            f"{env.min_automated_backup_retention_days} to 35 days",
+        )
+    mode = defaults.immutability(config)
+    daily = config.backup.daily_retention_days
+    if mode != "none" and config.backup.immutability_days > daily:
+        yield ConfigIssue(
+            key_path("backup", "immutability_days"),
+            f"Object Lock retention of {config.backup.immutability_days} days outlives the "
+            f"daily backups' expiry after {daily} days, so the lifecycle rule could never "
+            f"delete them; use at most {daily} days",
+        )
+    if config.environment == "prod" and mode == "none":
+        yield ConfigIssue(
+            key_path("backup", "immutability"),
+            "'none' is not allowed in prod; allowed: 'governance' or 'compliance'",
+        )
+
+
+def _prod_database(path: tuple[str | int, ...], database: DatabaseConfig) -> Issues:
+    if database.multi_az is False:
+        yield ConfigIssue(
+            key_path(*path, "multi_az"), "false is not allowed in prod; Multi-AZ is required"
+        )
+    if database.deletion_protection is False:
+        yield ConfigIssue(
+            key_path(*path, "deletion_protection"),
+            "false is not allowed in prod; deletion protection is required",
+        )
+
+
+def prod_guardrails(config: PlatformConfig) -> Issues:
+    """Prod may tune defaults but never switch off availability or protection."""
+    if config.environment != "prod":
+        return
+    yield from _prod_database(("multi_tenant", "database"), config.multi_tenant.database)
+    yield from _prod_database(("dedicated_defaults", "database"), config.dedicated_defaults.database)
+    for i, tenant in enumerate(config.tenants):
+        if tenant.dedicated and tenant.dedicated.database:
+            path = ("tenants", i, "dedicated", "database")
+            yield from _prod_database(path, tenant.dedicated.database)
+    if config.disaster_recovery is None:
+        yield ConfigIssue(
+            key_path("disaster_recovery"),
+            "is missing; prod stacks must name a DR mode and a DR region",
+        )
+    if defaults.traefik_replicas(config) < 2:
+        yield ConfigIssue(
+            key_path("shared_services", "traefik", "replicas"),
+            f"{defaults.traefik_replicas(config)} is too few for prod; at least 2 are required",
+        )
+
+
+def disaster_recovery(config: PlatformConfig) -> Issues:
+    dr = config.disaster_recovery
+    if dr is not None and dr.dr_region == config.region:
+        yield ConfigIssue(
+            key_path("disaster_recovery", "dr_region"),
+            f"'{dr.dr_region}' is the stack's own region; the DR region must be another one",
+        )
+    if dr is not None and REGION_RESIDENCY[dr.dr_region] != config.residency:
+        yield ConfigIssue(
+            key_path("disaster_recovery", "dr_region"),
+            f"'{dr.dr_region}' is in zone '{REGION_RESIDENCY[dr.dr_region]}', outside the "
+            f"stack's residency zone '{config.residency}'; backups must stay in the zone",
+        )
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _window(text: str) -> tuple[int, int]:
+    """A daily window `HH:MM-HH:MM` as minutes, with an end past midnight moved by a day."""
+    start, end = (_minutes(part[-5:]) for part in text.split("-"))
+    return start, end if end > start else end + 24 * 60
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    day = 24 * 60
+    return any(a[0] < b[1] + shift and b[0] + shift < a[1] for shift in (-day, 0, day))
+
+
+def _windows(path: tuple[str | int, ...], database: DatabaseConfig) -> Issues:
+    backup = _window(database.backup_window)
+    if backup[1] - backup[0] < MIN_BACKUP_WINDOW_MINUTES:
+        yield ConfigIssue(
+            key_path(*path, "backup_window"),
+            f"'{database.backup_window}' is shorter than the {MIN_BACKUP_WINDOW_MINUTES} "
+            "minutes RDS requires",
+        )
+    if _overlaps(backup, _window(database.maintenance_window)):
+        yield ConfigIssue(
+            key_path(*path, "maintenance_window"),
+            f"'{database.maintenance_window}' overlaps the backup window "
+            f"'{database.backup_window}'; RDS requires them apart",
+        )
+
+
+def database_windows(config: PlatformConfig) -> Issues:
+    yield from _windows(("multi_tenant", "database"), config.multi_tenant.database)
+    yield from _windows(("dedicated_defaults", "database"), config.dedicated_defaults.database)
+    for i, tenant in enumerate(config.tenants):
+        if tenant.dedicated and tenant.dedicated.database:
+            yield from _windows(("tenants", i, "dedicated", "database"), tenant.dedicated.database)
+
+
+def lifecycle(config: PlatformConfig) -> Issues:
+    for i, tenant in enumerate(config.tenants):
+        if tenant.state == "offboarded" and tenant.offboarding is None:
+            yield ConfigIssue(
+                key_path("tenants", i, "offboarding"),
+                f"tenant '{tenant.slug}' is offboarded but has no offboarding block; add "
+                "offboarding.requested_on (and purge_after only to delete its data)",
+            )
+        if tenant.offboarding is not None and tenant.state != "offboarded":
+            yield ConfigIssue(
+                key_path("tenants", i, "offboarding"),
+                f"is set but the state is '{tenant.state}'; allowed only with state 'offboarded'",
+            )
+        off = tenant.offboarding
+        if off and off.purge_after and off.purge_after <= off.requested_on:
+            yield ConfigIssue(
+                key_path("tenants", i, "offboarding", "purge_after"),
+                f"{off.purge_after} must be after requested_on {off.requested_on}",
+            )
+
+
+def governance(config: PlatformConfig) -> Issues:
+    for i, window in enumerate(config.governance.freeze_windows):
+        dated = window.start is not None or window.end is not None
+        monthly = window.last_days_of_month or window.first_days_of_month
+        if dated == bool(monthly) or (dated and (window.start is None or window.end is None)):
+            yield ConfigIssue(
+                key_path("governance", "freeze_windows", i),
+                f"window '{window.name}' must set either start and end, or "
+                "last_days_of_month/first_days_of_month",
+            )
+        elif window.start and window.end and window.end < window.start:
+            yield ConfigIssue(
+                key_path("governance", "freeze_windows", i, "end"),
+                f"{window.end} is before start {window.start}",
+            )
+    available = {*BASE_TAG_KEYS, *config.tags}
+    for i, key in enumerate(config.governance.required_tag_keys):
+        if key not in available:
+            yield ConfigIssue(
+                key_path("governance", "required_tag_keys", i),
+                f"'{key}' is required but no tag sets it; add it under platform.tags "
+                f"(tags set automatically: {', '.join(BASE_TAG_KEYS)})",
+            )
+
+
+def host_names(config: PlatformConfig) -> Issues:
+    tls = config.shared_services.tls
+    if not isinstance(tls, CertManagerTls):
+        return
+    for i, tenant in enumerate(config.tenants):
+        for j, host in enumerate(tenant.hostnames):
+            if not host.endswith("." + tls.route53_zone_name):
+                yield ConfigIssue(
+                    key_path("tenants", i, "hostnames", j),
+                    f"'{host}' is outside the Route53 zone '{tls.route53_zone_name}' that "
+                    "cert-manager and the DNS records use",
+                )
+
+
+def node_groups(config: PlatformConfig) -> Issues:
+    groups: list[tuple[tuple[str, ...], NodeGroupConfig]] = [
+        (("dedicated_defaults", "node_group"), config.dedicated_defaults.node_group)
+    ]
+    if isinstance(config.cluster, EksClusterConfig):
+        named = config.cluster.node_groups
+        groups += [
+            (("cluster", "node_groups", "system"), named.system),
+            (("cluster", "node_groups", "shared"), named.shared),
+        ]
+    for path, group in groups:
+        desired = group.desired_size if group.desired_size is not None else group.min_size
+        if not group.min_size <= desired <= group.max_size:
+            yield ConfigIssue(
+                key_path(*path),
+                f"sizes must satisfy min_size <= desired_size <= max_size, got "
+                f"{group.min_size} <= {desired} <= {group.max_size}",
+            )
+
+
+RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
+    unique_identities,
+    placement,
+    residency,
+    network,
+    connection_budget,
+    memory,
+    backups,
+    prod_guardrails,
+    disaster_recovery,
+    database_windows,
+    lifecycle,
+    governance,
+    host_names,
+    node_groups,
+)
+
+
+def check(config: PlatformConfig) -> list[ConfigIssue]:
+    return [issue for rule in RULES for issue in rule(config)]
