@@ -108,4 +108,3 @@ def tenant_database(config: PlatformConfig, tenant: TenantConfig) -> DatabaseCon
     if tenant.tier == "dedicated":
         return dedicated_settings(config, tenant).database
     return config.multi_tenant.database
-

@@ -34,7 +34,6 @@ IMAGE_TAG = re.compile(r"^[\w.-]+(?::\d+)?(/[\w.-]+)*:(?P<tag>[\w][\w.-]{0,127})
 IMAGE_DIGEST = re.compile(r"^[\w.-]+(?::\d+)?(/[\w.-]+)*@sha256:[a-f0-9]{64}$")
 
 
-
 def _check_region(value: str) -> str:
     if value not in REGION_RESIDENCY:
         raise ValueError(f"must be one of {', '.join(sorted(REGION_RESIDENCY))}")
@@ -48,7 +47,9 @@ def _check_zone(value: str) -> str:
 
 
 Region = Annotated[str, AfterValidator(_check_region), Field(description="a supported AWS region")]
-ResidencyZone = Annotated[str, AfterValidator(_check_zone), Field(description="data-residency zone")]
+ResidencyZone = Annotated[
+    str, AfterValidator(_check_zone), Field(description="data-residency zone")
+]
 
 
 class Strict(BaseModel):
@@ -269,7 +270,9 @@ class TenantConfig(Strict):
     size: SizeName = "s"
     odoo_version: OdooVersion = "18.0"
     image: str = Field(description="pinned image: name:tag or name@sha256:digest, never latest")
-    hostnames: list[Annotated[str, Field(pattern=HOSTNAME_PATTERN, max_length=253)]] = Field(min_length=1)
+    hostnames: list[Annotated[str, Field(pattern=HOSTNAME_PATTERN, max_length=253)]] = Field(
+        min_length=1
+    )
     addons: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(default_factory=list)
     data_classification: DataClassification = "confidential"
     regulated: bool = False

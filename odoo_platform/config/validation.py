@@ -168,7 +168,9 @@ def prod_guardrails(config: PlatformConfig) -> Issues:
     if config.environment != "prod":
         return
     yield from _prod_database(("multi_tenant", "database"), config.multi_tenant.database)
-    yield from _prod_database(("dedicated_defaults", "database"), config.dedicated_defaults.database)
+    yield from _prod_database(
+        ("dedicated_defaults", "database"), config.dedicated_defaults.database
+    )
     for i, tenant in enumerate(config.tenants):
         if tenant.dedicated and tenant.dedicated.database:
             path = ("tenants", i, "dedicated", "database")

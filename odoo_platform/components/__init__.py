@@ -1,0 +1,1 @@
+"""One ComponentResource per module; each can be used on its own."""

@@ -1,0 +1,28 @@
+"""Composition of a regional platform from one validated configuration."""
+
+from __future__ import annotations
+
+import pulumi
+
+from odoo_platform.config import PlatformConfig, connection_budgets
+
+
+def summary(config: PlatformConfig) -> dict[str, object]:
+    """What the stack hosts, in a form safe to export (no secrets)."""
+    return {
+        "environment": config.environment,
+        "region": config.region,
+        "residency": config.residency,
+        "tenants": {
+            t.slug: {"tier": t.tier, "size": t.size, "state": t.state, "odoo": t.odoo_version}
+            for t in config.tenants
+        },
+        "connection_budgets": {
+            b.server: {"total": b.total, "max_connections": b.max_connections}
+            for b in connection_budgets(config)
+        },
+    }
+
+
+def build_platform(config: PlatformConfig) -> None:
+    pulumi.export("summary", summary(config))

@@ -1,0 +1,351 @@
+"""Run a Pulumi program under mocks and query everything it declared.
+
+Plain Pulumi mocks see only a resource's inputs. `RecordingMonitor` also keeps what the engine is
+told about each resource's options (parent, protect, dependencies, provider, retain-on-delete,
+ignore-changes, aliases) and which inputs and stack outputs are secret, so tests and the offline
+plan can check them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings, sync_await
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_in_stack
+
+from odoo_platform.config.catalog import LABEL_TENANT, TAG_TENANT
+from odoo_platform.config.loader import read_stack_config, stack_file
+from odoo_platform.stack import main
+from odoo_platform.testing.mocks import PlatformMocks
+
+Program = Callable[[], None]
+STACK_TYPE = "pulumi:pulumi:Stack"
+SECRET_PLACEHOLDER = "mock-secret-value"
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One registration as the engine received it: inputs, outputs and options."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    parent: str | None
+    protect: bool
+    dependencies: tuple[str, ...]
+    property_dependencies: dict[str, tuple[str, ...]]
+    provider: str | None
+    retain_on_delete: bool
+    ignore_changes: tuple[str, ...]
+    aliases: tuple[str, ...]
+    delete_before_replace: bool
+    additional_secret_outputs: tuple[str, ...]
+    secret_inputs: frozenset[str] = field(default_factory=frozenset)
+
+    def is_secret(self, key: str) -> bool:
+        """Whether the top-level input `key` (or something inside it) was sent as a secret."""
+        return key in self.secret_inputs
+
+    @property
+    def tenant(self) -> str | None:
+        tags = self.inputs.get("tags") or {}
+        labels = (self.inputs.get("metadata") or {}).get("labels") or {}
+        value = tags.get(TAG_TENANT) or labels.get(LABEL_TENANT)
+        return str(value) if value else None
+
+
+@dataclass
+class LogRecord:
+    severity: str
+    message: str
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that records the full register request of every resource."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.recorded: dict[str, RecordedResource] = {}
+        self.stack_outputs: dict[str, Any] = {}
+        self.secret_outputs: frozenset[str] = frozenset()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # As the engine does: a child's type is qualified by its parent's whole type chain,
+        # except for the root stack (plain mocks keep only the last type and add the stack).
+        parent_type = parent.split("::")[2] if parent else STACK_TYPE
+        if parent_type != STACK_TYPE:
+            type_ = f"{parent_type}${type_}"
+        return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{type_}::{name}"
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == STACK_TYPE:
+            return response
+        self.recorded[response.urn] = self._record(request, response.urn)
+        if request.additionalSecretOutputs:
+            response = self._with_secret_outputs(response, set(request.additionalSecretOutputs))
+        return response
+
+    @staticmethod
+    def _with_secret_outputs(response: Any, keys: set[str]) -> Any:
+        """Mark outputs such as RandomPassword.result secret, as the engine would."""
+        state = rpc.deserialize_properties(response.object, keep_unknowns=True)
+        for key in keys & set(state):
+            state[key] = rpc.wrap_rpc_secret(state[key])
+        proto = sync_await._sync_await(rpc.serialize_properties(state, {}))
+        return type(response)(urn=response.urn, id=response.id, object=proto)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        if f"::{STACK_TYPE}::" in request.urn:
+            values, secret = _unwrap(rpc.deserialize_properties(request.outputs))
+            self.stack_outputs, self.secret_outputs = values, secret
+        return super().RegisterResourceOutputs(request)
+
+    def _record(self, request: Any, urn: str) -> RecordedResource:
+        inputs, secret = _unwrap(rpc.deserialize_properties(request.object))
+        registration = self.resources.get(urn)
+        outputs = _plain(registration.state) if registration else {}
+        return RecordedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            inputs=inputs,
+            outputs=outputs if isinstance(outputs, dict) else {},
+            parent=request.parent or None,
+            protect=bool(request.protect),
+            dependencies=tuple(request.dependencies),
+            property_dependencies={
+                key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+            },
+            provider=request.provider.split("::")[0] if request.provider else None,
+            retain_on_delete=bool(request.retainOnDelete),
+            ignore_changes=tuple(request.ignoreChanges),
+            aliases=tuple(request.aliasURNs) + tuple(_alias_text(a) for a in request.aliases),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            additional_secret_outputs=tuple(request.additionalSecretOutputs),
+            secret_inputs=secret,
+        )
+
+
+def _alias_text(alias: Any) -> str:
+    """An alias as `urn` or `key=value,...` from its spec, for assertions and reports."""
+    if alias.urn:
+        return str(alias.urn)
+    spec = alias.spec
+    parts = [f"{key}={getattr(spec, key)}" for key in ("name", "type", "stack", "project")]
+    parent = "noParent" if spec.noParent else f"parent={spec.parentUrn}"
+    return ",".join([p for p in parts if not p.endswith("=")] + [parent])
+
+
+def _unwrap(props: Any) -> tuple[dict[str, Any], frozenset[str]]:
+    """Plain values, and the names of the top-level keys that held a secret."""
+    if not isinstance(props, dict):
+        return {}, frozenset()
+    secret = frozenset(key for key, value in props.items() if _holds_secret(value))
+    return {key: _plain(value) for key, value in props.items()}, secret
+
+
+def _holds_secret(value: Any) -> bool:
+    if rpc.is_rpc_secret(value):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_secret(v) for v in value)
+    return False
+
+
+def _plain(value: Any) -> Any:
+    """Secrets unwrapped, integral floats (protobuf numbers) turned back into ints."""
+    if rpc.is_rpc_secret(value):
+        return _plain(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {key: _plain(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, pulumi.Resource):
+        return f"<resource {type(value).__name__}>"
+    return value
+
+
+class _RecordingEngine(pulumi_mocks.MockEngine):
+    def __init__(self) -> None:
+        super().__init__(logging.getLogger("odoo_platform.harness"))
+        self.records: list[LogRecord] = []
+
+    def Log(self, request: Any) -> None:  # noqa: N802 - gRPC method name
+        severity = {0: "debug", 1: "info", 2: "warning", 3: "error"}.get(request.severity, "info")
+        self.records.append(LogRecord(severity, request.message))
+        super().Log(request)
+
+
+@dataclass
+class ProgramResult:
+    """Everything one run declared, with queries tests and tools need."""
+
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+    secret_outputs: frozenset[str]
+    logs: list[LogRecord]
+
+    def by_type(self, type_token: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str, type_token: str | None = None) -> RecordedResource:
+        matches = [r for r in self.resources if r.name == name and type_token in (None, r.type)]
+        if len(matches) != 1:
+            known = ", ".join(sorted({r.name for r in self.resources})[:40])
+            raise KeyError(f"{len(matches)} resources named {name!r}; declared: {known}")
+        return matches[0]
+
+    def get(self, urn: str) -> RecordedResource:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def children(self, parent: RecordedResource | str) -> list[RecordedResource]:
+        urn = parent if isinstance(parent, str) else parent.urn
+        return [r for r in self.resources if r.parent == urn]
+
+    def descendants(self, parent: RecordedResource | str) -> list[RecordedResource]:
+        found: list[RecordedResource] = []
+        for child in self.children(parent):
+            found += [child, *self.descendants(child)]
+        return found
+
+    def by_tenant(self, slug: str) -> list[RecordedResource]:
+        """Resources tagged or labelled with the tenant, and everything parented under them."""
+        tagged = [r for r in self.resources if r.tenant == slug]
+        seen = {r.urn for r in tagged}
+        for resource in list(tagged):
+            tagged += [d for d in self.descendants(resource) if d.urn not in seen]
+            seen.update(r.urn for r in tagged)
+        return tagged
+
+    def urns(self) -> set[str]:
+        return {r.urn for r in self.resources}
+
+    def manifests(self) -> list[dict[str, Any]]:
+        """Every Kubernetes object declared, as the manifest the provider would apply."""
+        return [manifest(r) for r in self.resources if r.custom and _is_kubernetes_object(r.type)]
+
+    def errors(self) -> list[str]:
+        return [log.message for log in self.logs if log.severity == "error"]
+
+
+def _is_kubernetes_object(type_token: str) -> bool:
+    return type_token.startswith("kubernetes:") and not type_token.startswith(
+        ("kubernetes:helm.sh/", "kubernetes:yaml", "kubernetes:kustomize")
+    )
+
+
+def manifest(resource: RecordedResource) -> dict[str, Any]:
+    _, api_version, kind = resource.type.split(":")
+    api_version = api_version.removeprefix("core/")
+    body = {k: v for k, v in resource.inputs.items() if k not in ("apiVersion", "kind")}
+    return {"apiVersion": api_version, "kind": kind, **body}
+
+
+@contextlib.contextmanager
+def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def run_program(
+    program: Program,
+    *,
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+    project: str = "odoo-platform",
+    stack: str = "test",
+    preview: bool = False,
+    mocks: pulumi.runtime.Mocks | None = None,
+) -> ProgramResult:
+    """Run `program` (a function declaring resources) under mocks; raise what it raises."""
+    config = dict(config or {})
+    monitor = RecordingMonitor(mocks or PlatformMocks(region=config.get("aws:region", "eu-west-1")))
+    engine = _RecordingEngine()
+    with _fresh_loop() as loop:
+        settings.ROOT.set(None)
+        set_all_config(config, secret_keys or [])
+        settings.configure(
+            pulumi_mocks.MockSettings(
+                monitor=monitor,
+                monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+                engine=engine,
+                project=project,
+                stack=stack,
+                dry_run=preview,
+                organization="organization",
+                callbacks=None,
+            )
+        )
+        loop.run_until_complete(run_in_stack(program))
+    return ProgramResult(
+        resources=list(monitor.recorded.values()),
+        outputs=monitor.stack_outputs,
+        secret_outputs=monitor.secret_outputs,
+        logs=engine.records,
+    )
+
+
+def stack_config(path: Path) -> tuple[dict[str, str], list[str]]:
+    """A stack file's config as the engine passes it: strings, objects as JSON, secrets masked.
+
+    Secure values cannot be decrypted offline; they become a placeholder that stays secret.
+    """
+    flat: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in read_stack_config(path).items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            flat[key] = SECRET_PLACEHOLDER
+            secret_keys.append(key)
+        elif isinstance(value, str):
+            flat[key] = value
+        else:
+            flat[key] = json.dumps(value, default=str)
+    return flat, secret_keys
+
+
+def run_stack(
+    stack: str | None = None,
+    *,
+    config_file: Path | None = None,
+    stacks_dir: Path = Path("stacks"),
+    preview: bool = True,
+    program: Program | None = None,
+) -> ProgramResult:
+    """Run this project's stack program against a stack file, as `pulumi preview` would."""
+    if config_file is None:
+        if stack is None:
+            raise ValueError("name a stack or a config file")
+        config_file = stack_file(stack, stacks_dir)
+    stack_name = stack or config_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    config, secret_keys = stack_config(config_file)
+    return run_program(
+        program or main,
+        config=config,
+        secret_keys=secret_keys,
+        stack=stack_name,
+        preview=preview,
+    )

@@ -1,0 +1,173 @@
+"""Pulumi mocks that answer like AWS would: ids, ARNs, endpoints, passwords and invokes.
+
+Values are derived from the resource's name so two runs of one program give identical results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+
+Outputs = dict[str, Any]
+
+
+def _digest(name: str, length: int = 12) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:length]
+
+
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Realistic, deterministic answers for the resources and invokes this platform uses."""
+
+    def __init__(self, region: str = "eu-west-1", account_id: str = ACCOUNT_ID) -> None:
+        self.region = region
+        self.account_id = account_id
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, Outputs]:
+        resource_id = args.resource_id or f"{args.name}-{_digest(args.typ + args.name, 8)}"
+        outputs = dict(args.inputs)
+        extra = _RESOURCE_OUTPUTS.get(args.typ)
+        if extra is not None:
+            outputs.update(extra(self, args.name, args.inputs))
+        if args.typ.startswith("aws:"):
+            outputs.setdefault("arn", self.arn(args.typ, args.name))
+            outputs.setdefault("tagsAll", args.inputs.get("tags", {}))
+        return resource_id, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[Outputs, list[tuple[str, str]]]:
+        answer = _INVOKE_OUTPUTS.get(args.token)
+        return (answer(self, args.args) if answer else {}), []
+
+    def arn(self, typ: str, name: str) -> str:
+        service = typ.split(":")[1].split("/", maxsplit=1)[0]
+        kind = typ.rsplit(":", maxsplit=1)[-1].lower()
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{kind}/{name}"
+
+
+def _availability_zones(mocks: PlatformMocks, _args: Outputs) -> Outputs:
+    names = [f"{mocks.region}{letter}" for letter in "abcdef"]
+    zone_ids = [f"{mocks.region[:3]}{mocks.region.split('-')[-1]}-az{i}" for i in range(1, 7)]
+    return {"names": names, "zoneIds": zone_ids, "id": mocks.region, "state": "available"}
+
+
+def _caller_identity(mocks: PlatformMocks, _args: Outputs) -> Outputs:
+    return {
+        "accountId": mocks.account_id,
+        "arn": f"arn:aws:iam::{mocks.account_id}:role/deployer",
+        "userId": "AROAEXAMPLE:deployer",
+        "id": mocks.account_id,
+    }
+
+
+def _region(mocks: PlatformMocks, args: Outputs) -> Outputs:
+    name = args.get("name") or mocks.region
+    return {"name": name, "region": name, "id": name, "endpoint": f"ec2.{name}.amazonaws.com"}
+
+
+def _partition(_mocks: PlatformMocks, _args: Outputs) -> Outputs:
+    return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+
+
+_INVOKE_OUTPUTS: dict[str, Callable[[PlatformMocks, Outputs], Outputs]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
+    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:index/getRegion:getRegion": _region,
+    "aws:index/getPartition:getPartition": _partition,
+}
+
+
+def _rds_instance(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
+    host = f"{name}.c{_digest(name, 10)}.{mocks.region}.rds.amazonaws.com"
+    return {
+        "address": host,
+        "endpoint": f"{host}:5432",
+        "port": 5432,
+        "hostedZoneId": "Z29XKXDKYMONMX",
+        "resourceId": f"db-{_digest(name, 26).upper()}",
+        "masterUserSecrets": [
+            {
+                "secretArn": f"arn:aws:secretsmanager:{mocks.region}:{mocks.account_id}"
+                f":secret:rds!db-{_digest(name)}",
+                "secretStatus": "active",
+                "kmsKeyId": "",
+            }
+        ],
+    }
+
+
+def _replication_group(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
+    host = f"master.{name}.{_digest(name, 6)}.{mocks.region}.cache.amazonaws.com"
+    return {"primaryEndpointAddress": host, "readerEndpointAddress": "replica." + host[7:]}
+
+
+def _eks_cluster(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
+    issuer = f"https://oidc.eks.{mocks.region}.amazonaws.com/id/{_digest(name, 32).upper()}"
+    return {
+        "endpoint": f"https://{_digest(name, 32).upper()}.gr7.{mocks.region}.eks.amazonaws.com",
+        "certificateAuthority": {"data": "TU9DSy1DQQ=="},
+        "identities": [{"oidcs": [{"issuer": issuer}]}],
+        "status": "ACTIVE",
+    }
+
+
+def _random_password(_mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    length = int(inputs.get("length", 32))
+    seed = hashlib.sha256(("password:" + name).encode()).hexdigest()
+    return {"result": (seed * 4)[:length]}
+
+
+def _kms_key(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
+    key_id = f"{_digest(name, 8)}-{_digest(name + 'a', 4)}-4{_digest(name + 'b', 3)}"
+    return {"keyId": key_id, "arn": f"arn:aws:kms:{mocks.region}:{mocks.account_id}:key/{key_id}"}
+
+
+def _bucket(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    bucket = inputs.get("bucket") or f"{name}-{_digest(name, 8)}"
+    return {
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{mocks.region}.amazonaws.com",
+    }
+
+
+def _iam(kind: str) -> Callable[[PlatformMocks, str, Outputs], Outputs]:
+    def outputs(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+        resource_name = inputs.get("name") or name
+        return {"arn": f"arn:aws:iam::{mocks.account_id}:{kind}/{resource_name}"}
+
+    return outputs
+
+
+def _oidc_provider(mocks: PlatformMocks, _name: str, inputs: Outputs) -> Outputs:
+    url = str(inputs.get("url", "")).removeprefix("https://")
+    return {"arn": f"arn:aws:iam::{mocks.account_id}:oidc-provider/{url}"}
+
+
+def _efs(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
+    fs_id = f"fs-{_digest(name, 17)}"
+    return {"dnsName": f"{fs_id}.efs.{mocks.region}.amazonaws.com"}
+
+
+def _load_balancer(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
+    return {"dnsName": f"{name}-{_digest(name, 16)}.elb.{mocks.region}.amazonaws.com"}
+
+
+_RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] = {
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:eks/cluster:Cluster": _eks_cluster,
+    "random:index/randomPassword:RandomPassword": _random_password,
+    "aws:kms/key:Key": _kms_key,
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:s3/bucketV2:BucketV2": _bucket,
+    "aws:iam/role:Role": _iam("role"),
+    "aws:iam/policy:Policy": _iam("policy"),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:efs/fileSystem:FileSystem": _efs,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+}
