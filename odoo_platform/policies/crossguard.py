@@ -26,6 +26,7 @@ from ._props import mapping, maps, strings
 from .model import (
     DEFAULT_REQUIRED_TAGS,
     ENVIRONMENTS,
+    PACK_NAME,
     AnyRule,
     Environment,
     ResourceView,
@@ -38,7 +39,15 @@ from .model import (
 )
 from .registry import ALL_RULES
 
-PACK_NAME = "odoo-platform-governance"
+__all__ = [
+    "CONFIG_SCHEMA",
+    "ENFORCEMENT",
+    "PACK_NAME",
+    "build_policies",
+    "context_from_config",
+    "facts_from_config",
+    "policy_config",
+]
 
 ENFORCEMENT = {
     Severity.MANDATORY: EnforcementLevel.MANDATORY,

@@ -19,6 +19,7 @@ ENVIRONMENTS: tuple[Environment, ...] = ("dev", "staging", "prod")
 DEFAULT_REQUIRED_TAGS = ("Owner", "CostCentre", "Environment", "ManagedBy")
 TENANT_TAG = "Tenant"
 TENANT_LABEL = "odoo-platform.io/tenant"
+PACK_NAME = "odoo-platform-governance"  # the CrossGuard policy pack
 
 
 class Severity(StrEnum):
