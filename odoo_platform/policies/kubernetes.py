@@ -151,8 +151,14 @@ def _pod_level_violations(pod_spec: Mapping[str, Any], security: Mapping[str, An
         for v in maps(pod_spec.get("volumes"))
         if (kind := _volume_type(v)) not in RESTRICTED_VOLUME_TYPES and kind != "hostPath"
     ]
+    # Explicit pod-level settings are judged even where every container overrides them.
+    if security.get("runAsNonRoot") is False:
+        found.append("securityContext.runAsNonRoot is false")
     if number(security.get("runAsUser")) == 0:
         found.append("securityContext.runAsUser is 0")
+    seccomp = dig(security, "seccompProfile", "type")
+    if seccomp is not None and seccomp not in ALLOWED_PROFILE_TYPES:
+        found.append(f"securityContext.seccompProfile.type is {seccomp}")
     found += [
         f"securityContext.sysctls {name} is not a safe sysctl"
         for name in (s.get("name") for s in maps(security.get("sysctls")))
@@ -168,19 +174,25 @@ def _volume_type(volume: Mapping[str, Any]) -> str:
 
 def _container_violations(container: Mapping[str, Any], pod: Mapping[str, Any]) -> Iterator[str]:
     security = _security(container)
-    if security.get("runAsNonRoot", pod.get("runAsNonRoot")) is not True:
+    if _effective(security, pod, "runAsNonRoot") is not True:
         yield "runAsNonRoot is not true"
     if number(security.get("runAsUser")) == 0:
         yield "runAsUser is 0"
     if security.get("allowPrivilegeEscalation") is not False:
         yield "allowPrivilegeEscalation is not false"
     yield from _capability_violations(mapping(security.get("capabilities")))
-    seccomp = dig(security, "seccompProfile", "type") or dig(pod, "seccompProfile", "type")
+    seccomp = dig(_effective(security, pod, "seccompProfile"), "type")
     if seccomp not in ALLOWED_PROFILE_TYPES:
         yield f"seccompProfile.type is {seccomp or 'unset'}, not RuntimeDefault or Localhost"
     if security.get("procMount") not in (None, "Default"):
         yield f"procMount is {security.get('procMount')}"
     yield from _lsm_violations(security)
+
+
+def _effective(container: Mapping[str, Any], pod: Mapping[str, Any], key: str) -> Any:
+    # A container setting overrides the pod's; unset (or null) inherits it.
+    value = container.get(key)
+    return pod.get(key) if value is None else value
 
 
 def _capability_violations(capabilities: Mapping[str, Any]) -> Iterator[str]:

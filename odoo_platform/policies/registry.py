@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from .aws import AWS_RULES
 from .kubernetes import KUBERNETES_RULES
@@ -26,11 +27,15 @@ def evaluate(
 ) -> list[Finding]:
     """Findings of every rule, in rule order then resource order.
 
-    Stack rules see `context`, by default the first resource's (a stack has one context);
-    rules that need StackFacts are skipped when the context has none.
+    A stack has one context: `context` when given (it replaces the resources' own), else the
+    first resource's. Rules that need StackFacts are skipped when the context has none.
     """
     views = list(resources)
-    stack_context = context or (views[0].context if views else StackContext())
+    if context is None:
+        stack_context = views[0].context if views else StackContext()
+    else:
+        stack_context = context
+        views = [v if v.context is context else replace(v, context=context) for v in views]
     findings: list[Finding] = []
     for rule in rules:
         if isinstance(rule, Rule):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 from policy_samples import PROD, RDS, RDS_TYPE, TAGS, WEB, edit, view
 
@@ -18,6 +21,8 @@ from odoo_platform.policies import (
     evaluate,
     rule_by_id,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_finding_names_resource_tenant_and_remediation() -> None:
@@ -64,6 +69,11 @@ def test_stack_context_defaults_to_the_first_resources() -> None:
     assert [f.rule_id for f in evaluate([rds])] == ["prod-change-freeze"]
 
 
+def test_given_context_applies_to_every_resource() -> None:
+    lax = ResourceView(RDS_TYPE, "db", edit(RDS, {"multiAz": False}))
+    assert evaluate([lax], replace(PROD, environment="dev")) == []
+
+
 def test_defaults_are_strict() -> None:
     # A resource declared without any context is judged as prod.
     lax = edit(RDS, {"multiAz": False})
@@ -91,3 +101,16 @@ def test_rules_document_themselves() -> None:
     for rule in ALL_RULES:
         assert rule.id == rule.id.lower() and " " not in rule.id
         assert rule.description.endswith(".") and rule.remediation.endswith(".")
+
+
+def test_rules_import_neither_pulumi_nor_the_rest_of_the_package() -> None:
+    # Rules are plain Python; only the CrossGuard adapter may import pulumi_policy.
+    code = (
+        "import sys, odoo_platform.policies, odoo_platform.policies.docs\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')"
+        " or (m.startswith('odoo_platform.') and not m.startswith('odoo_platform.policies'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

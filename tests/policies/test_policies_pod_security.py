@@ -11,6 +11,7 @@ from odoo_platform.policies import image_pin_problem, pod_spec_of, restricted_vi
 from odoo_platform.policies.kubernetes import host_access_violations, selector_matches
 
 C = "containers.0.securityContext"
+UNCONFINED = "seccompProfile.type is Unconfined, not RuntimeDefault or Localhost"
 
 
 def broken(changes: dict[str | tuple[str, ...], object]) -> list[str]:
@@ -39,6 +40,25 @@ def test_compliant_pod_has_no_violations() -> None:
             ["container odoo: seccompProfile.type is Unconfined, not RuntimeDefault or Localhost"],
         ),
         ({"securityContext.runAsUser": 0}, ["securityContext.runAsUser is 0"]),
+        (
+            {"securityContext.runAsNonRoot": False, f"{C}.runAsNonRoot": True},
+            ["securityContext.runAsNonRoot is false"],
+        ),
+        (
+            {"securityContext.seccompProfile.type": "Unconfined"},
+            [
+                "securityContext.seccompProfile.type is Unconfined",
+                f"container odoo: {UNCONFINED}",
+            ],
+        ),
+        (
+            {
+                "securityContext.seccompProfile.type": "Unconfined",
+                f"{C}.seccompProfile.type": "RuntimeDefault",
+            },
+            ["securityContext.seccompProfile.type is Unconfined"],
+        ),
+        ({f"{C}.runAsNonRoot": None}, []),
         ({f"{C}.runAsUser": 0.0}, ["container odoo: runAsUser is 0"]),
         (
             {f"{C}.allowPrivilegeEscalation": DROP},
