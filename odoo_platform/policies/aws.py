@@ -46,7 +46,8 @@ HTTPS_PORT = 443
 
 
 def _is_replica(view: ResourceView) -> bool:
-    # A read replica inherits encryption and backups from its source, which is checked itself.
+    # A replica inherits its source's encryption; the source carries backups and Multi-AZ and
+    # is checked itself.
     return bool(view.props.get("replicateSourceDb"))
 
 
@@ -96,7 +97,7 @@ _PUBLIC_ACCESS_FLAGS = (
 def _s3_public_access_block(view: ResourceView) -> Iterator[str]:
     off = [flag for flag in _PUBLIC_ACCESS_FLAGS if view.props.get(flag) is not True]
     if off:
-        yield f"not true: {', '.join(off)}"
+        yield f"public access block flags not true: {', '.join(off)}"
 
 
 def _s3_sse_kms(view: ResourceView) -> Iterator[str]:
@@ -143,11 +144,10 @@ def _denies_insecure_transport(statement: Mapping[str, Any]) -> bool:
 
 
 def _secure_transport_false(condition: object) -> bool:
-    # IAM condition operators and keys are case-insensitive.
     for operator, clauses in mapping(condition).items():
-        if operator.lower() != "bool":
+        if operator not in ("Bool", "BoolIfExists"):
             continue
-        for key, value in mapping(clauses).items():
+        for key, value in mapping(clauses).items():  # IAM condition keys ignore case
             values = [str(v).lower() for v in _as_strings(value)]
             if key.lower() == "aws:securetransport" and values == ["false"]:
                 return True

@@ -222,7 +222,7 @@ AWS_CASES = [
         "two-missing",
         PAB_TYPE,
         edit(PAB, {"blockPublicPolicy": False, "restrictPublicBuckets": DROP}),
-        "not true: blockPublicPolicy, restrictPublicBuckets",
+        "public access block flags not true: blockPublicPolicy, restrictPublicBuckets",
     ),
     one("s3-encrypted-with-kms", "kms", SSE_TYPE, SSE),
     one(
@@ -271,7 +271,7 @@ AWS_CASES = [
                 **TLS_STATEMENT,
                 "Principal": {"AWS": ["*"]},
                 "Action": ["s3:*"],
-                "Condition": {"bool": {"aws:securetransport": [False]}},
+                "Condition": {"BoolIfExists": {"aws:securetransport": [False]}},
             },
         ),
     ),
