@@ -1,0 +1,36 @@
+# Two entry points on a fresh machine (see README): `make plan` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STACK ?= prod-eu-west-1
+
+.PHONY: plan test lint typecheck install system-packages clean
+
+$(BIN)/odoo-platform: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,policy]'
+	touch $@
+
+install: $(BIN)/odoo-platform
+
+## The main job: the offline plan of a sample stack (no cloud account, no Pulumi CLI).
+plan: install
+	$(BIN)/odoo-platform plan --stack $(STACK)
+
+system-packages:
+	./scripts/install-system-packages.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+## The whole suite: lint, types, and every test (real PostgreSQL/Redis/S3 servers included).
+test: system-packages lint typecheck
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) build *.egg-info
