@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
+from odoo_platform import report
 from odoo_platform.config import ConfigError, PlatformConfig, load_stack_file, stack_file
 from odoo_platform.config.schema import json_schema_text
+from odoo_platform.offline import check_stack, stack_context
+from odoo_platform.policies.crossguard import policy_config
 
 app = typer.Typer(
     help="Validate, plan and render odoo-platform stacks offline.",
@@ -64,6 +70,52 @@ def validate(
         f"{path}: valid ({config.environment} in {config.region}, "
         f"{shared} shared and {len(config.tenants) - shared} dedicated tenants)"
     )
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output on stdout")]
+DateOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--date", formats=["%Y-%m-%d"], help="judge change freezes as of this day"),
+]
+
+
+@app.command()
+def policies(
+    stack: StackOption = None,
+    config_file: ConfigFileOption = None,
+    stacks_dir: StacksDirOption = Path("stacks"),
+    json_output: JsonOption = False,
+    date: DateOption = None,
+) -> None:
+    """Run the stack under mocks and apply every policy rule; exit 1 on a mandatory failure."""
+    path = resolve_stack_file(stack, config_file, stacks_dir)
+    load_or_exit(path)
+    today = date.date() if date else dt.date.today()
+    check = check_stack(path, stack, today)
+    if json_output:
+        typer.echo(json.dumps(report.policies_json(check), indent=2))
+    else:
+        report.print_policies(check, console())
+    if check.mandatory_failures:
+        raise typer.Exit(1)
+
+
+@app.command("policy-config")
+def policy_config_command(
+    stack: StackOption = None,
+    config_file: ConfigFileOption = None,
+    stacks_dir: StacksDirOption = Path("stacks"),
+    date: DateOption = None,
+) -> None:
+    """Print the `--policy-pack-config` document that gives CrossGuard this stack's facts."""
+    path = resolve_stack_file(stack, config_file, stacks_dir)
+    config = load_or_exit(path)
+    today = date.date() if date else dt.date.today()
+    typer.echo(json.dumps(policy_config(stack_context(config, today)), indent=2))
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -1,0 +1,88 @@
+"""Offline checks of a stack: run its program under the mocks harness and apply the policy rules.
+
+The same rules run in `pulumi preview --policy-pack policy/`; here they see every resource the
+program declares, with the stack facts taken straight from the validated configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from odoo_platform.config import PlatformConfig, load_stack_file
+from odoo_platform.config.freeze import active_freeze
+from odoo_platform.config.tags import base_tags
+from odoo_platform.policies import (
+    DEFAULT_REQUIRED_TAGS,
+    Finding,
+    ResourceView,
+    Severity,
+    StackContext,
+    StackFacts,
+    TenantFacts,
+    evaluate,
+)
+from odoo_platform.testing.harness import ProgramResult, run_stack
+
+
+def stack_context(config: PlatformConfig, today: dt.date) -> StackContext:
+    """What the stack-level rules need to know, from the configuration and the date."""
+    freeze = active_freeze(config.governance.freeze_windows, today)
+    override = config.governance.freeze_override
+    required = tuple(dict.fromkeys((*DEFAULT_REQUIRED_TAGS, *config.governance.required_tag_keys)))
+    return StackContext(
+        environment=config.environment,
+        region=config.region,
+        required_tags=required,
+        default_tags=base_tags(config),
+        facts=StackFacts(
+            residency_zone=config.residency,
+            tenants=tuple(
+                TenantFacts(t.slug, t.tier, t.regulated, t.residency) for t in config.tenants
+            ),
+            freeze_window=freeze.name if freeze else None,
+            freeze_override=override.change_ref if override else None,
+        ),
+    )
+
+
+def resource_views(result: ProgramResult, context: StackContext) -> list[ResourceView]:
+    """Every declared resource as the policy engine sees it: type, URN and input properties."""
+    return [ResourceView(r.type, r.urn, r.inputs, context) for r in result.resources if r.custom]
+
+
+@dataclass(frozen=True)
+class StackCheck:
+    """A stack run offline: its configuration, what it declared and what the rules found."""
+
+    stack: str
+    config: PlatformConfig
+    result: ProgramResult
+    findings: list[Finding]
+
+    @property
+    def mandatory_failures(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.MANDATORY]
+
+
+def check_stack(stack_file_path: Path, stack: str | None, today: dt.date) -> StackCheck:
+    """Validate the stack file, run the program as a preview, and evaluate every rule.
+
+    Raises `ConfigError` for an invalid stack file, before anything is declared.
+    """
+    config = load_stack_file(stack_file_path)
+    name = stack or stack_file_path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    result = run_stack(name, config_file=stack_file_path)
+    context = stack_context(config, today)
+    return StackCheck(name, config, result, evaluate(resource_views(result, context), context))
+
+
+def findings_by_tenant(findings: Sequence[Finding]) -> dict[str, dict[str, list[Finding]]]:
+    """Findings grouped by tenant ("platform" for shared resources), then by severity."""
+    groups: dict[str, dict[str, list[Finding]]] = {}
+    for finding in findings:
+        tenant = groups.setdefault(finding.tenant or "platform", {})
+        tenant.setdefault(finding.severity.value, []).append(finding)
+    return groups
