@@ -14,9 +14,11 @@ $(BIN)/odoo-platform: pyproject.toml constraints.txt
 
 install: $(BIN)/odoo-platform
 
-## The main job: the offline plan of a sample stack (no cloud account, no Pulumi CLI).
+## The main job, offline (no cloud account, no Pulumi CLI): validate a sample stack and check it
+## against every policy rule under the mocks harness (becomes the full offline plan, issue 8).
 plan: install
-	$(BIN)/odoo-platform plan --stack $(STACK)
+	$(BIN)/odoo-platform validate --stack $(STACK)
+	$(BIN)/odoo-platform policies --stack $(STACK)
 
 system-packages:
 	./scripts/install-system-packages.sh

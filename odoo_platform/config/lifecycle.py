@@ -1,0 +1,69 @@
+"""Tenant lifecycle: what each state keeps, runs and may delete.
+
+- `active`: everything runs.
+- `suspended`: every object and all data kept; web and cron run zero replicas.
+- `offboarded`: a final backup is taken, workloads are removed, stateful resources (database,
+  bucket prefix or bucket, file system, keys) are kept and protected until
+  `offboarding.purge_after` is set and has passed. From that day they are declared unprotected
+  (final snapshots still taken), and only then may the tenant's entry leave the configuration.
+
+A tenant that disappears from the configuration while the last deployment still held its stateful
+resources is an error: deleting a line must never delete a client's data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from odoo_platform.config.errors import ConfigIssue, key_path
+from odoo_platform.config.models import PlatformConfig, TenantConfig
+
+
+def runs_workloads(tenant: TenantConfig) -> bool:
+    """Web and cron Deployments, ingress and scheduled jobs exist (maybe scaled to zero)."""
+    return tenant.state in ("active", "suspended")
+
+
+def serves_traffic(tenant: TenantConfig) -> bool:
+    """Pods run: suspended tenants keep their objects with zero replicas."""
+    return tenant.state == "active"
+
+
+def purge_due(tenant: TenantConfig, today: dt.date) -> bool:
+    """The configuration asked to delete this offboarded tenant's data, and the day has come."""
+    off = tenant.offboarding
+    return (
+        tenant.state == "offboarded"
+        and off is not None
+        and off.purge_after is not None
+        and off.purge_after <= today
+    )
+
+
+def protect_tenant_data(config: PlatformConfig, tenant: TenantConfig, today: dt.date) -> bool:
+    """Stateful resources carry `protect` in prod, unless an explicit purge is due."""
+    return config.environment == "prod" and not purge_due(tenant, today)
+
+
+def retained_tenants(config: PlatformConfig, today: dt.date) -> list[str]:
+    """Tenants whose stateful resources must survive the next deployment (exported each run)."""
+    return [t.slug for t in config.tenants if not purge_due(t, today)]
+
+
+def removed_tenant_issues(
+    config: PlatformConfig, previously_retained: Iterable[str]
+) -> list[ConfigIssue]:
+    """Tenants the last deployment still held data for that the configuration no longer lists."""
+    present = {t.slug for t in config.tenants}
+    return [
+        ConfigIssue(
+            key_path("tenants"),
+            f"tenant '{slug}' was removed but its database, backups and filestore still exist. "
+            "Offboard it instead: keep its entry with state: offboarded and "
+            "offboarding.requested_on (a final backup is taken, workloads stop, data is kept); "
+            "to delete its data set offboarding.purge_after, deploy once that day has passed, "
+            "and only then remove the entry.",
+        )
+        for slug in sorted(set(previously_retained) - present)
+    ]
