@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pulumi
 
 from odoo_platform.config import PlatformConfig, connection_budgets
@@ -24,5 +26,8 @@ def summary(config: PlatformConfig) -> dict[str, object]:
     }
 
 
-def build_platform(config: PlatformConfig) -> None:
+def build_platform(config: PlatformConfig, today: dt.date) -> None:
     pulumi.export("summary", summary(config))
+    override = config.governance.freeze_override
+    if override is not None:
+        pulumi.export("freeze_override", override.model_dump())

@@ -6,12 +6,22 @@ under the mocks harness.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 import pulumi
 
 from odoo_platform.config import ConfigError, PlatformConfig, parse_platform
 from odoo_platform.config.errors import ROOT
+from odoo_platform.config.freeze import freeze_stop_message
 from odoo_platform.config.loader import CONFIG_NAMESPACE
 from odoo_platform.platform import build_platform
+
+Clock = Callable[[], dt.date]
+
+
+def utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
 
 
 def load_config() -> PlatformConfig:
@@ -26,5 +36,19 @@ def load_config() -> PlatformConfig:
         raise pulumi.RunError(str(error)) from None
 
 
-def main() -> None:
-    build_platform(load_config())
+def check_change_freeze(config: PlatformConfig, today: dt.date) -> None:
+    """A prod update in a freeze window stops here, before any resource; previews go on."""
+    message = freeze_stop_message(config, today)
+    if message is None:
+        return
+    if pulumi.runtime.is_dry_run():
+        pulumi.log.warn(f"{message} This preview is allowed; `pulumi up` would stop.")
+        return
+    raise pulumi.RunError(message)
+
+
+def main(clock: Clock = utc_today) -> None:
+    config = load_config()
+    today = clock()
+    check_change_freeze(config, today)
+    build_platform(config, today)
