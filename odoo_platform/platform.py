@@ -7,6 +7,7 @@ import datetime as dt
 import pulumi
 
 from odoo_platform.config import PlatformConfig, connection_budgets
+from odoo_platform.config.lifecycle import retained_tenants
 
 
 def summary(config: PlatformConfig) -> dict[str, object]:
@@ -26,8 +27,12 @@ def summary(config: PlatformConfig) -> dict[str, object]:
     }
 
 
+RETAINED_TENANTS = "retained_tenants"  # tenants whose data the next deployment must keep
+
+
 def build_platform(config: PlatformConfig, today: dt.date) -> None:
     pulumi.export("summary", summary(config))
+    pulumi.export(RETAINED_TENANTS, retained_tenants(config, today))
     override = config.governance.freeze_override
     if override is not None:
         pulumi.export("freeze_override", override.model_dump())

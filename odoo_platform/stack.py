@@ -14,10 +14,12 @@ import pulumi
 from odoo_platform.config import ConfigError, PlatformConfig, parse_platform
 from odoo_platform.config.errors import ROOT
 from odoo_platform.config.freeze import freeze_stop_message
+from odoo_platform.config.lifecycle import removed_tenant_issues
 from odoo_platform.config.loader import CONFIG_NAMESPACE
-from odoo_platform.platform import build_platform
+from odoo_platform.platform import RETAINED_TENANTS, build_platform
 
 Clock = Callable[[], dt.date]
+PREVIOUS_DEPLOYMENT = "previous-deployment"  # logical name of the reference to this stack
 
 
 def utc_today() -> dt.date:
@@ -47,8 +49,27 @@ def check_change_freeze(config: PlatformConfig, today: dt.date) -> None:
     raise pulumi.RunError(message)
 
 
+def check_removed_tenants(config: PlatformConfig) -> None:
+    """Fail, before Pulumi deletes anything, when a tenant with data left the configuration.
+
+    The last deployment's `retained_tenants` output is read through a reference to this very
+    stack; a stack that was never deployed has none. The engine deletes resources that left the
+    program only after the program succeeded, so failing here keeps the tenant's data.
+    """
+    fqn = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    previous = pulumi.StackReference(PREVIOUS_DEPLOYMENT, stack_name=fqn)
+
+    def verify(retained: object) -> None:
+        issues = removed_tenant_issues(config, retained if isinstance(retained, list) else [])
+        if issues:
+            raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
+
+    previous.get_output(RETAINED_TENANTS).apply(verify)
+
+
 def main(clock: Clock = utc_today) -> None:
     config = load_config()
     today = clock()
     check_change_freeze(config, today)
+    check_removed_tenants(config)
     build_platform(config, today)

@@ -335,8 +335,13 @@ def run_stack(
     stacks_dir: Path = Path("stacks"),
     preview: bool = True,
     program: Program | None = None,
+    mocks: pulumi.runtime.Mocks | None = None,
 ) -> ProgramResult:
-    """Run this project's stack program against a stack file, as `pulumi preview` would."""
+    """Run this project's stack program against a stack file, as `pulumi preview` would.
+
+    `mocks` defaults to `PlatformMocks` for the stack's region; pass one with `stack_outputs` to
+    give the program the outputs of its previous deployment or of referenced stacks.
+    """
     if config_file is None:
         if stack is None:
             raise ValueError("name a stack or a config file")
@@ -349,4 +354,5 @@ def run_stack(
         secret_keys=secret_keys,
         stack=stack_name,
         preview=preview,
+        mocks=mocks,
     )

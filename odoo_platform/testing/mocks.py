@@ -6,12 +6,13 @@ Values are derived from the resource's name so two runs of one program give iden
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
 
 ACCOUNT_ID = "123456789012"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
 Outputs = dict[str, Any]
 
@@ -23,11 +24,22 @@ def _digest(name: str, length: int = 12) -> str:
 class PlatformMocks(pulumi.runtime.Mocks):
     """Realistic, deterministic answers for the resources and invokes this platform uses."""
 
-    def __init__(self, region: str = "eu-west-1", account_id: str = ACCOUNT_ID) -> None:
+    def __init__(
+        self,
+        region: str = "eu-west-1",
+        account_id: str = ACCOUNT_ID,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        secret_stack_outputs: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """`stack_outputs` answers StackReferences: stack name (as referenced) -> its outputs."""
         self.region = region
         self.account_id = account_id
+        self.stack_outputs = dict(stack_outputs or {})
+        self.secret_stack_outputs = dict(secret_stack_outputs or {})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, Outputs]:
+        if args.typ == STACK_REFERENCE:
+            return self._stack_reference(args)
         resource_id = args.resource_id or f"{args.name}-{_digest(args.typ + args.name, 8)}"
         outputs = dict(args.inputs)
         extra = _RESOURCE_OUTPUTS.get(args.typ)
@@ -41,6 +53,16 @@ class PlatformMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[Outputs, list[tuple[str, str]]]:
         answer = _INVOKE_OUTPUTS.get(args.token)
         return (answer(self, args.args) if answer else {}), []
+
+    def _stack_reference(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, Outputs]:
+        """A stack that has never been deployed has no outputs, as in the service."""
+        stack = str(args.inputs.get("name", args.name))
+        outputs = {
+            "name": stack,
+            "outputs": dict(self.stack_outputs.get(stack, {})),
+            "secretOutputNames": list(self.secret_stack_outputs.get(stack, [])),
+        }
+        return stack, outputs
 
     def arn(self, typ: str, name: str) -> str:
         service = typ.split(":")[1].split("/", maxsplit=1)[0]

@@ -42,10 +42,17 @@ class PulumiHarness:
         )
 
     def run_stack(
-        self, stack: str | None = None, *, config_file: Path | None = None
+        self,
+        stack: str | None = None,
+        *,
+        config_file: Path | None = None,
+        preview: bool = True,
+        mocks: pulumi.runtime.Mocks | None = None,
     ) -> ProgramResult:
         """This project's stack program with `stacks/Pulumi.<stack>.yaml` or any stack file."""
-        return run_stack(stack, config_file=config_file, stacks_dir=self.stacks_dir)
+        return run_stack(
+            stack, config_file=config_file, stacks_dir=self.stacks_dir, preview=preview, mocks=mocks
+        )
 
 
 @pytest.fixture
