@@ -48,13 +48,15 @@ class SizeProfile:
     db_maxconn: int
 
 
+# A prefork worker serves one request at a time and rarely holds more than two cursors, so a
+# small per-process pool (db_maxconn) is enough and keeps the server's connection budget honest.
 # Per-process memory limits are chosen so (HTTP workers + gevent) x hard fits the pod limit
 # with at least 20 % headroom for the master process and page cache.
 SIZE_PROFILES: dict[str, SizeProfile] = {
-    "s": SizeProfile(2, 1, 1, 2, 250, 1000, 1536, 2560, 512, 640, 8),
-    "m": SizeProfile(4, 1, 2, 4, 500, 2000, 3072, 5120, 640, 768, 8),
-    "l": SizeProfile(8, 2, 2, 6, 1000, 4000, 8192, 12288, 768, 1024, 12),
-    "xl": SizeProfile(16, 2, 3, 10, 2000, 8000, 16384, 25600, 896, 1152, 16),
+    "s": SizeProfile(2, 1, 1, 2, 250, 1000, 1536, 2560, 512, 640, 4),
+    "m": SizeProfile(4, 1, 2, 4, 500, 2000, 3072, 5120, 640, 768, 6),
+    "l": SizeProfile(8, 2, 2, 6, 1000, 4000, 8192, 12288, 768, 1024, 8),
+    "xl": SizeProfile(16, 2, 3, 10, 2000, 8000, 16384, 25600, 896, 1152, 8),
 }
 
 # Nominal memory (GiB) of the RDS classes we support; RDS derives max_connections from it.

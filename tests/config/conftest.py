@@ -1,0 +1,77 @@
+"""A small valid prod configuration that each test changes in one place."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from odoo_platform.config import ConfigError, PlatformConfig, parse_platform
+
+BASE: dict[str, Any] = {
+    "organisation": "acme-group",
+    "owner": "platform@acme.example",
+    "cost_centre": "CC-1",
+    "environment": "prod",
+    "region": "eu-west-1",
+    "residency": "eu",
+    "shared_services": {
+        "tls": {
+            "mode": "cert-manager",
+            "acme_email": "ops@acme.example",
+            "route53_zone_id": "Z0123456789ABC",
+            "route53_zone_name": "erp.acme.example",
+        }
+    },
+    "multi_tenant": {},
+    "disaster_recovery": {"mode": "backup-restore", "dr_region": "eu-central-1"},
+    "tenants": [
+        {
+            "slug": "alpha-law",
+            "display_name": "Alpha Law",
+            "tier": "shared",
+            "image": "odoo:18.0-20251110",
+            "hostnames": ["alpha.erp.acme.example"],
+            "residency": "eu",
+        },
+        {
+            "slug": "beta-audit",
+            "display_name": "Beta Audit",
+            "tier": "dedicated",
+            "regulated": True,
+            "image": "odoo:17.0-20251110",
+            "odoo_version": "17.0",
+            "hostnames": ["beta.erp.acme.example"],
+            "residency": "eu",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def base() -> dict[str, Any]:
+    return copy.deepcopy(BASE)
+
+
+Errors = Callable[[dict[str, Any]], list[str]]
+
+
+@pytest.fixture
+def errors() -> Errors:
+    """The `path: message` lines a configuration produces (empty when valid)."""
+
+    def run(data: dict[str, Any]) -> list[str]:
+        try:
+            parse_platform(data)
+        except ConfigError as error:
+            return [str(issue) for issue in error.issues]
+        return []
+
+    return run
+
+
+@pytest.fixture
+def valid() -> Callable[[dict[str, Any]], PlatformConfig]:
+    return parse_platform

@@ -1,0 +1,101 @@
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from odoo_platform.config import connection_budgets, memory_budget, parse_platform
+from odoo_platform.config import defaults
+from odoo_platform.config.catalog import rds_default_max_connections
+from odoo_platform.config.freeze import active_freeze
+from odoo_platform.config.models import FreezeWindow
+
+
+def test_rds_default_max_connections_follows_the_rds_formula() -> None:
+    # LEAST(DBInstanceClassMemory / 9531392, 5000)
+    assert rds_default_max_connections("db.t4g.micro") == 112
+    assert rds_default_max_connections("db.m7g.large") == 901
+    assert rds_default_max_connections("db.r7g.4xlarge") == 5000
+
+
+def test_connection_budget_counts_every_process_at_max_scale(base: dict[str, Any]) -> None:
+    config = parse_platform(base)
+    shared, dedicated = connection_budgets(config)
+    # s profile: 2 replicas x (2 HTTP workers + 1 gevent) + 1 cron worker = 7 processes x 4
+    assert [(t.slug, t.processes, t.worst_case) for t in shared.tenants] == [("alpha-law", 7, 28)]
+    assert shared.total == 28 + 10
+    assert dedicated.server == "dedicated:beta-audit"
+    assert [t.slug for t in dedicated.tenants] == ["beta-audit"]
+
+
+def test_offboarded_tenants_leave_the_budget(base: dict[str, Any]) -> None:
+    base["tenants"][0].update(state="offboarded", offboarding={"requested_on": "2026-11-01"})
+    shared = connection_budgets(parse_platform(base))[0]
+    assert shared.tenants == ()
+
+
+def test_db_maxconn_override_changes_the_budget(base: dict[str, Any]) -> None:
+    base["tenants"][0]["db_maxconn"] = 10
+    shared = connection_budgets(parse_platform(base))[0]
+    assert shared.tenants[0].worst_case == 70
+
+
+def test_memory_budget_of_a_web_pod(base: dict[str, Any]) -> None:
+    budget = memory_budget(parse_platform(base).tenants[0])
+    assert (budget.processes, budget.total_mib, budget.pod_limit_mib) == (3, 1920, 2560)
+    assert budget.headroom == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ("prod", (True, True, True, True, "compliance", 14, 2)),
+        ("staging", (False, False, True, False, "none", 7, 1)),
+        ("dev", (False, False, False, False, "none", 3, 1)),
+    ],
+)
+def test_environment_defaults(
+    base: dict[str, Any], environment: str, expected: tuple[object, ...]
+) -> None:
+    base["environment"] = environment
+    config = parse_platform(base)
+    database = config.multi_tenant.database
+    assert (
+        defaults.nat_per_az(config),
+        defaults.multi_az(config, database),
+        defaults.deletion_protection(config, database),
+        defaults.protect_stateful(config),
+        defaults.immutability(config),
+        defaults.automated_backup_retention_days(config),
+        defaults.traefik_replicas(config),
+    ) == expected
+
+
+def test_dedicated_overrides_replace_only_what_they_name(base: dict[str, Any]) -> None:
+    base["dedicated_defaults"] = {"reporting_replica": True}
+    base["tenants"][1]["dedicated"] = {"database": {"instance_class": "db.r7g.large"}}
+    config = parse_platform(base)
+    settings = defaults.dedicated_settings(config, config.tenants[1])
+    assert settings.database.instance_class == "db.r7g.large"
+    assert settings.reporting_replica is True
+    assert settings.redis == config.dedicated_defaults.redis
+
+
+MONTH_END = FreezeWindow(name="close", last_days_of_month=2, first_days_of_month=3)
+YEAR_END = FreezeWindow(name="ye", start=dt.date(2026, 12, 20), end=dt.date(2027, 1, 3))
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (dt.date(2026, 11, 29), "close"),
+        (dt.date(2026, 11, 28), None),
+        (dt.date(2026, 2, 27), "close"),  # February has 28 days in 2026
+        (dt.date(2026, 12, 3), "close"),
+        (dt.date(2026, 12, 4), None),
+        (dt.date(2026, 12, 21), "ye"),
+        (dt.date(2027, 1, 3), "close"),
+    ],
+)
+def test_freeze_windows(day: dt.date, expected: str | None) -> None:
+    window = active_freeze([MONTH_END, YEAR_END], day)
+    assert (window.name if window else None) == expected

@@ -1,0 +1,363 @@
+"""Every configuration rule: a failing case that names key, value and what is allowed, and a
+passing case next to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from odoo_platform.config.catalog import SIZE_PROFILES
+from tests.config.conftest import Errors
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def tenant(data: dict[str, Any], index: int) -> dict[str, Any]:
+    result: dict[str, Any] = data["tenants"][index]
+    return result
+
+
+def test_base_configuration_is_valid(base: dict[str, Any], errors: Errors) -> None:
+    assert errors(base) == []
+
+
+# (mutation that breaks a rule, exact key path, words the message must contain)
+FAILING: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
+    "duplicate slug": (
+        lambda d: tenant(d, 1).update(slug="alpha-law"),
+        "platform.tenants[1].slug",
+        ("'alpha-law'", "unique"),
+    ),
+    "duplicate host name": (
+        lambda d: tenant(d, 1).update(hostnames=["alpha.erp.acme.example"]),
+        "platform.tenants[1].hostnames[0]",
+        ("'alpha.erp.acme.example'", "unique"),
+    ),
+    "slug format": (
+        lambda d: tenant(d, 0).update(slug="Alpha_Law"),
+        "platform.tenants[0].slug",
+        ('"Alpha_Law"', "[a-z]"),
+    ),
+    "image tagged latest": (
+        lambda d: tenant(d, 0).update(image="odoo:latest"),
+        "platform.tenants[0].image",
+        ('"odoo:latest"', "never latest"),
+    ),
+    "image without tag": (
+        lambda d: tenant(d, 0).update(image="odoo"),
+        "platform.tenants[0].image",
+        ('"odoo"', "pinned"),
+    ),
+    "regulated tenant in shared tier": (
+        lambda d: tenant(d, 1).update(tier="shared"),
+        "platform.tenants[1].tier",
+        ("regulated", "'dedicated'", "'shared'"),
+    ),
+    "dedicated overrides on a shared tenant": (
+        lambda d: tenant(d, 0).update(dedicated={"reporting_replica": True}),
+        "platform.tenants[0].dedicated",
+        ("'shared'", "only with tier 'dedicated'"),
+    ),
+    "tenant residency outside the region's zone": (
+        lambda d: tenant(d, 0).update(residency="us"),
+        "platform.tenants[0].residency",
+        ("'us'", "eu-west-1", "'eu'"),
+    ),
+    "stack residency not the region's zone": (
+        lambda d: d.update(residency="uk"),
+        "platform.residency",
+        ("'uk'", "eu-west-1", "'eu'"),
+    ),
+    "unknown residency zone": (
+        lambda d: tenant(d, 0).update(residency="mars"),
+        "platform.tenants[0].residency",
+        ('"mars"', "au, ca, eu, uk, us"),
+    ),
+    "unsupported region": (
+        lambda d: d.update(region="xx-east-9"),
+        "platform.region",
+        ('"xx-east-9"', "eu-west-1"),
+    ),
+    "prod with two AZs": (
+        lambda d: d.update(landing_zone={"availability_zones": 2}),
+        "platform.landing_zone.availability_zones",
+        ("2", "at least 3"),
+    ),
+    "subnets do not fit the VPC": (
+        lambda d: d.update(landing_zone={"vpc_cidr": "10.0.0.0/20"}),
+        "platform.landing_zone.vpc_cidr",
+        ("10.0.0.0/20", "27648", "4096"),
+    ),
+    "VPC CIDR not a network": (
+        lambda d: d.update(landing_zone={"vpc_cidr": "10.0.0.1/16"}),
+        "platform.landing_zone.vpc_cidr",
+        ('"10.0.0.1/16"', "network"),
+    ),
+    "connection budget of the shared server": (
+        lambda d: (
+            tenant(d, 0).update(size="m"),
+            d["multi_tenant"].update(database={"max_connections": 100}),
+        ),
+        "platform.multi_tenant.database.max_connections",
+        ("'multi-tenant'", "136 connections", "alpha-law=126", "reserved=10", "is 100"),
+    ),
+    "connection budget of a dedicated server": (
+        lambda d: tenant(d, 1).update(
+            size="xl", dedicated={"database": {"instance_class": "db.t4g.micro"}}
+        ),
+        "platform.tenants[1].dedicated.database.max_connections",
+        ("'dedicated:beta-audit'", "1386 connections", "beta-audit=1376", "is 112"),
+    ),
+    "automated backup retention too short for prod": (
+        lambda d: d.update(backup={"automated_backup_retention_days": 3}),
+        "platform.backup.automated_backup_retention_days",
+        ("3 days", "prod", "7 to 35"),
+    ),
+    "automated backup retention beyond AWS limit": (
+        lambda d: d.update(environment="dev", backup={"automated_backup_retention_days": 40}),
+        "platform.backup.automated_backup_retention_days",
+        ("40 days", "1 to 35"),
+    ),
+    "object lock outlives lifecycle expiry": (
+        lambda d: d.update(backup={"daily_retention_days": 7, "immutability_days": 14}),
+        "platform.backup.immutability_days",
+        ("14 days", "7 days", "at most 7"),
+    ),
+    "prod without immutable backups": (
+        lambda d: d.update(backup={"immutability": "none"}),
+        "platform.backup.immutability",
+        ("'none'", "prod", "'governance' or 'compliance'"),
+    ),
+    "prod turning off Multi-AZ": (
+        lambda d: d["multi_tenant"].update(database={"multi_az": False}),
+        "platform.multi_tenant.database.multi_az",
+        ("false", "prod"),
+    ),
+    "prod turning off deletion protection for a dedicated tenant": (
+        lambda d: tenant(d, 1).update(dedicated={"database": {"deletion_protection": False}}),
+        "platform.tenants[1].dedicated.database.deletion_protection",
+        ("false", "prod"),
+    ),
+    "prod without disaster recovery": (
+        lambda d: d.pop("disaster_recovery"),
+        "platform.disaster_recovery",
+        ("prod", "DR region"),
+    ),
+    "prod with one Traefik replica": (
+        lambda d: d["shared_services"].update(traefik={"replicas": 1}),
+        "platform.shared_services.traefik.replicas",
+        ("1", "at least 2"),
+    ),
+    "DR region equals the stack region": (
+        lambda d: d.update(disaster_recovery={"dr_region": "eu-west-1"}),
+        "platform.disaster_recovery.dr_region",
+        ("'eu-west-1'", "another"),
+    ),
+    "DR region outside the residency zone": (
+        lambda d: d.update(disaster_recovery={"dr_region": "us-east-1"}),
+        "platform.disaster_recovery.dr_region",
+        ("'us-east-1'", "'us'", "'eu'"),
+    ),
+    "backup and maintenance windows overlap": (
+        lambda d: d["multi_tenant"].update(
+            database={"backup_window": "03:30-04:30", "maintenance_window": "sun:04:00-sun:05:00"}
+        ),
+        "platform.multi_tenant.database.maintenance_window",
+        ("'sun:04:00-sun:05:00'", "'03:30-04:30'", "overlaps"),
+    ),
+    "backup window shorter than 30 minutes": (
+        lambda d: d["multi_tenant"].update(database={"backup_window": "02:00-02:15"}),
+        "platform.multi_tenant.database.backup_window",
+        ("'02:00-02:15'", "30 minutes"),
+    ),
+    "offboarded tenant without offboarding block": (
+        lambda d: tenant(d, 0).update(state="offboarded"),
+        "platform.tenants[0].offboarding",
+        ("'alpha-law'", "requested_on"),
+    ),
+    "offboarding block on an active tenant": (
+        lambda d: tenant(d, 0).update(offboarding={"requested_on": "2026-11-01"}),
+        "platform.tenants[0].offboarding",
+        ("'active'", "'offboarded'"),
+    ),
+    "purge before the offboarding request": (
+        lambda d: tenant(d, 0).update(
+            state="offboarded",
+            offboarding={"requested_on": "2026-11-01", "purge_after": "2026-10-01"},
+        ),
+        "platform.tenants[0].offboarding.purge_after",
+        ("2026-10-01", "after", "2026-11-01"),
+    ),
+    "freeze window with neither dates nor monthly days": (
+        lambda d: d.update(governance={"freeze_windows": [{"name": "close"}]}),
+        "platform.governance.freeze_windows[0]",
+        ("'close'", "start and end", "last_days_of_month"),
+    ),
+    "freeze window ending before it starts": (
+        lambda d: d.update(
+            governance={
+                "freeze_windows": [{"name": "ye", "start": "2026-12-31", "end": "2026-12-20"}]
+            }
+        ),
+        "platform.governance.freeze_windows[0].end",
+        ("2026-12-20", "before", "2026-12-31"),
+    ),
+    "required tag no tag sets": (
+        lambda d: d.update(governance={"required_tag_keys": ["DataController"]}),
+        "platform.governance.required_tag_keys[0]",
+        ("'DataController'", "platform.tags", "Owner"),
+    ),
+    "host name outside the Route53 zone": (
+        lambda d: tenant(d, 0).update(hostnames=["alpha.other.example"]),
+        "platform.tenants[0].hostnames[0]",
+        ("'alpha.other.example'", "'erp.acme.example'"),
+    ),
+    "node group sizes out of order": (
+        lambda d: d.update(
+            cluster={"mode": "eks", "node_groups": {"shared": {"min_size": 4, "max_size": 2}}}
+        ),
+        "platform.cluster.node_groups.shared",
+        ("4 <= 4 <= 2",),
+    ),
+    "unknown key": (
+        lambda d: tenant(d, 0).update(tenat="x"),
+        "platform.tenants[0].tenat",
+        ("unknown key", "slug", "tier"),
+    ),
+    "unknown key inside a union member": (
+        lambda d: d.update(cluster={"mode": "existing", "node_groups": {}}),
+        "platform.cluster.node_groups",
+        ("unknown key", "kubeconfig_secret_key"),
+    ),
+    "wrong type": (
+        lambda d: d.update(landing_zone={"availability_zones": "three"}),
+        "platform.landing_zone.availability_zones",
+        ('"three"', "valid integer"),
+    ),
+    "wrong literal": (
+        lambda d: tenant(d, 0).update(tier="share"),
+        "platform.tenants[0].tier",
+        ('"share"', "'shared' or 'dedicated'"),
+    ),
+    "unsupported Odoo version": (
+        lambda d: tenant(d, 0).update(odoo_version="15.0"),
+        "platform.tenants[0].odoo_version",
+        ('"15.0"', "'16.0'", "'19.0'"),
+    ),
+    "missing required key": (
+        lambda d: d.pop("owner"),
+        "platform.owner",
+        ("is required",),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FAILING))
+def test_rule_rejects_bad_input_with_its_key_path(
+    case: str, base: dict[str, Any], errors: Errors
+) -> None:
+    mutate, path, words = FAILING[case]
+    mutate(base)
+    found = [e for e in errors(base) if e.startswith(path + ":")]
+    assert found, f"no error at {path}; got {errors(base)}"
+    assert all(word in found[0] for word in words), found[0]
+
+
+PASSING: dict[str, Mutation] = {
+    "distinct slugs and hosts": lambda d: tenant(d, 1).update(slug="gamma"),
+    "image pinned by digest": lambda d: tenant(d, 0).update(image="odoo@sha256:" + "a" * 64),
+    "image in a private registry with port": lambda d: tenant(d, 0).update(
+        image="registry.acme.example:5000/erp/odoo:18.0-1"
+    ),
+    "regulated tenant dedicated": lambda d: tenant(d, 1).update(tier="dedicated"),
+    "prod with six AZs": lambda d: d.update(landing_zone={"availability_zones": 6}),
+    "small VPC with longer prefixes": lambda d: d.update(
+        landing_zone={
+            "vpc_cidr": "10.1.0.0/20",
+            "subnet_prefixes": {"public": 27, "private": 24, "database": 27},
+        }
+    ),
+    "explicit max_connections that fits": lambda d: d["multi_tenant"].update(
+        database={"max_connections": 50}
+    ),
+    "dev may turn off Multi-AZ and deletion protection": lambda d: (
+        d.update(environment="dev"),
+        d["multi_tenant"].update(database={"multi_az": False, "deletion_protection": False}),
+    ),
+    "dev may skip DR and immutability": lambda d: (
+        d.update(environment="dev", backup={"immutability": "none"}),
+        d.pop("disaster_recovery"),
+    ),
+    "object lock equal to the daily expiry": lambda d: d.update(
+        backup={"daily_retention_days": 14, "immutability_days": 14}
+    ),
+    "windows apart": lambda d: d["multi_tenant"].update(
+        database={"backup_window": "23:30-00:30", "maintenance_window": "sun:01:00-sun:02:00"}
+    ),
+    "offboarded with a purge date": lambda d: tenant(d, 0).update(
+        state="offboarded",
+        offboarding={"requested_on": "2026-11-01", "purge_after": "2027-02-01"},
+    ),
+    "monthly and dated freeze windows": lambda d: d.update(
+        governance={
+            "freeze_windows": [
+                {"name": "close", "last_days_of_month": 2, "first_days_of_month": 3},
+                {"name": "ye", "start": "2026-12-20", "end": "2027-01-03"},
+            ]
+        }
+    ),
+    "required tag set by platform.tags": lambda d: d.update(
+        tags={"DataController": "acme"}, governance={"required_tag_keys": ["DataController"]}
+    ),
+    "ACM certificate allows any host name": lambda d: (
+        d["shared_services"].update(
+            tls={
+                "mode": "acm",
+                "certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc-123",
+            }
+        ),
+        tenant(d, 0).update(hostnames=["erp.alpha-law.example"]),
+    ),
+    "existing cluster": lambda d: d.update(cluster={"mode": "existing"}),
+}
+
+
+@pytest.mark.parametrize("case", list(PASSING))
+def test_rule_accepts_good_input(case: str, base: dict[str, Any], errors: Errors) -> None:
+    PASSING[case](base)
+    assert errors(base) == []
+
+
+def test_all_errors_are_reported_together(base: dict[str, Any], errors: Errors) -> None:
+    tenant(base, 1).update(tier="shared")
+    tenant(base, 0).update(residency="us")
+    base["multi_tenant"] = {"database": {"multi_az": False}}
+    paths = {e.split(":")[0] for e in errors(base)}
+    assert {
+        "platform.tenants[1].tier",
+        "platform.tenants[0].residency",
+        "platform.multi_tenant.database.multi_az",
+    } <= paths
+
+
+def test_memory_budget_names_processes_and_limits(
+    base: dict[str, Any], errors: Errors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    greedy = replace(SIZE_PROFILES["s"], limit_memory_hard_mib=1024)
+    monkeypatch.setitem(SIZE_PROFILES, "s", greedy)
+    found = [e for e in errors(base) if e.startswith("platform.tenants[0].size:")]
+    assert found == [
+        "platform.tenants[0].size: tenant 'alpha-law': 3 processes x limit_memory_hard 1024 MiB "
+        "= 3072 MiB exceeds the pod memory limit of 2560 MiB"
+    ]
+
+
+@pytest.mark.parametrize("size", list(SIZE_PROFILES))
+def test_every_size_profile_fits_its_pod_with_headroom(size: str) -> None:
+    profile = SIZE_PROFILES[size]
+    used = (profile.http_workers + 1) * profile.limit_memory_hard_mib
+    assert used <= 0.8 * profile.memory_limit_mib
+    assert profile.limit_memory_soft_mib < profile.limit_memory_hard_mib
