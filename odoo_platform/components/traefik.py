@@ -67,6 +67,9 @@ NLB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 ZONE_KEY = "topology.kubernetes.io/zone"
 HOST_KEY = "kubernetes.io/hostname"
 LB_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-"
+CHART_OWNED_LABELS = frozenset(
+    f"app.kubernetes.io/{key}" for key in ("name", "instance", "managed-by", "component", "version")
+) | {"helm.sh/chart"}
 
 
 def _default_resources() -> dict[str, dict[str, str]]:
@@ -106,6 +109,7 @@ class TraefikIngressArgs:
 
     `hostnames` maps a tenant slug to its host names; each gets a CNAME in `dns_zone_id` to the
     load balancer (names below the zone apex only: a CNAME cannot sit at the apex).
+    `protect_crds` protects the CRDs: deleting a CRD deletes every object of its kind.
     """
 
     vpc_cidr: str
@@ -121,6 +125,7 @@ class TraefikIngressArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     load_balancer_tags: Mapping[str, str] = field(default_factory=dict)
     internet_facing: bool = True
+    protect_crds: bool = False
 
     def __post_init__(self) -> None:
         if self.replicas < 1:
@@ -146,10 +151,15 @@ class TraefikIngressArgs:
             replicas=defaults.traefik_replicas(config),
             require_zone_spread=prod,
             dns_zone_id=config.shared_services.tls.route53_zone_id,
-            hostnames={tenant.slug: tuple(tenant.hostnames) for tenant in config.tenants},
+            hostnames={
+                tenant.slug: tuple(tenant.hostnames)
+                for tenant in config.tenants
+                if tenant.state != "offboarded"
+            },
             labels=labels(config),
             tags=resource_tags(),
             load_balancer_tags={**base_tags(config), **resource_tags()},
+            protect_crds=defaults.protect_stateful(config),
         )
 
 
@@ -221,6 +231,12 @@ def traefik_pod_labels() -> dict[str, str]:
     return {"app.kubernetes.io/name": "traefik"}
 
 
+def _chart_labels(object_labels: Mapping[str, str]) -> dict[str, str]:
+    """Our labels for the chart's objects, except those the chart sets itself (a duplicate key
+    in a rendered manifest fails the release)."""
+    return {k: v for k, v in object_labels.items() if k not in CHART_OWNED_LABELS}
+
+
 def _spread(args: TraefikIngressArgs) -> list[dict[str, Any]]:
     selector = {"matchLabels": traefik_pod_labels()}
     zone_rule = "DoNotSchedule" if args.require_zone_spread else "ScheduleAnyway"
@@ -254,7 +270,7 @@ def traefik_values(args: TraefikIngressArgs) -> dict[str, Any]:
     """The Traefik chart values; they must pass the chart's values.schema.json."""
     return {
         "deployment": {"replicas": args.replicas},
-        "commonLabels": dict(args.labels),
+        "commonLabels": _chart_labels(args.labels),
         "podDisruptionBudget": (
             {"enabled": True, "minAvailable": 1} if args.replicas >= 2 else {"enabled": False}
         ),
@@ -472,7 +488,9 @@ class TraefikIngress(pulumi.ComponentResource):
         namespace = self._namespace(f"{name}-namespace", args.namespace, args.labels)
         self.namespace = namespace.metadata.name
         crds = k8s.yaml.v2.ConfigGroup(
-            f"{name}-crds", files=traefik_crd_urls(args.chart_version), opts=child_opts(self)
+            f"{name}-crds",
+            files=traefik_crd_urls(args.chart_version),
+            opts=child_opts(self, protect=args.protect_crds),
         )
         release = k8s.helm.v3.Release(
             f"{name}-traefik",

@@ -74,6 +74,7 @@ PLATFORM: dict[str, Any] = {
     ],
 }
 
+PLATFORM_CONFIG = parse_platform(copy.deepcopy(PLATFORM))
 Configure = Callable[..., PlatformConfig]
 
 
@@ -115,7 +116,7 @@ def _run(config: PlatformConfig, name: str = "ingress") -> ProgramResult:
 
 @pytest.fixture(scope="module")
 def prod() -> ProgramResult:
-    return _run(parse_platform(copy.deepcopy(PLATFORM)))
+    return _run(PLATFORM_CONFIG)
 
 
 def _policy(value: Any) -> dict[str, Any]:
@@ -245,13 +246,13 @@ def test_every_kubernetes_object_is_valid(prod: ProgramResult) -> None:
     manifests = prod.manifests()
     assert {m["kind"] for m in manifests} == {"Namespace", "TLSOption", "ClusterIssuer"}
     for manifest in manifests:
-        validate_manifest(manifest, "1.33")
+        validate_manifest(manifest, PLATFORM_CONFIG.cluster.kubernetes_version)
 
 
 def test_acm_mode_objects_are_valid_and_there_is_no_cert_manager(platform: Configure) -> None:
     result = _run(platform(shared_services={"tls": _acm()}))
     for manifest in result.manifests():
-        validate_manifest(manifest, "1.33")
+        validate_manifest(manifest, PLATFORM_CONFIG.cluster.kubernetes_version)
     assert not result.by_type(ISSUER)
     assert not result.by_type("aws:iam/role:Role")
     assert [r.inputs["chart"] for r in result.by_type(RELEASE)] == ["traefik"]
@@ -398,6 +399,32 @@ def test_adding_a_tenant_changes_no_existing_urn(platform: Configure) -> None:
     assert {urn.rsplit("::", 1)[1] for urn in after - before} == {
         "ingress-beta-audit-beta.erp.acme.example"
     }
+
+
+def test_offboarded_tenants_get_no_record_and_suspended_ones_keep_theirs(
+    platform: Configure,
+) -> None:
+    alpha, gamma = PLATFORM["tenants"]
+    offboarding = {"requested_on": "2026-01-01"}
+    tenants = [
+        {**alpha, "state": "offboarded", "offboarding": offboarding},
+        {**gamma, "state": "suspended"},
+    ]
+    args = _args(platform(tenants=tenants))
+    assert dict(args.hostnames) == {"gamma-tax": ("gamma.erp.acme.example",)}
+
+
+def test_crds_are_protected_in_prod_only(platform: Configure, prod: ProgramResult) -> None:
+    assert prod.named("ingress-crds").protect is True
+    dev = _run(platform(environment="dev"))
+    assert dev.named("ingress-crds").protect is False
+
+
+def test_chart_labels_leave_the_chart_own_labels_alone(prod: ProgramResult) -> None:
+    """A label the chart also sets would be a duplicate key in its rendered manifests."""
+    values = prod.named("ingress-traefik", RELEASE).inputs["values"]
+    assert values["commonLabels"][LABEL_ENVIRONMENT] == "prod"
+    assert not any(key.startswith("app.kubernetes.io/") for key in values["commonLabels"])
 
 
 def test_two_instances_do_not_collide(platform: Configure) -> None:
