@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from odoo_platform.components.traefik import (
@@ -21,6 +22,8 @@ from odoo_platform.components.traefik import (
 )
 from odoo_platform.config import PlatformConfig, parse_platform
 from odoo_platform.config.catalog import LABEL_ENVIRONMENT, LABEL_OWNER, LABEL_TIER
+from odoo_platform.config.tags import base_tags
+from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.testing import ProgramResult, run_program
 from tests.k8s_validation import (
     assert_restricted,
@@ -425,6 +428,41 @@ def test_chart_labels_leave_the_chart_own_labels_alone(prod: ProgramResult) -> N
     values = prod.named("ingress-traefik", RELEASE).inputs["values"]
     assert values["commonLabels"][LABEL_ENVIRONMENT] == "prod"
     assert not any(key.startswith("app.kubernetes.io/") for key in values["commonLabels"])
+
+
+@pytest.mark.parametrize("environment", ["prod", "dev"])
+@pytest.mark.parametrize("mode", ["cert-manager", "acm"])
+def test_declared_resources_pass_the_platform_policies(
+    platform: Configure, environment: str, mode: str
+) -> None:
+    tls = PLATFORM["shared_services"]["tls"] if mode == "cert-manager" else _acm()
+    config = platform(environment=environment, shared_services={"tls": tls})
+    context = StackContext(
+        environment=config.environment, region=config.region, default_tags=base_tags(config)
+    )
+    views = [ResourceView(r.type, r.urn, r.inputs, context) for r in _run(config).resources]
+    assert [f"{f.rule_id} {f.name}: {f.message}" for f in evaluate(views, context)] == []
+
+
+def test_oidc_settings_may_be_outputs_of_another_component(platform: Configure) -> None:
+    """The cluster component hands over Outputs; the trust policy resolves them."""
+    config = platform()
+
+    def program() -> None:
+        provider = aws.iam.OpenIdConnectProvider(
+            "cluster-oidc", url=OIDC_ISSUER, client_id_lists=["sts.amazonaws.com"]
+        )
+        args = TraefikIngressArgs.from_config(
+            config, oidc_provider_arn=provider.arn, oidc_issuer_url=provider.url
+        )
+        TraefikIngress("ingress", args)
+
+    result = run_program(program)
+    [role] = result.by_type("aws:iam/role:Role")
+    provider = result.named("cluster-oidc")
+    [statement] = _policy(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"]["Federated"] == provider.outputs["arn"]
+    assert provider.urn in role.dependencies
 
 
 def test_two_instances_do_not_collide(platform: Configure) -> None:
