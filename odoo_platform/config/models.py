@@ -122,11 +122,17 @@ class CertManagerTls(Strict):
     route53_zone_id: str = Field(pattern=r"^Z[A-Z0-9]{4,32}$")
     route53_zone_name: str = Field(pattern=HOSTNAME_PATTERN)
     acme_server: str = "https://acme-v02.api.letsencrypt.org/directory"
+    chart_version: str = Field(
+        "v1.19.1", pattern=r"^v\d+\.\d+\.\d+$", description="pinned cert-manager Helm chart"
+    )
 
 
 class AcmTls(Strict):
     mode: Literal["acm"]
     certificate_arn: str = Field(pattern=r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$")
+    route53_zone_id: str | None = Field(
+        None, pattern=r"^Z[A-Z0-9]{4,32}$", description="zone for tenant DNS records; unset: none"
+    )
 
 
 TlsConfig = Annotated[CertManagerTls | AcmTls, Field(discriminator="mode")]

@@ -48,6 +48,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("aws:"):
             outputs.setdefault("arn", self.arn(args.typ, args.name))
             outputs.setdefault("tagsAll", args.inputs.get("tags", {}))
+        if args.resource_id and args.typ.startswith("kubernetes:"):
+            outputs.setdefault("metadata", _metadata_from_id(args.resource_id))
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[Outputs, list[tuple[str, str]]]:
@@ -175,6 +177,33 @@ def _efs(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
     return {"dnsName": f"{fs_id}.efs.{mocks.region}.amazonaws.com"}
 
 
+def _metadata_from_id(resource_id: str) -> Outputs:
+    """A read Kubernetes object's metadata from its id, `namespace/name` or `name`."""
+    namespace, _, name = resource_id.rpartition("/")
+    return {"name": name, **({"namespace": namespace} if namespace else {})}
+
+
+def _helm_release(_mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    return {
+        "status": {
+            "name": inputs.get("name") or name,
+            "namespace": inputs.get("namespace") or "default",
+            "chart": inputs.get("chart"),
+            "version": inputs.get("version"),
+            "revision": 1,
+            "status": "deployed",
+        }
+    }
+
+
+def _k8s_service(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    """A LoadBalancer Service (or one read from the cluster) gets the NLB's host name."""
+    if inputs and (inputs.get("spec") or {}).get("type") != "LoadBalancer":
+        return {}
+    host = f"k8s-{_digest(name, 8)}-{_digest(name + 'lb', 10)}.elb.{mocks.region}.amazonaws.com"
+    return {"status": {"loadBalancer": {"ingress": [{"hostname": host}]}}}
+
+
 def _load_balancer(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
     return {"dnsName": f"{name}-{_digest(name, 16)}.elb.{mocks.region}.amazonaws.com"}
 
@@ -192,4 +221,6 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] =
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:efs/fileSystem:FileSystem": _efs,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "kubernetes:helm.sh/v3:Release": _helm_release,
+    "kubernetes:core/v1:Service": _k8s_service,
 }

@@ -1,0 +1,624 @@
+"""TraefikIngress: the platform's HTTPS entry point on Kubernetes.
+
+Owns Traefik's namespace, its CRDs (applied explicitly: Helm never upgrades CRDs), the Traefik
+Helm release behind an AWS Network Load Balancer, the global `default` TLSOption, TLS issuance
+(cert-manager with an ACME DNS-01 ClusterIssuer on Route53, or an ACM certificate on the load
+balancer) and the Route53 records of the tenants' host names.
+
+Tenant routing objects (IngressRoute, middlewares, Certificate) live in each tenant's namespace
+and belong to `OdooTenant`: cross-namespace references are off, so a tenant's IngressRoute can
+only use middlewares and TLS secrets from its own namespace.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.config import defaults
+from odoo_platform.config.models import AcmTls, CertManagerTls, PlatformConfig
+from odoo_platform.config.tags import base_tags, labels, resource_tags
+
+TRAEFIK_CHART_REPO = "https://traefik.github.io/charts"
+CERT_MANAGER_CHART_REPO = "https://charts.jetstack.io"
+# The CRDs of the pinned chart, straight from the chart's git tag: the shared reference data
+# holds only some of them (for validation), and Traefik's CRD provider needs all of its kinds.
+TRAEFIK_CRD_URL = (
+    "https://raw.githubusercontent.com/traefik/traefik-helm-chart/v{version}/traefik/crds/{file}"
+)
+TRAEFIK_CRD_FILES = tuple(
+    f"traefik.io_{plural}.yaml"
+    for plural in (
+        "ingressroutes",
+        "ingressroutetcps",
+        "ingressrouteudps",
+        "middlewares",
+        "middlewaretcps",
+        "serverstransports",
+        "serverstransporttcps",
+        "tlsoptions",
+        "tlsstores",
+        "traefikservices",
+    )
+)
+RELEASE_NAME = "traefik"  # also the chart's Deployment and Service name
+ENTRY_POINT = "websecure"
+TLS_OPTION_NAME = "default"  # Traefik applies the TLSOption named `default` to every router
+TRAEFIK_UID = 65532  # the official image's non-root user
+LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
+POD_SECURITY_LEVEL = "restricted"
+# TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3 suites are not configurable).
+STRONG_CIPHER_SUITES = (
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+)
+NLB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+ZONE_KEY = "topology.kubernetes.io/zone"
+HOST_KEY = "kubernetes.io/hostname"
+LB_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-"
+CHART_OWNED_LABELS = frozenset(
+    f"app.kubernetes.io/{key}" for key in ("name", "instance", "managed-by", "component", "version")
+) | {"helm.sh/chart"}
+
+
+def _default_resources() -> dict[str, dict[str, str]]:
+    return {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
+
+
+@dataclass(frozen=True)
+class CertManagerArgs:
+    """Certificates from an ACME CA through cert-manager, proven by DNS-01 in a Route53 zone.
+
+    The IRSA trust needs the cluster's OIDC provider (from the cluster component).
+    """
+
+    acme_email: str
+    route53_zone_id: str
+    route53_zone_name: str
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_issuer_url: pulumi.Input[str]
+    acme_server: str = LETSENCRYPT
+    chart_version: str = "v1.19.1"
+    namespace: str = "cert-manager"
+    service_account: str = "cert-manager"
+    replicas: int = 1
+
+
+@dataclass(frozen=True)
+class AcmArgs:
+    """TLS terminated on the NLB with an ACM certificate, re-encrypted to Traefik."""
+
+    certificate_arn: str
+    ssl_policy: str = NLB_TLS_POLICY
+
+
+@dataclass(frozen=True)
+class TraefikIngressArgs:
+    """Plain settings plus the few Inputs that come from other components.
+
+    `hostnames` maps a tenant slug to its host names; each gets a CNAME in `dns_zone_id` to the
+    load balancer (names below the zone apex only: a CNAME cannot sit at the apex).
+    `protect_crds` protects the CRDs: deleting a CRD deletes every object of its kind.
+    """
+
+    vpc_cidr: str
+    tls: CertManagerArgs | AcmArgs
+    chart_version: str = "41.3.0"
+    replicas: int = 1
+    require_zone_spread: bool = False
+    namespace: str = "traefik"
+    resources: Mapping[str, Mapping[str, str]] = field(default_factory=_default_resources)
+    dns_zone_id: pulumi.Input[str] | None = None
+    hostnames: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    load_balancer_tags: Mapping[str, str] = field(default_factory=dict)
+    internet_facing: bool = True
+    protect_crds: bool = False
+
+    def __post_init__(self) -> None:
+        if self.replicas < 1:
+            raise ValueError(f"replicas must be at least 1, got {self.replicas}")
+        for key, value in self.load_balancer_tags.items():
+            if any(char in f"{key}{value}" for char in ",="):
+                raise ValueError(f"load balancer tag {key}={value} may not contain ',' or '='")
+
+    @classmethod
+    def from_config(
+        cls,
+        config: PlatformConfig,
+        *,
+        oidc_provider_arn: pulumi.Input[str] | None = None,
+        oidc_issuer_url: pulumi.Input[str] | None = None,
+    ) -> TraefikIngressArgs:
+        """Settings for a stack: environment defaults, TLS mode and every tenant's host names."""
+        prod = config.environment == "prod"
+        return cls(
+            vpc_cidr=str(config.landing_zone.vpc_cidr),
+            tls=_tls_from_config(config, oidc_provider_arn, oidc_issuer_url),
+            chart_version=config.shared_services.traefik.chart_version,
+            replicas=defaults.traefik_replicas(config),
+            require_zone_spread=prod,
+            dns_zone_id=config.shared_services.tls.route53_zone_id,
+            hostnames={
+                tenant.slug: tuple(tenant.hostnames)
+                for tenant in config.tenants
+                if tenant.state != "offboarded"
+            },
+            labels=labels(config),
+            tags=resource_tags(),
+            load_balancer_tags={**base_tags(config), **resource_tags()},
+            protect_crds=defaults.protect_stateful(config),
+        )
+
+
+def _tls_from_config(
+    config: PlatformConfig,
+    oidc_provider_arn: pulumi.Input[str] | None,
+    oidc_issuer_url: pulumi.Input[str] | None,
+) -> CertManagerArgs | AcmArgs:
+    tls: CertManagerTls | AcmTls = config.shared_services.tls
+    if isinstance(tls, AcmTls):
+        return AcmArgs(certificate_arn=tls.certificate_arn)
+    if oidc_provider_arn is None or oidc_issuer_url is None:
+        raise ValueError(
+            "shared_services.tls.mode cert-manager needs the cluster's OIDC provider ARN and "
+            "issuer URL for the cert-manager IRSA role"
+        )
+    return CertManagerArgs(
+        acme_email=tls.acme_email,
+        route53_zone_id=tls.route53_zone_id,
+        route53_zone_name=tls.route53_zone_name,
+        oidc_provider_arn=oidc_provider_arn,
+        oidc_issuer_url=oidc_issuer_url,
+        acme_server=tls.acme_server,
+        chart_version=tls.chart_version,
+        replicas=2 if config.environment == "prod" else 1,
+    )
+
+
+# --- pure builders (no Pulumi resources): tested directly and against the chart's schema ---
+
+
+def traefik_crd_urls(chart_version: str) -> list[str]:
+    return [TRAEFIK_CRD_URL.format(version=chart_version, file=f) for f in TRAEFIK_CRD_FILES]
+
+
+def pod_security_labels(level: str = POD_SECURITY_LEVEL) -> dict[str, str]:
+    return {f"pod-security.kubernetes.io/{mode}": level for mode in ("enforce", "audit", "warn")}
+
+
+def load_balancer_annotations(args: TraefikIngressArgs) -> dict[str, str]:
+    """AWS Load Balancer Controller annotations: an NLB with IP targets and proxy protocol v2.
+
+    Proxy protocol carries the client address to Traefik (trusted from the VPC only). In ACM
+    mode the NLB terminates TLS with the certificate and re-encrypts to Traefik's websecure port.
+    """
+    annotations = {
+        f"{LB_ANNOTATION}type": "external",
+        f"{LB_ANNOTATION}nlb-target-type": "ip",
+        f"{LB_ANNOTATION}scheme": "internet-facing" if args.internet_facing else "internal",
+        f"{LB_ANNOTATION}proxy-protocol": "*",
+        f"{LB_ANNOTATION}attributes": "load_balancing.cross_zone.enabled=true",
+    }
+    if args.load_balancer_tags:
+        annotations[f"{LB_ANNOTATION}additional-resource-tags"] = ",".join(
+            f"{key}={value}" for key, value in sorted(args.load_balancer_tags.items())
+        )
+    if isinstance(args.tls, AcmArgs):
+        annotations |= {
+            f"{LB_ANNOTATION}ssl-cert": args.tls.certificate_arn,
+            f"{LB_ANNOTATION}ssl-ports": ENTRY_POINT,
+            f"{LB_ANNOTATION}ssl-negotiation-policy": args.tls.ssl_policy,
+            f"{LB_ANNOTATION}backend-protocol": "ssl",
+        }
+    return annotations
+
+
+def traefik_pod_labels() -> dict[str, str]:
+    """The labels the chart puts on Traefik's pods (release `traefik` in `namespace`)."""
+    return {"app.kubernetes.io/name": "traefik"}
+
+
+def _chart_labels(object_labels: Mapping[str, str]) -> dict[str, str]:
+    """Our labels for the chart's objects, except those the chart sets itself (a duplicate key
+    in a rendered manifest fails the release)."""
+    return {k: v for k, v in object_labels.items() if k not in CHART_OWNED_LABELS}
+
+
+def _spread(args: TraefikIngressArgs) -> list[dict[str, Any]]:
+    selector = {"matchLabels": traefik_pod_labels()}
+    zone_rule = "DoNotSchedule" if args.require_zone_spread else "ScheduleAnyway"
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": ZONE_KEY,
+            "whenUnsatisfiable": zone_rule,
+            "labelSelector": selector,
+            "matchLabelKeys": ["pod-template-hash"],
+        },
+        {
+            "maxSkew": 1,
+            "topologyKey": HOST_KEY,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": selector,
+            "matchLabelKeys": ["pod-template-hash"],
+        },
+    ]
+
+
+def _entry_point(vpc_cidr: str) -> dict[str, Any]:
+    """Forwarded headers and proxy protocol trusted from the VPC (the NLB) and nowhere else."""
+    return {
+        "forwardedHeaders": {"trustedIPs": [vpc_cidr], "insecure": False},
+        "proxyProtocol": {"trustedIPs": [vpc_cidr], "insecure": False},
+    }
+
+
+def traefik_values(args: TraefikIngressArgs) -> dict[str, Any]:
+    """The Traefik chart values; they must pass the chart's values.schema.json."""
+    return {
+        "deployment": {"replicas": args.replicas},
+        "commonLabels": _chart_labels(args.labels),
+        "podDisruptionBudget": (
+            {"enabled": True, "minAvailable": 1} if args.replicas >= 2 else {"enabled": False}
+        ),
+        "updateStrategy": {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+        },
+        "topologySpreadConstraints": _spread(args),
+        "podSecurityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": TRAEFIK_UID,
+            "runAsGroup": TRAEFIK_UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+        },
+        "resources": {kind: dict(amounts) for kind, amounts in args.resources.items()},
+        "service": {
+            "enabled": True,
+            "single": True,
+            "spec": {"type": "LoadBalancer"},
+            "annotations": load_balancer_annotations(args),
+        },
+        "ports": {
+            "web": {
+                **_entry_point(args.vpc_cidr),
+                "http": {
+                    "redirections": {
+                        "entryPoint": {"to": ENTRY_POINT, "scheme": "https", "permanent": True}
+                    }
+                },
+            },
+            ENTRY_POINT: {**_entry_point(args.vpc_cidr), "http": {"tls": {"enabled": True}}},
+        },
+        "log": {"format": "json", "level": "INFO"},
+        # Headers may carry session cookies and credentials: dropped from the access log.
+        "accessLog": {
+            "enabled": True,
+            "format": "json",
+            "fields": {"headers": {"defaultMode": "drop"}},
+        },
+        "metrics": {
+            "prometheus": {
+                "entryPoint": "metrics",
+                "addEntryPointsLabels": True,
+                "addServicesLabels": True,
+            }
+        },
+        "providers": {
+            "kubernetesCRD": {
+                "enabled": True,
+                "allowCrossNamespace": False,
+                "allowExternalNameServices": False,
+                "allowEmptyServices": False,
+            },
+            "kubernetesIngress": {"enabled": False},
+            "kubernetesGateway": {"enabled": False},
+        },
+        "ingressClass": {"enabled": False},
+        "ingressRoute": {"dashboard": {"enabled": False}},
+        # No ACME in Traefik: its certificate store is a file that replicas cannot share.
+        "certificatesResolvers": {},
+        "persistence": {"enabled": False},
+        "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
+    }
+
+
+def tls_option_spec(sni_strict: bool) -> dict[str, Any]:
+    return {
+        "minVersion": "VersionTLS12",
+        "cipherSuites": list(STRONG_CIPHER_SUITES),
+        "curvePreferences": ["X25519", "CurveP256", "CurveP384"],
+        "sniStrict": sni_strict,
+    }
+
+
+def cert_manager_values(args: CertManagerArgs, role_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """cert-manager chart values: CRDs installed and kept, IRSA, restricted pods."""
+    return {
+        "crds": {"enabled": True, "keep": True},
+        "replicaCount": args.replicas,
+        "podDisruptionBudget": {"enabled": args.replicas >= 2, "minAvailable": 1},
+        "global": {"leaderElection": {"namespace": args.namespace}},
+        "serviceAccount": {
+            "name": args.service_account,
+            "annotations": {"eks.amazonaws.com/role-arn": role_arn},
+        },
+        # Lets the non-root controller read the projected IRSA web identity token.
+        "securityContext": {
+            "runAsNonRoot": True,
+            "fsGroup": 1001,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "webhook": {"replicaCount": args.replicas},
+        "cainjector": {"replicaCount": args.replicas},
+        "prometheus": {"enabled": True},
+    }
+
+
+def irsa_trust_policy(
+    oidc_provider_arn: pulumi.Input[str],
+    oidc_issuer_url: pulumi.Input[str],
+    namespace: str,
+    service_account: str,
+) -> pulumi.Output[str]:
+    """Trust for exactly one Kubernetes service account through the cluster's OIDC provider."""
+
+    def document(provider_arn: str, issuer_url: str) -> str:
+        issuer = issuer_url.removeprefix("https://")
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                    f"{issuer}:aud": "sts.amazonaws.com",
+                }
+            },
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    return pulumi.Output.all(oidc_provider_arn, oidc_issuer_url).apply(
+        lambda values: document(str(values[0]), str(values[1]))
+    )
+
+
+def dns01_policy(zone_id: str, partition: str = "aws") -> str:
+    """Route53 rights for DNS-01: TXT records named `_acme-challenge.*` in one zone only."""
+    zone_arn = f"arn:{partition}:route53:::hostedzone/{zone_id}"
+    statements = [
+        {
+            "Sid": "ReadChanges",
+            "Effect": "Allow",
+            "Action": "route53:GetChange",
+            "Resource": f"arn:{partition}:route53:::change/*",
+        },
+        {
+            "Sid": "ListZoneRecords",
+            "Effect": "Allow",
+            "Action": "route53:ListResourceRecordSets",
+            "Resource": zone_arn,
+        },
+        {
+            "Sid": "ChallengeRecords",
+            "Effect": "Allow",
+            "Action": "route53:ChangeResourceRecordSets",
+            "Resource": zone_arn,
+            "Condition": {
+                "ForAllValues:StringEquals": {
+                    "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]
+                },
+                "ForAllValues:StringLike": {
+                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["_acme-challenge.*"]
+                },
+            },
+        },
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def cluster_issuer_spec(args: CertManagerArgs, account_key_secret: str) -> dict[str, Any]:
+    """ACME with DNS-01 through Route53, for names in the zone; credentials are ambient (IRSA)."""
+    return {
+        "acme": {
+            "email": args.acme_email,
+            "server": args.acme_server,
+            "privateKeySecretRef": {"name": account_key_secret},
+            "solvers": [
+                {
+                    "selector": {"dnsZones": [args.route53_zone_name]},
+                    "dns01": {"route53": {"hostedZoneID": args.route53_zone_id}},
+                }
+            ],
+        }
+    }
+
+
+def _load_balancer_hostname(status: k8s.core.v1.outputs.ServiceStatus | None) -> str:
+    ingress = (status.load_balancer.ingress if status and status.load_balancer else None) or []
+    if not ingress or not ingress[0].hostname:
+        raise ValueError("the Traefik Service has no load balancer host name yet")
+    return ingress[0].hostname
+
+
+def _partition(arn: str) -> str:
+    return arn.split(":")[1] if arn.startswith("arn:") else "aws"
+
+
+def _record_name(component: str, slug: str, hostname: str) -> str:
+    return f"{component}-{slug}-{hostname}"
+
+
+class TraefikIngress(pulumi.ComponentResource):
+    """Traefik behind an NLB, with TLS from cert-manager or ACM and tenants' DNS records."""
+
+    namespace: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    load_balancer_hostname: pulumi.Output[str]
+    entry_point: str
+    tls_option_name: str
+    cluster_issuer_name: pulumi.Output[str] | None
+    cert_manager_role_arn: pulumi.Output[str] | None
+    records: dict[str, aws.route53.Record]
+
+    def __init__(
+        self, name: str, args: TraefikIngressArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("TraefikIngress"), name, None, opts)
+        self.entry_point = ENTRY_POINT
+        self.tls_option_name = TLS_OPTION_NAME
+        namespace = self._namespace(f"{name}-namespace", args.namespace, args.labels)
+        self.namespace = namespace.metadata.name
+        crds = k8s.yaml.v2.ConfigGroup(
+            f"{name}-crds",
+            files=traefik_crd_urls(args.chart_version),
+            opts=child_opts(self, protect=args.protect_crds),
+        )
+        release = k8s.helm.v3.Release(
+            f"{name}-traefik",
+            name=RELEASE_NAME,
+            chart="traefik",
+            version=args.chart_version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=TRAEFIK_CHART_REPO),
+            namespace=self.namespace,
+            values=traefik_values(args),
+            skip_crds=True,
+            atomic=True,
+            cleanup_on_fail=True,
+            max_history=10,
+            timeout=600,
+            opts=child_opts(self, depends_on=[crds]),
+        )
+        self._tls_option(name, args, crds)
+        self.service_name, self.load_balancer_hostname = self._service(name, release)
+        self.cluster_issuer_name = None
+        self.cert_manager_role_arn = None
+        if isinstance(args.tls, CertManagerArgs):
+            self._cert_manager(name, args.tls, args)
+        self.records = self._records(name, args)
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "service_name": self.service_name,
+                "load_balancer_hostname": self.load_balancer_hostname,
+                "entry_point": self.entry_point,
+                "cluster_issuer_name": self.cluster_issuer_name,
+            }
+        )
+
+    def _namespace(
+        self, resource_name: str, namespace: str, object_labels: Mapping[str, str]
+    ) -> k8s.core.v1.Namespace:
+        return k8s.core.v1.Namespace(
+            resource_name,
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=namespace, labels={**object_labels, **pod_security_labels()}
+            ),
+            opts=child_opts(self),
+        )
+
+    def _tls_option(
+        self, name: str, args: TraefikIngressArgs, crds: pulumi.Resource
+    ) -> k8s.apiextensions.CustomResource:
+        # ACM mode: the NLB connects to Traefik without SNI, so strict SNI would refuse it.
+        return k8s.apiextensions.CustomResource(
+            f"{name}-tls-option",
+            api_version="traefik.io/v1alpha1",
+            kind="TLSOption",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=TLS_OPTION_NAME, namespace=self.namespace, labels=dict(args.labels)
+            ),
+            spec=tls_option_spec(sni_strict=isinstance(args.tls, CertManagerArgs)),
+            opts=child_opts(self, depends_on=[crds]),
+        )
+
+    def _service(
+        self, name: str, release: k8s.helm.v3.Release
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """The chart's LoadBalancer Service, read once the release (which waits for it) is up."""
+        service = k8s.core.v1.Service.get(
+            f"{name}-service",
+            release.status.apply(lambda status: f"{status.namespace}/{status.name}"),
+            opts=child_opts(self, depends_on=[release]),
+        )
+        return service.metadata.name, service.status.apply(_load_balancer_hostname)
+
+    def _cert_manager(self, name: str, tls: CertManagerArgs, args: TraefikIngressArgs) -> None:
+        namespace = self._namespace(f"{name}-cert-manager-namespace", tls.namespace, args.labels)
+        role = aws.iam.Role(
+            f"{name}-cert-manager",
+            description="cert-manager DNS-01 challenges in one Route53 zone",
+            assume_role_policy=irsa_trust_policy(
+                tls.oidc_provider_arn, tls.oidc_issuer_url, tls.namespace, tls.service_account
+            ),
+            tags=dict(args.tags),
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-cert-manager-dns01",
+            role=role.id,
+            policy=pulumi.Output.from_input(tls.oidc_provider_arn).apply(
+                lambda arn: dns01_policy(tls.route53_zone_id, _partition(arn))
+            ),
+            opts=child_opts(self),
+        )
+        release = k8s.helm.v3.Release(
+            f"{name}-cert-manager",
+            name="cert-manager",
+            chart="cert-manager",
+            version=tls.chart_version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CERT_MANAGER_CHART_REPO),
+            namespace=namespace.metadata.name,
+            values=cert_manager_values(tls, role.arn),
+            atomic=True,
+            cleanup_on_fail=True,
+            max_history=10,
+            timeout=600,
+            opts=child_opts(self),
+        )
+        issuer = k8s.apiextensions.CustomResource(
+            f"{name}-cluster-issuer",
+            api_version="cert-manager.io/v1",
+            kind="ClusterIssuer",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{name}-acme", labels=dict(args.labels)),
+            spec=cluster_issuer_spec(tls, account_key_secret=f"{name}-acme-account-key"),
+            opts=child_opts(self, depends_on=[release]),
+        )
+        issuer_name = f"{name}-acme"
+        self.cluster_issuer_name = issuer.id.apply(lambda _: issuer_name)
+        self.cert_manager_role_arn = role.arn
+
+    def _records(self, name: str, args: TraefikIngressArgs) -> dict[str, aws.route53.Record]:
+        if args.dns_zone_id is None:
+            return {}
+        return {
+            hostname: aws.route53.Record(
+                _record_name(name, slug, hostname),
+                zone_id=args.dns_zone_id,
+                name=hostname,
+                type="CNAME",
+                ttl=300,
+                records=[self.load_balancer_hostname],
+                opts=child_opts(self),
+            )
+            for slug, hostnames in sorted(args.hostnames.items())
+            for hostname in hostnames
+        }
