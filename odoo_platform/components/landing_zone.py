@@ -7,6 +7,7 @@ other components receive the same provider through `opts=ResourceOptions(provide
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from collections.abc import Mapping, Sequence
@@ -202,7 +203,7 @@ class LandingZone(pulumi.ComponentResource):
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
         zones = aws.get_availability_zones_output(state="available", opts=invoke).names
         self.availability_zones = [
-            zones.apply(lambda names, i=i: _zone(names, i, args.availability_zones))
+            zones.apply(functools.partial(_zone, index=i, wanted=args.availability_zones))
             for i in range(args.availability_zones)
         ]
         self.kms_key_arns = {p: self._kms_key(p, account_id) for p in KEY_PURPOSES}
