@@ -334,9 +334,7 @@ class KubernetesCluster(pulumi.ComponentResource):
             cluster.name, cluster.endpoint, cluster.certificate_authority.data
         ).apply(lambda values: _kubeconfig(*values, region=eks.region))
 
-    def _role(
-        self, suffix: str, trust: pulumi.Input[str], policies: Sequence[str]
-    ) -> aws.iam.Role:
+    def _role(self, suffix: str, trust: pulumi.Input[str], policies: Sequence[str]) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{self._name}-{suffix}-role",
             assume_role_policy=trust,
@@ -418,7 +416,15 @@ class KubernetesCluster(pulumi.ComponentResource):
         for key, suffix, config, tenant in pools:
             template = self._launch_template(suffix, config, eks, security_groups, tenant)
             group = self._node_group(
-                suffix, key, config, cluster, node_role, template, eks, tenant, after
+                suffix=suffix,
+                pool=key,
+                config=config,
+                cluster=cluster,
+                node_role=node_role,
+                template=template,
+                eks=eks,
+                tenant=tenant,
+                after=after,
             )
             self.node_group_names[key] = group.node_group_name
             if tenant is not None:
@@ -467,6 +473,7 @@ class KubernetesCluster(pulumi.ComponentResource):
 
     def _node_group(
         self,
+        *,
         suffix: str,
         pool: str,
         config: NodeGroupConfig,
