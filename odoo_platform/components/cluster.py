@@ -244,9 +244,11 @@ class KubernetesCluster(pulumi.ComponentResource):
         # time out on a fresh cluster).
         self._nodes_ready: list[pulumi.Resource] = []
         if args.eks is not None:
-            self.kubeconfig = pulumi.Output.secret(self._create_eks(args.eks))
+            source = self._create_eks(args.eks)
         else:
-            self.kubeconfig = pulumi.Output.secret(args.kubeconfig)
+            assert args.kubeconfig is not None  # _check: exactly one mode
+            source = pulumi.Output.from_input(args.kubeconfig)
+        self.kubeconfig = pulumi.Output.secret(source)
         self.provider = k8s.Provider(
             f"{name}-k8s",
             kubeconfig=self.kubeconfig,
@@ -316,7 +318,7 @@ class KubernetesCluster(pulumi.ComponentResource):
         )
         self.cluster_name = cluster.name
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
-        self.oidc_issuer_url = cluster.identities.apply(lambda ids: str(ids[0].oidcs[0].issuer))
+        self.oidc_issuer_url = cluster.identities.apply(_oidc_issuer)
         oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc",
             url=self.oidc_issuer_url,
@@ -561,6 +563,13 @@ class KubernetesCluster(pulumi.ComponentResource):
             opts=opts,
         )
         self.efs_storage_class_name = args.efs_storage_class_name
+
+
+def _oidc_issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
+    oidcs = identities[0].oidcs or []
+    if not oidcs or not oidcs[0].issuer:
+        raise ValueError("the EKS cluster reports no OIDC issuer")
+    return oidcs[0].issuer
 
 
 def _service_trust(service: str) -> str:
