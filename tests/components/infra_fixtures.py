@@ -11,7 +11,6 @@ import importlib
 import inspect
 import json
 import warnings
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -163,25 +162,30 @@ def effective_tags(result: ProgramResult, resource: RecordedResource) -> dict[st
     return {**provider_default_tags(result, resource), **(resource.inputs.get("tags") or {})}
 
 
-def open_ingress(result: ProgramResult) -> list[str]:
-    """Every ingress rule open to 0.0.0.0/0 or ::/0, as `resource name: detail`."""
-    world = {"0.0.0.0/0", "::/0"}
-    found: list[str] = []
-    for r in result.resources:
-        if r.type in ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"):
-            for rule in r.inputs.get("ingress") or []:
-                cidrs = set(rule.get("cidrBlocks") or []) | set(rule.get("ipv6CidrBlocks") or [])
-                found += [f"{r.name}: {c}" for c in cidrs & world]
-        elif r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-            cidrs = {r.inputs.get("cidrIpv4"), r.inputs.get("cidrIpv6")}
-            found += [f"{r.name}: {c}" for c in cidrs & world]
-        elif r.type == "aws:ec2/securityGroupRule:SecurityGroupRule" and r.inputs["type"] == "ingress":
-            cidrs = set(r.inputs.get("cidrBlocks") or []) | set(r.inputs.get("ipv6CidrBlocks") or [])
-            found += [f"{r.name}: {c}" for c in cidrs & world]
+WORLD = {"0.0.0.0/0", "::/0"}
+SECURITY_GROUPS = (
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+)
+
+
+def _cidrs(rule: dict[str, Any]) -> set[str]:
+    keys = ("cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6")
+    found: set[str] = set()
+    for key in keys:
+        value = rule.get(key)
+        found |= set(value) if isinstance(value, list) else {value} if value else set()
     return found
 
 
-def only(result: ProgramResult, type_token: str, where: Callable[[RecordedResource], bool]) -> RecordedResource:
-    matches = [r for r in result.by_type(type_token) if where(r)]
-    assert len(matches) == 1, [r.name for r in matches]
-    return matches[0]
+def open_ingress(result: ProgramResult) -> list[str]:
+    """Every ingress rule open to 0.0.0.0/0 or ::/0, as `resource name: cidr`."""
+    rules: list[tuple[str, dict[str, Any]]] = []
+    for r in result.resources:
+        if r.type in SECURITY_GROUPS:
+            rules += [(r.name, rule) for rule in r.inputs.get("ingress") or []]
+        elif r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+            rules.append((r.name, r.inputs))
+        elif r.type == "aws:ec2/securityGroupRule:SecurityGroupRule":
+            rules += [(r.name, r.inputs)] if r.inputs.get("type") == "ingress" else []
+    return [f"{name}: {cidr}" for name, rule in rules for cidr in sorted(_cidrs(rule) & WORLD)]
