@@ -7,6 +7,7 @@ import json
 from itertools import combinations
 from typing import Any
 
+import pulumi_aws as aws
 import pytest
 
 from odoo_platform.components.landing_zone import (
@@ -15,7 +16,7 @@ from odoo_platform.components.landing_zone import (
     kms_key_policy,
 )
 from odoo_platform.config.catalog import BASE_TAG_KEYS, TAG_TIER
-from odoo_platform.testing import ProgramResult, RecordedResource
+from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 from tests.components.infra_fixtures import (
     PROVIDER,
     RecordingMocks,
@@ -296,3 +297,30 @@ def test_every_child_is_parented_and_named_after_the_component(prod: ProgramResu
     component = prod.named("lz", "odoo-platform:index:LandingZone")
     assert {r.urn for r in prod.descendants(component)} == prod.urns() - {component.urn}
     assert all(r.name.startswith("lz-") for r in prod.resources if r is not component)
+
+
+def test_the_open_ingress_check_sees_every_rule_kind() -> None:
+    def program() -> None:
+        aws.ec2.SecurityGroup(
+            "bad-inline",
+            ingress=[
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="tcp", from_port=22, to_port=22, cidr_blocks=["0.0.0.0/0"]
+                )
+            ],
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            "bad-rule", security_group_id="sg-1", ip_protocol="-1", cidr_ipv6="::/0"
+        )
+        aws.ec2.SecurityGroupRule(
+            "bad-legacy",
+            type="ingress",
+            security_group_id="sg-1",
+            protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_blocks=["0.0.0.0/0"],
+        )
+
+    found = open_ingress(run_program(program))
+    assert found == ["bad-inline: 0.0.0.0/0", "bad-rule: ::/0", "bad-legacy: 0.0.0.0/0"]
