@@ -323,4 +323,4 @@ def test_the_open_ingress_check_sees_every_rule_kind() -> None:
         )
 
     found = open_ingress(run_program(program))
-    assert found == ["bad-inline: 0.0.0.0/0", "bad-rule: ::/0", "bad-legacy: 0.0.0.0/0"]
+    assert sorted(found) == ["bad-inline: 0.0.0.0/0", "bad-legacy: 0.0.0.0/0", "bad-rule: ::/0"]
