@@ -128,14 +128,25 @@ def _replication_group(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Out
     return {"primaryEndpointAddress": host, "readerEndpointAddress": "replica." + host[7:]}
 
 
-def _eks_cluster(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
+def _eks_cluster(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
     issuer = f"https://oidc.eks.{mocks.region}.amazonaws.com/id/{_digest(name, 32).upper()}"
+    vpc_config = inputs.get("vpcConfig") or {}
     return {
+        "name": inputs.get("name") or f"{name}-{_digest(name, 7)}",
         "endpoint": f"https://{_digest(name, 32).upper()}.gr7.{mocks.region}.eks.amazonaws.com",
         "certificateAuthority": {"data": "TU9DSy1DQQ=="},
         "identities": [{"oidcs": [{"issuer": issuer}]}],
         "status": "ACTIVE",
+        "vpcConfig": {**vpc_config, "clusterSecurityGroupId": f"sg-{_digest(name + 'sg', 17)}"},
     }
+
+
+def _eks_node_group(_mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    return {"nodeGroupName": inputs.get("nodeGroupName") or f"{name}-{_digest(name, 7)}"}
+
+
+def _launch_template(_mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
+    return {"latestVersion": 1, "defaultVersion": 1}
 
 
 def _random_password(_mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
@@ -212,6 +223,8 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] =
     "aws:rds/instance:Instance": _rds_instance,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:eks/cluster:Cluster": _eks_cluster,
+    "aws:eks/nodeGroup:NodeGroup": _eks_node_group,
+    "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
     "random:index/randomPassword:RandomPassword": _random_password,
     "aws:kms/key:Key": _kms_key,
     "aws:s3/bucket:Bucket": _bucket,

@@ -1,0 +1,629 @@
+"""`KubernetesCluster`: an EKS cluster built here, or an existing cluster from a kubeconfig.
+
+Either way the component gives the `kubernetes.Provider` the Kubernetes components use, the gp3
+and EFS storage classes, and the node selector and toleration that pin a dedicated tenant's pods
+to its own node group.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.config import defaults
+from odoo_platform.config.catalog import LABEL_PREFIX, LABEL_TENANT
+from odoo_platform.config.loader import CONFIG_NAMESPACE
+from odoo_platform.config.models import (
+    EksClusterConfig,
+    NodeGroupConfig,
+    PlatformConfig,
+)
+from odoo_platform.config.tags import base_tags, labels, resource_tags
+
+LABEL_NODE_POOL = LABEL_PREFIX + "node-pool"
+CONTROL_PLANE_LOGS = ("api", "audit", "authenticator")
+MANAGED_POLICY = "arn:aws:iam::aws:policy/"
+CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
+NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
+CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+AMI_TYPE = "AL2023_x86_64_STANDARD"
+# Hop limit 1: pods (one network hop away) cannot reach the node's instance metadata and its
+# role; they use IRSA. Host-network daemons (VPC CNI, kube-proxy) are not affected.
+DEFAULT_IMDS_HOP_LIMIT = 1
+
+
+@dataclass(frozen=True)
+class IrsaAddon:
+    """An EKS add-on whose controller gets its own IAM role through IRSA."""
+
+    addon: str
+    service_account: str
+    policy: str
+
+
+# VPC CNI and kube-proxy go in before the nodes (nodes need a network); the others need nodes.
+NETWORK_ADDONS = ("vpc-cni", "kube-proxy")
+WORKLOAD_ADDONS = ("coredns", "aws-ebs-csi-driver", "aws-efs-csi-driver")
+IRSA_ADDONS: dict[str, IrsaAddon] = {
+    "vpc-cni": IrsaAddon("vpc-cni", "aws-node", "AmazonEKS_CNI_Policy"),
+    "aws-ebs-csi-driver": IrsaAddon(
+        "aws-ebs-csi-driver", "ebs-csi-controller-sa", "service-role/AmazonEBSCSIDriverPolicy"
+    ),
+    "aws-efs-csi-driver": IrsaAddon(
+        "aws-efs-csi-driver", "efs-csi-controller-sa", "service-role/AmazonEFSCSIDriverPolicy"
+    ),
+}
+ADDON_CONFIGURATION: dict[str, dict[str, Any]] = {
+    # Without this the VPC CNI ignores NetworkPolicy objects: default-deny would be decorative.
+    "vpc-cni": {"enableNetworkPolicy": "true"},
+}
+
+
+def irsa_trust_policy(
+    oidc_provider_arn: pulumi.Input[str],
+    oidc_issuer_url: pulumi.Input[str],
+    namespace: pulumi.Input[str],
+    service_account: pulumi.Input[str],
+) -> pulumi.Output[str]:
+    """Trust policy letting exactly one Kubernetes service account assume a role (IRSA)."""
+
+    def document(arn: str, url: str, ns: str, sa: str) -> str:
+        issuer = url.removeprefix("https://")
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"Federated": arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{issuer}:sub": f"system:serviceaccount:{ns}:{sa}",
+                    f"{issuer}:aud": "sts.amazonaws.com",
+                }
+            },
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    return pulumi.Output.all(oidc_provider_arn, oidc_issuer_url, namespace, service_account).apply(
+        lambda values: document(*values)
+    )
+
+
+def dedicated_node_selector(slug: str) -> dict[str, str]:
+    return {LABEL_TENANT: slug}
+
+
+def dedicated_tolerations(slug: str) -> list[dict[str, str]]:
+    return [{"key": LABEL_TENANT, "operator": "Equal", "value": slug, "effect": "NoSchedule"}]
+
+
+@dataclass(frozen=True)
+class EksSettings:
+    """What creating an EKS cluster needs; the ids and ARNs come from the landing zone."""
+
+    region: str
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    node_security_group_id: pulumi.Input[str]
+    secrets_kms_key_arn: pulumi.Input[str]
+    kubernetes_version: str = "1.33"
+    public_endpoint_cidrs: Sequence[str] = ()
+    admin_role_arns: Sequence[str] = ()
+    system_node_group: NodeGroupConfig = field(
+        default_factory=lambda: NodeGroupConfig(instance_types=["m7i.large"], max_size=3)
+    )
+    shared_node_group: NodeGroupConfig = field(default_factory=NodeGroupConfig)
+    instance_tags: Mapping[str, str] = field(default_factory=dict)
+    imds_hop_limit: int = DEFAULT_IMDS_HOP_LIMIT
+    cluster_name: str | None = None
+
+
+@dataclass(frozen=True)
+class KubernetesClusterArgs:
+    """Exactly one of `eks` (create a cluster) or `kubeconfig` (use an existing one).
+
+    `dedicated_node_groups` maps a dedicated tenant's slug to its node group: created in EKS
+    mode; in existing-cluster mode only the selectors and tolerations are derived (the operator
+    labels and taints those nodes).
+    """
+
+    eks: EksSettings | None = None
+    kubeconfig: pulumi.Input[str] | None = None
+    dedicated_node_groups: Mapping[str, NodeGroupConfig] = field(default_factory=dict)
+    efs_file_system_id: pulumi.Input[str] | None = None
+    gp3_storage_class_name: str = "gp3"
+    efs_storage_class_name: str = "efs-filestore"
+    k8s_labels: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: PlatformConfig,
+        *,
+        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        node_security_group_id: pulumi.Input[str] | None = None,
+        secrets_kms_key_arn: pulumi.Input[str] | None = None,
+        efs_file_system_id: pulumi.Input[str] | None = None,
+        kubeconfig: pulumi.Input[str] | None = None,
+    ) -> KubernetesClusterArgs:
+        """EKS from the landing zone's outputs, or the existing cluster's secret kubeconfig.
+
+        In existing mode the kubeconfig is read from the secret stack key named by
+        `cluster.kubeconfig_secret_key` unless one is passed.
+        """
+        dedicated = {
+            t.slug: defaults.dedicated_settings(config, t).node_group
+            for t in config.tenants
+            if t.tier == "dedicated" and t.state != "offboarded"
+        }
+        common: dict[str, Any] = {
+            "dedicated_node_groups": dedicated,
+            "efs_file_system_id": efs_file_system_id,
+            "k8s_labels": labels(config),
+        }
+        cluster = config.cluster
+        if not isinstance(cluster, EksClusterConfig):
+            source = kubeconfig or pulumi.Config(CONFIG_NAMESPACE).require_secret(
+                cluster.kubeconfig_secret_key
+            )
+            return cls(kubeconfig=source, **common)
+        if subnet_ids is None or node_security_group_id is None or secrets_kms_key_arn is None:
+            raise ValueError(
+                "cluster.mode eks needs subnet_ids, node_security_group_id and "
+                "secrets_kms_key_arn (from the landing zone)"
+            )
+        eks = EksSettings(
+            region=config.region,
+            subnet_ids=subnet_ids,
+            node_security_group_id=node_security_group_id,
+            secrets_kms_key_arn=secrets_kms_key_arn,
+            kubernetes_version=cluster.kubernetes_version,
+            public_endpoint_cidrs=[str(c) for c in cluster.public_endpoint_cidrs],
+            admin_role_arns=list(cluster.admin_role_arns),
+            system_node_group=cluster.node_groups.system,
+            shared_node_group=cluster.node_groups.shared,
+            instance_tags={**base_tags(config), **resource_tags()},
+        )
+        return cls(eks=eks, **common)
+
+
+def _check(args: KubernetesClusterArgs) -> None:
+    if (args.eks is None) == (args.kubeconfig is None):
+        raise ValueError("KubernetesClusterArgs needs exactly one of `eks` or `kubeconfig`")
+    if args.eks is not None and not 1 <= args.eks.imds_hop_limit <= 64:
+        raise ValueError(f"imds_hop_limit={args.eks.imds_hop_limit}: 1 to 64")
+
+
+def _resource_suffix(arn: str) -> str:
+    """`arn:aws:iam::111122223333:role/team/admins` -> `111122223333-team-admins`."""
+    account, resource = arn.split(":")[4], arn.split(":", 5)[5].removeprefix("role/")
+    return re.sub(r"[^A-Za-z0-9-]+", "-", f"{account}-{resource}").strip("-").lower()
+
+
+class KubernetesCluster(pulumi.ComponentResource):
+    """EKS control plane, node groups, IRSA, add-ons and storage classes; or an existing cluster."""
+
+    provider: k8s.Provider
+    kubeconfig: pulumi.Output[str]
+    cluster_name: pulumi.Output[str] | None
+    oidc_provider_arn: pulumi.Output[str] | None
+    oidc_issuer_url: pulumi.Output[str] | None
+    cluster_security_group_id: pulumi.Output[str] | None
+    node_role_arn: pulumi.Output[str] | None
+    node_group_names: dict[str, pulumi.Output[str]]
+    dedicated_node_group_names: dict[str, pulumi.Output[str]]
+    dedicated_node_selectors: dict[str, dict[str, str]]
+    dedicated_tolerations: dict[str, list[dict[str, str]]]
+    shared_node_selector: dict[str, str]
+    gp3_storage_class_name: str
+    efs_storage_class_name: str | None
+
+    def __init__(
+        self, name: str, args: KubernetesClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("KubernetesCluster"), name, None, opts)
+        _check(args)
+        self._name, self._args = name, args
+        self._tags = resource_tags()
+        self.dedicated_node_selectors = {
+            slug: dedicated_node_selector(slug) for slug in args.dedicated_node_groups
+        }
+        self.dedicated_tolerations = {
+            slug: dedicated_tolerations(slug) for slug in args.dedicated_node_groups
+        }
+        self.shared_node_selector = {LABEL_NODE_POOL: "shared"}
+        self.cluster_name = self.oidc_provider_arn = self.oidc_issuer_url = None
+        self.cluster_security_group_id = self.node_role_arn = None
+        self.node_group_names, self.dedicated_node_group_names = {}, {}
+        # Kubernetes objects wait for schedulable nodes and their add-ons (Helm waits otherwise
+        # time out on a fresh cluster).
+        self._nodes_ready: list[pulumi.Resource] = []
+        if args.eks is not None:
+            source = self._create_eks(args.eks)
+        else:
+            assert args.kubeconfig is not None  # _check: exactly one mode
+            source = pulumi.Output.from_input(args.kubeconfig)
+        self.kubeconfig = pulumi.Output.secret(source)
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._nodes_ready),
+        )
+        self._storage_classes()
+        self.register_outputs(
+            {
+                "kubeconfig": self.kubeconfig,
+                "cluster_name": self.cluster_name,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "node_group_names": self.node_group_names,
+                "gp3_storage_class_name": self.gp3_storage_class_name,
+                "efs_storage_class_name": self.efs_storage_class_name,
+            }
+        )
+
+    # --- EKS mode -------------------------------------------------------------------------
+
+    def _create_eks(self, eks: EksSettings) -> pulumi.Output[str]:
+        name = self._name
+        cluster_role = self._role("cluster", _service_trust("eks.amazonaws.com"), CLUSTER_POLICIES)
+        aws.iam.RolePolicy(
+            f"{name}-cluster-secrets-key",
+            role=cluster_role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"],
+                            "Resource": eks.secrets_kms_key_arn,
+                        }
+                    ],
+                }
+            ),
+            opts=child_opts(self),
+        )
+        public = bool(eks.public_endpoint_cidrs)
+        cluster = aws.eks.Cluster(
+            f"{name}-eks",
+            name=eks.cluster_name,
+            version=eks.kubernetes_version,
+            role_arn=cluster_role.arn,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=eks.subnet_ids,
+                endpoint_private_access=True,
+                endpoint_public_access=public,
+                public_access_cidrs=list(eks.public_endpoint_cidrs) if public else None,
+            ),
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API",
+                bootstrap_cluster_creator_admin_permissions=True,
+            ),
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(
+                    key_arn=eks.secrets_kms_key_arn
+                ),
+                resources=["secrets"],
+            ),
+            enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        self.cluster_name = cluster.name
+        self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id
+        self.oidc_issuer_url = cluster.identities.apply(_oidc_issuer)
+        oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc",
+            url=self.oidc_issuer_url,
+            client_id_lists=["sts.amazonaws.com"],
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        self.oidc_provider_arn = oidc.arn
+        self._access_entries(cluster, eks.admin_role_arns)
+        network_addons = [self._addon(cluster, addon, []) for addon in NETWORK_ADDONS]
+        node_groups = self._node_groups(cluster, eks, network_addons)
+        workload_addons = [self._addon(cluster, addon, node_groups) for addon in WORKLOAD_ADDONS]
+        self._nodes_ready = [*node_groups, *workload_addons]
+        return pulumi.Output.all(
+            cluster.name, cluster.endpoint, cluster.certificate_authority.data
+        ).apply(lambda values: _kubeconfig(*values, region=eks.region))
+
+    def _role(self, suffix: str, trust: pulumi.Input[str], policies: Sequence[str]) -> aws.iam.Role:
+        role = aws.iam.Role(
+            f"{self._name}-{suffix}-role",
+            assume_role_policy=trust,
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        for policy in policies:
+            aws.iam.RolePolicyAttachment(
+                f"{self._name}-{suffix}-{policy.rsplit('/', 1)[-1]}",
+                role=role.id,  # an IAM role's id is its name
+                policy_arn=MANAGED_POLICY + policy,
+                opts=child_opts(self),
+            )
+        return role
+
+    def _access_entries(self, cluster: aws.eks.Cluster, role_arns: Sequence[str]) -> None:
+        """Cluster administrators through EKS access entries (the aws-auth ConfigMap is unused)."""
+        for arn in role_arns:
+            suffix = f"admin-{_resource_suffix(arn)}"
+            entry = aws.eks.AccessEntry(
+                f"{self._name}-{suffix}",
+                cluster_name=cluster.name,
+                principal_arn=arn,
+                type="STANDARD",
+                tags=self._tags,
+                opts=child_opts(self),
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{self._name}-{suffix}-policy",
+                cluster_name=cluster.name,
+                principal_arn=arn,
+                policy_arn=CLUSTER_ADMIN_POLICY,
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=child_opts(self, depends_on=[entry]),
+            )
+
+    def _addon(
+        self, cluster: aws.eks.Cluster, addon: str, after: Sequence[pulumi.Resource]
+    ) -> aws.eks.Addon:
+        irsa = IRSA_ADDONS.get(addon)
+        role_arn = None
+        if irsa is not None:
+            assert self.oidc_provider_arn is not None and self.oidc_issuer_url is not None
+            trust = irsa_trust_policy(
+                self.oidc_provider_arn, self.oidc_issuer_url, "kube-system", irsa.service_account
+            )
+            role_arn = self._role(f"addon-{addon}", trust, [irsa.policy]).arn
+        configuration = ADDON_CONFIGURATION.get(addon)
+        return aws.eks.Addon(
+            f"{self._name}-addon-{addon}",
+            cluster_name=cluster.name,
+            addon_name=addon,
+            service_account_role_arn=role_arn,
+            configuration_values=json.dumps(configuration) if configuration else None,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=self._tags,
+            opts=child_opts(self, depends_on=list(after)),
+        )
+
+    def _node_groups(
+        self,
+        cluster: aws.eks.Cluster,
+        eks: EksSettings,
+        after: Sequence[pulumi.Resource],
+    ) -> list[aws.eks.NodeGroup]:
+        node_role = self._role("node", _service_trust("ec2.amazonaws.com"), NODE_POLICIES)
+        self.node_role_arn = node_role.arn
+        security_groups = [cluster.vpc_config.cluster_security_group_id, eks.node_security_group_id]
+        pools: list[tuple[str, str, NodeGroupConfig, str | None]] = [
+            ("system", "ng-system", eks.system_node_group, None),
+            ("shared", "ng-shared", eks.shared_node_group, None),
+            *(
+                (f"tenant-{slug}", f"ng-tenant-{slug}", group, slug)
+                for slug, group in self._args.dedicated_node_groups.items()
+            ),
+        ]
+        groups = []
+        for key, suffix, config, tenant in pools:
+            template = self._launch_template(suffix, config, eks, security_groups, tenant)
+            group = self._node_group(
+                suffix=suffix,
+                pool=key,
+                config=config,
+                cluster=cluster,
+                node_role=node_role,
+                template=template,
+                eks=eks,
+                tenant=tenant,
+                after=after,
+            )
+            self.node_group_names[key] = group.node_group_name
+            if tenant is not None:
+                self.dedicated_node_group_names[tenant] = group.node_group_name
+            groups.append(group)
+        return groups
+
+    def _launch_template(
+        self,
+        suffix: str,
+        config: NodeGroupConfig,
+        eks: EksSettings,
+        security_groups: Sequence[pulumi.Input[str]],
+        tenant: str | None,
+    ) -> aws.ec2.LaunchTemplate:
+        """IMDSv2 only, encrypted gp3 root volume, the cluster and node security groups."""
+        tier = "dedicated" if tenant else "platform"
+        tags = {**eks.instance_tags, **resource_tags(tier, tenant)}
+        return aws.ec2.LaunchTemplate(
+            f"{self._name}-lt-{suffix.removeprefix('ng-')}",
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=eks.imds_hop_limit,
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/xvda",
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=config.disk_gib,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            vpc_security_group_ids=list(security_groups),
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags)
+                for kind in ("instance", "volume")
+            ],
+            update_default_version=True,
+            tags=resource_tags(tier, tenant),
+            opts=child_opts(self),
+        )
+
+    def _node_group(
+        self,
+        *,
+        suffix: str,
+        pool: str,
+        config: NodeGroupConfig,
+        cluster: aws.eks.Cluster,
+        node_role: aws.iam.Role,
+        template: aws.ec2.LaunchTemplate,
+        eks: EksSettings,
+        tenant: str | None,
+        after: Sequence[pulumi.Resource],
+    ) -> aws.eks.NodeGroup:
+        node_labels = {LABEL_NODE_POOL: "dedicated" if tenant else pool}
+        taints = []
+        if tenant is not None:
+            node_labels.update(dedicated_node_selector(tenant))
+            taints.append(
+                aws.eks.NodeGroupTaintArgs(key=LABEL_TENANT, value=tenant, effect="NO_SCHEDULE")
+            )
+        desired = config.desired_size if config.desired_size is not None else config.min_size
+        return aws.eks.NodeGroup(
+            f"{self._name}-{suffix}",
+            cluster_name=cluster.name,
+            node_role_arn=node_role.arn,
+            subnet_ids=eks.subnet_ids,
+            ami_type=AMI_TYPE,
+            capacity_type="ON_DEMAND",
+            instance_types=list(config.instance_types),
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=config.min_size, max_size=config.max_size, desired_size=desired
+            ),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)
+            ),
+            labels=node_labels,
+            taints=taints,
+            tags=resource_tags("dedicated" if tenant else "platform", tenant),
+            # The cluster autoscaler owns the desired size once the group exists.
+            opts=child_opts(
+                self,
+                depends_on=list(after),
+                ignore_changes=["scalingConfig.desiredSize"],
+            ),
+        )
+
+    # --- both modes ----------------------------------------------------------------------
+
+    def _storage_classes(self) -> None:
+        """gp3 (default, encrypted) for block volumes; EFS access points (RWX) for filestores."""
+        args = self._args
+        opts = child_opts(self, provider=self.provider)
+        k8s.storage.v1.StorageClass(
+            f"{self._name}-gp3",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=args.gp3_storage_class_name,
+                labels=dict(args.k8s_labels),
+                annotations={"storageclass.kubernetes.io/is-default-class": "true"},
+            ),
+            provisioner="ebs.csi.aws.com",
+            parameters={"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"},
+            reclaim_policy="Delete",
+            volume_binding_mode="WaitForFirstConsumer",
+            allow_volume_expansion=True,
+            opts=opts,
+        )
+        self.gp3_storage_class_name = args.gp3_storage_class_name
+        self.efs_storage_class_name = None
+        if args.efs_file_system_id is None:
+            return
+        k8s.storage.v1.StorageClass(
+            f"{self._name}-efs",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=args.efs_storage_class_name, labels=dict(args.k8s_labels)
+            ),
+            provisioner="efs.csi.aws.com",
+            parameters={
+                "provisioningMode": "efs-ap",
+                "fileSystemId": args.efs_file_system_id,
+                "directoryPerms": "700",
+                "basePath": "/dynamic",
+                "ensureUniqueDirectory": "true",
+            },
+            # Filestores outlive their claims: deleting a PVC must not delete a tenant's files.
+            reclaim_policy="Retain",
+            volume_binding_mode="Immediate",
+            opts=opts,
+        )
+        self.efs_storage_class_name = args.efs_storage_class_name
+
+
+def _oidc_issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
+    oidcs = identities[0].oidcs or []
+    if not oidcs or not oidcs[0].issuer:
+        raise ValueError("the EKS cluster reports no OIDC issuer")
+    return oidcs[0].issuer
+
+
+def _service_trust(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": ["sts:AssumeRole", "sts:TagSession"],
+                }
+            ],
+        }
+    )
+
+
+def _kubeconfig(cluster_name: str, endpoint: str, ca_data: str, *, region: str) -> str:
+    """A kubeconfig that authenticates with `aws eks get-token` (no long-lived credentials)."""
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": cluster_name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
+                }
+            ],
+            "contexts": [
+                {"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}
+            ],
+            "current-context": cluster_name,
+            "users": [
+                {
+                    "name": cluster_name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": [
+                                "eks",
+                                "get-token",
+                                "--cluster-name",
+                                cluster_name,
+                                "--region",
+                                region,
+                                "--output",
+                                "json",
+                            ],
+                            "interactiveMode": "Never",
+                        }
+                    },
+                }
+            ],
+        }
+    )

@@ -1,0 +1,550 @@
+"""`LandingZone`: the stack's AWS provider, network, KMS keys and the shared EFS file system.
+
+One per stack (region). Every AWS child uses the explicit provider created here, whose
+`default_tags` (owner, cost centre, environment, managed-by) reach every taggable resource; the
+other components receive the same provider through `opts=ResourceOptions(providers=[...])`.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.config import defaults
+from odoo_platform.config.models import PlatformConfig
+from odoo_platform.config.network import plan_subnets
+from odoo_platform.config.tags import base_tags, resource_tags
+
+KEY_PURPOSES = ("data", "backups", "logs", "kubernetes")
+# AWS services allowed to use each key on behalf of principals of this account.
+KEY_SERVICES: dict[str, tuple[str, ...]] = {
+    "data": ("rds", "elasticache", "secretsmanager", "elasticfilesystem"),
+    "backups": ("s3", "backup"),
+    "logs": (),
+    "kubernetes": ("eks",),
+}
+KEY_ADMIN_ACTIONS = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+)
+KEY_USE_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+    "kms:CreateGrant",
+    "kms:ListGrants",
+)
+INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs")
+NFS_PORT = 2049
+HTTPS_PORT = 443
+DEFAULT_SUBNET_PREFIXES: Mapping[str, int] = {"public": 24, "private": 20, "database": 24}
+
+
+@dataclass(frozen=True)
+class LandingZoneArgs:
+    region: str
+    default_tags: Mapping[str, str]
+    vpc_cidr: str = "10.0.0.0/16"
+    availability_zones: int = 3
+    subnet_prefixes: Mapping[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_SUBNET_PREFIXES)
+    )
+    nat_per_az: bool = False
+    interface_endpoints: bool = False
+    flow_log_retention_days: int = 90
+    protect: bool = False
+    efs_throughput_mode: str = "elastic"
+    efs_performance_mode: str = "generalPurpose"
+
+    @classmethod
+    def from_config(cls, config: PlatformConfig) -> LandingZoneArgs:
+        """The stack's landing zone with the environment defaults (NAT per AZ, protect)."""
+        zone = config.landing_zone
+        file_system = config.multi_tenant.file_system
+        return cls(
+            region=config.region,
+            default_tags=base_tags(config),
+            vpc_cidr=str(zone.vpc_cidr),
+            availability_zones=zone.availability_zones,
+            subnet_prefixes=zone.subnet_prefixes.model_dump(),
+            nat_per_az=defaults.nat_per_az(config),
+            interface_endpoints=zone.interface_endpoints,
+            flow_log_retention_days=zone.flow_log_retention_days,
+            protect=defaults.protect_stateful(config),
+            efs_throughput_mode=file_system.throughput_mode,
+            efs_performance_mode=file_system.performance_mode,
+        )
+
+
+def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
+    """Administration delegated to the account's IAM; use only through the purpose's services.
+
+    No statement grants `kms:*`: IAM principals of the account can manage the key (so it can never
+    become unmanageable) but can encrypt and decrypt only via the AWS services listed for its
+    purpose; the logs key is usable by CloudWatch Logs for this account's log groups only.
+    """
+    root = f"arn:aws:iam::{account_id}:root"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "KeyAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": list(KEY_ADMIN_ACTIONS),
+            "Resource": "*",
+        }
+    ]
+    services = KEY_SERVICES[purpose]
+    if services:
+        statements.append(
+            {
+                "Sid": "UseThroughServices",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(KEY_USE_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": account_id,
+                        "kms:ViaService": [f"{svc}.{region}.amazonaws.com" for svc in services],
+                    }
+                },
+            }
+        )
+    if purpose == "logs":
+        statements.append(
+            {
+                "Sid": "CloudWatchLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": [a for a in KEY_USE_ACTIONS if a != "kms:ListGrants"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:aws:logs:{region}:{account_id}:log-group:*"
+                        )
+                    }
+                },
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _check(args: LandingZoneArgs) -> None:
+    if set(args.subnet_prefixes) != {"public", "private", "database"}:
+        raise ValueError(
+            "subnet_prefixes needs public, private and database, "
+            f"got {sorted(args.subnet_prefixes)}"
+        )
+    if not 1 <= args.flow_log_retention_days <= 3653:
+        raise ValueError(f"flow_log_retention_days={args.flow_log_retention_days}: 1 to 3653")
+
+
+class LandingZone(pulumi.ComponentResource):
+    """VPC with public/private/database subnets per AZ, NAT, flow logs, KMS keys and EFS."""
+
+    provider: aws.Provider
+    vpc_id: pulumi.Output[str]
+    vpc_cidr: str
+    availability_zones: list[pulumi.Output[str]]
+    public_subnet_ids: list[pulumi.Output[str]]
+    private_subnet_ids: list[pulumi.Output[str]]
+    database_subnet_ids: list[pulumi.Output[str]]
+    nat_gateway_ids: list[pulumi.Output[str]]
+    kms_key_arns: dict[str, pulumi.Output[str]]
+    node_security_group_id: pulumi.Output[str]
+    endpoints_security_group_id: pulumi.Output[str] | None
+    efs_file_system_id: pulumi.Output[str]
+    efs_security_group_id: pulumi.Output[str]
+    flow_log_group_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: LandingZoneArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("LandingZone"), name, None, opts)
+        _check(args)
+        self._name, self._args = name, args
+        self._tags = resource_tags()
+        plan = plan_subnets(
+            ipaddress.IPv4Network(args.vpc_cidr),
+            args.availability_zones,
+            dict(args.subnet_prefixes),
+        )
+        self.provider = aws.Provider(
+            f"{name}-aws",
+            region=args.region,
+            default_tags=aws.ProviderDefaultTagsArgs(tags=dict(args.default_tags)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        invoke = pulumi.InvokeOutputOptions(parent=self, provider=self.provider)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        zones = aws.get_availability_zones_output(state="available", opts=invoke).names
+        self.availability_zones = [
+            zones.apply(functools.partial(_zone, index=i, wanted=args.availability_zones))
+            for i in range(args.availability_zones)
+        ]
+        self.kms_key_arns = {p: self._kms_key(p, account_id) for p in KEY_PURPOSES}
+
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.vpc_cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={**self._tags, "Name": f"{name}-vpc"},
+            opts=self._opts(),
+        )
+        self.vpc_id, self.vpc_cidr = vpc.id, args.vpc_cidr
+        public = self._subnets("public", plan.public, {"kubernetes.io/role/elb": "1"})
+        private = self._subnets("private", plan.private, {"kubernetes.io/role/internal-elb": "1"})
+        database = self._subnets("database", plan.database, {})
+        self.public_subnet_ids = [s.id for s in public]
+        self.private_subnet_ids = [s.id for s in private]
+        self.database_subnet_ids = [s.id for s in database]
+
+        route_tables = self._routing(public, private, database)
+        self._lock_default_security_group()
+        self._flow_logs()
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=self.vpc_id,
+            service_name=f"com.amazonaws.{args.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in route_tables],
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        self.endpoints_security_group_id = (
+            self._interface_endpoints() if args.interface_endpoints else None
+        )
+        self.node_security_group_id = self._node_security_group()
+        self._file_system()
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+                "database_subnet_ids": self.database_subnet_ids,
+                "kms_key_arns": self.kms_key_arns,
+                "node_security_group_id": self.node_security_group_id,
+                "efs_file_system_id": self.efs_file_system_id,
+                "efs_security_group_id": self.efs_security_group_id,
+            }
+        )
+
+    def _opts(self, *, protect: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
+        return child_opts(self, protect=protect, provider=self.provider, **kwargs)
+
+    def _kms_key(self, purpose: str, account_id: pulumi.Output[str]) -> pulumi.Output[str]:
+        region = self._args.region
+        key = aws.kms.Key(
+            f"{self._name}-{purpose}-key",
+            description=f"odoo-platform {pulumi.get_stack()} {self._name}: {purpose}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=account_id.apply(lambda account: kms_key_policy(purpose, account, region)),
+            tags=self._tags,
+            opts=self._opts(protect=self._args.protect),
+        )
+        aws.kms.Alias(
+            f"{self._name}-{purpose}-alias",
+            name=f"alias/odoo-platform/{pulumi.get_stack()}/{self._name}-{purpose}",
+            target_key_id=key.key_id,
+            opts=self._opts(),
+        )
+        return key.arn
+
+    def _subnets(
+        self, kind: str, cidrs: Sequence[ipaddress.IPv4Network], extra_tags: Mapping[str, str]
+    ) -> list[aws.ec2.Subnet]:
+        # Logical names carry the AZ slot, which plan_subnets keeps stable as AZs are added.
+        return [
+            aws.ec2.Subnet(
+                f"{self._name}-{kind}-az{slot + 1}",
+                vpc_id=self.vpc_id,
+                cidr_block=str(cidr),
+                availability_zone=self.availability_zones[slot],
+                map_public_ip_on_launch=False,
+                tags={**self._tags, **extra_tags, "Name": f"{self._name}-{kind}-az{slot + 1}"},
+                opts=self._opts(),
+            )
+            for slot, cidr in enumerate(cidrs)
+        ]
+
+    def _routing(
+        self,
+        public: list[aws.ec2.Subnet],
+        private: list[aws.ec2.Subnet],
+        database: list[aws.ec2.Subnet],
+    ) -> list[aws.ec2.RouteTable]:
+        """Public via the internet gateway, private via NAT, database without a default route."""
+        name = self._name
+        gateway = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=self.vpc_id, tags=self._tags, opts=self._opts()
+        )
+        public_rt = self._route_table("public")
+        aws.ec2.Route(
+            f"{name}-public-default",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=gateway.id,
+            opts=self._opts(),
+        )
+        self._associate(public_rt, public, "public")
+        nats = self._nat_gateways(public, gateway)
+        self.nat_gateway_ids = [nat.id for nat in nats]
+        private_rts = []
+        for slot, subnet in enumerate(private):
+            table = self._route_table(f"private-az{slot + 1}")
+            nat = nats[slot] if self._args.nat_per_az else nats[0]
+            aws.ec2.Route(
+                f"{name}-private-az{slot + 1}-default",
+                route_table_id=table.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
+                opts=self._opts(),
+            )
+            self._associate(table, [subnet], "private", first_slot=slot)
+            private_rts.append(table)
+        database_rt = self._route_table("database")
+        self._associate(database_rt, database, "database")
+        return [*private_rts, database_rt]
+
+    def _route_table(self, suffix: str) -> aws.ec2.RouteTable:
+        return aws.ec2.RouteTable(
+            f"{self._name}-{suffix}-rt",
+            vpc_id=self.vpc_id,
+            tags={**self._tags, "Name": f"{self._name}-{suffix}"},
+            opts=self._opts(),
+        )
+
+    def _associate(
+        self,
+        table: aws.ec2.RouteTable,
+        subnets: list[aws.ec2.Subnet],
+        kind: str,
+        first_slot: int = 0,
+    ) -> None:
+        for slot, subnet in enumerate(subnets, start=first_slot + 1):
+            aws.ec2.RouteTableAssociation(
+                f"{self._name}-{kind}-az{slot}-rta",
+                route_table_id=table.id,
+                subnet_id=subnet.id,
+                opts=self._opts(),
+            )
+
+    def _nat_gateways(
+        self, public: list[aws.ec2.Subnet], gateway: aws.ec2.InternetGateway
+    ) -> list[aws.ec2.NatGateway]:
+        count = len(public) if self._args.nat_per_az else 1
+        nats = []
+        for slot in range(count):
+            suffix = f"nat-az{slot + 1}"
+            eip = aws.ec2.Eip(
+                f"{self._name}-{suffix}-eip",
+                domain="vpc",
+                tags=self._tags,
+                opts=self._opts(depends_on=[gateway]),
+            )
+            nats.append(
+                aws.ec2.NatGateway(
+                    f"{self._name}-{suffix}",
+                    allocation_id=eip.id,
+                    subnet_id=public[slot].id,
+                    tags={**self._tags, "Name": f"{self._name}-{suffix}"},
+                    opts=self._opts(depends_on=[gateway]),
+                )
+            )
+        return nats
+
+    def _lock_default_security_group(self) -> None:
+        """Adopt the VPC's default group and strip its rules, so nothing can use it by accident."""
+        aws.ec2.DefaultSecurityGroup(
+            f"{self._name}-default-sg",
+            vpc_id=self.vpc_id,
+            ingress=[],
+            egress=[],
+            tags={**self._tags, "Name": f"{self._name}-default-unused"},
+            opts=self._opts(),
+        )
+
+    def _flow_logs(self) -> None:
+        name = self._name
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            retention_in_days=self._args.flow_log_retention_days,
+            kms_key_id=self.kms_key_arns["logs"],
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        self.flow_log_group_name = log_group.name
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs-write",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "logs:CreateLogStream",
+                                "logs:PutLogEvents",
+                                "logs:DescribeLogGroups",
+                                "logs:DescribeLogStreams",
+                            ],
+                            "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+                        }
+                    ],
+                }
+            ),
+            opts=self._opts(),
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=self.vpc_id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags=self._tags,
+            opts=self._opts(),
+        )
+
+    def _security_group(self, suffix: str, description: str) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(
+            f"{self._name}-{suffix}",
+            vpc_id=self.vpc_id,
+            description=description,
+            tags={**self._tags, "Name": f"{self._name}-{suffix}"},
+            opts=self._opts(),
+        )
+
+    def _interface_endpoints(self) -> pulumi.Output[str]:
+        group = self._security_group("endpoints-sg", "VPC interface endpoints: HTTPS from the VPC")
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-endpoints-https",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=HTTPS_PORT,
+            to_port=HTTPS_PORT,
+            cidr_ipv4=self._args.vpc_cidr,
+            description="HTTPS from inside the VPC",
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        for service in INTERFACE_ENDPOINT_SERVICES:
+            aws.ec2.VpcEndpoint(
+                f"{self._name}-{service.replace('.', '-')}",
+                vpc_id=self.vpc_id,
+                service_name=f"com.amazonaws.{self._args.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=self.private_subnet_ids,
+                security_group_ids=[group.id],
+                tags=self._tags,
+                opts=self._opts(),
+            )
+        return group.id
+
+    def _node_security_group(self) -> pulumi.Output[str]:
+        """The group the cluster nodes carry; data services and EFS admit traffic from it.
+
+        It holds no ingress rule: node-to-node and control-plane traffic goes through the EKS
+        cluster security group, which the nodes carry as well.
+        """
+        group = self._security_group("nodes-sg", "Kubernetes nodes (source for data services)")
+        aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-nodes-egress",
+            security_group_id=group.id,
+            ip_protocol="-1",
+            cidr_ipv4="0.0.0.0/0",
+            description="nodes reach AWS APIs and the internet through NAT",
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        return group.id
+
+    def _file_system(self) -> None:
+        """Encrypted EFS for the Odoo filestores, reachable over NFS from the nodes only."""
+        name = self._name
+        group = self._security_group("efs-sg", "EFS filestores: NFS from the cluster nodes")
+        self.efs_security_group_id = group.id
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-efs-nfs",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=NFS_PORT,
+            to_port=NFS_PORT,
+            referenced_security_group_id=self.node_security_group_id,
+            description="NFS from the cluster nodes",
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        file_system = aws.efs.FileSystem(
+            f"{name}-efs",
+            encrypted=True,
+            kms_key_id=self.kms_key_arns["data"],
+            performance_mode=self._args.efs_performance_mode,
+            throughput_mode=self._args.efs_throughput_mode,
+            tags={**self._tags, "Name": f"{name}-filestores"},
+            opts=self._opts(protect=self._args.protect),
+        )
+        self.efs_file_system_id = file_system.id
+        for slot, subnet_id in enumerate(self.private_subnet_ids):
+            aws.efs.MountTarget(
+                f"{name}-efs-az{slot + 1}",
+                file_system_id=file_system.id,
+                subnet_id=subnet_id,
+                security_groups=[group.id],
+                opts=self._opts(),
+            )
+
+
+def _zone(names: Sequence[str], index: int, wanted: int) -> str:
+    if len(names) < wanted:
+        raise ValueError(
+            f"landing_zone.availability_zones is {wanted} but the region offers "
+            f"{len(names)} available zones: {', '.join(names)}"
+        )
+    return names[index]
