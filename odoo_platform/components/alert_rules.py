@@ -343,7 +343,14 @@ def _manifest(
     severity: Severity,
     close_period: bool = False,
 ) -> Manifest:
-    labels = {"severity": severity, "tenant": tenant.slug, "tier": tenant.tier}
+    # `namespace` also on aggregated expressions (the 5xx ratio has none), so Alertmanager's
+    # usual inhibition (critical over warning, equal alertname and namespace) stays per tenant.
+    labels = {
+        "severity": severity,
+        "tenant": tenant.slug,
+        "tier": tenant.tier,
+        "namespace": tenant.namespace,
+    }
     summary = rule.summary
     if close_period:
         labels["close_period"] = "true"

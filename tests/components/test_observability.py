@@ -6,6 +6,7 @@ every selector is checked to stay inside its tenant's namespace.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Iterator
@@ -34,6 +35,8 @@ from odoo_platform.config import PlatformConfig, load_stack_file
 from odoo_platform.config.capacity import connection_budgets, max_connections
 from odoo_platform.config.models import AlertsConfig
 from odoo_platform.config.tags import labels, resource_tags
+from odoo_platform.offline import resource_views, stack_context
+from odoo_platform.policies import Severity, evaluate
 from odoo_platform.testing import ProgramResult, run_program
 from odoo_platform.testing.mocks import ACCOUNT_ID
 
@@ -488,6 +491,7 @@ def test_alert_labels_and_annotations(prod_result: ProgramResult) -> None:
         slug = namespace.removeprefix("odoo-")
         assert rule["labels"]["severity"] in {"critical", "warning"}
         assert rule["labels"]["tenant"] == slug
+        assert rule["labels"]["namespace"] == namespace  # keeps inhibition per tenant
         annotations = rule["annotations"]
         assert annotations["summary"] and annotations["business_impact"]
         assert annotations["runbook_url"].startswith("docs/runbooks/")
@@ -533,3 +537,12 @@ def test_removing_a_tenant_changes_no_other_urn(prod: PlatformConfig) -> None:
     after = run_program(observability_program(fewer)).urns()
     assert after < before
     assert {u.rsplit("::", 1)[1] for u in before - after} == {"obs-rules-nb-tax-ie"}
+
+
+# -- governance ----------------------------------------------------------------------------------
+
+
+def test_the_governance_rules_pass(prod: PlatformConfig, prod_result: ProgramResult) -> None:
+    context = stack_context(prod, dt.date(2026, 11, 16))  # outside every freeze window
+    findings = evaluate(resource_views(prod_result, context), context)
+    assert not [f for f in findings if f.severity is Severity.MANDATORY], findings
