@@ -257,6 +257,8 @@ def _database_alarms(
     budgets = connection_budgets(config)
     _require("database identifiers", identifiers, [b.server for b in budgets])
     by_key = {_server_key(t): t for t in hosted_tenants(config) if t.tier == "dedicated"}
+    with_replica = [k for k, t in by_key.items() if dedicated_settings(config, t).reporting_replica]
+    _require("reporting replica identifiers", replicas, with_replica)
     result = {}
     for budget in budgets:
         owner = by_key.get(budget.server)

@@ -392,10 +392,25 @@ def test_prod_and_dev_alarm_policies(prod_result: ProgramResult, dev_result: Pro
 
 def test_a_missing_server_identifier_is_an_error(prod: PlatformConfig) -> None:
     ids = identifiers(prod, "db")
+    replicas = {"dedicated:halden-law": "db-halden-replica"}
+    args = ObservabilityArgs.from_config
+    args(
+        prod,
+        kms_key_arn=KMS_KEY,
+        database_identifiers=ids,
+        cache_group_ids=ids,
+        replica_identifiers=replicas,
+    )
+    with pytest.raises(ValueError, match="reporting replica identifiers of dedicated:halden-law"):
+        args(prod, kms_key_arn=KMS_KEY, database_identifiers=ids, cache_group_ids=ids)
     del ids["dedicated:meridian-audit"]
     with pytest.raises(ValueError, match="database identifiers of dedicated:meridian-audit"):
-        ObservabilityArgs.from_config(
-            prod, kms_key_arn=KMS_KEY, database_identifiers=ids, cache_group_ids=ids
+        args(
+            prod,
+            kms_key_arn=KMS_KEY,
+            database_identifiers=ids,
+            cache_group_ids=ids,
+            replica_identifiers=replicas,
         )
 
 
