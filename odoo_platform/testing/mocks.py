@@ -219,6 +219,19 @@ def _load_balancer(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs
     return {"dnsName": f"{name}-{_digest(name, 16)}.elb.{mocks.region}.amazonaws.com"}
 
 
+def _sns_topic(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    topic = inputs.get("name") or f"{name}-{_digest(name, 7)}"
+    return {"name": topic, "arn": f"arn:aws:sns:{mocks.region}:{mocks.account_id}:{topic}"}
+
+
+def _metric_alarm(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    alarm = inputs.get("name") or f"{name}-{_digest(name, 7)}"
+    return {
+        "name": alarm,
+        "arn": f"arn:aws:cloudwatch:{mocks.region}:{mocks.account_id}:alarm:{alarm}",
+    }
+
+
 _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
@@ -236,4 +249,6 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] =
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "kubernetes:helm.sh/v3:Release": _helm_release,
     "kubernetes:core/v1:Service": _k8s_service,
+    "aws:sns/topic:Topic": _sns_topic,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
 }

@@ -1,0 +1,615 @@
+"""`Observability`: alerts tied to what a professional-services firm loses when Odoo degrades.
+
+- Alert routing: one SNS topic, encrypted with the landing zone's `logs` KMS key, that only this
+  account's CloudWatch alarms may publish to (and never without TLS); e-mail subscriptions; topics
+  the firm already has (`alerts.sns_topic_arns`) receive the same alarm and OK notifications.
+  The key policy must let `cloudwatch.amazonaws.com` (and `events.amazonaws.com`, should
+  EventBridge rules publish here later) call `kms:GenerateDataKey*` and `kms:Decrypt`, or alarm
+  notifications are silently dropped.
+- CloudWatch alarms per RDS server (CPU, free storage, connections against `max_connections`,
+  replica lag) and per ElastiCache replication group (memory, evictions, engine CPU); each
+  description names the tenants affected and what to do.
+- A PrometheusRule per tenant (see `alert_rules`): web and cron availability, 5xx ratio at
+  Traefik, restarts and OOM kills, backup age against the RPO, failed restore checks.
+
+Prod pages; other environments are advisory: looser thresholds, longer windows, every Prometheus
+alert a warning (see docs/components/observability.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from odoo_platform.components.alert_rules import (
+    ClosePeriod,
+    RulePolicy,
+    TenantAlerting,
+    WorkloadNames,
+    prometheus_rule_spec,
+)
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.config.capacity import (
+    SHARED_SERVER,
+    connection_budgets,
+    hosted_tenants,
+)
+from odoo_platform.config.capacity import (
+    max_connections as server_max_connections,
+)
+from odoo_platform.config.defaults import dedicated_settings, redis_replicas
+from odoo_platform.config.models import PlatformConfig, RedisConfig, TenantConfig
+from odoo_platform.config.tags import labels, resource_tags
+
+GIB = 1024**3
+RUNBOOK_DATABASE = "docs/runbooks/database.md"
+RUNBOOK_CACHE = "docs/runbooks/cache.md"
+PROMETHEUS_RULE_API = "monitoring.coreos.com/v1"
+MAX_DESCRIPTION = 1024  # CloudWatch's limit on alarm descriptions
+LISTED_TENANTS = 8
+
+
+@dataclass(frozen=True)
+class AlarmPolicy:
+    """Thresholds and windows of the CloudWatch alarms in one kind of environment.
+
+    An alarm fires when `datapoints_to_alarm` of the last `evaluation_periods` periods breach.
+    """
+
+    advisory: bool
+    period_seconds: int
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    cpu_percent: float
+    connections_ratio: float
+    free_storage_ratio: float
+    min_free_storage_gib: float
+    replica_lag_seconds: int
+    cache_memory_percent: float
+    cache_cpu_percent: float
+    evictions_per_period: int
+    # Missing data: load metrics are not evidence of load; a silent replica is not replicating,
+    # but non-prod servers stop at night, so silence there is normal.
+    missing_replica_lag: str
+
+
+PROD_ALARMS = AlarmPolicy(
+    advisory=False,
+    period_seconds=60,
+    evaluation_periods=5,
+    datapoints_to_alarm=3,
+    cpu_percent=80,
+    connections_ratio=0.8,
+    free_storage_ratio=0.10,
+    min_free_storage_gib=5,
+    replica_lag_seconds=300,
+    cache_memory_percent=80,
+    cache_cpu_percent=75,
+    evictions_per_period=0,
+    missing_replica_lag="breaching",
+)
+ADVISORY_ALARMS = AlarmPolicy(
+    advisory=True,
+    period_seconds=300,
+    evaluation_periods=3,
+    datapoints_to_alarm=3,
+    cpu_percent=90,
+    connections_ratio=0.8,
+    free_storage_ratio=0.05,
+    min_free_storage_gib=2,
+    replica_lag_seconds=900,
+    cache_memory_percent=90,
+    cache_cpu_percent=90,
+    evictions_per_period=100,
+    missing_replica_lag="notBreaching",
+)
+
+
+@dataclass(frozen=True)
+class DatabaseAlarms:
+    """One RDS server to watch: its identifier, capacity and the tenants it hosts."""
+
+    instance_identifier: pulumi.Input[str]
+    max_connections: int
+    allocated_storage_gib: int
+    tenants: Sequence[str]
+    replica_identifier: pulumi.Input[str] | None = None
+    tier: str = "shared"
+    tenant: str | None = None
+
+
+@dataclass(frozen=True)
+class CacheAlarms:
+    """One ElastiCache replication group (cluster mode disabled) and the tenants using it."""
+
+    replication_group_id: pulumi.Input[str]
+    node_count: int
+    tenants: Sequence[str]
+    tier: str = "shared"
+    tenant: str | None = None
+
+
+@dataclass(frozen=True)
+class RdsMetric:
+    identifier: pulumi.Input[str]
+    metric: str
+    statistic: str
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One alarm: an RDS metric or metric-math queries, a threshold and what it means."""
+
+    description: str
+    tags: dict[str, str]
+    comparison: str
+    threshold: float
+    rds: RdsMetric | None = None
+    queries: Sequence[aws.cloudwatch.MetricAlarmMetricQueryArgs] = ()
+    treat_missing_data: str = "notBreaching"
+
+
+@dataclass(frozen=True)
+class ObservabilityArgs:
+    kms_key_arn: pulumi.Input[str]
+    monitoring_namespace: str
+    alarm_policy: AlarmPolicy
+    rule_policy: RulePolicy
+    environment: str
+    alert_emails: Sequence[str] = ()
+    extra_topic_arns: Sequence[pulumi.Input[str]] = ()
+    databases: Mapping[str, DatabaseAlarms] = field(default_factory=dict)
+    caches: Mapping[str, CacheAlarms] = field(default_factory=dict)
+    tenants: Sequence[TenantAlerting] = ()
+    workload_names: WorkloadNames = field(default_factory=WorkloadNames)
+    rule_selector_labels: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: PlatformConfig,
+        *,
+        kms_key_arn: pulumi.Input[str],
+        database_identifiers: Mapping[str, pulumi.Input[str]],
+        cache_group_ids: Mapping[str, pulumi.Input[str]],
+        replica_identifiers: Mapping[str, pulumi.Input[str]] | None = None,
+        monitoring_namespace: str = "monitoring",
+        rule_selector_labels: Mapping[str, str] | None = None,
+    ) -> ObservabilityArgs:
+        """Alarms for every server and cache the stack declares, rules for its active tenants.
+
+        Keys are the connection-budget server names: `multi-tenant` and `dedicated:<slug>`.
+        Every server and cache of the configuration must be given (a missing one is an error:
+        an unwatched database is how outages go unnoticed).
+        """
+        prod = config.environment == "prod"
+        return cls(
+            kms_key_arn=kms_key_arn,
+            monitoring_namespace=monitoring_namespace,
+            alarm_policy=PROD_ALARMS if prod else ADVISORY_ALARMS,
+            rule_policy=RulePolicy(
+                paging=prod,
+                rpo_hours=config.backup.rpo_hours,
+                close_period=close_period(config),
+            ),
+            environment=config.environment,
+            alert_emails=tuple(config.shared_services.alerts.emails),
+            extra_topic_arns=tuple(config.shared_services.alerts.sns_topic_arns),
+            databases=_database_alarms(config, database_identifiers, replica_identifiers or {}),
+            caches=_cache_alarms(config, cache_group_ids),
+            tenants=tuple(
+                tenant_alerting(config, t) for t in config.tenants if t.state == "active"
+            ),
+            rule_selector_labels=dict(rule_selector_labels or {}),
+        )
+
+
+def close_period(config: PlatformConfig) -> ClosePeriod | None:
+    """The widest monthly freeze window: the days around the month-end close."""
+    monthly = [
+        w for w in config.governance.freeze_windows if w.last_days_of_month or w.first_days_of_month
+    ]
+    if not monthly:
+        return None
+    return ClosePeriod(
+        last_days_of_month=max(w.last_days_of_month for w in monthly),
+        first_days_of_month=max(w.first_days_of_month for w in monthly),
+    )
+
+
+def tenant_namespace(slug: str) -> str:
+    """`odoo-<slug>`, as `TenantNamespace` names it."""
+    return f"odoo-{slug}"
+
+
+def tenant_alerting(config: PlatformConfig, tenant: TenantConfig) -> TenantAlerting:
+    return TenantAlerting(
+        slug=tenant.slug,
+        display_name=tenant.display_name,
+        namespace=tenant_namespace(tenant.slug),
+        tier=tenant.tier,
+        labels=labels(config, tenant.tier, tenant.slug),
+    )
+
+
+def _server_key(tenant: TenantConfig) -> str:
+    return SHARED_SERVER if tenant.tier == "shared" else f"dedicated:{tenant.slug}"
+
+
+def _require(kind: str, given: Mapping[str, object], needed: Sequence[str]) -> None:
+    missing = [key for key in needed if key not in given]
+    if missing:
+        raise ValueError(f"Observability needs the {kind} of {', '.join(missing)}")
+
+
+def _database_alarms(
+    config: PlatformConfig,
+    identifiers: Mapping[str, pulumi.Input[str]],
+    replicas: Mapping[str, pulumi.Input[str]],
+) -> dict[str, DatabaseAlarms]:
+    budgets = connection_budgets(config)
+    _require("database identifiers", identifiers, [b.server for b in budgets])
+    by_key = {_server_key(t): t for t in hosted_tenants(config) if t.tier == "dedicated"}
+    with_replica = [k for k, t in by_key.items() if dedicated_settings(config, t).reporting_replica]
+    _require("reporting replica identifiers", replicas, with_replica)
+    result = {}
+    for budget in budgets:
+        owner = by_key.get(budget.server)
+        database = (
+            config.multi_tenant.database
+            if owner is None
+            else dedicated_settings(config, owner).database
+        )
+        result[budget.server] = DatabaseAlarms(
+            instance_identifier=identifiers[budget.server],
+            max_connections=server_max_connections(database),
+            allocated_storage_gib=database.allocated_storage_gib,
+            tenants=tuple(t.slug for t in budget.tenants),
+            replica_identifier=replicas.get(budget.server),
+            tier="shared" if owner is None else "dedicated",
+            tenant=None if owner is None else owner.slug,
+        )
+    return result
+
+
+def _cache_alarms(
+    config: PlatformConfig, group_ids: Mapping[str, pulumi.Input[str]]
+) -> dict[str, CacheAlarms]:
+    hosted = hosted_tenants(config)
+    caches: dict[str, tuple[RedisConfig, tuple[str, ...], TenantConfig | None]] = {
+        SHARED_SERVER: (
+            config.multi_tenant.redis,
+            tuple(t.slug for t in hosted if t.tier == "shared"),
+            None,
+        )
+    }
+    for tenant in hosted:
+        if tenant.tier == "dedicated":
+            redis = dedicated_settings(config, tenant).redis
+            caches[_server_key(tenant)] = (redis, (tenant.slug,), tenant)
+    _require("cache replication group ids", group_ids, list(caches))
+    return {
+        key: CacheAlarms(
+            replication_group_id=group_ids[key],
+            node_count=1 + redis_replicas(config, redis),
+            tenants=slugs,
+            tier="shared" if owner is None else "dedicated",
+            tenant=None if owner is None else owner.slug,
+        )
+        for key, (redis, slugs, owner) in caches.items()
+    }
+
+
+def name_part(key: str) -> str:
+    """A server key as part of a logical name: `dedicated:halden-law` -> `dedicated-halden-law`."""
+    return re.sub(r"[^a-z0-9-]+", "-", key.lower()).strip("-")
+
+
+def tenant_list(tenants: Sequence[str]) -> str:
+    if not tenants:
+        return "no tenant yet"
+    shown = ", ".join(tenants[:LISTED_TENANTS])
+    more = len(tenants) - LISTED_TENANTS
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def topic_policy(topic_arn: str) -> str:
+    """Only CloudWatch alarms of the topic's own account publish, and only over TLS."""
+    _, partition, _, region, account, _ = topic_arn.split(":", 5)
+    alarms = f"arn:{partition}:cloudwatch:{region}:{account}:alarm:*"
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "CloudWatchAlarmsOfThisAccount",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account},
+                        "ArnLike": {"aws:SourceArn": alarms},
+                    },
+                },
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+        }
+    )
+
+
+class Observability(pulumi.ComponentResource):
+    """Alert routing, CloudWatch alarms for the data services, PrometheusRules per tenant."""
+
+    topic_arn: pulumi.Output[str]
+    alarm_names: pulumi.Output[list[str]]
+    rule_names: list[str]
+
+    def __init__(
+        self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("Observability"), name, None, opts)
+        self._name, self._args = name, args
+        topic = self._topic()
+        self.topic_arn = topic.arn
+        self._actions: list[pulumi.Input[str]] = [topic.arn, *args.extra_topic_arns]
+        alarms = [
+            alarm
+            for key in sorted(args.databases)
+            for alarm in self._database_alarms(key, args.databases[key])
+        ] + [
+            alarm
+            for key in sorted(args.caches)
+            for alarm in self._cache_alarms(key, args.caches[key])
+        ]
+        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms]).apply(list)
+        self.rule_names = [self._prometheus_rule(t) for t in args.tenants]
+        self.register_outputs(
+            {
+                "topic_arn": self.topic_arn,
+                "alarm_names": self.alarm_names,
+                "rule_names": self.rule_names,
+            }
+        )
+
+    # -- routing ------------------------------------------------------------------------------
+
+    def _topic(self) -> aws.sns.Topic:
+        name, args = self._name, self._args
+        topic = aws.sns.Topic(
+            f"{name}-alerts",
+            display_name=f"Odoo platform alerts ({args.environment})",
+            kms_master_key_id=args.kms_key_arn,
+            tags=resource_tags(),
+            opts=child_opts(self),
+        )
+        aws.sns.TopicPolicy(
+            f"{name}-alerts-policy",
+            arn=topic.arn,
+            policy=topic.arn.apply(topic_policy),
+            opts=child_opts(self),
+        )
+        for email in args.alert_emails:
+            aws.sns.TopicSubscription(
+                f"{name}-alerts-{name_part(email.replace('@', '-at-').replace('.', '-'))}",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=email,
+                opts=child_opts(self),
+            )
+        return topic
+
+    # -- CloudWatch -----------------------------------------------------------------------------
+
+    def _alarm(self, logical: str, spec: AlarmSpec) -> aws.cloudwatch.MetricAlarm:
+        policy, rds = self._args.alarm_policy, spec.rds
+        description = spec.description
+        if policy.advisory:
+            description = f"[advisory, {self._args.environment}] {description}"
+        return aws.cloudwatch.MetricAlarm(
+            f"{self._name}-{logical}",
+            alarm_description=description[:MAX_DESCRIPTION],
+            comparison_operator=spec.comparison,
+            threshold=spec.threshold,
+            evaluation_periods=policy.evaluation_periods,
+            datapoints_to_alarm=policy.datapoints_to_alarm,
+            treat_missing_data=spec.treat_missing_data,
+            namespace=None if rds is None else "AWS/RDS",
+            metric_name=None if rds is None else rds.metric,
+            statistic=None if rds is None else rds.statistic,
+            period=None if rds is None else policy.period_seconds,
+            dimensions=None if rds is None else {"DBInstanceIdentifier": rds.identifier},
+            metric_queries=spec.queries or None,
+            alarm_actions=self._actions,
+            ok_actions=self._actions,
+            tags=spec.tags,
+            opts=child_opts(self),
+        )
+
+    def _database_alarms(self, key: str, db: DatabaseAlarms) -> list[aws.cloudwatch.MetricAlarm]:
+        policy, part = self._args.alarm_policy, f"db-{name_part(key)}"
+        tags = resource_tags(db.tier, db.tenant)
+        who = f"PostgreSQL server '{key}' (tenants: {tenant_list(db.tenants)})"
+        connections = int(db.max_connections * policy.connections_ratio)
+        free_gib = max(
+            policy.min_free_storage_gib, db.allocated_storage_gib * policy.free_storage_ratio
+        )
+        primary = db.instance_identifier
+        alarms = [
+            self._alarm(
+                f"{part}-cpu",
+                AlarmSpec(
+                    f"{who}: CPU above {policy.cpu_percent:g}%. Odoo pages, timesheet entry and "
+                    "invoice posting slow down for these tenants. Find the top query in "
+                    "Performance Insights (often a large report or a stuck scheduled action). "
+                    f"Runbook: {RUNBOOK_DATABASE}#cpu",
+                    tags,
+                    "GreaterThanThreshold",
+                    policy.cpu_percent,
+                    rds=RdsMetric(primary, "CPUUtilization", "Average"),
+                ),
+            ),
+            self._alarm(
+                f"{part}-free-storage",
+                AlarmSpec(
+                    f"{who}: less than {free_gib:g} GiB free. When the disk fills, these "
+                    "tenants cannot post timesheets, invoices or journal entries. Check that "
+                    "storage autoscaling has room (max allocated storage). "
+                    f"Runbook: {RUNBOOK_DATABASE}#storage",
+                    tags,
+                    "LessThanThreshold",
+                    free_gib * GIB,
+                    rds=RdsMetric(primary, "FreeStorageSpace", "Minimum"),
+                ),
+            ),
+            self._alarm(
+                f"{part}-connections",
+                AlarmSpec(
+                    f"{who}: more than {connections} of {db.max_connections} connections in use "
+                    f"({policy.connections_ratio:.0%}). Past the limit new Odoo workers fail to "
+                    "connect and users see errors saving timesheets and invoices. Look for a "
+                    "tenant above its budget or idle sessions. "
+                    f"Runbook: {RUNBOOK_DATABASE}#connections",
+                    tags,
+                    "GreaterThanThreshold",
+                    connections,
+                    rds=RdsMetric(primary, "DatabaseConnections", "Maximum"),
+                ),
+            ),
+        ]
+        if db.replica_identifier is not None:
+            alarms.append(self._replica_lag_alarm(part, who, tags, db.replica_identifier))
+        return alarms
+
+    def _replica_lag_alarm(
+        self, part: str, who: str, tags: dict[str, str], replica: pulumi.Input[str]
+    ) -> aws.cloudwatch.MetricAlarm:
+        policy = self._args.alarm_policy
+        return self._alarm(
+            f"{part}-replica-lag",
+            AlarmSpec(
+                f"Reporting replica of {who}: more than {policy.replica_lag_seconds}s behind. "
+                "Reports and dashboards read from it show stale WIP, utilisation and billing "
+                "figures; the primary and its data are not affected. "
+                f"Runbook: {RUNBOOK_DATABASE}#replica-lag",
+                tags,
+                "GreaterThanThreshold",
+                policy.replica_lag_seconds,
+                rds=RdsMetric(replica, "ReplicaLag", "Maximum"),
+                treat_missing_data=policy.missing_replica_lag,
+            ),
+        )
+
+    def _cache_queries(
+        self, cache: CacheAlarms, metric: str, stat: str, combine: str
+    ) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
+        """Per-node metrics (`<group>-001`, `-002`, ...) combined into one series by `combine`.
+
+        ElastiCache publishes per node only; after a failover the primary is another node, so
+        the alarm watches all of them.
+        """
+        period = self._args.alarm_policy.period_seconds
+        ids = [f"n{i}" for i in range(1, cache.node_count + 1)]
+        nodes = [
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=node_id,
+                return_data=False,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace="AWS/ElastiCache",
+                    metric_name=metric,
+                    stat=stat,
+                    period=period,
+                    dimensions={
+                        "CacheClusterId": pulumi.Output.format(
+                            "{0}-{1:03d}", cache.replication_group_id, int(node_id[1:])
+                        )
+                    },
+                ),
+            )
+            for node_id in ids
+        ]
+        combined = aws.cloudwatch.MetricAlarmMetricQueryArgs(
+            id="combined",
+            expression=f"{combine}([{', '.join(ids)}])",
+            label=f"{metric} ({combine.lower()} over nodes)",
+            return_data=True,
+        )
+        return [*nodes, combined]
+
+    def _cache_alarms(self, key: str, cache: CacheAlarms) -> list[aws.cloudwatch.MetricAlarm]:
+        policy, part = self._args.alarm_policy, f"cache-{name_part(key)}"
+        tags = resource_tags(cache.tier, cache.tenant)
+        who = f"Redis '{key}' (tenants: {tenant_list(cache.tenants)})"
+        queries = functools.partial(self._cache_queries, cache)
+        return [
+            self._alarm(
+                f"{part}-memory",
+                AlarmSpec(
+                    f"{who}: memory above {policy.cache_memory_percent:g}%. Redis will evict "
+                    "sessions and users will be logged out mid-entry (timesheets, expense "
+                    "claims). Scale the node type or find the growing key prefix. "
+                    f"Runbook: {RUNBOOK_CACHE}#memory",
+                    tags,
+                    "GreaterThanThreshold",
+                    policy.cache_memory_percent,
+                    queries=queries("DatabaseMemoryUsagePercentage", "Maximum", "MAX"),
+                ),
+            ),
+            self._alarm(
+                f"{part}-evictions",
+                AlarmSpec(
+                    f"{who}: keys are being evicted (more than {policy.evictions_per_period} "
+                    "per period). Users of these tenants lose their sessions and must log in "
+                    f"again; unsaved work is lost. Runbook: {RUNBOOK_CACHE}#evictions",
+                    tags,
+                    "GreaterThanThreshold",
+                    policy.evictions_per_period,
+                    queries=queries("Evictions", "Sum", "SUM"),
+                ),
+            ),
+            self._alarm(
+                f"{part}-cpu",
+                AlarmSpec(
+                    f"{who}: engine CPU above {policy.cache_cpu_percent:g}%. Every Odoo request "
+                    "that reads a session waits on Redis, so pages slow down. "
+                    f"Runbook: {RUNBOOK_CACHE}#cpu",
+                    tags,
+                    "GreaterThanThreshold",
+                    policy.cache_cpu_percent,
+                    queries=queries("EngineCPUUtilization", "Average", "MAX"),
+                ),
+            ),
+        ]
+
+    # -- Prometheus -----------------------------------------------------------------------------
+
+    def _prometheus_rule(self, tenant: TenantAlerting) -> str:
+        args = self._args
+        rule_name = f"odoo-{tenant.slug}"
+        k8s.apiextensions.CustomResource(
+            f"{self._name}-rules-{tenant.slug}",
+            api_version=PROMETHEUS_RULE_API,
+            kind="PrometheusRule",
+            metadata={
+                "name": rule_name,
+                "namespace": args.monitoring_namespace,
+                "labels": {**tenant.labels, **args.rule_selector_labels},
+            },
+            spec=prometheus_rule_spec(tenant, args.rule_policy, args.workload_names),
+            opts=child_opts(self),
+        )
+        return rule_name
