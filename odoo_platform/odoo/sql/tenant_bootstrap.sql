@@ -9,7 +9,8 @@
 -- Variables (each may instead come from the environment variable in brackets, so that the
 -- password never has to appear on a command line):
 --   role        tenant login role                        [BOOTSTRAP_ROLE]
---   db          tenant database                          [BOOTSTRAP_DB]
+--   db          tenant database (<= 49 bytes: the script   [BOOTSTRAP_DB]
+--               also creates <db>_restore_check, the restore-check's scratch database)
 --   conn_limit  the role's CONNECTION LIMIT, >= 1        [BOOTSTRAP_CONN_LIMIT]
 --   password    plaintext, or better a SCRAM-SHA-256     [BOOTSTRAP_PASSWORD]
 --               verifier ("SCRAM-SHA-256$4096:..."), which the server stores as given: the
@@ -87,9 +88,14 @@ BEGIN
              AND (rolsuper OR rolreplication OR rolbypassrls OR rolcreatedb OR rolcreaterole)) THEN
     RAISE EXCEPTION 'tenant_bootstrap: role % exists with elevated attributes; fix it by hand', r;
   END IF;
-  IF EXISTS (SELECT FROM pg_database WHERE datname = d
+  IF octet_length(d || '_restore_check') > 63 THEN
+    RAISE EXCEPTION 'tenant_bootstrap: database name % leaves no room for %_restore_check (63 bytes)',
+      quote_literal(d), d;
+  END IF;
+  IF EXISTS (SELECT FROM pg_database WHERE datname IN (d, d || '_restore_check')
              AND datdba IS DISTINCT FROM (SELECT oid FROM pg_roles WHERE rolname = r)) THEN
-    RAISE EXCEPTION 'tenant_bootstrap: database % exists and is not owned by role %', d, r;
+    RAISE EXCEPTION 'tenant_bootstrap: database % or %_restore_check exists and is not owned by role %',
+      d, d, r;
   END IF;
 END
 $$;
@@ -120,8 +126,15 @@ SELECT format('CREATE DATABASE %I WITH OWNER %I ENCODING %L LC_COLLATE %L TEMPLA
               :'db', :'role', 'UTF8', 'C')
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
 
+-- The scratch database of the restore-check CronJob, owned by the tenant role so that the check
+-- can empty it and restore into it with the tenant's own credentials (no admin in tenant pods).
+SELECT format('CREATE DATABASE %I WITH OWNER %I ENCODING %L LC_COLLATE %L TEMPLATE template0',
+              :'db' || '_restore_check', :'role', 'UTF8', 'C')
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db' || '_restore_check') \gexec
+
 -- Only the owner (and its members, i.e. this admin) may connect or create temp tables.
-SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', :'db') \gexec
+SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', datname)
+FROM pg_database WHERE datname IN (:'db', :'db' || '_restore_check') ORDER BY datname \gexec
 
 -- Odoo also connects to the `postgres` database (it lists/creates databases through it).
 -- PUBLIC normally has CONNECT there; grant explicitly only where it was revoked.
