@@ -131,7 +131,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             property_dependencies={
                 key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
             },
-            provider=request.provider.split("::")[0] if request.provider else None,
+            # a provider reference is `<provider urn>::<provider id>`
+            provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
             retain_on_delete=bool(request.retainOnDelete),
             ignore_changes=tuple(request.ignoreChanges),
             aliases=tuple(request.aliasURNs) + tuple(_alias_text(a) for a in request.aliases),
