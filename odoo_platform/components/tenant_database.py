@@ -1,19 +1,18 @@
 """`TenantDatabase`: one tenant's database and login role, created by an idempotent Kubernetes Job.
 
-The Job runs `psql` with the SQL shipped in `odoo_platform/odoo/sql/` (package data), inside the
-server's admin namespace where the administrator Secret lives (see `PostgresServer`), so it reaches
-a private RDS endpoint and the admin credentials never reach the tenant's namespace. Its name
-carries a hash of everything it applies: a change of script, limit, image or password version
-creates a new Job, which Pulumi waits for.
+The Job runs `psql` with the SQL shipped in `odoo_platform/odoo/sql/` (package data); its command,
+environment, mount path and name all come from `odoo_platform.odoo.bootstrap`, so the component and
+the script cannot disagree. It runs inside the server's admin namespace where the administrator
+Secret lives (see `PostgresServer`), so it reaches a private RDS endpoint and the admin credentials
+never reach the tenant's namespace. The Job gets the SCRAM verifier of the tenant's password, never
+the plaintext. Its name carries a hash of everything it applies: a change of script, limit, image
+or password version creates a new Job, which Pulumi waits for.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -26,19 +25,11 @@ from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels
 from odoo_platform.odoo import bootstrap
 
-SQL_PACKAGE = "odoo_platform.odoo"
-SQL_FILE = "sql/tenant_bootstrap.sql"
-SQL_MOUNT = "/sql"
 # The client only; pinned. Runs as the image's non-root `postgres` user (uid 70 on Alpine).
 PSQL_IMAGE = "postgres:17.6-alpine"
 PSQL_UID = 70
-TENANT_PASSWORD_KEY = "TENANT_PASSWORD"
 PASSWORD_SPECIALS = "-_.~+=!#^*"
-
-
-def bootstrap_sql() -> str:
-    """The idempotent tenant bootstrap script, as shipped in the package."""
-    return resources.files(SQL_PACKAGE).joinpath(SQL_FILE).read_text(encoding="utf-8")
+SALT_LENGTH = 24  # characters of [A-Za-z0-9]: ~143 random bits, above SCRAM's 16-byte minimum
 
 
 @dataclass(frozen=True)
@@ -78,25 +69,27 @@ class TenantDatabaseArgs:
         )
 
 
-def inputs_digest(args: TenantDatabaseArgs, host: str, port: int, sql: str) -> str:
-    """What the Job applies, hashed: any change gives the Job a new name, so it runs again."""
-    material = {
-        "sql": sql,
-        "role": bootstrap.role_name(args.slug),
-        "database": bootstrap.database_name(args.slug),
-        "connection_limit": args.connection_limit,
-        "host": host,
-        "port": port,
-        "image": args.image,
-        "password_version": args.password_version,
-    }
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+def inputs_digest(args: TenantDatabaseArgs, host: str, port: int) -> str:
+    """What the Job applies, hashed (script included): any change gives the Job a new name, so
+    it runs again."""
+    return bootstrap.inputs_hash(
+        bootstrap_inputs(args),
+        host=host,
+        port=port,
+        image=args.image,
+        password_version=args.password_version,
+    )
+
+
+def bootstrap_inputs(args: TenantDatabaseArgs) -> bootstrap.BootstrapInputs:
+    return bootstrap.BootstrapInputs.for_tenant(args.slug, args.connection_limit)
 
 
 class TenantDatabase(pulumi.ComponentResource):
     """A tenant's database and role; its credentials in a Secret of the tenant's namespace."""
 
     database_name: str
+    restore_database_name: str
     role_name: str
     connection_limit: int
     password: pulumi.Output[str]
@@ -111,8 +104,10 @@ class TenantDatabase(pulumi.ComponentResource):
             raise ValueError(f"connection_limit={args.connection_limit}: must be at least 1")
         self._name, self._args = name, args
         self._labels = dict(args.k8s_labels)
-        self.database_name = bootstrap.database_name(args.slug)
-        self.role_name = bootstrap.role_name(args.slug)
+        self._inputs = bootstrap_inputs(args)
+        self.database_name = self._inputs.db
+        self.restore_database_name = self._inputs.restore_db
+        self.role_name = self._inputs.role
         self.connection_limit = args.connection_limit
         password = random.RandomPassword(
             f"{name}-password",
@@ -122,13 +117,13 @@ class TenantDatabase(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         self.password = pulumi.Output.secret(password.result)
-        sql = bootstrap_sql()
-        job = self._job(sql)
+        job = self._job(self._verifier(password.result))
         self.job_name = job.metadata.name
         self.credentials_secret_name = self._credentials(job).metadata.name
         self.register_outputs(
             {
                 "database_name": self.database_name,
+                "restore_database_name": self.restore_database_name,
                 "role_name": self.role_name,
                 "connection_limit": self.connection_limit,
                 "password": self.password,
@@ -142,23 +137,38 @@ class TenantDatabase(pulumi.ComponentResource):
     ) -> k8s.meta.v1.ObjectMetaArgs:
         return k8s.meta.v1.ObjectMetaArgs(namespace=namespace, labels=self._labels, **kwargs)  # type: ignore[arg-type]
 
-    def _job(self, sql: str) -> k8s.batch.v1.Job:
+    def _verifier(self, password: pulumi.Output[str]) -> pulumi.Output[str]:
+        """The SCRAM-SHA-256 verifier the server stores: the plaintext never reaches the Job, the
+        server or its logs. A salt kept in state makes it stable, so reruns change nothing."""
+        salt = random.RandomPassword(
+            f"{self._name}-salt",
+            length=SALT_LENGTH,
+            special=False,
+            keepers={"version": str(self._args.password_version)},
+            opts=child_opts(self),
+        )
+        verifier = pulumi.Output.all(password, salt.result).apply(
+            lambda ps: bootstrap.scram_sha256_verifier(ps[0], ps[1].encode())
+        )
+        return pulumi.Output.secret(verifier)
+
+    def _job(self, verifier: pulumi.Output[str]) -> k8s.batch.v1.Job:
         args = self._args
         script = k8s.core.v1.ConfigMap(
             f"{self._name}-sql",
             metadata=self._metadata(args.admin_namespace),
-            data={"tenant_bootstrap.sql": sql},
+            data={bootstrap.SQL_RESOURCE: bootstrap.bootstrap_sql()},
             opts=child_opts(self),
         )
         tenant_password = k8s.core.v1.Secret(
             f"{self._name}-bootstrap",
             metadata=self._metadata(args.admin_namespace),
             type="Opaque",
-            string_data={TENANT_PASSWORD_KEY: self.password},
+            string_data={bootstrap.PASSWORD_ENV: verifier},
             opts=child_opts(self),
         )
         job_name = pulumi.Output.all(args.host, args.port).apply(
-            lambda hp: bootstrap.job_name(args.slug, inputs_digest(args, hp[0], int(hp[1]), sql))
+            lambda hp: bootstrap.job_name(args.slug, inputs_digest(args, hp[0], int(hp[1])))
         )
         return k8s.batch.v1.Job(
             f"{self._name}-bootstrap",
@@ -191,7 +201,7 @@ class TenantDatabase(pulumi.ComponentResource):
                 k8s.core.v1.ContainerArgs(
                     name="psql",
                     image=args.image,
-                    command=self._psql_command(),
+                    command=bootstrap.render_psql_command(self._inputs),
                     env_from=[
                         k8s.core.v1.EnvFromSourceArgs(
                             secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=args.admin_secret_name)
@@ -199,17 +209,21 @@ class TenantDatabase(pulumi.ComponentResource):
                     ],
                     env=[
                         k8s.core.v1.EnvVarArgs(
-                            name=TENANT_PASSWORD_KEY,
+                            name=bootstrap.PASSWORD_ENV,
                             value_from=k8s.core.v1.EnvVarSourceArgs(
                                 secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
-                                    name=tenant_password.metadata.name, key=TENANT_PASSWORD_KEY
+                                    name=tenant_password.metadata.name, key=bootstrap.PASSWORD_ENV
                                 )
                             ),
-                        )
+                        ),
+                        *(
+                            k8s.core.v1.EnvVarArgs(name=key, value=value)
+                            for key, value in bootstrap.job_env(self._inputs).items()
+                        ),
                     ],
                     volume_mounts=[
                         k8s.core.v1.VolumeMountArgs(
-                            name="sql", mount_path=SQL_MOUNT, read_only=True
+                            name="sql", mount_path=bootstrap.SQL_MOUNT_DIR, read_only=True
                         )
                     ],
                     resources=k8s.core.v1.ResourceRequirementsArgs(
@@ -230,18 +244,6 @@ class TenantDatabase(pulumi.ComponentResource):
                 )
             ],
         )
-
-    def _psql_command(self) -> list[str]:
-        """psql with the script's variables; the password stays in the environment."""
-        return [
-            "psql",
-            "--no-psqlrc",
-            "--set=ON_ERROR_STOP=1",
-            f"--set=tenant_role={self.role_name}",
-            f"--set=tenant_db={self.database_name}",
-            f"--set=connection_limit={self._args.connection_limit}",
-            f"--file={SQL_MOUNT}/tenant_bootstrap.sql",
-        ]
 
     def _credentials(self, job: k8s.batch.v1.Job) -> k8s.core.v1.Secret:
         """What the tenant's Odoo needs, in its own namespace, once the bootstrap succeeded."""

@@ -17,6 +17,19 @@ import re
 from importlib import metadata, resources
 from typing import Final, Literal
 
+from odoo_platform.odoo.bootstrap import restore_database_name
+
+__all__ = [
+    "RETENTION_CLASSES",
+    "SCRIPT_NAMES",
+    "backup_key_prefix",
+    "backup_prefix",
+    "restore_database_name",
+    "retention_class",
+    "script_text",
+    "scripts",
+]
+
 RetentionClass = Literal["daily", "weekly", "monthly"]
 
 RETENTION_CLASSES: Final[tuple[RetentionClass, ...]] = ("daily", "weekly", "monthly")
@@ -97,12 +110,3 @@ def backup_prefix(retention_class: str, tenant: str, taken_at: dt.datetime) -> s
     """`<class>/<tenant>/<YYYYmmddTHHMMSSZ>/`: one backup's objects (`BACKUP_FILES`)."""
     stamp = taken_at.astimezone(dt.UTC).strftime(STAMP_FORMAT)
     return f"{backup_key_prefix(retention_class, tenant)}{stamp}/"
-
-
-def restore_database_name(database: str) -> str:
-    """The scratch database restore-check uses: created by the bootstrap SQL, owned by the
-    tenant role."""
-    name = f"{database}_restore_check"
-    if len(name.encode()) > 63:
-        raise ValueError(f"{name!r} is longer than PostgreSQL's 63-byte identifier limit")
-    return name

@@ -11,11 +11,7 @@ import pulumi
 import pytest
 
 from odoo_platform.components.postgres import PostgresServer, PostgresServerArgs
-from odoo_platform.components.tenant_database import (
-    TenantDatabase,
-    TenantDatabaseArgs,
-    bootstrap_sql,
-)
+from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.config.capacity import tenant_connections
 from odoo_platform.odoo import bootstrap
@@ -86,34 +82,59 @@ def test_tenant_password_is_a_secret_everywhere(result: ProgramResult) -> None:
     bootstrap_secret = result.named(f"db-{SLUG}-bootstrap", SECRET)
     assert bootstrap_secret.is_secret("stringData")
     assert bootstrap_secret.inputs["metadata"]["namespace"] == "pg-admin"
-    assert (
-        credentials.inputs["stringData"]["password"]
-        == bootstrap_secret.inputs["stringData"]["TENANT_PASSWORD"]
-    )
+    # The Job only gets the SCRAM verifier of the tenant's password, salted by a stored secret.
+    password = credentials.inputs["stringData"]["password"]
+    salt = result.named(f"db-{SLUG}-salt", "random:index/randomPassword:RandomPassword")
+    assert bootstrap_secret.inputs["stringData"] == {
+        bootstrap.PASSWORD_ENV: bootstrap.scram_sha256_verifier(
+            password, salt.outputs["result"].encode()
+        )
+    }
+    assert password not in str(bootstrap_secret.inputs) and password not in str(job(result).inputs)
     assert "password" in result.secret_outputs
     env = job(result).inputs["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[0]["name"] == bootstrap.PASSWORD_ENV
     assert (
         env[0]["valueFrom"]["secretKeyRef"]["name"] == bootstrap_secret.outputs["metadata"]["name"]
     )
     assert "value" not in env[0]
-    assert not any(credentials.inputs["stringData"]["password"] in arg for arg in _command(result))
+    assert {e["name"]: e.get("value") for e in env[1:]} == bootstrap.job_env(
+        bootstrap.BootstrapInputs.for_tenant(SLUG, 40)
+    )
 
 
 def _command(result: ProgramResult) -> list[str]:
     return list(job(result).inputs["spec"]["template"]["spec"]["containers"][0]["command"])
 
 
-def test_names_and_limit_derive_from_the_slug_and_budget(result: ProgramResult) -> None:
-    command = _command(result)
-    assert f"--set=tenant_role={bootstrap.role_name(SLUG)}" in command
-    assert f"--set=tenant_db={bootstrap.database_name(SLUG)}" in command
-    assert "--set=connection_limit=40" in command
-    assert "--set=ON_ERROR_STOP=1" in command
+def test_command_is_the_bootstrap_module_s(result: ProgramResult) -> None:
+    """Names and limit come from the slug and budget through odoo.bootstrap, the same code the
+    real-server tests run the SQL with."""
+    inputs = bootstrap.BootstrapInputs.for_tenant(SLUG, 40)
+    assert _command(result) == bootstrap.render_psql_command(inputs)
+    assert "role=nb_consulting" in _command(result) and "db=nb_consulting" in _command(result)
+    assert "conn_limit=40" in _command(result) and "ON_ERROR_STOP=1" in _command(result)
+    mount = job(result).inputs["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]
+    assert f"{mount['mountPath']}/{bootstrap.SQL_RESOURCE}" == bootstrap.SCRIPT_MOUNT_PATH
+
+
+def test_attributes_name_the_databases_and_credentials() -> None:
+    def program() -> None:
+        database = TenantDatabase(f"db-{SLUG}", plain_args())
+        pulumi.export("names", [database.database_name, database.restore_database_name])
+        pulumi.export("role", database.role_name)
+        pulumi.export("secret", database.credentials_secret_name)
+
+    declared = run_program(program)
+    assert declared.outputs["names"] == ["nb_consulting", "nb_consulting_restore_check"]
+    assert declared.outputs["role"] == "nb_consulting"
+    credentials = declared.named(f"db-{SLUG}-credentials", SECRET)
+    assert declared.outputs["secret"] == credentials.outputs["metadata"]["name"]
 
 
 def test_config_map_carries_the_packaged_sql(result: ProgramResult) -> None:
     config_map = result.named(f"db-{SLUG}-sql", "kubernetes:core/v1:ConfigMap")
-    assert config_map.inputs["data"] == {"tenant_bootstrap.sql": bootstrap_sql()}
+    assert config_map.inputs["data"] == {bootstrap.SQL_RESOURCE: bootstrap.bootstrap_sql()}
     assert config_map.inputs["metadata"]["namespace"] == "pg-admin"
     volume = job(result).inputs["spec"]["template"]["spec"]["volumes"][0]
     assert volume["configMap"]["name"] == config_map.outputs["metadata"]["name"]
@@ -182,7 +203,7 @@ def test_from_config_wires_a_server_and_the_budget(prod_config: PlatformConfig) 
         == (declared.named("pg-admin", "kubernetes:core/v1:Namespace").outputs["metadata"]["name"])
     )
     limit = tenant_connections(tenant).worst_case
-    assert f"--set=connection_limit={limit}" in _command(declared)
+    assert f"conn_limit={limit}" in _command(declared)
     assert job(declared).tenant == SLUG
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Callable
@@ -46,7 +45,7 @@ def run_bootstrap(pg: PostgresServer, sql_file: Path, tool_path: str) -> Runner:
             argv = ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-v", f"role={role}", "-v", f"db={db}",
                     "-v", f"conn_limit={conn_limit}", "-f", str(sql_file)]  # fmt: skip
         else:
-            inputs = BootstrapInputs(role=role, db=db, conn_limit=conn_limit, server_host=pg.host)
+            inputs = BootstrapInputs(role=role, db=db, conn_limit=conn_limit)
             argv = bootstrap.render_psql_command(inputs, str(sql_file))
         env = script_env(tool_path, **admin_env(pg))
         if via_env:
@@ -125,6 +124,23 @@ def test_verifier_login_and_isolation(pg: PostgresServer, run_bootstrap: Runner)
         connect(pg, "iso_a", "pw-a", "iso_b")
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         connect(pg, "iso_a", "pw-b", "iso_a")
+
+
+def test_scratch_database_belongs_to_the_tenant_only(
+    pg: PostgresServer, run_bootstrap: Runner
+) -> None:
+    ok(run_bootstrap("scr_a", "scr_a", 3, "pw-scr-a"))
+    ok(run_bootstrap("scr_b", "scr_b", 3, "pw-scr-b"))
+    snap = snapshot(pg, "scr_a", "scr_a")
+    (row,) = [d for d in snap["dbs"] if d[0] == "scr_a_restore_check"]
+    assert row[1] == "scr_a" and "=c/" not in row[6] and "=Tc/" not in row[6]
+    with connect(pg, "scr_a", "pw-scr-a", "scr_a_restore_check") as conn:
+        # restore-check empties it with the tenant's own rights
+        conn.execute("CREATE TABLE t (id int)")
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        connect(pg, "scr_a", "pw-scr-a", "scr_b_restore_check")
 
 
 def test_tenant_cannot_create_databases_or_roles(pg: PostgresServer, run_bootstrap: Runner) -> None:
@@ -226,42 +242,56 @@ def test_scram_verifier_format() -> None:
 
 
 def test_job_name_is_dns_safe_and_tracks_inputs() -> None:
-    base = BootstrapInputs(role="acme_law", db="acme_law", conn_limit=20, server_host="db.internal")
-    name = bootstrap.job_name("Acme-Law", base)
+    base = BootstrapInputs(role="acme_law", db="acme_law", conn_limit=20)
+    context = {"host": "db.internal", "port": 5432, "image": "postgres:17.6-alpine"}
+    digest = bootstrap.inputs_hash(base, **context)
+    name = bootstrap.job_name("Acme-Law", digest)
     assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63
-    long_name = bootstrap.job_name("x" * 80, base)
-    assert len(long_name) <= 63 and long_name.endswith(bootstrap.inputs_hash(base))
+    long_name = bootstrap.job_name("x" * 80, digest)
+    assert len(long_name) <= 63 and long_name.endswith(digest[:10])
     variants = [
-        BootstrapInputs(role="other", db="acme_law", conn_limit=20, server_host="db.internal"),
-        BootstrapInputs(role="acme_law", db="other", conn_limit=20, server_host="db.internal"),
-        BootstrapInputs(role="acme_law", db="acme_law", conn_limit=21, server_host="db.internal"),
-        BootstrapInputs(
-            role="acme_law", db="acme_law", conn_limit=20, server_host="db.internal",
-            password_fingerprint=bootstrap.password_fingerprint("v2"),
-        ),
-    ]  # fmt: skip
+        bootstrap.inputs_hash(BootstrapInputs("other", "acme_law", 20), **context),
+        bootstrap.inputs_hash(BootstrapInputs("acme_law", "other", 20), **context),
+        bootstrap.inputs_hash(BootstrapInputs("acme_law", "acme_law", 21), **context),
+        bootstrap.inputs_hash(base, **{**context, "host": "db2.internal"}),
+        bootstrap.inputs_hash(base, **context, password_version=2),
+    ]
     names = {bootstrap.job_name("acme-law", v) for v in variants}
     assert len(names) == len(variants) and name not in names
-    assert bootstrap.job_name("Acme-Law", base) == name
+    assert bootstrap.job_name("Acme-Law", bootstrap.inputs_hash(base, **context)) == name
+    with pytest.raises(ValueError, match="hex"):
+        bootstrap.job_name("acme", "not-a-digest")
+
+
+def test_names_derive_from_the_slug() -> None:
+    inputs = BootstrapInputs.for_tenant("acme-law", 7)
+    assert (inputs.role, inputs.db, inputs.restore_db) == (
+        "acme_law",
+        "acme_law",
+        "acme_law_restore_check",
+    )
+    assert bootstrap.role_name("acme-law") == bootstrap.database_name("acme-law") == "acme_law"
+    with pytest.raises(ValueError, match="slug"):
+        bootstrap.role_name("Acme Law")
 
 
 def test_render_psql_command_keeps_password_off_argv() -> None:
-    inputs = BootstrapInputs(role="r", db="d", conn_limit=3, server_host="h")
+    inputs = BootstrapInputs(role="r", db="d", conn_limit=3)
     argv = bootstrap.render_psql_command(inputs)
     assert "ON_ERROR_STOP=1" in argv and "role=r" in argv and "conn_limit=3" in argv
-    assert not any("password" in a for a in argv)
-    env = bootstrap.bootstrap_env(inputs, admin_user="admin")
+    assert not any("password" in a.lower() for a in argv)
+    env = bootstrap.job_env(inputs)
     assert env["PGDATABASE"] == "postgres" and "PGPASSWORD" not in env
-    assert os.path.basename(argv[-1]) == "tenant_bootstrap.sql"
+    assert argv[-1] == bootstrap.SCRIPT_MOUNT_PATH
 
 
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"role": "pg_x", "db": "d", "conn_limit": 1, "server_host": "h"},
-        {"role": "r", "db": "d;drop", "conn_limit": 1, "server_host": "h"},
-        {"role": "r", "db": "d", "conn_limit": 0, "server_host": "h"},
-        {"role": "r", "db": "d", "conn_limit": 1, "server_host": "h h"},
+        {"role": "pg_x", "db": "d", "conn_limit": 1},
+        {"role": "r", "db": "d;drop", "conn_limit": 1},
+        {"role": "r", "db": "d", "conn_limit": 0},
+        {"role": "r", "db": "d" * 50, "conn_limit": 1},  # no room for d..._restore_check
     ],
 )
 def test_inputs_validation(kwargs: dict[str, Any]) -> None:
