@@ -3,8 +3,7 @@ from typing import Any
 
 import pytest
 
-from odoo_platform.config import connection_budgets, memory_budget, parse_platform
-from odoo_platform.config import defaults
+from odoo_platform.config import connection_budgets, defaults, memory_budget, parse_platform
 from odoo_platform.config.catalog import rds_default_max_connections
 from odoo_platform.config.freeze import active_freeze
 from odoo_platform.config.models import FreezeWindow

@@ -64,7 +64,7 @@ def test_error_names_the_source_file(tmp_path: Path, base: dict[str, Any]) -> No
     with pytest.raises(ConfigError) as raised:
         load_stack_file(path)
     assert str(path) in str(raised.value)
-    assert "platform.environment: \"production\" is not allowed" in str(raised.value)
+    assert 'platform.environment: "production" is not allowed' in str(raised.value)
 
 
 @pytest.mark.parametrize("path", SAMPLE_STACKS, ids=lambda p: p.name)

@@ -111,6 +111,31 @@ def test_rerun_changes_nothing(pg: PostgresServer, run_bootstrap: Runner) -> Non
     assert before["schema"][0][1] == "{pg_database_owner=UC/pg_database_owner}"
 
 
+def test_runs_as_the_tenant_database_job_does(
+    pg: PostgresServer, sql_file: Path, tool_path: str
+) -> None:
+    """Same argv, env and verifier (salted with a stored random string) as TenantDatabase's Job;
+    the admin Secret's PGDATABASE is overridden so the script starts in `postgres`."""
+    inputs = BootstrapInputs.for_tenant("job-like", 4)
+    verifier = bootstrap.scram_sha256_verifier("job-pw", b"A1b2C3d4E5f6G7h8I9j0K1l2")
+    env = script_env(tool_path, **{**admin_env(pg), "PGDATABASE": "job_like"})
+    env.update(bootstrap.job_env(inputs), **{bootstrap.PASSWORD_ENV: verifier})
+    for _ in range(2):
+        done = subprocess.run(
+            bootstrap.render_psql_command(inputs, str(sql_file)),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "tenant_bootstrap: ok" in done.stdout
+    for database in (inputs.db, inputs.restore_db):
+        with connect(pg, inputs.role, "job-pw", database) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == (inputs.role,)
+
+
 def test_verifier_login_and_isolation(pg: PostgresServer, run_bootstrap: Runner) -> None:
     ok(run_bootstrap("iso_a", "iso_a", 3, bootstrap.scram_sha256_verifier("pw-a", SALT)))
     ok(run_bootstrap("iso_b", "iso_b", 3, bootstrap.scram_sha256_verifier("pw-b", SALT)))

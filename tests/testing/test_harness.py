@@ -59,9 +59,7 @@ def test_parents_and_urns_follow_the_engine(result: ProgramResult) -> None:
     vault = result.named("acme")
     key = result.named("acme-key")
     assert key.parent == vault.urn
-    assert key.urn == (
-        "urn:pulumi:test::odoo-platform::test:index:Vault$aws:kms/key:Key::acme-key"
-    )
+    assert key.urn == ("urn:pulumi:test::odoo-platform::test:index:Vault$aws:kms/key:Key::acme-key")
     assert {r.name for r in result.children(vault)} == {
         "acme-password",
         "acme-key",
