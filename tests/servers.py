@@ -56,6 +56,8 @@ def _wait_for(check: Callable[[], bool], what: str, timeout: float = 20.0) -> No
 def pg_bindir() -> Path:
     """The newest local PostgreSQL server bin dir (or $PG_BINDIR)."""
     if env := os.environ.get("PG_BINDIR"):
+        if not (Path(env) / "initdb").exists():
+            missing(f"PG_BINDIR={env} has no initdb")
         return Path(env)
     for major in PG_MAJORS:
         for pattern in PG_BINDIR_CANDIDATES:

@@ -148,7 +148,7 @@ def make_tenant(
     sql_file.write_text(bootstrap.bootstrap_sql())
 
     def make(name: str, users: int = 3, base_state: str = "installed") -> Tenant:
-        inputs = BootstrapInputs(role=name, db=name, conn_limit=6, server_host=pg.host)
+        inputs = BootstrapInputs(role=name, db=name, conn_limit=6)
         env = script_env(tool_path, **admin_env(pg), **{bootstrap.PASSWORD_ENV: PASSWORD})
         done = subprocess.run(
             bootstrap.render_psql_command(inputs, str(sql_file)),
