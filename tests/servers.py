@@ -143,7 +143,7 @@ class PostgresServer:
             pytest.fail(f"pg_ctl start failed: {started.stderr}\n{log}")
 
     def stop(self) -> None:
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop")
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "stop")
 
     def superuser_dsn(self, dbname: str = "postgres") -> str:
         return f"host={self.socket_dir} port={self.port} user={self.superuser} dbname={dbname}"
