@@ -1,0 +1,61 @@
+"""Access strings for the Redis/Valkey ACL users of a shared cache (ElastiCache RBAC syntax).
+
+Each tenant's user may touch only keys and pub/sub channels under `<slug>:` (Odoo's sessions and
+bus use a per-tenant prefix). Key patterns do not restrict commands that take no key argument, so
+those that would reveal or destroy other tenants' data are denied explicitly: KEYS, SCAN,
+RANDOMKEY, DBSIZE, FLUSHDB/FLUSHALL, PUBSUB CHANNELS, INFO, CLIENT LIST, MONITOR, scripting.
+
+Channel patterns need Redis >= 7 or Valkey, whose users start without channel access
+(`acl-pubsub-default resetchannels`); ElastiCache does not accept the `reset` rule in an access
+string, so none is used. The strings are tested with `ACL SETUSER` on a real server.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# Command families a tenant needs (data types, transactions, pub/sub, connection handling)...
+TENANT_CATEGORIES: Final = (
+    "connection", "read", "write", "keyspace", "string", "hash", "list", "set", "sortedset",
+    "bitmap", "hyperloglog", "geo", "stream", "transaction", "pubsub",
+)  # fmt: skip
+# ...minus what is not key- or channel-scoped, or administers the server.
+TENANT_DENIED_CATEGORIES: Final = ("dangerous", "admin", "scripting")
+TENANT_DENIED_COMMANDS: Final = ("scan", "randomkey", "dbsize", "pubsub")
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def key_prefix(slug: str) -> str:
+    """`<slug>:`, the prefix of every key and channel of the tenant (also Odoo's session prefix)."""
+    if not _SLUG.match(slug):
+        # A glob character in a slug would widen the pattern to other tenants.
+        raise ValueError(f"tenant slug {slug!r}: use lower-case letters, digits and '-'")
+    return f"{slug}:"
+
+
+def tenant_access_string(slug: str) -> str:
+    """`on ~<slug>:* &<slug>:* -@all +@... -@dangerous ...`: the tenant's own keys and channels."""
+    prefix = key_prefix(slug)
+    rules = [
+        "on",
+        f"~{prefix}*",
+        f"&{prefix}*",
+        "-@all",
+        *(f"+@{category}" for category in TENANT_CATEGORIES),
+        *(f"-@{category}" for category in TENANT_DENIED_CATEGORIES),
+        *(f"-{command}" for command in TENANT_DENIED_COMMANDS),
+    ]
+    return " ".join(rules)
+
+
+def admin_access_string() -> str:
+    """The platform administrator: every key, channel and command the service allows."""
+    return "on ~* &* +@all"
+
+
+def disabled_default_access_string() -> str:
+    """The `default` user every ElastiCache user group must contain: switched off (connections
+    that do not authenticate as a named user can run nothing) and without any permission."""
+    return "off -@all"

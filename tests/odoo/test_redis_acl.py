@@ -1,0 +1,160 @@
+"""The Redis access strings, applied with ACL SETUSER on a real redis-server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from odoo_platform.odoo import redis_acl
+from tests.servers import RedisServer
+
+pytestmark = pytest.mark.servers
+
+PASSWORD = "s3cret-'\"-pw"
+
+
+def setuser(admin: redis.Redis, name: str, access_string: str) -> None:
+    """As ElastiCache does: a fresh user, the access string, the password set separately."""
+    admin.execute_command("ACL", "DELUSER", name)
+    admin.execute_command("ACL", "SETUSER", name, *access_string.split(), f">{PASSWORD}")
+
+
+@pytest.fixture(scope="module")
+def server(redis_srv: RedisServer) -> Iterator[RedisServer]:
+    """The session server with the platform's users; the default user is restored afterwards."""
+    root = redis.Redis(host=redis_srv.host, port=redis_srv.port)
+    setuser(root, "platform-admin", redis_acl.admin_access_string())
+    admin = client(redis_srv, "platform-admin")
+    for slug in ("acme", "acme-law", "beta"):
+        setuser(admin, slug, redis_acl.tenant_access_string(slug))
+    admin.execute_command(
+        "ACL", "SETUSER", "default", *redis_acl.disabled_default_access_string().split()
+    )
+    yield redis_srv
+    admin.execute_command("ACL", "SETUSER", "default", "on", "nopass", "~*", "&*", "+@all")
+
+
+def client(server: RedisServer, user: str | None, password: str = PASSWORD) -> redis.Redis:
+    """No retries: a refused login must fail at once."""
+    no_retry = Retry(NoBackoff(), 0)
+    if user is None:
+        return redis.Redis(host=server.host, port=server.port, retry=no_retry)
+    return redis.Redis(
+        host=server.host, port=server.port, username=user, password=password, retry=no_retry
+    )
+
+
+def denied(call: Callable[[], object]) -> None:
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        call()
+
+
+def test_tenant_reads_and_writes_only_its_own_keys(server: RedisServer) -> None:
+    admin, acme, beta = (client(server, u) for u in ("platform-admin", "acme", "beta"))
+    admin.set("beta:session:1", "beta-secret")
+    assert acme.set("acme:session:1", "acme-data", ex=60)
+    assert acme.get("acme:session:1") == b"acme-data"
+    acme.hset("acme:h", mapping={"a": "1"})
+    acme.rpush("acme:l", "x")
+    assert acme.delete("acme:l") == 1
+    with acme.pipeline(transaction=True) as pipe:
+        assert pipe.incr("acme:n").expire("acme:n", 60).execute() == [1, True]
+    denied(lambda: acme.get("beta:session:1"))
+    denied(lambda: acme.set("beta:session:1", "overwritten"))
+    denied(lambda: acme.delete("beta:session:1"))
+    denied(lambda: acme.set("unprefixed", "x"))
+    denied(lambda: acme.rename("acme:session:1", "beta:stolen"))
+    denied(lambda: acme.copy("beta:session:1", "acme:copy"))
+    denied(lambda: acme.sort("acme:l", by="beta:*"))  # SORT BY/GET patterns need all keys
+    assert beta.get("beta:session:1") == b"beta-secret"
+
+
+def test_prefix_is_exact_so_similar_slugs_do_not_overlap(server: RedisServer) -> None:
+    acme, acme_law = client(server, "acme"), client(server, "acme-law")
+    acme_law.set("acme-law:k", "v")
+    denied(lambda: acme.get("acme-law:k"))
+    denied(lambda: acme_law.get("acme:k"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("KEYS", "*"),
+        ("SCAN", "0"),
+        ("RANDOMKEY",),
+        ("DBSIZE",),
+        ("FLUSHDB",),
+        ("FLUSHALL",),
+        ("INFO", "keyspace"),
+        ("CLIENT", "LIST"),
+        ("CONFIG", "GET", "*"),
+        ("PUBSUB", "CHANNELS"),
+        ("ACL", "LIST"),
+        ("EVAL", "return redis.call('get', KEYS[1])", "1", "acme:x"),
+        ("SAVE",),
+        ("MONITOR",),
+        ("SWAPDB", "0", "1"),
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_tenant_cannot_list_flush_or_administer(
+    server: RedisServer, command: tuple[str, ...]
+) -> None:
+    acme = client(server, "acme")
+    denied(lambda: acme.execute_command(*command))
+
+
+def test_pubsub_is_limited_to_the_tenant_channels(server: RedisServer) -> None:
+    acme, admin = client(server, "acme"), client(server, "platform-admin")
+    assert acme.publish("acme:bus", "hello") == 0
+    denied(lambda: acme.publish("beta:bus", "spoofed"))
+    sub = acme.pubsub()
+    sub.subscribe("acme:bus")
+    assert sub.get_message(timeout=2)["type"] == "subscribe"
+    admin.publish("acme:bus", "from-admin")
+    message = sub.get_message(timeout=2)
+    assert message and message["data"] == b"from-admin"
+    sub.close()
+    for command in (("SUBSCRIBE", "beta:bus"), ("PSUBSCRIBE", "*"), ("PSUBSCRIBE", "beta:*")):
+        fresh = client(server, "acme")
+        denied(lambda fresh=fresh, command=command: fresh.execute_command(*command))
+
+
+def test_default_user_can_do_nothing(server: RedisServer) -> None:
+    anonymous = client(server, None)
+    for call in (
+        lambda: anonymous.get("acme:session:1"),
+        lambda: anonymous.set("x", "y"),
+        lambda: anonymous.execute_command("KEYS", "*"),
+        anonymous.ping,
+    ):
+        with pytest.raises(redis.exceptions.AuthenticationError):
+            call()
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        client(server, "default").ping()
+
+
+def test_admin_can_do_everything(server: RedisServer) -> None:
+    admin = client(server, "platform-admin")
+    admin.set("acme:by-admin", "1")
+    admin.set("beta:by-admin", "1")
+    assert {b"acme:by-admin", b"beta:by-admin"} <= set(admin.keys("*"))
+    assert admin.dbsize() >= 2
+    assert admin.execute_command("ACL", "WHOAMI") == b"platform-admin"
+
+
+def test_access_strings_use_only_elasticache_syntax() -> None:
+    for text in (
+        redis_acl.tenant_access_string("acme"),
+        redis_acl.admin_access_string(),
+        redis_acl.disabled_default_access_string(),
+    ):
+        rules = text.split()
+        assert rules[0] in {"on", "off"}  # ElastiCache needs one of them
+        assert not {"reset", "nopass"} & set(rules) and not any(r.startswith(">") for r in rules)
+    with pytest.raises(ValueError, match="slug"):
+        redis_acl.tenant_access_string("acme*")
