@@ -135,6 +135,4 @@ class TenantNamespace(pulumi.ComponentResource):
         self.register_outputs({"name": self.name})
 
     def _metadata(self, object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
-        return k8s.meta.v1.ObjectMetaArgs(
-            name=object_name, namespace=self.name, labels=self.labels
-        )
+        return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=self.name, labels=self.labels)
