@@ -110,3 +110,7 @@ LABEL_TIER = LABEL_PREFIX + "tier"
 LABEL_ENVIRONMENT = LABEL_PREFIX + "environment"
 LABEL_OWNER = LABEL_PREFIX + "owner"
 LABEL_COST_CENTRE = LABEL_PREFIX + "cost-centre"
+
+# AWS Backup selects the resources it protects (RDS servers, EFS file systems) by this tag.
+TAG_BACKUP_PLAN = "BackupPlan"
+DEFAULT_BACKUP_PLAN = "odoo-platform"

@@ -108,3 +108,14 @@ def tenant_database(config: PlatformConfig, tenant: TenantConfig) -> DatabaseCon
     if tenant.tier == "dedicated":
         return dedicated_settings(config, tenant).database
     return config.multi_tenant.database
+
+
+def replicates_backups(config: PlatformConfig) -> bool:
+    """Backups are copied to the DR region whenever a DR mode is set: every mode restores there."""
+    return config.disaster_recovery is not None
+
+
+def replicates_database_backups(config: PlatformConfig) -> bool:
+    """RDS automated backups (point-in-time restore) are replicated for the faster DR modes."""
+    dr = config.disaster_recovery
+    return dr is not None and dr.mode in ("pilot-light", "warm-standby")

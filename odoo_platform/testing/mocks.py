@@ -33,6 +33,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
         extra = _RESOURCE_OUTPUTS.get(args.typ)
         if extra is not None:
             outputs.update(extra(self, args.name, args.inputs))
+        if args.typ.startswith("kubernetes:") and "metadata" in outputs:
+            outputs["metadata"] = _kubernetes_metadata(args.name, outputs.get("metadata"))
         if args.typ.startswith("aws:"):
             outputs.setdefault("arn", self.arn(args.typ, args.name))
             outputs.setdefault("tagsAll", args.inputs.get("tags", {}))
@@ -46,6 +48,13 @@ class PlatformMocks(pulumi.runtime.Mocks):
         service = typ.split(":")[1].split("/", maxsplit=1)[0]
         kind = typ.rsplit(":", maxsplit=1)[-1].lower()
         return f"arn:aws:{service}:{self.region}:{self.account_id}:{kind}/{name}"
+
+
+def _kubernetes_metadata(name: str, metadata: Any) -> Any:
+    """Objects without `metadata.name` get one as the Kubernetes provider auto-names them."""
+    if not isinstance(metadata, dict) or metadata.get("name"):
+        return metadata
+    return {**metadata, "name": f"{name}-{_digest(name, 8)}"}
 
 
 def _availability_zones(mocks: PlatformMocks, _args: Outputs) -> Outputs:
@@ -80,9 +89,12 @@ _INVOKE_OUTPUTS: dict[str, Callable[[PlatformMocks, Outputs], Outputs]] = {
 }
 
 
-def _rds_instance(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
-    host = f"{name}.c{_digest(name, 10)}.{mocks.region}.rds.amazonaws.com"
+def _rds_instance(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    identifier = inputs.get("identifier") or f"{name}-{_digest(name, 7)}"
+    host = f"{identifier}.c{_digest(name, 10)}.{mocks.region}.rds.amazonaws.com"
     return {
+        "identifier": identifier,
+        "arn": f"arn:aws:rds:{mocks.region}:{mocks.account_id}:db:{identifier}",
         "address": host,
         "endpoint": f"{host}:5432",
         "port": 5432,
@@ -138,7 +150,10 @@ def _bucket(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
 def _iam(kind: str) -> Callable[[PlatformMocks, str, Outputs], Outputs]:
     def outputs(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
         resource_name = inputs.get("name") or name
-        return {"arn": f"arn:aws:iam::{mocks.account_id}:{kind}/{resource_name}"}
+        return {
+            "arn": f"arn:aws:iam::{mocks.account_id}:{kind}/{resource_name}",
+            "name": resource_name,
+        }
 
     return outputs
 
@@ -157,6 +172,22 @@ def _load_balancer(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs
     return {"dnsName": f"{name}-{_digest(name, 16)}.elb.{mocks.region}.amazonaws.com"}
 
 
+def _auto_named(_mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    """The physical name Pulumi's auto-naming would give (logical name plus a suffix)."""
+    return {"name": inputs.get("name") or f"{name}-{_digest(name, 7)}"}
+
+
+def _backup_vault(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    vault = _auto_named(mocks, name, inputs)["name"]
+    arn = f"arn:aws:backup:{mocks.region}:{mocks.account_id}:backup-vault:{vault}"
+    return {"name": vault, "arn": arn}
+
+
+def _backup_plan(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
+    plan_id = f"{_digest(name, 8)}-{_digest(name + 'p', 4)}-{_digest(name + 'q', 4)}"
+    return {"arn": f"arn:aws:backup:{mocks.region}:{mocks.account_id}:backup-plan:{plan_id}"}
+
+
 _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
@@ -170,4 +201,10 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] =
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:efs/fileSystem:FileSystem": _efs,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:rds/parameterGroup:ParameterGroup": _auto_named,
+    "aws:rds/subnetGroup:SubnetGroup": _auto_named,
+    "aws:elasticache/parameterGroup:ParameterGroup": _auto_named,
+    "aws:elasticache/subnetGroup:SubnetGroup": _auto_named,
+    "aws:backup/vault:Vault": _backup_vault,
+    "aws:backup/plan:Plan": _backup_plan,
 }

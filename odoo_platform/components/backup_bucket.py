@@ -1,0 +1,631 @@
+"""`BackupBucket`: the S3 bucket that holds Odoo's logical backups (dump + filestore).
+
+Keys are laid out `<retention class>/<tenant slug>/...` (see `backup_key_prefix`), so one lifecycle
+rule per class expires every tenant's backups and a tenant's IAM policy names its three prefixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+import pulumi
+import pulumi_aws as aws
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.config import defaults
+from odoo_platform.config.models import BackupPolicy, PlatformConfig, TenantConfig
+from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
+
+ImmutabilityMode = Literal["none", "governance", "compliance"]
+RETENTION_CLASSES = ("daily", "weekly", "monthly")
+EXPIRE_UNUSED_CLASS_DAYS = 1
+ABORT_INCOMPLETE_UPLOAD_DAYS = 7
+ACCESS_LOG_RETENTION_DAYS = 365
+KEY_SERVICES = ("s3", "backup", "rds")
+KEY_ADMIN_ACTIONS = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+)
+KEY_USE_ACTIONS = (
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+    "kms:CreateGrant",
+)
+
+
+def backup_key_prefix(retention_class: str, tenant: str) -> str:
+    """Where a tenant's backups of one retention class go, e.g. `daily/acme/`."""
+    if retention_class not in RETENTION_CLASSES:
+        raise ValueError(f"retention class {retention_class!r}: use one of {RETENTION_CLASSES}")
+    return f"{retention_class}/{tenant}/"
+
+
+def tenant_key_prefixes(tenant: str) -> list[str]:
+    """Every prefix a tenant may write and read: its IAM policy lists exactly these."""
+    return [backup_key_prefix(c, tenant) for c in RETENTION_CLASSES]
+
+
+def retention_days(policy: BackupPolicy) -> dict[str, int]:
+    """How long each class is kept (0 kept means the class is not used)."""
+    return {
+        "daily": policy.daily_retention_days,
+        "weekly": policy.weekly_retention_weeks * 7,
+        "monthly": policy.monthly_retention_months * 31,
+    }
+
+
+def transitions(expire_days: int) -> list[tuple[str, int]]:
+    """Colder storage as a backup ages, only where it outlives each class's minimum duration."""
+    steps = []
+    if expire_days >= 60:
+        steps.append(("STANDARD_IA", 30))
+    if expire_days >= 180:
+        steps.append(("GLACIER_IR", 90))
+    if expire_days >= 365:
+        steps.append(("DEEP_ARCHIVE", 180))
+    return steps
+
+
+def lifecycle_rules(
+    policy: BackupPolicy, noncurrent_days: int
+) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    """One rule per retention class prefix, and one for versions, delete markers and uploads."""
+    rule = aws.s3.BucketLifecycleConfigurationRuleArgs
+    rules = []
+    for retention_class, days in retention_days(policy).items():
+        rules.append(
+            rule(
+                id=f"{retention_class}-retention",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(
+                    prefix=f"{retention_class}/"
+                ),
+                transitions=[
+                    aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
+                        storage_class=storage_class, days=after
+                    )
+                    for storage_class, after in transitions(days)
+                ],
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                    days=days or EXPIRE_UNUSED_CLASS_DAYS
+                ),
+            )
+        )
+    rules.append(
+        rule(
+            id="housekeeping",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
+            noncurrent_version_expiration=(
+                aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=noncurrent_days
+                )
+            ),
+            abort_incomplete_multipart_upload=(
+                aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=ABORT_INCOMPLETE_UPLOAD_DAYS
+                )
+            ),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                expired_object_delete_marker=True
+            ),
+        )
+    )
+    return rules
+
+
+def bucket_policy(bucket_arn: str, kms_key_arn: str) -> dict[str, Any]:
+    """TLS 1.2+ only, and uploads only with SSE-KMS under the bucket's own key.
+
+    Uploads that name no encryption get the bucket default (that key), so they are allowed.
+    """
+    everything = [bucket_arn, f"{bucket_arn}/*"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            _deny(
+                "DenyInsecureTransport",
+                "s3:*",
+                everything,
+                {"Bool": {"aws:SecureTransport": "false"}},
+            ),
+            _deny(
+                "DenyOutdatedTls", "s3:*", everything, {"NumericLessThan": {"s3:TlsVersion": "1.2"}}
+            ),
+            _deny(
+                "DenyOtherEncryption",
+                "s3:PutObject",
+                [f"{bucket_arn}/*"],
+                {
+                    "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                    "Null": {"s3:x-amz-server-side-encryption": "false"},
+                },
+            ),
+            _deny(
+                "DenyOtherKmsKeys",
+                "s3:PutObject",
+                [f"{bucket_arn}/*"],
+                {
+                    "StringNotEquals": {
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn
+                    },
+                    "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"},
+                },
+            ),
+        ],
+    }
+
+
+def _deny(sid: str, action: str, resources: list[str], condition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": resources,
+        "Condition": condition,
+    }
+
+
+def service_key_policy(account_id: str, region: str) -> dict[str, Any]:
+    """Administration for the account, use only through S3, AWS Backup and RDS in the region.
+
+    No statement grants `kms:*`: principals of the account can use the key only through those
+    services, and only when their own IAM policy also allows it.
+    """
+    root = f"arn:aws:iam::{account_id}:root"
+    services = [f"{service}.{region}.amazonaws.com" for service in KEY_SERVICES]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "KeyAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(KEY_ADMIN_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "UseThroughBackupServices",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(KEY_USE_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:CallerAccount": account_id, "kms:ViaService": services}
+                },
+            },
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class BackupBucketArgs:
+    policy: BackupPolicy
+    immutability: ImmutabilityMode = "none"
+    protect: bool = False
+    kms_key_arn: pulumi.Input[str] | None = None
+    access_log_bucket: pulumi.Input[str] | None = None
+    dr_provider: pulumi.ProviderResource | None = None
+    noncurrent_version_days: int = 30
+    tier: str = PLATFORM_TIER
+    tenant: str | None = None
+
+    @classmethod
+    def from_config(
+        cls,
+        config: PlatformConfig,
+        *,
+        kms_key_arn: pulumi.Input[str] | None = None,
+        access_log_bucket: pulumi.Input[str] | None = None,
+        dr_provider: pulumi.ProviderResource | None = None,
+        tenant: TenantConfig | None = None,
+    ) -> BackupBucketArgs:
+        """The shared bucket, or a dedicated tenant's (leave `kms_key_arn` unset for its own key).
+
+        `dr_provider` is used only when the stack has a DR mode: every mode restores there.
+        """
+        mode = defaults.immutability(config)
+        if mode not in ("none", "governance", "compliance"):
+            raise ValueError(f"immutability {mode!r} is not an S3 Object Lock mode")
+        return cls(
+            policy=config.backup,
+            immutability=cast(ImmutabilityMode, mode),
+            protect=defaults.protect_stateful(config),
+            kms_key_arn=kms_key_arn,
+            access_log_bucket=access_log_bucket,
+            dr_provider=dr_provider if defaults.replicates_backups(config) else None,
+            tier="dedicated" if tenant else "shared",
+            tenant=tenant.slug if tenant else None,
+        )
+
+
+def _check(args: BackupBucketArgs) -> None:
+    daily = args.policy.daily_retention_days
+    if args.immutability != "none" and args.policy.immutability_days > daily:
+        raise ValueError(
+            f"Object Lock retention of {args.policy.immutability_days} days outlives the daily "
+            f"backups' expiry after {daily} days"
+        )
+    if args.noncurrent_version_days < 1:
+        raise ValueError("noncurrent_version_days must be at least 1")
+
+
+@dataclass(frozen=True)
+class _Site:
+    """Where a bucket lives: its logical name prefix and the provider (None: the parent's)."""
+
+    prefix: str
+    provider: pulumi.ProviderResource | None = None
+
+
+class BackupBucket(pulumi.ComponentResource):
+    """Versioned, KMS-encrypted, TLS-only, optionally locked and replicated backup bucket."""
+
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+    log_bucket_name: pulumi.Output[str]
+    dr_bucket_arn: pulumi.Output[str] | None
+    dr_kms_key_arn: pulumi.Output[str] | None
+
+    def __init__(
+        self, name: str, args: BackupBucketArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("BackupBucket"), name, None, opts)
+        _check(args)
+        self._name, self._args = name, args
+        self._tags = resource_tags(args.tier, args.tenant)
+        self._account_id = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(parent=self)
+        ).account_id
+        home = _Site(name)
+        key_arn = (
+            pulumi.Output.from_input(args.kms_key_arn)
+            if args.kms_key_arn is not None
+            else self._key(home)
+        )
+        bucket, versioning = self._secure_bucket(home, key_arn)
+        self.bucket_name, self.bucket_arn, self.kms_key_arn = bucket.bucket, bucket.arn, key_arn
+        self.log_bucket_name = self._access_logging(bucket)
+        self.dr_bucket_arn = self.dr_kms_key_arn = None
+        if args.dr_provider is not None:
+            self._replicate(bucket, versioning, key_arn, _Site(f"{name}-dr", args.dr_provider))
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket_name,
+                "bucket_arn": self.bucket_arn,
+                "kms_key_arn": self.kms_key_arn,
+                "log_bucket_name": self.log_bucket_name,
+                "dr_bucket_arn": self.dr_bucket_arn,
+                "dr_kms_key_arn": self.dr_kms_key_arn,
+            }
+        )
+
+    def _opts(self, site: _Site, **kwargs: Any) -> pulumi.ResourceOptions:
+        if site.provider is not None:
+            kwargs["provider"] = site.provider
+        return child_opts(self, **kwargs)
+
+    def _key(self, site: _Site) -> pulumi.Output[str]:
+        """A key of this bucket's own (dedicated tenants, the DR copy), usable only via services."""
+        region = aws.get_region_output(
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=site.provider)
+        ).region
+        key = aws.kms.Key(
+            f"{site.prefix}-key",
+            description=f"backups in {site.prefix}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.json_dumps(
+                pulumi.Output.all(self._account_id, region).apply(
+                    lambda ids: service_key_policy(ids[0], ids[1])
+                )
+            ),
+            tags=self._tags,
+            opts=self._opts(site, protect=self._args.protect),
+        )
+        return key.arn
+
+    def _secure_bucket(
+        self, site: _Site, key_arn: pulumi.Output[str]
+    ) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
+        """The bucket and every setting it needs to hold backups safely."""
+        protect = self._args.protect
+        bucket = aws.s3.Bucket(
+            f"{site.prefix}-bucket",
+            force_destroy=False,
+            tags=self._tags,
+            opts=self._opts(site, protect=protect),
+        )
+        self._private(site, bucket)
+        versioning = aws.s3.BucketVersioning(
+            f"{site.prefix}-versioning",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
+            opts=self._opts(site),
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{site.prefix}-encryption",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="aws:kms", kms_master_key_id=key_arn
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+            opts=self._opts(site),
+        )
+        aws.s3.BucketPolicy(
+            f"{site.prefix}-policy",
+            bucket=bucket.id,
+            policy=pulumi.Output.json_dumps(
+                pulumi.Output.all(bucket.arn, key_arn).apply(
+                    lambda arns: bucket_policy(arns[0], arns[1])
+                )
+            ),
+            opts=self._opts(site),
+        )
+        if self._args.immutability != "none":
+            aws.s3.BucketObjectLockConfiguration(
+                f"{site.prefix}-object-lock",
+                bucket=bucket.id,
+                rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
+                    default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
+                        mode=self._args.immutability.upper(),
+                        days=self._args.policy.immutability_days,
+                    )
+                ),
+                opts=self._opts(site, depends_on=[versioning]),
+            )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{site.prefix}-lifecycle",
+            bucket=bucket.id,
+            rules=lifecycle_rules(self._args.policy, self._args.noncurrent_version_days),
+            opts=self._opts(site, depends_on=[versioning]),
+        )
+        return bucket, versioning
+
+    def _private(self, site: _Site, bucket: aws.s3.Bucket) -> None:
+        """Owner-enforced ownership (no ACLs) and all four public-access blocks."""
+        aws.s3.BucketOwnershipControls(
+            f"{site.prefix}-ownership",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=self._opts(site),
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{site.prefix}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=self._opts(site),
+        )
+
+    def _access_logging(self, bucket: aws.s3.Bucket) -> pulumi.Output[str]:
+        target = self._args.access_log_bucket
+        target_name = (
+            pulumi.Output.from_input(target) if target is not None else self._log_bucket(bucket)
+        )
+        aws.s3.BucketLogging(
+            f"{self._name}-access-logging",
+            bucket=bucket.id,
+            target_bucket=target_name,
+            target_prefix="s3-access/",
+            target_object_key_format=aws.s3.BucketLoggingTargetObjectKeyFormatArgs(
+                partitioned_prefix=aws.s3.BucketLoggingTargetObjectKeyFormatPartitionedPrefixArgs(
+                    partition_date_source="EventTime"
+                )
+            ),
+            opts=child_opts(self),
+        )
+        return target_name
+
+    def _log_bucket(self, source: aws.s3.Bucket) -> pulumi.Output[str]:
+        """Access logs: SSE-S3 (log delivery cannot use SSE-KMS), written only by S3 logging."""
+        site = _Site(f"{self._name}-logs")
+        logs = aws.s3.Bucket(
+            f"{site.prefix}-bucket",
+            force_destroy=False,
+            tags=self._tags,
+            opts=child_opts(self, protect=self._args.protect),
+        )
+        self._private(site, logs)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{site.prefix}-encryption",
+            bucket=logs.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256"
+                    )
+                )
+            ],
+            opts=child_opts(self),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{site.prefix}-lifecycle",
+            bucket=logs.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-access-logs",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        days=ACCESS_LOG_RETENTION_DAYS
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=ABORT_INCOMPLETE_UPLOAD_DAYS
+                    ),
+                )
+            ],
+            opts=child_opts(self),
+        )
+        aws.s3.BucketPolicy(
+            f"{site.prefix}-policy",
+            bucket=logs.id,
+            policy=pulumi.Output.json_dumps(
+                pulumi.Output.all(logs.arn, source.arn, self._account_id).apply(
+                    lambda values: log_bucket_policy(*values)
+                )
+            ),
+            opts=child_opts(self),
+        )
+        return logs.bucket
+
+    def _replicate(
+        self,
+        source: aws.s3.Bucket,
+        source_versioning: aws.s3.BucketVersioning,
+        source_key_arn: pulumi.Output[str],
+        dr: _Site,
+    ) -> None:
+        """A copy in the DR region under its own key; deletions are not replicated."""
+        dr_key_arn = self._key(dr)
+        target, target_versioning = self._secure_bucket(dr, dr_key_arn)
+        self.dr_bucket_arn, self.dr_kms_key_arn = target.arn, dr_key_arn
+        role = aws.iam.Role(
+            f"{self._name}-replication",
+            description=f"S3 replication of {self._name} to the DR region",
+            assume_role_policy=pulumi.Output.json_dumps(_service_trust("s3.amazonaws.com")),
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-replication",
+            role=role.name,
+            policy=pulumi.Output.json_dumps(
+                pulumi.Output.all(source.arn, target.arn, source_key_arn, dr_key_arn).apply(
+                    lambda arns: replication_policy(*arns)
+                )
+            ),
+            opts=child_opts(self),
+        )
+        rule = aws.s3.BucketReplicationConfigRuleArgs
+        aws.s3.BucketReplicationConfig(
+            f"{self._name}-replication",
+            bucket=source.id,
+            role=role.arn,
+            rules=[
+                rule(
+                    id="dr-copy",
+                    status="Enabled",
+                    priority=1,
+                    filter=aws.s3.BucketReplicationConfigRuleFilterArgs(),
+                    delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
+                        status="Disabled"
+                    ),
+                    source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
+                        sse_kms_encrypted_objects=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
+                            status="Enabled"
+                        )
+                    ),
+                    destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
+                        bucket=target.arn,
+                        encryption_configuration=aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
+                            replica_kms_key_id=dr_key_arn
+                        ),
+                    ),
+                )
+            ],
+            opts=child_opts(self, depends_on=[source_versioning, target_versioning]),
+        )
+
+
+def _service_trust(service: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
+def log_bucket_policy(log_bucket_arn: str, source_arn: str, account_id: str) -> dict[str, Any]:
+    """S3 server access logging may write, only for our source bucket; TLS only for everyone."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "S3ServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{log_bucket_arn}/*",
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": source_arn},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            },
+            _deny(
+                "DenyInsecureTransport",
+                "s3:*",
+                [log_bucket_arn, f"{log_bucket_arn}/*"],
+                {"Bool": {"aws:SecureTransport": "false"}},
+            ),
+        ],
+    }
+
+
+def replication_policy(
+    source_arn: str, target_arn: str, source_key_arn: str, target_key_arn: str
+) -> dict[str, Any]:
+    """Read versions from the source, write replicas to the target, with both keys."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                "Resource": source_arn,
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                    "s3:GetObjectRetention",
+                    "s3:GetObjectLegalHold",
+                ],
+                "Resource": f"{source_arn}/*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "s3:ReplicateObject",
+                    "s3:ReplicateTags",
+                    "s3:ObjectOwnerOverrideToBucketOwner",
+                ],
+                "Resource": f"{target_arn}/*",
+            },
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": source_key_arn},
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                "Resource": target_key_arn,
+            },
+        ],
+    }

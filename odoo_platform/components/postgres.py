@@ -1,0 +1,467 @@
+"""`PostgresServer`: one RDS PostgreSQL server with the platform's baseline.
+
+The master password is generated here (a Pulumi secret), stored in Secrets Manager for operators,
+and handed to tenant bootstrap Jobs through a Kubernetes Secret in the server's own admin namespace.
+Tenant pods run in their own namespaces and cannot mount a Secret of another namespace, so the
+administrator credentials never reach them (see docs/components/data-services.md for why this design
+and not the RDS-managed secret).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.config import defaults
+from odoo_platform.config.capacity import ConnectionBudget
+from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
+from odoo_platform.config.models import DatabaseConfig, PlatformConfig, TenantConfig
+from odoo_platform.config.tags import PLATFORM_TIER, labels, resource_tags
+
+POSTGRES_PORT = 5432
+ADMIN_USERNAME = "platform_admin"
+ENHANCED_MONITORING_POLICY_ARN = (
+    "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+)
+LOG_EXPORTS = ("postgresql", "upgrade")
+SLOW_QUERY_MS = 1000
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000
+# Keys of the admin Secret are libpq's environment variables, so `envFrom` gives psql a session.
+ADMIN_SECRET_KEYS = ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE")
+PSS_RESTRICTED = {
+    f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")
+}
+
+
+@dataclass(frozen=True)
+class CrossRegionBackups:
+    """Where RDS replicates its automated backups: a DR-region provider and a KMS key there."""
+
+    provider: pulumi.ProviderResource
+    kms_key_arn: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class PostgresServerArgs:
+    database: DatabaseConfig
+    budget: ConnectionBudget
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    vpc_id: pulumi.Input[str]
+    nodes_security_group_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    multi_az: bool = False
+    deletion_protection: bool = False
+    protect: bool = False
+    apply_immediately: bool = True
+    backup_retention_days: int = 7
+    reporting_replica: bool = False
+    cross_region_backups: CrossRegionBackups | None = None
+    admin_namespace: bool = True
+    backup_plan: str | None = DEFAULT_BACKUP_PLAN
+    tier: str = PLATFORM_TIER
+    tenant: str | None = None
+    k8s_labels: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: PlatformConfig,
+        budget: ConnectionBudget,
+        *,
+        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+        vpc_id: pulumi.Input[str],
+        nodes_security_group_id: pulumi.Input[str],
+        kms_key_arn: pulumi.Input[str],
+        tenant: TenantConfig | None = None,
+        cross_region_backups: CrossRegionBackups | None = None,
+    ) -> PostgresServerArgs:
+        """The shared server (no tenant) or a dedicated tenant's server, with the env defaults.
+
+        `cross_region_backups` is used only when the stack's DR mode replicates database backups.
+        """
+        if tenant is None:
+            database, tier, slug, replica = config.multi_tenant.database, "shared", None, False
+        else:
+            dedicated = defaults.dedicated_settings(config, tenant)
+            database, tier, slug = dedicated.database, "dedicated", tenant.slug
+            replica = dedicated.reporting_replica
+        replicate = defaults.replicates_database_backups(config)
+        return cls(
+            database=database,
+            budget=budget,
+            subnet_ids=subnet_ids,
+            vpc_id=vpc_id,
+            nodes_security_group_id=nodes_security_group_id,
+            kms_key_arn=kms_key_arn,
+            multi_az=defaults.multi_az(config, database),
+            deletion_protection=defaults.deletion_protection(config, database),
+            protect=defaults.protect_stateful(config),
+            apply_immediately=config.environment != "prod",
+            backup_retention_days=defaults.automated_backup_retention_days(config),
+            reporting_replica=replica,
+            cross_region_backups=cross_region_backups if replicate else None,
+            tier=tier,
+            tenant=slug,
+            k8s_labels=labels(config, tier, slug),
+        )
+
+
+def parameter_group_family(engine_version: str) -> str:
+    """`16` or `16.4` -> `postgres16`: parameter groups are per major version."""
+    return f"postgres{engine_version.split('.', maxsplit=1)[0]}"
+
+
+def baseline_parameters(max_connections: int) -> list[aws.rds.ParameterGroupParameterArgs]:
+    """TLS only, explicit max_connections, pg_stat_statements, slow queries, idle transactions.
+
+    Static parameters (max_connections, shared_preload_libraries) take effect after a reboot.
+    """
+    static = {
+        "max_connections": str(max_connections),
+        "shared_preload_libraries": "pg_stat_statements",
+    }
+    dynamic = {
+        "rds.force_ssl": "1",
+        "ssl_min_protocol_version": "TLSv1.2",
+        "log_min_duration_statement": str(SLOW_QUERY_MS),
+        "log_lock_waits": "1",
+        "idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_TIMEOUT_MS),
+        "pg_stat_statements.track": "top",
+    }
+    parameter = aws.rds.ParameterGroupParameterArgs
+    return [
+        *(parameter(name=k, value=v, apply_method="pending-reboot") for k, v in static.items()),
+        *(parameter(name=k, value=v, apply_method="immediate") for k, v in dynamic.items()),
+    ]
+
+
+def snapshot_identifier(name: str, suffix: str) -> str:
+    """An RDS snapshot id from a logical name: letters, digits, single hyphens, letter first."""
+    text = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", f"{name}-{suffix}".lower()))
+    if not text[0].isalpha():
+        text = "db-" + text
+    return text[:255].strip("-")
+
+
+def _check(args: PostgresServerArgs) -> None:
+    if not 1 <= args.backup_retention_days <= 35:
+        raise ValueError(
+            f"backup_retention_days={args.backup_retention_days}: RDS allows 1 to 35 days"
+        )
+    if not args.budget.fits:
+        raise ValueError(
+            f"connection budget of '{args.budget.server}' needs {args.budget.total} connections "
+            f"but max_connections is {args.budget.max_connections}"
+        )
+
+
+class PostgresServer(pulumi.ComponentResource):
+    """RDS PostgreSQL with subnet group, security group, parameter baseline and admin access."""
+
+    address: pulumi.Output[str]
+    port: pulumi.Output[int]
+    identifier: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    master_secret_arn: pulumi.Output[str]
+    admin_username: str
+    admin_password: pulumi.Output[str]
+    admin_namespace: pulumi.Output[str] | None
+    admin_secret_name: pulumi.Output[str] | None
+    replica_address: pulumi.Output[str] | None
+    max_connections: int
+    connection_budget: dict[str, object]
+
+    def __init__(
+        self, name: str, args: PostgresServerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("PostgresServer"), name, None, opts)
+        _check(args)
+        self._name, self._args = name, args
+        self._tags = resource_tags(args.tier, args.tenant)
+        self.max_connections = args.budget.max_connections
+        self.connection_budget = {
+            "server": args.budget.server,
+            "max_connections": args.budget.max_connections,
+            "reserved": args.budget.reserved,
+            "total": args.budget.total,
+            "headroom": round(args.budget.headroom, 3),
+        }
+        security_group = self._security_group()
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            description=f"database subnets of {name}",
+            subnet_ids=args.subnet_ids,
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-params",
+            description=f"platform baseline for {name}",
+            family=parameter_group_family(args.database.engine_version),
+            parameters=baseline_parameters(self.max_connections),
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        monitoring_role = self._monitoring_role()
+        password = random.RandomPassword(
+            f"{name}-admin-password",
+            length=40,
+            special=False,  # RDS forbids some punctuation; 40 alphanumerics carry ~238 bits
+            opts=child_opts(self),
+        )
+        self.admin_username = ADMIN_USERNAME
+        self.admin_password = pulumi.Output.secret(password.result)
+        instance = self._instance(security_group, subnet_group, parameters, monitoring_role)
+        self.address, self.port = instance.address, instance.port
+        self.identifier, self.arn = instance.identifier, instance.arn
+        self.security_group_id = security_group.id
+        self.master_secret_arn = self._master_secret(instance).arn
+        self.replica_address = None
+        if args.reporting_replica:
+            replica = self._replica(instance, security_group, parameters, monitoring_role)
+            self.replica_address = replica.address
+        if args.cross_region_backups is not None:
+            self._replicate_backups(instance, args.cross_region_backups)
+        self.admin_namespace = self.admin_secret_name = None
+        if args.admin_namespace:
+            self._admin_access()
+        self.register_outputs(
+            {
+                "address": self.address,
+                "port": self.port,
+                "security_group_id": self.security_group_id,
+                "master_secret_arn": self.master_secret_arn,
+                "admin_password": self.admin_password,
+                "admin_namespace": self.admin_namespace,
+                "admin_secret_name": self.admin_secret_name,
+                "replica_address": self.replica_address,
+                "connection_budget": self.connection_budget,
+            }
+        )
+
+    def _security_group(self) -> aws.ec2.SecurityGroup:
+        """No egress, and 5432 only from the cluster nodes."""
+        group = aws.ec2.SecurityGroup(
+            f"{self._name}-sg",
+            description=f"PostgreSQL {self._name}: 5432 from the cluster nodes only",
+            vpc_id=self._args.vpc_id,
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-from-nodes",
+            security_group_id=group.id,
+            referenced_security_group_id=self._args.nodes_security_group_id,
+            ip_protocol="tcp",
+            from_port=POSTGRES_PORT,
+            to_port=POSTGRES_PORT,
+            description="PostgreSQL from the cluster nodes",
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        return group
+
+    def _monitoring_role(self) -> aws.iam.Role:
+        role = aws.iam.Role(
+            f"{self._name}-monitoring",
+            description=f"RDS enhanced monitoring of {self._name}",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{self._name}-monitoring",
+            role=role.name,
+            policy_arn=ENHANCED_MONITORING_POLICY_ARN,
+            opts=child_opts(self),
+        )
+        return role
+
+    def _instance(
+        self,
+        security_group: aws.ec2.SecurityGroup,
+        subnet_group: aws.rds.SubnetGroup,
+        parameters: aws.rds.ParameterGroup,
+        monitoring_role: aws.iam.Role,
+    ) -> aws.rds.Instance:
+        args, db = self._args, self._args.database
+        tags = dict(self._tags)
+        if args.backup_plan is not None:
+            tags[TAG_BACKUP_PLAN] = args.backup_plan
+        return aws.rds.Instance(
+            f"{self._name}-db",
+            engine="postgres",
+            engine_version=db.engine_version,
+            instance_class=db.instance_class,
+            allocated_storage=db.allocated_storage_gib,
+            max_allocated_storage=db.max_allocated_storage_gib,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            multi_az=args.multi_az,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[security_group.id],
+            publicly_accessible=False,
+            parameter_group_name=parameters.name,
+            username=ADMIN_USERNAME,
+            password=self.admin_password,
+            backup_retention_period=args.backup_retention_days,
+            backup_window=db.backup_window,
+            maintenance_window=db.maintenance_window,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=False,
+            deletion_protection=args.deletion_protection,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=snapshot_identifier(self._name, "final"),
+            apply_immediately=args.apply_immediately,
+            auto_minor_version_upgrade=True,
+            allow_major_version_upgrade=False,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=args.kms_key_arn,
+            performance_insights_retention_period=7,
+            monitoring_interval=60,
+            monitoring_role_arn=monitoring_role.arn,
+            tags=tags,
+            opts=child_opts(self, protect=args.protect),
+        )
+
+    def _replica(
+        self,
+        primary: aws.rds.Instance,
+        security_group: aws.ec2.SecurityGroup,
+        parameters: aws.rds.ParameterGroup,
+        monitoring_role: aws.iam.Role,
+    ) -> aws.rds.Instance:
+        """A reporting read replica: derived data, so no backups, final snapshot or protect."""
+        return aws.rds.Instance(
+            f"{self._name}-replica",
+            replicate_source_db=primary.identifier,
+            instance_class=self._args.database.instance_class,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=self._args.kms_key_arn,
+            vpc_security_group_ids=[security_group.id],
+            publicly_accessible=False,
+            parameter_group_name=parameters.name,
+            backup_retention_period=0,
+            skip_final_snapshot=True,
+            copy_tags_to_snapshot=True,
+            deletion_protection=self._args.deletion_protection,
+            apply_immediately=self._args.apply_immediately,
+            auto_minor_version_upgrade=True,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=self._args.kms_key_arn,
+            performance_insights_retention_period=7,
+            monitoring_interval=60,
+            monitoring_role_arn=monitoring_role.arn,
+            tags={**self._tags, "Role": "reporting-replica"},
+            opts=child_opts(self),
+        )
+
+    def _replicate_backups(self, primary: aws.rds.Instance, target: CrossRegionBackups) -> None:
+        aws.rds.InstanceAutomatedBackupsReplication(
+            f"{self._name}-backups-dr",
+            source_db_instance_arn=primary.arn,
+            kms_key_id=target.kms_key_arn,
+            retention_period=self._args.backup_retention_days,
+            opts=child_opts(self, provider=target.provider),
+        )
+
+    def _master_secret(self, instance: aws.rds.Instance) -> aws.secretsmanager.Secret:
+        """The admin credentials in Secrets Manager (KMS), in the shape RDS rotation expects."""
+        secret = aws.secretsmanager.Secret(
+            f"{self._name}-admin",
+            description=f"administrator of PostgreSQL server {self._name}",
+            kms_key_id=self._args.kms_key_arn,
+            recovery_window_in_days=30 if self._args.protect else 7,
+            tags=self._tags,
+            opts=child_opts(self, protect=self._args.protect),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{self._name}-admin",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.json_dumps(
+                {
+                    "engine": "postgres",
+                    "host": instance.address,
+                    "port": instance.port,
+                    "username": ADMIN_USERNAME,
+                    "password": self.admin_password,
+                    "dbname": "postgres",
+                }
+            ),
+            opts=child_opts(self),
+        )
+        return secret
+
+    def _admin_access(self) -> None:
+        """A namespace only platform Jobs use, with the admin Secret and a tight egress policy."""
+        metadata_labels = dict(self._args.k8s_labels)
+        namespace = k8s.core.v1.Namespace(
+            f"{self._name}-admin",
+            metadata=k8s.meta.v1.ObjectMetaArgs(labels={**metadata_labels, **PSS_RESTRICTED}),
+            opts=child_opts(self),
+        )
+        self.admin_namespace = namespace.metadata.name
+        secret = k8s.core.v1.Secret(
+            f"{self._name}-admin",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                namespace=self.admin_namespace, labels=metadata_labels
+            ),
+            type="Opaque",
+            string_data={
+                "PGHOST": self.address,
+                "PGPORT": self.port.apply(str),
+                "PGUSER": ADMIN_USERNAME,
+                "PGPASSWORD": self.admin_password,
+                "PGDATABASE": "postgres",
+                "PGSSLMODE": "require",
+            },
+            opts=child_opts(self),
+        )
+        self.admin_secret_name = secret.metadata.name
+        self._admin_network_policy(metadata_labels)
+
+    def _admin_network_policy(self, metadata_labels: dict[str, str]) -> None:
+        port = k8s.networking.v1.NetworkPolicyPortArgs
+        k8s.networking.v1.NetworkPolicy(
+            f"{self._name}-admin",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                namespace=self.admin_namespace, labels=metadata_labels
+            ),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(),
+                policy_types=["Ingress", "Egress"],
+                egress=[
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        ports=[port(protocol="UDP", port=53), port(protocol="TCP", port=53)]
+                    ),
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        ports=[port(protocol="TCP", port=POSTGRES_PORT)]
+                    ),
+                ],
+            ),
+            opts=child_opts(self),
+        )

@@ -1,0 +1,278 @@
+"""`RedisCache`: an ElastiCache (Redis or Valkey) replication group with one ACL user per tenant.
+
+The access strings come from `odoo_platform.odoo.redis_acl`, where they are tested against a real
+server; this module only declares the users. ElastiCache needs a user named `default` in every
+user group, so a disabled one with its own user id takes that place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.config import defaults
+from odoo_platform.config.capacity import hosted_tenants
+from odoo_platform.config.models import PlatformConfig, RedisConfig, TenantConfig
+from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
+from odoo_platform.odoo.redis_acl import (
+    admin_access_string,
+    disabled_default_access_string,
+    tenant_access_string,
+)
+
+REDIS_PORT = 6379
+ADMIN_USER_NAME = "platform-admin"
+MAX_ID_LENGTH = 40
+SNAPSHOT_WINDOW = "03:00-04:00"
+MAINTENANCE_WINDOW = "sun:05:00-sun:06:00"
+
+
+@dataclass(frozen=True)
+class RedisCacheArgs:
+    redis: RedisConfig
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    vpc_id: pulumi.Input[str]
+    nodes_security_group_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    tenants: Sequence[str] = ()
+    replicas: int = 0
+    multi_az: bool = False
+    snapshot_retention_days: int = 1
+    final_snapshot: bool = False
+    apply_immediately: bool = True
+    tier: str = PLATFORM_TIER
+    tenant: str | None = None
+
+    @classmethod
+    def from_config(
+        cls,
+        config: PlatformConfig,
+        *,
+        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+        vpc_id: pulumi.Input[str],
+        nodes_security_group_id: pulumi.Input[str],
+        kms_key_arn: pulumi.Input[str],
+        tenant: TenantConfig | None = None,
+    ) -> RedisCacheArgs:
+        """The shared cache (a user per hosted shared tenant) or a dedicated tenant's own."""
+        if tenant is None:
+            redis, tier, slug = config.multi_tenant.redis, "shared", None
+            users = [t.slug for t in hosted_tenants(config) if t.tier == "shared"]
+        else:
+            redis = defaults.dedicated_settings(config, tenant).redis
+            tier, slug, users = "dedicated", tenant.slug, [tenant.slug]
+        prod = config.environment == "prod"
+        return cls(
+            redis=redis,
+            subnet_ids=subnet_ids,
+            vpc_id=vpc_id,
+            nodes_security_group_id=nodes_security_group_id,
+            kms_key_arn=kms_key_arn,
+            tenants=tuple(users),
+            replicas=defaults.redis_replicas(config, redis),
+            multi_az=prod,
+            snapshot_retention_days=7 if prod else 1,
+            final_snapshot=prod,
+            apply_immediately=not prod,
+            tier=tier,
+            tenant=slug,
+        )
+
+
+def parameter_group_family(redis: RedisConfig) -> str:
+    """`valkey` `8.0` -> `valkey8`; `redis` `7.1` -> `redis7`."""
+    return f"{redis.engine}{redis.engine_version.split('.', maxsplit=1)[0]}"
+
+
+def elasticache_id(*parts: str) -> str:
+    """A user or group id: letter first, letters/digits/single hyphens, at most 40 characters."""
+    text = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", "-".join(parts).lower()))
+    text = text.strip("-")
+    if not text[:1].isalpha():
+        text = "u-" + text
+    return text[:MAX_ID_LENGTH].rstrip("-")
+
+
+def _check(args: RedisCacheArgs) -> None:
+    if args.multi_az and args.replicas < 1:
+        raise ValueError("Multi-AZ needs at least two nodes: set replicas to 1 or more")
+    if ADMIN_USER_NAME in args.tenants or "default" in args.tenants:
+        raise ValueError(f"tenant slugs '{ADMIN_USER_NAME}' and 'default' are reserved in Redis")
+    if len(set(args.tenants)) != len(args.tenants):
+        raise ValueError("tenant slugs must be unique")
+    if not 0 <= args.snapshot_retention_days <= 35:
+        raise ValueError("snapshot_retention_days: ElastiCache allows 0 to 35")
+
+
+class RedisCache(pulumi.ComponentResource):
+    """Encrypted, access-controlled Redis/Valkey for Odoo sessions, caches and rate limits."""
+
+    primary_endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str]
+    port: int
+    security_group_id: pulumi.Output[str]
+    user_group_id: pulumi.Output[str]
+    admin_user_name: str
+    admin_password: pulumi.Output[str]
+    tenant_user_names: dict[str, str]
+    tenant_user_ids: dict[str, pulumi.Output[str]]
+    tenant_passwords: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("RedisCache"), name, None, opts)
+        _check(args)
+        self._name, self._args = name, args
+        self._tags = resource_tags(args.tier, args.tenant)
+        # User ids are unique per account and region: a suffix of stack and component keeps
+        # two stacks apart while staying stable (never derived from list positions).
+        scope = f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}"
+        self._suffix = hashlib.sha256(scope.encode()).hexdigest()[:8]
+        group = self._user_group()
+        self.user_group_id = group.user_group_id
+        security_group = self._security_group()
+        self.security_group_id = security_group.id
+        replication_group = self._replication_group(group, security_group)
+        self.primary_endpoint = replication_group.primary_endpoint_address
+        self.reader_endpoint = replication_group.reader_endpoint_address
+        self.port = REDIS_PORT
+        self.register_outputs(
+            {
+                "primary_endpoint": self.primary_endpoint,
+                "reader_endpoint": self.reader_endpoint,
+                "security_group_id": self.security_group_id,
+                "user_group_id": self.user_group_id,
+                "admin_password": self.admin_password,
+                "tenant_user_names": self.tenant_user_names,
+                "tenant_user_ids": self.tenant_user_ids,
+                "tenant_passwords": self.tenant_passwords,
+            }
+        )
+
+    def _user(
+        self, role: str, user_name: str, access_string: str, tenant: str | None = None
+    ) -> tuple[aws.elasticache.User, pulumi.Output[str]]:
+        password = random.RandomPassword(
+            f"{self._name}-{role}-password",
+            length=40,
+            special=False,
+            opts=child_opts(self),
+        )
+        secret: pulumi.Output[str] = pulumi.Output.secret(password.result)
+        user = aws.elasticache.User(
+            f"{self._name}-{role}",
+            user_id=elasticache_id(role, self._suffix),
+            user_name=user_name,
+            engine=self._args.redis.engine,
+            access_string=access_string,
+            authentication_mode=aws.elasticache.UserAuthenticationModeArgs(
+                type="password", passwords=[secret]
+            ),
+            tags=resource_tags(self._args.tier, tenant or self._args.tenant),
+            opts=child_opts(self),
+        )
+        return user, secret
+
+    def _user_group(self) -> aws.elasticache.UserGroup:
+        default, _ = self._user("default-off", "default", disabled_default_access_string())
+        admin, self.admin_password = self._user("admin", ADMIN_USER_NAME, admin_access_string())
+        self.admin_user_name = ADMIN_USER_NAME
+        self.tenant_user_names, self.tenant_user_ids, self.tenant_passwords = {}, {}, {}
+        tenant_users = []
+        for slug in self._args.tenants:
+            user, password = self._user(f"tenant-{slug}", slug, tenant_access_string(slug), slug)
+            self.tenant_user_names[slug] = slug
+            self.tenant_user_ids[slug] = user.user_id
+            self.tenant_passwords[slug] = password
+            tenant_users.append(user)
+        return aws.elasticache.UserGroup(
+            f"{self._name}-users",
+            user_group_id=elasticache_id(self._name, self._suffix),
+            engine=self._args.redis.engine,
+            user_ids=[u.user_id for u in (default, admin, *tenant_users)],
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+
+    def _security_group(self) -> aws.ec2.SecurityGroup:
+        group = aws.ec2.SecurityGroup(
+            f"{self._name}-sg",
+            description=f"Redis {self._name}: {REDIS_PORT} from the cluster nodes only",
+            vpc_id=self._args.vpc_id,
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-from-nodes",
+            security_group_id=group.id,
+            referenced_security_group_id=self._args.nodes_security_group_id,
+            ip_protocol="tcp",
+            from_port=REDIS_PORT,
+            to_port=REDIS_PORT,
+            description="Redis from the cluster nodes",
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        return group
+
+    def _replication_group(
+        self, users: aws.elasticache.UserGroup, security_group: aws.ec2.SecurityGroup
+    ) -> aws.elasticache.ReplicationGroup:
+        args, redis = self._args, self._args.redis
+        subnets = aws.elasticache.SubnetGroup(
+            f"{self._name}-subnets",
+            description=f"subnets of {self._name}",
+            subnet_ids=args.subnet_ids,
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        parameters = aws.elasticache.ParameterGroup(
+            f"{self._name}-params",
+            description=f"memory policy of {self._name}",
+            family=parameter_group_family(redis),
+            parameters=[
+                aws.elasticache.ParameterGroupParameterArgs(
+                    name="maxmemory-policy", value=redis.maxmemory_policy
+                )
+            ],
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        failover = args.replicas >= 1
+        return aws.elasticache.ReplicationGroup(
+            f"{self._name}-rg",
+            description=f"{redis.engine} for {self._name}",
+            engine=redis.engine,
+            engine_version=redis.engine_version,
+            node_type=redis.node_type,
+            port=REDIS_PORT,
+            num_cache_clusters=1 + args.replicas,
+            automatic_failover_enabled=failover,
+            multi_az_enabled=failover and args.multi_az,
+            at_rest_encryption_enabled=True,
+            kms_key_id=args.kms_key_arn,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            user_group_ids=[users.user_group_id],
+            subnet_group_name=subnets.name,
+            security_group_ids=[security_group.id],
+            parameter_group_name=parameters.name,
+            snapshot_retention_limit=args.snapshot_retention_days,
+            snapshot_window=SNAPSHOT_WINDOW,
+            maintenance_window=MAINTENANCE_WINDOW,
+            final_snapshot_identifier=(
+                elasticache_id(self._name, "final", self._suffix) if args.final_snapshot else None
+            ),
+            auto_minor_version_upgrade=True,
+            apply_immediately=args.apply_immediately,
+            tags=self._tags,
+            opts=child_opts(self),
+        )

@@ -1,0 +1,261 @@
+"""`TenantDatabase`: one tenant's database and login role, created by an idempotent Kubernetes Job.
+
+The Job runs `psql` with the SQL shipped in `odoo_platform/odoo/sql/` (package data), inside the
+server's admin namespace where the administrator Secret lives (see `PostgresServer`), so it reaches
+a private RDS endpoint and the admin credentials never reach the tenant's namespace. Its name
+carries a hash of everything it applies: a change of script, limit, image or password version
+creates a new Job, which Pulumi waits for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.postgres import PostgresServer
+from odoo_platform.config.capacity import tenant_connections
+from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.tags import labels
+from odoo_platform.odoo import bootstrap
+
+SQL_PACKAGE = "odoo_platform.odoo"
+SQL_FILE = "sql/tenant_bootstrap.sql"
+SQL_MOUNT = "/sql"
+# The client only; pinned. Runs as the image's non-root `postgres` user (uid 70 on Alpine).
+PSQL_IMAGE = "postgres:17.6-alpine"
+PSQL_UID = 70
+TENANT_PASSWORD_KEY = "TENANT_PASSWORD"
+PASSWORD_SPECIALS = "-_.~+=!#^*"
+
+
+def bootstrap_sql() -> str:
+    """The idempotent tenant bootstrap script, as shipped in the package."""
+    return resources.files(SQL_PACKAGE).joinpath(SQL_FILE).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class TenantDatabaseArgs:
+    slug: str
+    connection_limit: int
+    host: pulumi.Input[str]
+    port: pulumi.Input[int]
+    admin_namespace: pulumi.Input[str]
+    admin_secret_name: pulumi.Input[str]
+    tenant_namespace: pulumi.Input[str]
+    image: str = PSQL_IMAGE
+    password_version: int = 1
+    k8s_labels: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: PlatformConfig,
+        tenant: TenantConfig,
+        server: PostgresServer,
+        *,
+        tenant_namespace: pulumi.Input[str],
+    ) -> TenantDatabaseArgs:
+        """The role's CONNECTION LIMIT is the tenant's worst case from the connection budget."""
+        if server.admin_namespace is None or server.admin_secret_name is None:
+            raise ValueError(f"server for '{tenant.slug}' was declared without admin_namespace")
+        return cls(
+            slug=tenant.slug,
+            connection_limit=tenant_connections(tenant).worst_case,
+            host=server.address,
+            port=server.port,
+            admin_namespace=server.admin_namespace,
+            admin_secret_name=server.admin_secret_name,
+            tenant_namespace=tenant_namespace,
+            k8s_labels=labels(config, tenant.tier, tenant.slug),
+        )
+
+
+def inputs_digest(args: TenantDatabaseArgs, host: str, port: int, sql: str) -> str:
+    """What the Job applies, hashed: any change gives the Job a new name, so it runs again."""
+    material = {
+        "sql": sql,
+        "role": bootstrap.role_name(args.slug),
+        "database": bootstrap.database_name(args.slug),
+        "connection_limit": args.connection_limit,
+        "host": host,
+        "port": port,
+        "image": args.image,
+        "password_version": args.password_version,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+class TenantDatabase(pulumi.ComponentResource):
+    """A tenant's database and role; its credentials in a Secret of the tenant's namespace."""
+
+    database_name: str
+    role_name: str
+    connection_limit: int
+    password: pulumi.Output[str]
+    job_name: pulumi.Output[str]
+    credentials_secret_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: TenantDatabaseArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("TenantDatabase"), name, None, opts)
+        if args.connection_limit < 1:
+            raise ValueError(f"connection_limit={args.connection_limit}: must be at least 1")
+        self._name, self._args = name, args
+        self._labels = dict(args.k8s_labels)
+        self.database_name = bootstrap.database_name(args.slug)
+        self.role_name = bootstrap.role_name(args.slug)
+        self.connection_limit = args.connection_limit
+        password = random.RandomPassword(
+            f"{name}-password",
+            length=32,
+            override_special=PASSWORD_SPECIALS,
+            keepers={"version": str(args.password_version)},
+            opts=child_opts(self),
+        )
+        self.password = pulumi.Output.secret(password.result)
+        sql = bootstrap_sql()
+        job = self._job(sql)
+        self.job_name = job.metadata.name
+        self.credentials_secret_name = self._credentials(job).metadata.name
+        self.register_outputs(
+            {
+                "database_name": self.database_name,
+                "role_name": self.role_name,
+                "connection_limit": self.connection_limit,
+                "password": self.password,
+                "job_name": self.job_name,
+                "credentials_secret_name": self.credentials_secret_name,
+            }
+        )
+
+    def _metadata(
+        self, namespace: pulumi.Input[str], **kwargs: object
+    ) -> k8s.meta.v1.ObjectMetaArgs:
+        return k8s.meta.v1.ObjectMetaArgs(namespace=namespace, labels=self._labels, **kwargs)  # type: ignore[arg-type]
+
+    def _job(self, sql: str) -> k8s.batch.v1.Job:
+        args = self._args
+        script = k8s.core.v1.ConfigMap(
+            f"{self._name}-sql",
+            metadata=self._metadata(args.admin_namespace),
+            data={"tenant_bootstrap.sql": sql},
+            opts=child_opts(self),
+        )
+        tenant_password = k8s.core.v1.Secret(
+            f"{self._name}-bootstrap",
+            metadata=self._metadata(args.admin_namespace),
+            type="Opaque",
+            string_data={TENANT_PASSWORD_KEY: self.password},
+            opts=child_opts(self),
+        )
+        job_name = pulumi.Output.all(args.host, args.port).apply(
+            lambda hp: bootstrap.job_name(args.slug, inputs_digest(args, hp[0], int(hp[1]), sql))
+        )
+        return k8s.batch.v1.Job(
+            f"{self._name}-bootstrap",
+            metadata=self._metadata(args.admin_namespace, name=job_name),
+            spec=k8s.batch.v1.JobSpecArgs(
+                backoff_limit=4,
+                active_deadline_seconds=900,
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=self._labels),
+                    spec=self._pod(script, tenant_password),
+                ),
+            ),
+            opts=child_opts(self),
+        )
+
+    def _pod(
+        self, script: k8s.core.v1.ConfigMap, tenant_password: k8s.core.v1.Secret
+    ) -> k8s.core.v1.PodSpecArgs:
+        args = self._args
+        return k8s.core.v1.PodSpecArgs(
+            restart_policy="Never",
+            automount_service_account_token=False,
+            security_context=k8s.core.v1.PodSecurityContextArgs(
+                run_as_non_root=True,
+                run_as_user=PSQL_UID,
+                run_as_group=PSQL_UID,
+                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+            ),
+            containers=[
+                k8s.core.v1.ContainerArgs(
+                    name="psql",
+                    image=args.image,
+                    command=self._psql_command(),
+                    env_from=[
+                        k8s.core.v1.EnvFromSourceArgs(
+                            secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=args.admin_secret_name)
+                        )
+                    ],
+                    env=[
+                        k8s.core.v1.EnvVarArgs(
+                            name=TENANT_PASSWORD_KEY,
+                            value_from=k8s.core.v1.EnvVarSourceArgs(
+                                secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
+                                    name=tenant_password.metadata.name, key=TENANT_PASSWORD_KEY
+                                )
+                            ),
+                        )
+                    ],
+                    volume_mounts=[
+                        k8s.core.v1.VolumeMountArgs(
+                            name="sql", mount_path=SQL_MOUNT, read_only=True
+                        )
+                    ],
+                    resources=k8s.core.v1.ResourceRequirementsArgs(
+                        requests={"cpu": "50m", "memory": "64Mi"},
+                        limits={"cpu": "500m", "memory": "128Mi"},
+                    ),
+                    security_context=k8s.core.v1.SecurityContextArgs(
+                        allow_privilege_escalation=False,
+                        read_only_root_filesystem=True,
+                        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+                    ),
+                )
+            ],
+            volumes=[
+                k8s.core.v1.VolumeArgs(
+                    name="sql",
+                    config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=script.metadata.name),
+                )
+            ],
+        )
+
+    def _psql_command(self) -> list[str]:
+        """psql with the script's variables; the password stays in the environment."""
+        return [
+            "psql",
+            "--no-psqlrc",
+            "--set=ON_ERROR_STOP=1",
+            f"--set=tenant_role={self.role_name}",
+            f"--set=tenant_db={self.database_name}",
+            f"--set=connection_limit={self._args.connection_limit}",
+            f"--file={SQL_MOUNT}/tenant_bootstrap.sql",
+        ]
+
+    def _credentials(self, job: k8s.batch.v1.Job) -> k8s.core.v1.Secret:
+        """What the tenant's Odoo needs, in its own namespace, once the bootstrap succeeded."""
+        args = self._args
+        return k8s.core.v1.Secret(
+            f"{self._name}-credentials",
+            metadata=self._metadata(args.tenant_namespace),
+            type="Opaque",
+            string_data={
+                "host": args.host,
+                "port": pulumi.Output.from_input(args.port).apply(str),
+                "database": self.database_name,
+                "user": self.role_name,
+                "password": self.password,
+            },
+            opts=child_opts(self, depends_on=[job]),
+        )

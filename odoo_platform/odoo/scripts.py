@@ -1,0 +1,108 @@
+"""Backup and restore-check scripts (POSIX sh, package data) and the rules they encode.
+
+The backup and restore-check CronJobs mount `script_text(name)` for every name in `SCRIPT_NAMES`
+from one ConfigMap at `SCRIPTS_MOUNT_PATH` and run them with `sh`:
+
+- backup: `backup-dump.sh` (postgres image) then `backup-upload.sh` (aws-cli image);
+- restore-check: `restore-fetch.sh` (aws-cli image) then `restore-check.sh` (postgres image).
+
+They read only the environment variables in `SCRIPT_ENV` (see docs/backup-and-restore.md).
+`retention_class` and `backup_key_prefix` mirror what the scripts compute, for tests and docs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from importlib import metadata, resources
+from typing import Final, Literal
+
+RetentionClass = Literal["daily", "weekly", "monthly"]
+
+RETENTION_CLASSES: Final[tuple[RetentionClass, ...]] = ("daily", "weekly", "monthly")
+SCRIPT_NAMES: Final[tuple[str, ...]] = (
+    "backup-dump.sh",
+    "backup-upload.sh",
+    "restore-fetch.sh",
+    "restore-check.sh",
+)
+SCRIPTS_MOUNT_PATH: Final = "/opt/odoo-platform/scripts"
+BACKUP_FILES: Final = ("db.dump", "filestore.tar.gz", "manifest.json")
+MANIFEST: Final = "manifest.json"
+STAMP_FORMAT: Final = "%Y%m%dT%H%M%SZ"
+
+# Every variable a script reads; the CronJobs set these and nothing else.
+SCRIPT_ENV: Final[dict[str, tuple[str, ...]]] = {
+    "backup-dump.sh": (
+        "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE",
+        "FILESTORE_DIR", "WORK_DIR", "TENANT", "RETENTION_CLASS",
+    ),
+    "backup-upload.sh": (
+        "BACKUP_BUCKET", "BACKUP_KMS_KEY_ID", "TENANT", "WORK_DIR", "AWS_REGION",
+        "AWS_ENDPOINT_URL",
+    ),
+    "restore-fetch.sh": ("BACKUP_BUCKET", "TENANT", "WORK_DIR", "AWS_REGION", "AWS_ENDPOINT_URL"),
+    "restore-check.sh": (
+        "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE",
+        "RESTORE_DATABASE", "WORK_DIR",
+    ),
+}  # fmt: skip
+
+_VERSION_PLACEHOLDER = "@ODOO_PLATFORM_VERSION@"
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def package_version() -> str:
+    """The installed odoo-platform version, recorded in every backup manifest."""
+    try:
+        return metadata.version("odoo-platform")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def script_text(name: str) -> str:
+    """The script as shipped, with the package version filled in (for the ConfigMap)."""
+    if name not in SCRIPT_NAMES:
+        raise ValueError(f"unknown script {name!r}: use one of {', '.join(SCRIPT_NAMES)}")
+    text = resources.files("odoo_platform.odoo").joinpath("scripts", name).read_text("utf-8")
+    return text.replace(_VERSION_PLACEHOLDER, package_version())
+
+
+def scripts() -> dict[str, str]:
+    """`{name: text}` for all scripts: the ConfigMap's data."""
+    return {name: script_text(name) for name in SCRIPT_NAMES}
+
+
+def retention_class(day: dt.date) -> RetentionClass:
+    """The class a backup taken on `day` (UTC) goes to: monthly on the 1st, weekly on Sundays,
+    daily otherwise (the same rule as backup-dump.sh)."""
+    if day.day == 1:
+        return "monthly"
+    if day.isoweekday() == 7:
+        return "weekly"
+    return "daily"
+
+
+def backup_key_prefix(retention_class: str, tenant: str) -> str:
+    """`<class>/<tenant>/`: where a tenant's backups of one class live (the data branch's
+    `backup_bucket.backup_key_prefix`, which the tenant's IAM policy is built from)."""
+    if retention_class not in RETENTION_CLASSES:
+        raise ValueError(f"retention class {retention_class!r}: use one of {RETENTION_CLASSES}")
+    if not _SLUG.match(tenant):
+        raise ValueError(f"tenant {tenant!r}: use a slug of [a-z0-9-]")
+    return f"{retention_class}/{tenant}/"
+
+
+def backup_prefix(retention_class: str, tenant: str, taken_at: dt.datetime) -> str:
+    """`<class>/<tenant>/<YYYYmmddTHHMMSSZ>/`: one backup's objects (`BACKUP_FILES`)."""
+    stamp = taken_at.astimezone(dt.UTC).strftime(STAMP_FORMAT)
+    return f"{backup_key_prefix(retention_class, tenant)}{stamp}/"
+
+
+def restore_database_name(database: str) -> str:
+    """The scratch database restore-check uses: created by the bootstrap SQL, owned by the
+    tenant role."""
+    name = f"{database}_restore_check"
+    if len(name.encode()) > 63:
+        raise ValueError(f"{name!r} is longer than PostgreSQL's 63-byte identifier limit")
+    return name

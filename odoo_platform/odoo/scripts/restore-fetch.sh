@@ -1,0 +1,50 @@
+#!/bin/sh
+# restore-fetch: find the newest complete backup of $TENANT (one that has a manifest.json) across
+# the daily, weekly and monthly prefixes, download it to $WORK_DIR/restore/ and verify both files
+# against the manifest's checksums. Exits non-zero when none is found or a checksum differs.
+# Runs in the restore-check CronJob's `fetch` initContainer (aws-cli image).
+set -eu
+
+die() {
+  echo "restore-fetch: FAILED: $*" >&2
+  exit 1
+}
+
+for var in BACKUP_BUCKET TENANT WORK_DIR; do
+  eval "value=\${$var:-}"
+  [ -n "$value" ] || die "environment variable $var is not set"
+done
+
+out="$WORK_DIR/restore"
+rm -rf "$out"
+mkdir -p "$out"
+
+# Keys look like <class>/<tenant>/<YYYYmmddTHHMMSSZ>/manifest.json; the stamp sorts by time.
+manifests="$out/manifests"
+: > "$manifests"
+for class in daily weekly monthly; do
+  aws s3api list-objects-v2 --bucket "$BACKUP_BUCKET" --prefix "$class/$TENANT/" \
+    --query 'Contents[].Key' --output text > "$out/keys" \
+    || die "cannot list s3://$BACKUP_BUCKET/$class/$TENANT/"
+  tr '\t' '\n' < "$out/keys" \
+    | grep -E "^$class/$TENANT/[0-9]{8}T[0-9]{6}Z/manifest\.json\$" >> "$manifests" || true
+done
+newest=$(sed 's|^[a-z]*/[^/]*/\([^/]*\)/.*|\1 &|' "$manifests" | sort | tail -n 1 | cut -d ' ' -f 2)
+[ -n "$newest" ] || die "no backup with a manifest.json under s3://$BACKUP_BUCKET/{daily,weekly,monthly}/$TENANT/"
+prefix=${newest%manifest.json}
+
+echo "restore-fetch: newest backup is s3://$BACKUP_BUCKET/$prefix"
+for file in manifest.json db.dump filestore.tar.gz; do
+  aws s3 cp "s3://$BACKUP_BUCKET/$prefix$file" "$out/$file" --only-show-errors \
+    || die "cannot download s3://$BACKUP_BUCKET/$prefix$file"
+done
+
+for file in db.dump filestore.tar.gz; do
+  expected=$(sed -n "s/.*\"$file\": *{\"sha256\": *\"\([0-9a-f]*\)\".*/\1/p" "$out/manifest.json")
+  actual=$(sha256sum "$out/$file" | cut -d ' ' -f 1)
+  [ -n "$expected" ] || die "s3://$BACKUP_BUCKET/${prefix}manifest.json has no sha256 for $file"
+  [ "$expected" = "$actual" ] \
+    || die "checksum mismatch for s3://$BACKUP_BUCKET/$prefix$file: manifest $expected, got $actual"
+done
+printf 's3://%s/%s\n' "$BACKUP_BUCKET" "$prefix" > "$out/source"
+echo "restore-fetch: ok, checksums match"

@@ -1,0 +1,393 @@
+"""The backup and restore-check scripts, run with `sh` against a real PostgreSQL and moto's S3.
+
+The tenant role and its databases come from the bootstrap SQL; the scripts get only the contract's
+environment variables and the tenant's own credentials (no administrator).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import psycopg
+import pytest
+from psycopg import sql
+
+from odoo_platform.odoo import bootstrap, scripts
+from odoo_platform.odoo.bootstrap import BootstrapInputs
+from tests.servers import PostgresServer, S3Server, admin_env, require_binary, script_env
+
+pytestmark = pytest.mark.servers
+
+BUCKET = "odoo-backups-test"
+PASSWORD = "tenant-pw-'\"\\$x"
+STAMP_PREFIX = re.compile(r"^(daily|weekly|monthly)/([a-z0-9-]+)/(\d{8}T\d{6}Z)/$")
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A bootstrapped tenant with an Odoo-like database and a filestore."""
+
+    role: str
+    database: str
+    filestore_dir: Path
+
+    @property
+    def restore_database(self) -> str:
+        return scripts.restore_database_name(self.database)
+
+
+@dataclass(frozen=True)
+class Backups:
+    """Runs the shipped scripts for one tenant, as the CronJobs would."""
+
+    pg: PostgresServer
+    s3: S3Server
+    kms_key_id: str
+    script_dir: Path
+    tool_path: str
+
+    def run(
+        self, script: str, tenant: Tenant, slug: str, work: Path, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
+        env = script_env(
+            self.tool_path,
+            **self.pg.libpq_env(tenant.role, PASSWORD, tenant.database),
+            **self.s3.env(),
+            AWS_EC2_METADATA_DISABLED="true",
+            RESTORE_DATABASE=tenant.restore_database,
+            FILESTORE_DIR=str(tenant.filestore_dir),
+            WORK_DIR=str(work),
+            BACKUP_BUCKET=BUCKET,
+            BACKUP_KMS_KEY_ID=self.kms_key_id,
+            TENANT=slug,
+            **extra,
+        )
+        return subprocess.run(
+            ["sh", str(self.script_dir / script)],
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",  # pg_restore echoes corrupted bytes
+            timeout=120,
+            check=False,
+        )
+
+    def ok(self, script: str, tenant: Tenant, slug: str, work: Path, **extra: str) -> str:
+        result = self.run(script, tenant, slug, work, **extra)
+        assert result.returncode == 0, f"{script}:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
+
+    def backup(self, tenant: Tenant, slug: str, work: Path, **extra: str) -> str:
+        """Dump and upload; the key prefix of the new backup."""
+        self.ok("backup-dump.sh", tenant, slug, work, **extra)
+        self.ok("backup-upload.sh", tenant, slug, work)
+        return (work / "backup" / "key-prefix").read_text().strip()
+
+    def fetch_and_check(self, tenant: Tenant, slug: str, work: Path) -> tuple[int, str]:
+        """Exit status and output of the first failing step, or of restore-check."""
+        fetch = self.run("restore-fetch.sh", tenant, slug, work)
+        if fetch.returncode:
+            return fetch.returncode, fetch.stderr
+        check = self.run("restore-check.sh", tenant, slug, work)
+        return check.returncode, check.stdout + check.stderr
+
+
+@pytest.fixture(scope="module")
+def aws_cli(tool_path: str) -> str:
+    return require_binary("aws", "pip install awscli (or AWS CLI v2)", path=tool_path)
+
+
+@pytest.fixture(scope="module")
+def backups(
+    pg: PostgresServer,
+    s3: S3Server,
+    tool_path: str,
+    aws_cli: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Backups:
+    script_dir = tmp_path_factory.mktemp("scripts")  # what the ConfigMap mount holds
+    for name, text in scripts.scripts().items():
+        (script_dir / name).write_text(text)
+    client = {"endpoint_url": s3.endpoint_url, "region_name": s3.region}
+    creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    key_id = boto3.client("kms", **client, **creds).create_key()["KeyMetadata"]["KeyId"]
+    s3_client = boto3.client("s3", **client, **creds)
+    s3_client.create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": s3.region}
+    )
+    return Backups(pg, s3, key_id, script_dir, tool_path)
+
+
+@pytest.fixture(scope="module")
+def s3_client(s3: S3Server) -> object:
+    return boto3.client(
+        "s3",
+        endpoint_url=s3.endpoint_url,
+        region_name=s3.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+MakeTenant = Callable[..., Tenant]
+
+
+@pytest.fixture(scope="module")
+def make_tenant(
+    pg: PostgresServer, tool_path: str, tmp_path_factory: pytest.TempPathFactory
+) -> MakeTenant:
+    sql_file = tmp_path_factory.mktemp("sql") / "tenant_bootstrap.sql"
+    sql_file.write_text(bootstrap.bootstrap_sql())
+
+    def make(name: str, users: int = 3, base_state: str = "installed") -> Tenant:
+        inputs = BootstrapInputs(role=name, db=name, conn_limit=6, server_host=pg.host)
+        env = script_env(tool_path, **admin_env(pg), **{bootstrap.PASSWORD_ENV: PASSWORD})
+        done = subprocess.run(
+            bootstrap.render_psql_command(inputs, str(sql_file)),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        with psycopg.connect(**pg.tcp_dsn(name, PASSWORD, name), autocommit=True) as conn:
+            odoo_like_schema(conn, users, base_state)
+        filestore = tmp_path_factory.mktemp(f"data-{name}")
+        for path, content in {"ab/ab12": b"%PDF-1.4 invoice", "cd/cd34": b"\x89PNG logo"}.items():
+            target = filestore / "filestore" / name / path
+            target.parent.mkdir(parents=True)
+            target.write_bytes(content)
+        return Tenant(name, name, filestore)
+
+    return make
+
+
+def odoo_like_schema(conn: psycopg.Connection[tuple[object, ...]], users: int, base: str) -> None:
+    conn.execute(
+        "CREATE TABLE res_users (id serial PRIMARY KEY, login varchar NOT NULL UNIQUE,"
+        " active boolean DEFAULT true)"
+    )
+    conn.execute("CREATE INDEX res_users_login_trgm ON res_users USING gin (login gin_trgm_ops)")
+    conn.execute(
+        "CREATE TABLE ir_module_module (id serial PRIMARY KEY, name varchar NOT NULL,"
+        " state varchar NOT NULL)"
+    )
+    conn.execute(
+        "INSERT INTO ir_module_module (name, state) VALUES ('base', %s), ('web', 'installed')",
+        (base,),
+    )
+    for n in range(users):
+        conn.execute("INSERT INTO res_users (login) VALUES (%s)", (f"user{n}@example.com",))
+
+
+@pytest.fixture(scope="module")
+def tenant(make_tenant: MakeTenant) -> Tenant:
+    return make_tenant("bk_tenant")
+
+
+def keys(s3_client: object, prefix: str) -> list[str]:
+    listed = s3_client.list_objects_v2(Bucket=BUCKET, Prefix=prefix)  # type: ignore[attr-defined]
+    return sorted(o["Key"] for o in listed.get("Contents", []))
+
+
+def public_tables(pg: PostgresServer, database: str) -> list[str]:
+    with psycopg.connect(pg.superuser_dsn(database)) as conn:
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_backup_then_restore_check_succeeds(
+    backups: Backups, tenant: Tenant, s3_client: object, pg: PostgresServer, tmp_path: Path
+) -> None:
+    prefix = backups.backup(tenant, "acme", tmp_path / "b", RETENTION_CLASS="weekly")
+    match = STAMP_PREFIX.match(prefix)
+    assert match and match.group(1, 2) == ("weekly", "acme"), prefix
+    assert keys(s3_client, prefix) == sorted(prefix + f for f in scripts.BACKUP_FILES)
+    for key in keys(s3_client, prefix):
+        head = s3_client.head_object(Bucket=BUCKET, Key=key)  # type: ignore[attr-defined]
+        assert head["ServerSideEncryption"] == "aws:kms"
+        assert head["SSEKMSKeyId"].endswith(backups.kms_key_id)
+
+    body = s3_client.get_object(Bucket=BUCKET, Key=prefix + "manifest.json")  # type: ignore[attr-defined]
+    manifest = json.loads(body["Body"].read())
+    dump = s3_client.get_object(Bucket=BUCKET, Key=prefix + "db.dump")["Body"].read()  # type: ignore[attr-defined]
+    assert manifest["files"]["db.dump"] == {
+        "sha256": hashlib.sha256(dump).hexdigest(),
+        "bytes": len(dump),
+    }
+    assert manifest["tenant"] == "acme" and manifest["database"] == tenant.database
+    assert manifest["retention_class"] == "weekly"
+    assert manifest["odoo_platform_version"] == scripts.package_version()
+    created = dt.datetime.strptime(manifest["created_at"], "%Y-%m-%dT%H:%M:%SZ")
+    assert created.strftime(scripts.STAMP_FORMAT) == match.group(3)
+
+    status, output = backups.fetch_and_check(tenant, "acme", tmp_path / "r")
+    assert status == 0, output
+    assert f"restore-check: ok, s3://{BUCKET}/{prefix}: 3 users, base installed, 2 filestore" in (
+        output
+    )
+    assert public_tables(pg, tenant.restore_database) == []  # emptied after the check
+
+
+def test_default_retention_class_follows_the_utc_date(
+    backups: Backups, tenant: Tenant, tmp_path: Path
+) -> None:
+    before = scripts.retention_class(dt.datetime.now(dt.UTC).date())
+    backups.ok("backup-dump.sh", tenant, "dated", tmp_path)
+    after = scripts.retention_class(dt.datetime.now(dt.UTC).date())
+    prefix = (tmp_path / "backup" / "key-prefix").read_text().strip()
+    assert prefix.split("/")[0] in {before, after}
+
+
+def test_tenant_without_filestore_gets_an_empty_archive(
+    backups: Backups, make_tenant: MakeTenant, tmp_path: Path
+) -> None:
+    fresh = make_tenant("bk_fresh")
+    bare = Tenant(fresh.role, fresh.database, tmp_path / "no-data-yet")
+    backups.backup(bare, "fresh", tmp_path / "b", RETENTION_CLASS="daily")
+    status, output = backups.fetch_and_check(bare, "fresh", tmp_path / "r")
+    assert status == 0, output
+    assert "0 filestore files" in output
+
+
+def test_newest_complete_backup_wins_across_classes(
+    backups: Backups, tenant: Tenant, s3_client: object, tmp_path: Path
+) -> None:
+    older = backups.backup(tenant, "multi", tmp_path / "1", RETENTION_CLASS="monthly")
+    newer = backups.backup(tenant, "multi", tmp_path / "2", RETENTION_CLASS="daily")
+    # An interrupted upload, newer than both, has no manifest and must be ignored.
+    incomplete = "weekly/multi/29991231T235959Z/"
+    for name in ("db.dump", "filestore.tar.gz"):
+        s3_client.copy_object(  # type: ignore[attr-defined]
+            Bucket=BUCKET, Key=incomplete + name, CopySource={"Bucket": BUCKET, "Key": older + name}
+        )
+    backups.ok("restore-fetch.sh", tenant, "multi", tmp_path / "r")
+    source = (tmp_path / "r" / "restore" / "source").read_text().strip()
+    expected = max(older, newer, key=lambda p: p.split("/")[2])
+    assert source == f"s3://{BUCKET}/{expected}"
+
+
+def test_no_backup_found_fails(backups: Backups, tenant: Tenant, tmp_path: Path) -> None:
+    status, output = backups.fetch_and_check(tenant, "nobody", tmp_path)
+    assert status != 0
+    assert "restore-fetch: FAILED: no backup with a manifest.json under" in output
+
+
+def test_backup_without_manifest_is_not_restored(
+    backups: Backups, tenant: Tenant, s3_client: object, tmp_path: Path
+) -> None:
+    prefix = backups.backup(tenant, "halfway", tmp_path / "b", RETENTION_CLASS="daily")
+    s3_client.delete_object(Bucket=BUCKET, Key=prefix + "manifest.json")  # type: ignore[attr-defined]
+    status, output = backups.fetch_and_check(tenant, "halfway", tmp_path / "r")
+    assert status != 0
+    assert "no backup with a manifest.json" in output
+
+
+def test_checksum_mismatch_fails_the_fetch(
+    backups: Backups, tenant: Tenant, s3_client: object, tmp_path: Path
+) -> None:
+    prefix = backups.backup(tenant, "tampered", tmp_path / "b", RETENTION_CLASS="daily")
+    s3_client.put_object(Bucket=BUCKET, Key=prefix + "db.dump", Body=b"PGDMP not really")  # type: ignore[attr-defined]
+    status, output = backups.fetch_and_check(tenant, "tampered", tmp_path / "r")
+    assert status != 0
+    assert f"checksum mismatch for s3://{BUCKET}/{prefix}db.dump" in output
+
+
+def corrupt_at_source(work: Path, damage: Callable[[bytes], bytes]) -> None:
+    """Damage db.dump after pg_dump wrote it and record the damaged file's checksum, as if the
+    dump itself were bad: only the restore can notice."""
+    dump = work / "backup" / "db.dump"
+    old_sha = hashlib.sha256(dump.read_bytes()).hexdigest()
+    dump.write_bytes(damage(dump.read_bytes()))
+    manifest = work / "backup" / "manifest.json"
+    new_sha = hashlib.sha256(dump.read_bytes()).hexdigest()
+    manifest.write_text(manifest.read_text().replace(old_sha, new_sha))
+
+
+def flip_middle(data: bytes) -> bytes:
+    """Invert 64 bytes in the middle: the table of contents still reads, the data does not."""
+    mid = len(data) // 2
+    return data[:mid] + bytes(b ^ 0xFF for b in data[mid : mid + 64]) + data[mid + 64 :]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("garbage", lambda data: b"\x00garbage" * 64, "db.dump is not a readable pg_dump archive"),
+        ("truncated", lambda data: data[: len(data) // 2], "db.dump is not a readable pg_dump"),
+        ("flipped", flip_middle, "pg_restore of s3://"),
+    ],
+    ids=lambda case: str(case[0]),
+)
+def test_corrupted_dump_fails_the_check(
+    backups: Backups,
+    tenant: Tenant,
+    pg: PostgresServer,
+    tmp_path: Path,
+    case: tuple[str, Callable[[bytes], bytes], str],
+) -> None:
+    slug, damage, message = case
+    work = tmp_path / "b"
+    backups.ok("backup-dump.sh", tenant, slug, work, RETENTION_CLASS="daily")
+    corrupt_at_source(work, damage)
+    backups.ok("backup-upload.sh", tenant, slug, work)
+    status, output = backups.fetch_and_check(tenant, slug, tmp_path / "r")
+    assert status != 0
+    assert "restore-check: FAILED: " in output and message in output, output
+    assert public_tables(pg, tenant.restore_database) == []
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (0, "installed", "res_users is empty in the restored database"),
+        (2, "uninstalled", "module base is 'uninstalled', not installed"),
+    ],
+    ids=["no-users", "base-not-installed"],
+)
+def test_restored_database_that_is_not_a_working_odoo_fails(
+    backups: Backups,
+    make_tenant: MakeTenant,
+    pg: PostgresServer,
+    tmp_path: Path,
+    case: tuple[int, str, str],
+) -> None:
+    users, base_state, message = case
+    broken = make_tenant(f"bk_broken_{users}", users=users, base_state=base_state)
+    slug = f"broken-{users}"
+    backups.backup(broken, slug, tmp_path / "b", RETENTION_CLASS="daily")
+    status, output = backups.fetch_and_check(broken, slug, tmp_path / "r")
+    assert status != 0
+    assert f"restore-check: FAILED: {message}" in output
+    assert public_tables(pg, broken.restore_database) == []
+
+
+def test_missing_environment_is_named(backups: Backups, tenant: Tenant, tmp_path: Path) -> None:
+    result = backups.run("backup-upload.sh", tenant, "", tmp_path)
+    assert result.returncode != 0
+    assert "environment variable TENANT is not set" in result.stderr
+
+
+def test_scratch_database_is_owned_by_the_tenant_and_closed_to_others(
+    pg: PostgresServer, tenant: Tenant
+) -> None:
+    with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
+        row = conn.execute(
+            sql.SQL(
+                "SELECT datdba::regrole::text, has_database_privilege('public', oid, 'CONNECT')"
+                " FROM pg_database WHERE datname = {}"
+            ).format(sql.Literal(tenant.restore_database))
+        ).fetchone()
+    assert row == (tenant.role, False)

@@ -1,0 +1,60 @@
+"""The shipped scripts as text, and the Python mirror of what they compute (no servers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+
+import pytest
+
+from odoo_platform.odoo import scripts
+
+# Variables the scripts set themselves (all lower case) are not part of the contract.
+_ENV_REFERENCE = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (dt.date(2026, 11, 1), "monthly"),  # a Sunday, but the 1st wins
+        (dt.date(2026, 11, 8), "weekly"),
+        (dt.date(2026, 11, 9), "daily"),
+        (dt.date(2026, 12, 1), "monthly"),
+        (dt.date(2026, 11, 14), "daily"),  # Saturday
+    ],
+)
+def test_retention_class(day: dt.date, expected: str) -> None:
+    assert scripts.retention_class(day) == expected
+
+
+def test_key_layout() -> None:
+    taken = dt.datetime(2026, 11, 23, 2, 30, 5, tzinfo=dt.UTC)
+    assert scripts.backup_prefix("daily", "acme-law", taken) == "daily/acme-law/20261123T023005Z/"
+    assert scripts.backup_key_prefix("monthly", "acme") == "monthly/acme/"
+    with pytest.raises(ValueError, match="retention class"):
+        scripts.backup_key_prefix("yearly", "acme")
+    with pytest.raises(ValueError, match="tenant"):
+        scripts.backup_key_prefix("daily", "../other")
+    assert scripts.restore_database_name("acme") == "acme_restore_check"
+    with pytest.raises(ValueError, match="63-byte"):
+        scripts.restore_database_name("x" * 50)
+
+
+@pytest.mark.parametrize("name", scripts.SCRIPT_NAMES)
+def test_script_is_strict_posix_sh_reading_only_contract_variables(name: str) -> None:
+    text = scripts.script_text(name)
+    assert text.startswith("#!/bin/sh\n") and "\nset -eu\n" in text
+    assert "@ODOO_PLATFORM_VERSION@" not in text
+    syntax = subprocess.run(["sh", "-n"], input=text, text=True, capture_output=True, check=False)
+    assert syntax.returncode == 0, syntax.stderr
+    used = set(_ENV_REFERENCE.findall(text)) - {"ODOO_PLATFORM_VERSION"}
+    # libpq reads PG* itself; everything else must be declared for the CronJob.
+    assert used <= set(scripts.SCRIPT_ENV[name]), used - set(scripts.SCRIPT_ENV[name])
+    assert "bash" not in text and "[[" not in text
+
+
+def test_unknown_script_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown script"):
+        scripts.script_text("rm-rf.sh")
+    assert set(scripts.scripts()) == set(scripts.SCRIPT_NAMES)
