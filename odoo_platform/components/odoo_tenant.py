@@ -29,14 +29,19 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from odoo_platform.components.backup_bucket import tenant_key_prefixes
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.config.catalog import LABEL_TENANT, OdooVersion, SizeProfile
 from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
 from odoo_platform.odoo import conf as odoo_conf
+from odoo_platform.odoo import scripts as _scripts_module
 
 Manifest = dict[str, Any]
+# mypy resolves `odoo.scripts` to the `scripts/` data folder (a namespace package) rather than
+# `scripts.py`, which Python imports; typed as Any until the folder is renamed.
+scripts: Any = _scripts_module
 
 APP = "odoo"
 CONF_DIR = "/etc/odoo-platform"
@@ -48,13 +53,17 @@ INIT_HASH_ANNOTATION = "odoo-platform.io/init-hash"
 INIT_CONF_MAP = f"{APP}-init"
 INIT_SCRIPT = "init.sh"
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-RETENTION_CLASSES = ("daily", "weekly", "monthly")
 DEDICATED_LABEL = "odoo-platform.io/dedicated"
 STRIPPED_REQUEST_HEADERS = ("X-Odoo-Database", "X-Odoo-Dbfilter", "X-Openerp-Database")
 BLOCKED_PATHS = ("/web/database", "/xmlrpc/db", "/xmlrpc/2/db")
 MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024
 EFS_CSI_DRIVER = "efs.csi.aws.com"
 EFS_ROOT = "/tenants"
+# The postgres (Alpine) image's user; the aws-cli steps of one pod share it for the work dir.
+BACKUP_UID = 70
+BACKUP_SCRIPTS_MAP = f"{APP}-backup-scripts"
+WORK_DIR = "/work"
+FILESTORE_DIR = "/filestore"
 KUBE_DNS = {"k8s-app": "kube-dns"}
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
@@ -62,11 +71,6 @@ NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 def _k8s(value: Any) -> Any:
     """A camelCase manifest fragment handed to pulumi-kubernetes as is."""
     return value
-
-
-def backup_key_prefixes(slug: str) -> list[str]:
-    """`<class>/<tenant>/` for each retention class (BackupBucket's `backup_key_prefix`)."""
-    return [f"{retention}/{slug}/" for retention in RETENTION_CLASSES]
 
 
 def init_job_hash(image: str, addons: Sequence[str]) -> str:
@@ -194,14 +198,20 @@ class OdooTenant(pulumi.ComponentResource):
         admin = self._secrets()
         self._config_map = self._conf_map(texts)
         claim = self._filestore()
+        self._scripts_map = k8s.core.v1.ConfigMap(
+            f"{self._name}-backup-scripts",
+            metadata=_k8s(self._metadata(BACKUP_SCRIPTS_MAP, "backup")),
+            data=scripts.scripts(),
+            opts=child_opts(self),
+        )
         ready = [odoo_sa, admin, claim]
-        job = self._init_job(texts["job"], ready)
+        job = self._init_job(texts["job"], [*ready, backup_sa, self._scripts_map])
         workloads_opts = child_opts(self, depends_on=[job, *ready])
         self._web(workloads_opts)
         self._cron(workloads_opts)
         self._service()
         self._ingress()
-        self._backups(claim)
+        self._backups(ready)
         self.register_outputs(
             {
                 "namespace": self.namespace,
@@ -573,7 +583,16 @@ class OdooTenant(pulumi.ComponentResource):
             ["/bin/sh", "-e", f"{CONF_DIR}/{INIT_SCRIPT}"],
             resources=_resources(500, 2000, 1024, 3072),
         )
-        spec = self._pod_spec("job", [container], conf_map=INIT_CONF_MAP, restartPolicy="Never")
+        spec = self._pod_spec(
+            "job",
+            [container],
+            conf_map=INIT_CONF_MAP,
+            service_account=f"{APP}-backup",
+            restartPolicy="Never",
+        )
+        spec["initContainers"][:0] = self._pre_upgrade_backup()
+        volumes = [v for v in self._backup_volumes() if v["name"] != "filestore"]
+        spec["volumes"] += volumes
         init_hash = init_job_hash(args.image, args.addons)
         template = {
             "metadata": {
@@ -845,10 +864,170 @@ class OdooTenant(pulumi.ComponentResource):
 
     # -- backups ------------------------------------------------------------------------------
 
-    def _backups(self, claim: k8s.core.v1.PersistentVolumeClaim) -> None:
-        """Backup and restore-check CronJobs: added with the packaged scripts (odoo-runtime)."""
+    def _backups(self, ready: Sequence[pulumi.Resource]) -> None:
+        """Backup (dump + upload) and restore-check (fetch + check) CronJobs, per the contract in
+        `odoo_platform.odoo.scripts`. They keep running while the tenant is suspended."""
+        opts = child_opts(self, depends_on=[self._scripts_map, self._backup_sa, *ready])
+        backup_pod = self._backup_pod(
+            init=[self._script_container("dump", "backup-dump.sh", self._args.postgres_image)],
+            main=self._script_container("upload", "backup-upload.sh", self._args.aws_cli_image),
+        )
+        restore_pod = self._backup_pod(
+            init=[self._script_container("fetch", "restore-fetch.sh", self._args.aws_cli_image)],
+            main=self._script_container("check", "restore-check.sh", self._args.postgres_image),
+        )
+        minute, hour = _schedule_offset(self._args.slug)
+        jobs = (
+            ("backup", backup_schedule(self._args.rpo_hours, minute, hour), backup_pod),
+            ("restore-check", f"{minute} {(hour + 12) % 24} * * *", restore_pod),
+        )
+        for component, schedule, pod in jobs:
+            k8s.batch.v1.CronJob(
+                f"{self._name}-{component}",
+                metadata=_k8s(self._metadata(f"{APP}-{component}", component)),
+                spec=_k8s(
+                    {
+                        "schedule": schedule,
+                        "timeZone": "Etc/UTC",
+                        "concurrencyPolicy": "Forbid",
+                        "startingDeadlineSeconds": 900,
+                        "successfulJobsHistoryLimit": 3,
+                        "failedJobsHistoryLimit": 3,
+                        "jobTemplate": {
+                            "spec": {
+                                "backoffLimit": 1,
+                                "activeDeadlineSeconds": 3 * 3600,
+                                "template": {
+                                    "metadata": {"labels": self._selector(component)},
+                                    "spec": pod,
+                                },
+                            }
+                        },
+                    }
+                ),
+                opts=opts,
+            )
+
+    def _backup_pod(self, init: list[Manifest], main: Manifest) -> Manifest:
+        spec: Manifest = {
+            "serviceAccountName": f"{APP}-backup",
+            "automountServiceAccountToken": False,
+            "restartPolicy": "Never",
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": BACKUP_UID,
+                "runAsGroup": BACKUP_UID,
+                "fsGroup": BACKUP_UID,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "initContainers": init,
+            "containers": [main],
+            "volumes": self._backup_volumes(),
+        }
+        if self._args.node_selector:
+            spec["nodeSelector"] = dict(self._args.node_selector)
+        if self._args.tolerations:
+            spec["tolerations"] = [dict(t) for t in self._args.tolerations]
+        return spec
+
+    def _backup_volumes(self) -> list[Manifest]:
+        return [
+            {"name": "scripts", "configMap": {"name": BACKUP_SCRIPTS_MAP}},
+            {"name": "work", "emptyDir": {"sizeLimit": "20Gi"}},
+            {"name": "backup-tmp", "emptyDir": {"sizeLimit": "1Gi"}},
+            {
+                "name": "filestore",
+                "persistentVolumeClaim": {"claimName": self.filestore_claim_name, "readOnly": True},
+            },
+        ]
+
+    def _script_container(self, name: str, script: str, image: str, shell: str = "") -> Manifest:
+        """One step of the backup contract; the environment holds exactly what it reads."""
+        mounts = [
+            {"name": "scripts", "mountPath": scripts.SCRIPTS_MOUNT_PATH, "readOnly": True},
+            {"name": "work", "mountPath": WORK_DIR},
+            {"name": "backup-tmp", "mountPath": "/tmp"},
+        ]
+        if script == "backup-dump.sh":
+            mounts.append({"name": "filestore", "mountPath": FILESTORE_DIR, "readOnly": True})
+        path = f"{scripts.SCRIPTS_MOUNT_PATH}/{script}"
+        return {
+            "name": name,
+            "image": image,
+            "imagePullPolicy": "IfNotPresent",
+            "command": ["/bin/sh", "-ec", shell or f"exec sh {path}"],
+            "env": [
+                *self._script_env(script),
+                {"name": "HOME", "value": "/tmp"},
+            ],
+            "resources": _resources(100, 1000, 256, 1024),
+            "securityContext": {
+                **_container_security(),
+                "runAsUser": BACKUP_UID,
+                "runAsGroup": BACKUP_UID,
+            },
+            "volumeMounts": mounts,
+        }
+
+    def _script_env(self, script: str) -> list[Manifest]:
+        args = self._args
+        secret = args.db_credentials_secret
+        available: dict[str, Manifest] = {
+            "PGHOST": _secret_env("PGHOST", secret, "host"),
+            "PGPORT": _secret_env("PGPORT", secret, "port"),
+            "PGUSER": _secret_env("PGUSER", secret, "user"),
+            "PGPASSWORD": _secret_env("PGPASSWORD", secret, "password"),
+            "PGDATABASE": {"name": "PGDATABASE", "value": args.database_name},
+            "PGSSLMODE": {"name": "PGSSLMODE", "value": self._conf.db_sslmode},
+            "RESTORE_DATABASE": {
+                "name": "RESTORE_DATABASE",
+                "value": scripts.restore_database_name(args.database_name),
+            },
+            "FILESTORE_DIR": {"name": "FILESTORE_DIR", "value": FILESTORE_DIR},
+            "WORK_DIR": {"name": "WORK_DIR", "value": WORK_DIR},
+            "TENANT": {"name": "TENANT", "value": args.slug},
+            "BACKUP_BUCKET": {"name": "BACKUP_BUCKET", "value": args.backup_bucket_name},
+            "BACKUP_KMS_KEY_ID": {"name": "BACKUP_KMS_KEY_ID", "value": args.backup_kms_key_arn},
+            "AWS_REGION": {"name": "AWS_REGION", "value": args.aws_region},
+        }
+        # optional overrides (AWS_ENDPOINT_URL, RETENTION_CLASS) stay unset in the cluster
+        return [available[key] for key in scripts.SCRIPT_ENV[script] if key in available]
+
+    def _pre_upgrade_backup(self) -> list[Manifest]:
+        """The Job's first steps: back up an initialised database before `-u` touches it (an
+        empty, new database is skipped: it would become the newest backup and fail checks)."""
+        dump = f"{scripts.SCRIPTS_MOUNT_PATH}/backup-dump.sh"
+        upload = f"{scripts.SCRIPTS_MOUNT_PATH}/backup-upload.sh"
+        check = f"if {BASE_INSTALLED}; then exec sh {dump}; fi; echo 'new database: no backup'"
+        return [
+            self._script_container("dump", "backup-dump.sh", self._args.postgres_image, check),
+            self._script_container(
+                "upload",
+                "backup-upload.sh",
+                self._args.aws_cli_image,
+                f"if [ -d {WORK_DIR}/backup ]; then exec sh {upload}; fi",
+            ),
+        ]
 
 
+def backup_schedule(rpo_hours: int, minute: int, hour: int) -> str:
+    """A cron schedule whose gaps never exceed the RPO (`*/n` restarts at midnight: a shorter
+    last gap, never a longer one)."""
+    if rpo_hours >= 24:
+        return f"{minute} {hour} * * *"
+    return f"{minute} */{rpo_hours} * * *"
+
+
+def _schedule_offset(slug: str) -> tuple[int, int]:
+    """Minute and night hour derived from the slug: tenants do not all dump at once."""
+    digest = int(hashlib.sha256(slug.encode()).hexdigest(), 16)
+    return digest % 60, 1 + digest // 60 % 4
+
+
+BASE_INSTALLED = (
+    "psql -tAc \"SELECT 1 FROM ir_module_module WHERE name='base' AND state='installed'\""
+    " 2>/dev/null | grep -q 1"
+)
 CRON_WORKERS_ALIVE = "grep -qs '^PPid:[[:space:]]*1$' /proc/[0-9]*/status"
 
 
@@ -885,10 +1064,7 @@ def init_script(args: OdooTenantArgs, site_url: str, report_url: pulumi.Output[s
     """Install `base` (+ addons) on an empty database, else upgrade everything and install new
     addons; then pin the public URL and point PDF rendering at the web Service."""
     addons = ",".join(sorted(set(args.addons)))
-    installed = (
-        "psql -tAc \"SELECT 1 FROM ir_module_module WHERE name='base' AND state='installed'\""
-        " 2>/dev/null | grep -q 1"
-    )
+    installed = BASE_INSTALLED
     odoo = f'{ODOO_BIN} -c {RENDERED_CONF} -d "$PGDATABASE" --no-http --stop-after-init'
     install = f"{odoo} -i base{',' + addons if addons else ''}"
     upgrade = f"{odoo} -u all{' -i ' + addons if addons else ''}"
@@ -932,7 +1108,7 @@ def irsa_trust_policy(provider_arn: str, issuer_url: str, namespace: str, sa: st
 
 def backup_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
     """Read and write (no delete) under the tenant's three prefixes, and use of the backup key."""
-    prefixes = backup_key_prefixes(slug)
+    prefixes = tenant_key_prefixes(slug)
     return json.dumps(
         {
             "Version": "2012-10-17",
