@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pulumi
-
 from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
 from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 from odoo_platform.config import PlatformConfig, load_stack_file
@@ -44,7 +42,7 @@ def infra(slug: str, **overrides: Any) -> dict[str, Any]:
         "database_cidrs": ("10.40.200.0/24", "10.40.201.0/24", "10.40.202.0/24"),
         "vpc_cidr": "10.40.0.0/16",
         "redis_host": "master.nb-redis.abc123.euw1.cache.amazonaws.com",
-        "redis_password": pulumi.Output.secret(f"redis-{slug}-password"),
+        "redis_password": f"redis-{slug}-password",  # the component makes it secret
         "cluster_issuer": "letsencrypt-dns",
     }
     return {**values, **overrides}
