@@ -108,9 +108,9 @@ class OdooTenantArgs:
     redis_user: str | None = None
     redis_password: pulumi.Input[str] | None = None
     sessions_in_redis: bool = False
-    traefik_namespace: str = "traefik"
+    traefik_namespace: pulumi.Input[str] = "traefik"
     entry_point: str = "websecure"
-    cluster_issuer: str | None = None
+    cluster_issuer: pulumi.Input[str] | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Mapping[str, str], ...] = ()
     smtp: odoo_conf.SmtpSettings | None = None

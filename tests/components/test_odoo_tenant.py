@@ -31,7 +31,7 @@ from tests.components.tenant_programs import (
 )
 from tests.k8s_validation import assert_restricted, pod_spec_of, validate_manifest
 
-K8S_VERSION = "1.33"
+K8S_VERSION = sample_config().cluster.kubernetes_version
 SLUGS = ("nb-consulting", "brightwater-hr", "nb-training", "halden-law", "nb-upgrade-lab")
 Manifest = dict[str, Any]
 

@@ -12,7 +12,7 @@ from odoo_platform.testing.harness import ProgramResult, run_program
 from tests.components.tenant_programs import sample_config, tenant
 from tests.k8s_validation import validate_manifest
 
-K8S_VERSION = "1.33"
+K8S_VERSION = sample_config().cluster.kubernetes_version
 
 
 @pytest.fixture(scope="module")
