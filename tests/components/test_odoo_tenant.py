@@ -486,3 +486,30 @@ def test_component_outputs(result: ProgramResult) -> None:
     assert sorted(c.name for c in components) == sorted(f"odoo-{s}" for s in SLUGS)
     for c in components:
         assert all(child.name.startswith(c.name) for child in result.children(c))
+
+
+def test_every_object_carries_the_platform_labels_and_tags(result: ProgramResult) -> None:
+    required = {
+        "odoo-platform.io/owner",
+        "odoo-platform.io/cost-centre",
+        "odoo-platform.io/environment",
+        "odoo-platform.io/tier",
+        "odoo-platform.io/tenant",
+    }
+    for manifest in result.manifests():
+        assert required <= set(manifest["metadata"].get("labels", {})), manifest["metadata"]
+    for slug in SLUGS:
+        for suffix in ("backup-role", "filestore-ap"):
+            tags = result.named(f"odoo-{slug}-{suffix}").inputs["tags"]
+            assert tags["Tenant"] == slug
+            assert tags["Tier"] in ("shared", "dedicated")
+
+
+def test_filestore_is_protected_in_prod_only() -> None:
+    config = sample_config("dev-eu-west-1")
+    first = config.tenants[0]
+    result = run_tenants(config, [first])
+    assert not result.named(f"odoo-{first.slug}-filestore-ap").protect
+    prod = run_args(_tenant_args())
+    for suffix in ("filestore-ap", "filestore-pv", "filestore-pvc"):
+        assert prod.named(f"odoo-nb-consulting-{suffix}").protect
