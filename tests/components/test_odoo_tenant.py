@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -208,8 +209,9 @@ def test_filestore_is_a_shared_efs_access_point(result: ProgramResult) -> None:
     volume = result.named(f"odoo-{slug}-filestore-pv")
     csi = volume.inputs["spec"]["csi"]
     assert csi["driver"] == "efs.csi.aws.com"
-    assert csi["volumeHandle"] == f"fs-0123456789abcdef0::{access_point.outputs.get('id', '')}" or (
-        csi["volumeHandle"].startswith("fs-0123456789abcdef0::")
+    # `<file system id>::<access point id>` (the mocks name ids after the logical name)
+    assert re.fullmatch(
+        rf"fs-0123456789abcdef0::odoo-{slug}-filestore-ap-[0-9a-f]+", csi["volumeHandle"]
     )
     assert volume.inputs["spec"]["accessModes"] == ["ReadWriteMany"]
     assert volume.inputs["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
