@@ -16,8 +16,10 @@ from odoo_platform.components.odoo_tenant import (
     backup_schedule,
 )
 from odoo_platform.config.catalog import SIZE_PROFILES
+from odoo_platform.config.tags import base_tags
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo.scripts import SCRIPT_ENV
+from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.policies.kubernetes import restricted_violations
 from odoo_platform.testing.harness import ProgramResult, RecordedResource
 from tests.components.tenant_programs import (
@@ -515,3 +517,14 @@ def test_filestore_is_protected_in_prod_only() -> None:
     prod = run_args(_tenant_args())
     for suffix in ("filestore-ap", "filestore-pv", "filestore-pvc"):
         assert prod.named(f"odoo-nb-consulting-{suffix}").protect
+
+
+@pytest.mark.parametrize("stack", ["prod-eu-west-1", "dev-eu-west-1"])
+def test_declared_resources_pass_the_platform_policies(stack: str) -> None:
+    config = sample_config(stack)
+    declared = run_tenants(config, list(config.tenants))
+    context = StackContext(
+        environment=config.environment, region=config.region, default_tags=base_tags(config)
+    )
+    views = [ResourceView(r.type, r.urn, r.inputs, context) for r in declared.resources]
+    assert [f"{f.rule_id} {f.name}: {f.message}" for f in evaluate(views, context)] == []
