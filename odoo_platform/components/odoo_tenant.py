@@ -120,6 +120,20 @@ class OdooTenantArgs:
     postgres_image: str = "postgres:17.6-alpine"
     aws_cli_image: str = "amazon/aws-cli:2.27.50"
 
+    def __post_init__(self) -> None:
+        odoo_conf.traits(self.odoo_version)
+        problems = [
+            message
+            for failed, message in (
+                (not self.hostnames, "hostnames: at least one host name"),
+                (not self.database_cidrs, "database_cidrs: at least one CIDR"),
+                (not 1 <= self.rpo_hours <= 24, f"rpo_hours: 1 to 24, not {self.rpo_hours}"),
+            )
+            if failed
+        ]
+        if problems:
+            raise ValueError(f"OdooTenantArgs for '{self.slug}': " + "; ".join(problems))
+
     @classmethod
     def from_config(
         cls, config: PlatformConfig, tenant: TenantConfig, **infra: Any

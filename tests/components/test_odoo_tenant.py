@@ -528,3 +528,12 @@ def test_declared_resources_pass_the_platform_policies(stack: str) -> None:
     )
     views = [ResourceView(r.type, r.urn, r.inputs, context) for r in declared.resources]
     assert [f"{f.rule_id} {f.name}: {f.message}" for f in evaluate(views, context)] == []
+
+
+def test_args_refuse_what_cannot_be_deployed() -> None:
+    with pytest.raises(ValueError, match=r"'nb-consulting': hostnames: at least one host name"):
+        _tenant_args(hostnames=())
+    with pytest.raises(ValueError, match=r"rpo_hours: 1 to 24, not 0"):
+        _tenant_args(rpo_hours=0)
+    with pytest.raises(ValueError, match=r"Odoo 15.0 is not supported"):
+        _tenant_args(odoo_version="15.0")
