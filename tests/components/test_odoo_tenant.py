@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -537,3 +539,29 @@ def test_args_refuse_what_cannot_be_deployed() -> None:
         _tenant_args(rpo_hours=0)
     with pytest.raises(ValueError, match=r"Odoo 15.0 is not supported"):
         _tenant_args(odoo_version="15.0")
+
+
+def test_shell_snippets_are_valid_posix_sh(tmp_path: Path) -> None:
+    result = run_args(_tenant_args(addons=("project",)))
+    (init_map,) = [
+        m
+        for m in in_ns(result, "nb-consulting", "ConfigMap")
+        if m["metadata"]["name"] == "odoo-init"
+    ]
+    snippets = {"init.sh": init_map["data"]["init.sh"]}
+    for manifest in in_ns(result, "nb-consulting", "Job") + in_ns(
+        result, "nb-consulting", "CronJob"
+    ):
+        pod = pod_spec_of(manifest)
+        assert pod is not None
+        for container in containers(pod):
+            if container["command"][:2] == ["/bin/sh", "-ec"]:
+                snippets[container["name"]] = container["command"][2]
+    assert {"init.sh", "dump", "upload", "render-conf", "fetch", "check"} <= set(snippets)
+    for name, text in snippets.items():
+        path = tmp_path / name
+        path.write_text(text)
+        check = subprocess.run(
+            ["/bin/sh", "-n", str(path)], check=False, capture_output=True, text=True
+        )
+        assert check.returncode == 0, f"{name}: {check.stderr}"
