@@ -1,0 +1,138 @@
+"""`TenantNamespace`: a tenant's namespace with its guard rails, declared before anything in it.
+
+The tier creates it first, so `TenantDatabase` (whose credentials Secret lives in the tenant's
+namespace) and then `OdooTenant` can be placed in it. It holds only what bounds the namespace:
+the restricted Pod Security level (enforced, audited, warned), a ResourceQuota and a LimitRange
+sized from the tenant's size profile, and a default-deny NetworkPolicy for ingress and egress;
+`OdooTenant` adds the narrow allow rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.config.catalog import SizeProfile
+from odoo_platform.config.defaults import tenant_profile
+from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.tags import labels
+
+PSS_LEVEL = "restricted"
+PSS_VERSION = "latest"
+# Pods the quota must admit at once: every web replica the HPA may run, one surge pod of a
+# rolling update, the cron pod and one Job pod (init/upgrade, backup or restore-check).
+EXTRA_PODS_OVER_MAX_REPLICAS = 3
+MAX_PODS_HEADROOM = 10
+DEFAULT_CPU = "250m"
+DEFAULT_MEMORY = "256Mi"
+
+
+def namespace_name(slug: str) -> str:
+    return f"odoo-{slug}"
+
+
+def pod_security_labels(level: str = PSS_LEVEL) -> dict[str, str]:
+    return {
+        f"pod-security.kubernetes.io/{mode}{suffix}": value
+        for mode in ("enforce", "audit", "warn")
+        for suffix, value in (("", level), ("-version", PSS_VERSION))
+    }
+
+
+@dataclass(frozen=True)
+class TenantNamespaceArgs:
+    slug: str
+    profile: SizeProfile
+    k8s_labels: Mapping[str, str] = field(default_factory=dict)
+    namespace: str | None = None
+
+    @classmethod
+    def from_config(cls, config: PlatformConfig, tenant: TenantConfig) -> TenantNamespaceArgs:
+        return cls(
+            slug=tenant.slug,
+            profile=tenant_profile(tenant),
+            k8s_labels=labels(config, tenant.tier, tenant.slug),
+        )
+
+    @property
+    def namespace_name(self) -> str:
+        return self.namespace or namespace_name(self.slug)
+
+
+def quota_hard(profile: SizeProfile) -> dict[str, str]:
+    """Limits and requests of the most pods the tenant runs at once, sized like web pods."""
+    pods = profile.max_replicas + EXTRA_PODS_OVER_MAX_REPLICAS
+    return {
+        "requests.cpu": f"{pods * profile.cpu_request_m}m",
+        "requests.memory": f"{pods * profile.memory_request_mib}Mi",
+        "limits.cpu": f"{pods * profile.cpu_limit_m}m",
+        "limits.memory": f"{pods * profile.memory_limit_mib}Mi",
+        # finished Job pods count until they are cleaned up
+        "pods": str(pods + MAX_PODS_HEADROOM),
+        "persistentvolumeclaims": "2",
+        "services.loadbalancers": "0",
+        "services.nodeports": "0",
+    }
+
+
+def limit_range_limits(profile: SizeProfile) -> list[dict[str, object]]:
+    return [
+        {
+            "type": "Container",
+            "default": {"cpu": DEFAULT_CPU, "memory": DEFAULT_MEMORY},
+            "defaultRequest": {"cpu": DEFAULT_CPU, "memory": DEFAULT_MEMORY},
+            "max": {"cpu": f"{profile.cpu_limit_m}m", "memory": f"{profile.memory_limit_mib}Mi"},
+        }
+    ]
+
+
+class TenantNamespace(pulumi.ComponentResource):
+    """The namespace `odoo-<slug>` with restricted pod security, quota, limits and default deny."""
+
+    name: pulumi.Output[str]
+    labels: dict[str, str]
+
+    def __init__(
+        self, name: str, args: TenantNamespaceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("TenantNamespace"), name, None, opts)
+        self.labels = dict(args.k8s_labels)
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=args.namespace_name,
+                labels={**self.labels, **pod_security_labels()},
+            ),
+            opts=child_opts(self),
+        )
+        self.name = namespace.metadata.name
+        in_namespace = child_opts(self, depends_on=[namespace])
+        k8s.core.v1.ResourceQuota(
+            f"{name}-quota",
+            metadata=self._metadata("tenant-quota"),
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota_hard(args.profile)),
+            opts=in_namespace,
+        )
+        k8s.core.v1.LimitRange(
+            f"{name}-limits",
+            metadata=self._metadata("tenant-limits"),
+            spec=k8s.core.v1.LimitRangeSpecArgs(limits=limit_range_limits(args.profile)),  # type: ignore[arg-type]
+            opts=in_namespace,
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-default-deny",
+            metadata=self._metadata("default-deny"),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(),
+                policy_types=["Ingress", "Egress"],
+            ),
+            opts=in_namespace,
+        )
+        self.register_outputs({"name": self.name})
+
+    def _metadata(self, object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
+        return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=self.name, labels=self.labels)
