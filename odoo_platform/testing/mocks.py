@@ -234,7 +234,6 @@ def _load_balancer(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs
     return {"dnsName": f"{name}-{_digest(name, 16)}.elb.{mocks.region}.amazonaws.com"}
 
 
-<<<<<<< HEAD
 def _sns_topic(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
     topic = inputs.get("name") or f"{name}-{_digest(name, 7)}"
     return {"name": topic, "arn": f"arn:aws:sns:{mocks.region}:{mocks.account_id}:{topic}"}
@@ -246,7 +245,8 @@ def _metric_alarm(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
         "name": alarm,
         "arn": f"arn:aws:cloudwatch:{mocks.region}:{mocks.account_id}:alarm:{alarm}",
     }
-=======
+
+
 def _auto_named(_mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
     """The physical name Pulumi's auto-naming would give (logical name plus a suffix)."""
     return {"name": inputs.get("name") or f"{name}-{_digest(name, 7)}"}
@@ -261,7 +261,6 @@ def _backup_vault(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
 def _backup_plan(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
     plan_id = f"{_digest(name, 8)}-{_digest(name + 'p', 4)}-{_digest(name + 'q', 4)}"
     return {"arn": f"arn:aws:backup:{mocks.region}:{mocks.account_id}:backup-plan:{plan_id}"}
->>>>>>> odoo-runtime
 
 
 _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] = {
@@ -279,17 +278,14 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] =
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:efs/fileSystem:FileSystem": _efs,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
-<<<<<<< HEAD
     "kubernetes:helm.sh/v3:Release": _helm_release,
     "kubernetes:core/v1:Service": _k8s_service,
     "aws:sns/topic:Topic": _sns_topic,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
-=======
     "aws:rds/parameterGroup:ParameterGroup": _auto_named,
     "aws:rds/subnetGroup:SubnetGroup": _auto_named,
     "aws:elasticache/parameterGroup:ParameterGroup": _auto_named,
     "aws:elasticache/subnetGroup:SubnetGroup": _auto_named,
     "aws:backup/vault:Vault": _backup_vault,
     "aws:backup/plan:Plan": _backup_plan,
->>>>>>> odoo-runtime
 }
