@@ -47,6 +47,7 @@ class PriceList:
     factor: float
     note: str
     items: Mapping[str, Any]
+    flat_items: frozenset[str] = frozenset()
 
     def hourly_monthly(self, hourly: float) -> float:
         return hourly * self.hours_per_month
@@ -60,7 +61,7 @@ class PriceList:
             value = value[key]
         if not isinstance(value, int | float):
             return None
-        flat = path[0] in self.items.get("_flat_items", ()) or path[0].endswith("_factor")
+        flat = path[0] in self.flat_items or path[0].endswith("_factor")
         return float(value) if flat else float(value) * self.factor
 
 
@@ -83,22 +84,28 @@ def price_list(region: str, table: Mapping[str, Any] | None = None) -> PriceList
         "retrieved": table["retrieved"],
         "basis": table["basis"],
     }
-    flat = {"_flat_items": tuple(table.get("flat_items", ()))}
+    flat = frozenset(table.get("flat_items", ()))
     if region in table["prices"]:
-        items = {**table["prices"][region], **flat}
-        return PriceList(**common, derived=False, factor=1.0, note="published", items=items)
+        return PriceList(
+            **common,
+            derived=False,
+            factor=1.0,
+            note="published",
+            items=table["prices"][region],
+            flat_items=flat,
+        )
     factors = table.get("regional_factors", {})
     if region not in factors:
         covered = sorted({*table["prices"], *factors})
         raise KeyError(f"no prices for region {region}; the table covers {', '.join(covered)}")
     derived = factors[region]
-    items = {**table["prices"][base], **flat}
     return PriceList(
         **common,
         derived=True,
         factor=float(derived["factor"]),
         note=f"{derived['note']} (x{derived['factor']} of {base})",
-        items=items,
+        items=table["prices"][base],
+        flat_items=flat,
     )
 
 

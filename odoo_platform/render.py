@@ -6,7 +6,8 @@ installs), so applying the files sorted by name across folders respects apply or
 depends on the kind only, so adding a tenant never renames another file.
 
 Secret values (`data` and `stringData`) are replaced by a placeholder and the object carries an
-annotation saying so. Output is deterministic: sorted keys, sorted files, no timestamps.
+annotation saying so; any other object fed a secret input has that input's strings redacted too.
+Output is deterministic: sorted keys, sorted files, no timestamps.
 """
 
 from __future__ import annotations
@@ -122,6 +123,28 @@ def redact_secret(obj: Mapping[str, Any]) -> dict[str, Any]:
     return redacted
 
 
+def _redact_leaves(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _redact_leaves(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_leaves(v) for v in value]
+    return REDACTED if isinstance(value, str) else value
+
+
+def redact_secret_inputs(obj: Mapping[str, Any], keys: frozenset[str]) -> dict[str, Any]:
+    """Any other object fed a secret: every string under the keys that hold it is redacted.
+
+    The harness knows which top-level inputs hold a secret, not where inside them, so the whole
+    key's strings go; such an object breaks invariant 2 and should carry the value in a Secret.
+    """
+    redacted = {k: _redact_leaves(v) if k in keys else v for k, v in obj.items()}
+    metadata = dict(redacted.get("metadata") or {})
+    note = f"{', '.join(sorted(keys))} held a secret and were redacted; move it to a Secret"
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), REDACTION_ANNOTATION: note}
+    redacted["metadata"] = metadata
+    return redacted
+
+
 def _named(obj: dict[str, Any], fallback: str) -> dict[str, Any]:
     """Pulumi auto-names objects without `metadata.name`; the file shows the logical name."""
     metadata = dict(obj.get("metadata") or {})
@@ -137,6 +160,8 @@ def render_objects(result: ProgramResult, stack: str) -> list[RenderedFile]:
         kind = str(obj["kind"])
         if kind == "Secret":
             obj = redact_secret(obj)
+        elif resource.secret_inputs - {"apiVersion", "kind"}:
+            obj = redact_secret_inputs(obj, resource.secret_inputs - {"apiVersion", "kind"})
         name = str(obj["metadata"]["name"])
         namespace = None if kind in CLUSTER_SCOPED else obj["metadata"].get("namespace", "default")
         folder = CLUSTER_FOLDER if namespace is None else str(namespace)

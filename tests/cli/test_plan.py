@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pulumi_aws as aws
 from typer.testing import CliRunner
 
 from odoo_platform.cli import app
@@ -142,3 +143,13 @@ def test_untagged_children_take_their_component_group() -> None:
     assert where[result.named("eks-k8s").urn].group == "platform"
     assert where[result.named("mt").urn].group == "multi-tenant"
     assert where[result.named("mt").urn].tenant is None
+
+
+def stray_tenant() -> None:
+    aws.s3.Bucket("stray", tags={"Tier": "shared", "Tenant": "no-such-tenant"})
+
+
+def test_resources_of_a_tenant_the_stack_file_lacks_are_a_warning() -> None:
+    code, document = plan_json("--program", "tests.cli.test_plan:stray_tenant")
+    assert code == 0
+    assert any("no-such-tenant" in warning for warning in document["warnings"])

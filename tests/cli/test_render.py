@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
+import pulumi
+import pulumi_kubernetes as k8s
 import yaml
 from typer.testing import CliRunner
 
@@ -102,3 +104,19 @@ def test_objects_no_longer_declared_are_removed_on_re_render(tmp_path: Path) -> 
     stale.write_text("kind: Namespace\n")
     render(tmp_path)
     assert not stale.exists()
+
+
+def leaky_config_map() -> None:
+    k8s.core.v1.ConfigMap(
+        "leaky",
+        metadata={"name": "leaky", "namespace": "apps"},
+        data={"odoo.conf": pulumi.Output.secret(SECRET_TEXT), "plain": "visible"},
+    )
+
+
+def test_a_secret_fed_to_another_kind_is_redacted_too(tmp_path: Path) -> None:
+    render(tmp_path, "tests.cli.test_render:leaky_config_map")
+    [(path, obj)] = objects(tmp_path)
+    assert SECRET_TEXT not in path.read_text()
+    assert obj["data"] == {"odoo.conf": REDACTED, "plain": REDACTED}
+    assert "data held a secret" in obj["metadata"]["annotations"][REDACTION_ANNOTATION]
