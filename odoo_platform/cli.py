@@ -157,8 +157,13 @@ def run_offline(
 ) -> StackCheck:
     load_or_exit(path)
     today = date.date() if date else dt.date.today()
+    function = load_program(program)
     with progress(f"Running the stack program for {path.name} under mocks..."):
-        return check_stack(path, stack, today, load_program(program))
+        try:
+            return check_stack(path, stack, today, function)
+        except Exception as error:  # the program's own failure, reported without a traceback
+            typer.echo(f"error: the program failed: {type(error).__name__}: {error}", err=True)
+            raise typer.Exit(1) from None
 
 
 @app.command()

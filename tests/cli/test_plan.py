@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pulumi_aws as aws
 from typer.testing import CliRunner
 
@@ -153,3 +154,16 @@ def test_resources_of_a_tenant_the_stack_file_lacks_are_a_warning() -> None:
     code, document = plan_json("--program", "tests.cli.test_plan:stray_tenant")
     assert code == 0
     assert any("no-such-tenant" in warning for warning in document["warnings"])
+
+
+def broken_program() -> None:
+    raise pulumi.RunError("the landing zone needs two availability zones")
+
+
+def test_a_failing_program_exits_1_with_its_message_on_stderr() -> None:
+    code, out, err = run(
+        "plan", "--stack", "prod-eu-west-1", "--program", "tests.cli.test_plan:broken_program"
+    )
+    assert code == 1
+    assert "two availability zones" in err
+    assert out == ""
