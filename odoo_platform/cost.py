@@ -122,7 +122,8 @@ class UnpricedError(Exception):
     """A billable resource whose price is not in the table (named, never silently zero)."""
 
 
-Pricer = Callable[[RecordedResource, PriceList], Priced]
+Lookup = Mapping[str, RecordedResource]  # every declared resource by URN
+Pricer = Callable[[RecordedResource, PriceList, Lookup], Priced]
 
 
 def _require(value: float | None, what: str) -> float:
@@ -131,7 +132,7 @@ def _require(value: float | None, what: str) -> float:
     return value
 
 
-def _rds(resource: RecordedResource, prices: PriceList) -> Priced:
+def _rds(resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
     inputs = resource.inputs
     klass = str(inputs.get("instanceClass"))
     deployment = "multi_az" if inputs.get("multiAz") else "single_az"
@@ -152,7 +153,7 @@ def _cache_nodes(inputs: Mapping[str, Any]) -> int:
     return shards * (1 + int(inputs.get("replicasPerNodeGroup") or 0))
 
 
-def _elasticache(resource: RecordedResource, prices: PriceList) -> Priced:
+def _elasticache(resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
     node_type = str(resource.inputs.get("nodeType"))
     hourly = _require(prices.get("elasticache_node_hour", node_type), f"ElastiCache {node_type}")
     engine = str(resource.inputs.get("engine") or "redis")
@@ -162,15 +163,35 @@ def _elasticache(resource: RecordedResource, prices: PriceList) -> Priced:
     return Priced(prices.hourly_monthly(hourly) * nodes, f"{nodes} x {node_type} ({engine})")
 
 
-def _node_group(resource: RecordedResource, prices: PriceList) -> Priced:
+def _launch_template(resource: RecordedResource, lookup: Lookup) -> Mapping[str, Any]:
+    """The inputs of the launch template a node group uses (disk and instance type live there)."""
+    for urn in resource.property_dependencies.get("launchTemplate", ()):
+        template = lookup.get(urn)
+        if template is not None and template.type == "aws:ec2/launchTemplate:LaunchTemplate":
+            return template.inputs
+    return {}
+
+
+def _template_disk(template: Mapping[str, Any]) -> int | None:
+    for mapping in template.get("blockDeviceMappings") or []:
+        size = (mapping.get("ebs") or {}).get("volumeSize")
+        if size:
+            return int(size)
+    return None
+
+
+def _node_group(resource: RecordedResource, prices: PriceList, lookup: Lookup) -> Priced:
     inputs = resource.inputs
-    types = inputs.get("instanceTypes") or []
+    template = _launch_template(resource, lookup)
+    types = list(inputs.get("instanceTypes") or [])
+    if not types and template.get("instanceType"):
+        types = [str(template["instanceType"])]
     if not types:
-        raise UnpricedError("no instance type on the node group (launch template not priced)")
+        raise UnpricedError("no instance type on the node group or its launch template")
     scaling = inputs.get("scalingConfig") or {}
     nodes = int(scaling.get("desiredSize") or scaling.get("minSize") or 0)
     hourly = _require(prices.get("ec2_instance_hour", str(types[0])), f"EC2 {types[0]}")
-    disk = int(inputs.get("diskSize") or ASSUMED_NODE_DISK_GB)
+    disk = int(inputs.get("diskSize") or _template_disk(template) or ASSUMED_NODE_DISK_GB)
     gb_month = _require(prices.get("ebs_gp3_gb_month"), "EBS gp3")
     return Priced(
         nodes * (prices.hourly_monthly(hourly) + disk * gb_month),
@@ -179,7 +200,7 @@ def _node_group(resource: RecordedResource, prices: PriceList) -> Priced:
 
 
 def _hourly(item: str, what: str, count: Callable[[RecordedResource], int] = lambda r: 1) -> Pricer:
-    def pricer(resource: RecordedResource, prices: PriceList) -> Priced:
+    def pricer(resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
         units = count(resource)
         hourly = _require(prices.get(item), what)
         return Priced(prices.hourly_monthly(hourly) * units, f"{units} x {what}")
@@ -188,22 +209,22 @@ def _hourly(item: str, what: str, count: Callable[[RecordedResource], int] = lam
 
 
 def _gb_month(item: str, what: str, assumed_gb: int) -> Pricer:
-    def pricer(_resource: RecordedResource, prices: PriceList) -> Priced:
+    def pricer(_resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
         return Priced(_require(prices.get(item), what) * assumed_gb, f"{what}, {assumed_gb} GB")
 
     return pricer
 
 
-def _vpc_endpoint(resource: RecordedResource, prices: PriceList) -> Priced:
+def _vpc_endpoint(resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
     if resource.inputs.get("vpcEndpointType") != "Interface":
         return Priced(0.0, "gateway endpoint (no charge)")
     azs = len(resource.inputs.get("subnetIds") or []) or ASSUMED_ENDPOINT_AZS
     return _hourly("interface_endpoint_hour", "interface endpoint AZ", lambda _: azs)(
-        resource, prices
+        resource, prices, {}
     )
 
 
-def _kms(_resource: RecordedResource, prices: PriceList) -> Priced:
+def _kms(_resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
     return Priced(_require(prices.get("kms_key_month"), "KMS key"), "1 customer managed key")
 
 
@@ -225,13 +246,13 @@ def _helm_load_balancer(resource: RecordedResource) -> bool:
     return "traefik" in str(resource.inputs.get("chart") or resource.inputs.get("name") or "")
 
 
-def _load_balancer(resource: RecordedResource, prices: PriceList) -> Priced:
+def _load_balancer(resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
     hourly = _require(prices.get("nlb_hour"), "load balancer hour")
     return Priced(prices.hourly_monthly(hourly), "load balancer (hourly charge, no LCUs)")
 
 
-def _s3(resource: RecordedResource, prices: PriceList) -> Priced:
-    return _gb_month("s3_standard_gb_month", "S3 Standard", ASSUMED_BUCKET_GB)(resource, prices)
+def _s3(resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
+    return _gb_month("s3_standard_gb_month", "S3 Standard", ASSUMED_BUCKET_GB)(resource, prices, {})
 
 
 PRICERS: dict[str, Pricer] = {
@@ -303,7 +324,7 @@ def assumptions(prices: PriceList) -> list[str]:
     """What the estimate assumes, printed with every estimate."""
     region = f"{prices.region}: {prices.note}" if prices.derived else f"{prices.region}: published"
     return [
-        f"ESTIMATE from list prices retrieved {prices.retrieved} ({prices.currency}); {region}",
+        f"ESTIMATE from the price table dated {prices.retrieved} ({prices.currency}); {region}",
         f"{prices.hours_per_month} hours per month; {prices.basis}",
         f"storage where the program cannot know it: EFS {ASSUMED_EFS_GB} GB per file system, "
         f"S3 Standard {ASSUMED_BUCKET_GB} GB per bucket, RDS {ASSUMED_RDS_STORAGE_GB} GB when no "
@@ -331,13 +352,14 @@ def cost_lines(
     """A line per billable resource, and the billable resources the table cannot price."""
     lines: list[CostLine] = []
     unpriced: list[str] = []
+    lookup = {r.urn: r for r in result.resources}
     for resource in result.resources:
         pricer = pricer_for(resource)
         if pricer is None:
             continue
         placement = where[resource.urn]
         try:
-            priced = pricer(resource, prices)
+            priced = pricer(resource, prices, lookup)
         except UnpricedError as missing:
             unpriced.append(f"{resource.name} ({resource.type}): {missing}")
             continue

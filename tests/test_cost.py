@@ -141,3 +141,35 @@ def test_weights_come_from_the_size_profiles() -> None:
     assert set(weights) == {
         t.slug for t in config.tenants if t.tier == "shared" and t.state == "active"
     }
+
+
+def templated_node_group() -> None:
+    """Instance type and disk size set on the launch template, as the cluster component does."""
+    template = aws.ec2.LaunchTemplate(
+        "nodes-lt",
+        instance_type="m7i.large",
+        block_device_mappings=[
+            aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name="/dev/xvda",
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(volume_size=80),
+            )
+        ],
+    )
+    aws.eks.NodeGroup(
+        "nodes",
+        cluster_name="c",
+        node_role_arn="arn:aws:iam::123456789012:role/nodes",
+        subnet_ids=["subnet-1"],
+        launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+            id=template.id, version=template.latest_version.apply(str)
+        ),
+        scaling_config=aws.eks.NodeGroupScalingConfigArgs(desired_size=2, min_size=1, max_size=3),
+        tags={"Tier": "platform"},
+    )
+
+
+def test_a_node_group_is_priced_from_its_launch_template() -> None:
+    [line] = estimate(templated_node_group).lines
+    per_node = BASE["ec2_instance_hour"]["m7i.large"] * HOURS + 80 * BASE["ebs_gp3_gb_month"]
+    assert line.monthly == pytest.approx(2 * per_node * IRELAND, abs=0.02)
+    assert "80 GB" in line.what

@@ -87,7 +87,7 @@ def test_human_output_shows_each_section() -> None:
         "FAILED",
         f"Dependency depth: {EXPECTED_DEPTH}",
         "ESTIMATED monthly cost",
-        "retrieved",
+        "price table dated",
         "730 hours per month",
         "tenant halden-law",
     ):
