@@ -14,11 +14,11 @@ $(BIN)/odoo-platform: pyproject.toml constraints.txt
 
 install: $(BIN)/odoo-platform
 
-## The main job, offline (no cloud account, no Pulumi CLI): validate a sample stack and check it
-## against every policy rule under the mocks harness (becomes the full offline plan, issue 8).
+## The main job, offline (no cloud account, no Pulumi CLI): validate a sample stack, then plan it
+## under the mocks harness: what it declares, policy findings, dependency depth, estimated cost.
 plan: install
 	$(BIN)/odoo-platform validate --stack $(STACK)
-	$(BIN)/odoo-platform policies --stack $(STACK)
+	$(BIN)/odoo-platform plan --stack $(STACK)
 
 system-packages:
 	./scripts/install-system-packages.sh

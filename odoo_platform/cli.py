@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from odoo_platform import report
+from odoo_platform import plan_report, report
 from odoo_platform.config import ConfigError, PlatformConfig, load_stack_file, stack_file
 from odoo_platform.config.schema import json_schema_text
-from odoo_platform.offline import check_stack, stack_context
+from odoo_platform.offline import StackCheck, check_stack, stack_context
 from odoo_platform.policies.crossguard import policy_config
+from odoo_platform.render import render_objects, write_files
+from odoo_platform.stack_plan import plan_stack
+from odoo_platform.testing.harness import Program
 
 app = typer.Typer(
     help="Validate, plan and render odoo-platform stacks offline.",
@@ -112,6 +118,104 @@ def policy_config_command(
     config = load_or_exit(path)
     today = date.date() if date else dt.date.today()
     typer.echo(json.dumps(policy_config(stack_context(config, today)), indent=2))
+
+
+ProgramOption = Annotated[
+    str | None,
+    typer.Option(
+        "--program",
+        help="MODULE:FUNCTION of another Pulumi program to run instead of the stack program",
+    ),
+]
+
+
+def load_program(spec: str | None) -> Program | None:
+    """The function named `module:function`, or None for the stack program."""
+    if spec is None:
+        return None
+    module_name, _, function_name = spec.partition(":")
+    if not module_name or not function_name:
+        fail(f"--program must be MODULE:FUNCTION, not {spec!r}")
+    try:
+        program = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError) as error:
+        fail(f"--program {spec}: {error}")
+    if not callable(program):
+        fail(f"--program {spec} is not a function")
+    return program
+
+
+@contextmanager
+def progress(message: str) -> Iterator[None]:
+    """A spinner on stderr while the program runs (shown only when stderr is a terminal)."""
+    with Console(stderr=True).status(message, spinner="dots"):
+        yield
+
+
+def run_offline(
+    path: Path, stack: str | None, date: dt.datetime | None, program: str | None
+) -> StackCheck:
+    load_or_exit(path)
+    today = date.date() if date else dt.date.today()
+    function = load_program(program)
+    with progress(f"Running the stack program for {path.name} under mocks..."):
+        try:
+            return check_stack(path, stack, today, function)
+        except Exception as error:  # the program's own failure, reported without a traceback
+            typer.echo(f"error: the program failed: {type(error).__name__}: {error}", err=True)
+            raise typer.Exit(1) from None
+
+
+@app.command()
+def plan(
+    *,
+    stack: StackOption = None,
+    config_file: ConfigFileOption = None,
+    stacks_dir: StacksDirOption = Path("stacks"),
+    json_output: JsonOption = False,
+    date: DateOption = None,
+    program: ProgramOption = None,
+) -> None:
+    """What the stack would declare, policy findings, dependency depth, cost estimate, warnings.
+
+    Exit 1 on a mandatory policy failure or an invalid stack file.
+    """
+    path = resolve_stack_file(stack, config_file, stacks_dir)
+    check = run_offline(path, stack, date, program)
+    with progress("Grouping, measuring and pricing..."):
+        stack_plan = plan_stack(check)
+    if json_output:
+        typer.echo(json.dumps(plan_report.plan_json(stack_plan), indent=2, sort_keys=True))
+    else:
+        plan_report.print_plan(stack_plan, console())
+    if check.mandatory_failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def render(
+    *,
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder for the YAML files")],
+    stack: StackOption = None,
+    config_file: ConfigFileOption = None,
+    stacks_dir: StacksDirOption = Path("stacks"),
+    date: DateOption = None,
+    program: ProgramOption = None,
+) -> None:
+    """Write every Kubernetes object as YAML: one folder per namespace, in apply order.
+
+    Secret values are redacted. Re-rendering an unchanged stack gives byte-identical files.
+    """
+    path = resolve_stack_file(stack, config_file, stacks_dir)
+    check = run_offline(path, stack, date, program)
+    files = render_objects(check.result, check.stack)
+    try:
+        write_files(files, out)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    folders = len({f.path.parent for f in files})
+    typer.echo(f"{len(files)} Kubernetes objects written to {out} in {folders} folders")
 
 
 def console() -> Console:

@@ -24,7 +24,7 @@ from odoo_platform.policies import (
     TenantFacts,
     evaluate,
 )
-from odoo_platform.testing.harness import ProgramResult, run_stack
+from odoo_platform.testing.harness import Program, ProgramResult, run_stack
 
 
 def stack_context(config: PlatformConfig, today: dt.date) -> StackContext:
@@ -67,14 +67,18 @@ class StackCheck:
         return [f for f in self.findings if f.severity is Severity.MANDATORY]
 
 
-def check_stack(stack_file_path: Path, stack: str | None, today: dt.date) -> StackCheck:
+def check_stack(
+    stack_file_path: Path, stack: str | None, today: dt.date, program: Program | None = None
+) -> StackCheck:
     """Validate the stack file, run the program as a preview, and evaluate every rule.
 
-    Raises `ConfigError` for an invalid stack file, before anything is declared.
+    `program` replaces the stack program (`odoo_platform.stack.main`), e.g. to plan another
+    Pulumi program against this stack file's configuration. Raises `ConfigError` for an invalid
+    stack file, before anything is declared.
     """
     config = load_stack_file(stack_file_path)
     name = stack or stack_file_path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    result = run_stack(name, config_file=stack_file_path)
+    result = run_stack(name, config_file=stack_file_path, program=program)
     context = stack_context(config, today)
     return StackCheck(name, config, result, evaluate(resource_views(result, context), context))
 

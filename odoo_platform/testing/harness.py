@@ -240,9 +240,13 @@ class ProgramResult:
     def urns(self) -> set[str]:
         return {r.urn for r in self.resources}
 
+    def kubernetes_objects(self) -> list[RecordedResource]:
+        """The Kubernetes objects declared (not Helm releases, YAML groups or providers)."""
+        return [r for r in self.resources if r.custom and _is_kubernetes_object(r.type)]
+
     def manifests(self) -> list[dict[str, Any]]:
         """Every Kubernetes object declared, as the manifest the provider would apply."""
-        return [manifest(r) for r in self.resources if r.custom and _is_kubernetes_object(r.type)]
+        return [manifest(r) for r in self.kubernetes_objects()]
 
     def errors(self) -> list[str]:
         return [log.message for log in self.logs if log.severity == "error"]

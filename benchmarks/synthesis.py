@@ -1,0 +1,268 @@
+"""Synthesis benchmark: how long planning a stack takes as the number of tenants grows.
+
+For each size it writes a stack file (the sample `stacks/Pulumi.prod-eu-west-1.yaml` with its
+tenants replaced by N generated shared tenants plus a few dedicated ones), then, in a fresh
+process each (so peak memory is that run's own):
+
+- plan: runs the stack program under the mocks harness (`run_stack(config_file=...)`), then the
+  policy rules and the plan analysis (grouping, depth, cost) as `odoo-platform plan` does;
+- floor: registers the same number of trivial resources (`pulumi_random.RandomId`) under the
+  same harness and mocks, with no components, no configuration and no analysis.
+
+It prints wall time, peak memory (max RSS) and resources per size, the per-resource overhead as a
+ratio to the floor, and the growth exponent of time in tenants between sizes (1.0 is linear).
+
+    python benchmarks/synthesis.py            # 10, 50, 200 and 500 shared tenants
+    python benchmarks/synthesis.py --quick    # 10 and 50
+    python benchmarks/synthesis.py --sizes 20,100 --json
+    python benchmarks/synthesis.py --program mypackage.module:program   # another program
+
+A size whose configuration the platform rejects (e.g. the shared server's connection budget)
+is reported with the reason and skipped: that is a finding, not a benchmark failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import importlib
+import itertools
+import json
+import math
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # plan this checkout, installed or not
+
+import pulumi_random  # noqa: E402
+import yaml  # noqa: E402
+
+from odoo_platform.config import ConfigError, load_stack_file  # noqa: E402
+from odoo_platform.offline import StackCheck, resource_views, stack_context  # noqa: E402
+from odoo_platform.policies import evaluate  # noqa: E402
+from odoo_platform.stack_plan import plan_stack  # noqa: E402
+from odoo_platform.testing import run_program  # noqa: E402
+from odoo_platform.testing.harness import run_stack  # noqa: E402
+
+SAMPLE_STACK = REPO / "stacks" / "Pulumi.prod-eu-west-1.yaml"
+FULL_SIZES = (10, 50, 200, 500)
+QUICK_SIZES = (10, 50)
+DEDICATED_TENANTS = 3
+BENCH_DATE = "2026-11-18"  # outside the sample's freeze windows
+
+
+# --- stack generation -------------------------------------------------------------------------
+
+
+def generated_tenant(index: int, zone: str, tier: str) -> dict[str, Any]:
+    slug = f"{'ded' if tier == 'dedicated' else 'tenant'}-{index:04d}"
+    return {
+        "slug": slug,
+        "display_name": f"Generated {tier} tenant {index}",
+        "tier": tier,
+        "size": "s",
+        "odoo_version": "18.0",
+        "image": "odoo:18.0-20251110",
+        "hostnames": [f"{slug}.{zone}"],
+        "residency": "eu",
+        # The smallest per-process pool keeps as many tenants as possible inside the shared
+        # server's connection budget (max_connections is capped at 5000).
+        "db_maxconn": 2,
+    }
+
+
+def stack_document(shared: int, sample: Path = SAMPLE_STACK) -> dict[str, Any]:
+    """The sample stack file with its tenants replaced by generated ones."""
+    document: dict[str, Any] = yaml.safe_load(sample.read_text())
+    platform = copy.deepcopy(document["config"]["odoo-platform:platform"])
+    zone = platform["shared_services"]["tls"].get("route53_zone_name", "example.com")
+    platform["multi_tenant"]["database"].update(
+        {"instance_class": "db.r7g.4xlarge", "max_connections": 5000}
+    )
+    platform["tenants"] = [generated_tenant(i, zone, "shared") for i in range(shared)] + [
+        generated_tenant(i, zone, "dedicated") for i in range(DEDICATED_TENANTS)
+    ]
+    document["config"]["odoo-platform:platform"] = platform
+    return document
+
+
+def write_stack(shared: int, folder: Path) -> Path:
+    path = folder / f"Pulumi.bench-{shared}.yaml"
+    path.write_text(yaml.safe_dump(stack_document(shared), sort_keys=False))
+    return path
+
+
+# --- measurements (each in its own process) ---------------------------------------------------
+
+
+def peak_rss_mib() -> float:
+    # ru_maxrss is KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_program(spec: str | None) -> Any:
+    if not spec:
+        return None
+    module, _, function = spec.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def measure_plan(stack_file: Path, warm_up: Path, program: str | None = None) -> dict[str, Any]:
+    """Plan `stack_file`, after an untimed-for-overhead warm-up plan of a one-tenant stack.
+
+    The warm-up pays the one-off costs (lazy imports of provider SDK modules) so the timed run
+    measures what grows with tenants; its time is reported as `cold_start_s`.
+    """
+    try:
+        config = load_stack_file(stack_file)
+    except ConfigError as error:
+        first = next(line.strip() for line in str(error).splitlines()[1:] if line.strip())
+        return {"invalid": re.sub(r"\([^)]{80,}\)", "(...)", first)}
+    function = load_program(program)
+    cold = time.perf_counter()
+    run_stack(config_file=warm_up, program=function)
+    start = time.perf_counter()
+    result = run_stack(config_file=stack_file, program=function)
+    synthesized = time.perf_counter()
+    context = stack_context(config, dt.date.fromisoformat(BENCH_DATE))
+    check = StackCheck(
+        stack_file.stem, config, result, evaluate(resource_views(result, context), context)
+    )
+    plan_stack(check)
+    done = time.perf_counter()
+    return {
+        "resources": len(result.resources),
+        "cold_start_s": start - cold,
+        "synthesis_s": synthesized - start,
+        "analysis_s": done - synthesized,
+        "wall_s": done - start,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def measure_floor(count: int) -> dict[str, Any]:
+    def trivial() -> None:
+        for index in range(count):
+            pulumi_random.RandomId(f"r{index}", byte_length=8)
+
+    start = time.perf_counter()
+    result = run_program(trivial, preview=True)
+    return {
+        "resources": len(result.resources),
+        "wall_s": time.perf_counter() - start,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def in_subprocess(*args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"worker {args} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def growth_exponent(n1: int, t1: float, n2: int, t2: float) -> float:
+    """k in time ~ tenants^k between two sizes (1.0 is linear)."""
+    return math.log(t2 / t1) / math.log(n2 / n1)
+
+
+def run(sizes: tuple[int, ...], program: str | None, progress: bool) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        warm_up = write_stack(1, Path(folder))
+        for shared in sizes:
+            stack_file = write_stack(shared, Path(folder))
+            plan = in_subprocess("plan", str(stack_file), str(warm_up), program or "")
+            row: dict[str, Any] = {"shared_tenants": shared, "plan": plan}
+            if "invalid" not in plan and plan["resources"]:
+                row["floor"] = in_subprocess("floor", str(plan["resources"]))
+                per_plan = plan["wall_s"] / max(plan["resources"], 1)
+                per_floor = row["floor"]["wall_s"] / max(row["floor"]["resources"], 1)
+                row["per_resource_ms"] = 1000 * per_plan
+                row["floor_per_resource_ms"] = 1000 * per_floor
+                row["overhead_ratio"] = per_plan / per_floor
+            rows.append(row)
+            if progress:
+                print(line(row), file=sys.stderr, flush=True)
+    return rows
+
+
+def line(row: dict[str, Any]) -> str:
+    plan = row["plan"]
+    if "invalid" in plan:
+        return f"{row['shared_tenants']:>5} tenants: configuration rejected: {plan['invalid']}"
+    if "floor" not in row:
+        return f"{row['shared_tenants']:>5} tenants: the program declares no resources yet"
+    return (
+        f"{row['shared_tenants']:>5} tenants: {plan['resources']:>6} resources, "
+        f"plan {plan['wall_s']:7.2f} s (synthesis {plan['synthesis_s']:.2f} s, analysis "
+        f"{plan['analysis_s']:.2f} s; cold start {plan['cold_start_s']:.2f} s), "
+        f"peak {plan['peak_rss_mib']:7.1f} MiB; floor "
+        f"{row['floor']['wall_s']:6.2f} s, {row['floor']['peak_rss_mib']:6.1f} MiB; "
+        f"overhead x{row['overhead_ratio']:.2f} per resource"
+    )
+
+
+def growth(rows: list[dict[str, Any]]) -> list[str]:
+    measured = [r for r in rows if "floor" in r]
+    lines = []
+    for a, b in itertools.pairwise(measured):
+        n1, n2 = a["shared_tenants"], b["shared_tenants"]
+        k = growth_exponent(n1, a["plan"]["wall_s"], n2, b["plan"]["wall_s"])
+        lines.append(f"{n1} -> {n2} tenants: time grows as tenants^{k:.2f} (1.00 is linear)")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only 10 and 50 shared tenants")
+    parser.add_argument("--sizes", help="comma-separated shared tenant counts")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--program", help="MODULE:FUNCTION to plan instead of the stack program (as the CLI)"
+    )
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        kind, value, *rest = args.worker
+        if kind == "plan":
+            measured = measure_plan(Path(value), Path(rest[0]), rest[1] if rest[1:] else None)
+        else:
+            measured = measure_floor(int(value))
+        print(json.dumps(measured))
+        return
+    sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    if args.sizes:
+        sizes = tuple(int(s) for s in args.sizes.split(","))
+    rows = run(sizes, args.program, progress=args.json)
+    if args.json:
+        print(json.dumps({"results": rows, "growth": growth(rows)}, indent=2))
+        return
+    for row in rows:
+        print(line(row))
+    for text in growth(rows):
+        print(text)
+
+
+if __name__ == "__main__":
+    main()

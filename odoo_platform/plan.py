@@ -1,0 +1,326 @@
+"""What a stack declares, offline: resources grouped by tier and tenant, dependency depth, warnings.
+
+Pure functions over a `ProgramResult` (and the configuration for tenant tiers and budgets), so the
+same code plans the real platform and the small synthetic programs the tests declare.
+
+Groups:
+- `platform`: the shared platform (landing zone, cluster, ingress) and anything untagged;
+- `multi-tenant`: the multi-tenant tier, its shared services and its tenants' resources;
+- `dedicated:<slug>`: one dedicated tenant's resources.
+
+A resource's tier and tenant are its `Tier`/`Tenant` tags or `odoo-platform.io/tier`/`tenant`
+labels; a resource carrying neither takes them from its nearest component ancestor that does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from odoo_platform.config import PlatformConfig, connection_budgets, memory_budget
+from odoo_platform.config.capacity import hosted_tenants
+from odoo_platform.config.catalog import LABEL_TENANT, LABEL_TIER, TAG_TENANT, TAG_TIER
+from odoo_platform.testing.harness import ProgramResult, RecordedResource
+
+PLATFORM = "platform"
+MULTI_TENANT = "multi-tenant"
+DEDICATED_PREFIX = "dedicated:"
+HEADROOM_WARNING = 0.20
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one resource belongs: its group, and the tenant it serves if any."""
+
+    group: str
+    tier: str
+    tenant: str | None
+
+
+def dedicated_group(slug: str) -> str:
+    return DEDICATED_PREFIX + slug
+
+
+def own_tier_and_tenant(resource: RecordedResource) -> tuple[str | None, str | None]:
+    """The tier and tenant a resource carries itself (tags for AWS, labels for Kubernetes)."""
+    tags = _mapping(resource.inputs.get("tags"))
+    labels = _mapping(_mapping(resource.inputs.get("metadata")).get("labels"))
+    tier = tags.get(TAG_TIER) or labels.get(LABEL_TIER)
+    tenant = tags.get(TAG_TENANT) or labels.get(LABEL_TENANT)
+    return (str(tier) if tier else None), (str(tenant) if tenant else None)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def place(tier: str | None, tenant: str | None, tenant_tiers: Mapping[str, str]) -> Placement:
+    """The group of a tier/tenant pair; a tenant's configured tier wins over a missing tag."""
+    if tenant is not None:
+        tier = tenant_tiers.get(tenant, tier or "shared")
+        if tier == "dedicated":
+            return Placement(dedicated_group(tenant), tier, tenant)
+        return Placement(MULTI_TENANT, "shared", tenant)
+    if tier == "shared":
+        return Placement(MULTI_TENANT, tier, None)
+    return Placement(PLATFORM, tier or PLATFORM, None)
+
+
+def placements(
+    result: ProgramResult, tenant_tiers: Mapping[str, str] | None = None
+) -> dict[str, Placement]:
+    """Every resource's placement by URN.
+
+    A resource carrying neither tier nor tenant takes its parent's placement; one carrying only
+    a tier takes its parent's tenant when the parent is of the same tier. A component carries
+    no tags, so its tier and tenant are the ones all its tagged descendants agree on, if they do.
+    """
+    tiers = tenant_tiers or {}
+    by_urn = {r.urn: r for r in result.resources}
+    children: dict[str, list[RecordedResource]] = {}
+    for resource in result.resources:
+        children.setdefault(resource.parent or "", []).append(resource)
+    found: dict[str, Placement] = {}
+
+    def tagged_below(urn: str) -> set[tuple[str | None, str | None]]:
+        seen: set[tuple[str | None, str | None]] = set()
+        for below in children.get(urn, []):
+            own = own_tier_and_tenant(below)
+            if own != (None, None):
+                seen.add(own)
+            if not below.custom:
+                seen |= tagged_below(below.urn)
+        return seen
+
+    def agreed_below(tagged: set[tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
+        tiers_below = {tier for tier, _ in tagged if tier is not None}
+        tenants_below = {tenant for _, tenant in tagged}
+        tier = tiers_below.pop() if len(tiers_below) == 1 else None
+        tenant = tenants_below.pop() if len(tenants_below) == 1 else None
+        return tier, tenant
+
+    def resolve(urn: str) -> Placement:
+        if urn in found:
+            return found[urn]
+        resource = by_urn[urn]
+        tier, tenant = own_tier_and_tenant(resource)
+        parent = resolve(resource.parent) if resource.parent in by_urn else None
+        if not resource.custom and (tier, tenant) == (None, None):
+            tier, tenant = agreed_below(tagged_below(urn))
+        inherits = tenant is None and (tier is None or (parent is not None and parent.tier == tier))
+        placement = parent if inherits and parent is not None else place(tier, tenant, tiers)
+        found[urn] = placement
+        return placement
+
+    for resource in result.resources:
+        resolve(resource.urn)
+    return found
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """What one group declares: resources (custom) and components, by type."""
+
+    group: str
+    resources: dict[str, int]
+    components: dict[str, int]
+
+    @property
+    def resource_total(self) -> int:
+        return sum(self.resources.values())
+
+    @property
+    def component_total(self) -> int:
+        return sum(self.components.values())
+
+
+def group_order(group: str) -> tuple[int, str]:
+    rank = {PLATFORM: 0, MULTI_TENANT: 1}.get(group, 2)
+    return rank, group
+
+
+def group_counts(result: ProgramResult, where: Mapping[str, Placement]) -> list[GroupCount]:
+    """Counts by type per group, platform first, then the multi-tenant tier, then dedicated."""
+    resources: dict[str, Counter[str]] = {}
+    components: dict[str, Counter[str]] = {}
+    for resource in result.resources:
+        group = where[resource.urn].group
+        resources.setdefault(group, Counter())
+        components.setdefault(group, Counter())
+        (resources if resource.custom else components)[group][resource.type] += 1
+    return [
+        GroupCount(g, dict(sorted(resources[g].items())), dict(sorted(components[g].items())))
+        for g in sorted(resources, key=group_order)
+    ]
+
+
+# --- dependency depth -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The longest sequence of resources that must be created one after another."""
+
+    urns: tuple[str, ...]
+
+    @property
+    def depth(self) -> int:
+        return len(self.urns)
+
+
+@dataclass
+class DependencyGraph:
+    """What each custom resource waits for before the engine can create it.
+
+    The model, as the engine runs `pulumi up`:
+    - a resource waits for every resource in its `dependencies` and `property_dependencies`
+      (explicit `depends_on` and every resource whose outputs feed its inputs);
+    - a resource waits for its provider (the provider needs e.g. the cluster's endpoint);
+    - a component resource is created instantly and completes when its children complete, so
+      waiting for a component means waiting for all its custom descendants;
+    - a child waits for its parent only when the parent is a custom resource (the SDK needs the
+      parent's URN, which a custom resource returns once created); a child of a component waits
+      for nothing from the component itself.
+    The depth of a chain counts custom resources only; components take no time.
+    """
+
+    result: ProgramResult
+    _by_urn: dict[str, RecordedResource] = field(init=False)
+    _children: dict[str, list[str]] = field(init=False)
+    _expanded: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_urn = {r.urn: r for r in self.result.resources}
+        self._children = {}
+        for resource in self.result.resources:
+            if resource.parent:
+                self._children.setdefault(resource.parent, []).append(resource.urn)
+
+    def custom_descendants(self, urn: str) -> tuple[str, ...]:
+        if urn not in self._expanded:
+            found: list[str] = []
+            for child in self._children.get(urn, []):
+                if self._by_urn[child].custom:
+                    found.append(child)
+                else:
+                    found.extend(self.custom_descendants(child))
+            self._expanded[urn] = tuple(found)
+        return self._expanded[urn]
+
+    def waits_for(self, resource: RecordedResource) -> set[str]:
+        """The custom resources that must exist before `resource` can be created."""
+        direct = set(resource.dependencies)
+        for urns in resource.property_dependencies.values():
+            direct.update(urns)
+        if resource.provider:
+            direct.add(resource.provider)
+        parent = self._by_urn.get(resource.parent or "")
+        if parent is not None and parent.custom:
+            direct.add(parent.urn)
+        waits: set[str] = set()
+        for urn in direct:
+            target = self._by_urn.get(urn)
+            if target is None or urn == resource.urn:
+                continue  # default providers and the stack are not recorded
+            if target.custom:
+                waits.add(urn)
+            else:
+                waits.update(self.custom_descendants(urn))
+        waits.discard(resource.urn)
+        return waits
+
+    def longest_chains(self) -> dict[str, Chain]:
+        """For every custom resource, the longest chain that ends with it."""
+        chains: dict[str, Chain] = {}
+        visiting: set[str] = set()
+
+        def chain(urn: str) -> Chain:
+            if urn in chains:
+                return chains[urn]
+            if urn in visiting:  # a cycle cannot be created; count the resource once
+                return Chain((urn,))
+            visiting.add(urn)
+            before = [chain(u) for u in sorted(self.waits_for(self._by_urn[urn]))]
+            longest = max(before, key=lambda c: c.depth, default=Chain(()))
+            visiting.discard(urn)
+            chains[urn] = Chain((*longest.urns, urn))
+            return chains[urn]
+
+        for resource in self.result.resources:
+            if resource.custom:
+                chain(resource.urn)
+        return chains
+
+
+@dataclass(frozen=True)
+class DepthReport:
+    overall: Chain
+    by_group: dict[str, Chain]
+    by_tenant: dict[str, Chain]
+
+
+def dependency_depth(result: ProgramResult, where: Mapping[str, Placement]) -> DepthReport:
+    """The longest chain overall and the longest chain ending in each group and each tenant.
+
+    A group's or tenant's chain includes what it waits for elsewhere (a tenant's workload waits
+    for the cluster), since that is how long creating it takes from an empty stack.
+    """
+    chains = DependencyGraph(result).longest_chains()
+    overall = max(chains.values(), key=_chain_key, default=Chain(()))
+    by_group: dict[str, Chain] = {}
+    by_tenant: dict[str, Chain] = {}
+    for urn, chain in chains.items():
+        placement = where[urn]
+        _keep_longest(by_group, placement.group, chain)
+        if placement.tenant is not None:
+            _keep_longest(by_tenant, placement.tenant, chain)
+    return DepthReport(
+        overall,
+        dict(sorted(by_group.items(), key=lambda item: group_order(item[0]))),
+        dict(sorted(by_tenant.items())),
+    )
+
+
+def _keep_longest(chains: dict[str, Chain], key: str, chain: Chain) -> None:
+    if key not in chains or _chain_key(chain) > _chain_key(chains[key]):
+        chains[key] = chain
+
+
+def _chain_key(chain: Chain) -> tuple[int, tuple[str, ...]]:
+    """Longest first; among equals the same chain every run (URN order, reversed for max)."""
+    return chain.depth, tuple(reversed(chain.urns))
+
+
+# --- warnings ---------------------------------------------------------------------------------
+
+
+def capacity_warnings(config: PlatformConfig, threshold: float = HEADROOM_WARNING) -> list[str]:
+    """Connection budgets and per-pod memory budgets whose headroom is below `threshold`."""
+    warnings = [
+        f"database server {b.server}: worst-case connections {b.total} of max_connections "
+        f"{b.max_connections} leave {b.headroom:.0%} headroom (below {threshold:.0%})"
+        for b in connection_budgets(config)
+        if b.headroom < threshold
+    ]
+    for tenant in hosted_tenants(config):
+        budget = memory_budget(tenant)
+        if budget.headroom < threshold:
+            warnings.append(
+                f"tenant {tenant.slug}: {budget.processes} processes x limit_memory_hard "
+                f"{budget.limit_memory_hard_mib} MiB = {budget.total_mib} MiB of the pod limit "
+                f"{budget.pod_limit_mib} MiB leave {budget.headroom:.0%} headroom "
+                f"(below {threshold:.0%})"
+            )
+    return warnings
+
+
+def tenant_tiers(config: PlatformConfig) -> dict[str, str]:
+    return {t.slug: t.tier for t in config.tenants}
+
+
+def unknown_tenants(where: Mapping[str, Placement], config: PlatformConfig) -> Sequence[str]:
+    """Tenants the program tags that the configuration does not know (likely a typo)."""
+    known = {t.slug for t in config.tenants}
+    return sorted({p.tenant for p in where.values() if p.tenant and p.tenant not in known})

@@ -1,0 +1,244 @@
+"""`odoo-platform plan` output: rich tables for people, a stable JSON document for tools.
+
+The JSON schema (docs/cli.md) is versioned by `schema_version`; fields are only ever added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from odoo_platform.cost import CostEstimate, assumptions
+from odoo_platform.plan import DEDICATED_PREFIX, Chain
+from odoo_platform.policies import Finding, Severity
+from odoo_platform.report import SEVERITY_STYLE, finding_json, verdict
+from odoo_platform.stack_plan import StackPlan
+from odoo_platform.testing.harness import RecordedResource
+
+SCHEMA_VERSION = 1
+TENANT_ROWS = 20  # human output lists this many tenants' depth; JSON lists all
+
+
+def _group_kind(group: str) -> str:
+    return "dedicated" if group.startswith(DEDICATED_PREFIX) else group
+
+
+def chain_json(chain: Chain) -> dict[str, Any]:
+    return {"depth": chain.depth, "chain": list(chain.urns)}
+
+
+def resource_json(resource: RecordedResource, plan: StackPlan) -> dict[str, Any]:
+    dependencies = set(resource.dependencies)
+    for urns in resource.property_dependencies.values():
+        dependencies.update(urns)
+    placement = plan.placements[resource.urn]
+    return {
+        "urn": resource.urn,
+        "type": resource.type,
+        "name": resource.name,
+        "custom": resource.custom,
+        "parent": resource.parent,
+        "protect": resource.protect,
+        "dependencies": sorted(dependencies),
+        "provider": resource.provider,
+        "group": placement.group,
+        "tenant": placement.tenant,
+    }
+
+
+def cost_json(cost: CostEstimate) -> dict[str, Any]:
+    prices = cost.prices
+    return {
+        "estimate": True,
+        "currency": prices.currency,
+        "source": prices.source,
+        "retrieved": prices.retrieved,
+        "region": prices.region,
+        "region_prices_derived": prices.derived,
+        "regional_factor": prices.factor,
+        "hours_per_month": prices.hours_per_month,
+        "total_monthly": round(cost.total, 2),
+        "by_tier_monthly": cost.by_tier,
+        "by_tenant_monthly": cost.by_tenant,
+        "shared_pool_monthly": cost.shared_pool,
+        "unallocated_monthly": cost.unallocated,
+        "tenant_weights": cost.weights,
+        "lines": [
+            {
+                "urn": line.urn,
+                "type": line.type,
+                "name": line.name,
+                "group": line.group,
+                "tenant": line.tenant,
+                "what": line.what,
+                "monthly": line.monthly,
+            }
+            for line in cost.lines
+        ],
+        "unpriced": cost.unpriced,
+        "assumptions": assumptions(prices),
+    }
+
+
+def plan_json(plan: StackPlan) -> dict[str, Any]:
+    """`odoo-platform plan --json` (schema in docs/cli.md)."""
+    check = plan.check
+    resources = check.result.resources
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "stack": check.stack,
+        "environment": check.config.environment,
+        "region": check.config.region,
+        "passed": not check.mandatory_failures,
+        "totals": {
+            "resources": sum(r.custom for r in resources),
+            "components": sum(not r.custom for r in resources),
+        },
+        "groups": [
+            {
+                "group": g.group,
+                "kind": _group_kind(g.group),
+                "tenant": g.group.removeprefix(DEDICATED_PREFIX)
+                if g.group.startswith(DEDICATED_PREFIX)
+                else None,
+                "resources": g.resource_total,
+                "components": g.component_total,
+                "resources_by_type": g.resources,
+                "components_by_type": g.components,
+            }
+            for g in plan.groups
+        ],
+        "policy": {
+            "passed": not check.mandatory_failures,
+            "counts": {s.value: sum(f.severity is s for f in check.findings) for s in Severity},
+            "findings": [finding_json(f) for f in check.findings],
+        },
+        "depth": {
+            "overall": chain_json(plan.depth.overall),
+            "by_group": {g: chain_json(c) for g, c in plan.depth.by_group.items()},
+            "by_tenant": {t: chain_json(c) for t, c in plan.depth.by_tenant.items()},
+        },
+        "cost": cost_json(plan.cost),
+        "warnings": plan.warnings,
+        "resources": [resource_json(r, plan) for r in resources],
+    }
+
+
+# --- human output -----------------------------------------------------------------------------
+
+
+def _short(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def money(value: float, currency: str) -> str:
+    return f"{value:,.2f} {currency}"
+
+
+def print_plan(plan: StackPlan, console: Console) -> None:
+    check = plan.check
+    resources = check.result.resources
+    console.print(
+        f"[bold]Plan of stack {check.stack}[/] ({check.config.environment} in "
+        f"{check.config.region}): {sum(r.custom for r in resources)} resources in "
+        f"{sum(not r.custom for r in resources)} components"
+    )
+    print_groups(plan, console)
+    print_policy(plan, console)
+    print_depth(plan, console)
+    print_cost(plan.cost, console)
+    print_warnings(plan.warnings, console)
+
+
+def print_groups(plan: StackPlan, console: Console) -> None:
+    table = Table(title="What would be declared", title_justify="left")
+    table.add_column("group", no_wrap=True)
+    table.add_column("resource type", overflow="fold")
+    table.add_column("count", justify="right")
+    for group in plan.groups:
+        for index, (type_token, count) in enumerate(group.resources.items()):
+            table.add_row(group.group if index == 0 else "", type_token, str(count))
+        table.add_row("", f"[bold]{group.group} total[/]", f"[bold]{group.resource_total}[/]")
+        table.add_section()
+    total = sum(g.resource_total for g in plan.groups)
+    table.add_row("[bold]all[/]", "[bold]resources[/]", f"[bold]{total}[/]")
+    console.print(table)
+
+
+def print_policy(plan: StackPlan, console: Console) -> None:
+    """Findings by severity and rule: how many, on which resources, and the first message."""
+    findings = plan.check.findings
+    table = Table(title="Policy findings (details: odoo-platform policies)", title_justify="left")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("rule", overflow="fold")
+    table.add_column("count", justify="right")
+    table.add_column("resources and first finding", overflow="fold")
+    for severity in Severity:
+        by_rule: dict[str, list[Finding]] = {}
+        for finding in findings:
+            if finding.severity is severity:
+                by_rule.setdefault(finding.rule_id, []).append(finding)
+        for rule, found in sorted(by_rule.items()):
+            names = sorted({f.name or "(stack)" for f in found})
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            table.add_row(
+                f"[{SEVERITY_STYLE[severity]}]{severity.value}[/]",
+                rule,
+                str(len(found)),
+                f"{shown}\n[dim]{found[0].message}[/]",
+            )
+    if findings:
+        console.print(table)
+    console.print(verdict(findings))
+
+
+def print_depth(plan: StackPlan, console: Console) -> None:
+    depth = plan.depth
+    table = Table(
+        title=f"Dependency depth: {depth.overall.depth} resources created one after another",
+        title_justify="left",
+    )
+    table.add_column("scope", no_wrap=True)
+    table.add_column("depth", justify="right")
+    table.add_column("longest chain", overflow="fold")
+    rows = [("overall", depth.overall), *depth.by_group.items()]
+    tenants = sorted(depth.by_tenant.items(), key=lambda item: (-item[1].depth, item[0]))
+    rows += [(f"tenant {slug}", chain) for slug, chain in tenants[:TENANT_ROWS]]
+    for scope, chain in rows:
+        table.add_row(scope, str(chain.depth), " -> ".join(_short(u) for u in chain.urns))
+    if len(tenants) > TENANT_ROWS:
+        table.add_row(f"... {len(tenants) - TENANT_ROWS} more tenants (see --json)", "", "")
+    console.print(table)
+
+
+def print_cost(cost: CostEstimate, console: Console) -> None:
+    currency = cost.prices.currency
+    table = Table(
+        title=f"ESTIMATED monthly cost ({currency}, on-demand list prices)", title_justify="left"
+    )
+    table.add_column("who", no_wrap=True)
+    table.add_column("monthly", justify="right")
+    table.add_row("shared platform", money(cost.platform, currency))
+    table.add_row("multi-tenant tier", money(cost.by_tier.get("multi-tenant", 0.0), currency))
+    table.add_row("dedicated tier", money(cost.by_tier.get("dedicated", 0.0), currency))
+    table.add_row("[bold]total[/]", f"[bold]{money(cost.total, currency)}[/]")
+    table.add_section()
+    for slug, monthly in cost.by_tenant.items():
+        table.add_row(f"tenant {slug}", money(monthly, currency))
+    if cost.unallocated:
+        table.add_row("unallocated shared pool", money(cost.unallocated, currency))
+    console.print(table)
+    console.print(f"[dim]Prices: {cost.prices.source}[/]")
+    for line in assumptions(cost.prices):
+        console.print(f"[dim]- {line}[/]")
+
+
+def print_warnings(warnings: list[str], console: Console) -> None:
+    if not warnings:
+        console.print("No warnings.")
+        return
+    console.print(f"[yellow]{len(warnings)} warnings[/]")
+    for warning in warnings:
+        console.print(f"[yellow]- {warning}[/]")

@@ -1,0 +1,51 @@
+"""The offline plan of one stack: what it declares, its findings, depth, cost and warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from odoo_platform.cost import CostEstimate, PriceList, estimate_cost, price_list
+from odoo_platform.offline import StackCheck
+from odoo_platform.plan import (
+    DepthReport,
+    GroupCount,
+    Placement,
+    capacity_warnings,
+    dependency_depth,
+    group_counts,
+    placements,
+    tenant_tiers,
+    unknown_tenants,
+)
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    check: StackCheck
+    placements: dict[str, Placement]
+    groups: list[GroupCount]
+    depth: DepthReport
+    cost: CostEstimate
+    warnings: list[str]
+
+
+def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
+    """Group, measure, price and warn about everything `check.result` declares."""
+    config = check.config
+    where = placements(check.result, tenant_tiers(config))
+    cost = estimate_cost(check.result, config, where, prices or price_list(config.region))
+    warnings = capacity_warnings(config)
+    warnings += [f"no price for {item}; left out of the estimate" for item in cost.unpriced]
+    warnings += [
+        f"resources are tagged with tenant {slug}, which the stack file does not declare"
+        for slug in unknown_tenants(where, config)
+    ]
+    warnings += [f"the program logged an error: {message}" for message in check.result.errors()]
+    return StackPlan(
+        check,
+        where,
+        group_counts(check.result, where),
+        dependency_depth(check.result, where),
+        cost,
+        warnings,
+    )

@@ -1,0 +1,169 @@
+"""`odoo-platform plan`: human and JSON output, grouping, warnings and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from typer.testing import CliRunner
+
+from odoo_platform.cli import app
+from odoo_platform.config import load_stack_file
+from odoo_platform.config.capacity import SHARED_SERVER, connection_budgets
+from odoo_platform.plan import capacity_warnings, placements
+from odoo_platform.plan_report import SCHEMA_VERSION
+from odoo_platform.testing import run_program
+from tests.synthetic_platform import EXPECTED_DEPTH
+from tests.synthetic_platform import program as synthetic_platform
+
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+SYNTHETIC = "tests.synthetic_platform:program"
+OUTSIDE_FREEZE = "2026-11-18"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, [*args, "--stacks-dir", str(STACKS)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def plan_json(*extra: str) -> tuple[int, dict[str, Any]]:
+    code, out, _ = run(
+        "plan", "--stack", "prod-eu-west-1", "--json", "--date", OUTSIDE_FREEZE, *extra
+    )
+    return code, json.loads(out)
+
+
+def test_json_resources_list_every_resource_with_its_options() -> None:
+    _, document = plan_json("--program", SYNTHETIC)
+    declared = run_program(synthetic_platform, stack="prod-eu-west-1")
+    assert {r["urn"] for r in document["resources"]} == declared.urns()
+    by_name = {r["name"]: r for r in document["resources"]}
+    assert set(by_name["mt-postgres"]) >= {"urn", "type", "parent", "protect", "dependencies"}
+    assert by_name["mt-postgres"]["protect"] is True
+    assert by_name["mt-postgres"]["parent"] == by_name["mt"]["urn"]
+    assert by_name["mt-redis"]["protect"] is False
+    assert by_name["nb-tax-ie-db"]["urn"] in by_name["nb-tax-ie-web"]["dependencies"]
+    assert by_name["halden-law-web"]["group"] == "dedicated:halden-law"
+    assert by_name["nb-tax-ie-web"]["tenant"] == "nb-tax-ie"
+
+
+def test_json_groups_depth_cost_and_findings() -> None:
+    code, document = plan_json("--program", SYNTHETIC)
+    assert code == 1  # the synthetic platform breaks mandatory rules on purpose
+    assert document["schema_version"] == SCHEMA_VERSION
+    assert document["passed"] is False
+    assert document["policy"]["counts"]["mandatory"] > 0
+    groups = {g["group"]: g for g in document["groups"]}
+    assert list(groups) == ["platform", "multi-tenant", "dedicated:halden-law"]
+    assert groups["dedicated:halden-law"]["tenant"] == "halden-law"
+    assert groups["multi-tenant"]["resources_by_type"]["aws:rds/instance:Instance"] == 1
+    assert document["totals"]["resources"] == sum(g["resources"] for g in groups.values())
+    assert document["depth"]["overall"]["depth"] == EXPECTED_DEPTH
+    assert len(document["depth"]["overall"]["chain"]) == EXPECTED_DEPTH
+    assert set(document["depth"]["by_tenant"]) == {"nb-consulting", "nb-tax-ie", "halden-law"}
+    cost = document["cost"]
+    assert cost["estimate"] is True
+    assert cost["retrieved"]
+    assert cost["source"]
+    assert cost["region_prices_derived"] is True
+    assert cost["total_monthly"] > 0
+    assert round(sum(line["monthly"] for line in cost["lines"]), 2) == cost["total_monthly"]
+    assert cost["by_tenant_monthly"]["halden-law"] > 0
+
+
+def test_human_output_shows_each_section() -> None:
+    code, out, _ = run(
+        "plan", "--stack", "prod-eu-west-1", "--program", SYNTHETIC, "--date", OUTSIDE_FREEZE
+    )
+    assert code == 1
+    for text in (
+        "Plan of stack prod-eu-west-1",
+        "What would be declared",
+        "dedicated:halden-law",
+        "Policy findings",
+        "FAILED",
+        f"Dependency depth: {EXPECTED_DEPTH}",
+        "ESTIMATED monthly cost",
+        "price table dated",
+        "730 hours per month",
+        "tenant halden-law",
+    ):
+        assert text in out, text
+
+
+def test_a_stack_that_passes_every_mandatory_rule_exits_0() -> None:
+    code, document = plan_json()
+    assert code == 0
+    assert document["passed"] is True
+    assert document["warnings"] == []
+
+
+def test_a_mandatory_failure_exits_1() -> None:
+    code, document = plan_json("--program", "tests.synthetic_platform:failing_program")
+    assert code == 1
+    rules = {f["rule"] for f in document["policy"]["findings"] if f["severity"] == "mandatory"}
+    assert "rds-storage-encrypted" in rules
+
+
+def test_invalid_config_exits_1_with_errors_on_stderr(tmp_path: Path) -> None:
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text("config:\n  odoo-platform:platform:\n    environment: production\n")
+    result = CliRunner().invoke(app, ["plan", "--config-file", str(bad), "--json"])
+    assert result.exit_code == 1
+    assert "platform.environment" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_malformed_program_option_is_a_usage_error() -> None:
+    code, _, err = run("plan", "--stack", "prod-eu-west-1", "--program", "no-colon")
+    assert code == 2
+    assert "MODULE:FUNCTION" in err
+
+
+def test_low_connection_headroom_is_a_warning() -> None:
+    config = load_stack_file(STACKS / "Pulumi.prod-eu-west-1.yaml")
+    assert capacity_warnings(config) == []
+    [shared] = [b for b in connection_budgets(config) if b.server == SHARED_SERVER]
+    tight = int(shared.total / 0.9)  # fits, with only 10 % headroom
+    database = config.multi_tenant.database.model_copy(update={"max_connections": tight})
+    tier = config.multi_tenant.model_copy(update={"database": database})
+    [warning] = capacity_warnings(config.model_copy(update={"multi_tenant": tier}))
+    assert SHARED_SERVER in warning
+    assert f"max_connections {tight}" in warning
+
+
+def test_untagged_children_take_their_component_group() -> None:
+    result = run_program(synthetic_platform)
+    where = placements(result)
+    password = result.named("nb-consulting-db-password")
+    assert password.tenant is None  # it carries no tags or labels of its own
+    assert where[password.urn].tenant == "nb-consulting"
+    assert where[result.named("eks-k8s").urn].group == "platform"
+    assert where[result.named("mt").urn].group == "multi-tenant"
+    assert where[result.named("mt").urn].tenant is None
+
+
+def stray_tenant() -> None:
+    aws.s3.Bucket("stray", tags={"Tier": "shared", "Tenant": "no-such-tenant"})
+
+
+def test_resources_of_a_tenant_the_stack_file_lacks_are_a_warning() -> None:
+    code, document = plan_json("--program", "tests.cli.test_plan:stray_tenant")
+    assert code == 0
+    assert any("no-such-tenant" in warning for warning in document["warnings"])
+
+
+def broken_program() -> None:
+    raise pulumi.RunError("the landing zone needs two availability zones")
+
+
+def test_a_failing_program_exits_1_with_its_message_on_stderr() -> None:
+    code, out, err = run(
+        "plan", "--stack", "prod-eu-west-1", "--program", "tests.cli.test_plan:broken_program"
+    )
+    assert code == 1
+    assert "two availability zones" in err
+    assert out == ""
