@@ -177,6 +177,7 @@ class PostgresServer(pulumi.ComponentResource):
     admin_namespace: pulumi.Output[str] | None
     admin_secret_name: pulumi.Output[str] | None
     replica_address: pulumi.Output[str] | None
+    replica_identifier: pulumi.Output[str] | None
     max_connections: int
     connection_budget: dict[str, object]
 
@@ -225,10 +226,10 @@ class PostgresServer(pulumi.ComponentResource):
         self.identifier, self.arn = instance.identifier, instance.arn
         self.security_group_id = security_group.id
         self.master_secret_arn = self._master_secret(instance).arn
-        self.replica_address = None
+        self.replica_address = self.replica_identifier = None
         if args.reporting_replica:
             replica = self._replica(instance, security_group, parameters, monitoring_role)
-            self.replica_address = replica.address
+            self.replica_address, self.replica_identifier = replica.address, replica.identifier
         if args.cross_region_backups is not None:
             self._replicate_backups(instance, args.cross_region_backups)
         self.admin_namespace = self.admin_secret_name = None

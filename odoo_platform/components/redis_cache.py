@@ -114,6 +114,7 @@ def _check(args: RedisCacheArgs) -> None:
 class RedisCache(pulumi.ComponentResource):
     """Encrypted, access-controlled Redis/Valkey for Odoo sessions, caches and rate limits."""
 
+    replication_group_id: pulumi.Output[str]
     primary_endpoint: pulumi.Output[str]
     reader_endpoint: pulumi.Output[str]
     port: int
@@ -141,6 +142,7 @@ class RedisCache(pulumi.ComponentResource):
         security_group = self._security_group()
         self.security_group_id = security_group.id
         replication_group = self._replication_group(group, security_group)
+        self.replication_group_id = replication_group.id
         self.primary_endpoint = replication_group.primary_endpoint_address
         self.reader_endpoint = replication_group.reader_endpoint_address
         self.port = REDIS_PORT
