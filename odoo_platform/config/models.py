@@ -106,6 +106,13 @@ class ExistingClusterConfig(Strict):
         description="name of the secret stack config key (pulumi config set --secret) "
         "that holds the kubeconfig",
     )
+    oidc_provider_arn: str = Field(
+        pattern=r"^arn:aws:iam::\d{12}:oidc-provider/.+$",
+        description="the cluster's IAM OIDC provider: IRSA roles for backups and cert-manager",
+    )
+    oidc_issuer_url: str = Field(
+        pattern=r"^https://\S+$", description="the cluster's OIDC issuer URL (https://...)"
+    )
 
 
 ClusterConfig = Annotated[EksClusterConfig | ExistingClusterConfig, Field(discriminator="mode")]

@@ -53,7 +53,11 @@ def existing() -> ProgramResult:
     config = make_config(
         environment="dev",
         landing_zone={"availability_zones": 2},
-        cluster={"mode": "existing"},
+        cluster={
+            "mode": "existing",
+            "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.example/id/A1",
+            "oidc_issuer_url": "https://oidc.example/id/A1",
+        },
         tenants=TENANTS,
     )
     return declare(config, kubeconfig_secret=KUBECONFIG)

@@ -230,7 +230,7 @@ FAILING: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
     "unknown key inside a union member": (
         lambda d: d.update(cluster={"mode": "existing", "node_groups": {}}),
         "platform.cluster.node_groups",
-        ("unknown key", "kubeconfig_secret_key"),
+        ("unknown key", "kubeconfig_secret_key", "oidc_provider_arn"),
     ),
     "wrong type": (
         lambda d: d.update(landing_zone={"availability_zones": "three"}),
@@ -321,7 +321,15 @@ PASSING: dict[str, Mutation] = {
         ),
         tenant(d, 0).update(hostnames=["erp.alpha-law.example"]),
     ),
-    "existing cluster": lambda d: d.update(cluster={"mode": "existing"}),
+    "existing cluster": lambda d: d.update(cluster=EXISTING_CLUSTER),
+}
+
+
+EXISTING_CLUSTER = {
+    "mode": "existing",
+    "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1."
+    "amazonaws.com/id/ABC123",
+    "oidc_issuer_url": "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC123",
 }
 
 

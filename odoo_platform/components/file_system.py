@@ -1,0 +1,84 @@
+"""`FileSystem`: an encrypted EFS for Odoo filestores, reachable over NFS from the nodes only.
+
+The landing zone declares the shared one; the dedicated tier one per tenant. OdooTenant mounts
+it through an access point per tenant (RWX across replicas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
+from odoo_platform.config.tags import resource_tags
+
+NFS_PORT = 2049
+
+
+@dataclass(frozen=True)
+class FileSystemArgs:
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]  # one mount target per subnet (per AZ)
+    nodes_security_group_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    protect: bool = False
+    throughput_mode: str = "elastic"
+    performance_mode: str = "generalPurpose"
+    backup_plan: str | None = DEFAULT_BACKUP_PLAN  # AWS Backup selects by this tag
+    tier: str = "dedicated"
+    tenant: str | None = None
+
+
+class FileSystem(pulumi.ComponentResource):
+    file_system_id: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: FileSystemArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("FileSystem"), name, None, opts)
+        tags = resource_tags(args.tier, args.tenant)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description="EFS filestore: NFS from the cluster nodes",
+            tags={**tags, "Name": f"{name}-sg"},
+            opts=child_opts(self),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-nfs",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=NFS_PORT,
+            to_port=NFS_PORT,
+            referenced_security_group_id=args.nodes_security_group_id,
+            description="NFS from the cluster nodes",
+            tags=tags,
+            opts=child_opts(self),
+        )
+        backup_tag = {TAG_BACKUP_PLAN: args.backup_plan} if args.backup_plan else {}
+        file_system = aws.efs.FileSystem(
+            name,
+            encrypted=True,
+            kms_key_id=args.kms_key_arn,
+            performance_mode=args.performance_mode,
+            throughput_mode=args.throughput_mode,
+            tags={**tags, **backup_tag, "Name": name},
+            opts=child_opts(self, protect=args.protect),
+        )
+        for slot, subnet_id in enumerate(args.subnet_ids):
+            aws.efs.MountTarget(
+                f"{name}-az{slot + 1}",
+                file_system_id=file_system.id,
+                subnet_id=subnet_id,
+                security_groups=[group.id],
+                opts=child_opts(self),
+            )
+        self.file_system_id, self.security_group_id = file_system.id, group.id
+        self.register_outputs(
+            {"file_system_id": self.file_system_id, "security_group_id": self.security_group_id}
+        )
