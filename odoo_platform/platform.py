@@ -1,13 +1,384 @@
-"""Composition of a regional platform from one validated configuration."""
+"""Composition of a regional platform from one validated configuration, and its outputs.
+
+`RegionalPlatform` declares, in order: the landing zone (and the AWS provider every child uses),
+the Kubernetes cluster (and the Kubernetes provider), Traefik with TLS, the disaster-recovery
+site, both tenancy tiers, AWS Backup and observability. `PlatformOutputs` is what a stack
+exports; `PlatformReference` reads it back from another stack.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 
+from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.cluster import KubernetesCluster, KubernetesClusterArgs
+from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs, kms_key_policy
+from odoo_platform.components.observability import Observability, ObservabilityArgs
+from odoo_platform.components.traefik import TraefikIngress, TraefikIngressArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
+from odoo_platform.config.capacity import SHARED_SERVER
 from odoo_platform.config.lifecycle import retained_tenants
+from odoo_platform.config.models import EksClusterConfig
+from odoo_platform.config.tags import base_tags, resource_tags
+from odoo_platform.tiers import (
+    DedicatedTier,
+    DisasterRecoverySite,
+    HostedTenant,
+    MultiTenantTier,
+    TierArgs,
+    database_cidrs,
+)
+
+RETAINED_TENANTS = "retained_tenants"  # tenants whose data the next deployment must keep
+
+
+@dataclass(frozen=True)
+class RegionalPlatformArgs:
+    config: PlatformConfig
+    today: dt.date  # lifecycle decisions (purge dates) are taken as of this day
+
+
+class RegionalPlatform(pulumi.ComponentResource):
+    """Everything one regional stack runs, from one validated configuration."""
+
+    landing_zone: LandingZone
+    cluster: KubernetesCluster
+    ingress: TraefikIngress
+    shared_tier: MultiTenantTier | None
+    dedicated_tier: DedicatedTier | None
+    backup_plan: BackupPlan
+    observability: Observability
+    outputs: PlatformOutputs
+
+    def __init__(
+        self, name: str, args: RegionalPlatformArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("RegionalPlatform"), name, None, opts)
+        config = args.config
+        self._dr_backups_key: pulumi.Output[str] | None = None
+        self.landing_zone = zone = LandingZone(
+            f"{name}-network", LandingZoneArgs.from_config(config), opts=child_opts(self)
+        )
+        on_aws = child_opts(self, providers=[zone.provider])
+        self.cluster = cluster = KubernetesCluster(
+            f"{name}-cluster",
+            KubernetesClusterArgs.from_config(
+                config,
+                subnet_ids=zone.private_subnet_ids,
+                node_security_group_id=zone.node_security_group_id,
+                secrets_kms_key_arn=zone.kms_key_arns["kubernetes"],
+                efs_file_system_id=zone.efs_file_system_id,
+            ),
+            opts=on_aws,
+        )
+        oidc_arn, oidc_url = _oidc(config, cluster)
+        on_cluster = child_opts(self, providers=[zone.provider, cluster.provider])
+        self.ingress = TraefikIngress(
+            f"{name}-ingress",
+            TraefikIngressArgs.from_config(
+                config, oidc_provider_arn=oidc_arn, oidc_issuer_url=oidc_url
+            ),
+            opts=on_cluster,
+        )
+        dr = self._disaster_recovery_site(name, config)
+        tier_args = TierArgs(
+            config, args.today, zone, cluster, self.ingress, (), oidc_arn, oidc_url, dr
+        )
+        self.shared_tier = self._tier(MultiTenantTier, f"{name}-shared", tier_args, "shared")
+        self.dedicated_tier = self._tier(DedicatedTier, f"{name}-dedicated", tier_args, "dedicated")
+        self.backup_plan = BackupPlan(
+            f"{name}-backup-plan",
+            BackupPlanArgs.from_config(
+                config,
+                kms_key_arn=zone.kms_key_arns["backups"],
+                dr_provider=dr.provider if dr else None,
+                dr_kms_key_arn=self._dr_backups_key if dr else None,
+            ),
+            opts=on_aws,
+        )
+        self.observability = Observability(
+            f"{name}-observability", self._observability_args(config), opts=on_cluster
+        )
+        self.outputs = self._outputs(config, args.today, oidc_arn, oidc_url)
+        self.register_outputs({"tenants": list(self.hosted_tenants)})
+
+    @property
+    def hosted_tenants(self) -> dict[str, HostedTenant]:
+        tiers = (self.shared_tier, self.dedicated_tier)
+        return {slug: t for tier in tiers if tier for slug, t in tier.tenants.items()}
+
+    def _tier(self, kind: Any, name: str, args: TierArgs, tier: str) -> Any:
+        tenants = [t for t in args.config.tenants if t.tier == tier]
+        if not tenants:
+            return None
+        zone, cluster = args.landing_zone, args.cluster
+        opts = child_opts(self, providers=[zone.provider, cluster.provider])
+        return kind(name, dataclasses.replace(args, tenants=tenants), opts=opts)
+
+    def _disaster_recovery_site(
+        self, name: str, config: PlatformConfig
+    ) -> DisasterRecoverySite | None:
+        """A provider in the DR region and keys there for database and vault copies."""
+        dr = config.disaster_recovery
+        if dr is None:
+            return None
+        provider = aws.Provider(
+            f"{name}-dr",
+            region=dr.dr_region,
+            default_tags=aws.ProviderDefaultTagsArgs(tags=base_tags(config)),
+            opts=child_opts(self),
+        )
+        account = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
+        ).account_id
+        protect = config.environment == "prod"
+
+        def key(purpose: str) -> pulumi.Output[str]:
+            created = aws.kms.Key(
+                f"{name}-dr-{purpose}-key",
+                description=f"{purpose} copies from {config.region} (disaster recovery)",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                policy=account.apply(lambda a: kms_key_policy(purpose, a, dr.dr_region)),
+                tags=resource_tags(),
+                opts=child_opts(self, provider=provider, protect=protect),
+            )
+            return created.arn
+
+        self._dr_backups_key = key("backups")
+        return DisasterRecoverySite(provider=provider, database_key_arn=key("data"))
+
+    def _observability_args(self, config: PlatformConfig) -> ObservabilityArgs:
+        servers, caches, replicas = {}, {}, {}
+        if self.shared_tier is not None:
+            services = self.shared_tier.services
+            servers[SHARED_SERVER] = services.server.identifier
+            caches[SHARED_SERVER] = services.cache.replication_group_id
+        hosted = {b.server for b in connection_budgets(config)}
+        for slug, tenant in (self.dedicated_tier.tenants if self.dedicated_tier else {}).items():
+            key = f"dedicated:{slug}"
+            if key not in hosted:
+                continue  # offboarded: its server keeps its data but serves no one
+            server = tenant.services.server
+            servers[key], caches[key] = (
+                server.identifier,
+                tenant.services.cache.replication_group_id,
+            )
+            if server.replica_identifier is not None:
+                replicas[key] = server.replica_identifier
+        args = ObservabilityArgs.from_config(
+            config,
+            kms_key_arn=self.landing_zone.kms_key_arns["logs"],
+            database_identifiers=servers,
+            cache_group_ids=caches,
+            replica_identifiers=replicas,
+        )
+        if not config.shared_services.alerts.prometheus_rules:
+            args = dataclasses.replace(args, tenants=())
+        return args
+
+    def _outputs(
+        self,
+        config: PlatformConfig,
+        today: dt.date,
+        oidc_arn: pulumi.Input[str],
+        oidc_url: pulumi.Input[str],
+    ) -> PlatformOutputs:
+        zone, cluster, ingress = self.landing_zone, self.cluster, self.ingress
+        shared = self.shared_tier.services if self.shared_tier else None
+        return PlatformOutputs(
+            environment=config.environment,
+            region=config.region,
+            residency=config.residency,
+            vpc_id=zone.vpc_id,
+            vpc_cidr=zone.vpc_cidr,
+            private_subnet_ids=pulumi.Output.all(*zone.private_subnet_ids),
+            database_subnet_ids=pulumi.Output.all(*zone.database_subnet_ids),
+            database_cidrs=list(database_cidrs(config)),
+            node_security_group_id=zone.node_security_group_id,
+            kms_key_arns=zone.kms_key_arns,
+            file_system_id=zone.efs_file_system_id,
+            kubernetes_version=config.cluster.kubernetes_version,
+            cluster_name=cluster.cluster_name,
+            kubeconfig=pulumi.Output.secret(cluster.kubeconfig),
+            oidc_provider_arn=oidc_arn,
+            oidc_issuer_url=oidc_url,
+            ingress={
+                "namespace": ingress.namespace,
+                "entry_point": ingress.entry_point,
+                "cluster_issuer": ingress.cluster_issuer_name,
+                "load_balancer_hostname": ingress.load_balancer_hostname,
+            },
+            shared_database=(
+                {
+                    "address": shared.server.address,
+                    "port": shared.server.port,
+                    "admin_namespace": shared.server.admin_namespace,
+                    "admin_secret_name": shared.server.admin_secret_name,
+                    "max_connections": shared.server.max_connections,
+                }
+                if shared
+                else None
+            ),
+            shared_cache=(
+                {"primary_endpoint": shared.cache.primary_endpoint, "port": shared.cache.port}
+                if shared
+                else None
+            ),
+            shared_backups=(
+                {
+                    "bucket_name": shared.bucket.bucket_name,
+                    "bucket_arn": shared.bucket.bucket_arn,
+                    "kms_key_arn": shared.bucket.kms_key_arn,
+                }
+                if shared
+                else None
+            ),
+            tenants={
+                t.slug: {
+                    "tier": t.tier,
+                    "state": t.state,
+                    "size": t.size,
+                    "odoo_version": t.odoo_version,
+                    "hostnames": list(t.hostnames),
+                    "namespace": self.hosted_tenants[t.slug].namespace,
+                }
+                for t in config.tenants
+            },
+            retained_tenants=retained_tenants(config, today),
+            alerts_topic_arn=self.observability.topic_arn,
+            freeze_override=(
+                config.governance.freeze_override.model_dump()
+                if config.governance.freeze_override
+                else None
+            ),
+        )
+
+
+def _oidc(
+    config: PlatformConfig, cluster: KubernetesCluster
+) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
+    """The OIDC provider for IRSA: created with EKS, or named in the config of an existing one."""
+    if isinstance(config.cluster, EksClusterConfig):
+        assert cluster.oidc_provider_arn is not None and cluster.oidc_issuer_url is not None
+        return cluster.oidc_provider_arn, cluster.oidc_issuer_url
+    return config.cluster.oidc_provider_arn, config.cluster.oidc_issuer_url
+
+
+@dataclass(frozen=True)
+class PlatformOutputs:
+    """What a platform stack exports (field name = output name); secrets stay secret."""
+
+    environment: str
+    region: str
+    residency: str
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    private_subnet_ids: pulumi.Input[list[str]]
+    database_subnet_ids: pulumi.Input[list[str]]
+    database_cidrs: list[str]
+    node_security_group_id: pulumi.Input[str]
+    kms_key_arns: dict[str, pulumi.Output[str]]
+    file_system_id: pulumi.Input[str]
+    kubernetes_version: str
+    cluster_name: pulumi.Input[str] | None
+    kubeconfig: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_issuer_url: pulumi.Input[str]
+    ingress: dict[str, Any]
+    shared_database: dict[str, Any] | None
+    shared_cache: dict[str, Any] | None
+    shared_backups: dict[str, Any] | None
+    tenants: dict[str, dict[str, Any]]
+    retained_tenants: list[str]
+    alerts_topic_arn: pulumi.Input[str]
+    freeze_override: dict[str, str] | None
+
+    def export(self) -> None:
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if value is not None:
+                pulumi.export(item.name, value)
+
+
+OUTPUT_NAMES = tuple(f.name for f in dataclasses.fields(PlatformOutputs))
+
+
+class PlatformReference:
+    """Typed access to a platform stack's outputs from another stack (`StackReference`).
+
+    `PlatformReference("platform", "acme/odoo-platform/prod-eu-west-1")`: the names are those of
+    `PlatformOutputs`, so they cannot drift from what the platform exports.
+    """
+
+    def __init__(self, name: str, stack: str, opts: pulumi.ResourceOptions | None = None) -> None:
+        self.stack = stack
+        self._reference = pulumi.StackReference(name, stack_name=stack, opts=opts)
+
+    def output(self, name: str) -> pulumi.Output[Any]:
+        """Any output by name; an unknown name is an error, not a silent None."""
+        if name not in OUTPUT_NAMES:
+            raise KeyError(f"{name!r} is not a platform output; known: {', '.join(OUTPUT_NAMES)}")
+        return self._reference.get_output(name)
+
+    def require(self, name: str) -> pulumi.Output[Any]:
+        """An output that must exist in the referenced stack (fails the update otherwise)."""
+        self.output(name)
+        return self._reference.require_output(name)
+
+    @property
+    def kubeconfig(self) -> pulumi.Output[str]:
+        return pulumi.Output.secret(self.require("kubeconfig"))
+
+    @property
+    def oidc_provider_arn(self) -> pulumi.Output[str]:
+        return self.require("oidc_provider_arn")
+
+    @property
+    def oidc_issuer_url(self) -> pulumi.Output[str]:
+        return self.require("oidc_issuer_url")
+
+    @property
+    def region(self) -> pulumi.Output[str]:
+        return self.require("region")
+
+    @property
+    def vpc_cidr(self) -> pulumi.Output[str]:
+        return self.require("vpc_cidr")
+
+    @property
+    def database_cidrs(self) -> pulumi.Output[list[str]]:
+        return self.require("database_cidrs")
+
+    @property
+    def file_system_id(self) -> pulumi.Output[str]:
+        return self.require("file_system_id")
+
+    @property
+    def ingress(self) -> pulumi.Output[dict[str, Any]]:
+        return self.require("ingress")
+
+    @property
+    def shared_database(self) -> pulumi.Output[dict[str, Any]]:
+        return self.require("shared_database")
+
+    @property
+    def shared_backups(self) -> pulumi.Output[dict[str, Any]]:
+        return self.require("shared_backups")
+
+    def kubernetes_provider(
+        self, name: str, opts: pulumi.ResourceOptions | None = None
+    ) -> k8s.Provider:
+        """A Kubernetes provider for the platform's cluster, from its (secret) kubeconfig."""
+        return k8s.Provider(name, kubeconfig=self.kubeconfig, opts=opts)
 
 
 def summary(config: PlatformConfig) -> dict[str, object]:
@@ -27,12 +398,9 @@ def summary(config: PlatformConfig) -> dict[str, object]:
     }
 
 
-RETAINED_TENANTS = "retained_tenants"  # tenants whose data the next deployment must keep
-
-
-def build_platform(config: PlatformConfig, today: dt.date) -> None:
+def build_platform(config: PlatformConfig, today: dt.date) -> RegionalPlatform:
+    """The stack program's body: one RegionalPlatform, its outputs exported."""
+    platform = RegionalPlatform("odoo", RegionalPlatformArgs(config, today))
+    platform.outputs.export()
     pulumi.export("summary", summary(config))
-    pulumi.export(RETAINED_TENANTS, retained_tenants(config, today))
-    override = config.governance.freeze_override
-    if override is not None:
-        pulumi.export("freeze_override", override.model_dump())
+    return platform

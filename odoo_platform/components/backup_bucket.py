@@ -445,7 +445,7 @@ class BackupBucket(pulumi.ComponentResource):
 
     def _log_bucket(self, source: aws.s3.Bucket) -> pulumi.Output[str]:
         """Access logs: SSE-S3 (log delivery cannot use SSE-KMS), written only by S3 logging."""
-        site = _Site(f"{self._name}-logs")
+        site = _Site(f"{self._name}-access-logs")
         logs = aws.s3.Bucket(
             f"{site.prefix}-bucket",
             force_destroy=False,

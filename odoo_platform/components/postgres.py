@@ -114,6 +114,16 @@ class PostgresServerArgs:
         )
 
 
+# Bootstrap Jobs run one at a time per tenant; a burst of onboardings stays well inside this.
+ADMIN_QUOTA = {"pods": "10", "requests.cpu": "1", "requests.memory": "1Gi", "limits.memory": "2Gi"}
+
+
+def admin_namespace_name(component_name: str) -> str:
+    """`<component>-admin` as a DNS label: lower case, at most 63 characters."""
+    text = re.sub(r"[^a-z0-9-]", "-", f"{component_name}-admin".lower())
+    return re.sub(r"-{2,}", "-", text)[:63].strip("-")
+
+
 def parameter_group_family(engine_version: str) -> str:
     """`16` or `16.4` -> `postgres16`: parameter groups are per major version."""
     return f"postgres{engine_version.split('.', maxsplit=1)[0]}"
@@ -422,10 +432,14 @@ class PostgresServer(pulumi.ComponentResource):
         metadata_labels = dict(self._args.k8s_labels)
         namespace = k8s.core.v1.Namespace(
             f"{self._name}-admin",
-            metadata=k8s.meta.v1.ObjectMetaArgs(labels={**metadata_labels, **PSS_RESTRICTED}),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=admin_namespace_name(self._name),
+                labels={**metadata_labels, **PSS_RESTRICTED},
+            ),
             opts=child_opts(self),
         )
         self.admin_namespace = namespace.metadata.name
+        self._admin_guardrails(metadata_labels)
         secret = k8s.core.v1.Secret(
             f"{self._name}-admin",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -444,6 +458,40 @@ class PostgresServer(pulumi.ComponentResource):
         )
         self.admin_secret_name = secret.metadata.name
         self._admin_network_policy(metadata_labels)
+
+    def _admin_guardrails(self, metadata_labels: dict[str, str]) -> None:
+        """Deny all traffic by default and bound what the bootstrap Jobs may consume."""
+        metadata = k8s.meta.v1.ObjectMetaArgs(
+            namespace=self.admin_namespace, labels=metadata_labels
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{self._name}-admin-deny",
+            metadata=metadata,
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(), policy_types=["Ingress", "Egress"]
+            ),
+            opts=child_opts(self),
+        )
+        k8s.core.v1.ResourceQuota(
+            f"{self._name}-admin",
+            metadata=metadata,
+            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=ADMIN_QUOTA),
+            opts=child_opts(self),
+        )
+        k8s.core.v1.LimitRange(
+            f"{self._name}-admin",
+            metadata=metadata,
+            spec=k8s.core.v1.LimitRangeSpecArgs(
+                limits=[
+                    k8s.core.v1.LimitRangeItemArgs(
+                        type="Container",
+                        default={"cpu": "500m", "memory": "128Mi"},
+                        default_request={"cpu": "50m", "memory": "64Mi"},
+                    )
+                ]
+            ),
+            opts=child_opts(self),
+        )
 
     def _admin_network_policy(self, metadata_labels: dict[str, str]) -> None:
         port = k8s.networking.v1.NetworkPolicyPortArgs

@@ -152,6 +152,11 @@ class AlertsConfig(Strict):
     sns_topic_arns: list[Annotated[str, Field(pattern=r"^arn:aws:sns:[a-z0-9-]+:\d{12}:.+$")]] = (
         Field(default_factory=list)
     )
+    prometheus_rules: bool = Field(
+        False,
+        description="declare PrometheusRules per tenant (the cluster must run the Prometheus "
+        "Operator, e.g. kube-prometheus-stack)",
+    )
 
 
 class SharedServicesConfig(Strict):

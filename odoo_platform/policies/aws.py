@@ -100,7 +100,14 @@ def _s3_public_access_block(view: ResourceView) -> Iterator[str]:
         yield f"public access block flags not true: {', '.join(off)}"
 
 
+# S3 server access logs can only be delivered to SSE-S3 buckets (an AWS limitation); buckets
+# that receive them are recognised by this logical-name suffix of their encryption settings.
+ACCESS_LOG_ENCRYPTION_SUFFIX = "-access-logs-encryption"
+
+
 def _s3_sse_kms(view: ResourceView) -> Iterator[str]:
+    if view.name.endswith(ACCESS_LOG_ENCRYPTION_SUFFIX):
+        return
     rules = list(maps(view.props.get("rules")))
     if not rules:
         yield "no default encryption rule"
@@ -365,7 +372,8 @@ AWS_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "s3-encrypted-with-kms",
-        "S3 default encryption is SSE-KMS with a customer managed key.",
+        "S3 default encryption is SSE-KMS with a customer managed key (server access log "
+        "destinations, named '*-access-logs', keep SSE-S3: log delivery cannot use SSE-KMS).",
         M,
         S3_ENCRYPTION,
         "Use sseAlgorithm 'aws:kms' with kmsMasterKeyId set to the platform or tenant KMS key.",

@@ -77,14 +77,14 @@ def policy_of(result: ProgramResult, name: str) -> dict[str, Any]:
 
 def test_bucket_is_protected_in_prod_only(prod: ProgramResult, dev: ProgramResult) -> None:
     assert prod.named("backups-bucket", BUCKET).protect
-    assert prod.named("backups-logs-bucket", BUCKET).protect
+    assert prod.named("backups-access-logs-bucket", BUCKET).protect
     assert prod.named("backups-dr-bucket", BUCKET).protect
     assert not dev.named("backups-bucket", BUCKET).protect
     assert prod.named("backups-bucket", BUCKET).inputs["forceDestroy"] is False
 
 
 def test_ownership_and_public_access_blocks(prod: ProgramResult) -> None:
-    for prefix in ("backups", "backups-logs", "backups-dr"):
+    for prefix in ("backups", "backups-access-logs", "backups-dr"):
         ownership = of(
             prod, f"{prefix}-ownership", "bucketOwnershipControls:BucketOwnershipControls"
         )
@@ -198,17 +198,17 @@ def test_dev_expires_unused_classes_at_once(dev: ProgramResult) -> None:
 
 def test_access_logs_go_to_a_log_bucket(prod: ProgramResult) -> None:
     logging = of(prod, "backups-access-logging", "bucketLogging:BucketLogging")
-    logs = prod.named("backups-logs-bucket", BUCKET)
+    logs = prod.named("backups-access-logs-bucket", BUCKET)
     assert logging.inputs["targetBucket"] == logs.outputs["bucket"]
     assert logging.inputs["targetObjectKeyFormat"]["partitionedPrefix"]
     log_encryption = of(
         prod,
-        "backups-logs-encryption",
+        "backups-access-logs-encryption",
         "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     )
     default = log_encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
     assert default == {"sseAlgorithm": "AES256"}
-    statements = policy_of(prod, "backups-logs-policy")["Statement"]
+    statements = policy_of(prod, "backups-access-logs-policy")["Statement"]
     writer = statements[0]
     assert writer["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     source_arn = prod.named("backups-bucket", BUCKET).outputs["arn"]

@@ -238,6 +238,21 @@ AWS_CASES = [
         edit(SSE, {"rules.0.applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}),
         "rules[0] uses sseAlgorithm 'AES256', not aws:kms",
     ),
+    Case(
+        "s3-encrypted-with-kms",
+        "access-log-destination-keeps-sse-s3",
+        (
+            view(
+                SSE_TYPE,
+                edit(
+                    SSE, {"rules.0.applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
+                ),
+                name="backups-access-logs-encryption",
+            ),
+        ),
+        (),
+        PROD,
+    ),
     one(
         "s3-encrypted-with-kms",
         "aws-managed-key",

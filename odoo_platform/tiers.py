@@ -1,0 +1,327 @@
+"""The two tenancy tiers (DESIGN.md, "Tenancy model").
+
+`MultiTenantTier`: one shared PostgreSQL server, Redis cache and backup bucket; per tenant its own
+namespace, database and role, and Odoo on the shared node group.
+`DedicatedTier`: per tenant its own server (Multi-AZ in prod, optional reporting replica), cache,
+backup bucket with its own KMS key, file system and node group; Odoo pinned to that node group.
+
+Every logical name derives from the tier and the tenant slug, never from a list position, so adding,
+removing or reordering tenants changes no other resource's URN.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from odoo_platform.components.backup_bucket import BackupBucket, BackupBucketArgs
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.cluster import KubernetesCluster
+from odoo_platform.components.file_system import FileSystem, FileSystemArgs
+from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
+from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
+from odoo_platform.components.postgres import (
+    CrossRegionBackups,
+    PostgresServer,
+    PostgresServerArgs,
+)
+from odoo_platform.components.redis_cache import RedisCache, RedisCacheArgs
+from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
+from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
+from odoo_platform.components.traefik import TraefikIngress
+from odoo_platform.config.capacity import SHARED_SERVER, ConnectionBudget, connection_budgets
+from odoo_platform.config.lifecycle import protect_tenant_data
+from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.network import plan_subnets
+from odoo_platform.config.tags import base_tags, resource_tags
+
+
+@dataclass(frozen=True)
+class DisasterRecoverySite:
+    """The DR region: a provider there and a KMS key for replicated database backups."""
+
+    provider: aws.Provider
+    database_key_arn: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class TierArgs:
+    """What the regional platform hands to both tiers."""
+
+    config: PlatformConfig
+    today: dt.date
+    landing_zone: LandingZone
+    cluster: KubernetesCluster
+    ingress: TraefikIngress
+    tenants: Sequence[TenantConfig]
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_issuer_url: pulumi.Input[str]
+    dr: DisasterRecoverySite | None = None
+
+
+@dataclass(frozen=True)
+class TenantServices:
+    """The data services a tenant's Odoo uses: the tier's shared ones or its own."""
+
+    server: PostgresServer
+    cache: RedisCache
+    bucket: BackupBucket
+    file_system_id: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class HostedTenant:
+    """What the platform declared for one tenant, for outputs and alarms."""
+
+    slug: str
+    tier: str
+    namespace: pulumi.Output[str]
+    database: TenantDatabase
+    odoo: OdooTenant
+    services: TenantServices
+
+
+def database_cidrs(config: PlatformConfig) -> tuple[str, ...]:
+    """The database subnets' CIDRs: tenant pods may reach PostgreSQL and Redis there only."""
+    zone = config.landing_zone
+    plan = plan_subnets(zone.vpc_cidr, zone.availability_zones, zone.subnet_prefixes.model_dump())
+    return tuple(str(cidr) for cidr in plan.database)
+
+
+class DataNetwork(TypedDict):
+    """Where data services live: the database subnets, reachable from the nodes only."""
+
+    subnet_ids: list[pulumi.Output[str]]
+    vpc_id: pulumi.Output[str]
+    nodes_security_group_id: pulumi.Output[str]
+    kms_key_arn: pulumi.Input[str]
+
+
+def data_network(zone: LandingZone, kms_key_arn: pulumi.Input[str]) -> DataNetwork:
+    return DataNetwork(
+        subnet_ids=zone.database_subnet_ids,
+        vpc_id=zone.vpc_id,
+        nodes_security_group_id=zone.node_security_group_id,
+        kms_key_arn=kms_key_arn,
+    )
+
+
+def server_budget(config: PlatformConfig, server: str) -> ConnectionBudget:
+    return next(b for b in connection_budgets(config) if b.server == server)
+
+
+def _cross_region_backups(args: TierArgs) -> CrossRegionBackups | None:
+    if args.dr is None:
+        return None
+    return CrossRegionBackups(provider=args.dr.provider, kms_key_arn=args.dr.database_key_arn)
+
+
+def _declare_tenant(
+    parent: pulumi.Resource,
+    name: str,
+    args: TierArgs,
+    tenant: TenantConfig,
+    services: TenantServices,
+) -> HostedTenant:
+    """Namespace first (the database Job writes its Secret there), then database, then Odoo."""
+    config = args.config
+    namespace = TenantNamespace(
+        f"{name}-ns", TenantNamespaceArgs.from_config(config, tenant), opts=child_opts(parent)
+    )
+    database = TenantDatabase(
+        f"{name}-db",
+        TenantDatabaseArgs.from_config(
+            config, tenant, services.server, tenant_namespace=namespace.name
+        ),
+        opts=child_opts(parent),
+    )
+    cache = services.cache
+    odoo_args = OdooTenantArgs.from_config(
+        config,
+        tenant,
+        namespace=namespace.name,
+        database_name=database.database_name,
+        db_credentials_secret=database.credentials_secret_name,
+        backup_bucket_name=services.bucket.bucket_name,
+        backup_bucket_arn=services.bucket.bucket_arn,
+        backup_kms_key_arn=services.bucket.kms_key_arn,
+        efs_file_system_id=services.file_system_id,
+        oidc_provider_arn=args.oidc_provider_arn,
+        oidc_issuer_url=args.oidc_issuer_url,
+        database_cidrs=database_cidrs(config),
+        vpc_cidr=str(config.landing_zone.vpc_cidr),
+        redis_host=cache.primary_endpoint,
+        redis_port=cache.port,
+        redis_user=cache.tenant_user_names.get(tenant.slug),
+        redis_password=cache.tenant_passwords.get(tenant.slug),
+        traefik_namespace=args.ingress.namespace,
+        entry_point=args.ingress.entry_point,
+        cluster_issuer=args.ingress.cluster_issuer_name,
+    )
+    odoo_args = dataclasses.replace(
+        odoo_args, protect=protect_tenant_data(config, tenant, args.today)
+    )
+    odoo = OdooTenant(name, odoo_args, opts=child_opts(parent, depends_on=[database]))
+    return HostedTenant(tenant.slug, tenant.tier, namespace.name, database, odoo, services)
+
+
+class MultiTenantTier(pulumi.ComponentResource):
+    """Shared data services and, per tenant, a namespace, a database and Odoo."""
+
+    services: TenantServices
+    tenants: dict[str, HostedTenant]
+
+    def __init__(
+        self, name: str, args: TierArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("MultiTenantTier"), name, None, opts)
+        config, zone = args.config, args.landing_zone
+        network = data_network(zone, zone.kms_key_arns["data"])
+        server = PostgresServer(
+            f"{name}-postgres",
+            PostgresServerArgs.from_config(
+                config,
+                server_budget(config, SHARED_SERVER),
+                cross_region_backups=_cross_region_backups(args),
+                **network,
+            ),
+            opts=child_opts(self),
+        )
+        cache = RedisCache(
+            f"{name}-redis", RedisCacheArgs.from_config(config, **network), opts=child_opts(self)
+        )
+        bucket = BackupBucket(
+            f"{name}-backups",
+            BackupBucketArgs.from_config(
+                config,
+                kms_key_arn=zone.kms_key_arns["backups"],
+                dr_provider=args.dr.provider if args.dr else None,
+            ),
+            opts=child_opts(self),
+        )
+        self.services = TenantServices(server, cache, bucket, zone.efs_file_system_id)
+        self.tenants = {
+            t.slug: _declare_tenant(self, f"{name}-{t.slug}", args, t, self.services)
+            for t in args.tenants
+        }
+        self.register_outputs({"tenants": list(self.tenants)})
+
+
+class DedicatedTier(pulumi.ComponentResource):
+    """Per tenant: its own key, server, cache, bucket and file system, and Odoo on its nodes."""
+
+    tenants: dict[str, HostedTenant]
+
+    def __init__(
+        self, name: str, args: TierArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("DedicatedTier"), name, None, opts)
+        self._args = args
+        self.tenants = {t.slug: self._tenant(f"{name}-{t.slug}", t) for t in args.tenants}
+        self.register_outputs({"tenants": list(self.tenants)})
+
+    def _tenant(self, name: str, tenant: TenantConfig) -> HostedTenant:
+        args, config, zone = self._args, self._args.config, self._args.landing_zone
+        protect = protect_tenant_data(config, tenant, args.today)
+        key_arn = self._data_key(name, tenant, protect)
+        network = data_network(zone, key_arn)
+        server_args = PostgresServerArgs.from_config(
+            config,
+            server_budget(config, f"dedicated:{tenant.slug}"),
+            tenant=tenant,
+            cross_region_backups=_cross_region_backups(args),
+            **network,
+        )
+        server = PostgresServer(
+            f"{name}-postgres",
+            dataclasses.replace(server_args, protect=protect),
+            opts=child_opts(self),
+        )
+        cache = RedisCache(
+            f"{name}-redis",
+            RedisCacheArgs.from_config(config, tenant=tenant, **network),
+            opts=child_opts(self),
+        )
+        account, account_dr = self._account_providers(name, tenant)
+        dr_provider = account_dr or (args.dr.provider if args.dr else None)
+        bucket_args = BackupBucketArgs.from_config(config, tenant=tenant, dr_provider=dr_provider)
+        bucket = BackupBucket(
+            f"{name}-backups",
+            dataclasses.replace(bucket_args, protect=protect),
+            opts=child_opts(self, providers={"aws": account}) if account else child_opts(self),
+        )
+        file_system = FileSystem(
+            f"{name}-efs",
+            FileSystemArgs(
+                vpc_id=zone.vpc_id,
+                subnet_ids=zone.private_subnet_ids,
+                nodes_security_group_id=zone.node_security_group_id,
+                kms_key_arn=key_arn,
+                protect=protect,
+                tenant=tenant.slug,
+            ),
+            opts=child_opts(self),
+        )
+        services = TenantServices(server, cache, bucket, file_system.file_system_id)
+        return _declare_tenant(self, name, args, tenant, services)
+
+    def _data_key(self, name: str, tenant: TenantConfig, protect: bool) -> pulumi.Output[str]:
+        """The tenant's own data key: destroying it (after purge) makes every copy unreadable."""
+        config = self._args.config
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"data of tenant {tenant.slug}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=account_id.apply(lambda account: kms_key_policy("data", account, config.region)),
+            tags=resource_tags("dedicated", tenant.slug),
+            opts=child_opts(self, protect=protect),
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/odoo-platform/{tenant.slug}/data",
+            target_key_id=key.key_id,
+            opts=child_opts(self),
+        )
+        return key.arn
+
+    def _account_providers(
+        self, name: str, tenant: TenantConfig
+    ) -> tuple[aws.Provider | None, aws.Provider | None]:
+        """Providers that assume the tenant's own account role (its region and the DR region).
+
+        The tenant's backups (bucket, its KMS key, the DR replica) live in its own account; the
+        database, cache and filestore stay in the platform VPC, which the cluster reaches
+        privately, encrypted with the tenant's own data key.
+        """
+        overrides = tenant.dedicated
+        role = overrides.aws_account_role_arn if overrides else None
+        if role is None:
+            return None, None
+        config = self._args.config
+
+        def provider(suffix: str, region: str) -> aws.Provider:
+            return aws.Provider(
+                f"{name}-{suffix}",
+                region=region,
+                assume_roles=[
+                    aws.ProviderAssumeRoleArgs(
+                        role_arn=role, session_name=f"odoo-platform-{tenant.slug}"
+                    )
+                ],
+                default_tags=aws.ProviderDefaultTagsArgs(tags=base_tags(config)),
+                opts=child_opts(self),
+            )
+
+        dr = config.disaster_recovery
+        return provider("account", config.region), (
+            provider("account-dr", dr.dr_region) if dr and self._args.dr else None
+        )
