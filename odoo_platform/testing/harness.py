@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings, sync_await
+from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_in_stack
 
@@ -265,6 +266,50 @@ def manifest(resource: RecordedResource) -> dict[str, Any]:
     return {"apiVersion": api_version, "kind": kind, **body}
 
 
+async def _wait_for_rpcs_linearly(await_all_outstanding_tasks: bool = True) -> None:
+    """Pulumi's `wait_for_rpcs`, awaiting the outstanding outputs one after another.
+
+    The SDK re-waits on every pending output (`asyncio.wait(..., FIRST_COMPLETED)`) each time one
+    completes, which is quadratic in the number of outputs and dominated synthesis of large stacks
+    under mocks. Awaiting them in turn waits for the same set, surfaces the same errors and is
+    linear (see docs/performance.md).
+    """
+    rpc_manager = settings._get_rpc_manager()
+    while True:
+        while rpc_manager.rpcs:
+            await asyncio.sleep(0)
+            try:
+                await rpc_manager.rpcs.pop()
+            except Exception as error:
+                cause = rpc_manager.unhandled_exception
+                if cause is not None:
+                    raise error from cause.with_traceback(rpc_manager.exception_traceback)
+                raise
+        if rpc_manager.unhandled_exception is not None:
+            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+        if await_all_outstanding_tasks:
+            while True:
+                with settings.SETTINGS.lock:
+                    pending = list(settings.SETTINGS.outputs)
+                    settings.SETTINGS.outputs.clear()
+                if not pending:
+                    break
+                for task in pending:
+                    await task
+        if not rpc_manager.rpcs:
+            break
+
+
+@contextlib.contextmanager
+def _linear_rpc_wait() -> Iterator[None]:
+    original = pulumi_stack.wait_for_rpcs
+    pulumi_stack.wait_for_rpcs = _wait_for_rpcs_linearly
+    try:
+        yield
+    finally:
+        pulumi_stack.wait_for_rpcs = original
+
+
 @contextlib.contextmanager
 def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
@@ -305,7 +350,8 @@ def run_program(
                 callbacks=None,
             )
         )
-        loop.run_until_complete(run_in_stack(program))
+        with _linear_rpc_wait():
+            loop.run_until_complete(run_in_stack(program))
     return ProgramResult(
         resources=list(monitor.recorded.values()),
         outputs=monitor.stack_outputs,
