@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pulumi_aws as aws
+import pulumi_random as random
 import pytest
 from typer.testing import CliRunner
 
@@ -25,11 +27,14 @@ from odoo_platform.config.capacity import SHARED_SERVER, connection_budgets, max
 from odoo_platform.config.catalog import REGION_RESIDENCY
 from odoo_platform.config.defaults import dedicated_settings, immutability
 from odoo_platform.config.models import DatabaseConfig
+from odoo_platform.stack import load_config
 from odoo_platform.testing import ProgramResult, run_stack
+from odoo_platform.testing.harness import Program
 from tests.scenarios.acquisition import (
     BASE_STACK_FILE,
     acquired_slugs,
     acquired_tenants,
+    acquisition_problems,
     named_tenant,
     unexplained_changes,
     write_consolidated_stack,
@@ -257,22 +262,63 @@ def consolidated_run(consolidated_file: Path) -> ProgramResult:
     return run_stack(config_file=consolidated_file, preview=True)
 
 
-def test_consolidation_changes_no_urn_and_adds_only_acquired_tenants(
-    base_run: ProgramResult, consolidated_run: ProgramResult
-) -> None:
-    after = {r.urn: r.tenant for r in consolidated_run.resources}
-    assert unexplained_changes(base_run.urns(), after, acquired_slugs()) == []
+def existing_slugs() -> set[str]:
+    return {t.slug for t in load_stack_file(BASE_STACK_FILE).tenants}
 
 
-def test_consolidation_changes_nothing_of_an_existing_tenant(
+def test_consolidation_changes_nothing_but_adds_the_acquired_tenants(
     base_run: ProgramResult, consolidated_run: ProgramResult
 ) -> None:
-    existing = {t.slug for t in load_stack_file(BASE_STACK_FILE).tenants}
-    after = {r.urn: r for r in consolidated_run.resources}
-    for resource in base_run.resources:
-        tenant = resource.tenant or named_tenant(resource.urn, existing)
-        if tenant in existing:
-            assert after[resource.urn].inputs == resource.inputs, resource.urn
+    problems = acquisition_problems(base_run, consolidated_run, existing_slugs(), acquired_slugs())
+    assert problems == []
+
+
+# The same checks against stand-in programs, so they are known to bite through the harness
+# (tags, labels and names as the engine records them) before the composed platform lands.
+
+
+def stand_in(*, name_shared_by_count: bool = False, tag_peer_count: bool = False) -> Program:
+    """Per tenant a tagged bucket and a password; one shared bucket for the platform."""
+
+    def program() -> None:
+        config = load_config()
+        count = len(config.tenants)
+        shared = f"mt-files-{count}" if name_shared_by_count else "mt-files"
+        aws.s3.Bucket(shared, tags={"Tier": "shared"})
+        for tenant in config.tenants:
+            tags = {"Tenant": tenant.slug, "Tier": tenant.tier}
+            if tag_peer_count:
+                tags["Peers"] = str(count)
+            aws.s3.Bucket(f"{tenant.slug}-files", tags=tags)
+            random.RandomPassword(f"{tenant.slug}-admin-password", length=24)
+
+    return program
+
+
+def stand_in_problems(program: Program, consolidated_file: Path) -> list[str]:
+    base = run_stack(config_file=BASE_STACK_FILE, program=program)
+    after = run_stack(config_file=consolidated_file, program=program)
+    assert len(after.resources) > len(base.resources) > 0
+    return acquisition_problems(base, after, existing_slugs(), acquired_slugs())
+
+
+def test_a_well_named_program_passes_the_acquisition_checks(consolidated_file: Path) -> None:
+    assert stand_in_problems(stand_in(), consolidated_file) == []
+
+
+def test_a_shared_name_that_depends_on_the_tenant_list_is_caught(consolidated_file: Path) -> None:
+    problems = stand_in_problems(stand_in(name_shared_by_count=True), consolidated_file)
+    assert len(problems) == 2
+    assert problems[0].startswith("gone or renamed:") and problems[0].endswith("::mt-files-4")
+    assert problems[1].endswith("::mt-files-8")
+
+
+def test_an_existing_tenant_input_that_depends_on_others_is_caught(
+    consolidated_file: Path,
+) -> None:
+    problems = stand_in_problems(stand_in(tag_peer_count=True), consolidated_file)
+    assert {p.split(":", 1)[0] for p in problems} == existing_slugs()
+    assert all("inputs changed" in p for p in problems)
 
 
 @pytest.mark.parametrize("name", SCENARIO_STACKS)

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from odoo_platform.config.loader import CONFIG_KEY
+from odoo_platform.testing import ProgramResult
 
 REPO = Path(__file__).resolve().parents[2]
 BASE_STACK_FILE = REPO / "stacks" / "Pulumi.prod-us-east-1.yaml"
@@ -70,3 +71,30 @@ def unexplained_changes(
         if tenant not in new_slugs:
             problems.append(f"new but not an acquired tenant's (tenant {tenant}): {urn}")
     return problems
+
+
+def changed_existing_tenants(
+    base: ProgramResult, consolidated: ProgramResult, existing: set[str]
+) -> list[str]:
+    """Resources of the existing tenants whose URN or inputs differ after the consolidation."""
+    after = {r.urn: r for r in consolidated.resources}
+    problems = []
+    for resource in base.resources:
+        tenant = resource.tenant or named_tenant(resource.urn, existing)
+        if tenant not in existing:
+            continue
+        if resource.urn not in after:
+            problems.append(f"{tenant}: gone or renamed: {resource.urn}")
+        elif after[resource.urn].inputs != resource.inputs:
+            problems.append(f"{tenant}: inputs changed: {resource.urn}")
+    return problems
+
+
+def acquisition_problems(
+    base: ProgramResult, consolidated: ProgramResult, existing: set[str], acquired: set[str]
+) -> list[str]:
+    """Everything the consolidation changed beyond adding the acquired tenants' resources."""
+    after = {r.urn: r.tenant for r in consolidated.resources}
+    return unexplained_changes(base.urns(), after, acquired) + changed_existing_tenants(
+        base, consolidated, existing
+    )
