@@ -85,41 +85,6 @@ DateOption = Annotated[
 ]
 
 
-@app.command()
-def policies(
-    stack: StackOption = None,
-    config_file: ConfigFileOption = None,
-    stacks_dir: StacksDirOption = Path("stacks"),
-    json_output: JsonOption = False,
-    date: DateOption = None,
-) -> None:
-    """Run the stack under mocks and apply every policy rule; exit 1 on a mandatory failure."""
-    path = resolve_stack_file(stack, config_file, stacks_dir)
-    load_or_exit(path)
-    today = date.date() if date else dt.date.today()
-    check = check_stack(path, stack, today)
-    if json_output:
-        typer.echo(json.dumps(report.policies_json(check), indent=2))
-    else:
-        report.print_policies(check, console())
-    if check.mandatory_failures:
-        raise typer.Exit(1)
-
-
-@app.command("policy-config")
-def policy_config_command(
-    stack: StackOption = None,
-    config_file: ConfigFileOption = None,
-    stacks_dir: StacksDirOption = Path("stacks"),
-    date: DateOption = None,
-) -> None:
-    """Print the `--policy-pack-config` document that gives CrossGuard this stack's facts."""
-    path = resolve_stack_file(stack, config_file, stacks_dir)
-    config = load_or_exit(path)
-    today = date.date() if date else dt.date.today()
-    typer.echo(json.dumps(policy_config(stack_context(config, today)), indent=2))
-
-
 ProgramOption = Annotated[
     str | None,
     typer.Option(
@@ -164,6 +129,41 @@ def run_offline(
         except Exception as error:  # the program's own failure, reported without a traceback
             typer.echo(f"error: the program failed: {type(error).__name__}: {error}", err=True)
             raise typer.Exit(1) from None
+
+
+@app.command()
+def policies(
+    *,
+    stack: StackOption = None,
+    config_file: ConfigFileOption = None,
+    stacks_dir: StacksDirOption = Path("stacks"),
+    json_output: JsonOption = False,
+    date: DateOption = None,
+    program: ProgramOption = None,
+) -> None:
+    """Run the stack under mocks and apply every policy rule; exit 1 on a mandatory failure."""
+    path = resolve_stack_file(stack, config_file, stacks_dir)
+    check = run_offline(path, stack, date, program)
+    if json_output:
+        typer.echo(json.dumps(report.policies_json(check), indent=2))
+    else:
+        report.print_policies(check, console())
+    if check.mandatory_failures:
+        raise typer.Exit(1)
+
+
+@app.command("policy-config")
+def policy_config_command(
+    stack: StackOption = None,
+    config_file: ConfigFileOption = None,
+    stacks_dir: StacksDirOption = Path("stacks"),
+    date: DateOption = None,
+) -> None:
+    """Print the `--policy-pack-config` document that gives CrossGuard this stack's facts."""
+    path = resolve_stack_file(stack, config_file, stacks_dir)
+    config = load_or_exit(path)
+    today = date.date() if date else dt.date.today()
+    typer.echo(json.dumps(policy_config(stack_context(config, today)), indent=2))
 
 
 @app.command()

@@ -251,6 +251,14 @@ class BackupPolicy(Strict):
 class DisasterRecoveryConfig(Strict):
     mode: Literal["backup-restore", "pilot-light", "warm-standby"] = "backup-restore"
     dr_region: Region
+    transfer_basis: str | None = Field(
+        None,
+        min_length=10,
+        max_length=300,
+        description="recorded legal basis for DR copies outside the stack's residency zone "
+        "(a zone with a single region, such as 'uk', has no DR region inside it); "
+        "unset: the DR region must be in the zone",
+    )
 
 
 class FreezeWindow(Strict):

@@ -189,16 +189,26 @@ def prod_guardrails(config: PlatformConfig) -> Issues:
 
 def disaster_recovery(config: PlatformConfig) -> Issues:
     dr = config.disaster_recovery
-    if dr is not None and dr.dr_region == config.region:
+    if dr is None:
+        return
+    if dr.dr_region == config.region:
         yield ConfigIssue(
             key_path("disaster_recovery", "dr_region"),
             f"'{dr.dr_region}' is the stack's own region; the DR region must be another one",
         )
-    if dr is not None and REGION_RESIDENCY[dr.dr_region] != config.residency:
+    outside = REGION_RESIDENCY[dr.dr_region] != config.residency
+    if outside and dr.transfer_basis is None:
         yield ConfigIssue(
             key_path("disaster_recovery", "dr_region"),
             f"'{dr.dr_region}' is in zone '{REGION_RESIDENCY[dr.dr_region]}', outside the "
-            f"stack's residency zone '{config.residency}'; backups must stay in the zone",
+            f"stack's residency zone '{config.residency}'; backups must stay in the zone, "
+            "unless disaster_recovery.transfer_basis records the legal basis for the transfer",
+        )
+    if not outside and dr.transfer_basis is not None:
+        yield ConfigIssue(
+            key_path("disaster_recovery", "transfer_basis"),
+            f"is set but '{dr.dr_region}' is inside the residency zone '{config.residency}'; "
+            "allowed only for a DR region outside the zone",
         )
 
 
