@@ -217,7 +217,10 @@ class ProgramResult:
         return matches[0]
 
     def get(self, urn: str) -> RecordedResource:
-        return next(r for r in self.resources if r.urn == urn)
+        found = next((r for r in self.resources if r.urn == urn), None)
+        if found is None:
+            raise KeyError(f"no resource with URN {urn!r} was declared")
+        return found
 
     def children(self, parent: RecordedResource | str) -> list[RecordedResource]:
         urn = parent if isinstance(parent, str) else parent.urn

@@ -1,0 +1,84 @@
+"""Small platform configurations, and running the composition on them under the harness."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+from odoo_platform.config import PlatformConfig, parse_platform
+from odoo_platform.platform import build_platform
+from odoo_platform.testing import ProgramResult, run_program
+
+TODAY = dt.date(2026, 11, 18)
+
+
+def tenant(slug: str, tier: str = "shared", **extra: Any) -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "display_name": slug.title(),
+        "tier": tier,
+        "image": "odoo:18.0-20251110",
+        "hostnames": [f"{slug}.erp.acme.example"],
+        "residency": "eu",
+        **extra,
+    }
+
+
+BASE: dict[str, Any] = {
+    "organisation": "acme-group",
+    "owner": "platform@acme.example",
+    "cost_centre": "CC-1",
+    "environment": "prod",
+    "region": "eu-west-1",
+    "residency": "eu",
+    "landing_zone": {"vpc_cidr": "10.20.0.0/16", "availability_zones": 3},
+    "shared_services": {
+        "tls": {
+            "mode": "cert-manager",
+            "acme_email": "ops@acme.example",
+            "route53_zone_id": "Z0123456789ABC",
+            "route53_zone_name": "erp.acme.example",
+        },
+        "alerts": {"emails": ["oncall@acme.example"]},
+    },
+    "disaster_recovery": {"mode": "pilot-light", "dr_region": "eu-central-1"},
+    "tenants": [
+        tenant("alpha-law"),
+        tenant("beta-tax", size="m"),
+        tenant(
+            "gamma-audit",
+            "dedicated",
+            regulated=True,
+            dedicated={"reporting_replica": True},
+        ),
+    ],
+}
+
+
+def config(**changes: Any) -> PlatformConfig:
+    data = copy.deepcopy(BASE)
+    data.update(changes)
+    return parse_platform(data)
+
+
+def with_tenants(*tenants: dict[str, Any], **changes: Any) -> PlatformConfig:
+    return config(tenants=list(tenants), **changes)
+
+
+def plan(platform_config: PlatformConfig, today: dt.date = TODAY) -> ProgramResult:
+    return run_program(
+        lambda: build_platform(platform_config, today),
+        config={"aws:region": platform_config.region},
+        stack=f"{platform_config.environment}-{platform_config.region}",
+        preview=True,
+    )
+
+
+def urns_of(result: ProgramResult, slug: str | None = None) -> set[str]:
+    """All URNs, or those of one tenant (by its tag/label or its slug in the logical name)."""
+    return {
+        r.urn
+        for r in result.resources
+        if slug is None or r.tenant == slug or f"-{slug}-" in f"{r.name}-"
+    }
