@@ -1,4 +1,4 @@
-"""RegionalPlatform: both tiers composed from one configuration, with the outputs other stacks use."""
+"""RegionalPlatform: both tiers composed from one configuration, and the outputs it exports."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from odoo_platform.testing import ProgramResult
-from tests.platform.composition import config, plan, tenant
+from odoo_platform.platform import build_platform
+from odoo_platform.testing import ProgramResult, run_program
+from tests.platform.composition import TODAY, config, plan, tenant
 
 SERVER = "odoo-platform:index:PostgresServer"
 CACHE = "odoo-platform:index:RedisCache"
@@ -121,10 +122,6 @@ def test_existing_cluster_mode_declares_no_eks_and_uses_the_configured_oidc() ->
         "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.example/id/A1",
         "oidc_issuer_url": "https://oidc.example/id/A1",
     }
-    from odoo_platform.testing import run_program
-    from odoo_platform.platform import build_platform
-    from tests.platform.composition import TODAY
-
     platform_config = config(cluster=existing)
     result = run_program(
         lambda: build_platform(platform_config, TODAY),
