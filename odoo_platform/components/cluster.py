@@ -19,7 +19,7 @@ import pulumi_kubernetes as k8s
 
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.config import defaults
-from odoo_platform.config.catalog import LABEL_PREFIX, LABEL_TENANT
+from odoo_platform.config.catalog import LABEL_DEDICATED, LABEL_PREFIX
 from odoo_platform.config.loader import CONFIG_NAMESPACE
 from odoo_platform.config.models import (
     EksClusterConfig,
@@ -96,11 +96,13 @@ def irsa_trust_policy(
 
 
 def dedicated_node_selector(slug: str) -> dict[str, str]:
-    return {LABEL_TENANT: slug}
+    """What a dedicated tenant's pods select: the label of its own node group."""
+    return {LABEL_DEDICATED: slug}
 
 
 def dedicated_tolerations(slug: str) -> list[dict[str, str]]:
-    return [{"key": LABEL_TENANT, "operator": "Equal", "value": slug, "effect": "NoSchedule"}]
+    """What lets a dedicated tenant's pods (and only them) onto its tainted node group."""
+    return [{"key": LABEL_DEDICATED, "operator": "Equal", "value": slug, "effect": "NoSchedule"}]
 
 
 @dataclass(frozen=True)
@@ -491,7 +493,7 @@ class KubernetesCluster(pulumi.ComponentResource):
         if tenant is not None:
             node_labels.update(dedicated_node_selector(tenant))
             taints.append(
-                aws.eks.NodeGroupTaintArgs(key=LABEL_TENANT, value=tenant, effect="NO_SCHEDULE")
+                aws.eks.NodeGroupTaintArgs(key=LABEL_DEDICATED, value=tenant, effect="NO_SCHEDULE")
             )
         desired = config.desired_size if config.desired_size is not None else config.min_size
         return aws.eks.NodeGroup(

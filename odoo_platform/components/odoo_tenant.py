@@ -31,6 +31,7 @@ import pulumi_random as random
 
 from odoo_platform.components.backup_bucket import tenant_key_prefixes
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
 from odoo_platform.config.catalog import LABEL_TENANT, OdooVersion, SizeProfile
 from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
@@ -53,7 +54,6 @@ INIT_HASH_ANNOTATION = "odoo-platform.io/init-hash"
 INIT_CONF_MAP = f"{APP}-init"
 INIT_SCRIPT = "init.sh"
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-DEDICATED_LABEL = "odoo-platform.io/dedicated"
 STRIPPED_REQUEST_HEADERS = ("X-Odoo-Database", "X-Odoo-Dbfilter", "X-Openerp-Database")
 BLOCKED_PATHS = ("/web/database", "/xmlrpc/db", "/xmlrpc/2/db")
 MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024
@@ -154,19 +154,8 @@ class OdooTenantArgs:
             aws_region=config.region,
             suspended=tenant.state == "suspended",
             protect=protect_stateful(config),
-            node_selector={DEDICATED_LABEL: tenant.slug} if dedicated else {},
-            tolerations=(
-                (
-                    {
-                        "key": DEDICATED_LABEL,
-                        "operator": "Equal",
-                        "value": tenant.slug,
-                        "effect": "NoSchedule",
-                    },
-                )
-                if dedicated
-                else ()
-            ),
+            node_selector=dedicated_node_selector(tenant.slug) if dedicated else {},
+            tolerations=tuple(dedicated_tolerations(tenant.slug)) if dedicated else (),
             **infra,
         )
 

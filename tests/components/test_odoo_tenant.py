@@ -12,6 +12,13 @@ from typing import Any
 
 import pytest
 
+from odoo_platform.components.cluster import (
+    KubernetesCluster,
+    KubernetesClusterArgs,
+    dedicated_node_selector,
+    dedicated_tolerations,
+)
+from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs
 from odoo_platform.components.odoo_tenant import (
     CONF_HASH_ANNOTATION,
     OdooTenantArgs,
@@ -23,10 +30,11 @@ from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo.scripts import SCRIPT_ENV
 from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.policies.kubernetes import restricted_violations
-from odoo_platform.testing.harness import ProgramResult, RecordedResource
+from odoo_platform.testing.harness import ProgramResult, RecordedResource, run_program
 from tests.components.tenant_programs import (
     BUCKET_ARN,
     KMS_ARN,
+    declare,
     infra,
     run_args,
     run_tenants,
@@ -286,10 +294,54 @@ def test_dedicated_tenant_pods_land_on_its_nodes(result: ProgramResult) -> None:
     ]
     assert len(pods) == 5
     for pod in pods:
-        assert pod["nodeSelector"] == {"odoo-platform.io/dedicated": "halden-law"}
-        assert pod["tolerations"][0]["effect"] == "NoSchedule"
+        assert pod["nodeSelector"] == dedicated_node_selector("halden-law")
+        assert pod["tolerations"] == dedicated_tolerations("halden-law")
     shared = named(result, "nb-consulting", "Deployment", "odoo-web")
     assert "nodeSelector" not in shared["spec"]["template"]["spec"]
+
+
+def _tolerates(taint: Manifest, tolerations: list[Manifest]) -> bool:
+    effects = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute"}
+    return any(
+        t["key"] == taint["key"]
+        and t.get("operator", "Equal") == "Equal"
+        and t["value"] == taint["value"]
+        and t["effect"] == effects[taint["effect"]]
+        for t in tolerations
+    )
+
+
+def test_dedicated_pods_are_schedulable_on_the_clusters_node_group_only() -> None:
+    """The cluster's node group (labels, taints) and the tenant's pods from ONE config."""
+    config = sample_config()
+    slug = "halden-law"
+
+    def program() -> None:
+        lz = LandingZone("lz", LandingZoneArgs.from_config(config))
+        KubernetesCluster(
+            "k8s",
+            KubernetesClusterArgs.from_config(
+                config,
+                subnet_ids=lz.private_subnet_ids,
+                node_security_group_id=lz.node_security_group_id,
+                secrets_kms_key_arn=lz.kms_key_arns["kubernetes"],
+            ),
+        )
+        declare(config, [tenant(config, slug)])
+
+    result = run_program(program)
+    assert result.errors() == []
+    group = result.named(f"k8s-ng-tenant-{slug}", "aws:eks/nodeGroup:NodeGroup")
+    shared = result.named("k8s-ng-shared", "aws:eks/nodeGroup:NodeGroup")
+    pods = [p for m in in_ns(result, slug, "Deployment") if (p := pod_spec_of(m)) is not None]
+    pods += [p for m in in_ns(result, slug, "CronJob") if (p := pod_spec_of(m)) is not None]
+    assert len(pods) == 4
+    for pod in pods:
+        assert pod["nodeSelector"].items() <= group.inputs["labels"].items()
+        assert not pod["nodeSelector"].items() <= shared.inputs["labels"].items()
+        assert group.inputs["taints"]
+        for taint in group.inputs["taints"]:
+            assert _tolerates(taint, pod["tolerations"])
 
 
 # -- config hash, init Job, suspension ----------------------------------------------------------
