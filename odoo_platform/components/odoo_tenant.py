@@ -32,6 +32,7 @@ import pulumi_random as random
 from odoo_platform.components.backup_bucket import tenant_key_prefixes
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
+from odoo_platform.components.iam import irsa_trust_policy
 from odoo_platform.config.catalog import LABEL_TENANT, OdooVersion, SizeProfile
 from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
@@ -325,9 +326,9 @@ class OdooTenant(pulumi.ComponentResource):
 
     def _backup_role(self, service_account: str) -> aws.iam.Role:
         args = self._args
-        trust = pulumi.Output.all(
-            args.oidc_provider_arn, args.oidc_issuer_url, self.namespace
-        ).apply(lambda v: irsa_trust_policy(v[0], v[1], v[2], service_account))
+        trust = irsa_trust_policy(
+            args.oidc_provider_arn, args.oidc_issuer_url, self.namespace, service_account
+        )
         role = aws.iam.Role(
             f"{self._name}-backup-role",
             assume_role_policy=trust,
@@ -1085,28 +1086,6 @@ def init_script(args: OdooTenantArgs, site_url: str, report_url: pulumi.Output[s
         )
 
     return report_url.apply(script)
-
-
-def irsa_trust_policy(provider_arn: str, issuer_url: str, namespace: str, sa: str) -> str:
-    issuer = issuer_url.removeprefix("https://")
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": provider_arn},
-                    "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {
-                        "StringEquals": {
-                            f"{issuer}:sub": f"system:serviceaccount:{namespace}:{sa}",
-                            f"{issuer}:aud": "sts.amazonaws.com",
-                        }
-                    },
-                }
-            ],
-        }
-    )
 
 
 def backup_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:

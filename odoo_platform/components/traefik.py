@@ -22,6 +22,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.iam import irsa_trust_policy
 from odoo_platform.config import defaults
 from odoo_platform.config.models import AcmTls, CertManagerTls, PlatformConfig
 from odoo_platform.config.tags import base_tags, labels, resource_tags
@@ -371,34 +372,6 @@ def cert_manager_values(args: CertManagerArgs, role_arn: pulumi.Input[str]) -> d
         "cainjector": {"replicaCount": args.replicas},
         "prometheus": {"enabled": True},
     }
-
-
-def irsa_trust_policy(
-    oidc_provider_arn: pulumi.Input[str],
-    oidc_issuer_url: pulumi.Input[str],
-    namespace: str,
-    service_account: str,
-) -> pulumi.Output[str]:
-    """Trust for exactly one Kubernetes service account through the cluster's OIDC provider."""
-
-    def document(provider_arn: str, issuer_url: str) -> str:
-        issuer = issuer_url.removeprefix("https://")
-        statement = {
-            "Effect": "Allow",
-            "Principal": {"Federated": provider_arn},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {
-                    f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-                    f"{issuer}:aud": "sts.amazonaws.com",
-                }
-            },
-        }
-        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-    return pulumi.Output.all(oidc_provider_arn, oidc_issuer_url).apply(
-        lambda values: document(str(values[0]), str(values[1]))
-    )
 
 
 def dns01_policy(zone_id: str, partition: str = "aws") -> str:

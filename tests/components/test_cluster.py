@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import kubernetes_validate
-import pulumi
 import pytest
 
 from odoo_platform.components.cluster import (
@@ -14,7 +13,6 @@ from odoo_platform.components.cluster import (
     EksSettings,
     KubernetesCluster,
     KubernetesClusterArgs,
-    irsa_trust_policy,
 )
 from odoo_platform.config.catalog import BASE_TAG_KEYS, LABEL_DEDICATED, TAG_TENANT, TAG_TIER
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
@@ -254,24 +252,6 @@ def test_addons_are_ordered_around_the_nodes(prod: ProgramResult) -> None:
     for name in ("coredns", "aws-ebs-csi-driver", "aws-efs-csi-driver"):
         assert groups <= set(addon(prod, name).dependencies)
     assert not addon(prod, "coredns").inputs.get("serviceAccountRoleArn")
-
-
-def test_irsa_trust_policy_names_one_service_account() -> None:
-    arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"
-
-    def program() -> None:
-        url = pulumi.Output.from_input("https://oidc.eks.eu-west-1.amazonaws.com/id/ABC")
-        pulumi.export("policy", irsa_trust_policy(arn, url, "tenant-a", "odoo"))
-
-    policy = json.loads(run_program(program).outputs["policy"])
-    (statement,) = policy["Statement"]
-    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert statement["Principal"] == {"Federated": arn}
-    host = "oidc.eks.eu-west-1.amazonaws.com/id/ABC"
-    assert statement["Condition"]["StringEquals"] == {
-        f"{host}:sub": "system:serviceaccount:tenant-a:odoo",
-        f"{host}:aud": "sts.amazonaws.com",
-    }
 
 
 # --- provider, storage classes ----------------------------------------------------------------

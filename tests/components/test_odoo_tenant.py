@@ -12,12 +12,7 @@ from typing import Any
 
 import pytest
 
-from odoo_platform.components.cluster import (
-    KubernetesCluster,
-    KubernetesClusterArgs,
-    dedicated_node_selector,
-    dedicated_tolerations,
-)
+from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
 from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs
 from odoo_platform.components.odoo_tenant import (
     CONF_HASH_ANNOTATION,
@@ -31,6 +26,7 @@ from odoo_platform.odoo.scripts import SCRIPT_ENV
 from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.policies.kubernetes import restricted_violations
 from odoo_platform.testing.harness import ProgramResult, RecordedResource, run_program
+from tests.components.infra_fixtures import cluster_on
 from tests.components.tenant_programs import (
     BUCKET_ARN,
     KMS_ARN,
@@ -317,16 +313,7 @@ def test_dedicated_pods_are_schedulable_on_the_clusters_node_group_only() -> Non
     slug = "halden-law"
 
     def program() -> None:
-        lz = LandingZone("lz", LandingZoneArgs.from_config(config))
-        KubernetesCluster(
-            "k8s",
-            KubernetesClusterArgs.from_config(
-                config,
-                subnet_ids=lz.private_subnet_ids,
-                node_security_group_id=lz.node_security_group_id,
-                secrets_kms_key_arn=lz.kms_key_arns["kubernetes"],
-            ),
-        )
+        cluster_on(config, LandingZone("lz", LandingZoneArgs.from_config(config)))
         declare(config, [tenant(config, slug)])
 
     result = run_program(program)
