@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -20,6 +21,7 @@ from odoo_platform.components.odoo_tenant import (
     backup_schedule,
 )
 from odoo_platform.config.catalog import SIZE_PROFILES
+from odoo_platform.config.models import Offboarding, PlatformConfig
 from odoo_platform.config.tags import base_tags
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo.scripts import SCRIPT_ENV
@@ -417,6 +419,79 @@ def test_suspended_tenant_keeps_every_object_with_zero_replicas() -> None:
         assert named(suspended, "nb-consulting", "Deployment", name)["spec"]["replicas"] == 0
     assert named(active, "nb-consulting", "Deployment", "odoo-cron")["spec"]["replicas"] == 1
     assert "replicas" not in named(active, "nb-consulting", "Deployment", "odoo-web")["spec"]
+
+
+# -- offboarding --------------------------------------------------------------------------------
+
+REQUESTED_ON = dt.date(2026, 11, 20)
+STATEFUL = ("filestore-ap", "filestore-pv", "filestore-pvc", "admin", "backup-role", "backup-sa")
+WORKLOAD_KINDS = (
+    "Deployment",
+    "CronJob",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "Service",
+    "IngressRoute",
+    "Middleware",
+    "ServersTransport",
+    "Certificate",
+)
+
+
+def _offboarded(config: PlatformConfig, slug: str, purge_after: dt.date | None = None) -> Any:
+    off = Offboarding(requested_on=REQUESTED_ON, purge_after=purge_after)
+    return with_tenant(config, slug, state="offboarded", offboarding=off)
+
+
+def test_offboarded_tenant_keeps_its_data_and_runs_only_a_final_backup() -> None:
+    config = sample_config()
+    active = run_tenants(config, [tenant(config, "halden-law")])
+    gone_config = _offboarded(config, "halden-law")
+    gone = run_tenants(gone_config, [tenant(gone_config, "halden-law")])
+    assert gone.errors() == []
+    for kind in WORKLOAD_KINDS:
+        assert in_ns(gone, "halden-law", kind) == [], kind
+    for suffix in STATEFUL:
+        assert (
+            active.named(f"odoo-halden-law-{suffix}").urn
+            == gone.named(f"odoo-halden-law-{suffix}").urn
+        )
+
+    def policies(result: ProgramResult) -> list[Manifest]:
+        return sorted(
+            in_ns(result, "halden-law", "NetworkPolicy"), key=lambda m: m["metadata"]["name"]
+        )
+
+    assert policies(gone) == policies(active)
+    (job,) = in_ns(gone, "halden-law", "Job")
+    assert job["metadata"]["name"] == "odoo-final-backup-20261120"
+    validate_manifest(job, K8S_VERSION)
+    pod = pod_spec_of(job)
+    assert pod is not None
+    assert_restricted(pod)
+    (cron,) = component(active, "halden-law", "CronJob", "backup")
+    backup_pod = pod_spec_of(cron)
+    assert backup_pod is not None
+    assert [(c["name"], c["image"], c["command"]) for c in containers(pod)] == [
+        (c["name"], c["image"], c["command"]) for c in containers(backup_pod)
+    ]
+    dump = pod["initContainers"][0]
+    assert {"name": "RETENTION_CLASS", "value": "monthly"} in dump["env"]
+    # the tenant's node group leaves with it (KubernetesClusterArgs.from_config): run anywhere
+    assert "nodeSelector" not in pod and "tolerations" not in pod
+
+
+def test_offboarded_tenant_data_stays_protected_until_the_purge_is_due() -> None:
+    config = _offboarded(sample_config(), "nb-consulting", purge_after=dt.date(2027, 1, 1))
+    t = tenant(config, "nb-consulting")
+    for today, protected in ((dt.date(2026, 12, 31), True), (dt.date(2027, 1, 1), False)):
+        args = OdooTenantArgs.from_config(
+            config, t, today=today, namespace="odoo-nb-consulting", **infra("nb-consulting")
+        )
+        assert args.offboarded and args.offboarding_requested_on == "2026-11-20"
+        result = run_args(args)
+        for suffix in ("filestore-ap", "filestore-pv", "filestore-pvc"):
+            assert result.named(f"odoo-nb-consulting-{suffix}").protect is protected
 
 
 def test_other_tenants_do_not_change_a_tenants_urns() -> None:
