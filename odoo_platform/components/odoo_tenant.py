@@ -40,6 +40,7 @@ from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
 from odoo_platform.odoo import conf as odoo_conf
+from odoo_platform.odoo import redis_acl
 from odoo_platform.odoo import scripts as _scripts_module
 
 Manifest = dict[str, Any]
@@ -512,7 +513,10 @@ class OdooTenant(pulumi.ComponentResource):
             env += [
                 {"name": "ODOO_SESSION_REDIS", "value": "1"},
                 _secret_env("ODOO_SESSION_REDIS_URL", f"{APP}-redis", "url"),
-                {"name": "ODOO_SESSION_REDIS_PREFIX", "value": args.slug},
+                {
+                    "name": "ODOO_SESSION_REDIS_PREFIX",
+                    "value": redis_acl.session_redis_prefix(args.slug),
+                },
             ]
         return env
 

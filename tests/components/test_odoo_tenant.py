@@ -24,6 +24,7 @@ from odoo_platform.config.catalog import SIZE_PROFILES
 from odoo_platform.config.models import Offboarding, PlatformConfig
 from odoo_platform.config.tags import base_tags
 from odoo_platform.odoo import conf as odoo_conf
+from odoo_platform.odoo import redis_acl
 from odoo_platform.odoo.scripts import SCRIPT_ENV
 from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.policies.kubernetes import restricted_violations
@@ -419,6 +420,17 @@ def test_suspended_tenant_keeps_every_object_with_zero_replicas() -> None:
         assert named(suspended, "nb-consulting", "Deployment", name)["spec"]["replicas"] == 0
     assert named(active, "nb-consulting", "Deployment", "odoo-cron")["spec"]["replicas"] == 1
     assert "replicas" not in named(active, "nb-consulting", "Deployment", "odoo-web")["spec"]
+
+
+def test_sessions_in_redis_use_the_prefix_the_redis_acl_grants() -> None:
+    config = sample_config()
+    result = run_tenants(config, [tenant(config, "meridian-audit")])
+    web = named(result, "meridian-audit", "Deployment", "odoo-web")
+    env = {e["name"]: e for e in web["spec"]["template"]["spec"]["containers"][0]["env"]}
+    prefix = env["ODOO_SESSION_REDIS_PREFIX"]["value"]
+    assert prefix == redis_acl.session_redis_prefix("meridian-audit")
+    grants = redis_acl.tenant_access_string("meridian-audit").split()
+    assert f"~session:{prefix}:*" in grants  # the key layout of session_redis
 
 
 # -- offboarding --------------------------------------------------------------------------------

@@ -41,6 +41,11 @@ FAILING: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
         "platform.tenants[0].slug",
         ('"Alpha_Law"', "[a-z]"),
     ),
+    "reserved slug": (
+        lambda d: tenant(d, 0).update(slug="session"),
+        "platform.tenants[0].slug",
+        ('"session"', "reserved"),
+    ),
     "image tagged latest": (
         lambda d: tenant(d, 0).update(image="odoo:latest"),
         "platform.tenants[0].image",
