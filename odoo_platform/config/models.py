@@ -163,7 +163,10 @@ class DatabaseConfig(Strict):
         None, ge=50, le=5000, description="default: derived from the class memory as RDS does"
     )
     reserved_connections: int = Field(
-        10, ge=3, le=100, description="kept free for administrators, backups and migrations"
+        10,
+        ge=3,
+        le=100,
+        description="kept free for administrators and RDS (tenants' backups: in their budget)",
     )
     multi_az: bool | None = Field(None, description="default: true in prod")
     deletion_protection: bool | None = Field(None, description="default: true in prod")
