@@ -40,13 +40,9 @@ from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
 from odoo_platform.odoo import conf as odoo_conf
-from odoo_platform.odoo import redis_acl
-from odoo_platform.odoo import scripts as _scripts_module
+from odoo_platform.odoo import redis_acl, scripts
 
 Manifest = dict[str, Any]
-# mypy resolves `odoo.scripts` to the `scripts/` data folder (a namespace package) rather than
-# `scripts.py`, which Python imports; typed as Any until the folder is renamed.
-scripts: Any = _scripts_module
 
 APP = "odoo"
 CONF_DIR = "/etc/odoo-platform"
