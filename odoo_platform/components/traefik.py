@@ -51,6 +51,10 @@ TRAEFIK_CRD_FILES = tuple(
 )
 RELEASE_NAME = "traefik"  # also the chart's Deployment and Service name
 ENTRY_POINT = "websecure"
+# Traefik 3 ends a connection whose reading takes over 60 s: Odoo's /websocket lives for hours
+# and large attachment uploads take minutes. One hour bounds slow clients; the Odoo bus
+# reconnects by itself (the same hour as OdooTenant's websocket ServersTransport).
+WEBSOCKET_READ_TIMEOUT = "3600s"
 TLS_OPTION_NAME = "default"  # Traefik applies the TLSOption named `default` to every router
 TRAEFIK_UID = 65532  # the official image's non-root user
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
@@ -307,7 +311,11 @@ def traefik_values(args: TraefikIngressArgs) -> dict[str, Any]:
                     }
                 },
             },
-            ENTRY_POINT: {**_entry_point(args.vpc_cidr), "http": {"tls": {"enabled": True}}},
+            ENTRY_POINT: {
+                **_entry_point(args.vpc_cidr),
+                "http": {"tls": {"enabled": True}},
+                "transport": {"respondingTimeouts": {"readTimeout": WEBSOCKET_READ_TIMEOUT}},
+            },
         },
         "log": {"format": "json", "level": "INFO"},
         # Headers may carry session cookies and credentials: dropped from the access log.
