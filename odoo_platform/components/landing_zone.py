@@ -25,6 +25,7 @@ from odoo_platform.components.iam import (
     service_trust_policy,
 )
 from odoo_platform.config import defaults
+from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.network import plan_subnets
 from odoo_platform.config.tags import base_tags, resource_tags
@@ -58,6 +59,8 @@ class LandingZoneArgs:
     protect: bool = False
     efs_throughput_mode: str = "elastic"
     efs_performance_mode: str = "generalPurpose"
+    # AWS Backup selection tag of the shared EFS (BackupPlan selects by it); None leaves it out.
+    backup_plan: str | None = DEFAULT_BACKUP_PLAN
 
     @classmethod
     def from_config(cls, config: PlatformConfig) -> LandingZoneArgs:
@@ -107,6 +110,18 @@ def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
                         )
                     }
                 },
+            }
+        )
+        # Observability's SNS topic is encrypted with this key: without this, the account's
+        # CloudWatch alarms cannot publish to it and their notifications are dropped silently.
+        statements.append(
+            {
+                "Sid": "CloudWatchAlarmNotifications",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             }
         )
     return json.dumps(policy_document(*statements))
@@ -215,6 +230,10 @@ class LandingZone(pulumi.ComponentResource):
 
     def _opts(self, *, protect: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
         return child_opts(self, protect=protect, provider=self.provider, **kwargs)
+
+    def _backup_tag(self) -> dict[str, str]:
+        plan = self._args.backup_plan
+        return {TAG_BACKUP_PLAN: plan} if plan is not None else {}
 
     def _kms_key(self, purpose: str, account_id: pulumi.Output[str]) -> pulumi.Output[str]:
         region = self._args.region
@@ -475,7 +494,7 @@ class LandingZone(pulumi.ComponentResource):
             kms_key_id=self.kms_key_arns["data"],
             performance_mode=self._args.efs_performance_mode,
             throughput_mode=self._args.efs_throughput_mode,
-            tags={**self._tags, "Name": f"{name}-filestores"},
+            tags={**self._tags, "Name": f"{name}-filestores", **self._backup_tag()},
             opts=self._opts(protect=self._args.protect),
         )
         self.efs_file_system_id = file_system.id
