@@ -12,13 +12,20 @@ import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.iam import (
+    KEY_USE_ACTIONS,
+    key_administration_statement,
+    key_use_through_services_statement,
+    policy_document,
+    service_trust_policy,
+)
 from odoo_platform.config import defaults
+from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.network import plan_subnets
 from odoo_platform.config.tags import base_tags, resource_tags
@@ -31,32 +38,6 @@ KEY_SERVICES: dict[str, tuple[str, ...]] = {
     "logs": (),
     "kubernetes": ("eks",),
 }
-KEY_ADMIN_ACTIONS = (
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-    "kms:RotateKeyOnDemand",
-)
-KEY_USE_ACTIONS = (
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
-    "kms:DescribeKey",
-    "kms:CreateGrant",
-    "kms:ListGrants",
-)
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs")
 NFS_PORT = 2049
 HTTPS_PORT = 443
@@ -78,6 +59,8 @@ class LandingZoneArgs:
     protect: bool = False
     efs_throughput_mode: str = "elastic"
     efs_performance_mode: str = "generalPurpose"
+    # AWS Backup selection tag of the shared EFS (BackupPlan selects by it); None leaves it out.
+    backup_plan: str | None = DEFAULT_BACKUP_PLAN
 
     @classmethod
     def from_config(cls, config: PlatformConfig) -> LandingZoneArgs:
@@ -106,32 +89,11 @@ def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
     become unmanageable) but can encrypt and decrypt only via the AWS services listed for its
     purpose; the logs key is usable by CloudWatch Logs for this account's log groups only.
     """
-    root = f"arn:aws:iam::{account_id}:root"
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "KeyAdministration",
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": list(KEY_ADMIN_ACTIONS),
-            "Resource": "*",
-        }
-    ]
+    statements = [key_administration_statement(account_id)]
     services = KEY_SERVICES[purpose]
     if services:
         statements.append(
-            {
-                "Sid": "UseThroughServices",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": list(KEY_USE_ACTIONS),
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {
-                        "kms:CallerAccount": account_id,
-                        "kms:ViaService": [f"{svc}.{region}.amazonaws.com" for svc in services],
-                    }
-                },
-            }
+            key_use_through_services_statement("UseThroughServices", account_id, region, services)
         )
     if purpose == "logs":
         statements.append(
@@ -150,7 +112,19 @@ def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
                 },
             }
         )
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+        # Observability's SNS topic is encrypted with this key: without this, the account's
+        # CloudWatch alarms cannot publish to it and their notifications are dropped silently.
+        statements.append(
+            {
+                "Sid": "CloudWatchAlarmNotifications",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        )
+    return json.dumps(policy_document(*statements))
 
 
 def _check(args: LandingZoneArgs) -> None:
@@ -256,6 +230,10 @@ class LandingZone(pulumi.ComponentResource):
 
     def _opts(self, *, protect: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
         return child_opts(self, protect=protect, provider=self.provider, **kwargs)
+
+    def _backup_tag(self) -> dict[str, str]:
+        plan = self._args.backup_plan
+        return {TAG_BACKUP_PLAN: plan} if plan is not None else {}
 
     def _kms_key(self, purpose: str, account_id: pulumi.Output[str]) -> pulumi.Output[str]:
         region = self._args.region
@@ -402,18 +380,7 @@ class LandingZone(pulumi.ComponentResource):
         self.flow_log_group_name = log_group.name
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
             tags=self._tags,
             opts=self._opts(),
         )
@@ -527,7 +494,7 @@ class LandingZone(pulumi.ComponentResource):
             kms_key_id=self.kms_key_arns["data"],
             performance_mode=self._args.efs_performance_mode,
             throughput_mode=self._args.efs_throughput_mode,
-            tags={**self._tags, "Name": f"{name}-filestores"},
+            tags={**self._tags, "Name": f"{name}-filestores", **self._backup_tag()},
             opts=self._opts(protect=self._args.protect),
         )
         self.efs_file_system_id = file_system.id
