@@ -163,9 +163,7 @@ def _declare_tenant(
         traefik_namespace=args.ingress.namespace,
         entry_point=args.ingress.entry_point,
         cluster_issuer=args.ingress.cluster_issuer_name,
-    )
-    odoo_args = dataclasses.replace(
-        odoo_args, protect=protect_tenant_data(config, tenant, args.today)
+        today=args.today,
     )
     odoo = OdooTenant(name, odoo_args, opts=child_opts(parent, depends_on=[database]))
     return HostedTenant(tenant.slug, tenant.tier, namespace.name, database, odoo, services)
