@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.network import nodes_only_security_group
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
 from odoo_platform.config.tags import resource_tags
 
@@ -42,23 +43,14 @@ class FileSystem(pulumi.ComponentResource):
     ) -> None:
         super().__init__(component_type("FileSystem"), name, None, opts)
         tags = resource_tags(args.tier, args.tenant)
-        group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+        group = nodes_only_security_group(
+            self,
+            name,
+            service="NFS (EFS filestore)",
+            port=NFS_PORT,
             vpc_id=args.vpc_id,
-            description="EFS filestore: NFS from the cluster nodes",
-            tags={**tags, "Name": f"{name}-sg"},
-            opts=child_opts(self),
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-nfs",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=NFS_PORT,
-            to_port=NFS_PORT,
-            referenced_security_group_id=args.nodes_security_group_id,
-            description="NFS from the cluster nodes",
+            nodes_security_group_id=args.nodes_security_group_id,
             tags=tags,
-            opts=child_opts(self),
         )
         backup_tag = {TAG_BACKUP_PLAN: args.backup_plan} if args.backup_plan else {}
         file_system = aws.efs.FileSystem(

@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.iam import (
     KEY_USE_ACTIONS,
     key_administration_statement,
@@ -25,10 +26,10 @@ from odoo_platform.components.iam import (
     service_trust_policy,
 )
 from odoo_platform.config import defaults
-from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
+from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.network import plan_subnets
-from odoo_platform.config.tags import base_tags, resource_tags
+from odoo_platform.config.tags import PLATFORM_TIER, base_tags, resource_tags
 
 KEY_PURPOSES = ("data", "backups", "logs", "kubernetes")
 # AWS services allowed to use each key on behalf of principals of this account.
@@ -39,7 +40,6 @@ KEY_SERVICES: dict[str, tuple[str, ...]] = {
     "kubernetes": ("eks",),
 }
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs")
-NFS_PORT = 2049
 HTTPS_PORT = 443
 DEFAULT_SUBNET_PREFIXES: Mapping[str, int] = {"public": 24, "private": 20, "database": 24}
 
@@ -230,10 +230,6 @@ class LandingZone(pulumi.ComponentResource):
 
     def _opts(self, *, protect: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
         return child_opts(self, protect=protect, provider=self.provider, **kwargs)
-
-    def _backup_tag(self) -> dict[str, str]:
-        plan = self._args.backup_plan
-        return {TAG_BACKUP_PLAN: plan} if plan is not None else {}
 
     def _kms_key(self, purpose: str, account_id: pulumi.Output[str]) -> pulumi.Output[str]:
         region = self._args.region
@@ -474,38 +470,24 @@ class LandingZone(pulumi.ComponentResource):
 
     def _file_system(self) -> None:
         """Encrypted EFS for the Odoo filestores, reachable over NFS from the nodes only."""
-        name = self._name
-        group = self._security_group("efs-sg", "EFS filestores: NFS from the cluster nodes")
-        self.efs_security_group_id = group.id
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-efs-nfs",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=NFS_PORT,
-            to_port=NFS_PORT,
-            referenced_security_group_id=self.node_security_group_id,
-            description="NFS from the cluster nodes",
-            tags=self._tags,
-            opts=self._opts(),
+        args = self._args
+        file_system = FileSystem(
+            f"{self._name}-efs",
+            FileSystemArgs(
+                vpc_id=self.vpc_id,
+                subnet_ids=self.private_subnet_ids,
+                nodes_security_group_id=self.node_security_group_id,
+                kms_key_arn=self.kms_key_arns["data"],
+                protect=args.protect,
+                throughput_mode=args.efs_throughput_mode,
+                performance_mode=args.efs_performance_mode,
+                backup_plan=args.backup_plan,
+                tier=PLATFORM_TIER,
+            ),
+            opts=child_opts(self, providers=[self.provider]),
         )
-        file_system = aws.efs.FileSystem(
-            f"{name}-efs",
-            encrypted=True,
-            kms_key_id=self.kms_key_arns["data"],
-            performance_mode=self._args.efs_performance_mode,
-            throughput_mode=self._args.efs_throughput_mode,
-            tags={**self._tags, "Name": f"{name}-filestores", **self._backup_tag()},
-            opts=self._opts(protect=self._args.protect),
-        )
-        self.efs_file_system_id = file_system.id
-        for slot, subnet_id in enumerate(self.private_subnet_ids):
-            aws.efs.MountTarget(
-                f"{name}-efs-az{slot + 1}",
-                file_system_id=file_system.id,
-                subnet_id=subnet_id,
-                security_groups=[group.id],
-                opts=self._opts(),
-            )
+        self.efs_file_system_id = file_system.file_system_id
+        self.efs_security_group_id = file_system.security_group_id
 
 
 def _zone(names: Sequence[str], index: int, wanted: int) -> str:
