@@ -92,6 +92,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "parse_tenant",
     ),
     "odoo_platform.config": (
+        "CONFIG_KEY",
+        "REGION_RESIDENCY",
+        "SubnetPlan",
+        "active_freeze",
+        "plan_subnets",
+        "read_stack_config",
+        "stack_file",
         "PlatformConfig",
         "TenantConfig",
         "DatabaseConfig",
@@ -116,7 +123,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
+    "CONFIG_KEY",
     "OUTPUT_NAMES",
+    "REGION_RESIDENCY",
     "SIZE_PROFILES",
     "AcmArgs",
     "BackupBucket",
@@ -166,6 +175,7 @@ __all__ = [
     "SharedCacheOutput",
     "SharedDatabaseOutput",
     "SizeProfile",
+    "SubnetPlan",
     "TenantConfig",
     "TenantDatabase",
     "TenantDatabaseArgs",
@@ -175,6 +185,7 @@ __all__ = [
     "TierArgs",
     "TraefikIngress",
     "TraefikIngressArgs",
+    "active_freeze",
     "build_platform",
     "connection_budgets",
     "json_schema",
@@ -182,6 +193,9 @@ __all__ = [
     "memory_budget",
     "parse_platform",
     "parse_tenant",
+    "plan_subnets",
+    "read_stack_config",
+    "stack_file",
 ]
 
 if TYPE_CHECKING:
@@ -237,6 +251,8 @@ if TYPE_CHECKING:
         TraefikIngressArgs,
     )
     from odoo_platform.config import (
+        CONFIG_KEY,
+        REGION_RESIDENCY,
         SIZE_PROFILES,
         BackupPolicy,
         ConfigError,
@@ -250,12 +266,17 @@ if TYPE_CHECKING:
         PlatformConfig,
         RedisConfig,
         SizeProfile,
+        SubnetPlan,
         TenantConfig,
+        active_freeze,
         connection_budgets,
         json_schema,
         load_stack_file,
         memory_budget,
         parse_platform,
+        plan_subnets,
+        read_stack_config,
+        stack_file,
     )
     from odoo_platform.external_tenant import (
         ExternalTenant,
