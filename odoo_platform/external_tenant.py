@@ -119,12 +119,15 @@ class ExternalTenant(pulumi.ComponentResource):
         super().__init__(component_type("ExternalTenant"), name, None, opts)
         tenant = args.tenant
         tenant_labels = labels(args, SHARED_TIER, tenant.slug)
+        server = self._checked_server(args)
+        # nothing reaches the cluster before the checks pass: a namespace of a tenant the
+        # platform already hosts would otherwise be taken over (server-side apply)
+        checked: pulumi.Output[list[pulumi.Resource]] = server.apply(lambda _: [])
         namespace = TenantNamespace(
             f"{name}-ns",
             TenantNamespaceArgs(tenant.slug, tenant_profile(tenant), tenant_labels),
-            opts=child_opts(self),
+            opts=child_opts(self, depends_on=checked),
         )
-        server = self._checked_server(args)
         self.database = TenantDatabase(
             f"{name}-db",
             TenantDatabaseArgs(
@@ -150,7 +153,7 @@ class ExternalTenant(pulumi.ComponentResource):
 
     def _checked_server(self, args: ExternalTenantArgs) -> pulumi.Output[SharedDatabaseOutput]:
         """The shared server, once the platform's environment, residency and tenants agree with
-        this tenant: the database and everything after it wait for these checks."""
+        this tenant: the namespace, the database and everything after them wait for it."""
         platform, tenant = args.platform, args.tenant
 
         def check(values: list[Any]) -> SharedDatabaseOutput:

@@ -26,6 +26,7 @@ from odoo_platform.platform import (
 from odoo_platform.testing import (
     PlatformMocks,
     ProgramResult,
+    harness,
     manifest,
     run_program,
     stack_config,
@@ -185,10 +186,23 @@ def test_a_platform_in_another_residency_is_refused(platform: ProgramResult) -> 
         run_example(platform.outputs, tenant=example_tenant(residency="us"))
 
 
-def test_a_slug_the_platform_already_hosts_is_refused(platform: ProgramResult) -> None:
+def test_a_slug_the_platform_already_hosts_is_refused_before_anything_reaches_the_cluster(
+    platform: ProgramResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monitors: list[harness.RecordingMonitor] = []
+
+    class Recording(harness.RecordingMonitor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            monitors.append(self)
+
+    monkeypatch.setattr(harness, "RecordingMonitor", Recording)
     taken = example_tenant(slug="alpha-law", hostnames=["alpha2.erp.acme.example"])
     with pytest.raises(Exception, match=r"already hosts a tenant 'alpha-law'"):
         run_example(platform.outputs, tenant=taken)
+    (monitor,) = monitors
+    declared = {r.type for r in monitor.recorded.values()}
+    assert not {t for t in declared if t.startswith("kubernetes:")}, declared
 
 
 @pytest.mark.parametrize(
@@ -251,3 +265,25 @@ def test_every_object_is_valid_for_the_platforms_kubernetes_version(
         pod_spec = pod_spec_of(obj)
         if pod_spec is not None:
             assert_restricted(pod_spec)
+
+
+def test_egress_reaches_the_platforms_database_subnets_and_file_system(
+    platform: ProgramResult, example: ProgramResult
+) -> None:
+    (egress,) = [
+        m
+        for m in example.manifests()
+        if m["kind"] == "NetworkPolicy"
+        and "Egress" in m["spec"]["policyTypes"]
+        and m["spec"].get("egress")
+    ]
+    blocks = {
+        (peer["ipBlock"]["cidr"], port["port"])
+        for rule in egress["spec"]["egress"]
+        for peer in rule.get("to", [])
+        if "ipBlock" in peer
+        for port in rule["ports"]
+    }
+    for cidr in platform.outputs["database_cidrs"]:
+        assert (cidr, 5432) in blocks
+    assert (platform.outputs["vpc_cidr"], 2049) in blocks
