@@ -97,9 +97,10 @@ class OdooTenantArgs:
     efs_file_system_id: pulumi.Input[str]
     oidc_provider_arn: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]
-    database_cidrs: tuple[str, ...]
-    vpc_cidr: str
-    aws_region: str
+    # Inputs, so a stack that reads them from a platform stack's outputs can pass them as is
+    database_cidrs: pulumi.Input[Sequence[str]]
+    vpc_cidr: pulumi.Input[str]
+    aws_region: pulumi.Input[str]
     tier: str = "shared"
     addons: tuple[str, ...] = ()
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
@@ -109,7 +110,7 @@ class OdooTenantArgs:
     redis_password: pulumi.Input[str] | None = None
     sessions_in_redis: bool = False
     traefik_namespace: pulumi.Input[str] = "traefik"
-    entry_point: str = "websecure"
+    entry_point: pulumi.Input[str] = "websecure"
     cluster_issuer: pulumi.Input[str] | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Mapping[str, str], ...] = ()
@@ -128,7 +129,7 @@ class OdooTenantArgs:
             message
             for failed, message in (
                 (not self.hostnames, "hostnames: at least one host name"),
-                (not self.database_cidrs, "database_cidrs: at least one CIDR"),
+                (_empty(self.database_cidrs), "database_cidrs: at least one CIDR"),
                 (not 1 <= self.rpo_hours <= 24, f"rpo_hours: 1 to 24, not {self.rpo_hours}"),
                 (
                     self.offboarded and not _is_iso_date(self.offboarding_requested_on),
@@ -1224,8 +1225,17 @@ def _tcp(*ports: int) -> list[Manifest]:
     return [{"protocol": "TCP", "port": port} for port in ports]
 
 
-def _cidrs(cidrs: Sequence[str]) -> list[Manifest]:
-    return [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]
+def _cidrs(cidrs: pulumi.Input[Sequence[pulumi.Input[str]]]) -> pulumi.Input[list[Manifest]]:
+    if isinstance(cidrs, (list, tuple)):
+        return [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]
+    return pulumi.Output.from_input(cidrs).apply(
+        lambda known: [{"ipBlock": {"cidr": cidr}} for cidr in known]
+    )
+
+
+def _empty(values: pulumi.Input[Sequence[str]]) -> bool:
+    """Plain and empty; an Output (another stack's) is checked where it was produced."""
+    return isinstance(values, (list, tuple)) and not values
 
 
 def _secret_env(name: str, secret: pulumi.Input[str], key: str) -> Manifest:
