@@ -97,6 +97,7 @@ def network(config: PlatformConfig) -> Issues:
 def own_accounts(config: PlatformConfig) -> Issues:
     """A tenant in its own account gets a VPC there, peered with the stack's: no overlaps."""
     taken: list[tuple[str, IPv4Network]] = [("landing_zone.vpc_cidr", config.landing_zone.vpc_cidr)]
+    accounts: dict[str, str] = {}
     for i, tenant in enumerate(config.tenants):
         own = tenant.dedicated
         if own is None or (own.aws_account_role_arn is None and own.account_vpc_cidr is None):
@@ -117,6 +118,14 @@ def own_accounts(config: PlatformConfig) -> Issues:
                 f"private CIDR of /20 or larger that overlaps none of {_cidrs(taken)}",
             )
             continue
+        account = own.aws_account_role_arn.split(":")[4]
+        if account in accounts:
+            yield ConfigIssue(
+                key_path("tenants", i, "dedicated", "aws_account_role_arn"),
+                f"account {account} already hosts tenant '{accounts[account]}'; one tenant per "
+                "own account (its VPC and IAM OIDC provider are the tenant's)",
+            )
+        accounts[account] = tenant.slug
         clash = next((name for name, other in taken if cidr.overlaps(other)), None)
         if clash is not None:
             yield ConfigIssue(
