@@ -22,6 +22,7 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
 from odoo_platform.components.backup_bucket import BackupBucket, BackupBucketArgs
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import KubernetesCluster
@@ -359,6 +360,8 @@ class DedicatedTier(pulumi.ComponentResource):
             opts=child_opts(self, providers=in_account),
         )
         services = TenantServices(server, cache, bucket, file_system.file_system_id)
+        if account is not None:
+            self._account_backup_plan(name, tenant, bucket, account_dr, account)
         if own is None or account is None:
             return _declare_tenant(self, name, args, tenant, services)
         return _declare_tenant(
@@ -410,6 +413,31 @@ class DedicatedTier(pulumi.ComponentResource):
             opts=child_opts(self, provider=provider),
         )
         return key.arn
+
+    def _account_backup_plan(
+        self,
+        name: str,
+        tenant: TenantConfig,
+        bucket: BackupBucket,
+        account_dr: aws.Provider | None,
+        account: aws.Provider,
+    ) -> BackupPlan:
+        """AWS Backup in the tenant's account: the platform's plan sees only its own account.
+
+        It selects by the same tag, so it picks up the tenant's database and file system; its
+        vault uses the tenant bucket's key (usable by AWS Backup), DR copies that of the replica.
+        """
+        dr_key = bucket.dr_kms_key_arn if account_dr is not None else None
+        plan_args = BackupPlanArgs.from_config(
+            self._args.config,
+            kms_key_arn=bucket.kms_key_arn,
+            dr_provider=account_dr if dr_key is not None else None,
+            dr_kms_key_arn=dr_key,
+            tenant=tenant,
+        )
+        return BackupPlan(
+            f"{name}-backup-plan", plan_args, opts=child_opts(self, providers={"aws": account})
+        )
 
     def _dr_backups(
         self, name: str, tenant: TenantConfig, protect: bool, account_dr: aws.Provider | None

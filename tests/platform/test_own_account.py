@@ -86,6 +86,8 @@ def test_every_aws_resource_of_the_tenant_is_declared_in_its_account(own: Progra
         "aws:s3/bucket:Bucket",
         "aws:iam/role:Role",
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+        "aws:backup/plan:Plan",
+        "aws:backup/vault:Vault",
         ACCEPTER,
     } <= kinds
     elsewhere = [
@@ -188,6 +190,17 @@ def test_the_tenant_pods_reach_its_vpc_and_mount_its_file_system_by_address(
     assert volume["spec"]["csi"]["volumeAttributes"] == {
         "mounttargetip": target.outputs["ipAddress"]
     }
+
+
+def test_aws_backup_in_the_tenant_account_selects_by_the_platform_tag(own: ProgramResult) -> None:
+    selection = own.named(f"{NAME}-backup-plan-selection")
+    [condition] = selection.inputs["conditions"]
+    assert condition["stringEquals"] == [
+        {"key": "aws:ResourceTag/BackupPlan", "value": "odoo-platform"}
+    ]
+    assert own.named(f"{NAME}-efs", "aws:efs/fileSystem:FileSystem").inputs["tags"]["BackupPlan"]
+    vault = own.named(f"{NAME}-backup-plan-vault", "aws:backup/vault:Vault")
+    assert vault.inputs["kmsKeyArn"] == own.named(f"{NAME}-backups-key").outputs["arn"]
 
 
 def test_the_backup_role_trusts_the_cluster_through_the_tenant_accounts_oidc_provider(
