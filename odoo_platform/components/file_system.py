@@ -37,6 +37,7 @@ class FileSystemArgs:
 class FileSystem(pulumi.ComponentResource):
     file_system_id: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    mount_target_ips: list[pulumi.Output[str]]  # per AZ; mounts from a peered VPC need one
 
     def __init__(
         self, name: str, args: FileSystemArgs, opts: pulumi.ResourceOptions | None = None
@@ -62,7 +63,7 @@ class FileSystem(pulumi.ComponentResource):
             tags={**tags, **backup_tag, "Name": name},
             opts=child_opts(self, protect=args.protect),
         )
-        for slot, subnet_id in enumerate(args.subnet_ids):
+        mount_targets = [
             aws.efs.MountTarget(
                 f"{name}-az{slot + 1}",
                 file_system_id=file_system.id,
@@ -70,6 +71,9 @@ class FileSystem(pulumi.ComponentResource):
                 security_groups=[group.id],
                 opts=child_opts(self),
             )
+            for slot, subnet_id in enumerate(args.subnet_ids)
+        ]
+        self.mount_target_ips = [target.ip_address for target in mount_targets]
         self.file_system_id, self.security_group_id = file_system.id, group.id
         self.register_outputs(
             {"file_system_id": self.file_system_id, "security_group_id": self.security_group_id}

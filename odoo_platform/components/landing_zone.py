@@ -148,6 +148,7 @@ class LandingZone(pulumi.ComponentResource):
     private_subnet_ids: list[pulumi.Output[str]]
     database_subnet_ids: list[pulumi.Output[str]]
     nat_gateway_ids: list[pulumi.Output[str]]
+    private_route_table_ids: list[pulumi.Output[str]]  # the nodes' routes (e.g. to peered VPCs)
     kms_key_arns: dict[str, pulumi.Output[str]]
     node_security_group_id: pulumi.Output[str]
     endpoints_security_group_id: pulumi.Output[str] | None
@@ -302,6 +303,7 @@ class LandingZone(pulumi.ComponentResource):
             )
             self._associate(table, [subnet], "private", first_slot=slot)
             private_rts.append(table)
+        self.private_route_table_ids = [table.id for table in private_rts]
         database_rt = self._route_table("database")
         self._associate(database_rt, database, "database")
         return [*private_rts, database_rt]

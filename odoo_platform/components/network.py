@@ -20,7 +20,11 @@ def nodes_only_security_group(
     nodes_security_group_id: pulumi.Input[str],
     tags: Mapping[str, str],
 ) -> aws.ec2.SecurityGroup:
-    """A data service's group (`<name>-sg`): no egress, `port` only from the cluster nodes."""
+    """A data service's group (`<name>-sg`): no egress, `port` only from the cluster nodes.
+
+    `nodes_security_group_id` may be `<account-id>/<sg-id>`: the nodes' group in a peered VPC of
+    another account in the same region (a tenant's own account).
+    """
     group = aws.ec2.SecurityGroup(
         f"{name}-sg",
         description=f"{service} {name}: {port} from the cluster nodes only",

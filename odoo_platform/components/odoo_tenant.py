@@ -122,6 +122,9 @@ class OdooTenantArgs:
     protect: bool = False
     postgres_image: str = "postgres:17.6-alpine"
     aws_cli_image: str = "amazon/aws-cli:2.27.50"
+    # A file system in a peered VPC (the tenant's own account): its DNS name does not resolve
+    # from the cluster's VPC, so the EFS CSI driver mounts this mount target's address instead.
+    efs_mount_target_ip: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         odoo_conf.traits(self.odoo_version)
@@ -471,6 +474,11 @@ class OdooTenant(pulumi.ComponentResource):
                         "driver": EFS_CSI_DRIVER,
                         "volumeHandle": pulumi.Output.concat(
                             args.efs_file_system_id, "::", access_point.id
+                        ),
+                        **(
+                            {"volumeAttributes": {"mounttargetip": args.efs_mount_target_ip}}
+                            if args.efs_mount_target_ip is not None
+                            else {}
                         ),
                     },
                 }

@@ -229,6 +229,13 @@ class DedicatedOverrides(Strict):
     redis: RedisConfig | None = None
     node_group: NodeGroupConfig | None = None
     aws_account_role_arn: str | None = Field(None, pattern=ROLE_ARN_PATTERN)
+    account_vpc_cidr: ipaddress.IPv4Network | None = Field(
+        None,
+        description=(
+            "VPC of the tenant's own account (peered with the stack's VPC); required with "
+            "aws_account_role_arn, /20 or larger, overlapping no other VPC of the stack"
+        ),
+    )
 
 
 class DedicatedTierConfig(Strict):
