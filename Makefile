@@ -32,7 +32,7 @@ typecheck: install
 
 ## The whole suite: lint, types, and every test (real PostgreSQL/Redis/S3 servers included).
 test: system-packages lint typecheck
-	ODOO_PLATFORM_REQUIRE_SERVERS=1 $(BIN)/python -m pytest -q -p no:cacheprovider
+	ODOO_PLATFORM_REQUIRE_SERVERS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -n auto
 
 clean:
 	rm -rf $(VENV) build *.egg-info
