@@ -49,8 +49,13 @@ def stack_context(config: PlatformConfig, today: dt.date) -> StackContext:
 
 
 def resource_views(result: ProgramResult, context: StackContext) -> list[ResourceView]:
-    """Every declared resource as the policy engine sees it: type, URN and input properties."""
-    return [ResourceView(r.type, r.urn, r.inputs, context) for r in result.resources if r.custom]
+    """Every declared resource as the policy engine sees it: type, URN, input properties and
+    the resources each property's value came from."""
+    return [
+        ResourceView(r.type, r.urn, r.inputs, context, r.property_dependencies)
+        for r in result.resources
+        if r.custom
+    ]
 
 
 @dataclass(frozen=True)

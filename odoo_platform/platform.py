@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -312,11 +313,77 @@ class PlatformOutputs:
 OUTPUT_NAMES = tuple(f.name for f in dataclasses.fields(PlatformOutputs))
 
 
+class IngressOutput(TypedDict):
+    """The `ingress` output: where tenant IngressRoutes attach and who issues certificates."""
+
+    namespace: str
+    entry_point: str
+    cluster_issuer: str | None  # None when TLS certificates are not issued by cert-manager
+    load_balancer_hostname: str
+
+
+class SharedDatabaseOutput(TypedDict):
+    """The `shared_database` output: the multi-tenant tier's PostgreSQL server.
+
+    The administrator Secret lives in `admin_namespace` on the platform's cluster; a
+    `TenantDatabase` runs its bootstrap Job there, so the credentials never leave it.
+    """
+
+    address: str
+    port: int
+    admin_namespace: str
+    admin_secret_name: str
+    max_connections: int
+
+
+class SharedCacheOutput(TypedDict):
+    """The `shared_cache` output (its ACL users are owned by the platform's RedisCache)."""
+
+    primary_endpoint: str
+    port: int
+
+
+class SharedBackupsOutput(TypedDict):
+    """The `shared_backups` output: the bucket where each tenant writes under its own prefix."""
+
+    bucket_name: str
+    bucket_arn: str
+    kms_key_arn: str
+
+
+class HostedTenantOutput(TypedDict):
+    """One entry of the `tenants` output."""
+
+    tier: str
+    state: str
+    size: str
+    odoo_version: str
+    hostnames: list[str]
+    namespace: str
+
+
+# The keys of the nested outputs, checked against what RegionalPlatform exports by the tests.
+NESTED_OUTPUT_KEYS: dict[str, frozenset[str]] = {
+    "ingress": frozenset(IngressOutput.__annotations__),
+    "shared_database": frozenset(SharedDatabaseOutput.__annotations__),
+    "shared_cache": frozenset(SharedCacheOutput.__annotations__),
+    "shared_backups": frozenset(SharedBackupsOutput.__annotations__),
+}
+
+
+class MissingPlatformOutputError(KeyError):
+    """The referenced platform stack does not export an output this stack needs."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class PlatformReference:
     """Typed access to a platform stack's outputs from another stack (`StackReference`).
 
     `PlatformReference("platform", "acme/odoo-platform/prod-eu-west-1")`: the names are those of
-    `PlatformOutputs`, so they cannot drift from what the platform exports.
+    `PlatformOutputs`, so they cannot drift from what the platform exports: an accessor or
+    `output()` with a name the platform does not export raises at once.
     """
 
     def __init__(self, name: str, stack: str, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -324,19 +391,50 @@ class PlatformReference:
         self._reference = pulumi.StackReference(name, stack_name=stack, opts=opts)
 
     def output(self, name: str) -> pulumi.Output[Any]:
-        """Any output by name; an unknown name is an error, not a silent None."""
+        """Any output by name (None if the stack does not export it); unknown names raise."""
         if name not in OUTPUT_NAMES:
             raise KeyError(f"{name!r} is not a platform output; known: {', '.join(OUTPUT_NAMES)}")
         return self._reference.get_output(name)
 
     def require(self, name: str) -> pulumi.Output[Any]:
-        """An output that must exist in the referenced stack (fails the update otherwise)."""
-        self.output(name)
-        return self._reference.require_output(name)
+        """An output the referenced stack must export; if it does not, the update fails with a
+        message naming the stack and the output. Secret outputs stay secret."""
+        stack = self.stack
+
+        def present(value: Any) -> Any:
+            if value is None:
+                raise MissingPlatformOutputError(
+                    f"platform stack {stack!r} exports no {name!r} output: deploy it (or a "
+                    f"version of odoo-platform that exports it) before this stack"
+                    + (
+                        "; it is exported only when the platform has a shared (multi-tenant) tier"
+                        if name.startswith("shared_")
+                        else ""
+                    )
+                )
+            return value
+
+        return self.output(name).apply(present)
 
     @property
     def kubeconfig(self) -> pulumi.Output[str]:
         return pulumi.Output.secret(self.require("kubeconfig"))
+
+    @property
+    def environment(self) -> pulumi.Output[str]:
+        return self.require("environment")
+
+    @property
+    def region(self) -> pulumi.Output[str]:
+        return self.require("region")
+
+    @property
+    def residency(self) -> pulumi.Output[str]:
+        return self.require("residency")
+
+    @property
+    def kubernetes_version(self) -> pulumi.Output[str]:
+        return self.require("kubernetes_version")
 
     @property
     def oidc_provider_arn(self) -> pulumi.Output[str]:
@@ -345,10 +443,6 @@ class PlatformReference:
     @property
     def oidc_issuer_url(self) -> pulumi.Output[str]:
         return self.require("oidc_issuer_url")
-
-    @property
-    def region(self) -> pulumi.Output[str]:
-        return self.require("region")
 
     @property
     def vpc_cidr(self) -> pulumi.Output[str]:
@@ -363,22 +457,41 @@ class PlatformReference:
         return self.require("file_system_id")
 
     @property
-    def ingress(self) -> pulumi.Output[dict[str, Any]]:
+    def ingress(self) -> pulumi.Output[IngressOutput]:
         return self.require("ingress")
 
     @property
-    def shared_database(self) -> pulumi.Output[dict[str, Any]]:
+    def shared_database(self) -> pulumi.Output[SharedDatabaseOutput]:
         return self.require("shared_database")
 
     @property
-    def shared_backups(self) -> pulumi.Output[dict[str, Any]]:
+    def shared_cache(self) -> pulumi.Output[SharedCacheOutput]:
+        return self.require("shared_cache")
+
+    @property
+    def shared_backups(self) -> pulumi.Output[SharedBackupsOutput]:
         return self.require("shared_backups")
+
+    @property
+    def tenants(self) -> pulumi.Output[dict[str, HostedTenantOutput]]:
+        return self.require("tenants")
 
     def kubernetes_provider(
         self, name: str, opts: pulumi.ResourceOptions | None = None
     ) -> k8s.Provider:
         """A Kubernetes provider for the platform's cluster, from its (secret) kubeconfig."""
         return k8s.Provider(name, kubeconfig=self.kubeconfig, opts=opts)
+
+    def aws_provider(
+        self,
+        name: str,
+        default_tags: Mapping[str, str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> aws.Provider:
+        """An AWS provider in the platform's region (credentials from this stack's environment),
+        tagging what it creates with `default_tags` (owner, cost centre, environment, ...)."""
+        tags = aws.ProviderDefaultTagsArgs(tags=dict(default_tags)) if default_tags else None
+        return aws.Provider(name, region=self.region, default_tags=tags, opts=opts)
 
 
 def summary(config: PlatformConfig) -> dict[str, object]:

@@ -39,6 +39,7 @@ def policies_json(check: StackCheck) -> dict[str, Any]:
         "passed": not check.mandatory_failures,
         "counts": {s.value: sum(f.severity is s for f in check.findings) for s in Severity},
         "findings": [finding_json(f) for f in check.findings],
+        "program_errors": check.result.errors(),
     }
 
 

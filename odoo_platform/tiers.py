@@ -4,6 +4,8 @@
 namespace, database and role, and Odoo on the shared node group.
 `DedicatedTier`: per tenant its own server (Multi-AZ in prod, optional reporting replica), cache,
 backup bucket with its own KMS key, file system and node group; Odoo pinned to that node group.
+A dedicated tenant with an account role has all of these (but the nodes) in its own AWS account,
+in a VPC peered with the platform's.
 
 Every logical name derives from the tier and the tenant slug, never from a list position, so adding,
 removing or reordering tenants changes no other resource's URN.
@@ -13,13 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
 from odoo_platform.components.backup_bucket import BackupBucket, BackupBucketArgs
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import KubernetesCluster
@@ -32,6 +35,10 @@ from odoo_platform.components.postgres import (
     PostgresServerArgs,
 )
 from odoo_platform.components.redis_cache import RedisCache, RedisCacheArgs
+from odoo_platform.components.tenant_account_network import (
+    TenantAccountNetwork,
+    TenantAccountNetworkArgs,
+)
 from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
 from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 from odoo_platform.components.traefik import TraefikIngress
@@ -122,12 +129,90 @@ def _cross_region_backups(args: TierArgs) -> CrossRegionBackups | None:
     return CrossRegionBackups(provider=args.dr.provider, kms_key_arn=args.dr.database_key_arn)
 
 
+@dataclass(frozen=True)
+class TenantPlacement:
+    """Where a tenant in its own account runs its AWS side: its VPC, its OIDC provider, its EFS."""
+
+    database_cidrs: tuple[str, ...]
+    vpc_cidr: str
+    oidc_provider_arn: pulumi.Input[str]
+    efs_mount_target_ip: pulumi.Input[str]
+    providers: Mapping[str, pulumi.ProviderResource]
+
+
+@dataclass(frozen=True)
+class OwnAccount:
+    """A tenant's own account: its peered VPC, the platform nodes' group as seen from there."""
+
+    network: TenantAccountNetwork
+    nodes_security_group_ref: pulumi.Output[str]  # `<platform account>/<sg-id>`
+    oidc_provider_arn: pulumi.Output[str]
+
+    def data_network(self, kms_key_arn: pulumi.Input[str]) -> DataNetwork:
+        return DataNetwork(
+            subnet_ids=self.network.database_subnet_ids,
+            vpc_id=self.network.vpc_id,
+            nodes_security_group_id=self.nodes_security_group_ref,
+            kms_key_arn=kms_key_arn,
+        )
+
+
+def _own_account_network(
+    parent: pulumi.Resource,
+    name: str,
+    args: TierArgs,
+    tenant: TenantConfig,
+    account: aws.Provider,
+) -> OwnAccount:
+    """The tenant account's VPC peered with the platform's, and an OIDC provider for IRSA there.
+
+    Security groups there admit the platform nodes' group by `<account>/<sg-id>`, which AWS
+    accepts for a peered VPC in the same region (the provider splits it into UserId/GroupId).
+    """
+    overrides = tenant.dedicated
+    assert overrides and overrides.aws_account_role_arn and overrides.account_vpc_cidr
+    config, zone = args.config, args.landing_zone
+    network = TenantAccountNetwork(
+        f"{name}-net",
+        TenantAccountNetworkArgs(
+            vpc_cidr=str(overrides.account_vpc_cidr),
+            tenant_account_id=overrides.aws_account_role_arn.split(":")[4],
+            platform_provider=zone.provider,
+            platform_vpc_id=zone.vpc_id,
+            platform_vpc_cidr=zone.vpc_cidr,
+            platform_route_table_ids=zone.private_route_table_ids,
+            availability_zones=config.landing_zone.availability_zones,
+            tenant=tenant.slug,
+        ),
+        opts=child_opts(parent, providers={"aws": account}),
+    )
+    platform = pulumi.InvokeOutputOptions(parent=parent, provider=zone.provider)
+    platform_account = aws.get_caller_identity_output(opts=platform).account_id
+    # IRSA roles in the tenant account trust the cluster's issuer through a provider of its own.
+    oidc = aws.iam.OpenIdConnectProvider(
+        f"{name}-oidc",
+        url=args.oidc_issuer_url,
+        client_id_lists=["sts.amazonaws.com"],
+        tags=resource_tags("dedicated", tenant.slug),
+        opts=child_opts(parent, provider=account),
+    )
+    return OwnAccount(
+        network=network,
+        nodes_security_group_ref=pulumi.Output.concat(
+            platform_account, "/", zone.node_security_group_id
+        ),
+        oidc_provider_arn=oidc.arn,
+    )
+
+
 def _declare_tenant(
     parent: pulumi.Resource,
     name: str,
     args: TierArgs,
     tenant: TenantConfig,
     services: TenantServices,
+    *,
+    placement: TenantPlacement | None = None,
 ) -> HostedTenant:
     """Namespace first (the database Job writes its Secret there), then database, then Odoo."""
     config = args.config
@@ -152,10 +237,11 @@ def _declare_tenant(
         backup_bucket_arn=services.bucket.bucket_arn,
         backup_kms_key_arn=services.bucket.kms_key_arn,
         efs_file_system_id=services.file_system_id,
-        oidc_provider_arn=args.oidc_provider_arn,
+        oidc_provider_arn=placement.oidc_provider_arn if placement else args.oidc_provider_arn,
         oidc_issuer_url=args.oidc_issuer_url,
-        database_cidrs=database_cidrs(config),
-        vpc_cidr=str(config.landing_zone.vpc_cidr),
+        database_cidrs=placement.database_cidrs if placement else database_cidrs(config),
+        vpc_cidr=placement.vpc_cidr if placement else str(config.landing_zone.vpc_cidr),
+        efs_mount_target_ip=placement.efs_mount_target_ip if placement else None,
         redis_host=cache.primary_endpoint,
         redis_port=cache.port,
         redis_user=cache.tenant_user_names.get(tenant.slug),
@@ -163,11 +249,13 @@ def _declare_tenant(
         traefik_namespace=args.ingress.namespace,
         entry_point=args.ingress.entry_point,
         cluster_issuer=args.ingress.cluster_issuer_name,
+        today=args.today,
     )
-    odoo_args = dataclasses.replace(
-        odoo_args, protect=protect_tenant_data(config, tenant, args.today)
+    # In its own account, the tenant's IAM role and EFS access point go there too.
+    in_account = dict(placement.providers) if placement else {}
+    odoo = OdooTenant(
+        name, odoo_args, opts=child_opts(parent, depends_on=[database], providers=in_account)
     )
-    odoo = OdooTenant(name, odoo_args, opts=child_opts(parent, depends_on=[database]))
     return HostedTenant(tenant.slug, tenant.tier, namespace.name, database, odoo, services)
 
 
@@ -229,78 +317,146 @@ class DedicatedTier(pulumi.ComponentResource):
     def _tenant(self, name: str, tenant: TenantConfig) -> HostedTenant:
         args, config, zone = self._args, self._args.config, self._args.landing_zone
         protect = protect_tenant_data(config, tenant, args.today)
-        key_arn = self._data_key(name, tenant, protect)
-        network = data_network(zone, key_arn)
+        account, account_dr = self._account_providers(name, tenant)
+        # A tenant in its own account gets every AWS resource there: children inherit this.
+        in_account: dict[str, pulumi.ProviderResource] = {"aws": account} if account else {}
+        own = _own_account_network(self, name, args, tenant, account) if account else None
+        key_arn = self._data_key(name, tenant, protect, account)
+        network = own.data_network(key_arn) if own else data_network(zone, key_arn)
         server_args = PostgresServerArgs.from_config(
             config,
             server_budget(config, f"dedicated:{tenant.slug}"),
             tenant=tenant,
-            cross_region_backups=_cross_region_backups(args),
+            cross_region_backups=self._dr_backups(name, tenant, protect, account_dr),
             **network,
         )
         server = PostgresServer(
             f"{name}-postgres",
             dataclasses.replace(server_args, protect=protect),
-            opts=child_opts(self),
+            opts=child_opts(self, providers=in_account),
         )
         cache = RedisCache(
             f"{name}-redis",
             RedisCacheArgs.from_config(config, tenant=tenant, **network),
-            opts=child_opts(self),
+            opts=child_opts(self, providers=in_account),
         )
-        account, account_dr = self._account_providers(name, tenant)
         dr_provider = account_dr or (args.dr.provider if args.dr else None)
         bucket_args = BackupBucketArgs.from_config(config, tenant=tenant, dr_provider=dr_provider)
         bucket = BackupBucket(
             f"{name}-backups",
             dataclasses.replace(bucket_args, protect=protect),
-            opts=child_opts(self, providers={"aws": account}) if account else child_opts(self),
+            opts=child_opts(self, providers=in_account),
         )
         file_system = FileSystem(
             f"{name}-efs",
             FileSystemArgs(
-                vpc_id=zone.vpc_id,
-                subnet_ids=zone.private_subnet_ids,
-                nodes_security_group_id=zone.node_security_group_id,
+                vpc_id=network["vpc_id"],
+                subnet_ids=own.network.private_subnet_ids if own else zone.private_subnet_ids,
+                nodes_security_group_id=network["nodes_security_group_id"],
                 kms_key_arn=key_arn,
                 protect=protect,
                 tenant=tenant.slug,
             ),
-            opts=child_opts(self),
+            opts=child_opts(self, providers=in_account),
         )
         services = TenantServices(server, cache, bucket, file_system.file_system_id)
-        return _declare_tenant(self, name, args, tenant, services)
+        if account is not None:
+            self._account_backup_plan(name, tenant, bucket, account_dr, account)
+        if own is None or account is None:
+            return _declare_tenant(self, name, args, tenant, services)
+        return _declare_tenant(
+            self,
+            name,
+            args,
+            tenant,
+            services,
+            placement=TenantPlacement(
+                database_cidrs=own.network.database_cidrs,
+                vpc_cidr=own.network.vpc_cidr,
+                oidc_provider_arn=own.oidc_provider_arn,
+                efs_mount_target_ip=file_system.mount_target_ips[0],
+                providers={"aws": account},
+            ),
+        )
 
-    def _data_key(self, name: str, tenant: TenantConfig, protect: bool) -> pulumi.Output[str]:
-        """The tenant's own data key: destroying it (after purge) makes every copy unreadable."""
+    def _data_key(
+        self,
+        name: str,
+        tenant: TenantConfig,
+        protect: bool,
+        provider: aws.Provider | None,
+        region: str | None = None,
+    ) -> pulumi.Output[str]:
+        """The tenant's own data key: destroying it (after purge) makes every copy unreadable.
+
+        `provider` is the tenant's account (its region or, with `region`, the DR region); None
+        keeps the key in the platform account, under the provider the tier inherits.
+        """
         config = self._args.config
-        invoke = pulumi.InvokeOutputOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self, provider=provider)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        key_region = region or config.region
+        suffix = "-dr" if region else ""
         key = aws.kms.Key(
-            f"{name}-key",
+            f"{name}-key{suffix}",
             description=f"data of tenant {tenant.slug}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=account_id.apply(lambda account: kms_key_policy("data", account, config.region)),
+            policy=account_id.apply(lambda account: kms_key_policy("data", account, key_region)),
             tags=resource_tags("dedicated", tenant.slug),
-            opts=child_opts(self, protect=protect),
+            opts=child_opts(self, protect=protect, provider=provider),
         )
         aws.kms.Alias(
-            f"{name}-key-alias",
+            f"{name}-key{suffix}-alias" if region else f"{name}-key-alias",
             name=f"alias/odoo-platform/{tenant.slug}/data",
             target_key_id=key.key_id,
-            opts=child_opts(self),
+            opts=child_opts(self, provider=provider),
         )
         return key.arn
+
+    def _account_backup_plan(
+        self,
+        name: str,
+        tenant: TenantConfig,
+        bucket: BackupBucket,
+        account_dr: aws.Provider | None,
+        account: aws.Provider,
+    ) -> BackupPlan:
+        """AWS Backup in the tenant's account: the platform's plan sees only its own account.
+
+        It selects by the same tag, so it picks up the tenant's database and file system; its
+        vault uses the tenant bucket's key (usable by AWS Backup), DR copies that of the replica.
+        """
+        dr_key = bucket.dr_kms_key_arn if account_dr is not None else None
+        plan_args = BackupPlanArgs.from_config(
+            self._args.config,
+            kms_key_arn=bucket.kms_key_arn,
+            dr_provider=account_dr if dr_key is not None else None,
+            dr_kms_key_arn=dr_key,
+            tenant=tenant,
+        )
+        return BackupPlan(
+            f"{name}-backup-plan", plan_args, opts=child_opts(self, providers={"aws": account})
+        )
+
+    def _dr_backups(
+        self, name: str, tenant: TenantConfig, protect: bool, account_dr: aws.Provider | None
+    ) -> CrossRegionBackups | None:
+        """Database backup copies in the DR region: the tenant's own account keeps its own."""
+        dr = self._args.config.disaster_recovery
+        if account_dr is None or dr is None:
+            return _cross_region_backups(self._args)
+        key = self._data_key(name, tenant, protect, account_dr, region=dr.dr_region)
+        return CrossRegionBackups(provider=account_dr, kms_key_arn=key)
 
     def _account_providers(
         self, name: str, tenant: TenantConfig
     ) -> tuple[aws.Provider | None, aws.Provider | None]:
         """Providers that assume the tenant's own account role (its region and the DR region).
 
-        The tenant's backups (bucket, its KMS key, the DR replica) live in its own account; the
-        database, cache and filestore stay in the platform VPC, which the cluster reaches
-        privately, encrypted with the tenant's own data key.
+        Every AWS resource of the tenant lives in its own account: a VPC peered with the
+        platform's, its data key, database, cache, file system, backups (and their DR copies),
+        the IRSA role and the EFS access point.
         """
         overrides = tenant.dedicated
         role = overrides.aws_account_role_arn if overrides else None

@@ -12,7 +12,8 @@ import yaml
 from odoo_platform.stack import main
 from odoo_platform.testing import run_stack
 
-STACKS = Path(__file__).resolve().parents[1] / "stacks"
+STACKS = Path(__file__).resolve().parent / "stacks"  # a one-tenant prod stack: fast
+SAMPLES = Path(__file__).resolve().parents[1] / "stacks"
 MONTH_END = dt.date(2026, 11, 30)  # the samples freeze prod for the last two days of the month
 MID_MONTH = dt.date(2026, 11, 18)
 
@@ -46,7 +47,7 @@ def test_outside_the_window_prod_updates_run() -> None:
 
 def test_non_prod_stacks_are_never_frozen() -> None:
     result = run_stack(
-        "dev-eu-west-1", stacks_dir=STACKS, preview=False, program=program_on(MONTH_END)
+        "dev-eu-west-1", stacks_dir=SAMPLES, preview=False, program=program_on(MONTH_END)
     )
     assert "summary" in result.outputs
 

@@ -321,10 +321,8 @@ def test_an_existing_tenant_input_that_depends_on_others_is_caught(
     assert all("inputs changed" in p for p in problems)
 
 
-@pytest.mark.parametrize("name", SCENARIO_STACKS)
-def test_each_scenario_plans_without_error(name: str) -> None:
-    result = run_stack(config_file=STACKS / f"Pulumi.{name}.yaml", preview=True)
-    assert result.errors() == []
+# Each scenario stack in stacks/ is planned (and must log no error) by
+# tests/cli/test_policies.py::test_every_sample_stack_passes_every_mandatory_rule.
 
 
 def test_the_consolidated_stack_plans_without_error(consolidated_run: ProgramResult) -> None:

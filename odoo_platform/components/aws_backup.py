@@ -6,15 +6,15 @@ tenant's server or file system changes nothing here.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components.backup_bucket import ImmutabilityMode, retention_days
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.iam import service_trust_policy
 from odoo_platform.config import defaults
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
 from odoo_platform.config.models import BackupPolicy, PlatformConfig, TenantConfig
@@ -191,7 +191,7 @@ class BackupPlan(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{self._name}-role",
             description=f"AWS Backup service role of {self._name}",
-            assume_role_policy=json.dumps(_trust("backup.amazonaws.com")),
+            assume_role_policy=service_trust_policy("backup.amazonaws.com"),
             tags=self._tags,
             opts=child_opts(self),
         )
@@ -219,12 +219,3 @@ class BackupPlan(pulumi.ComponentResource):
             ],
             opts=child_opts(self),
         )
-
-
-def _trust(service: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-        ],
-    }

@@ -13,6 +13,12 @@ import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.iam import (
+    key_administration_statement,
+    key_use_through_services_statement,
+    policy_document,
+    service_trust_policy,
+)
 from odoo_platform.config import defaults
 from odoo_platform.config.models import BackupPolicy, PlatformConfig, TenantConfig
 from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
@@ -23,30 +29,6 @@ EXPIRE_UNUSED_CLASS_DAYS = 1
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 ACCESS_LOG_RETENTION_DAYS = 365
 KEY_SERVICES = ("s3", "backup", "rds")
-KEY_ADMIN_ACTIONS = (
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-)
-KEY_USE_ACTIONS = (
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
-    "kms:DescribeKey",
-    "kms:CreateGrant",
-)
 
 
 def backup_key_prefix(retention_class: str, tenant: str) -> str:
@@ -189,30 +171,12 @@ def service_key_policy(account_id: str, region: str) -> dict[str, Any]:
     No statement grants `kms:*`: principals of the account can use the key only through those
     services, and only when their own IAM policy also allows it.
     """
-    root = f"arn:aws:iam::{account_id}:root"
-    services = [f"{service}.{region}.amazonaws.com" for service in KEY_SERVICES]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "KeyAdministration",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": list(KEY_ADMIN_ACTIONS),
-                "Resource": "*",
-            },
-            {
-                "Sid": "UseThroughBackupServices",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": list(KEY_USE_ACTIONS),
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"kms:CallerAccount": account_id, "kms:ViaService": services}
-                },
-            },
-        ],
-    }
+    return policy_document(
+        key_administration_statement(account_id),
+        key_use_through_services_statement(
+            "UseThroughBackupServices", account_id, region, KEY_SERVICES
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -509,7 +473,7 @@ class BackupBucket(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{self._name}-replication",
             description=f"S3 replication of {self._name} to the DR region",
-            assume_role_policy=pulumi.Output.json_dumps(_service_trust("s3.amazonaws.com")),
+            assume_role_policy=service_trust_policy("s3.amazonaws.com"),
             tags=self._tags,
             opts=child_opts(self),
         )
@@ -552,15 +516,6 @@ class BackupBucket(pulumi.ComponentResource):
             ],
             opts=child_opts(self, depends_on=[source_versioning, target_versioning]),
         )
-
-
-def _service_trust(service: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-        ],
-    }
 
 
 def log_bucket_policy(log_bucket_arn: str, source_arn: str, account_id: str) -> dict[str, Any]:

@@ -18,8 +18,9 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.iam import irsa_trust_policy, service_trust_policy
 from odoo_platform.config import defaults
-from odoo_platform.config.catalog import LABEL_PREFIX, LABEL_TENANT
+from odoo_platform.config.catalog import LABEL_DEDICATED, LABEL_PREFIX
 from odoo_platform.config.loader import CONFIG_NAMESPACE
 from odoo_platform.config.models import (
     EksClusterConfig,
@@ -67,40 +68,14 @@ ADDON_CONFIGURATION: dict[str, dict[str, Any]] = {
 }
 
 
-def irsa_trust_policy(
-    oidc_provider_arn: pulumi.Input[str],
-    oidc_issuer_url: pulumi.Input[str],
-    namespace: pulumi.Input[str],
-    service_account: pulumi.Input[str],
-) -> pulumi.Output[str]:
-    """Trust policy letting exactly one Kubernetes service account assume a role (IRSA)."""
-
-    def document(arn: str, url: str, ns: str, sa: str) -> str:
-        issuer = url.removeprefix("https://")
-        statement = {
-            "Effect": "Allow",
-            "Principal": {"Federated": arn},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {
-                    f"{issuer}:sub": f"system:serviceaccount:{ns}:{sa}",
-                    f"{issuer}:aud": "sts.amazonaws.com",
-                }
-            },
-        }
-        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-    return pulumi.Output.all(oidc_provider_arn, oidc_issuer_url, namespace, service_account).apply(
-        lambda values: document(*values)
-    )
-
-
 def dedicated_node_selector(slug: str) -> dict[str, str]:
-    return {LABEL_TENANT: slug}
+    """What a dedicated tenant's pods select: the label of its own node group."""
+    return {LABEL_DEDICATED: slug}
 
 
 def dedicated_tolerations(slug: str) -> list[dict[str, str]]:
-    return [{"key": LABEL_TENANT, "operator": "Equal", "value": slug, "effect": "NoSchedule"}]
+    """What lets a dedicated tenant's pods (and only them) onto its tainted node group."""
+    return [{"key": LABEL_DEDICATED, "operator": "Equal", "value": slug, "effect": "NoSchedule"}]
 
 
 @dataclass(frozen=True)
@@ -272,7 +247,9 @@ class KubernetesCluster(pulumi.ComponentResource):
 
     def _create_eks(self, eks: EksSettings) -> pulumi.Output[str]:
         name = self._name
-        cluster_role = self._role("cluster", _service_trust("eks.amazonaws.com"), CLUSTER_POLICIES)
+        cluster_role = self._role(
+            "cluster", service_trust_policy("eks.amazonaws.com", tag_session=True), CLUSTER_POLICIES
+        )
         aws.iam.RolePolicy(
             f"{name}-cluster-secrets-key",
             role=cluster_role.id,
@@ -403,7 +380,9 @@ class KubernetesCluster(pulumi.ComponentResource):
         eks: EksSettings,
         after: Sequence[pulumi.Resource],
     ) -> list[aws.eks.NodeGroup]:
-        node_role = self._role("node", _service_trust("ec2.amazonaws.com"), NODE_POLICIES)
+        node_role = self._role(
+            "node", service_trust_policy("ec2.amazonaws.com", tag_session=True), NODE_POLICIES
+        )
         self.node_role_arn = node_role.arn
         security_groups = [cluster.vpc_config.cluster_security_group_id, eks.node_security_group_id]
         pools: list[tuple[str, str, NodeGroupConfig, str | None]] = [
@@ -491,7 +470,7 @@ class KubernetesCluster(pulumi.ComponentResource):
         if tenant is not None:
             node_labels.update(dedicated_node_selector(tenant))
             taints.append(
-                aws.eks.NodeGroupTaintArgs(key=LABEL_TENANT, value=tenant, effect="NO_SCHEDULE")
+                aws.eks.NodeGroupTaintArgs(key=LABEL_DEDICATED, value=tenant, effect="NO_SCHEDULE")
             )
         desired = config.desired_size if config.desired_size is not None else config.min_size
         return aws.eks.NodeGroup(
@@ -570,21 +549,6 @@ def _oidc_issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
     if not oidcs or not oidcs[0].issuer:
         raise ValueError("the EKS cluster reports no OIDC issuer")
     return oidcs[0].issuer
-
-
-def _service_trust(service: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": ["sts:AssumeRole", "sts:TagSession"],
-                }
-            ],
-        }
-    )
 
 
 def _kubeconfig(cluster_name: str, endpoint: str, ca_data: str, *, region: str) -> str:

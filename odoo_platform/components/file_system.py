@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.network import nodes_only_security_group
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
 from odoo_platform.config.tags import resource_tags
 
@@ -36,29 +37,21 @@ class FileSystemArgs:
 class FileSystem(pulumi.ComponentResource):
     file_system_id: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    mount_target_ips: list[pulumi.Output[str]]  # per AZ; mounts from a peered VPC need one
 
     def __init__(
         self, name: str, args: FileSystemArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type("FileSystem"), name, None, opts)
         tags = resource_tags(args.tier, args.tenant)
-        group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+        group = nodes_only_security_group(
+            self,
+            name,
+            service="NFS (EFS filestore)",
+            port=NFS_PORT,
             vpc_id=args.vpc_id,
-            description="EFS filestore: NFS from the cluster nodes",
-            tags={**tags, "Name": f"{name}-sg"},
-            opts=child_opts(self),
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-nfs",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=NFS_PORT,
-            to_port=NFS_PORT,
-            referenced_security_group_id=args.nodes_security_group_id,
-            description="NFS from the cluster nodes",
+            nodes_security_group_id=args.nodes_security_group_id,
             tags=tags,
-            opts=child_opts(self),
         )
         backup_tag = {TAG_BACKUP_PLAN: args.backup_plan} if args.backup_plan else {}
         file_system = aws.efs.FileSystem(
@@ -70,7 +63,7 @@ class FileSystem(pulumi.ComponentResource):
             tags={**tags, **backup_tag, "Name": name},
             opts=child_opts(self, protect=args.protect),
         )
-        for slot, subnet_id in enumerate(args.subnet_ids):
+        mount_targets = [
             aws.efs.MountTarget(
                 f"{name}-az{slot + 1}",
                 file_system_id=file_system.id,
@@ -78,6 +71,9 @@ class FileSystem(pulumi.ComponentResource):
                 security_groups=[group.id],
                 opts=child_opts(self),
             )
+            for slot, subnet_id in enumerate(args.subnet_ids)
+        ]
+        self.mount_target_ips = [target.ip_address for target in mount_targets]
         self.file_system_id, self.security_group_id = file_system.id, group.id
         self.register_outputs(
             {"file_system_id": self.file_system_id, "security_group_id": self.security_group_id}

@@ -12,16 +12,24 @@ import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.file_system import FileSystem, FileSystemArgs
+from odoo_platform.components.iam import (
+    KEY_USE_ACTIONS,
+    key_administration_statement,
+    key_use_through_services_statement,
+    policy_document,
+    service_trust_policy,
+)
 from odoo_platform.config import defaults
+from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.network import plan_subnets
-from odoo_platform.config.tags import base_tags, resource_tags
+from odoo_platform.config.tags import PLATFORM_TIER, base_tags, resource_tags
 
 KEY_PURPOSES = ("data", "backups", "logs", "kubernetes")
 # AWS services allowed to use each key on behalf of principals of this account.
@@ -31,34 +39,7 @@ KEY_SERVICES: dict[str, tuple[str, ...]] = {
     "logs": (),
     "kubernetes": ("eks",),
 }
-KEY_ADMIN_ACTIONS = (
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-    "kms:CancelKeyDeletion",
-    "kms:RotateKeyOnDemand",
-)
-KEY_USE_ACTIONS = (
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
-    "kms:DescribeKey",
-    "kms:CreateGrant",
-    "kms:ListGrants",
-)
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs")
-NFS_PORT = 2049
 HTTPS_PORT = 443
 DEFAULT_SUBNET_PREFIXES: Mapping[str, int] = {"public": 24, "private": 20, "database": 24}
 
@@ -78,6 +59,8 @@ class LandingZoneArgs:
     protect: bool = False
     efs_throughput_mode: str = "elastic"
     efs_performance_mode: str = "generalPurpose"
+    # AWS Backup selection tag of the shared EFS (BackupPlan selects by it); None leaves it out.
+    backup_plan: str | None = DEFAULT_BACKUP_PLAN
 
     @classmethod
     def from_config(cls, config: PlatformConfig) -> LandingZoneArgs:
@@ -106,32 +89,11 @@ def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
     become unmanageable) but can encrypt and decrypt only via the AWS services listed for its
     purpose; the logs key is usable by CloudWatch Logs for this account's log groups only.
     """
-    root = f"arn:aws:iam::{account_id}:root"
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "KeyAdministration",
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": list(KEY_ADMIN_ACTIONS),
-            "Resource": "*",
-        }
-    ]
+    statements = [key_administration_statement(account_id)]
     services = KEY_SERVICES[purpose]
     if services:
         statements.append(
-            {
-                "Sid": "UseThroughServices",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": list(KEY_USE_ACTIONS),
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {
-                        "kms:CallerAccount": account_id,
-                        "kms:ViaService": [f"{svc}.{region}.amazonaws.com" for svc in services],
-                    }
-                },
-            }
+            key_use_through_services_statement("UseThroughServices", account_id, region, services)
         )
     if purpose == "logs":
         statements.append(
@@ -150,7 +112,19 @@ def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
                 },
             }
         )
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+        # Observability's SNS topic is encrypted with this key: without this, the account's
+        # CloudWatch alarms cannot publish to it and their notifications are dropped silently.
+        statements.append(
+            {
+                "Sid": "CloudWatchAlarmNotifications",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        )
+    return json.dumps(policy_document(*statements))
 
 
 def _check(args: LandingZoneArgs) -> None:
@@ -174,6 +148,7 @@ class LandingZone(pulumi.ComponentResource):
     private_subnet_ids: list[pulumi.Output[str]]
     database_subnet_ids: list[pulumi.Output[str]]
     nat_gateway_ids: list[pulumi.Output[str]]
+    private_route_table_ids: list[pulumi.Output[str]]  # the nodes' routes (e.g. to peered VPCs)
     kms_key_arns: dict[str, pulumi.Output[str]]
     node_security_group_id: pulumi.Output[str]
     endpoints_security_group_id: pulumi.Output[str] | None
@@ -328,6 +303,7 @@ class LandingZone(pulumi.ComponentResource):
             )
             self._associate(table, [subnet], "private", first_slot=slot)
             private_rts.append(table)
+        self.private_route_table_ids = [table.id for table in private_rts]
         database_rt = self._route_table("database")
         self._associate(database_rt, database, "database")
         return [*private_rts, database_rt]
@@ -402,18 +378,7 @@ class LandingZone(pulumi.ComponentResource):
         self.flow_log_group_name = log_group.name
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
             tags=self._tags,
             opts=self._opts(),
         )
@@ -507,38 +472,24 @@ class LandingZone(pulumi.ComponentResource):
 
     def _file_system(self) -> None:
         """Encrypted EFS for the Odoo filestores, reachable over NFS from the nodes only."""
-        name = self._name
-        group = self._security_group("efs-sg", "EFS filestores: NFS from the cluster nodes")
-        self.efs_security_group_id = group.id
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-efs-nfs",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=NFS_PORT,
-            to_port=NFS_PORT,
-            referenced_security_group_id=self.node_security_group_id,
-            description="NFS from the cluster nodes",
-            tags=self._tags,
-            opts=self._opts(),
+        args = self._args
+        file_system = FileSystem(
+            f"{self._name}-efs",
+            FileSystemArgs(
+                vpc_id=self.vpc_id,
+                subnet_ids=self.private_subnet_ids,
+                nodes_security_group_id=self.node_security_group_id,
+                kms_key_arn=self.kms_key_arns["data"],
+                protect=args.protect,
+                throughput_mode=args.efs_throughput_mode,
+                performance_mode=args.efs_performance_mode,
+                backup_plan=args.backup_plan,
+                tier=PLATFORM_TIER,
+            ),
+            opts=child_opts(self, providers=[self.provider]),
         )
-        file_system = aws.efs.FileSystem(
-            f"{name}-efs",
-            encrypted=True,
-            kms_key_id=self.kms_key_arns["data"],
-            performance_mode=self._args.efs_performance_mode,
-            throughput_mode=self._args.efs_throughput_mode,
-            tags={**self._tags, "Name": f"{name}-filestores"},
-            opts=self._opts(protect=self._args.protect),
-        )
-        self.efs_file_system_id = file_system.id
-        for slot, subnet_id in enumerate(self.private_subnet_ids):
-            aws.efs.MountTarget(
-                f"{name}-efs-az{slot + 1}",
-                file_system_id=file_system.id,
-                subnet_id=subnet_id,
-                security_groups=[group.id],
-                opts=self._opts(),
-            )
+        self.efs_file_system_id = file_system.file_system_id
+        self.efs_security_group_id = file_system.security_group_id
 
 
 def _zone(names: Sequence[str], index: int, wanted: int) -> str:

@@ -18,6 +18,7 @@ them through (its TypedDict annotations describe the snake_case form, hence `_k8
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -31,17 +32,17 @@ import pulumi_random as random
 
 from odoo_platform.components.backup_bucket import tenant_key_prefixes
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
+from odoo_platform.components.iam import irsa_trust_policy
+from odoo_platform.config import lifecycle
 from odoo_platform.config.catalog import LABEL_TENANT, OdooVersion, SizeProfile
 from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
 from odoo_platform.odoo import conf as odoo_conf
-from odoo_platform.odoo import scripts as _scripts_module
+from odoo_platform.odoo import redis_acl, scripts
 
 Manifest = dict[str, Any]
-# mypy resolves `odoo.scripts` to the `scripts/` data folder (a namespace package) rather than
-# `scripts.py`, which Python imports; typed as Any until the folder is renamed.
-scripts: Any = _scripts_module
 
 APP = "odoo"
 CONF_DIR = "/etc/odoo-platform"
@@ -53,7 +54,6 @@ INIT_HASH_ANNOTATION = "odoo-platform.io/init-hash"
 INIT_CONF_MAP = f"{APP}-init"
 INIT_SCRIPT = "init.sh"
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-DEDICATED_LABEL = "odoo-platform.io/dedicated"
 STRIPPED_REQUEST_HEADERS = ("X-Odoo-Database", "X-Odoo-Dbfilter", "X-Openerp-Database")
 BLOCKED_PATHS = ("/web/database", "/xmlrpc/db", "/xmlrpc/2/db")
 MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024
@@ -97,9 +97,10 @@ class OdooTenantArgs:
     efs_file_system_id: pulumi.Input[str]
     oidc_provider_arn: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]
-    database_cidrs: tuple[str, ...]
-    vpc_cidr: str
-    aws_region: str
+    # Inputs, so a stack that reads them from a platform stack's outputs can pass them as is
+    database_cidrs: pulumi.Input[Sequence[str]]
+    vpc_cidr: pulumi.Input[str]
+    aws_region: pulumi.Input[str]
     tier: str = "shared"
     addons: tuple[str, ...] = ()
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
@@ -109,16 +110,21 @@ class OdooTenantArgs:
     redis_password: pulumi.Input[str] | None = None
     sessions_in_redis: bool = False
     traefik_namespace: pulumi.Input[str] = "traefik"
-    entry_point: str = "websecure"
+    entry_point: pulumi.Input[str] = "websecure"
     cluster_issuer: pulumi.Input[str] | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Mapping[str, str], ...] = ()
     smtp: odoo_conf.SmtpSettings | None = None
     rpo_hours: int = 24
     suspended: bool = False
+    offboarded: bool = False
+    offboarding_requested_on: str | None = None
     protect: bool = False
     postgres_image: str = "postgres:17.6-alpine"
     aws_cli_image: str = "amazon/aws-cli:2.27.50"
+    # A file system in a peered VPC (the tenant's own account): its DNS name does not resolve
+    # from the cluster's VPC, so the EFS CSI driver mounts this mount target's address instead.
+    efs_mount_target_ip: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         odoo_conf.traits(self.odoo_version)
@@ -126,8 +132,14 @@ class OdooTenantArgs:
             message
             for failed, message in (
                 (not self.hostnames, "hostnames: at least one host name"),
-                (not self.database_cidrs, "database_cidrs: at least one CIDR"),
+                (_empty(self.database_cidrs), "database_cidrs: at least one CIDR"),
                 (not 1 <= self.rpo_hours <= 24, f"rpo_hours: 1 to 24, not {self.rpo_hours}"),
+                (
+                    self.offboarded and not _is_iso_date(self.offboarding_requested_on),
+                    "offboarding_requested_on: the offboarding request date (YYYY-MM-DD), "
+                    f"not {self.offboarding_requested_on!r}",
+                ),
+                (self.offboarded and self.suspended, "offboarded and suspended: choose one"),
             )
             if failed
         ]
@@ -136,10 +148,27 @@ class OdooTenantArgs:
 
     @classmethod
     def from_config(
-        cls, config: PlatformConfig, tenant: TenantConfig, **infra: Any
+        cls,
+        config: PlatformConfig,
+        tenant: TenantConfig,
+        *,
+        today: dt.date | None = None,
+        **infra: Any,
     ) -> OdooTenantArgs:
-        """Everything the config decides; `infra` gives the ids, ARNs, names and CIDRs."""
-        dedicated = tenant.tier == "dedicated"
+        """Everything the config decides; `infra` gives the ids, ARNs, names and CIDRs.
+
+        With `today`, the filestore's `protect` follows the tenant's lifecycle (an offboarded
+        tenant whose purge is due is unprotected); without it, the environment's default.
+        """
+        # An offboarded tenant's node group is gone (KubernetesClusterArgs.from_config): its
+        # final backup runs on the shared nodes.
+        dedicated = tenant.tier == "dedicated" and lifecycle.runs_workloads(tenant)
+        protect = (
+            protect_stateful(config)
+            if today is None
+            else lifecycle.protect_tenant_data(config, tenant, today)
+        )
+        offboarding = tenant.offboarding
         return cls(
             slug=tenant.slug,
             odoo_version=tenant.odoo_version,
@@ -153,20 +182,13 @@ class OdooTenantArgs:
             rpo_hours=config.backup.rpo_hours,
             aws_region=config.region,
             suspended=tenant.state == "suspended",
-            protect=protect_stateful(config),
-            node_selector={DEDICATED_LABEL: tenant.slug} if dedicated else {},
-            tolerations=(
-                (
-                    {
-                        "key": DEDICATED_LABEL,
-                        "operator": "Equal",
-                        "value": tenant.slug,
-                        "effect": "NoSchedule",
-                    },
-                )
-                if dedicated
-                else ()
+            offboarded=tenant.state == "offboarded",
+            offboarding_requested_on=(
+                offboarding.requested_on.isoformat() if offboarding is not None else None
             ),
+            protect=protect,
+            node_selector=dedicated_node_selector(tenant.slug) if dedicated else {},
+            tolerations=tuple(dedicated_tolerations(tenant.slug)) if dedicated else (),
             **infra,
         )
 
@@ -188,6 +210,7 @@ class OdooTenant(pulumi.ComponentResource):
     admin_password: pulumi.Output[str]
     access_point_id: pulumi.Output[str]
     filestore_claim_name: str
+    final_backup_job_name: str | None
 
     def __init__(
         self, name: str, args: OdooTenantArgs, opts: pulumi.ResourceOptions | None = None
@@ -205,12 +228,17 @@ class OdooTenant(pulumi.ComponentResource):
         self.cron_deployment_name = f"{APP}-cron"
         self.filestore_claim_name = f"{APP}-filestore"
         self.init_job_name = f"{APP}-init-{init_job_hash(args.image, args.addons)}"
+        self.final_backup_job_name = (
+            f"{APP}-final-backup-{args.offboarding_requested_on.replace('-', '')}"
+            if args.offboarded and args.offboarding_requested_on
+            else None
+        )
 
+        # Kept in every state: data, identities, secrets, scripts and network rules.
         self._network_policies()
         odoo_sa, backup_sa = self._service_accounts()
         self._backup_sa = backup_sa
         admin = self._secrets()
-        self._config_map = self._conf_map(texts)
         claim = self._filestore()
         self._scripts_map = k8s.core.v1.ConfigMap(
             f"{self._name}-backup-scripts",
@@ -219,13 +247,10 @@ class OdooTenant(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         ready = [odoo_sa, admin, claim]
-        job = self._init_job(texts["job"], [*ready, backup_sa, self._scripts_map])
-        workloads_opts = child_opts(self, depends_on=[job, *ready])
-        self._web(workloads_opts)
-        self._cron(workloads_opts)
-        self._service()
-        self._ingress()
-        self._backups(ready)
+        if self.final_backup_job_name is not None:
+            self._final_backup(self.final_backup_job_name, ready)
+        else:
+            self._workloads(texts, ready)
         self.register_outputs(
             {
                 "namespace": self.namespace,
@@ -235,8 +260,20 @@ class OdooTenant(pulumi.ComponentResource):
                 "backup_role_arn": self.backup_role_arn,
                 "access_point_id": self.access_point_id,
                 "admin_password": self.admin_password,
+                "final_backup_job_name": self.final_backup_job_name,
             }
         )
+
+    def _workloads(self, texts: Mapping[str, str], ready: Sequence[pulumi.Resource]) -> None:
+        """Odoo itself (active and suspended tenants): init Job, web, cron, ingress, backups."""
+        self._config_map = self._conf_map(texts)
+        job = self._init_job(texts["job"], [*ready, self._backup_sa, self._scripts_map])
+        workloads_opts = child_opts(self, depends_on=[job, *ready])
+        self._web(workloads_opts)
+        self._cron(workloads_opts)
+        self._service()
+        self._ingress()
+        self._backups(ready)
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -336,9 +373,9 @@ class OdooTenant(pulumi.ComponentResource):
 
     def _backup_role(self, service_account: str) -> aws.iam.Role:
         args = self._args
-        trust = pulumi.Output.all(
-            args.oidc_provider_arn, args.oidc_issuer_url, self.namespace
-        ).apply(lambda v: irsa_trust_policy(v[0], v[1], v[2], service_account))
+        trust = irsa_trust_policy(
+            args.oidc_provider_arn, args.oidc_issuer_url, self.namespace, service_account
+        )
         role = aws.iam.Role(
             f"{self._name}-backup-role",
             assume_role_policy=trust,
@@ -438,6 +475,11 @@ class OdooTenant(pulumi.ComponentResource):
                         "volumeHandle": pulumi.Output.concat(
                             args.efs_file_system_id, "::", access_point.id
                         ),
+                        **(
+                            {"volumeAttributes": {"mounttargetip": args.efs_mount_target_ip}}
+                            if args.efs_mount_target_ip is not None
+                            else {}
+                        ),
                     },
                 }
             ),
@@ -476,7 +518,10 @@ class OdooTenant(pulumi.ComponentResource):
             env += [
                 {"name": "ODOO_SESSION_REDIS", "value": "1"},
                 _secret_env("ODOO_SESSION_REDIS_URL", f"{APP}-redis", "url"),
-                {"name": "ODOO_SESSION_REDIS_PREFIX", "value": args.slug},
+                {
+                    "name": "ODOO_SESSION_REDIS_PREFIX",
+                    "value": redis_acl.session_redis_prefix(args.slug),
+                },
             ]
         return env
 
@@ -882,10 +927,7 @@ class OdooTenant(pulumi.ComponentResource):
         """Backup (dump + upload) and restore-check (fetch + check) CronJobs, per the contract in
         `odoo_platform.odoo.scripts`. They keep running while the tenant is suspended."""
         opts = child_opts(self, depends_on=[self._scripts_map, self._backup_sa, *ready])
-        backup_pod = self._backup_pod(
-            init=[self._script_container("dump", "backup-dump.sh", self._args.postgres_image)],
-            main=self._script_container("upload", "backup-upload.sh", self._args.aws_cli_image),
-        )
+        backup_pod = self._dump_and_upload_pod()
         restore_pod = self._backup_pod(
             init=[self._script_container("fetch", "restore-fetch.sh", self._args.aws_cli_image)],
             main=self._script_container("check", "restore-check.sh", self._args.postgres_image),
@@ -922,6 +964,39 @@ class OdooTenant(pulumi.ComponentResource):
                 opts=opts,
             )
 
+    def _dump_and_upload_pod(self, **dump_env: str) -> Manifest:
+        """The backup CronJob's pod; `dump_env` sets optional overrides (RETENTION_CLASS)."""
+        return self._backup_pod(
+            init=[
+                self._script_container(
+                    "dump", "backup-dump.sh", self._args.postgres_image, extra_env=dump_env
+                )
+            ],
+            main=self._script_container("upload", "backup-upload.sh", self._args.aws_cli_image),
+        )
+
+    def _final_backup(self, job_name: str, ready: Sequence[pulumi.Resource]) -> None:
+        """An offboarded tenant's last backup, once: kept longest (monthly class). The name
+        carries the offboarding request date; pulumi-kubernetes waits for it to complete."""
+        component = "final-backup"
+        pod = self._dump_and_upload_pod(RETENTION_CLASS="monthly")
+        k8s.batch.v1.Job(
+            f"{self._name}-{component}",
+            metadata=_k8s(self._metadata(job_name, component)),
+            spec=_k8s(
+                {
+                    "backoffLimit": 2,
+                    "activeDeadlineSeconds": 6 * 3600,
+                    "template": {"metadata": {"labels": self._selector(component)}, "spec": pod},
+                }
+            ),
+            opts=child_opts(
+                self,
+                depends_on=[self._scripts_map, self._backup_sa, *ready],
+                custom_timeouts=pulumi.CustomTimeouts(create="360m", update="360m"),
+            ),
+        )
+
     def _backup_pod(self, init: list[Manifest], main: Manifest) -> Manifest:
         spec: Manifest = {
             "serviceAccountName": f"{APP}-backup",
@@ -955,8 +1030,19 @@ class OdooTenant(pulumi.ComponentResource):
             },
         ]
 
-    def _script_container(self, name: str, script: str, image: str, shell: str = "") -> Manifest:
+    def _script_container(
+        self,
+        name: str,
+        script: str,
+        image: str,
+        shell: str = "",
+        extra_env: Mapping[str, str] | None = None,
+    ) -> Manifest:
         """One step of the backup contract; the environment holds exactly what it reads."""
+        overrides = dict(extra_env or {})
+        unknown = set(overrides) - set(scripts.SCRIPT_ENV[script])
+        if unknown:
+            raise ValueError(f"{script} does not read {sorted(unknown)}")
         mounts = [
             {"name": "scripts", "mountPath": scripts.SCRIPTS_MOUNT_PATH, "readOnly": True},
             {"name": "work", "mountPath": WORK_DIR},
@@ -972,6 +1058,7 @@ class OdooTenant(pulumi.ComponentResource):
             "command": ["/bin/sh", "-ec", shell or f"exec sh {path}"],
             "env": [
                 *self._script_env(script),
+                *({"name": key, "value": value} for key, value in overrides.items()),
                 {"name": "HOME", "value": "/tmp"},
             ],
             "resources": _resources(100, 1000, 256, 1024),
@@ -1098,28 +1185,6 @@ def init_script(args: OdooTenantArgs, site_url: str, report_url: pulumi.Output[s
     return report_url.apply(script)
 
 
-def irsa_trust_policy(provider_arn: str, issuer_url: str, namespace: str, sa: str) -> str:
-    issuer = issuer_url.removeprefix("https://")
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": provider_arn},
-                    "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {
-                        "StringEquals": {
-                            f"{issuer}:sub": f"system:serviceaccount:{namespace}:{sa}",
-                            f"{issuer}:aud": "sts.amazonaws.com",
-                        }
-                    },
-                }
-            ],
-        }
-    )
-
-
 def backup_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
     """Read and write (no delete) under the tenant's three prefixes, and use of the backup key."""
     prefixes = tenant_key_prefixes(slug)
@@ -1156,12 +1221,29 @@ def backup_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
     )
 
 
+def _is_iso_date(value: str | None) -> bool:
+    try:
+        dt.date.fromisoformat(value or "")
+    except ValueError:
+        return False
+    return True
+
+
 def _tcp(*ports: int) -> list[Manifest]:
     return [{"protocol": "TCP", "port": port} for port in ports]
 
 
-def _cidrs(cidrs: Sequence[str]) -> list[Manifest]:
-    return [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]
+def _cidrs(cidrs: pulumi.Input[Sequence[pulumi.Input[str]]]) -> pulumi.Input[list[Manifest]]:
+    if isinstance(cidrs, (list, tuple)):
+        return [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]
+    return pulumi.Output.from_input(cidrs).apply(
+        lambda known: [{"ipBlock": {"cidr": cidr}} for cidr in known]
+    )
+
+
+def _empty(values: pulumi.Input[Sequence[str]]) -> bool:
+    """Plain and empty; an Output (another stack's) is checked where it was produced."""
+    return isinstance(values, (list, tuple)) and not values
 
 
 def _secret_env(name: str, secret: pulumi.Input[str], key: str) -> Manifest:

@@ -9,7 +9,6 @@ and not the RDS-managed secret).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.iam import service_trust_policy
+from odoo_platform.components.network import nodes_only_security_group
 from odoo_platform.config import defaults
 from odoo_platform.config.capacity import ConnectionBudget
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
@@ -260,43 +261,21 @@ class PostgresServer(pulumi.ComponentResource):
         )
 
     def _security_group(self) -> aws.ec2.SecurityGroup:
-        """No egress, and 5432 only from the cluster nodes."""
-        group = aws.ec2.SecurityGroup(
-            f"{self._name}-sg",
-            description=f"PostgreSQL {self._name}: 5432 from the cluster nodes only",
+        return nodes_only_security_group(
+            self,
+            self._name,
+            service="PostgreSQL",
+            port=POSTGRES_PORT,
             vpc_id=self._args.vpc_id,
+            nodes_security_group_id=self._args.nodes_security_group_id,
             tags=self._tags,
-            opts=child_opts(self),
         )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{self._name}-from-nodes",
-            security_group_id=group.id,
-            referenced_security_group_id=self._args.nodes_security_group_id,
-            ip_protocol="tcp",
-            from_port=POSTGRES_PORT,
-            to_port=POSTGRES_PORT,
-            description="PostgreSQL from the cluster nodes",
-            tags=self._tags,
-            opts=child_opts(self),
-        )
-        return group
 
     def _monitoring_role(self) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{self._name}-monitoring",
             description=f"RDS enhanced monitoring of {self._name}",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com"),
             tags=self._tags,
             opts=child_opts(self),
         )

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.network import nodes_only_security_group
 from odoo_platform.config import defaults
 from odoo_platform.config.capacity import hosted_tenants
 from odoo_platform.config.models import PlatformConfig, RedisConfig, TenantConfig
@@ -205,25 +206,15 @@ class RedisCache(pulumi.ComponentResource):
         )
 
     def _security_group(self) -> aws.ec2.SecurityGroup:
-        group = aws.ec2.SecurityGroup(
-            f"{self._name}-sg",
-            description=f"Redis {self._name}: {REDIS_PORT} from the cluster nodes only",
+        return nodes_only_security_group(
+            self,
+            self._name,
+            service="Redis",
+            port=REDIS_PORT,
             vpc_id=self._args.vpc_id,
+            nodes_security_group_id=self._args.nodes_security_group_id,
             tags=self._tags,
-            opts=child_opts(self),
         )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{self._name}-from-nodes",
-            security_group_id=group.id,
-            referenced_security_group_id=self._args.nodes_security_group_id,
-            ip_protocol="tcp",
-            from_port=REDIS_PORT,
-            to_port=REDIS_PORT,
-            description="Redis from the cluster nodes",
-            tags=self._tags,
-            opts=child_opts(self),
-        )
-        return group
 
     def _replication_group(
         self, users: aws.elasticache.UserGroup, security_group: aws.ec2.SecurityGroup

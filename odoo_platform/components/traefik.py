@@ -22,6 +22,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.iam import irsa_trust_policy
 from odoo_platform.config import defaults
 from odoo_platform.config.models import AcmTls, CertManagerTls, PlatformConfig
 from odoo_platform.config.tags import base_tags, labels, resource_tags
@@ -50,6 +51,10 @@ TRAEFIK_CRD_FILES = tuple(
 )
 RELEASE_NAME = "traefik"  # also the chart's Deployment and Service name
 ENTRY_POINT = "websecure"
+# Traefik 3 ends a connection whose reading takes over 60 s: Odoo's /websocket lives for hours
+# and large attachment uploads take minutes. One hour bounds slow clients; the Odoo bus
+# reconnects by itself (the same hour as OdooTenant's websocket ServersTransport).
+WEBSOCKET_READ_TIMEOUT = "3600s"
 TLS_OPTION_NAME = "default"  # Traefik applies the TLSOption named `default` to every router
 TRAEFIK_UID = 65532  # the official image's non-root user
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
@@ -306,7 +311,11 @@ def traefik_values(args: TraefikIngressArgs) -> dict[str, Any]:
                     }
                 },
             },
-            ENTRY_POINT: {**_entry_point(args.vpc_cidr), "http": {"tls": {"enabled": True}}},
+            ENTRY_POINT: {
+                **_entry_point(args.vpc_cidr),
+                "http": {"tls": {"enabled": True}},
+                "transport": {"respondingTimeouts": {"readTimeout": WEBSOCKET_READ_TIMEOUT}},
+            },
         },
         "log": {"format": "json", "level": "INFO"},
         # Headers may carry session cookies and credentials: dropped from the access log.
@@ -371,34 +380,6 @@ def cert_manager_values(args: CertManagerArgs, role_arn: pulumi.Input[str]) -> d
         "cainjector": {"replicaCount": args.replicas},
         "prometheus": {"enabled": True},
     }
-
-
-def irsa_trust_policy(
-    oidc_provider_arn: pulumi.Input[str],
-    oidc_issuer_url: pulumi.Input[str],
-    namespace: str,
-    service_account: str,
-) -> pulumi.Output[str]:
-    """Trust for exactly one Kubernetes service account through the cluster's OIDC provider."""
-
-    def document(provider_arn: str, issuer_url: str) -> str:
-        issuer = issuer_url.removeprefix("https://")
-        statement = {
-            "Effect": "Allow",
-            "Principal": {"Federated": provider_arn},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {
-                    f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-                    f"{issuer}:aud": "sts.amazonaws.com",
-                }
-            },
-        }
-        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-    return pulumi.Output.all(oidc_provider_arn, oidc_issuer_url).apply(
-        lambda values: document(str(values[0]), str(values[1]))
-    )
 
 
 def dns01_policy(zone_id: str, partition: str = "aws") -> str:

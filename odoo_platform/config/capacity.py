@@ -3,7 +3,8 @@
 Odoo's `db_maxconn` and `limit_memory_hard` are per process, so a tenant's worst case is the
 per-process value times every process it can run: each web pod runs its HTTP workers plus one
 gevent worker, the HPA may scale web pods to the profile's maximum, and the cron pod runs the cron
-workers.
+workers. Maintenance sessions that connect as the tenant role (backups, restore checks, the
+init/upgrade Job's checks) are added on top: the role's `CONNECTION LIMIT` is this worst case.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from odoo_platform.config.defaults import dedicated_settings, tenant_profile
 from odoo_platform.config.models import DatabaseConfig, PlatformConfig, TenantConfig
 
 SHARED_SERVER = "multi-tenant"
+# Sessions besides Odoo's that log in as the tenant role and may overlap with a fully scaled
+# tenant: one dump or restore (the backup CronJob's pg_dump, the init Job's pre-upgrade pg_dump
+# or the restore check's pg_restore) plus one psql (the restore check's checks, the init Job's
+# "is base installed" probe). Without them a backup at peak load would be refused by the role's
+# CONNECTION LIMIT, which equals the worst case below.
+MAINTENANCE_CONNECTIONS = 2
 
 
 @dataclass(frozen=True)
@@ -22,10 +29,11 @@ class TenantConnections:
     slug: str
     processes: int
     db_maxconn: int
+    maintenance: int = MAINTENANCE_CONNECTIONS
 
     @property
     def worst_case(self) -> int:
-        return self.processes * self.db_maxconn
+        return self.processes * self.db_maxconn + self.maintenance
 
 
 @dataclass(frozen=True)

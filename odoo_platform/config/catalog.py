@@ -110,6 +110,13 @@ LABEL_TIER = LABEL_PREFIX + "tier"
 LABEL_ENVIRONMENT = LABEL_PREFIX + "environment"
 LABEL_OWNER = LABEL_PREFIX + "owner"
 LABEL_COST_CENTRE = LABEL_PREFIX + "cost-centre"
+# Node label and taint key of a dedicated tenant's node group (value: the tenant's slug); its pods
+# carry the matching node selector and toleration (components/cluster.py builds both).
+LABEL_DEDICATED = LABEL_PREFIX + "dedicated"
+
+# Not usable as tenant slugs: Odoo's session keys in a shared Redis start with `session:`
+# (odoo/redis_acl.py), so a tenant called `session` would be granted every tenant's sessions.
+RESERVED_TENANT_SLUGS = ("session",)
 
 # AWS Backup selects the resources it protects (RDS servers, EFS file systems) by this tag.
 TAG_BACKUP_PLAN = "BackupPlan"

@@ -17,6 +17,7 @@ from odoo_platform.config.catalog import (
     CACHE_NODE_TYPES,
     RDS_CLASS_MEMORY_GIB,
     REGION_RESIDENCY,
+    RESERVED_TENANT_SLUGS,
     RESIDENCY_ZONES,
     DataClassification,
     Environment,
@@ -174,7 +175,10 @@ class DatabaseConfig(Strict):
         None, ge=50, le=5000, description="default: derived from the class memory as RDS does"
     )
     reserved_connections: int = Field(
-        10, ge=3, le=100, description="kept free for administrators, backups and migrations"
+        10,
+        ge=3,
+        le=100,
+        description="kept free for administrators and RDS (tenants' backups: in their budget)",
     )
     multi_az: bool | None = Field(None, description="default: true in prod")
     deletion_protection: bool | None = Field(None, description="default: true in prod")
@@ -225,6 +229,13 @@ class DedicatedOverrides(Strict):
     redis: RedisConfig | None = None
     node_group: NodeGroupConfig | None = None
     aws_account_role_arn: str | None = Field(None, pattern=ROLE_ARN_PATTERN)
+    account_vpc_cidr: ipaddress.IPv4Network | None = Field(
+        None,
+        description=(
+            "VPC of the tenant's own account (peered with the stack's VPC); required with "
+            "aws_account_role_arn, /20 or larger, overlapping no other VPC of the stack"
+        ),
+    )
 
 
 class DedicatedTierConfig(Strict):
@@ -308,6 +319,13 @@ class TenantConfig(Strict):
     sessions_in_redis: bool = False
     db_maxconn: int | None = Field(None, ge=2, le=64, description="default: the size profile's")
     dedicated: DedicatedOverrides | None = None
+
+    @field_validator("slug")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_TENANT_SLUGS:
+            raise ValueError(f"'{value}' is reserved (Redis session keys start with it)")
+        return value
 
     @field_validator("image")
     @classmethod

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 MAX_AZ_SLOTS = 6
 SUBNET_KINDS = ("public", "private", "database")
+# A tenant's own-account VPC: private (EFS mount targets) and database subnets; its public slots
+# stay unused (nothing there needs the internet) but keep the plan the same shape as the stack's.
+ACCOUNT_SUBNET_PREFIXES: dict[str, int] = {"public": 28, "private": 24, "database": 24}
 
 
 class SubnetPlanError(ValueError):

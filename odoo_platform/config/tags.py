@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from odoo_platform.config.catalog import (
     LABEL_COST_CENTRE,
@@ -20,6 +21,19 @@ from odoo_platform.config.catalog import (
 from odoo_platform.config.models import PlatformConfig
 
 MANAGED_BY = "odoo-platform"
+
+
+class Ownership(Protocol):
+    """Who owns and pays for resources: a PlatformConfig, or a tenant stack's own settings."""
+
+    @property
+    def owner(self) -> str: ...
+    @property
+    def cost_centre(self) -> str: ...
+    @property
+    def environment(self) -> str: ...
+
+
 PLATFORM_TIER = "platform"
 
 
@@ -28,11 +42,15 @@ def base_tags(config: PlatformConfig) -> dict[str, str]:
 
     The landing zone's AWS provider applies these as `default_tags` to every taggable resource.
     """
+    return {**config.tags, **ownership_tags(config)}
+
+
+def ownership_tags(owner: Ownership) -> dict[str, str]:
+    """Owner, cost centre, environment and managed-by (the provider's `default_tags`)."""
     return {
-        **config.tags,
-        TAG_OWNER: config.owner,
-        TAG_COST_CENTRE: config.cost_centre,
-        TAG_ENVIRONMENT: config.environment,
+        TAG_OWNER: owner.owner,
+        TAG_COST_CENTRE: owner.cost_centre,
+        TAG_ENVIRONMENT: owner.environment,
         TAG_MANAGED_BY: MANAGED_BY,
     }
 
@@ -52,7 +70,7 @@ def _label_value(text: str) -> str:
 
 
 def labels(
-    config: PlatformConfig, tier: str = PLATFORM_TIER, tenant: str | None = None
+    config: Ownership, tier: str = PLATFORM_TIER, tenant: str | None = None
 ) -> dict[str, str]:
     result = {
         "app.kubernetes.io/managed-by": MANAGED_BY,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from ipaddress import IPv4Network
 
 from odoo_platform.config import defaults
 from odoo_platform.config.capacity import (
@@ -24,7 +25,7 @@ from odoo_platform.config.models import (
     NodeGroupConfig,
     PlatformConfig,
 )
-from odoo_platform.config.network import SubnetPlanError, plan_subnets
+from odoo_platform.config.network import ACCOUNT_SUBNET_PREFIXES, SubnetPlanError, plan_subnets
 
 Issues = Iterator[ConfigIssue]
 MIN_PROD_AZS = 3
@@ -91,6 +92,56 @@ def network(config: PlatformConfig) -> Issues:
         plan_subnets(lz.vpc_cidr, lz.availability_zones, lz.subnet_prefixes.model_dump())
     except SubnetPlanError as error:
         yield ConfigIssue(key_path("landing_zone", "vpc_cidr"), str(error))
+
+
+def own_accounts(config: PlatformConfig) -> Issues:
+    """A tenant in its own account gets a VPC there, peered with the stack's: no overlaps."""
+    taken: list[tuple[str, IPv4Network]] = [("landing_zone.vpc_cidr", config.landing_zone.vpc_cidr)]
+    accounts: dict[str, str] = {}
+    for i, tenant in enumerate(config.tenants):
+        own = tenant.dedicated
+        if own is None or (own.aws_account_role_arn is None and own.account_vpc_cidr is None):
+            continue
+        path = key_path("tenants", i, "dedicated", "account_vpc_cidr")
+        cidr = own.account_vpc_cidr
+        if own.aws_account_role_arn is None:
+            yield ConfigIssue(
+                path,
+                f"'{cidr}' is set but aws_account_role_arn is not; the account VPC exists only "
+                "for a tenant in its own account",
+            )
+            continue
+        if cidr is None:
+            yield ConfigIssue(
+                path,
+                f"tenant '{tenant.slug}' is in its own account, so it needs a VPC there: set a "
+                f"private CIDR of /20 or larger that overlaps none of {_cidrs(taken)}",
+            )
+            continue
+        account = own.aws_account_role_arn.split(":")[4]
+        if account in accounts:
+            yield ConfigIssue(
+                key_path("tenants", i, "dedicated", "aws_account_role_arn"),
+                f"account {account} already hosts tenant '{accounts[account]}'; one tenant per "
+                "own account (its VPC and IAM OIDC provider are the tenant's)",
+            )
+        accounts[account] = tenant.slug
+        clash = next((name for name, other in taken if cidr.overlaps(other)), None)
+        if clash is not None:
+            yield ConfigIssue(
+                path,
+                f"'{cidr}' overlaps {clash}; peered VPCs need disjoint ranges: choose one "
+                f"outside {_cidrs(taken)}",
+            )
+        try:
+            plan_subnets(cidr, config.landing_zone.availability_zones, ACCOUNT_SUBNET_PREFIXES)
+        except SubnetPlanError as error:
+            yield ConfigIssue(path, f"'{cidr}' is too small: {error}")
+        taken.append((f"tenant '{tenant.slug}' account_vpc_cidr", cidr))
+
+
+def _cidrs(taken: list[tuple[str, IPv4Network]]) -> str:
+    return ", ".join(f"{cidr} ({name})" for name, cidr in taken)
 
 
 def _budget_path(config: PlatformConfig, server: str) -> str:
@@ -337,6 +388,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     placement,
     residency,
     network,
+    own_accounts,
     connection_budget,
     memory,
     backups,

@@ -1,7 +1,11 @@
 """Access strings for the Redis/Valkey ACL users of a shared cache (ElastiCache RBAC syntax).
 
-Each tenant's user may touch only keys and pub/sub channels under `<slug>:` (Odoo's sessions and
-bus use a per-tenant prefix). Key patterns do not restrict commands that take no key argument, so
+Each tenant's user may touch only keys and pub/sub channels under `<slug>:`, plus its Odoo
+sessions: the `session_redis` module always puts `session:` first and the configured prefix
+second (`session:<slug>:<sid>`; `session::<slug>:<sid>` in older releases), so those two exact
+prefixes are granted as well. `session` is reserved: a tenant of that name would own `session:*`.
+
+Key patterns do not restrict commands that take no key argument, so
 those that would reveal or destroy other tenants' data are denied explicitly: KEYS, SCAN,
 RANDOMKEY, DBSIZE, FLUSHDB/FLUSHALL, PUBSUB CHANNELS, INFO, CLIENT LIST, MONITOR, scripting.
 
@@ -15,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from odoo_platform.config.catalog import RESERVED_TENANT_SLUGS
+
 # Command families a tenant needs (data types, transactions, pub/sub, connection handling)...
 TENANT_CATEGORIES: Final = (
     "connection", "read", "write", "keyspace", "string", "hash", "list", "set", "sortedset",
@@ -25,22 +31,38 @@ TENANT_DENIED_CATEGORIES: Final = ("dangerous", "admin", "scripting")
 TENANT_DENIED_COMMANDS: Final = ("scan", "randomkey", "dbsize", "pubsub")
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SESSION_KEY_ROOT: Final = "session"
 
 
 def key_prefix(slug: str) -> str:
-    """`<slug>:`, the prefix of every key and channel of the tenant (also Odoo's session prefix)."""
+    """`<slug>:`, the prefix of every key and channel of the tenant."""
     if not _SLUG.match(slug):
         # A glob character in a slug would widen the pattern to other tenants.
         raise ValueError(f"tenant slug {slug!r}: use lower-case letters, digits and '-'")
+    if slug in RESERVED_TENANT_SLUGS:
+        raise ValueError(f"tenant slug {slug!r} is reserved: its keys would hold every session")
     return f"{slug}:"
 
 
+def session_redis_prefix(slug: str) -> str:
+    """`ODOO_SESSION_REDIS_PREFIX` for the tenant (session_redis adds the `session:` root)."""
+    return key_prefix(slug).removesuffix(":")
+
+
+def session_key_prefixes(slug: str) -> tuple[str, str]:
+    """The prefixes of the tenant's session keys in both session_redis layouts."""
+    prefix = session_redis_prefix(slug)
+    return f"{SESSION_KEY_ROOT}:{prefix}:", f"{SESSION_KEY_ROOT}::{prefix}:"
+
+
 def tenant_access_string(slug: str) -> str:
-    """`on ~<slug>:* &<slug>:* -@all +@... -@dangerous ...`: the tenant's own keys and channels."""
+    """`on ~<slug>:* ~session:<slug>:* ~session::<slug>:* &<slug>:* -@all +@... -@dangerous ...`:
+    the tenant's own keys, sessions and channels."""
     prefix = key_prefix(slug)
     rules = [
         "on",
         f"~{prefix}*",
+        *(f"~{session}*" for session in session_key_prefixes(slug)),
         f"&{prefix}*",
         "-@all",
         *(f"+@{category}" for category in TENANT_CATEGORIES),

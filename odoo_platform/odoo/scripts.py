@@ -1,4 +1,4 @@
-"""Backup and restore-check scripts (POSIX sh, package data) and the rules they encode.
+"""Backup and restore-check scripts (POSIX sh, package data in `shell/`) and the rules they encode.
 
 The backup and restore-check CronJobs mount `script_text(name)` for every name in `SCRIPT_NAMES`
 from one ConfigMap at `SCRIPTS_MOUNT_PATH` and run them with `sh`:
@@ -39,6 +39,8 @@ SCRIPT_NAMES: Final[tuple[str, ...]] = (
     "restore-fetch.sh",
     "restore-check.sh",
 )
+# Package data folder of the scripts: not `scripts/`, which would shadow this module for mypy.
+SCRIPTS_PACKAGE_DIR: Final = "shell"
 SCRIPTS_MOUNT_PATH: Final = "/opt/odoo-platform/scripts"
 BACKUP_FILES: Final = ("db.dump", "filestore.tar.gz", "manifest.json")
 MANIFEST: Final = "manifest.json"
@@ -77,7 +79,9 @@ def script_text(name: str) -> str:
     """The script as shipped, with the package version filled in (for the ConfigMap)."""
     if name not in SCRIPT_NAMES:
         raise ValueError(f"unknown script {name!r}: use one of {', '.join(SCRIPT_NAMES)}")
-    text = resources.files("odoo_platform.odoo").joinpath("scripts", name).read_text("utf-8")
+    text = (
+        resources.files("odoo_platform.odoo").joinpath(SCRIPTS_PACKAGE_DIR, name).read_text("utf-8")
+    )
     return text.replace(_VERSION_PLACEHOLDER, package_version())
 
 

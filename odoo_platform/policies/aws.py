@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ._props import dig, is_world, mapping, maps, number, strings, tags_of
-from .model import ResourceView, Rule, Severity
+from .model import ResourceView, Rule, Severity, StackContext, StackRule, Violation
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -98,6 +98,38 @@ def _s3_public_access_block(view: ResourceView) -> Iterator[str]:
     off = [flag for flag in _PUBLIC_ACCESS_FLAGS if view.props.get(flag) is not True]
     if off:
         yield f"public access block flags not true: {', '.join(off)}"
+
+
+def _buckets_without_public_access_block(
+    resources: Sequence[ResourceView], _context: StackContext
+) -> Iterator[Violation]:
+    # Buckets are auto-named, so only the engine's property dependencies tie a block to its
+    # bucket: the block's `bucket` property depends on the Bucket resource it was given.
+    blocks = [r for r in resources if r.type == S3_PUBLIC_ACCESS_BLOCK]
+    guarded = {urn for block in blocks for urn in block.property_dependencies.get("bucket", ())}
+    named = {_literal(block, "bucket") for block in blocks} - {None}
+    for bucket in resources:
+        if bucket.type not in S3_BUCKETS or bucket.urn in guarded:
+            continue
+        if named and _literal(bucket, "bucket") in named:  # both name the bucket literally
+            continue
+        yield Violation(
+            f"bucket {bucket.name} has no BucketPublicAccessBlock: only account-level settings "
+            "keep it from being made public",
+            resource=bucket,
+        )
+
+
+def _literal(view: ResourceView, key: str) -> str | None:
+    """A property's value when it is a literal string (it depends on no resource).
+
+    A value that depends on a resource may be unknown during preview; CrossGuard raises on
+    reading one, so those are never read.
+    """
+    if view.property_dependencies.get(key, None) != ():
+        return None
+    value = view.props.get(key)
+    return value if isinstance(value, str) else None
 
 
 # S3 server access logs can only be delivered to SSE-S3 buckets (an AWS limitation); buckets
@@ -317,7 +349,7 @@ def _required_tags(view: ResourceView) -> Iterator[str]:
 
 M, A = Severity.MANDATORY, Severity.ADVISORY
 
-AWS_RULES: tuple[Rule, ...] = (
+AWS_RULES: tuple[Rule | StackRule, ...] = (
     Rule(
         "rds-storage-encrypted",
         "RDS storage is encrypted at rest (CIS AWS Foundations 2.3.1). Read replicas inherit "
@@ -369,6 +401,18 @@ AWS_RULES: tuple[Rule, ...] = (
         "Set blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets "
         "to True.",
         _s3_public_access_block,
+    ),
+    StackRule(
+        "s3-bucket-has-public-access-block",
+        "Every S3 bucket has its own public access block (CIS AWS Foundations 2.1.4, AWS "
+        "Security Hub S3.8), tied to it through the block's bucket property. Not applicable "
+        "when the engine supplies no property dependencies: without them a block cannot be "
+        "matched to an auto-named bucket.",
+        M,
+        (*S3_BUCKETS, S3_PUBLIC_ACCESS_BLOCK),
+        "Declare a BucketPublicAccessBlock with bucket=<the bucket>.id and all four flags True.",
+        _buckets_without_public_access_block,
+        needs_property_dependencies=True,
     ),
     Rule(
         "s3-encrypted-with-kms",

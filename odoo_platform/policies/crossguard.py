@@ -15,6 +15,7 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -47,6 +48,7 @@ __all__ = [
     "context_from_config",
     "facts_from_config",
     "policy_config",
+    "stack_view",
 ]
 
 ENFORCEMENT = {
@@ -125,10 +127,10 @@ def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
 def _stack_policy(rule: StackRule) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         context = context_from_config(args.get_config(), _stack_name())
-        if rule.needs_facts and context.facts is None:
-            args.not_applicable("no stackFacts in this policy's configuration")
+        views = [stack_view(r, context) for r in args.resources]
+        if not rule.applicable(views, context):
+            args.not_applicable(_missing(rule, context))
             return
-        views = [ResourceView(r.resource_type, r.urn, r.props, context) for r in args.resources]
         for violation in rule.check(views, context):
             report_violation(
                 violation.message, violation.resource.urn if violation.resource else None
@@ -142,6 +144,21 @@ def _stack_policy(rule: StackRule) -> StackValidationPolicy:
         config_schema=CONFIG_SCHEMA,
         remediation_steps=rule.remediation,
     )
+
+
+def stack_view(resource: PolicyResource, context: StackContext) -> ResourceView:
+    """A stack resource as rules see it; each property's dependencies become their URNs."""
+    dependencies = {
+        key: tuple(dependency.urn for dependency in resources)
+        for key, resources in resource.property_dependencies.items()
+    }
+    return ResourceView(resource.resource_type, resource.urn, resource.props, context, dependencies)
+
+
+def _missing(rule: StackRule, context: StackContext) -> str:
+    if rule.needs_facts and context.facts is None:
+        return "no stackFacts in this policy's configuration"
+    return "the engine supplied no property dependencies for this stack's resources"
 
 
 def _stack_name() -> str | None:

@@ -70,12 +70,17 @@ class StackContext:
 
 @dataclass(frozen=True)
 class ResourceView:
-    """One declared resource: type token, URN, properties (camelCase, as the engine sends them)."""
+    """One declared resource: type token, URN, properties (camelCase, as the engine sends them).
+
+    `property_dependencies` maps each input property to the URNs of the resources its value came
+    from (an empty tuple for a literal value); it is empty when the source cannot supply it.
+    """
 
     type: str
     urn: str
     props: Mapping[str, Any]
     context: StackContext = field(default_factory=StackContext)
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -139,6 +144,17 @@ class StackRule:
     remediation: str
     check: StackCheck
     needs_facts: bool = False  # skipped (not applicable) when the context has no StackFacts
+    # Skipped (not applicable) when no resource carries property dependencies: without them the
+    # rule could not tell which resource refers to which and would report false findings.
+    needs_property_dependencies: bool = False
+
+    def applicable(self, resources: Sequence[ResourceView], context: StackContext) -> bool:
+        """Whether the stack supplies what this rule needs (facts, property dependencies)."""
+        if self.needs_facts and context.facts is None:
+            return False
+        return not self.needs_property_dependencies or any(
+            r.property_dependencies for r in resources
+        )
 
 
 AnyRule = Rule | StackRule

@@ -28,7 +28,8 @@ def evaluate(
     """Findings of every rule, in rule order then resource order.
 
     A stack has one context: `context` when given (it replaces the resources' own), else the
-    first resource's. Rules that need StackFacts are skipped when the context has none.
+    first resource's. Stack rules are skipped when the stack lacks what they need (StackFacts in
+    the context, property dependencies on the resources).
     """
     views = list(resources)
     if context is None:
@@ -40,7 +41,7 @@ def evaluate(
     for rule in rules:
         if isinstance(rule, Rule):
             findings += _resource_findings(rule, views)
-        elif stack_context.facts is not None or not rule.needs_facts:
+        elif rule.applicable(views, stack_context):
             findings += _stack_findings(rule, views, stack_context)
     return findings
 

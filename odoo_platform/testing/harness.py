@@ -479,6 +479,10 @@ def run_program(
                 callbacks=None,
             )
         )
+        # MockSettings renews the RPC manager but not the outstanding outputs: a program that
+        # failed leaves its pending tasks there, and the next run would await them (their error,
+        # or "attached to a different loop"). Every run starts with none.
+        settings.SETTINGS.outputs = set()
         with _sdk_shortcuts():
             loop.run_until_complete(run_in_stack(program))
     return ProgramResult(

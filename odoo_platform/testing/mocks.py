@@ -6,6 +6,7 @@ Values are derived from the resource's name so two runs of one program give iden
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         self.account_id = account_id
         self.stack_outputs = dict(stack_outputs or {})
         self.secret_stack_outputs = dict(secret_stack_outputs or {})
+        self.subnet_cidrs: dict[str, str] = {}  # subnet id -> CIDR, for addresses inside it
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, Outputs]:
         if args.typ == STACK_REFERENCE:
@@ -45,6 +47,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
         extra = _RESOURCE_OUTPUTS.get(args.typ)
         if extra is not None:
             outputs.update(extra(self, args.name, args.inputs))
+        if args.typ == "aws:ec2/subnet:Subnet" and "cidrBlock" in args.inputs:
+            self.subnet_cidrs[resource_id] = str(args.inputs["cidrBlock"])
         if args.typ.startswith("kubernetes:") and "metadata" in outputs:
             outputs["metadata"] = _kubernetes_metadata(args.name, outputs.get("metadata"))
         if args.typ.startswith("aws:"):
@@ -203,6 +207,14 @@ def _efs(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
     return {"dnsName": f"{fs_id}.efs.{mocks.region}.amazonaws.com"}
 
 
+def _mount_target(mocks: PlatformMocks, _name: str, inputs: Outputs) -> Outputs:
+    """EFS gives a mount target an address of its subnet (here its tenth host)."""
+    cidr = mocks.subnet_cidrs.get(str(inputs.get("subnetId", "")))
+    if cidr is None:
+        return {}
+    return {"ipAddress": str(ipaddress.IPv4Network(cidr).network_address + 10)}
+
+
 def _metadata_from_id(resource_id: str) -> Outputs:
     """A read Kubernetes object's metadata from its id, `namespace/name` or `name`."""
     namespace, _, name = resource_id.rpartition("/")
@@ -277,6 +289,7 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] =
     "aws:iam/policy:Policy": _iam("policy"),
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:efs/fileSystem:FileSystem": _efs,
+    "aws:efs/mountTarget:MountTarget": _mount_target,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "kubernetes:helm.sh/v3:Release": _helm_release,
     "kubernetes:core/v1:Service": _k8s_service,

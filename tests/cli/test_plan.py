@@ -147,7 +147,16 @@ def test_untagged_children_take_their_component_group() -> None:
 
 
 def stray_tenant() -> None:
-    aws.s3.Bucket("stray", tags={"Tier": "shared", "Tenant": "no-such-tenant"})
+    bucket = aws.s3.Bucket("stray", tags={"Tier": "shared", "Tenant": "no-such-tenant"})
+    # Compliant otherwise: only the unknown tenant should show.
+    aws.s3.BucketPublicAccessBlock(
+        "stray-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+    )
 
 
 def test_resources_of_a_tenant_the_stack_file_lacks_are_a_warning() -> None:

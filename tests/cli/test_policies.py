@@ -27,6 +27,7 @@ def test_every_sample_stack_passes_every_mandatory_rule(stack: str) -> None:
     document = json.loads(out)
     mandatory = [f for f in document["findings"] if f["severity"] == "mandatory"]
     assert mandatory == []
+    assert document["program_errors"] == []
     assert code == 0
     assert document["passed"] is True
 

@@ -81,6 +81,21 @@ class RecordingMocks(PlatformMocks):
         return super().call(args)
 
 
+def cluster_on(config: PlatformConfig, lz: LandingZone) -> KubernetesCluster:
+    """KubernetesCluster `k8s` on the landing zone's subnets, key and provider."""
+    return KubernetesCluster(
+        "k8s",
+        KubernetesClusterArgs.from_config(
+            config,
+            subnet_ids=lz.private_subnet_ids,
+            node_security_group_id=lz.node_security_group_id,
+            secrets_kms_key_arn=lz.kms_key_arns["kubernetes"],
+            efs_file_system_id=lz.efs_file_system_id,
+        ),
+        opts=pulumi.ResourceOptions(providers=[lz.provider]),
+    )
+
+
 def declare(
     config: PlatformConfig,
     *,
@@ -98,17 +113,7 @@ def declare(
         pulumi.export("azs", lz.availability_zones)
         if not cluster:
             return
-        k8s = KubernetesCluster(
-            "k8s",
-            KubernetesClusterArgs.from_config(
-                config,
-                subnet_ids=lz.private_subnet_ids,
-                node_security_group_id=lz.node_security_group_id,
-                secrets_kms_key_arn=lz.kms_key_arns["kubernetes"],
-                efs_file_system_id=lz.efs_file_system_id,
-            ),
-            opts=pulumi.ResourceOptions(providers=[lz.provider]),
-        )
+        k8s = cluster_on(config, lz)
         pulumi.export("kubeconfig", k8s.kubeconfig)
         pulumi.export("oidc_provider_arn", k8s.oidc_provider_arn)
         pulumi.export("oidc_issuer_url", k8s.oidc_issuer_url)

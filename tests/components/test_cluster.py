@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import kubernetes_validate
-import pulumi
 import pytest
 
 from odoo_platform.components.cluster import (
@@ -14,9 +13,8 @@ from odoo_platform.components.cluster import (
     EksSettings,
     KubernetesCluster,
     KubernetesClusterArgs,
-    irsa_trust_policy,
 )
-from odoo_platform.config.catalog import BASE_TAG_KEYS, LABEL_TENANT, TAG_TENANT, TAG_TIER
+from odoo_platform.config.catalog import BASE_TAG_KEYS, LABEL_DEDICATED, TAG_TENANT, TAG_TIER
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 from tests.components.infra_fixtures import (
     declare,
@@ -164,18 +162,18 @@ def test_dedicated_node_groups_carry_their_tenant_taint_and_label(prod: ProgramR
     groups = node_groups(prod)
     for slug in ("beta-audit", "gamma-tax"):
         group = groups[f"tenant-{slug}"]
-        assert group.inputs["labels"][LABEL_TENANT] == slug
+        assert group.inputs["labels"][LABEL_DEDICATED] == slug
         assert group.inputs["taints"] == [
-            {"key": LABEL_TENANT, "value": slug, "effect": "NO_SCHEDULE"}
+            {"key": LABEL_DEDICATED, "value": slug, "effect": "NO_SCHEDULE"}
         ]
         assert group.inputs["tags"][TAG_TENANT] == slug
-        assert prod.outputs["dedicated_node_selectors"][slug] == {LABEL_TENANT: slug}
+        assert prod.outputs["dedicated_node_selectors"][slug] == {LABEL_DEDICATED: slug}
         assert prod.outputs["dedicated_tolerations"][slug] == [
-            {"key": LABEL_TENANT, "operator": "Equal", "value": slug, "effect": "NoSchedule"}
+            {"key": LABEL_DEDICATED, "operator": "Equal", "value": slug, "effect": "NoSchedule"}
         ]
     for pool in ("system", "shared"):
         assert not groups[pool].inputs.get("taints")
-        assert LABEL_TENANT not in groups[pool].inputs["labels"]
+        assert LABEL_DEDICATED not in groups[pool].inputs["labels"]
     assert "alpha-law" not in prod.outputs["dedicated_node_selectors"]
 
 
@@ -260,24 +258,6 @@ def test_addons_are_ordered_around_the_nodes(prod: ProgramResult) -> None:
     assert not addon(prod, "coredns").inputs.get("serviceAccountRoleArn")
 
 
-def test_irsa_trust_policy_names_one_service_account() -> None:
-    arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"
-
-    def program() -> None:
-        url = pulumi.Output.from_input("https://oidc.eks.eu-west-1.amazonaws.com/id/ABC")
-        pulumi.export("policy", irsa_trust_policy(arn, url, "tenant-a", "odoo"))
-
-    policy = json.loads(run_program(program).outputs["policy"])
-    (statement,) = policy["Statement"]
-    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert statement["Principal"] == {"Federated": arn}
-    host = "oidc.eks.eu-west-1.amazonaws.com/id/ABC"
-    assert statement["Condition"]["StringEquals"] == {
-        f"{host}:sub": "system:serviceaccount:tenant-a:odoo",
-        f"{host}:aud": "sts.amazonaws.com",
-    }
-
-
 # --- provider, storage classes ----------------------------------------------------------------
 
 
@@ -350,8 +330,8 @@ def test_existing_cluster_keeps_the_kubeconfig_secret(existing: ProgramResult) -
 
 def test_existing_cluster_still_pins_dedicated_tenants(existing: ProgramResult) -> None:
     assert existing.outputs["dedicated_node_selectors"] == {
-        "beta-audit": {LABEL_TENANT: "beta-audit"},
-        "gamma-tax": {LABEL_TENANT: "gamma-tax"},
+        "beta-audit": {LABEL_DEDICATED: "beta-audit"},
+        "gamma-tax": {LABEL_DEDICATED: "gamma-tax"},
     }
 
 

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from dataclasses import replace
 from itertools import combinations
 from typing import Any
 
 import pulumi_aws as aws
 import pytest
 
+from odoo_platform.components.aws_backup import BackupPlanArgs
 from odoo_platform.components.landing_zone import (
     INTERFACE_ENDPOINT_SERVICES,
     KEY_PURPOSES,
+    LandingZone,
+    LandingZoneArgs,
     kms_key_policy,
 )
-from odoo_platform.config.catalog import BASE_TAG_KEYS, TAG_TIER
+from odoo_platform.config.catalog import (
+    BASE_TAG_KEYS,
+    DEFAULT_BACKUP_PLAN,
+    TAG_BACKUP_PLAN,
+    TAG_TIER,
+)
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 from tests.components.infra_fixtures import (
     PROVIDER,
@@ -250,6 +259,31 @@ def test_data_key_is_usable_only_through_its_services() -> None:
     assert "rds.eu-west-1.amazonaws.com" in services
     assert "elasticfilesystem.eu-west-1.amazonaws.com" in services
     assert use["Condition"]["StringEquals"]["kms:CallerAccount"] == "123456789012"
+
+
+def test_logs_key_lets_cloudwatch_alarms_of_this_account_notify_through_sns() -> None:
+    """Observability's SNS topic uses the logs key: CloudWatch must encrypt messages with it."""
+    policy = _statements(kms_key_policy("logs", "123456789012", "eu-west-1"))
+    (alarms,) = [s for s in policy if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert alarms["Effect"] == "Allow"
+    assert sorted(alarms["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    for purpose in ("data", "backups", "kubernetes"):
+        other = _statements(kms_key_policy(purpose, "123456789012", "eu-west-1"))
+        assert all("Service" not in s["Principal"] for s in other)
+
+
+def test_efs_joins_the_aws_backup_plan(prod: ProgramResult) -> None:
+    efs = prod.named("lz-efs", EFS)
+    assert efs.inputs["tags"][TAG_BACKUP_PLAN] == DEFAULT_BACKUP_PLAN
+    assert efs.inputs["tags"][TAG_BACKUP_PLAN] == BackupPlanArgs.selection_value
+
+
+def test_efs_backup_plan_tag_can_be_left_out() -> None:
+    config = make_config()
+    args = replace(LandingZoneArgs.from_config(config), backup_plan=None)
+    result = run_program(lambda: LandingZone("lz", args) and None)
+    assert TAG_BACKUP_PLAN not in result.named("lz-efs", EFS).inputs["tags"]
 
 
 def test_efs_is_encrypted_with_the_data_key(prod: ProgramResult) -> None:

@@ -7,7 +7,6 @@ every selector is checked to stay inside its tenant's namespace.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +18,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
-import yaml
 
 from odoo_platform.components.alert_rules import ClosePeriod, RulePolicy, traefik_service_regex
 from odoo_platform.components.observability import (
@@ -39,6 +37,7 @@ from odoo_platform.offline import resource_views, stack_context
 from odoo_platform.policies import Severity, evaluate
 from odoo_platform.testing import ProgramResult, run_program
 from odoo_platform.testing.mocks import ACCOUNT_ID
+from tests.k8s_validation import crd_schemas
 
 REPO = Path(__file__).resolve().parents[2]
 STACKS = REPO / "stacks"
@@ -144,36 +143,11 @@ def alert_rules(result: ProgramResult) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield f"odoo-{tenant}", rule
 
 
-# -- CRD schema (shared reference data beside the repository) ---------------------------------
+# -- CRD schema (tests/k8s_validation.py finds the shared reference data) ----------------------
 
 
-def shared_data_dir() -> Path:
-    path = (REPO / ".." / "shared" / "data").resolve()
-    if not (path / "crds").is_dir():
-        raise FileNotFoundError(f"shared reference data not found at {path}: clone `shared` beside")
-    return path
-
-
-def _closed(schema: Any) -> Any:
-    """Unknown fields are errors wherever the CRD lists its properties (the API server prunes)."""
-    if isinstance(schema, list):
-        return [_closed(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    closed = {key: _closed(value) for key, value in schema.items()}
-    if "properties" in closed and not closed.get("x-kubernetes-preserve-unknown-fields"):
-        closed.setdefault("additionalProperties", False)
-    return closed
-
-
-@functools.cache
 def prometheus_rule_schema() -> dict[str, Any]:
-    crd = yaml.safe_load(
-        (shared_data_dir() / "crds" / "monitoring.coreos.com_prometheusrules.yaml").read_text()
-    )
-    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
-    schema: dict[str, Any] = _closed(version["schema"]["openAPIV3Schema"])
-    return schema
+    return crd_schemas()[("monitoring.coreos.com/v1", "PrometheusRule")]
 
 
 # -- alert routing -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -12,21 +13,27 @@ from typing import Any
 
 import pytest
 
+from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
+from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs
 from odoo_platform.components.odoo_tenant import (
     CONF_HASH_ANNOTATION,
     OdooTenantArgs,
     backup_schedule,
 )
 from odoo_platform.config.catalog import SIZE_PROFILES
+from odoo_platform.config.models import Offboarding, PlatformConfig
 from odoo_platform.config.tags import base_tags
 from odoo_platform.odoo import conf as odoo_conf
+from odoo_platform.odoo import redis_acl
 from odoo_platform.odoo.scripts import SCRIPT_ENV
 from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.policies.kubernetes import restricted_violations
-from odoo_platform.testing.harness import ProgramResult, RecordedResource
+from odoo_platform.testing.harness import ProgramResult, RecordedResource, run_program
+from tests.components.infra_fixtures import cluster_on
 from tests.components.tenant_programs import (
     BUCKET_ARN,
     KMS_ARN,
+    declare,
     infra,
     run_args,
     run_tenants,
@@ -286,10 +293,45 @@ def test_dedicated_tenant_pods_land_on_its_nodes(result: ProgramResult) -> None:
     ]
     assert len(pods) == 5
     for pod in pods:
-        assert pod["nodeSelector"] == {"odoo-platform.io/dedicated": "halden-law"}
-        assert pod["tolerations"][0]["effect"] == "NoSchedule"
+        assert pod["nodeSelector"] == dedicated_node_selector("halden-law")
+        assert pod["tolerations"] == dedicated_tolerations("halden-law")
     shared = named(result, "nb-consulting", "Deployment", "odoo-web")
     assert "nodeSelector" not in shared["spec"]["template"]["spec"]
+
+
+def _tolerates(taint: Manifest, tolerations: list[Manifest]) -> bool:
+    effects = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute"}
+    return any(
+        t["key"] == taint["key"]
+        and t.get("operator", "Equal") == "Equal"
+        and t["value"] == taint["value"]
+        and t["effect"] == effects[taint["effect"]]
+        for t in tolerations
+    )
+
+
+def test_dedicated_pods_are_schedulable_on_the_clusters_node_group_only() -> None:
+    """The cluster's node group (labels, taints) and the tenant's pods from ONE config."""
+    config = sample_config()
+    slug = "halden-law"
+
+    def program() -> None:
+        cluster_on(config, LandingZone("lz", LandingZoneArgs.from_config(config)))
+        declare(config, [tenant(config, slug)])
+
+    result = run_program(program)
+    assert result.errors() == []
+    group = result.named(f"k8s-ng-tenant-{slug}", "aws:eks/nodeGroup:NodeGroup")
+    shared = result.named("k8s-ng-shared", "aws:eks/nodeGroup:NodeGroup")
+    pods = [p for m in in_ns(result, slug, "Deployment") if (p := pod_spec_of(m)) is not None]
+    pods += [p for m in in_ns(result, slug, "CronJob") if (p := pod_spec_of(m)) is not None]
+    assert len(pods) == 4
+    for pod in pods:
+        assert pod["nodeSelector"].items() <= group.inputs["labels"].items()
+        assert not pod["nodeSelector"].items() <= shared.inputs["labels"].items()
+        assert group.inputs["taints"]
+        for taint in group.inputs["taints"]:
+            assert _tolerates(taint, pod["tolerations"])
 
 
 # -- config hash, init Job, suspension ----------------------------------------------------------
@@ -378,6 +420,90 @@ def test_suspended_tenant_keeps_every_object_with_zero_replicas() -> None:
         assert named(suspended, "nb-consulting", "Deployment", name)["spec"]["replicas"] == 0
     assert named(active, "nb-consulting", "Deployment", "odoo-cron")["spec"]["replicas"] == 1
     assert "replicas" not in named(active, "nb-consulting", "Deployment", "odoo-web")["spec"]
+
+
+def test_sessions_in_redis_use_the_prefix_the_redis_acl_grants() -> None:
+    config = sample_config()
+    result = run_tenants(config, [tenant(config, "meridian-audit")])
+    web = named(result, "meridian-audit", "Deployment", "odoo-web")
+    env = {e["name"]: e for e in web["spec"]["template"]["spec"]["containers"][0]["env"]}
+    prefix = env["ODOO_SESSION_REDIS_PREFIX"]["value"]
+    assert prefix == redis_acl.session_redis_prefix("meridian-audit")
+    grants = redis_acl.tenant_access_string("meridian-audit").split()
+    assert f"~session:{prefix}:*" in grants  # the key layout of session_redis
+
+
+# -- offboarding --------------------------------------------------------------------------------
+
+REQUESTED_ON = dt.date(2026, 11, 20)
+STATEFUL = ("filestore-ap", "filestore-pv", "filestore-pvc", "admin", "backup-role", "backup-sa")
+WORKLOAD_KINDS = (
+    "Deployment",
+    "CronJob",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "Service",
+    "IngressRoute",
+    "Middleware",
+    "ServersTransport",
+    "Certificate",
+)
+
+
+def _offboarded(config: PlatformConfig, slug: str, purge_after: dt.date | None = None) -> Any:
+    off = Offboarding(requested_on=REQUESTED_ON, purge_after=purge_after)
+    return with_tenant(config, slug, state="offboarded", offboarding=off)
+
+
+def test_offboarded_tenant_keeps_its_data_and_runs_only_a_final_backup() -> None:
+    config = sample_config()
+    active = run_tenants(config, [tenant(config, "halden-law")])
+    gone_config = _offboarded(config, "halden-law")
+    gone = run_tenants(gone_config, [tenant(gone_config, "halden-law")])
+    assert gone.errors() == []
+    for kind in WORKLOAD_KINDS:
+        assert in_ns(gone, "halden-law", kind) == [], kind
+    for suffix in STATEFUL:
+        assert (
+            active.named(f"odoo-halden-law-{suffix}").urn
+            == gone.named(f"odoo-halden-law-{suffix}").urn
+        )
+
+    def policies(result: ProgramResult) -> list[Manifest]:
+        return sorted(
+            in_ns(result, "halden-law", "NetworkPolicy"), key=lambda m: m["metadata"]["name"]
+        )
+
+    assert policies(gone) == policies(active)
+    (job,) = in_ns(gone, "halden-law", "Job")
+    assert job["metadata"]["name"] == "odoo-final-backup-20261120"
+    validate_manifest(job, K8S_VERSION)
+    pod = pod_spec_of(job)
+    assert pod is not None
+    assert_restricted(pod)
+    (cron,) = component(active, "halden-law", "CronJob", "backup")
+    backup_pod = pod_spec_of(cron)
+    assert backup_pod is not None
+    assert [(c["name"], c["image"], c["command"]) for c in containers(pod)] == [
+        (c["name"], c["image"], c["command"]) for c in containers(backup_pod)
+    ]
+    dump = pod["initContainers"][0]
+    assert {"name": "RETENTION_CLASS", "value": "monthly"} in dump["env"]
+    # the tenant's node group leaves with it (KubernetesClusterArgs.from_config): run anywhere
+    assert "nodeSelector" not in pod and "tolerations" not in pod
+
+
+def test_offboarded_tenant_data_stays_protected_until_the_purge_is_due() -> None:
+    config = _offboarded(sample_config(), "nb-consulting", purge_after=dt.date(2027, 1, 1))
+    t = tenant(config, "nb-consulting")
+    for today, protected in ((dt.date(2026, 12, 31), True), (dt.date(2027, 1, 1), False)):
+        args = OdooTenantArgs.from_config(
+            config, t, today=today, namespace="odoo-nb-consulting", **infra("nb-consulting")
+        )
+        assert args.offboarded and args.offboarding_requested_on == "2026-11-20"
+        result = run_args(args)
+        for suffix in ("filestore-ap", "filestore-pv", "filestore-pvc"):
+            assert result.named(f"odoo-nb-consulting-{suffix}").protect is protected
 
 
 def test_other_tenants_do_not_change_a_tenants_urns() -> None:

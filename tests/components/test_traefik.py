@@ -14,6 +14,7 @@ import pytest
 from odoo_platform.components.traefik import (
     ENTRY_POINT,
     STRONG_CIPHER_SUITES,
+    WEBSOCKET_READ_TIMEOUT,
     AcmArgs,
     CertManagerArgs,
     TraefikIngress,
@@ -146,6 +147,23 @@ def test_values_schema_check_catches_a_misspelt_key(platform: Configure) -> None
     values["providers"]["kubernetesCRD"]["allowCrossNamespaces"] = False
     with pytest.raises(AssertionError, match="allowCrossNamespaces"):
         validate_helm_values("traefik", "41.3.0", values)
+
+
+def _seconds(duration: str | int) -> int:
+    """Traefik durations: an integer of seconds or Go's `<n>s`/`<n>m`/`<n>h`."""
+    if isinstance(duration, int):
+        return duration
+    units = {"s": 1, "m": 60, "h": 3600}
+    return int(duration[:-1]) * units[duration[-1]]
+
+
+def test_websecure_keeps_odoo_websockets_and_uploads_open(platform: Configure) -> None:
+    """Traefik 3 closes a connection whose reading takes over 60 s by default: Odoo's
+    /websocket (and large uploads) need far longer. The ServersTransport side is OdooTenant's."""
+    websecure = traefik_values(_args(platform()))["ports"][ENTRY_POINT]
+    timeouts = websecure["transport"]["respondingTimeouts"]
+    assert _seconds(timeouts["readTimeout"]) >= 3600
+    assert timeouts["readTimeout"] == WEBSOCKET_READ_TIMEOUT
 
 
 def test_values_entry_points_headers_logs_metrics_and_providers(platform: Configure) -> None:

@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 
 from odoo_platform.config import connection_budgets, defaults, memory_budget, parse_platform
+from odoo_platform.config.capacity import MAINTENANCE_CONNECTIONS
 from odoo_platform.config.catalog import rds_default_max_connections
 from odoo_platform.config.freeze import active_freeze
 from odoo_platform.config.models import FreezeWindow
@@ -19,9 +20,13 @@ def test_rds_default_max_connections_follows_the_rds_formula() -> None:
 def test_connection_budget_counts_every_process_at_max_scale(base: dict[str, Any]) -> None:
     config = parse_platform(base)
     shared, dedicated = connection_budgets(config)
-    # s profile: 2 replicas x (2 HTTP workers + 1 gevent) + 1 cron worker = 7 processes x 4
-    assert [(t.slug, t.processes, t.worst_case) for t in shared.tenants] == [("alpha-law", 7, 28)]
-    assert shared.total == 28 + 10
+    # s profile: 2 replicas x (2 HTTP workers + 1 gevent) + 1 cron worker = 7 processes x 4,
+    # plus 2 maintenance sessions (backup dump or restore, and a psql)
+    assert [(t.slug, t.processes, t.maintenance, t.worst_case) for t in shared.tenants] == [
+        ("alpha-law", 7, 2, 30)
+    ]
+    assert MAINTENANCE_CONNECTIONS == 2
+    assert shared.total == 30 + 10
     assert dedicated.server == "dedicated:beta-audit"
     assert [t.slug for t in dedicated.tenants] == ["beta-audit"]
 
@@ -35,7 +40,7 @@ def test_offboarded_tenants_leave_the_budget(base: dict[str, Any]) -> None:
 def test_db_maxconn_override_changes_the_budget(base: dict[str, Any]) -> None:
     base["tenants"][0]["db_maxconn"] = 10
     shared = connection_budgets(parse_platform(base))[0]
-    assert shared.tenants[0].worst_case == 70
+    assert shared.tenants[0].worst_case == 70 + 2
 
 
 def test_memory_budget_of_a_web_pod(base: dict[str, Any]) -> None:

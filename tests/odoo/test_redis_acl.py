@@ -80,6 +80,36 @@ def test_prefix_is_exact_so_similar_slugs_do_not_overlap(server: RedisServer) ->
     denied(lambda: acme_law.get("acme:k"))
 
 
+def session_keys(slug: str, sid: str) -> list[str]:
+    """The keys session_redis builds with `ODOO_SESSION_REDIS_PREFIX` as OdooTenant sets it:
+    `session:<prefix>:<sid>`, and `session::<prefix>:<sid>` in older releases."""
+    prefix = redis_acl.session_redis_prefix(slug)
+    return [f"session:{prefix}:{sid}", f"session::{prefix}:{sid}"]
+
+
+def test_tenant_reads_and_writes_its_odoo_sessions_only(server: RedisServer) -> None:
+    admin, acme, acme_law = (client(server, u) for u in ("platform-admin", "acme", "acme-law"))
+    for key in session_keys("beta", "s1") + session_keys("acme-law", "s1"):
+        admin.set(key, "other-tenant")
+    for key in session_keys("acme", "s1"):
+        assert acme.set(key, "{}", ex=60)
+        assert acme.expire(key, 120)
+        assert acme.get(key) == b"{}"
+        assert acme.delete(key) == 1
+    for key in session_keys("beta", "s1") + session_keys("acme-law", "s1"):
+        denied(lambda key=key: acme.get(key))
+        denied(lambda key=key: acme.set(key, "stolen"))
+    for key in session_keys("acme", "s2"):
+        denied(lambda key=key: acme_law.set(key, "x"))
+    denied(lambda: acme.set("session:unprefixed", "x"))
+
+
+def test_session_is_not_a_tenant_slug() -> None:
+    """A tenant called `session` would own `session:*`: every tenant's sessions."""
+    with pytest.raises(ValueError, match="reserved"):
+        redis_acl.tenant_access_string("session")
+
+
 @pytest.mark.parametrize(
     "command",
     [

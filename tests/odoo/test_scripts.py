@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,19 @@ def test_unknown_script_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown script"):
         scripts.script_text("rm-rf.sh")
     assert set(scripts.scripts()) == set(scripts.SCRIPT_NAMES)
+
+
+def test_no_data_folder_shadows_a_module() -> None:
+    """A folder `x/` beside `x.py` is what mypy resolves `import x` to (a namespace package)."""
+    package = Path(scripts.__file__).resolve().parents[1]
+    shadowed = [
+        str(module.relative_to(package))
+        for module in package.rglob("*.py")
+        if module.with_suffix("").is_dir()
+    ]
+    assert shadowed == []
+
+
+def test_scripts_ship_from_the_shell_folder() -> None:
+    folder = Path(scripts.__file__).with_name(scripts.SCRIPTS_PACKAGE_DIR)
+    assert sorted(p.name for p in folder.glob("*.sh")) == sorted(scripts.SCRIPT_NAMES)

@@ -102,7 +102,7 @@ def test_a_tenant_in_its_own_account_keeps_its_backups_there() -> None:
                     "gamma-audit",
                     "dedicated",
                     regulated=True,
-                    dedicated={"aws_account_role_arn": role},
+                    dedicated={"aws_account_role_arn": role, "account_vpc_cidr": "10.60.0.0/20"},
                 ),
             ]
         )

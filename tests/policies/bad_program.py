@@ -26,6 +26,7 @@ EXPECTED_MANDATORY = {
     "rds-deletion-protection-prod",
     "rds-backup-retention",
     "s3-public-access-blocked",
+    "s3-bucket-has-public-access-block",
     "s3-backup-object-lock-prod",
     "kms-key-rotation",
     "security-group-no-world-ingress",
@@ -91,7 +92,7 @@ def buckets(slug: str, tags: dict[str, str]) -> None:
         ignore_public_acls=True,
         restrict_public_buckets=False,
     )
-    # No public access block at all: no rule notices yet (see tests/cli/test_policies_bad.py).
+    # No public access block at all: only the property dependencies reveal it.
     aws.s3.Bucket(f"{slug}-exports", tags=tags)
 
 

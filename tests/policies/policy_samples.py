@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from odoo_platform.policies import ResourceView, StackContext, StackFacts, TenantFacts
@@ -87,6 +88,22 @@ PAB = {
     "ignorePublicAcls": True,
     "restrictPublicBuckets": True,
 }
+BUCKET_V2_TYPE = "aws:s3/bucketV2:BucketV2"
+
+
+def literal(resource: ResourceView) -> ResourceView:
+    """The resource as the engine records it when every property is a literal value."""
+    return replace(resource, property_dependencies={key: () for key in resource.props})
+
+
+def public_access_block_for(bucket: ResourceView) -> ResourceView:
+    """A compliant block declared with `bucket=<bucket>.id`: `bucket` depends on the bucket."""
+    block = literal(view(PAB_TYPE, PAB, f"{bucket.name}-public-access", ctx=bucket.context))
+    return replace(
+        block, property_dependencies={**block.property_dependencies, "bucket": (bucket.urn,)}
+    )
+
+
 SSE_TYPE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 SSE = {
     "bucket": "acme-backups",
@@ -314,11 +331,9 @@ def compliant_stack() -> list[ResourceView]:
     """One compliant sample of every kind, declared in a prod stack."""
     aws = [
         (RDS_TYPE, RDS),
-        (PAB_TYPE, PAB),
         (SSE_TYPE, SSE),
         (VERSIONING_TYPE, VERSIONING),
         (POLICY_TYPE, BUCKET_POLICY),
-        (BUCKET_TYPE, BACKUP_BUCKET),
         (KMS_TYPE, KMS),
         (CACHE_TYPE, CACHE),
         (CACHE_USER_TYPE, CACHE_DEFAULT_USER),
@@ -334,8 +349,10 @@ def compliant_stack() -> list[ResourceView]:
         view(CRONJOB_TYPE, BACKUP_JOB, "acme-backup"),
         view(PDB_TYPE, PDB, "acme-web-pdb"),
     ]
+    bucket = literal(view(BUCKET_TYPE, BACKUP_BUCKET, "acme-backups"))
     return (
         [view(t, p, t.rsplit(":", 1)[1].lower()) for t, p in aws]
+        + [bucket, public_access_block_for(bucket)]
         + list(TENANT_NAMESPACE)
         + kubernetes
     )

@@ -12,12 +12,15 @@ import pulumi_policy
 import pytest
 from google.protobuf import struct_pb2
 from policy_samples import (
+    BUCKET_TYPE,
     CRON,
     DEFAULT_DENY,
     DEPLOYMENT_TYPE,
     NAMESPACE,
     NAMESPACE_TYPE,
     NETPOL_TYPE,
+    PAB,
+    PAB_TYPE,
     PROD,
     RDS,
     RDS_TYPE,
@@ -48,6 +51,7 @@ from odoo_platform.policies.crossguard import (
     build_policies,
     context_from_config,
     policy_config,
+    stack_view,
 )
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
@@ -288,4 +292,99 @@ def test_through_the_sdk_analyzer() -> None:
         "tenant-regulated-dedicated",
         "tenant-residency-matches-region",
         "prod-change-freeze",
+        "s3-bucket-has-public-access-block",  # no property dependencies were sent
     }
+
+
+BLOCK_RULE = "s3-bucket-has-public-access-block"
+NO_BLOCK = (
+    "bucket {} has no BucketPublicAccessBlock: only account-level settings keep it from being "
+    "made public"
+)
+
+
+def policy_resource(
+    type_: str, name: str, props: Mapping[str, Any], **depends_on: list[PolicyResource]
+) -> PolicyResource:
+    # As the SDK builds them: every property has an entry, dependencies are resource objects.
+    dependencies = {key: depends_on.get(key, []) for key in props}
+    return PolicyResource(
+        type_,
+        unknown_checking_proxy(dict(props)),
+        urn(type_, name),
+        name,
+        OPTIONS,
+        None,
+        None,
+        [],
+        dependencies,
+    )
+
+
+def validate_stack(rule_id: str, resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
+    reported: list[tuple[str, str | None]] = []
+    policy = POLICIES[rule_id]
+    assert isinstance(policy, StackValidationPolicy)
+    policy.validate(StackValidationArgs(resources, {}), lambda m, u=None: reported.append((m, u)))
+    return reported
+
+
+def test_stack_view_maps_property_dependencies_to_urns() -> None:
+    bucket = policy_resource(BUCKET_TYPE, "acme-backups", {"tags": TAGS})
+    block = policy_resource(PAB_TYPE, "acme-backups-pab", PAB, bucket=[bucket])
+    view = stack_view(block, PROD)
+    assert (view.type, view.urn, view.context) == (PAB_TYPE, block.urn, PROD)
+    assert view.props is block.props
+    assert view.property_dependencies["bucket"] == (bucket.urn,)
+    assert view.property_dependencies["blockPublicAcls"] == ()
+    assert set(view.property_dependencies) == set(PAB)
+
+
+def test_bucket_block_policy_follows_property_dependencies() -> None:
+    backups = policy_resource(BUCKET_TYPE, "acme-backups", {"tags": TAGS})
+    exports = policy_resource(BUCKET_TYPE, "acme-exports", {"tags": TAGS})
+    block = policy_resource(PAB_TYPE, "acme-backups-pab", PAB, bucket=[backups])
+    assert validate_stack(BLOCK_RULE, [backups, block]) == []
+    assert validate_stack(BLOCK_RULE, [backups, exports, block]) == [
+        (NO_BLOCK.format("acme-exports"), exports.urn)
+    ]
+
+
+def test_bucket_block_policy_is_not_applicable_without_property_dependencies() -> None:
+    bucket = PolicyResource(
+        BUCKET_TYPE, unknown_checking_proxy({}), urn(BUCKET_TYPE, "b"), "b", OPTIONS,
+        None, None, [], {},
+    )  # fmt: skip
+    with pytest.raises(_NotApplicableError):
+        validate_stack(BLOCK_RULE, [bucket])
+
+
+def test_bucket_block_through_the_sdk_analyzer() -> None:
+    # The SDK turns the engine's property dependency URNs into resource objects; the adapter
+    # must turn them back.
+    analyzer = _PolicyAnalyzerServicer(
+        PACK_NAME, "0.1.0", build_policies(), EnforcementLevel.MANDATORY
+    )
+    analyzer.Configure(proto.ConfigureAnalyzerRequest(policyConfig={}), None)
+
+    def resource(type_: str, name: str, props: Mapping[str, Any], **deps: str) -> Any:
+        dependencies = {
+            key: proto.AnalyzerPropertyDependencies(urns=[deps[key]] if key in deps else [])
+            for key in props
+        }
+        return proto.AnalyzerResource(
+            type=type_,
+            properties=struct(props),
+            urn=urn(type_, name),
+            name=name,
+            propertyDependencies=dependencies,
+        )
+
+    backups = resource(BUCKET_TYPE, "acme-backups", {"tags": TAGS})
+    exports = resource(BUCKET_TYPE, "acme-exports", {"tags": TAGS})
+    block = resource(PAB_TYPE, "acme-backups-pab", PAB, bucket=backups.urn)
+    request = proto.AnalyzeStackRequest(resources=[backups, exports, block])
+    diagnostics = analyzer.AnalyzeStack(request, None).diagnostics
+    assert [(d.policyName, d.urn) for d in diagnostics if d.policyName == BLOCK_RULE] == [
+        (BLOCK_RULE, exports.urn)
+    ]

@@ -13,6 +13,7 @@ from policy_samples import (
     BACKUP_JOB,
     BUCKET_POLICY,
     BUCKET_TYPE,
+    BUCKET_V2_TYPE,
     CACHE,
     CACHE_DEFAULT_USER,
     CACHE_TYPE,
@@ -57,6 +58,8 @@ from policy_samples import (
     WEB,
     compliant_stack,
     edit,
+    literal,
+    public_access_block_for,
     view,
 )
 
@@ -109,6 +112,13 @@ WORLD_ONLY_443 = "only tcp 443 may face the world"
 RETENTION = "backupRetentionPeriod is {}; allowed in {}: {} to 35 days"
 NO_DENY = "a default-deny NetworkPolicy (Ingress and Egress)"
 ALL_NS_GAPS = f"namespace acme lacks {NO_DENY}, a ResourceQuota, a LimitRange"
+
+NO_BLOCK = (
+    "bucket {} has no BucketPublicAccessBlock: only account-level settings keep it from being "
+    "made public"
+)
+BACKUPS = literal(view(BUCKET_TYPE, edit(BACKUP_BUCKET, {"tags.Tenant": "acme"}), "acme-backups"))
+EXPORTS_V2 = literal(view(BUCKET_V2_TYPE, {"tags": TAGS}, "acme-exports"))
 
 AWS_CASES = [
     one("rds-storage-encrypted", "encrypted", RDS_TYPE, RDS),
@@ -223,6 +233,58 @@ AWS_CASES = [
         PAB_TYPE,
         edit(PAB, {"blockPublicPolicy": False, "restrictPublicBuckets": DROP}),
         "public access block flags not true: blockPublicPolicy, restrictPublicBuckets",
+    ),
+    Case(
+        "s3-bucket-has-public-access-block", "blocked", (BACKUPS, public_access_block_for(BACKUPS))
+    ),
+    Case(
+        "s3-bucket-has-public-access-block",
+        "v2-token-blocked",
+        (EXPORTS_V2, public_access_block_for(EXPORTS_V2)),
+    ),
+    Case(
+        "s3-bucket-has-public-access-block",
+        "literal-names",
+        (BACKUPS, literal(view(PAB_TYPE, PAB, "acme-backups-public-access"))),
+    ),
+    Case(
+        "s3-bucket-has-public-access-block",
+        "no-property-dependencies-not-applicable",
+        (view(BUCKET_TYPE, BACKUP_BUCKET, "acme-backups"),),
+    ),
+    Case(
+        "s3-bucket-has-public-access-block",
+        "no-block",
+        (BACKUPS,),
+        (NO_BLOCK.format("acme-backups"),),
+    ),
+    Case(
+        "s3-bucket-has-public-access-block",
+        "block-of-another-bucket",
+        (BACKUPS, EXPORTS_V2, public_access_block_for(BACKUPS)),
+        (NO_BLOCK.format("acme-exports"),),
+    ),
+    Case(
+        "s3-bucket-has-public-access-block",
+        "other-literal-name",
+        (
+            BACKUPS,
+            literal(view(PAB_TYPE, edit(PAB, {"bucket": "acme-exports"}), "exports-block")),
+        ),
+        (NO_BLOCK.format("acme-backups"),),
+    ),
+    Case(
+        "s3-bucket-has-public-access-block",
+        "depends-through-another-property",
+        (
+            BACKUPS,
+            replace(
+                literal(view(PAB_TYPE, PAB, "acme-backups-public-access")),
+                property_dependencies={"bucket": (), "blockPublicAcls": (BACKUPS.urn,)},
+            ),
+            literal(view(BUCKET_TYPE, edit(BACKUP_BUCKET, {"bucket": "other"}), "other")),
+        ),
+        (NO_BLOCK.format("other"),),
     ),
     one("s3-encrypted-with-kms", "kms", SSE_TYPE, SSE),
     one(
@@ -960,3 +1022,13 @@ def test_passing_samples_pass_every_rule(case: Case) -> None:
     findings = evaluate(case.resources, case.context)
     stack_scoped = {"k8s-tenant-namespace-guardrails", "k8s-pdb-for-replicated-workloads"}
     assert [f for f in findings if f.rule_id not in stack_scoped] == []
+
+
+def test_a_bucket_without_a_block_is_reported_as_itself() -> None:
+    [finding] = evaluate([BACKUPS], PROD, rules=[rule_by_id("s3-bucket-has-public-access-block")])
+    assert (finding.urn, finding.name, finding.resource_type) == (
+        BACKUPS.urn,
+        "acme-backups",
+        BUCKET_TYPE,
+    )
+    assert finding.tenant == "acme"

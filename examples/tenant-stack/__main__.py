@@ -1,0 +1,24 @@
+"""One shared-tier Odoo tenant on an existing platform stack (see README.md)."""
+
+import pulumi
+
+from odoo_platform import ExternalTenant, ExternalTenantArgs, PlatformReference
+from odoo_platform.external_tenant import parse_tenant
+
+config = pulumi.Config()
+platform = PlatformReference("platform", config.require("platform_stack"))
+args = ExternalTenantArgs(
+    platform=platform,
+    tenant=parse_tenant(config.require_object("tenant")),
+    owner=config.require("owner"),
+    cost_centre=config.require("cost_centre"),
+    environment=config.require("environment"),
+)
+providers = [
+    platform.kubernetes_provider("platform-cluster"),
+    platform.aws_provider("platform-aws", default_tags=args.default_tags),
+]
+tenant = ExternalTenant(args.tenant.slug, args, opts=pulumi.ResourceOptions(providers=providers))
+pulumi.export("namespace", tenant.namespace)
+pulumi.export("database", tenant.database_name)
+pulumi.export("hostnames", args.tenant.hostnames)

@@ -1,0 +1,319 @@
+"""odoo-platform: Pulumi components for a governed Odoo hosting platform on AWS and Kubernetes.
+
+    from odoo_platform import PostgresServer, PostgresServerArgs, PlatformReference, TenantConfig
+
+Every public name is importable from here (see `__all__` and docs/usage.md). The names are
+resolved lazily (PEP 562 `__getattr__`): `import odoo_platform` loads neither Pulumi nor the
+providers nor the CLI, so the pytest plugin and `odoo_platform.config` stay fast; the first
+access to a component imports its module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "odoo_platform.components.aws_backup": (
+        "BackupPlan",
+        "BackupPlanArgs",
+    ),
+    "odoo_platform.components.backup_bucket": (
+        "BackupBucket",
+        "BackupBucketArgs",
+    ),
+    "odoo_platform.components.cluster": (
+        "KubernetesCluster",
+        "KubernetesClusterArgs",
+    ),
+    "odoo_platform.components.file_system": (
+        "FileSystem",
+        "FileSystemArgs",
+    ),
+    "odoo_platform.components.landing_zone": (
+        "LandingZone",
+        "LandingZoneArgs",
+    ),
+    "odoo_platform.components.observability": (
+        "Observability",
+        "ObservabilityArgs",
+    ),
+    "odoo_platform.components.odoo_tenant": (
+        "OdooTenant",
+        "OdooTenantArgs",
+    ),
+    "odoo_platform.components.postgres": (
+        "PostgresServer",
+        "PostgresServerArgs",
+        "CrossRegionBackups",
+    ),
+    "odoo_platform.components.redis_cache": (
+        "RedisCache",
+        "RedisCacheArgs",
+    ),
+    "odoo_platform.components.tenant_database": (
+        "TenantDatabase",
+        "TenantDatabaseArgs",
+    ),
+    "odoo_platform.components.tenant_namespace": (
+        "TenantNamespace",
+        "TenantNamespaceArgs",
+    ),
+    "odoo_platform.components.traefik": (
+        "TraefikIngress",
+        "TraefikIngressArgs",
+        "CertManagerArgs",
+        "AcmArgs",
+    ),
+    "odoo_platform.tiers": (
+        "MultiTenantTier",
+        "DedicatedTier",
+        "TierArgs",
+        "HostedTenant",
+        "TenantServices",
+    ),
+    "odoo_platform.platform": (
+        "RegionalPlatform",
+        "RegionalPlatformArgs",
+        "PlatformOutputs",
+        "PlatformReference",
+        "OUTPUT_NAMES",
+        "IngressOutput",
+        "SharedDatabaseOutput",
+        "SharedCacheOutput",
+        "SharedBackupsOutput",
+        "HostedTenantOutput",
+        "MissingPlatformOutputError",
+        "build_platform",
+    ),
+    "odoo_platform.external_tenant": (
+        "ExternalTenant",
+        "ExternalTenantArgs",
+        "parse_tenant",
+    ),
+    "odoo_platform.config": (
+        "CONFIG_KEY",
+        "REGION_RESIDENCY",
+        "SubnetPlan",
+        "active_freeze",
+        "plan_subnets",
+        "read_stack_config",
+        "stack_file",
+        "PlatformConfig",
+        "TenantConfig",
+        "DatabaseConfig",
+        "RedisConfig",
+        "BackupPolicy",
+        "DedicatedTierConfig",
+        "EksClusterConfig",
+        "ExistingClusterConfig",
+        "ConfigError",
+        "ConfigIssue",
+        "ConnectionBudget",
+        "MemoryBudget",
+        "SizeProfile",
+        "SIZE_PROFILES",
+        "connection_budgets",
+        "memory_budget",
+        "load_stack_file",
+        "parse_platform",
+        "json_schema",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = [
+    "CONFIG_KEY",
+    "OUTPUT_NAMES",
+    "REGION_RESIDENCY",
+    "SIZE_PROFILES",
+    "AcmArgs",
+    "BackupBucket",
+    "BackupBucketArgs",
+    "BackupPlan",
+    "BackupPlanArgs",
+    "BackupPolicy",
+    "CertManagerArgs",
+    "ConfigError",
+    "ConfigIssue",
+    "ConnectionBudget",
+    "CrossRegionBackups",
+    "DatabaseConfig",
+    "DedicatedTier",
+    "DedicatedTierConfig",
+    "EksClusterConfig",
+    "ExistingClusterConfig",
+    "ExternalTenant",
+    "ExternalTenantArgs",
+    "FileSystem",
+    "FileSystemArgs",
+    "HostedTenant",
+    "HostedTenantOutput",
+    "IngressOutput",
+    "KubernetesCluster",
+    "KubernetesClusterArgs",
+    "LandingZone",
+    "LandingZoneArgs",
+    "MemoryBudget",
+    "MissingPlatformOutputError",
+    "MultiTenantTier",
+    "Observability",
+    "ObservabilityArgs",
+    "OdooTenant",
+    "OdooTenantArgs",
+    "PlatformConfig",
+    "PlatformOutputs",
+    "PlatformReference",
+    "PostgresServer",
+    "PostgresServerArgs",
+    "RedisCache",
+    "RedisCacheArgs",
+    "RedisConfig",
+    "RegionalPlatform",
+    "RegionalPlatformArgs",
+    "SharedBackupsOutput",
+    "SharedCacheOutput",
+    "SharedDatabaseOutput",
+    "SizeProfile",
+    "SubnetPlan",
+    "TenantConfig",
+    "TenantDatabase",
+    "TenantDatabaseArgs",
+    "TenantNamespace",
+    "TenantNamespaceArgs",
+    "TenantServices",
+    "TierArgs",
+    "TraefikIngress",
+    "TraefikIngressArgs",
+    "active_freeze",
+    "build_platform",
+    "connection_budgets",
+    "json_schema",
+    "load_stack_file",
+    "memory_budget",
+    "parse_platform",
+    "parse_tenant",
+    "plan_subnets",
+    "read_stack_config",
+    "stack_file",
+]
+
+if TYPE_CHECKING:
+    from odoo_platform.components.aws_backup import (
+        BackupPlan,
+        BackupPlanArgs,
+    )
+    from odoo_platform.components.backup_bucket import (
+        BackupBucket,
+        BackupBucketArgs,
+    )
+    from odoo_platform.components.cluster import (
+        KubernetesCluster,
+        KubernetesClusterArgs,
+    )
+    from odoo_platform.components.file_system import (
+        FileSystem,
+        FileSystemArgs,
+    )
+    from odoo_platform.components.landing_zone import (
+        LandingZone,
+        LandingZoneArgs,
+    )
+    from odoo_platform.components.observability import (
+        Observability,
+        ObservabilityArgs,
+    )
+    from odoo_platform.components.odoo_tenant import (
+        OdooTenant,
+        OdooTenantArgs,
+    )
+    from odoo_platform.components.postgres import (
+        CrossRegionBackups,
+        PostgresServer,
+        PostgresServerArgs,
+    )
+    from odoo_platform.components.redis_cache import (
+        RedisCache,
+        RedisCacheArgs,
+    )
+    from odoo_platform.components.tenant_database import (
+        TenantDatabase,
+        TenantDatabaseArgs,
+    )
+    from odoo_platform.components.tenant_namespace import (
+        TenantNamespace,
+        TenantNamespaceArgs,
+    )
+    from odoo_platform.components.traefik import (
+        AcmArgs,
+        CertManagerArgs,
+        TraefikIngress,
+        TraefikIngressArgs,
+    )
+    from odoo_platform.config import (
+        CONFIG_KEY,
+        REGION_RESIDENCY,
+        SIZE_PROFILES,
+        BackupPolicy,
+        ConfigError,
+        ConfigIssue,
+        ConnectionBudget,
+        DatabaseConfig,
+        DedicatedTierConfig,
+        EksClusterConfig,
+        ExistingClusterConfig,
+        MemoryBudget,
+        PlatformConfig,
+        RedisConfig,
+        SizeProfile,
+        SubnetPlan,
+        TenantConfig,
+        active_freeze,
+        connection_budgets,
+        json_schema,
+        load_stack_file,
+        memory_budget,
+        parse_platform,
+        plan_subnets,
+        read_stack_config,
+        stack_file,
+    )
+    from odoo_platform.external_tenant import (
+        ExternalTenant,
+        ExternalTenantArgs,
+        parse_tenant,
+    )
+    from odoo_platform.platform import (
+        OUTPUT_NAMES,
+        HostedTenantOutput,
+        IngressOutput,
+        MissingPlatformOutputError,
+        PlatformOutputs,
+        PlatformReference,
+        RegionalPlatform,
+        RegionalPlatformArgs,
+        SharedBackupsOutput,
+        SharedCacheOutput,
+        SharedDatabaseOutput,
+        build_platform,
+    )
+    from odoo_platform.tiers import (
+        DedicatedTier,
+        HostedTenant,
+        MultiTenantTier,
+        TenantServices,
+        TierArgs,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'odoo_platform' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

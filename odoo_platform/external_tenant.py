@@ -1,0 +1,231 @@
+"""A shared-tier tenant declared by another stack, on an existing platform stack.
+
+`ExternalTenant` places one tenant on the platform a `PlatformReference` points to: its namespace,
+its database and role on the shared PostgreSQL server (the bootstrap Job runs in the server's admin
+namespace), and Odoo with its own prefix in the shared backup bucket, its own access point on the
+shared file system, and its IngressRoute behind the platform's Traefik.
+
+Sessions stay on the shared filestore: Redis users are members of the user group that the
+platform's `RedisCache` owns, so only the platform stack can add one.
+
+The caller passes the providers (see `PlatformReference.kubernetes_provider` and `aws_provider`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pydantic import ValidationError
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
+from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
+from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
+from odoo_platform.config.capacity import tenant_connections
+from odoo_platform.config.defaults import tenant_profile
+from odoo_platform.config.errors import ConfigError, ConfigIssue
+from odoo_platform.config.models import TenantConfig
+from odoo_platform.config.tags import labels, ownership_tags
+from odoo_platform.platform import (
+    MissingPlatformOutputError,
+    PlatformReference,
+    SharedDatabaseOutput,
+)
+
+SHARED_TIER = "shared"
+SUPPORTED_STATES = ("active", "suspended")
+
+
+@dataclass(frozen=True)
+class ExternalTenantArgs:
+    """The tenant, the platform it joins, and who owns it (labels and tags)."""
+
+    platform: PlatformReference
+    tenant: TenantConfig
+    owner: str
+    cost_centre: str
+    environment: str  # must be the platform's environment
+    rpo_hours: int = 24
+    protect: bool | None = None  # None: protected in prod
+    tls_from_platform: bool = True  # certificates from the platform's cert-manager issuer
+
+    def __post_init__(self) -> None:
+        problems = placement_problems(self.tenant)
+        if problems:
+            raise ConfigError(problems, f"tenant {self.tenant.slug!r}")
+
+    @property
+    def protected(self) -> bool:
+        return self.environment == "prod" if self.protect is None else self.protect
+
+    @property
+    def default_tags(self) -> dict[str, str]:
+        """For the AWS provider: owner, cost centre, environment and managed-by."""
+        return ownership_tags(self)
+
+
+def placement_problems(tenant: TenantConfig) -> list[ConfigIssue]:
+    """What another stack cannot do with a tenant on a platform it does not own."""
+    path = f"tenant.{tenant.slug}"
+    checks = (
+        (
+            tenant.tier != SHARED_TIER,
+            "tier",
+            "must be 'shared': a dedicated tenant's server, "
+            "cache, bucket and nodes belong in the platform stack's configuration",
+        ),
+        (tenant.regulated, "regulated", "a regulated tenant cannot be placed in the shared tier"),
+        (
+            tenant.sessions_in_redis,
+            "sessions_in_redis",
+            "must be false: Redis users belong to "
+            "the user group the platform's RedisCache owns; sessions stay on the filestore",
+        ),
+        (
+            tenant.state not in SUPPORTED_STATES,
+            "state",
+            f"must be one of {SUPPORTED_STATES}; "
+            "offboard by setting 'suspended', taking a final backup, then destroying this stack",
+        ),
+    )
+    return [ConfigIssue(f"{path}.{key}", message) for failed, key, message in checks if failed]
+
+
+def parse_tenant(data: Any, source: str = "tenant") -> TenantConfig:
+    """A TenantConfig from a stack's config; every problem named by its key path."""
+    try:
+        return TenantConfig.model_validate(data)
+    except ValidationError as error:
+        issues = [
+            ConfigIssue(".".join([source, *map(str, e["loc"])]), e["msg"]) for e in error.errors()
+        ]
+        raise ConfigError(issues, source) from None
+
+
+class ExternalTenant(pulumi.ComponentResource):
+    """One shared-tier tenant on an existing platform: namespace, database, Odoo."""
+
+    namespace: pulumi.Output[str]
+    database_name: str
+    database: TenantDatabase
+    odoo: OdooTenant
+
+    def __init__(
+        self, name: str, args: ExternalTenantArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("ExternalTenant"), name, None, opts)
+        tenant = args.tenant
+        tenant_labels = labels(args, SHARED_TIER, tenant.slug)
+        server = self._checked_server(args)
+        # nothing reaches the cluster before the checks pass: a namespace of a tenant the
+        # platform already hosts would otherwise be taken over (server-side apply)
+        checked: pulumi.Output[list[pulumi.Resource]] = server.apply(lambda _: [])
+        namespace = TenantNamespace(
+            f"{name}-ns",
+            TenantNamespaceArgs(tenant.slug, tenant_profile(tenant), tenant_labels),
+            opts=child_opts(self, depends_on=checked),
+        )
+        self.database = TenantDatabase(
+            f"{name}-db",
+            TenantDatabaseArgs(
+                slug=tenant.slug,
+                connection_limit=tenant_connections(tenant).worst_case,
+                host=server["address"],
+                port=server["port"],
+                admin_namespace=server["admin_namespace"],
+                admin_secret_name=server["admin_secret_name"],
+                tenant_namespace=namespace.name,
+                k8s_labels=tenant_labels,
+            ),
+            opts=child_opts(self),
+        )
+        self.odoo = OdooTenant(
+            f"{name}-odoo",
+            self._odoo_args(args, namespace.name, tenant_labels),
+            opts=child_opts(self, depends_on=[self.database]),
+        )
+        self.namespace = namespace.name
+        self.database_name = self.database.database_name
+        self.register_outputs({"namespace": self.namespace, "database": self.database_name})
+
+    def _checked_server(self, args: ExternalTenantArgs) -> pulumi.Output[SharedDatabaseOutput]:
+        """The shared server, once the platform's environment, residency and tenants agree with
+        this tenant: the namespace, the database and everything after them wait for it."""
+        platform, tenant = args.platform, args.tenant
+
+        def check(values: list[Any]) -> SharedDatabaseOutput:
+            environment, residency, hosted, server = values
+            problems = [
+                (
+                    environment != args.environment,
+                    f"environment is {environment!r}, not "
+                    f"{args.environment!r} as this stack declares",
+                ),
+                (
+                    residency != tenant.residency,
+                    f"data residency is {residency!r}; tenant "
+                    f"{tenant.slug!r} requires {tenant.residency!r}",
+                ),
+                (
+                    tenant.slug in hosted,
+                    f"already hosts a tenant {tenant.slug!r} (its namespace "
+                    "and database would collide)",
+                ),
+            ]
+            found = [message for failed, message in problems if failed]
+            if found:
+                raise ValueError(f"platform stack {platform.stack!r}: " + "; ".join(found))
+            return server
+
+        return pulumi.Output.all(
+            platform.environment, platform.residency, platform.tenants, platform.shared_database
+        ).apply(check)
+
+    def _odoo_args(
+        self, args: ExternalTenantArgs, namespace: pulumi.Output[str], k8s_labels: Mapping[str, str]
+    ) -> OdooTenantArgs:
+        platform, tenant = args.platform, args.tenant
+        backups, ingress = platform.shared_backups, platform.ingress
+        return OdooTenantArgs(
+            slug=tenant.slug,
+            namespace=namespace,
+            odoo_version=tenant.odoo_version,
+            image=tenant.image,
+            profile=tenant_profile(tenant),
+            hostnames=tuple(tenant.hostnames),
+            addons=tuple(tenant.addons),
+            tier=SHARED_TIER,
+            k8s_labels=k8s_labels,
+            database_name=self.database.database_name,
+            db_credentials_secret=self.database.credentials_secret_name,
+            backup_bucket_name=backups["bucket_name"],
+            backup_bucket_arn=backups["bucket_arn"],
+            backup_kms_key_arn=backups["kms_key_arn"],
+            efs_file_system_id=platform.file_system_id,
+            oidc_provider_arn=platform.oidc_provider_arn,
+            oidc_issuer_url=platform.oidc_issuer_url,
+            database_cidrs=platform.database_cidrs,
+            vpc_cidr=platform.vpc_cidr,
+            aws_region=platform.region,
+            traefik_namespace=ingress["namespace"],
+            entry_point=ingress["entry_point"],
+            cluster_issuer=_cluster_issuer(platform) if args.tls_from_platform else None,
+            rpo_hours=args.rpo_hours,
+            suspended=tenant.state == "suspended",
+            protect=args.protected,
+        )
+
+
+def _cluster_issuer(platform: PlatformReference) -> pulumi.Output[str]:
+    def present(issuer: str | None) -> str:
+        if not issuer:
+            raise MissingPlatformOutputError(
+                f"platform stack {platform.stack!r} has no cert-manager cluster issuer: set "
+                "tls_from_platform to false and provide certificates another way"
+            )
+        return issuer
+
+    return platform.ingress["cluster_issuer"].apply(present)
