@@ -9,9 +9,13 @@ plan can check them.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import functools
 import json
 import logging
+import sys
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +23,13 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc, settings, sync_await
 from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _ensure_event_loop
 
 from odoo_platform.config.catalog import LABEL_TENANT, TAG_TENANT
 from odoo_platform.config.loader import read_stack_config, stack_file
@@ -92,22 +99,52 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        response = super().RegisterResource(request)
-        if request.type == STACK_TYPE:
-            return response
-        self.recorded[response.urn] = self._record(request, response.urn)
-        if request.additionalSecretOutputs:
-            response = self._with_secret_outputs(response, set(request.additionalSecretOutputs))
-        return response
+        """The SDK mock monitor's registration, in one pass over the request.
 
-    @staticmethod
-    def _with_secret_outputs(response: Any, keys: set[str]) -> Any:
-        """Mark outputs such as RandomPassword.result secret, as the engine would."""
-        state = rpc.deserialize_properties(response.object, keep_unknowns=True)
-        for key in keys & set(state):
-            state[key] = rpc.wrap_rpc_secret(state[key])
-        proto = sync_await._sync_await(rpc.serialize_properties(state, {}))
-        return type(response)(urn=response.urn, id=response.id, object=proto)
+        The inputs are deserialized once (for the mocks and the record), the response is
+        serialized without a nested event loop when it holds plain values, and outputs such as
+        RandomPassword.result are marked secret before serializing rather than after.
+        """
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        _ensure_event_loop()  # deserializing resource references needs one on this thread
+        inputs = rpc.deserialize_properties(request.object)
+        resource_id: Any
+        resource_id, state = self.mocks.new_resource(
+            pulumi_mocks.MockResourceArgs(
+                typ=request.type,
+                name=request.name,
+                inputs=inputs,
+                provider=request.provider,
+                resource_id=request.importId,
+                custom=request.custom or False,
+                transforms=pulumi_mocks._resolve_callbacks(request.transforms),
+            )
+        )
+        secret_keys = set(request.additionalSecretOutputs) & set(state)
+        sent = {k: rpc.wrap_rpc_secret(v) if k in secret_keys else v for k, v in state.items()}
+        response_object = _serialize(sent)
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
+        self.recorded[urn] = self._record(request, urn, inputs, state)
+        return resource_pb2.RegisterResourceResponse(
+            urn=urn, id=resource_id, object=response_object
+        )
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        """The SDK mock monitor's invoke, serializing the answer without a nested event loop."""
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)
+        _ensure_event_loop()
+        args = rpc.deserialize_properties(request.args)
+        answer = self.mocks.call(
+            pulumi_mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider)
+        )
+        values, failures = (answer, []) if isinstance(answer, dict) else answer
+        return resource_pb2.ResourceInvokeResponse(
+            failures=[provider_pb2.CheckFailure(property=p, reason=r) for p, r in failures or []],
+            **{"return": _serialize(values)},
+        )
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         if f"::{STACK_TYPE}::" in request.urn:
@@ -115,10 +152,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.stack_outputs, self.secret_outputs = values, secret
         return super().RegisterResourceOutputs(request)
 
-    def _record(self, request: Any, urn: str) -> RecordedResource:
-        inputs, secret = _unwrap(rpc.deserialize_properties(request.object))
-        registration = self.resources.get(urn)
-        outputs = _plain(registration.state) if registration else {}
+    @staticmethod
+    def _record(
+        request: Any, urn: str, sent_inputs: dict[str, Any], state: dict[str, Any]
+    ) -> RecordedResource:
+        inputs, secret = _unwrap(sent_inputs)
+        outputs = _plain(state)
         return RecordedResource(
             urn=urn,
             type=request.type,
@@ -141,6 +180,22 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             additional_secret_outputs=tuple(request.additionalSecretOutputs),
             secret_inputs=secret,
         )
+
+
+def _serialize(values: dict[str, Any]) -> Any:
+    """`rpc.serialize_properties(values)`, run to completion here when nothing in it awaits.
+
+    Mock states are plain values, for which the SDK's coroutine never suspends; driving it
+    directly saves an event loop round (`_sync_await`) per registration. A value that does await
+    (a resource reference) takes the SDK's way.
+    """
+    coroutine = rpc.serialize_properties(values, {})
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    return sync_await._sync_await(rpc.serialize_properties(values, {}))
 
 
 def _alias_text(alias: Any) -> str:
@@ -303,19 +358,90 @@ async def _wait_for_rpcs_linearly(await_all_outstanding_tasks: bool = True) -> N
             break
 
 
+def _stack_trace_without_source_lines() -> Any:
+    """The SDK's `_get_stack_trace`, without reading source lines it never sends.
+
+    The SDK sends each registration's call stack as file URIs and line numbers, but extracts it
+    with `traceback.extract_stack()`, which stats every file and reads every line, and turns
+    each frame's path into a URI anew: per resource, in proportion to the stack's depth.
+    This keeps the same frames (up to the resource class's own `__init__`), without line text,
+    and converts each file name and line once.
+    """
+    stack = traceback.StackSummary.extract(
+        traceback.walk_stack(sys._getframe(1)), lookup_lines=False
+    )
+    stack.reverse()
+    inits, cut = 0, 0
+    for cut in range(len(stack) - 1, -1, -1):
+        if stack[cut].name == "__init__":
+            inits += 1
+            if inits == 3:
+                break
+    if cut < 1:
+        return pulumi_resource.source_pb2.StackTrace()
+    frames = [_stack_frame(f.filename, f.lineno) for f in reversed(stack[:cut])]
+    return pulumi_resource.source_pb2.StackTrace(frames=frames)
+
+
+@functools.lru_cache(maxsize=4096)
+def _source_position(filename: str, line: int | None) -> Any:
+    frame = traceback.FrameSummary(filename, line, "", lookup_line=False)
+    return pulumi_resource._get_source_position_for_frame(frame)
+
+
+def _stack_frame(filename: str, line: int | None) -> Any:
+    return pulumi_resource.source_pb2.StackFrame(pc=_source_position(filename, line))
+
+
+def _drop_debug_message(*_args: Any, **_kwargs: Any) -> None:
+    """The debug channel, which `pulumi up` shows only with `--debug`: the SDK sends a few
+    messages per resource (RPCs begun, resources registered) that nothing here reads."""
+
+
 @contextlib.contextmanager
-def _linear_rpc_wait() -> Iterator[None]:
-    original = pulumi_stack.wait_for_rpcs
-    pulumi_stack.wait_for_rpcs = _wait_for_rpcs_linearly
+def _patched(target: Any, name: str, replacement: Any) -> Iterator[None]:
+    original = getattr(target, name)
+    setattr(target, name, replacement)
     try:
         yield
     finally:
-        pulumi_stack.wait_for_rpcs = original
+        setattr(target, name, original)
+
+
+@contextlib.contextmanager
+def _sdk_shortcuts() -> Iterator[None]:
+    """Equivalent, cheaper versions of SDK steps whose cost grows with the program (see
+    docs/performance.md): the linear wait for outstanding outputs, stack traces without source
+    lines, and no debug-channel messages."""
+    with (
+        _patched(pulumi_stack, "wait_for_rpcs", _wait_for_rpcs_linearly),
+        _patched(pulumi_resource, "_get_stack_trace", _stack_trace_without_source_lines),
+        _patched(pulumi.log, "debug", _drop_debug_message),
+    ):
+        yield
+
+
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs the SDK's monitor calls on the event loop's own thread, as they are made.
+
+    The SDK sends every RPC through `loop.run_in_executor` because a real monitor is a gRPC
+    server. The mock monitor answers in microseconds, so the hop to a worker thread and back
+    (and the GIL contention between worker threads and the loop) cost more than the answer.
+    """
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # raised where the SDK awaits the call, as from a thread
+            future.set_exception(error)
+        return future
 
 
 @contextlib.contextmanager
 def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
+    loop.set_default_executor(_InlineExecutor(max_workers=1))
     asyncio.set_event_loop(loop)
     try:
         yield loop
@@ -357,7 +483,7 @@ def run_program(
         # failed leaves its pending tasks there, and the next run would await them (their error,
         # or "attached to a different loop"). Every run starts with none.
         settings.SETTINGS.outputs = set()
-        with _linear_rpc_wait():
+        with _sdk_shortcuts():
             loop.run_until_complete(run_in_stack(program))
     return ProgramResult(
         resources=list(monitor.recorded.values()),
