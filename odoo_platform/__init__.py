@@ -55,6 +55,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "TenantDatabase",
         "TenantDatabaseArgs",
     ),
+    "odoo_platform.components.tenant_account_network": (
+        "TenantAccountNetwork",
+        "TenantAccountNetworkArgs",
+    ),
     "odoo_platform.components.tenant_namespace": (
         "TenantNamespace",
         "TenantNamespaceArgs",
@@ -176,6 +180,8 @@ __all__ = [
     "SharedDatabaseOutput",
     "SizeProfile",
     "SubnetPlan",
+    "TenantAccountNetwork",
+    "TenantAccountNetworkArgs",
     "TenantConfig",
     "TenantDatabase",
     "TenantDatabaseArgs",
@@ -235,6 +241,10 @@ if TYPE_CHECKING:
     from odoo_platform.components.redis_cache import (
         RedisCache,
         RedisCacheArgs,
+    )
+    from odoo_platform.components.tenant_account_network import (
+        TenantAccountNetwork,
+        TenantAccountNetworkArgs,
     )
     from odoo_platform.components.tenant_database import (
         TenantDatabase,
