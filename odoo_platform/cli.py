@@ -20,6 +20,7 @@ from odoo_platform.config.schema import json_schema_text
 from odoo_platform.offline import StackCheck, check_stack, stack_context
 from odoo_platform.policies.crossguard import policy_config
 from odoo_platform.render import render_objects, write_files
+from odoo_platform.stack import utc_today
 from odoo_platform.stack_plan import plan_stack
 from odoo_platform.testing.harness import Program
 
@@ -121,7 +122,7 @@ def run_offline(
     path: Path, stack: str | None, date: dt.datetime | None, program: str | None
 ) -> StackCheck:
     load_or_exit(path)
-    today = date.date() if date else dt.date.today()
+    today = date.date() if date else utc_today()
     function = load_program(program)
     with progress(f"Running the stack program for {path.name} under mocks..."):
         try:
@@ -162,7 +163,7 @@ def policy_config_command(
     """Print the `--policy-pack-config` document that gives CrossGuard this stack's facts."""
     path = resolve_stack_file(stack, config_file, stacks_dir)
     config = load_or_exit(path)
-    today = date.date() if date else dt.date.today()
+    today = date.date() if date else utc_today()
     typer.echo(json.dumps(policy_config(stack_context(config, today)), indent=2))
 
 
