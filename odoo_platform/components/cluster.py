@@ -19,7 +19,7 @@ import pulumi_kubernetes as k8s
 
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.iam import irsa_trust_policy, service_trust_policy
-from odoo_platform.config import defaults
+from odoo_platform.config import defaults, lifecycle
 from odoo_platform.config.catalog import LABEL_DEDICATED, LABEL_PREFIX
 from odoo_platform.config.loader import CONFIG_NAMESPACE
 from odoo_platform.config.models import (
@@ -134,7 +134,7 @@ class KubernetesClusterArgs:
         dedicated = {
             t.slug: defaults.dedicated_settings(config, t).node_group
             for t in config.tenants
-            if t.tier == "dedicated" and t.state != "offboarded"
+            if t.tier == "dedicated" and lifecycle.runs_workloads(t)
         }
         common: dict[str, Any] = {
             "dedicated_node_groups": dedicated,

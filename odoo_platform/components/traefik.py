@@ -23,7 +23,7 @@ import pulumi_kubernetes as k8s
 
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.iam import irsa_trust_policy
-from odoo_platform.config import defaults
+from odoo_platform.config import defaults, lifecycle
 from odoo_platform.config.models import AcmTls, CertManagerTls, PlatformConfig
 from odoo_platform.config.tags import base_tags, labels, resource_tags
 
@@ -159,7 +159,7 @@ class TraefikIngressArgs:
             hostnames={
                 tenant.slug: tuple(tenant.hostnames)
                 for tenant in config.tenants
-                if tenant.state != "offboarded"
+                if lifecycle.runs_workloads(tenant)
             },
             labels=labels(config),
             tags=resource_tags(),

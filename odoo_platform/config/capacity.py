@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from odoo_platform.config.catalog import rds_default_max_connections
 from odoo_platform.config.defaults import dedicated_settings, tenant_profile
+from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.config.models import DatabaseConfig, PlatformConfig, TenantConfig
 
 SHARED_SERVER = "multi-tenant"
@@ -94,8 +95,11 @@ def tenant_connections(tenant: TenantConfig) -> TenantConnections:
 
 
 def hosted_tenants(config: PlatformConfig) -> list[TenantConfig]:
-    """Tenants whose databases still exist (suspended ones come back with their pods)."""
-    return [t for t in config.tenants if t.state != "offboarded"]
+    """Tenants that may open connections: their workloads exist (suspended ones scale back up).
+
+    Offboarded tenants keep their databases but run nothing, so they take no budget.
+    """
+    return [t for t in config.tenants if runs_workloads(t)]
 
 
 def connection_budgets(config: PlatformConfig) -> list[ConnectionBudget]:

