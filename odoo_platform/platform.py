@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -38,6 +38,7 @@ from odoo_platform.tiers import (
     database_cidrs,
 )
 
+TierT = TypeVar("TierT", MultiTenantTier, DedicatedTier)
 RETAINED_TENANTS = "retained_tenants"  # tenants whose data the next deployment must keep
 
 
@@ -116,7 +117,7 @@ class RegionalPlatform(pulumi.ComponentResource):
         tiers = (self.shared_tier, self.dedicated_tier)
         return {slug: t for tier in tiers if tier for slug, t in tier.tenants.items()}
 
-    def _tier(self, kind: Any, name: str, args: TierArgs, tier: str) -> Any:
+    def _tier(self, kind: type[TierT], name: str, args: TierArgs, tier: str) -> TierT | None:
         tenants = [t for t in args.config.tenants if t.tier == tier]
         if not tenants:
             return None
@@ -255,6 +256,10 @@ class RegionalPlatform(pulumi.ComponentResource):
                 for t in config.tenants
             },
             retained_tenants=retained_tenants(config, today),
+            connection_budgets={
+                b.server: {"total": b.total, "max_connections": b.max_connections}
+                for b in connection_budgets(config)
+            },
             alerts_topic_arn=self.observability.topic_arn,
             freeze_override=(
                 config.governance.freeze_override.model_dump()
@@ -300,6 +305,7 @@ class PlatformOutputs:
     shared_backups: dict[str, Any] | None
     tenants: dict[str, dict[str, Any]]
     retained_tenants: list[str]
+    connection_budgets: dict[str, dict[str, int]]  # per server: worst case and max_connections
     alerts_topic_arn: pulumi.Input[str]
     freeze_override: dict[str, str] | None
 
@@ -494,26 +500,8 @@ class PlatformReference:
         return aws.Provider(name, region=self.region, default_tags=tags, opts=opts)
 
 
-def summary(config: PlatformConfig) -> dict[str, object]:
-    """What the stack hosts, in a form safe to export (no secrets)."""
-    return {
-        "environment": config.environment,
-        "region": config.region,
-        "residency": config.residency,
-        "tenants": {
-            t.slug: {"tier": t.tier, "size": t.size, "state": t.state, "odoo": t.odoo_version}
-            for t in config.tenants
-        },
-        "connection_budgets": {
-            b.server: {"total": b.total, "max_connections": b.max_connections}
-            for b in connection_budgets(config)
-        },
-    }
-
-
 def build_platform(config: PlatformConfig, today: dt.date) -> RegionalPlatform:
     """The stack program's body: one RegionalPlatform, its outputs exported."""
     platform = RegionalPlatform("odoo", RegionalPlatformArgs(config, today))
     platform.outputs.export()
-    pulumi.export("summary", summary(config))
     return platform

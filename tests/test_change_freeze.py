@@ -35,21 +35,21 @@ def test_prod_preview_in_a_freeze_is_allowed_with_a_warning() -> None:
     assert any(
         "month-end-close" in log.message and log.severity == "warning" for log in result.logs
     )
-    assert "summary" in result.outputs
+    assert "tenants" in result.outputs
 
 
 def test_outside_the_window_prod_updates_run() -> None:
     result = run_stack(
         "prod-eu-west-1", stacks_dir=STACKS, preview=False, program=program_on(MID_MONTH)
     )
-    assert "summary" in result.outputs
+    assert "tenants" in result.outputs
 
 
 def test_non_prod_stacks_are_never_frozen() -> None:
     result = run_stack(
         "dev-eu-west-1", stacks_dir=SAMPLES, preview=False, program=program_on(MONTH_END)
     )
-    assert "summary" in result.outputs
+    assert "tenants" in result.outputs
 
 
 def test_a_recorded_override_lets_the_update_through_and_is_exported(tmp_path: Path) -> None:

@@ -88,6 +88,9 @@ def test_outputs_describe_the_platform_and_keep_the_kubeconfig_secret(prod: Prog
     assert outputs["tenants"]["gamma-audit"]["tier"] == "dedicated"
     assert outputs["shared_database"]["admin_namespace"]
     assert outputs["retained_tenants"] == ["alpha-law", "beta-tax", "gamma-audit"]
+    budgets = outputs["connection_budgets"]
+    assert set(budgets) == {"multi-tenant", "dedicated:gamma-audit"}
+    assert all(0 < b["total"] <= b["max_connections"] for b in budgets.values())
     assert outputs["database_cidrs"] and outputs["ingress"]["entry_point"] == "websecure"
     assert "password" not in json.dumps(outputs).lower()
 

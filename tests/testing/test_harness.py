@@ -154,8 +154,8 @@ def test_config_reaches_the_program() -> None:
 
 def test_stack_program_runs_a_sample_stack() -> None:
     result = run_stack("dev-eu-west-1", stacks_dir=STACKS)
-    assert result.outputs["summary"]["region"] == "eu-west-1"
-    assert set(result.outputs["summary"]["tenants"]) == {"dev-main", "dev-v17"}
+    assert result.outputs["region"] == "eu-west-1"
+    assert set(result.outputs["tenants"]) == {"dev-main", "dev-v17"}
 
 
 def test_stack_program_stops_on_bad_config_before_declaring_anything(tmp_path: Path) -> None:
@@ -174,4 +174,4 @@ def test_stack_program_stops_on_bad_config_before_declaring_anything(tmp_path: P
 def test_pytest_fixture(pulumi_harness: PulumiHarness) -> None:
     result = pulumi_harness.run(vault_program)
     assert result.named("acme-key").protect
-    assert pulumi_harness.run_stack("dev-eu-west-1").outputs["summary"]["environment"] == "dev"
+    assert pulumi_harness.run_stack("dev-eu-west-1").outputs["environment"] == "dev"
