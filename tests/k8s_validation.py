@@ -3,13 +3,13 @@
 - Built-in kinds: `kubernetes-validate` in strict mode (unknown fields are errors) for the
   stack's Kubernetes version.
 - Custom resources (Traefik, cert-manager, Prometheus): `jsonschema` against the
-  `openAPIV3Schema` of the served CRD version in `<repo>/../shared/data/crds`, tightened so that
+  `openAPIV3Schema` of the served CRD version in `tests/reference/crds`, tightened so that
   fields the schema does not know are errors (the API server would silently prune them).
 - Helm values: `jsonschema` against the chart's own `values.schema.json`.
 - Pods: the restricted Pod Security Standard through the policies' `restricted_violations`.
 
-The shared reference data lives beside the repository (CI clones it there); `shared_data_dir()`
-is the only place that knows where, and fails with a clear message when it is missing.
+The reference data is vendored in `tests/reference/` (its README names each file's upstream source
+and version); `reference_data_dir()` is the only place that knows where.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import yaml
 from odoo_platform.policies.kubernetes import restricted_violations
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT / ".." / "shared" / "data"
+REFERENCE_DATA = Path(__file__).resolve().parent / "reference"
 
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
@@ -47,22 +47,16 @@ _POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 }
 
 
-def shared_data_dir() -> Path:
-    """`<repo>/../shared/data`: CRD schemas and chart values schemas (see its README)."""
-    path = SHARED_DATA.resolve()
-    if not (path / "crds").is_dir():
-        raise FileNotFoundError(
-            f"shared reference data not found at {path}: clone the `shared` folder beside the "
-            "repository (it holds crds/ and helm-values-schemas/)"
-        )
-    return path
+def reference_data_dir() -> Path:
+    """`tests/reference`: CRD schemas and chart values schemas (see its README)."""
+    return REFERENCE_DATA
 
 
 @functools.cache
 def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """`(apiVersion, kind)` -> the CRD's `openAPIV3Schema`, for every served version."""
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in sorted((shared_data_dir() / "crds").glob("*.yaml")):
+    for path in sorted((reference_data_dir() / "crds").glob("*.yaml")):
         for crd in yaml.safe_load_all(path.read_text()):
             if not crd or crd.get("kind") != "CustomResourceDefinition":
                 continue
@@ -103,7 +97,7 @@ def validate_manifest(obj: Mapping[str, Any], k8s_version: str) -> None:
     if schema is not None:
         problems += _jsonschema_problems(schema, obj, jsonschema.Draft7Validator)
     elif _is_custom_group(key[0]):
-        raise AssertionError(f"{what}: no CRD schema for {key} in {shared_data_dir() / 'crds'}")
+        raise AssertionError(f"{what}: no CRD schema for {key} in {reference_data_dir() / 'crds'}")
     else:
         problems += _builtin_problems(dict(obj), k8s_version)
     if problems:
@@ -161,7 +155,7 @@ def _metadata_problems(obj: Mapping[str, Any]) -> list[str]:
 
 @functools.cache
 def _values_schema(chart: str, version: str) -> dict[str, Any]:
-    path = shared_data_dir() / "helm-values-schemas" / f"{chart}-{version}.values.schema.json"
+    path = reference_data_dir() / "helm-values-schemas" / f"{chart}-{version}.values.schema.json"
     if not path.is_file():
         raise FileNotFoundError(f"no values schema for chart {chart} {version} at {path}")
     loaded: dict[str, Any] = json.loads(path.read_text())
