@@ -40,7 +40,7 @@ from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
 from odoo_platform.odoo import conf as odoo_conf
-from odoo_platform.odoo import redis_acl, scripts
+from odoo_platform.odoo import mail, redis_acl, scripts
 
 Manifest = dict[str, Any]
 
@@ -62,6 +62,7 @@ EFS_ROOT = "/tenants"
 # The postgres (Alpine) image's user; the aws-cli steps of one pod share it for the work dir.
 BACKUP_UID = 70
 BACKUP_SCRIPTS_MAP = f"{APP}-backup-scripts"
+SMTP_SECRET = f"{APP}-smtp"
 WORK_DIR = "/work"
 FILESTORE_DIR = "/filestore"
 KUBE_DNS = {"k8s-app": "kube-dns"}
@@ -114,7 +115,11 @@ class OdooTenantArgs:
     cluster_issuer: pulumi.Input[str] | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Mapping[str, str], ...] = ()
-    smtp: odoo_conf.SmtpSettings | None = None
+    smtp: mail.SmtpSettings | None = None
+    # The relay's password (a Secret in the namespace) and where the relay is: egress opens
+    # the relay's port to these CIDRs only.
+    smtp_password: pulumi.Input[str] | None = None
+    smtp_egress_cidrs: pulumi.Input[Sequence[str]] = ("0.0.0.0/0",)
     rpo_hours: int = 24
     suspended: bool = False
     offboarded: bool = False
@@ -140,6 +145,10 @@ class OdooTenantArgs:
                     f"not {self.offboarding_requested_on!r}",
                 ),
                 (self.offboarded and self.suspended, "offboarded and suspended: choose one"),
+                (
+                    self.smtp is None and self.smtp_password is not None,
+                    "smtp_password: only with smtp (the relay it authenticates to)",
+                ),
             )
             if failed
         ]
@@ -350,7 +359,7 @@ class OdooTenant(pulumi.ComponentResource):
             {"to": _cidrs(["0.0.0.0/0"]), "ports": _tcp(443)},
         ]
         if args.smtp is not None:
-            egress.append({"to": _cidrs(["0.0.0.0/0"]), "ports": _tcp(args.smtp.port)})
+            egress.append({"to": _cidrs(args.smtp_egress_cidrs), "ports": _tcp(args.smtp.port)})
         self._policy("egress", tenant_pods, {"egress": egress})
 
     # -- identities and secrets ---------------------------------------------------------------
@@ -405,6 +414,14 @@ class OdooTenant(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         args = self._args
+        if args.smtp_password is not None:
+            k8s.core.v1.Secret(
+                f"{self._name}-smtp",
+                metadata=_k8s(self._metadata(SMTP_SECRET)),
+                type="Opaque",
+                string_data={"password": pulumi.Output.secret(args.smtp_password)},
+                opts=child_opts(self),
+            )
         if args.redis_password is None or args.redis_host is None:
             return admin
         redis_password = pulumi.Output.secret(args.redis_password)
@@ -526,16 +543,21 @@ class OdooTenant(pulumi.ComponentResource):
         return env
 
     def _render_conf_container(self, role: str) -> Manifest:
-        """Copies the role's file and appends `admin_passwd` from the Secret, in memory."""
+        """Copies the role's file and appends `admin_passwd` (and the SMTP password) from the
+        Secrets, in memory."""
         script = (
             f"umask 077; cp {CONF_DIR}/{role}.conf {RENDERED_CONF}; "
             f"{odoo_conf.admin_passwd_line()} >> {RENDERED_CONF}"
         )
+        env = [_secret_env(odoo_conf.ADMIN_PASSWD_ENV, f"{APP}-admin", "admin_passwd")]
+        if self._args.smtp_password is not None:
+            script += f"; {mail.smtp_password_line()} >> {RENDERED_CONF}"
+            env.append(_secret_env(mail.SMTP_PASSWORD_ENV, SMTP_SECRET, "password"))
         return {
             "name": "render-conf",
             "image": self._args.image,
             "command": ["/bin/sh", "-ec", script],
-            "env": [_secret_env(odoo_conf.ADMIN_PASSWD_ENV, f"{APP}-admin", "admin_passwd")],
+            "env": env,
             "resources": _resources(50, 100, 32, 64),
             "securityContext": _container_security(),
             "volumeMounts": [
