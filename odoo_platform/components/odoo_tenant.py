@@ -116,8 +116,9 @@ class OdooTenantArgs:
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Mapping[str, str], ...] = ()
     smtp: mail.SmtpSettings | None = None
-    # The relay's password (a Secret in the namespace) and where the relay is: egress opens
-    # the relay's port to these CIDRs only.
+    # The relay's login (a Secret in the namespace; SES's user is an access key id) and where
+    # the relay is: egress opens the relay's port to these CIDRs only.
+    smtp_user: pulumi.Input[str] | None = None
     smtp_password: pulumi.Input[str] | None = None
     smtp_egress_cidrs: pulumi.Input[Sequence[str]] = ("0.0.0.0/0",)
     rpo_hours: int = 24
@@ -148,6 +149,14 @@ class OdooTenantArgs:
                 (
                     self.smtp is None and self.smtp_password is not None,
                     "smtp_password: only with smtp (the relay it authenticates to)",
+                ),
+                (
+                    (self.smtp_user is None) != (self.smtp_password is None),
+                    "smtp_user and smtp_password: both (the relay's login) or neither",
+                ),
+                (
+                    self.smtp is not None and bool(self.smtp.user) and self.smtp_user is not None,
+                    "smtp.user: leave it unset when smtp_user gives the login",
                 ),
             )
             if failed
@@ -414,12 +423,15 @@ class OdooTenant(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         args = self._args
-        if args.smtp_password is not None:
+        if args.smtp_user is not None and args.smtp_password is not None:
             k8s.core.v1.Secret(
                 f"{self._name}-smtp",
                 metadata=_k8s(self._metadata(SMTP_SECRET)),
                 type="Opaque",
-                string_data={"password": pulumi.Output.secret(args.smtp_password)},
+                string_data={
+                    "user": args.smtp_user,
+                    "password": pulumi.Output.secret(args.smtp_password),
+                },
                 opts=child_opts(self),
             )
         if args.redis_password is None or args.redis_host is None:
@@ -543,7 +555,7 @@ class OdooTenant(pulumi.ComponentResource):
         return env
 
     def _render_conf_container(self, role: str) -> Manifest:
-        """Copies the role's file and appends `admin_passwd` (and the SMTP password) from the
+        """Copies the role's file and appends `admin_passwd` (and the SMTP login) from the
         Secrets, in memory."""
         script = (
             f"umask 077; cp {CONF_DIR}/{role}.conf {RENDERED_CONF}; "
@@ -551,8 +563,11 @@ class OdooTenant(pulumi.ComponentResource):
         )
         env = [_secret_env(odoo_conf.ADMIN_PASSWD_ENV, f"{APP}-admin", "admin_passwd")]
         if self._args.smtp_password is not None:
-            script += f"; {mail.smtp_password_line()} >> {RENDERED_CONF}"
-            env.append(_secret_env(mail.SMTP_PASSWORD_ENV, SMTP_SECRET, "password"))
+            script += f"; {mail.smtp_login_lines()} >> {RENDERED_CONF}"
+            env += [
+                _secret_env(mail.SMTP_USER_ENV, SMTP_SECRET, "user"),
+                _secret_env(mail.SMTP_PASSWORD_ENV, SMTP_SECRET, "password"),
+            ]
         return {
             "name": "render-conf",
             "image": self._args.image,

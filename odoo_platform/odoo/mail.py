@@ -8,23 +8,26 @@ exists only on an `ir.mail_server` record, never in the file. With no such recor
 goes through these options; `from_filter` makes Odoo rewrite a From outside the tenant's domain
 to its notification address, which `email_from` sets when `mail.default.from` is not set.
 
-The password is never rendered: like `admin_passwd`, an init container appends it from a
-Secret to the in-memory copy of the file (`smtp_password_line`). (19.0 would also read
-`ODOO_SMTP_PASSWORD` from the environment; 16.0 to 18.0 read no such variable, so the file is
-the one way for every version.)
+The login is never rendered: like `admin_passwd`, an init container appends `smtp_user` and
+`smtp_password` from a Secret to the in-memory copy of the file (`smtp_login_lines`): the user
+of SES is an access key id, known only once deployed, and travels with its password. (19.0
+would also read `ODOO_SMTP_PASSWORD` from the environment; 16.0 to 18.0 read no such variable,
+so the file is the one way for every version.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+SMTP_USER_ENV = "ODOO_SMTP_USER"
 SMTP_PASSWORD_ENV = "ODOO_SMTP_PASSWORD"
 IMPLICIT_TLS_PORT = 465
 
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """The relay Odoo sends through; `starttls` False sends in clear (a relay inside the VPC)."""
+    """The relay Odoo sends through; `starttls` False sends in clear (a relay inside the VPC).
+    `user` is rendered for a relay without password; a login comes from a Secret."""
 
     host: str
     port: int = 587
@@ -55,6 +58,9 @@ def smtp_options(smtp: SmtpSettings | None) -> list[tuple[str, object]]:
     return items + [(key, value) for key, value in optional.items() if value]
 
 
-def smtp_password_line(env_var: str = SMTP_PASSWORD_ENV) -> str:
-    """Shell that appends `smtp_password` from the environment (a Secret) to the rendered file."""
-    return f"printf 'smtp_password = %s\\n' \"${env_var}\""
+def smtp_login_lines() -> str:
+    """Shell that appends `smtp_user` and `smtp_password` from the environment (a Secret)."""
+    return (
+        f"printf 'smtp_user = %s\\nsmtp_password = %s\\n' "
+        f'"${SMTP_USER_ENV}" "${SMTP_PASSWORD_ENV}"'
+    )

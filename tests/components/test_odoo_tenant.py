@@ -281,7 +281,7 @@ SMTP = SmtpSettings(
     "email-smtp.eu-west-1.amazonaws.com",
     587,
     True,
-    "AKIAEXAMPLE",
+    None,
     "notifications@tax-ie.eu.northbridge-erp.com",
     "tax-ie.eu.northbridge-erp.com",
 )
@@ -292,6 +292,7 @@ def _with_relay(**changes: Any) -> ProgramResult:
     config = sample_config()
     relay: dict[str, Any] = {
         "smtp": SMTP,
+        "smtp_user": "AKIAEXAMPLE",
         "smtp_password": SMTP_PASSWORD,
         "smtp_egress_cidrs": ("10.40.0.0/16",),
         **changes,
@@ -307,7 +308,7 @@ def _egress_ports(result: ProgramResult) -> dict[int, list[Manifest]]:
 def test_smtp_egress_opens_only_the_relays_port_to_the_relay() -> None:
     with_relay = _egress_ports(_with_relay())
     assert with_relay[587] == [{"ipBlock": {"cidr": "10.40.0.0/16"}}]
-    assert 587 not in _egress_ports(_with_relay(smtp=None, smtp_password=None))
+    assert 587 not in _egress_ports(_with_relay(smtp=None, smtp_user=None, smtp_password=None))
     options_ = options(conf_text(_with_relay(), "nb-tax-ie", "web"))
     assert (options_["smtp_server"], options_["smtp_port"]) == (SMTP.host, "587")
 
@@ -320,12 +321,14 @@ def test_smtp_password_reaches_odoo_conf_only_through_a_secret(tmp_path: Path) -
     (secret,) = [s for s in result.by_type("kubernetes:core/v1:Secret") if "smtp" in s.name]
     assert secret.is_secret("stringData")
     assert named(result, "nb-tax-ie", "Secret", "odoo-smtp")["stringData"] == {
-        "password": SMTP_PASSWORD
+        "user": "AKIAEXAMPLE",
+        "password": SMTP_PASSWORD,
     }
     web = named(result, "nb-tax-ie", "Deployment", "odoo-web")["spec"]["template"]["spec"]
     (render_conf,) = [c for c in web["initContainers"] if c["name"] == "render-conf"]
     refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in render_conf["env"]}
     assert refs[mail.SMTP_PASSWORD_ENV] == {"name": "odoo-smtp", "key": "password"}
+    assert refs[mail.SMTP_USER_ENV] == {"name": "odoo-smtp", "key": "user"}
     # run the init container's script for real, with the Secrets' values in its environment
     conf_dir, run_dir = tmp_path / "conf", tmp_path / "run"
     conf_dir.mkdir()
@@ -333,7 +336,11 @@ def test_smtp_password_reaches_odoo_conf_only_through_a_secret(tmp_path: Path) -
     (conf_dir / "web.conf").write_text(conf_text(result, "nb-tax-ie", "web"))
     script = render_conf["command"][2].replace(CONF_DIR, str(conf_dir))
     script = script.replace(RUN_DIR, str(run_dir))
-    env = {"ODOO_ADMIN_PASSWD": "admin-secret", mail.SMTP_PASSWORD_ENV: SMTP_PASSWORD}
+    env = {
+        "ODOO_ADMIN_PASSWD": "admin-secret",
+        mail.SMTP_USER_ENV: "AKIAEXAMPLE",
+        mail.SMTP_PASSWORD_ENV: SMTP_PASSWORD,
+    }
     subprocess.run(["/bin/sh", "-ec", script], env=env, check=True)
     parser = configparser.RawConfigParser()  # as odoo/tools/config.py reads the file
     parser.read(run_dir / "odoo.conf")
@@ -342,9 +349,11 @@ def test_smtp_password_reaches_odoo_conf_only_through_a_secret(tmp_path: Path) -
     assert parser.get("options", "admin_passwd") == "admin-secret"
 
 
-def test_smtp_password_needs_a_relay() -> None:
+def test_smtp_login_needs_a_relay_and_both_halves() -> None:
     with pytest.raises(ValueError, match=r"smtp_password: only with smtp"):
-        _tenant_args(smtp_password="x")
+        _tenant_args(smtp_user="u", smtp_password="x")
+    with pytest.raises(ValueError, match=r"smtp_user and smtp_password: both"):
+        _tenant_args(smtp=SMTP, smtp_password="x")
 
 
 def test_dedicated_tenant_pods_land_on_its_nodes(result: ProgramResult) -> None:

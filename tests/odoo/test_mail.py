@@ -81,17 +81,25 @@ def test_implicit_tls_cannot_be_expressed_in_odoo_conf() -> None:
         SmtpSettings("email-smtp.eu-west-1.amazonaws.com", 465)
 
 
-def test_smtp_password_is_appended_at_runtime_and_read_back_as_odoo_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", VERSIONS)
+def test_smtp_login_is_appended_at_runtime_and_read_back_as_odoo_does(
+    version: str, tmp_path: Path
+) -> None:
     target = tmp_path / "odoo.conf"
-    target.write_text(render(make("19.0"), "web"))
+    target.write_text(render(make(version, replace(SES, user=None)), "web"))
     password = "BH+jbMzper5Wwl/war9E1y=%s$x"
-    env = {**os.environ, "ODOO_ADMIN_PASSWD": "admin-secret", mail.SMTP_PASSWORD_ENV: password}
-    script = f"{admin_passwd_line()} >> {target}; {mail.smtp_password_line()} >> {target}"
+    env = {
+        **os.environ,
+        "ODOO_ADMIN_PASSWD": "admin-secret",
+        mail.SMTP_USER_ENV: "AKIA2EXAMPLE",
+        mail.SMTP_PASSWORD_ENV: password,
+    }
+    script = f"{admin_passwd_line()} >> {target}; {mail.smtp_login_lines()} >> {target}"
     subprocess.run(["/bin/sh", "-ec", script], env=env, check=True)
     options = odoo_file_options(target.read_text())
-    assert options["smtp_password"] == password
+    assert (options["smtp_user"], options["smtp_password"]) == ("AKIA2EXAMPLE", password)
     assert options["admin_passwd"] == "admin-secret"
-    assert options["smtp_user"] == "AKIAEXAMPLE"
+    assert options["smtp_server"] == "email-smtp.eu-west-1.amazonaws.com"
 
 
 def test_smtp_password_is_never_rendered() -> None:
