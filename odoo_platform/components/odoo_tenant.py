@@ -30,6 +30,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from odoo_platform.components import odoo_routes
 from odoo_platform.components.backup_bucket import tenant_key_prefixes
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
@@ -54,9 +55,6 @@ INIT_HASH_ANNOTATION = "odoo-platform.io/init-hash"
 INIT_CONF_MAP = f"{APP}-init"
 INIT_SCRIPT = "init.sh"
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-STRIPPED_REQUEST_HEADERS = ("X-Odoo-Database", "X-Odoo-Dbfilter", "X-Openerp-Database")
-BLOCKED_PATHS = ("/web/database", "/xmlrpc/db", "/xmlrpc/2/db")
-MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024
 EFS_CSI_DRIVER = "efs.csi.aws.com"
 EFS_ROOT = "/tenants"
 # The postgres (Alpine) image's user; the aws-cli steps of one pod share it for the work dir.
@@ -888,7 +886,7 @@ class OdooTenant(pulumi.ComponentResource):
 
     def _ingress(self) -> None:
         args = self._args
-        for suffix, spec in middlewares().items():
+        for suffix, spec in odoo_routes.middlewares(args.profile).items():
             self._custom(suffix, "traefik.io/v1alpha1", "Middleware", spec)
         self._custom(
             "websocket-transport",
@@ -919,44 +917,9 @@ class OdooTenant(pulumi.ComponentResource):
         self._custom("route", "traefik.io/v1alpha1", "IngressRoute", route)
 
     def _routes(self) -> list[Manifest]:
-        hosts = " || ".join(f"Host(`{host}`)" for host in self._args.hostnames)
-
-        def service(port: int, **extra: Any) -> list[Manifest]:
-            return [{"name": self.service_name, "port": port, **extra}]
-
-        def refs(*names: str) -> list[Manifest]:
-            return [{"name": f"{APP}-{name}"} for name in names]
-
-        blocked = " || ".join(f"PathPrefix(`{path}`)" for path in BLOCKED_PATHS)
-        websocket = odoo_conf.WEBSOCKET_PATH
-        return [
-            {
-                "kind": "Rule",
-                "match": f"({hosts}) && ({blocked})",
-                "priority": 300,
-                "middlewares": refs("deny"),
-                "services": service(odoo_conf.HTTP_PORT),
-            },
-            {
-                # no buffering, compression or rate limit on the long-lived websocket
-                "kind": "Rule",
-                "match": f"({hosts}) && PathPrefix(`{websocket}`)",
-                "priority": 200,
-                "middlewares": refs("security-headers", "strip-db-headers"),
-                "services": service(
-                    odoo_conf.GEVENT_PORT, serversTransport=f"{APP}-websocket-transport"
-                ),
-            },
-            {
-                "kind": "Rule",
-                "match": f"({hosts})",
-                "priority": 100,
-                "middlewares": refs(
-                    "security-headers", "strip-db-headers", "rate-limit", "request-size"
-                ),
-                "services": service(odoo_conf.HTTP_PORT),
-            },
-        ]
+        return odoo_routes.routes(
+            self._args.hostnames, self.service_name, f"{APP}-websocket-transport"
+        )
 
     # -- backups ------------------------------------------------------------------------------
 
@@ -1167,35 +1130,6 @@ BASE_INSTALLED = (
     " 2>/dev/null | grep -q 1"
 )
 CRON_WORKERS_ALIVE = "grep -qs '^PPid:[[:space:]]*1$' /proc/[0-9]*/status"
-
-
-def middlewares() -> dict[str, Manifest]:
-    """The tenant's Traefik middlewares, by name suffix (all in the tenant's namespace)."""
-    return {
-        "security-headers": {
-            "headers": {
-                "stsSeconds": 31536000,
-                "stsIncludeSubdomains": True,
-                "forceSTSHeader": True,
-                "contentTypeNosniff": True,
-                "customFrameOptionsValue": "SAMEORIGIN",
-                "referrerPolicy": "strict-origin-when-cross-origin",
-            }
-        },
-        # an empty value removes the header: clients cannot pick a database
-        "strip-db-headers": {
-            "headers": {"customRequestHeaders": dict.fromkeys(STRIPPED_REQUEST_HEADERS, "")}
-        },
-        "rate-limit": {"rateLimit": {"average": 50, "period": "1s", "burst": 200}},
-        "request-size": {
-            "buffering": {
-                "maxRequestBodyBytes": MAX_REQUEST_BODY_BYTES,
-                "memRequestBodyBytes": 2 * 1024 * 1024,
-            }
-        },
-        # nobody is allowed: answers 403 for the database manager paths
-        "deny": {"ipAllowList": {"sourceRange": ["127.0.0.1/32"], "rejectStatusCode": 403}},
-    }
 
 
 def init_script(args: OdooTenantArgs, site_url: str, report_url: pulumi.Output[str]) -> Any:
