@@ -176,11 +176,12 @@ def _ses_issues(config: PlatformConfig) -> Iterator[ConfigIssue]:
 
 
 def mail_warnings(config: PlatformConfig) -> list[str]:
-    """Mail that will not reach people: the SES sandbox, or no relay at all."""
+    """Mail that will not reach people: the SES sandbox, or no relay at all in prod."""
     ses = ses_settings(config)
     if ses is not None and not ses.production_access:
         return [SES_SANDBOX_WARNING.format(region=config.region)]
+    # Outside prod no relay is a choice: restored copies must not mail real customers.
     silent = [t.slug for t in config.tenants if tenant_relay(config, t) is None]
-    if silent:
+    if silent and config.environment == "prod":
         return [NO_RELAY_WARNING.format(tenants=", ".join(silent))]
     return []

@@ -166,6 +166,15 @@ def test_no_mail_no_relay(valid: Callable[[dict[str, Any]], PlatformConfig], bas
     assert "no mail relay" in warning and "shared_services.mail" in warning
 
 
+def test_no_relay_outside_prod_is_no_warning(
+    base: dict[str, Any], valid: Callable[[dict[str, Any]], PlatformConfig]
+) -> None:
+    base["environment"] = "dev"
+    base["tenants"] = base["tenants"][:1]
+    base.pop("disaster_recovery")
+    assert mail_warnings(valid(base)) == []
+
+
 def test_plan_warns_until_ses_production_access_is_recorded(
     base: dict[str, Any], valid: Callable[[dict[str, Any]], PlatformConfig]
 ) -> None:
