@@ -190,12 +190,23 @@ def tenant_mail_args(
 ) -> dict[str, Any]:
     """The `smtp*` arguments of the tenant's `OdooTenantArgs` (none without a relay)."""
     relay = mail_config.tenant_relay(config, tenant)
-    if relay is None or (relay.ses and (ses is None or tenant.slug not in ses.logins)):
+    if relay is None or not relay.ses:
+        return relay_args(relay)
+    if ses is None or tenant.slug not in ses.logins:
         return {}
-    login: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None
-    if relay.ses and ses is not None:
-        login = (ses.logins[tenant.slug].user, ses.logins[tenant.slug].password)
-    elif relay.user is not None and relay.password_secret_key is not None:
+    login = ses.logins[tenant.slug]
+    return relay_args(relay, (login.user, login.password))
+
+
+def relay_args(
+    relay: mail_config.TenantRelay | None,
+    login: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None,
+) -> dict[str, Any]:
+    """`OdooTenantArgs`'s `smtp*` for a relay; an own relay's password is read from its secret
+    stack key (`odoo-platform:<password_secret_key>`)."""
+    if relay is None:
+        return {}
+    if login is None and relay.user is not None and relay.password_secret_key is not None:
         secret = pulumi.Config(CONFIG_NAMESPACE).require_secret(relay.password_secret_key)
         login = (relay.user, secret)
     smtp = SmtpSettings(

@@ -70,20 +70,24 @@ def ses_zone_id(config: PlatformConfig) -> str | None:
     )
 
 
+def own_relay(relay: SmtpRelayConfig) -> TenantRelay:
+    return TenantRelay(
+        ses=False,
+        host=relay.host,
+        port=relay.port,
+        starttls=relay.tls == "starttls",
+        user=relay.user,
+        password_secret_key=relay.password_secret_key,
+        email_from=relay.email_from,
+        from_filter=relay.from_filter,
+        egress_cidrs=tuple(str(cidr) for cidr in relay.egress_cidrs),
+    )
+
+
 def tenant_relay(config: PlatformConfig, tenant: TenantConfig) -> TenantRelay | None:
     own = tenant.mail or config.shared_services.mail
     if isinstance(own, SmtpRelayConfig):
-        return TenantRelay(
-            ses=False,
-            host=own.host,
-            port=own.port,
-            starttls=own.tls == "starttls",
-            user=own.user,
-            password_secret_key=own.password_secret_key,
-            email_from=own.email_from,
-            from_filter=own.from_filter,
-            egress_cidrs=tuple(str(cidr) for cidr in own.egress_cidrs),
-        )
+        return own_relay(own)
     if own is None:
         return None
     domain = tenant.hostnames[0]
