@@ -34,6 +34,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "LandingZone",
         "LandingZoneArgs",
     ),
+    "odoo_platform.components.mail": (
+        "SesMail",
+        "SesMailArgs",
+    ),
     "odoo_platform.components.observability": (
         "Observability",
         "ObservabilityArgs",
@@ -175,6 +179,8 @@ __all__ = [
     "RedisConfig",
     "RegionalPlatform",
     "RegionalPlatformArgs",
+    "SesMail",
+    "SesMailArgs",
     "SharedBackupsOutput",
     "SharedCacheOutput",
     "SharedDatabaseOutput",
@@ -224,6 +230,10 @@ if TYPE_CHECKING:
     from odoo_platform.components.landing_zone import (
         LandingZone,
         LandingZoneArgs,
+    )
+    from odoo_platform.components.mail import (
+        SesMail,
+        SesMailArgs,
     )
     from odoo_platform.components.observability import (
         Observability,

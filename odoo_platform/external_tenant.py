@@ -21,12 +21,14 @@ import pulumi
 from pydantic import ValidationError
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.mail import relay_args
 from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
 from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
 from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 from odoo_platform.config.capacity import tenant_connections
 from odoo_platform.config.defaults import tenant_profile
 from odoo_platform.config.errors import ConfigError, ConfigIssue
+from odoo_platform.config.mail import own_relay
 from odoo_platform.config.models import TenantConfig
 from odoo_platform.config.tags import labels, ownership_tags
 from odoo_platform.platform import (
@@ -216,6 +218,8 @@ class ExternalTenant(pulumi.ComponentResource):
             rpo_hours=args.rpo_hours,
             suspended=tenant.state == "suspended",
             protect=args.protected,
+            # the platform's SES logins belong to its own stack: here only the tenant's relay
+            **relay_args(own_relay(tenant.mail) if tenant.mail else None),
         )
 
 

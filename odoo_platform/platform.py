@@ -22,11 +22,13 @@ from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import KubernetesCluster, KubernetesClusterArgs
 from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs, kms_key_policy
+from odoo_platform.components.mail import SesMail, SesMailArgs
 from odoo_platform.components.observability import Observability, ObservabilityArgs
 from odoo_platform.components.traefik import TraefikIngress, TraefikIngressArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.config.capacity import SHARED_SERVER
 from odoo_platform.config.lifecycle import retained_tenants
+from odoo_platform.config.mail import ses_settings
 from odoo_platform.config.models import EksClusterConfig
 from odoo_platform.config.tags import base_tags, resource_tags
 from odoo_platform.tiers import (
@@ -56,6 +58,7 @@ class RegionalPlatform(pulumi.ComponentResource):
     ingress: TraefikIngress
     shared_tier: MultiTenantTier | None
     dedicated_tier: DedicatedTier | None
+    mail: SesMail | None
     backup_plan: BackupPlan
     observability: Observability
     outputs: PlatformOutputs
@@ -91,8 +94,9 @@ class RegionalPlatform(pulumi.ComponentResource):
             opts=on_cluster,
         )
         dr = self._disaster_recovery_site(name, config)
+        self.mail = self._mail(name, config, zone)
         tier_args = TierArgs(
-            config, args.today, zone, cluster, self.ingress, (), oidc_arn, oidc_url, dr
+            config, args.today, zone, cluster, self.ingress, (), oidc_arn, oidc_url, dr, self.mail
         )
         self.shared_tier = self._tier(MultiTenantTier, f"{name}-shared", tier_args, "shared")
         self.dedicated_tier = self._tier(DedicatedTier, f"{name}-dedicated", tier_args, "dedicated")
@@ -124,6 +128,21 @@ class RegionalPlatform(pulumi.ComponentResource):
         zone, cluster = args.landing_zone, args.cluster
         opts = child_opts(self, providers=[zone.provider, cluster.provider])
         return kind(name, dataclasses.replace(args, tenants=tenants), opts=opts)
+
+    def _mail(self, name: str, config: PlatformConfig, zone: LandingZone) -> SesMail | None:
+        """SES for the tenants that send through it (none without `shared_services.mail`)."""
+        if ses_settings(config) is None:
+            return None
+        network = {
+            "vpc_id": zone.vpc_id,
+            "vpc_cidr": zone.vpc_cidr,
+            "subnet_ids": zone.private_subnet_ids,
+        }
+        return SesMail(
+            f"{name}-mail",
+            SesMailArgs.from_config(config, **network),
+            opts=child_opts(self, providers=[zone.provider]),
+        )
 
     def _disaster_recovery_site(
         self, name: str, config: PlatformConfig

@@ -28,6 +28,7 @@ from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import KubernetesCluster
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
+from odoo_platform.components.mail import SesMail, tenant_mail_args
 from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
 from odoo_platform.components.postgres import (
     CrossRegionBackups,
@@ -70,6 +71,7 @@ class TierArgs:
     oidc_provider_arn: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]
     dr: DisasterRecoverySite | None = None
+    mail: SesMail | None = None  # SES logins; a tenant's own relay needs none
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ def _declare_tenant(
         entry_point=args.ingress.entry_point,
         cluster_issuer=args.ingress.cluster_issuer_name,
         today=args.today,
+        **tenant_mail_args(config, tenant, args.mail),
     )
     # In its own account, the tenant's IAM role and EFS access point go there too.
     in_account = dict(placement.providers) if placement else {}

@@ -1,11 +1,13 @@
 #!/bin/sh
-# Installs the servers the test suite starts for real: PostgreSQL and Redis (Debian packages).
+# Installs the servers the test suite starts for real: PostgreSQL and Redis (Debian packages),
+# and openssl for the test SMTP relay's certificate.
 # The tests start their own throw-away instances on free ports; the packages' own services are not used.
 set -eu
 
 missing=""
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$missing postgresql"
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"  # the mail relay's test certificate
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

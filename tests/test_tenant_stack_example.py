@@ -55,10 +55,13 @@ def platform() -> ProgramResult:
 
 
 def run_example(
-    outputs: dict[str, Any], secret: list[str] | None = None, **settings: Any
+    outputs: dict[str, Any],
+    secret: list[str] | None = None,
+    extra_config: dict[str, str] | None = None,
+    **settings: Any,
 ) -> ProgramResult:
     """The example's __main__.py with its example stack config (overridden by `settings`)."""
-    config = dict(EXAMPLE_CONFIG)
+    config = {**EXAMPLE_CONFIG, **(extra_config or {})}
     for key, value in settings.items():
         config[f"{PROJECT}:{key}"] = value if isinstance(value, str) else json.dumps(value)
     mocks = PlatformMocks(
@@ -287,3 +290,26 @@ def test_egress_reaches_the_platforms_database_subnets_and_file_system(
     for cidr in platform.outputs["database_cidrs"]:
         assert (cidr, 5432) in blocks
     assert (platform.outputs["vpc_cidr"], 2049) in blocks
+
+
+def test_a_tenant_of_another_stack_sends_through_its_own_relay(platform: ProgramResult) -> None:
+    relay = {
+        "mode": "smtp",
+        "host": "smtp.relay.example",
+        "user": "erp@acme.example",
+        "password_secret_key": "exampleSmtpPassword",
+        "from_filter": "acme.example",
+        "egress_cidrs": ["198.51.100.0/24"],
+    }
+    result = run_example(
+        platform.outputs,
+        extra_config={"odoo-platform:exampleSmtpPassword": "relay-secret"},
+        tenant=example_tenant(mail=relay),
+    )
+    assert result.errors() == []
+    named = {(m["kind"], m["metadata"].get("name")): m for m in result.manifests()}
+    secret = named[("Secret", "odoo-smtp")]
+    assert secret["stringData"] == {"user": "erp@acme.example", "password": "relay-secret"}
+    policy = named[("NetworkPolicy", "odoo-egress")]
+    smtp = [r for r in policy["spec"]["egress"] if {"protocol": "TCP", "port": 587} in r["ports"]]
+    assert smtp == [{"to": [{"ipBlock": {"cidr": "198.51.100.0/24"}}], "ports": smtp[0]["ports"]}]

@@ -30,6 +30,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from odoo_platform.components import odoo_routes
 from odoo_platform.components.backup_bucket import tenant_key_prefixes
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
@@ -40,7 +41,7 @@ from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
 from odoo_platform.odoo import conf as odoo_conf
-from odoo_platform.odoo import redis_acl, scripts
+from odoo_platform.odoo import mail, redis_acl, scripts
 
 Manifest = dict[str, Any]
 
@@ -54,14 +55,12 @@ INIT_HASH_ANNOTATION = "odoo-platform.io/init-hash"
 INIT_CONF_MAP = f"{APP}-init"
 INIT_SCRIPT = "init.sh"
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-STRIPPED_REQUEST_HEADERS = ("X-Odoo-Database", "X-Odoo-Dbfilter", "X-Openerp-Database")
-BLOCKED_PATHS = ("/web/database", "/xmlrpc/db", "/xmlrpc/2/db")
-MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024
 EFS_CSI_DRIVER = "efs.csi.aws.com"
 EFS_ROOT = "/tenants"
 # The postgres (Alpine) image's user; the aws-cli steps of one pod share it for the work dir.
 BACKUP_UID = 70
 BACKUP_SCRIPTS_MAP = f"{APP}-backup-scripts"
+SMTP_SECRET = f"{APP}-smtp"
 WORK_DIR = "/work"
 FILESTORE_DIR = "/filestore"
 KUBE_DNS = {"k8s-app": "kube-dns"}
@@ -114,7 +113,12 @@ class OdooTenantArgs:
     cluster_issuer: pulumi.Input[str] | None = None
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Mapping[str, str], ...] = ()
-    smtp: odoo_conf.SmtpSettings | None = None
+    smtp: mail.SmtpSettings | None = None
+    # The relay's login (a Secret in the namespace; SES's user is an access key id) and where
+    # the relay is: egress opens the relay's port to these CIDRs only.
+    smtp_user: pulumi.Input[str] | None = None
+    smtp_password: pulumi.Input[str] | None = None
+    smtp_egress_cidrs: pulumi.Input[Sequence[str]] = ("0.0.0.0/0",)
     rpo_hours: int = 24
     suspended: bool = False
     offboarded: bool = False
@@ -140,6 +144,18 @@ class OdooTenantArgs:
                     f"not {self.offboarding_requested_on!r}",
                 ),
                 (self.offboarded and self.suspended, "offboarded and suspended: choose one"),
+                (
+                    self.smtp is None and self.smtp_password is not None,
+                    "smtp_password: only with smtp (the relay it authenticates to)",
+                ),
+                (
+                    (self.smtp_user is None) != (self.smtp_password is None),
+                    "smtp_user and smtp_password: both (the relay's login) or neither",
+                ),
+                (
+                    self.smtp is not None and bool(self.smtp.user) and self.smtp_user is not None,
+                    "smtp.user: leave it unset when smtp_user gives the login",
+                ),
             )
             if failed
         ]
@@ -350,7 +366,7 @@ class OdooTenant(pulumi.ComponentResource):
             {"to": _cidrs(["0.0.0.0/0"]), "ports": _tcp(443)},
         ]
         if args.smtp is not None:
-            egress.append({"to": _cidrs(["0.0.0.0/0"]), "ports": _tcp(args.smtp.port)})
+            egress.append({"to": _cidrs(args.smtp_egress_cidrs), "ports": _tcp(args.smtp.port)})
         self._policy("egress", tenant_pods, {"egress": egress})
 
     # -- identities and secrets ---------------------------------------------------------------
@@ -405,6 +421,17 @@ class OdooTenant(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         args = self._args
+        if args.smtp_user is not None and args.smtp_password is not None:
+            k8s.core.v1.Secret(
+                f"{self._name}-smtp",
+                metadata=_k8s(self._metadata(SMTP_SECRET)),
+                type="Opaque",
+                string_data={
+                    "user": args.smtp_user,
+                    "password": pulumi.Output.secret(args.smtp_password),
+                },
+                opts=child_opts(self),
+            )
         if args.redis_password is None or args.redis_host is None:
             return admin
         redis_password = pulumi.Output.secret(args.redis_password)
@@ -526,16 +553,24 @@ class OdooTenant(pulumi.ComponentResource):
         return env
 
     def _render_conf_container(self, role: str) -> Manifest:
-        """Copies the role's file and appends `admin_passwd` from the Secret, in memory."""
+        """Copies the role's file and appends `admin_passwd` (and the SMTP login) from the
+        Secrets, in memory."""
         script = (
             f"umask 077; cp {CONF_DIR}/{role}.conf {RENDERED_CONF}; "
             f"{odoo_conf.admin_passwd_line()} >> {RENDERED_CONF}"
         )
+        env = [_secret_env(odoo_conf.ADMIN_PASSWD_ENV, f"{APP}-admin", "admin_passwd")]
+        if self._args.smtp_password is not None:
+            script += f"; {mail.smtp_login_lines()} >> {RENDERED_CONF}"
+            env += [
+                _secret_env(mail.SMTP_USER_ENV, SMTP_SECRET, "user"),
+                _secret_env(mail.SMTP_PASSWORD_ENV, SMTP_SECRET, "password"),
+            ]
         return {
             "name": "render-conf",
             "image": self._args.image,
             "command": ["/bin/sh", "-ec", script],
-            "env": [_secret_env(odoo_conf.ADMIN_PASSWD_ENV, f"{APP}-admin", "admin_passwd")],
+            "env": env,
             "resources": _resources(50, 100, 32, 64),
             "securityContext": _container_security(),
             "volumeMounts": [
@@ -851,7 +886,7 @@ class OdooTenant(pulumi.ComponentResource):
 
     def _ingress(self) -> None:
         args = self._args
-        for suffix, spec in middlewares().items():
+        for suffix, spec in odoo_routes.middlewares(args.profile).items():
             self._custom(suffix, "traefik.io/v1alpha1", "Middleware", spec)
         self._custom(
             "websocket-transport",
@@ -882,44 +917,9 @@ class OdooTenant(pulumi.ComponentResource):
         self._custom("route", "traefik.io/v1alpha1", "IngressRoute", route)
 
     def _routes(self) -> list[Manifest]:
-        hosts = " || ".join(f"Host(`{host}`)" for host in self._args.hostnames)
-
-        def service(port: int, **extra: Any) -> list[Manifest]:
-            return [{"name": self.service_name, "port": port, **extra}]
-
-        def refs(*names: str) -> list[Manifest]:
-            return [{"name": f"{APP}-{name}"} for name in names]
-
-        blocked = " || ".join(f"PathPrefix(`{path}`)" for path in BLOCKED_PATHS)
-        websocket = odoo_conf.WEBSOCKET_PATH
-        return [
-            {
-                "kind": "Rule",
-                "match": f"({hosts}) && ({blocked})",
-                "priority": 300,
-                "middlewares": refs("deny"),
-                "services": service(odoo_conf.HTTP_PORT),
-            },
-            {
-                # no buffering, compression or rate limit on the long-lived websocket
-                "kind": "Rule",
-                "match": f"({hosts}) && PathPrefix(`{websocket}`)",
-                "priority": 200,
-                "middlewares": refs("security-headers", "strip-db-headers"),
-                "services": service(
-                    odoo_conf.GEVENT_PORT, serversTransport=f"{APP}-websocket-transport"
-                ),
-            },
-            {
-                "kind": "Rule",
-                "match": f"({hosts})",
-                "priority": 100,
-                "middlewares": refs(
-                    "security-headers", "strip-db-headers", "rate-limit", "request-size"
-                ),
-                "services": service(odoo_conf.HTTP_PORT),
-            },
-        ]
+        return odoo_routes.routes(
+            self._args.hostnames, self.service_name, f"{APP}-websocket-transport"
+        )
 
     # -- backups ------------------------------------------------------------------------------
 
@@ -1130,35 +1130,6 @@ BASE_INSTALLED = (
     " 2>/dev/null | grep -q 1"
 )
 CRON_WORKERS_ALIVE = "grep -qs '^PPid:[[:space:]]*1$' /proc/[0-9]*/status"
-
-
-def middlewares() -> dict[str, Manifest]:
-    """The tenant's Traefik middlewares, by name suffix (all in the tenant's namespace)."""
-    return {
-        "security-headers": {
-            "headers": {
-                "stsSeconds": 31536000,
-                "stsIncludeSubdomains": True,
-                "forceSTSHeader": True,
-                "contentTypeNosniff": True,
-                "customFrameOptionsValue": "SAMEORIGIN",
-                "referrerPolicy": "strict-origin-when-cross-origin",
-            }
-        },
-        # an empty value removes the header: clients cannot pick a database
-        "strip-db-headers": {
-            "headers": {"customRequestHeaders": dict.fromkeys(STRIPPED_REQUEST_HEADERS, "")}
-        },
-        "rate-limit": {"rateLimit": {"average": 50, "period": "1s", "burst": 200}},
-        "request-size": {
-            "buffering": {
-                "maxRequestBodyBytes": MAX_REQUEST_BODY_BYTES,
-                "memRequestBodyBytes": 2 * 1024 * 1024,
-            }
-        },
-        # nobody is allowed: answers 403 for the database manager paths
-        "deny": {"ipAllowList": {"sourceRange": ["127.0.0.1/32"], "rejectStatusCode": 403}},
-    }
 
 
 def init_script(args: OdooTenantArgs, site_url: str, report_url: pulumi.Output[str]) -> Any:

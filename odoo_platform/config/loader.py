@@ -20,6 +20,8 @@ from odoo_platform.config.models import (
     EksClusterConfig,
     ExistingClusterConfig,
     PlatformConfig,
+    SesMailConfig,
+    SmtpRelayConfig,
 )
 from odoo_platform.config.validation import check
 
@@ -88,7 +90,14 @@ def _shown(value: Any) -> str:
 # Discriminated unions put the chosen `mode` in the error location; users never wrote it.
 _UNION_MEMBERS: dict[str, type[BaseModel]] = {
     get_args(cls.model_fields["mode"].annotation)[0]: cls
-    for cls in (EksClusterConfig, ExistingClusterConfig, CertManagerTls, AcmTls)
+    for cls in (
+        EksClusterConfig,
+        ExistingClusterConfig,
+        CertManagerTls,
+        AcmTls,
+        SmtpRelayConfig,
+        SesMailConfig,
+    )
 }
 
 

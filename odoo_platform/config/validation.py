@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network
 
 from odoo_platform.config import defaults
+from odoo_platform.config import mail as mail_rules
 from odoo_platform.config.capacity import (
     SHARED_SERVER,
     connection_budgets,
@@ -399,6 +400,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     governance,
     host_names,
     node_groups,
+    mail_rules.issues,
 )
 
 

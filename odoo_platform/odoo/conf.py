@@ -18,7 +18,8 @@ which the pods take from the tenant's database Secret (the same for every versio
 on the command line would work too but shows in the process list, and the official image's
 entrypoint adds `--db_password odoo` unless told otherwise, so pods run `/usr/bin/odoo` directly.
 `admin_passwd` has no environment variable and no safe CLI form: an init container appends it
-from the Secret to this rendered file in an in-memory emptyDir (see `admin_passwd_line`).
+from the Secret to this rendered file in an in-memory emptyDir (see `admin_passwd_line`); the
+SMTP password likewise (`odoo_platform.odoo.mail`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from odoo_platform.config.catalog import OdooVersion, SizeProfile
+from odoo_platform.odoo.mail import SmtpSettings, smtp_options
 
 MIB = 1024 * 1024
 HTTP_PORT = 8069
@@ -64,18 +66,6 @@ def traits(version: str) -> VersionTraits:
     except KeyError:
         supported = ", ".join(VERSION_TRAITS)
         raise ValueError(f"Odoo {version} is not supported; use one of {supported}") from None
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """Outgoing mail; the password, if any, is not rendered (set it on the mail server record)."""
-
-    host: str
-    port: int = 587
-    starttls: bool = True
-    user: str | None = None
-    email_from: str | None = None
-    from_filter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,23 +195,9 @@ def settings(conf: OdooConf, role: Role) -> list[tuple[str, str]]:
         items.append(("db_maxconn_gevent", conf.db_maxconn))
     if version.gevent_memory_limits:
         items += [(f"{key}_gevent", value) for key, value in memory]
-    items += _smtp(conf.smtp)
+    items += smtp_options(conf.smtp)
     items += list(conf.extra)
     return [(key, _value(value)) for key, value in items]
-
-
-def _smtp(smtp: SmtpSettings | None) -> list[tuple[str, object]]:
-    if smtp is None:
-        return []
-    items: list[tuple[str, object]] = [
-        ("smtp_server", smtp.host),
-        ("smtp_port", smtp.port),
-        ("smtp_ssl", smtp.starttls),
-    ]
-    optional = {"smtp_user": smtp.user, "email_from": smtp.email_from}
-    optional["from_filter"] = smtp.from_filter
-    items += [(key, value) for key, value in optional.items() if value]
-    return items
 
 
 SECRET_KEYS = frozenset({"admin_passwd", "db_password", "smtp_password"})

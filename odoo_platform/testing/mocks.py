@@ -14,6 +14,7 @@ import pulumi
 
 ACCOUNT_ID = "123456789012"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 
 Outputs = dict[str, Any]
 
@@ -43,6 +44,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if args.typ == STACK_REFERENCE:
             return self._stack_reference(args)
         resource_id = args.resource_id or f"{args.name}-{_digest(args.typ + args.name, 8)}"
+        if args.typ == ACCESS_KEY and not args.resource_id:
+            resource_id = "AKIA" + _digest(args.name, 16).upper()  # an access key id
         outputs = dict(args.inputs)
         extra = _RESOURCE_OUTPUTS.get(args.typ)
         if extra is not None:
@@ -264,6 +267,27 @@ def _auto_named(_mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
     return {"name": inputs.get("name") or f"{name}-{_digest(name, 7)}"}
 
 
+def _email_identity(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    """A domain identity with Easy DKIM: SES generates three DKIM tokens."""
+    identity = str(inputs.get("emailIdentity", name))
+    tokens = [_digest(f"{name}:dkim:{i}", 32) for i in range(3)]
+    attributes = {**(inputs.get("dkimSigningAttributes") or {}), "tokens": tokens}
+    return {
+        "arn": f"arn:aws:ses:{mocks.region}:{mocks.account_id}:identity/{identity}",
+        "identityType": "DOMAIN" if "@" not in identity else "EMAIL_ADDRESS",
+        "dkimSigningAttributes": attributes,
+    }
+
+
+def _access_key(_mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
+    """Values of AWS's shape (the SES SMTP password starts with its version byte, as SigV4's)."""
+    return {
+        "secret": _digest("secret:" + name, 40),
+        "sesSmtpPasswordV4": "B" + _digest("smtp:" + name, 43),
+        "status": "Active",
+    }
+
+
 def _backup_vault(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
     vault = _auto_named(mocks, name, inputs)["name"]
     arn = f"arn:aws:backup:{mocks.region}:{mocks.account_id}:backup-vault:{vault}"
@@ -287,6 +311,9 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] =
     "aws:s3/bucketV2:BucketV2": _bucket,
     "aws:iam/role:Role": _iam("role"),
     "aws:iam/policy:Policy": _iam("policy"),
+    "aws:iam/user:User": _iam("user"),
+    ACCESS_KEY: _access_key,
+    "aws:sesv2/emailIdentity:EmailIdentity": _email_identity,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:efs/fileSystem:FileSystem": _efs,
     "aws:efs/mountTarget:MountTarget": _mount_target,

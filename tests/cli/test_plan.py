@@ -101,6 +101,12 @@ def test_a_stack_that_passes_every_mandatory_rule_exits_0() -> None:
     assert document["warnings"] == []
 
 
+def test_plan_warns_while_ses_is_in_the_sandbox() -> None:
+    _, out, _ = run("plan", "--stack", "prod-eu-central-1", "--json", "--date", OUTSIDE_FREEZE)
+    warnings = json.loads(out)["warnings"]
+    assert any(w.startswith("mail: SES in eu-central-1 is in the sandbox") for w in warnings)
+
+
 def test_a_mandatory_failure_exits_1() -> None:
     code, document = plan_json("--program", "tests.synthetic_platform:failing_program")
     assert code == 1

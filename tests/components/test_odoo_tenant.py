@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import datetime as dt
 import json
 import re
@@ -16,15 +17,17 @@ import pytest
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
 from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs
 from odoo_platform.components.odoo_tenant import (
+    CONF_DIR,
     CONF_HASH_ANNOTATION,
+    RUN_DIR,
     OdooTenantArgs,
     backup_schedule,
 )
 from odoo_platform.config.catalog import SIZE_PROFILES
 from odoo_platform.config.models import Offboarding, PlatformConfig
 from odoo_platform.config.tags import base_tags
-from odoo_platform.odoo import conf as odoo_conf
-from odoo_platform.odoo import redis_acl
+from odoo_platform.odoo import mail, redis_acl
+from odoo_platform.odoo.mail import SmtpSettings
 from odoo_platform.odoo.scripts import SCRIPT_ENV
 from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.policies.kubernetes import restricted_violations
@@ -274,13 +277,83 @@ def test_egress_is_limited_to_dns_data_https_and_internal(result: ProgramResult)
     assert [b["ipBlock"]["cidr"] for b in data["to"]] == list(infra("x")["database_cidrs"])
 
 
-def test_smtp_egress_only_when_configured() -> None:
+SMTP = SmtpSettings(
+    "email-smtp.eu-west-1.amazonaws.com",
+    587,
+    True,
+    None,
+    "notifications@tax-ie.eu.northbridge-erp.com",
+    "tax-ie.eu.northbridge-erp.com",
+)
+SMTP_PASSWORD = "BH+jbMzper5Wwl/war9E1y=%s$x"
+
+
+def _with_relay(**changes: Any) -> ProgramResult:
     config = sample_config()
-    smtp = odoo_conf.SmtpSettings("smtp.example.com", 587)
-    result = run_tenants(config, [tenant(config, "nb-tax-ie")], smtp=smtp)
+    relay: dict[str, Any] = {
+        "smtp": SMTP,
+        "smtp_user": "AKIAEXAMPLE",
+        "smtp_password": SMTP_PASSWORD,
+        "smtp_egress_cidrs": ("10.40.0.0/16",),
+        **changes,
+    }
+    return run_tenants(config, [tenant(config, "nb-tax-ie")], **relay)
+
+
+def _egress_ports(result: ProgramResult) -> dict[int, list[Manifest]]:
     policy = named(result, "nb-tax-ie", "NetworkPolicy", "odoo-egress")
-    assert 587 in {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
-    assert options(conf_text(result, "nb-tax-ie", "web"))["smtp_server"] == "smtp.example.com"
+    return {p["port"]: rule["to"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
+
+
+def test_smtp_egress_opens_only_the_relays_port_to_the_relay() -> None:
+    with_relay = _egress_ports(_with_relay())
+    assert with_relay[587] == [{"ipBlock": {"cidr": "10.40.0.0/16"}}]
+    assert 587 not in _egress_ports(_with_relay(smtp=None, smtp_user=None, smtp_password=None))
+    options_ = options(conf_text(_with_relay(), "nb-tax-ie", "web"))
+    assert (options_["smtp_server"], options_["smtp_port"]) == (SMTP.host, "587")
+
+
+def test_smtp_password_reaches_odoo_conf_only_through_a_secret(tmp_path: Path) -> None:
+    result = _with_relay()
+    for manifest in result.manifests():
+        if manifest["kind"] == "ConfigMap":
+            assert SMTP_PASSWORD not in json.dumps(manifest), manifest["metadata"]["name"]
+    (secret,) = [s for s in result.by_type("kubernetes:core/v1:Secret") if "smtp" in s.name]
+    assert secret.is_secret("stringData")
+    assert named(result, "nb-tax-ie", "Secret", "odoo-smtp")["stringData"] == {
+        "user": "AKIAEXAMPLE",
+        "password": SMTP_PASSWORD,
+    }
+    web = named(result, "nb-tax-ie", "Deployment", "odoo-web")["spec"]["template"]["spec"]
+    (render_conf,) = [c for c in web["initContainers"] if c["name"] == "render-conf"]
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in render_conf["env"]}
+    assert refs[mail.SMTP_PASSWORD_ENV] == {"name": "odoo-smtp", "key": "password"}
+    assert refs[mail.SMTP_USER_ENV] == {"name": "odoo-smtp", "key": "user"}
+    # run the init container's script for real, with the Secrets' values in its environment
+    conf_dir, run_dir = tmp_path / "conf", tmp_path / "run"
+    conf_dir.mkdir()
+    run_dir.mkdir()
+    (conf_dir / "web.conf").write_text(conf_text(result, "nb-tax-ie", "web"))
+    script = render_conf["command"][2].replace(CONF_DIR, str(conf_dir))
+    script = script.replace(RUN_DIR, str(run_dir))
+    env = {
+        "ODOO_ADMIN_PASSWD": "admin-secret",
+        mail.SMTP_USER_ENV: "AKIAEXAMPLE",
+        mail.SMTP_PASSWORD_ENV: SMTP_PASSWORD,
+    }
+    subprocess.run(["/bin/sh", "-ec", script], env=env, check=True)
+    parser = configparser.RawConfigParser()  # as odoo/tools/config.py reads the file
+    parser.read(run_dir / "odoo.conf")
+    assert parser.get("options", "smtp_password") == SMTP_PASSWORD
+    assert parser.get("options", "smtp_user") == "AKIAEXAMPLE"
+    assert parser.get("options", "admin_passwd") == "admin-secret"
+
+
+def test_smtp_login_needs_a_relay_and_both_halves() -> None:
+    with pytest.raises(ValueError, match=r"smtp_password: only with smtp"):
+        _tenant_args(smtp_user="u", smtp_password="x")
+    with pytest.raises(ValueError, match=r"smtp_user and smtp_password: both"):
+        _tenant_args(smtp=SMTP, smtp_password="x")
 
 
 def test_dedicated_tenant_pods_land_on_its_nodes(result: ProgramResult) -> None:

@@ -14,7 +14,8 @@ from odoo_platform.config.catalog import SIZE_PROFILES
 from odoo_platform.config.defaults import tenant_profile
 from odoo_platform.config.models import TenantConfig
 from odoo_platform.odoo import conf as odoo_conf
-from odoo_platform.odoo.conf import OdooConf, SmtpSettings, render
+from odoo_platform.odoo.conf import OdooConf, render
+from odoo_platform.odoo.mail import SmtpSettings
 
 VERSIONS = ("16.0", "17.0", "18.0", "19.0")
 MIB = 1024 * 1024
@@ -139,16 +140,6 @@ def test_explicit_connection_settings_are_rendered_when_given() -> None:
         "5433",
         "acme",
     )
-
-
-def test_smtp_settings() -> None:
-    smtp = SmtpSettings("smtp.example.com", 587, True, "mailer", "erp@example.com")
-    options = parse(render(make(smtp=smtp), "web"))
-    assert options["smtp_server"] == "smtp.example.com"
-    assert options["smtp_port"] == "587"
-    assert options["smtp_ssl"] == "True"
-    assert options["smtp_user"] == "mailer"
-    assert options["email_from"] == "erp@example.com"
 
 
 def test_hash_is_stable_and_follows_every_setting() -> None:

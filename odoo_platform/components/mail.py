@@ -1,0 +1,225 @@
+"""`SesMail`: Amazon SES in the stack's region, for every tenant that sends through it.
+
+Declares the domain identity (Easy DKIM, 2048-bit keys) and its three DKIM CNAMEs in the Route53
+zone; an interface endpoint for the SES SMTP service inside the VPC (private DNS: the public
+host name `email-smtp.<region>.amazonaws.com` resolves to it, so tenant pods reach SES on the
+SMTP port inside the VPC only); and per tenant an IAM user whose only right is
+`ses:SendRawEmail` on that identity From its own domain, and an access key whose
+`ses_smtp_password_v4` is the SMTP password (a Pulumi secret: the SDK marks it an additional
+secret output, and `logins` keeps it secret).
+
+A new SES account is in the sandbox in each region (verified recipients only, 200 messages a
+day) until AWS grants production access on request: docs/runbooks/mail.md; the plan warns until
+`shared_services.mail.production_access` records it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.config import mail as mail_config
+from odoo_platform.config.loader import CONFIG_NAMESPACE
+from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.tags import resource_tags
+from odoo_platform.odoo.mail import SmtpSettings
+
+DKIM_TOKENS = 3  # Easy DKIM always publishes three selectors
+DKIM_TTL = 1800
+
+
+@dataclass(frozen=True)
+class SmtpLogin:
+    user: pulumi.Output[str]
+    password: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class SesMailArgs:
+    domain: str
+    route53_zone_id: str
+    region: str
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: pulumi.Input[str]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    senders: Mapping[str, str]  # tenant slug -> the domain it sends from
+    port: int = 587
+    tiers: Mapping[str, str] = field(default_factory=dict)  # tenant slug -> tier, for tags
+
+    @classmethod
+    def from_config(cls, config: PlatformConfig, **network: Any) -> SesMailArgs:
+        ses = mail_config.ses_settings(config)
+        domain, zone = mail_config.ses_domain(config), mail_config.ses_zone_id(config)
+        if ses is None or domain is None or zone is None:
+            raise ValueError("shared_services.mail is not SES with a domain and a zone")
+        return cls(
+            domain=domain,
+            route53_zone_id=zone,
+            region=config.region,
+            senders=mail_config.ses_senders(config),
+            port=ses.port,
+            tiers={t.slug: t.tier for t in config.tenants},
+            **network,
+        )
+
+
+class SesMail(pulumi.ComponentResource):
+    """SES domain identity, DKIM, the SMTP endpoint in the VPC and one login per tenant."""
+
+    smtp_host: str
+    identity_arn: pulumi.Output[str]
+    logins: dict[str, SmtpLogin]
+
+    def __init__(
+        self, name: str, args: SesMailArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(component_type("SesMail"), name, None, opts)
+        self._name, self._args = name, args
+        self.smtp_host = mail_config.SES_SMTP_HOST.format(region=args.region)
+        identity = aws.sesv2.EmailIdentity(
+            f"{name}-identity",
+            email_identity=args.domain,
+            dkim_signing_attributes={"next_signing_key_length": "RSA_2048_BIT"},
+            tags=resource_tags(),
+            opts=child_opts(self),
+        )
+        self.identity_arn = identity.arn
+        self._dkim_records(identity)
+        self._smtp_endpoint()
+        self.logins = {slug: self._login(slug, domain) for slug, domain in args.senders.items()}
+        self.register_outputs({"smtp_host": self.smtp_host, "identity_arn": self.identity_arn})
+
+    def _dkim_records(self, identity: aws.sesv2.EmailIdentity) -> None:
+        tokens = identity.dkim_signing_attributes.apply(_dkim_tokens)
+        for i in range(DKIM_TOKENS):
+            token = tokens.apply(_nth(i))
+            aws.route53.Record(
+                f"{self._name}-dkim-{i}",
+                zone_id=self._args.route53_zone_id,
+                name=token.apply(lambda t: f"{t}._domainkey.{self._args.domain}"),
+                type="CNAME",
+                ttl=DKIM_TTL,
+                records=[token.apply(lambda t: f"{t}.dkim.amazonses.com")],
+                opts=child_opts(self),
+            )
+
+    def _smtp_endpoint(self) -> None:
+        args = self._args
+        group = aws.ec2.SecurityGroup(
+            f"{self._name}-smtp-sg",
+            vpc_id=args.vpc_id,
+            description="SES SMTP endpoint: STARTTLS from inside the VPC",
+            tags=resource_tags(),
+            opts=child_opts(self),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-smtp-in",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=args.port,
+            to_port=args.port,
+            cidr_ipv4=args.vpc_cidr,
+            description="SMTP (STARTTLS) from tenant pods",
+            tags=resource_tags(),
+            opts=child_opts(self),
+        )
+        aws.ec2.VpcEndpoint(
+            f"{self._name}-smtp-endpoint",
+            vpc_id=args.vpc_id,
+            service_name=f"com.amazonaws.{args.region}.email-smtp",
+            vpc_endpoint_type="Interface",
+            private_dns_enabled=True,
+            subnet_ids=args.subnet_ids,
+            security_group_ids=[group.id],
+            tags=resource_tags(),
+            opts=child_opts(self),
+        )
+
+    def _login(self, slug: str, domain: str) -> SmtpLogin:
+        tags = resource_tags(self._args.tiers.get(slug, "shared"), slug)
+        user = aws.iam.User(
+            f"{self._name}-{slug}", path="/odoo-platform/mail/", tags=tags, opts=child_opts(self)
+        )
+        aws.iam.UserPolicy(
+            f"{self._name}-{slug}-send",
+            user=user.name,
+            policy=self.identity_arn.apply(lambda arn: send_policy(arn, domain)),
+            opts=child_opts(self),
+        )
+        key = aws.iam.AccessKey(f"{self._name}-{slug}-key", user=user.name, opts=child_opts(self))
+        return SmtpLogin(user=key.id, password=pulumi.Output.secret(key.ses_smtp_password_v4))
+
+
+def _nth(index: int) -> Callable[[list[str]], str]:
+    return lambda tokens: tokens[index]
+
+
+def _dkim_tokens(attributes: Any) -> list[str]:
+    tokens = list(getattr(attributes, "tokens", None) or [])
+    if len(tokens) != DKIM_TOKENS:
+        raise ValueError(f"SES returned {len(tokens)} DKIM tokens, expected {DKIM_TOKENS}")
+    return tokens
+
+
+def send_policy(identity_arn: str, domain: str) -> str:
+    """SendRawEmail (what the SMTP interface calls) on the identity, From the tenant's domain."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "SendFromOwnDomain",
+                    "Effect": "Allow",
+                    "Action": "ses:SendRawEmail",
+                    "Resource": identity_arn,
+                    "Condition": {"StringLike": {"ses:FromAddress": f"*@{domain}"}},
+                }
+            ],
+        }
+    )
+
+
+def tenant_mail_args(
+    config: PlatformConfig, tenant: TenantConfig, ses: SesMail | None
+) -> dict[str, Any]:
+    """The `smtp*` arguments of the tenant's `OdooTenantArgs` (none without a relay)."""
+    relay = mail_config.tenant_relay(config, tenant)
+    if relay is None or not relay.ses:
+        return relay_args(relay)
+    if ses is None or tenant.slug not in ses.logins:
+        return {}
+    login = ses.logins[tenant.slug]
+    return relay_args(relay, (login.user, login.password))
+
+
+def relay_args(
+    relay: mail_config.TenantRelay | None,
+    login: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None,
+) -> dict[str, Any]:
+    """`OdooTenantArgs`'s `smtp*` for a relay; an own relay's password is read from its secret
+    stack key (`odoo-platform:<password_secret_key>`)."""
+    if relay is None:
+        return {}
+    if login is None and relay.user is not None and relay.password_secret_key is not None:
+        secret = pulumi.Config(CONFIG_NAMESPACE).require_secret(relay.password_secret_key)
+        login = (relay.user, secret)
+    smtp = SmtpSettings(
+        relay.host,
+        relay.port,
+        relay.starttls,
+        user=relay.user if login is None else None,
+        email_from=relay.email_from,
+        from_filter=relay.from_filter,
+    )
+    return {
+        "smtp": smtp,
+        "smtp_user": login[0] if login else None,
+        "smtp_password": login[1] if login else None,
+        "smtp_egress_cidrs": relay.egress_cidrs,
+    }
