@@ -54,10 +54,8 @@ class Backups:
     script_dir: Path
     tool_path: str
 
-    def run(
-        self, script: str, tenant: Tenant, slug: str, work: Path, **extra: str
-    ) -> subprocess.CompletedProcess[str]:
-        env = script_env(
+    def env(self, tenant: Tenant, slug: str, work: Path, **extra: str) -> dict[str, str]:
+        return script_env(
             self.tool_path,
             **self.pg.libpq_env(tenant.role, PASSWORD, tenant.database),
             **self.s3.env(),
@@ -68,15 +66,23 @@ class Backups:
             BACKUP_BUCKET=BUCKET,
             BACKUP_KMS_KEY_ID=self.kms_key_id,
             TENANT=slug,
+            RPO_HOURS="24",
             **extra,
         )
+
+    def argv(self, script: str) -> list[str]:
+        return ["sh", str(self.script_dir / script)]
+
+    def run(
+        self, script: str, tenant: Tenant, slug: str, work: Path, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["sh", str(self.script_dir / script)],
-            env=env,
+            self.argv(script),
+            env=self.env(tenant, slug, work, **extra),
             capture_output=True,
             text=True,
             errors="replace",  # pg_restore echoes corrupted bytes
-            timeout=120,
+            timeout=180,
             check=False,
         )
 
@@ -85,19 +91,48 @@ class Backups:
         assert result.returncode == 0, f"{script}:\n{result.stdout}\n{result.stderr}"
         return result.stdout
 
+    def run_backup(self, tenant: Tenant, slug: str, work: Path, **extra: str) -> Step:
+        """As the backup pod runs them: the upload sidecar first, then the dump beside it; the pod
+        ends (and the sidecar with it) when the dump exits."""
+        env = self.env(tenant, slug, work, **extra)
+        with subprocess.Popen(
+            self.argv("backup-upload.sh"), env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        ) as upload:  # fmt: skip
+            dump = subprocess.run(
+                self.argv("backup-dump.sh"), env=env, capture_output=True, text=True,
+                timeout=300, check=False,
+            )  # fmt: skip
+            try:
+                out, err = upload.communicate(timeout=5 if dump.returncode else 60)
+            except subprocess.TimeoutExpired:
+                upload.kill()
+                out, err = upload.communicate()
+        return Step(dump.returncode, dump.stdout + dump.stderr, upload.returncode, out + err)
+
     def backup(self, tenant: Tenant, slug: str, work: Path, **extra: str) -> str:
         """Dump and upload; the key prefix of the new backup."""
-        self.ok("backup-dump.sh", tenant, slug, work, **extra)
-        self.ok("backup-upload.sh", tenant, slug, work)
-        return (work / "backup" / "key-prefix").read_text().strip()
+        step = self.run_backup(tenant, slug, work, **extra)
+        assert step.dump_status == 0 and step.upload_status == 0, step
+        return (work / "backup" / "plan").read_text().splitlines()[0]
 
-    def fetch_and_check(self, tenant: Tenant, slug: str, work: Path) -> tuple[int, str]:
+    def fetch_and_check(
+        self, tenant: Tenant, slug: str, work: Path, **extra: str
+    ) -> tuple[int, str]:
         """Exit status and output of the first failing step, or of restore-check."""
-        fetch = self.run("restore-fetch.sh", tenant, slug, work)
+        fetch = self.run("restore-fetch.sh", tenant, slug, work, **extra)
         if fetch.returncode:
             return fetch.returncode, fetch.stderr
-        check = self.run("restore-check.sh", tenant, slug, work)
-        return check.returncode, check.stdout + check.stderr
+        check = self.run("restore-check.sh", tenant, slug, work, **extra)
+        return check.returncode, fetch.stderr + check.stdout + check.stderr
+
+
+@dataclass(frozen=True)
+class Step:
+    dump_status: int
+    dump_output: str
+    upload_status: int | None
+    upload_output: str
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +182,9 @@ def make_tenant(
     sql_file = tmp_path_factory.mktemp("sql") / "tenant_bootstrap.sql"
     sql_file.write_text(bootstrap.bootstrap_sql())
 
-    def make(name: str, users: int = 3, base_state: str = "installed") -> Tenant:
+    def make(
+        name: str, users: int = 3, base_state: str = "installed", files: int = 2
+    ) -> Tenant:
         inputs = BootstrapInputs(role=name, db=name, conn_limit=6)
         env = script_env(tool_path, **admin_env(pg), **{bootstrap.PASSWORD_ENV: PASSWORD})
         done = subprocess.run(
@@ -161,17 +198,33 @@ def make_tenant(
         assert done.returncode == 0, done.stderr
         with psycopg.connect(**pg.tcp_dsn(name, PASSWORD, name), autocommit=True) as conn:
             odoo_like_schema(conn, users, base_state)
+            stored = attachments(files)
+            for fname in stored:
+                conn.execute("INSERT INTO ir_attachment (store_fname) VALUES (%s)", (fname,))
         filestore = tmp_path_factory.mktemp(f"data-{name}")
-        for path, content in {"ab/ab12": b"%PDF-1.4 invoice", "cd/cd34": b"\x89PNG logo"}.items():
-            target = filestore / "filestore" / name / path
-            target.parent.mkdir(parents=True)
+        for fname, content in stored.items():
+            target = filestore / "filestore" / name / fname
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
         return Tenant(name, name, filestore)
 
     return make
 
 
+def attachments(count: int) -> dict[str, bytes]:
+    """`store_fname -> content` in Odoo's layout (`<sha1[:2]>/<sha1>`)."""
+    stored = {}
+    for n in range(count):
+        content = f"%PDF-1.4 invoice {n}".encode()
+        sha = hashlib.sha1(content).hexdigest()
+        stored[f"{sha[:2]}/{sha}"] = content
+    return stored
+
+
 def odoo_like_schema(conn: psycopg.Connection[tuple[object, ...]], users: int, base: str) -> None:
+    conn.execute(
+        "CREATE TABLE ir_attachment (id serial PRIMARY KEY, name varchar, store_fname varchar)"
+    )
     conn.execute(
         "CREATE TABLE res_users (id serial PRIMARY KEY, login varchar NOT NULL UNIQUE,"
         " active boolean DEFAULT true)"
@@ -235,9 +288,10 @@ def test_backup_then_restore_check_succeeds(
 
     status, output = backups.fetch_and_check(tenant, "acme", tmp_path / "r")
     assert status == 0, output
-    assert f"restore-check: ok, s3://{BUCKET}/{prefix}: 3 users, base installed, 2 filestore" in (
-        output
-    )
+    assert (
+        f"restore-check: ok, s3://{BUCKET}/{prefix}: 3 users, base installed, 2 referenced files"
+        " all in the archive (2 filestore files)"
+    ) in output
     assert public_tables(pg, tenant.restore_database) == []  # emptied after the check
 
 
@@ -245,21 +299,20 @@ def test_default_retention_class_follows_the_utc_date(
     backups: Backups, tenant: Tenant, tmp_path: Path
 ) -> None:
     before = scripts.retention_class(dt.datetime.now(dt.UTC).date())
-    backups.ok("backup-dump.sh", tenant, "dated", tmp_path)
+    prefix = backups.backup(tenant, "dated", tmp_path)
     after = scripts.retention_class(dt.datetime.now(dt.UTC).date())
-    prefix = (tmp_path / "backup" / "key-prefix").read_text().strip()
     assert prefix.split("/")[0] in {before, after}
 
 
 def test_tenant_without_filestore_gets_an_empty_archive(
     backups: Backups, make_tenant: MakeTenant, tmp_path: Path
 ) -> None:
-    fresh = make_tenant("bk_fresh")
+    fresh = make_tenant("bk_fresh", files=0)
     bare = Tenant(fresh.role, fresh.database, tmp_path / "no-data-yet")
     backups.backup(bare, "fresh", tmp_path / "b", RETENTION_CLASS="daily")
     status, output = backups.fetch_and_check(bare, "fresh", tmp_path / "r")
     assert status == 0, output
-    assert "0 filestore files" in output
+    assert "0 referenced files all in the archive (0 filestore files)" in output
 
 
 def test_newest_complete_backup_wins_across_classes(
@@ -305,20 +358,25 @@ def test_checksum_mismatch_fails_the_fetch(
     assert f"checksum mismatch for s3://{BUCKET}/{prefix}db.dump" in output
 
 
-def corrupt_at_source(work: Path, damage: Callable[[bytes], bytes]) -> None:
-    """Damage db.dump after pg_dump wrote it and record the damaged file's checksum, as if the
-    dump itself were bad: only the restore can notice."""
-    dump = work / "backup" / "db.dump"
-    old_sha = hashlib.sha256(dump.read_bytes()).hexdigest()
-    dump.write_bytes(damage(dump.read_bytes()))
-    manifest = work / "backup" / "manifest.json"
-    new_sha = hashlib.sha256(dump.read_bytes()).hexdigest()
-    manifest.write_text(manifest.read_text().replace(old_sha, new_sha))
+def corrupt_at_source(
+    s3_client: object, prefix: str, damage: Callable[[bytes], bytes]
+) -> None:
+    """Damage the uploaded db.dump and record the damaged file's checksum and size in the
+    manifest, as if pg_dump itself had written it so: only the restore can notice."""
+    get, put = s3_client.get_object, s3_client.put_object  # type: ignore[attr-defined]
+    dump = get(Bucket=BUCKET, Key=prefix + "db.dump")["Body"].read()
+    manifest = get(Bucket=BUCKET, Key=prefix + "manifest.json")["Body"].read().decode()
+    bad = damage(dump)
+    manifest = manifest.replace(hashlib.sha256(dump).hexdigest(), hashlib.sha256(bad).hexdigest())
+    manifest = manifest.replace(f'"bytes": {len(dump)}}}', f'"bytes": {len(bad)}}}')
+    put(Bucket=BUCKET, Key=prefix + "db.dump", Body=bad)
+    put(Bucket=BUCKET, Key=prefix + "manifest.json", Body=manifest.encode())
 
 
 def flip_middle(data: bytes) -> bytes:
-    """Invert 64 bytes in the middle: the table of contents still reads, the data does not."""
-    mid = len(data) // 2
+    """Invert 64 bytes among the data, after the table of contents (a streamed custom-format
+    dump has it at its start only): the TOC still reads, the data does not."""
+    mid = len(data) - 160
     return data[:mid] + bytes(b ^ 0xFF for b in data[mid : mid + 64]) + data[mid + 64 :]
 
 
@@ -335,14 +393,13 @@ def test_corrupted_dump_fails_the_check(
     backups: Backups,
     tenant: Tenant,
     pg: PostgresServer,
+    s3_client: object,
     tmp_path: Path,
     case: tuple[str, Callable[[bytes], bytes], str],
 ) -> None:
     slug, damage, message = case
-    work = tmp_path / "b"
-    backups.ok("backup-dump.sh", tenant, slug, work, RETENTION_CLASS="daily")
-    corrupt_at_source(work, damage)
-    backups.ok("backup-upload.sh", tenant, slug, work)
+    prefix = backups.backup(tenant, slug, tmp_path / "b", RETENTION_CLASS="daily")
+    corrupt_at_source(s3_client, prefix, damage)
     status, output = backups.fetch_and_check(tenant, slug, tmp_path / "r")
     assert status != 0
     assert "restore-check: FAILED: " in output and message in output, output
