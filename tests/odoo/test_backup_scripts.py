@@ -392,7 +392,6 @@ def flip_middle(data: bytes) -> bytes:
 def test_corrupted_dump_fails_the_check(
     backups: Backups,
     tenant: Tenant,
-    pg: PostgresServer,
     s3_client: object,
     tmp_path: Path,
     case: tuple[str, Callable[[bytes], bytes], str],
@@ -403,7 +402,7 @@ def test_corrupted_dump_fails_the_check(
     status, output = backups.fetch_and_check(tenant, slug, tmp_path / "r")
     assert status != 0
     assert "restore-check: FAILED: " in output and message in output, output
-    assert public_tables(pg, tenant.restore_database) == []
+    assert public_tables(backups.pg, tenant.restore_database) == []
 
 
 @pytest.mark.parametrize(
