@@ -182,9 +182,7 @@ def make_tenant(
     sql_file = tmp_path_factory.mktemp("sql") / "tenant_bootstrap.sql"
     sql_file.write_text(bootstrap.bootstrap_sql())
 
-    def make(
-        name: str, users: int = 3, base_state: str = "installed", files: int = 2
-    ) -> Tenant:
+    def make(name: str, users: int = 3, base_state: str = "installed", files: int = 2) -> Tenant:
         inputs = BootstrapInputs(role=name, db=name, conn_limit=6)
         env = script_env(tool_path, **admin_env(pg), **{bootstrap.PASSWORD_ENV: PASSWORD})
         done = subprocess.run(
@@ -358,9 +356,7 @@ def test_checksum_mismatch_fails_the_fetch(
     assert f"checksum mismatch for s3://{BUCKET}/{prefix}db.dump" in output
 
 
-def corrupt_at_source(
-    s3_client: object, prefix: str, damage: Callable[[bytes], bytes]
-) -> None:
+def corrupt_at_source(s3_client: object, prefix: str, damage: Callable[[bytes], bytes]) -> None:
     """Damage the uploaded db.dump and record the damaged file's checksum and size in the
     manifest, as if pg_dump itself had written it so: only the restore can notice."""
     get, put = s3_client.get_object, s3_client.put_object  # type: ignore[attr-defined]
