@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import subprocess
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +24,14 @@ from psycopg import sql
 
 from odoo_platform.odoo import bootstrap, scripts
 from odoo_platform.odoo.bootstrap import BootstrapInputs
-from tests.servers import PostgresServer, S3Server, admin_env, require_binary, script_env
+from tests.servers import (
+    PostgresServer,
+    S3Server,
+    admin_env,
+    missing,
+    require_binary,
+    script_env,
+)
 
 pytestmark = pytest.mark.servers
 
@@ -55,20 +64,19 @@ class Backups:
     tool_path: str
 
     def env(self, tenant: Tenant, slug: str, work: Path, **extra: str) -> dict[str, str]:
-        return script_env(
-            self.tool_path,
+        values = {
             **self.pg.libpq_env(tenant.role, PASSWORD, tenant.database),
             **self.s3.env(),
-            AWS_EC2_METADATA_DISABLED="true",
-            RESTORE_DATABASE=tenant.restore_database,
-            FILESTORE_DIR=str(tenant.filestore_dir),
-            WORK_DIR=str(work),
-            BACKUP_BUCKET=BUCKET,
-            BACKUP_KMS_KEY_ID=self.kms_key_id,
-            TENANT=slug,
-            RPO_HOURS="24",
-            **extra,
-        )
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "RESTORE_DATABASE": tenant.restore_database,
+            "FILESTORE_DIR": str(tenant.filestore_dir),
+            "WORK_DIR": str(work),
+            "BACKUP_BUCKET": BUCKET,
+            "BACKUP_KMS_KEY_ID": self.kms_key_id,
+            "TENANT": slug,
+            "RPO_HOURS": "24",
+        }
+        return script_env(self.tool_path, **{**values, **extra})
 
     def argv(self, script: str) -> list[str]:
         return ["sh", str(self.script_dir / script)]
@@ -443,3 +451,227 @@ def test_scratch_database_is_owned_by_the_tenant_and_closed_to_others(
             ).format(sql.Literal(tenant.restore_database))
         ).fetchone()
     assert row == (tenant.role, False)
+
+
+def copy_backup(s3_client: object, source: str, target: str, **fields: str) -> None:
+    """Copy a backup to another prefix (as its writer role could), changing manifest fields.
+    (Read and put again: moto's CopyObject keeps a multipart upload's checksum wrongly.)"""
+    get, put = s3_client.get_object, s3_client.put_object  # type: ignore[attr-defined]
+    for name in ("db.dump", "filestore.tar.gz"):
+        put(
+            Bucket=BUCKET,
+            Key=target + name,
+            Body=get(Bucket=BUCKET, Key=source + name)["Body"].read(),
+        )
+    manifest = get(Bucket=BUCKET, Key=source + "manifest.json")["Body"].read().decode()
+    for key, value in fields.items():
+        manifest = re.sub(rf'"{key}": "[^"]*"', f'"{key}": "{value}"', manifest)
+    put(Bucket=BUCKET, Key=target + "manifest.json", Body=manifest.encode())
+
+
+def stamped(slug: str, when: dt.datetime) -> tuple[str, str]:
+    """A daily prefix of `slug` stamped `when`, and the matching manifest `created_at`."""
+    return scripts.backup_prefix("daily", slug, when), when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.parametrize("kept", [0, 100], ids=["none-kept", "half-kept"])
+def test_archive_missing_referenced_files_fails_the_check(
+    backups: Backups, make_tenant: MakeTenant, tmp_path: Path, kept: int
+) -> None:
+    """200 attachments referenced, `kept` of them in the filestore when the backup ran."""
+    tenant = make_tenant(f"bk_lost_{kept}", files=200)
+    stored = sorted(p for p in (tenant.filestore_dir / "filestore").rglob("*") if p.is_file())
+    for path in stored[kept:]:
+        path.unlink()
+    slug = f"lost-{kept}"
+    backups.backup(tenant, slug, tmp_path / "b", RETENTION_CLASS="daily")
+    status, output = backups.fetch_and_check(tenant, slug, tmp_path / "r")
+    assert status != 0
+    assert f"filestore.tar.gz lacks {200 - kept} of the 200 files the database references" in (
+        output
+    ), output
+    assert public_tables(backups.pg, tenant.restore_database) == []
+
+
+def test_dump_fails_when_referenced_files_have_no_filestore(
+    backups: Backups, make_tenant: MakeTenant, s3_client: object, tmp_path: Path
+) -> None:
+    tenant = make_tenant("bk_no_dir", files=2)
+    moved = Tenant(tenant.role, tenant.database, tmp_path / "volume-not-mounted")
+    step = backups.run_backup(moved, "no-dir", tmp_path / "b", RETENTION_CLASS="daily")
+    assert step.dump_status != 0
+    assert "backup-dump: FAILED: bk_no_dir references 2 stored files but" in step.dump_output
+    assert not [k for k in keys(s3_client, "daily/no-dir/") if k.endswith("manifest.json")]
+
+
+def test_newest_backup_older_than_the_rpo_fails(
+    backups: Backups, tenant: Tenant, s3_client: object, tmp_path: Path
+) -> None:
+    fresh = backups.backup(tenant, "stale-source", tmp_path / "b", RETENTION_CLASS="daily")
+    old, created = stamped("stale", dt.datetime.now(dt.UTC) - dt.timedelta(days=40))
+    copy_backup(s3_client, fresh, old, created_at=created, tenant="stale")
+    status, output = backups.fetch_and_check(tenant, "stale", tmp_path / "r")
+    assert status != 0
+    assert f"restore-check: FAILED: newest backup s3://{BUCKET}/{old} is 960h" in output, output
+    assert "older than the 24h RPO allows" in output
+    status, output = backups.fetch_and_check(tenant, "stale", tmp_path / "r", RPO_HOURS="1000")
+    assert status == 0, output
+
+
+def test_future_dated_prefix_is_ignored_and_alerted(
+    backups: Backups, tenant: Tenant, s3_client: object, tmp_path: Path
+) -> None:
+    real = backups.backup(tenant, "future", tmp_path / "b", RETENTION_CLASS="daily")
+    planted, created = stamped("future", dt.datetime(2999, 12, 31, 23, 59, 59, tzinfo=dt.UTC))
+    copy_backup(s3_client, real, planted, created_at=created)
+    status, output = backups.fetch_and_check(tenant, "future", tmp_path / "r")
+    assert (tmp_path / "r" / "restore" / "source").read_text().strip() == f"s3://{BUCKET}/{real}"
+    assert f"restore-fetch: ALERT: ignoring future-dated backup s3://{BUCKET}/{planted}" in output
+    assert f"restore-check: ok, s3://{BUCKET}/{real}" in output  # the real one was checked...
+    assert status != 0  # ...and the restore-check alert fires on the planted prefix
+    assert "restore-check: FAILED: the newest real backup is fine, but future-dated" in output
+
+
+def test_restore_check_twice_with_large_objects(
+    backups: Backups, make_tenant: MakeTenant, tmp_path: Path
+) -> None:
+    tenant = make_tenant("bk_blobs")
+    with psycopg.connect(**backups.pg.tcp_dsn(tenant.role, PASSWORD, tenant.database)) as conn:
+        conn.execute("SELECT lo_from_bytea(0, 'scanned engagement letter')")
+        conn.execute("CREATE FUNCTION fee(int) RETURNS int LANGUAGE sql AS 'SELECT $1 * 2'")
+        conn.execute("CREATE TYPE engagement_state AS ENUM ('draft', 'signed')")
+    backups.backup(tenant, "blobs", tmp_path / "b", RETENTION_CLASS="daily")
+    for run in ("first", "second"):
+        status, output = backups.fetch_and_check(tenant, "blobs", tmp_path / run)
+        assert status == 0, f"{run} run: {output}"
+    assert owned_objects(backups.pg, tenant) == []
+
+
+def owned_objects(pg: PostgresServer, tenant: Tenant) -> list[str]:
+    """Everything the tenant role owns in its scratch database (large objects included)."""
+    with psycopg.connect(pg.superuser_dsn(tenant.restore_database)) as conn:
+        rows = conn.execute(
+            "SELECT i.type || ' ' || i.identity FROM pg_shdepend d,"
+            " pg_identify_object(d.classid, d.objid, 0) i"
+            " WHERE d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND d.deptype = 'o' AND d.refobjid = %s::regrole",
+            (tenant.role,),
+        ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def test_restore_check_twice_when_public_belongs_to_the_superuser(
+    backups: Backups, make_tenant: MakeTenant, tmp_path: Path
+) -> None:
+    """PostgreSQL 14's layout: `public` is the bootstrap superuser's, open to PUBLIC, so the
+    tenant cannot drop it and must empty it object by object."""
+    tenant = make_tenant("bk_pg14")
+    with psycopg.connect(backups.pg.superuser_dsn(tenant.restore_database), autocommit=True) as c:
+        c.execute("ALTER SCHEMA public OWNER TO postgres")
+        c.execute("GRANT ALL ON SCHEMA public TO PUBLIC")
+    backups.backup(tenant, "pg14", tmp_path / "b", RETENTION_CLASS="daily")
+    for run in ("first", "second"):
+        status, output = backups.fetch_and_check(tenant, "pg14", tmp_path / run)
+        assert status == 0, f"{run} run: {output}"
+    assert public_tables(backups.pg, tenant.restore_database) == []
+    assert owned_objects(backups.pg, tenant) == []
+
+
+def test_restore_check_refuses_another_tenants_backup(
+    backups: Backups, make_tenant: MakeTenant, s3_client: object, tmp_path: Path
+) -> None:
+    mine, theirs = make_tenant("bk_mine"), make_tenant("bk_theirs")
+    source = backups.backup(theirs, "theirs", tmp_path / "b", RETENTION_CLASS="daily")
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    planted, created = stamped("mine", now - dt.timedelta(minutes=1))
+    copy_backup(s3_client, source, planted, created_at=created)
+    status, output = backups.fetch_and_check(mine, "mine", tmp_path / "r1")
+    assert status != 0
+    assert "manifest.json is tenant 'theirs', not mine" in output, output
+    relabelled, created = stamped("mine", now)
+    copy_backup(
+        s3_client, source, relabelled, created_at=created, tenant="mine", database="bk_mine"
+    )
+    status, output = backups.fetch_and_check(mine, "mine", tmp_path / "r2")
+    assert status != 0
+    assert "db.dump is a dump of 'bk_theirs', not bk_mine" in output, output
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """`mount(size)`: a directory on a tmpfs of that size (needs root, as in CI)."""
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        target = tmp_path / f"disk-{len(mounted)}"
+        target.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode:
+            missing(f"mounting a {size} tmpfs needs root: {done.stderr.strip()}")
+        mounted.append(target)
+        return target
+
+    yield mount
+    for target in mounted:
+        subprocess.run(["umount", str(target)], check=False)
+
+
+def test_a_backup_larger_than_the_work_dir_streams_to_s3(
+    backups: Backups,
+    make_tenant: MakeTenant,
+    s3_client: object,
+    small_disk: Callable[[str], Path],
+    tmp_path: Path,
+) -> None:
+    """A 1 MiB work dir, a 10 MiB dump (S3 multipart) and a 3 MiB filestore archive."""
+    tenant = make_tenant("bk_large")
+    scan = os.urandom(3 * 1024 * 1024)  # incompressible, like scanned PDFs
+    sha = hashlib.sha1(scan).hexdigest()
+    target = tenant.filestore_dir / "filestore" / tenant.database / sha[:2] / sha
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(scan)
+    with psycopg.connect(**backups.pg.tcp_dsn(tenant.role, PASSWORD, tenant.database)) as conn:
+        conn.execute("CREATE TABLE ir_attachment_blob (data bytea)")
+        conn.execute("INSERT INTO ir_attachment_blob VALUES (%s)", (os.urandom(10 * 1024 * 1024),))
+        conn.execute("INSERT INTO ir_attachment (store_fname) VALUES (%s)", (f"{sha[:2]}/{sha}",))
+    work = small_disk("1m")
+    prefix = backups.backup(tenant, "large", work, RETENTION_CLASS="daily")
+    sizes = {}
+    for name in ("db.dump", "filestore.tar.gz"):
+        head = s3_client.head_object(Bucket=BUCKET, Key=prefix + name)  # type: ignore[attr-defined]
+        sizes[name] = head["ContentLength"]
+        assert head["ServerSideEncryption"] == "aws:kms"
+    assert sizes["db.dump"] > 10 * 1024 * 1024 and sizes["filestore.tar.gz"] > 3 * 1024 * 1024
+    body = s3_client.get_object(Bucket=BUCKET, Key=prefix + "manifest.json")  # type: ignore[attr-defined]
+    manifest = json.loads(body["Body"].read())
+    assert {name: f["bytes"] for name, f in manifest["files"].items()} == sizes
+    status, output = backups.fetch_and_check(tenant, "large", tmp_path / "r")
+    assert status == 0, output
+    assert "3 referenced files all in the archive" in output
+
+
+def test_full_disk_while_writing_the_manifest_says_failed(
+    backups: Backups, tenant: Tenant, small_disk: Callable[[str], Path]
+) -> None:
+    """Room for the small files before the manifest (5 tmpfs pages), none for the manifest.
+    The test reads the pipes itself (as backup-upload would) and writes nothing there."""
+    work = small_disk("20k")
+    env = backups.env(tenant, "disk-full", work, RETENTION_CLASS="daily")
+    with subprocess.Popen(
+        backups.argv("backup-dump.sh"), env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    ) as dump:  # fmt: skip
+        out = work / "backup"
+        deadline = time.monotonic() + 60
+        while not (out / "ready").exists():
+            assert dump.poll() is None and time.monotonic() < deadline, dump.stderr
+            time.sleep(0.05)
+        for name in ("db.dump", "filestore.tar.gz"):
+            (out / name).read_bytes()
+        _, stderr = dump.communicate(timeout=60)
+    assert dump.returncode != 0
+    assert "backup-dump: FAILED: cannot write manifest.json in" in stderr, stderr
+    assert not (out / "manifest.json").exists()
