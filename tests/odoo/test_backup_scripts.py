@@ -11,7 +11,9 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from odoo_platform.odoo import bootstrap, scripts
 from odoo_platform.odoo.bootstrap import BootstrapInputs
 from tests.servers import (
     PostgresServer,
+    RunAs,
     S3Server,
     admin_env,
     missing,
@@ -675,3 +678,35 @@ def test_full_disk_while_writing_the_manifest_says_failed(
     assert dump.returncode != 0
     assert "backup-dump: FAILED: cannot write manifest.json in" in stderr, stderr
     assert not (out / "manifest.json").exists()
+
+
+def test_dump_fails_when_the_filestore_is_unreadable(
+    backups: Backups, make_tenant: MakeTenant
+) -> None:
+    """As a non-root user (the pod's uid 70; here the postgres OS user when the tests run as
+    root): a filestore it may not read must not become an empty archive."""
+    tenant = make_tenant("bk_locked", files=2)
+    base = Path(tempfile.mkdtemp(prefix="odoo-platform-locked-"))
+    try:
+        base.chmod(0o755)
+        shutil.copytree(backups.script_dir, base / "scripts")
+        shutil.copytree(tenant.filestore_dir / "filestore", base / "data" / "filestore")
+        for path in base.rglob("*"):  # pytest's tmp dirs are 0700: open up the copies
+            path.chmod(0o755)
+        (base / "data" / "filestore" / tenant.database).chmod(0o000)
+        (base / "work").mkdir(mode=0o777)
+        (base / "work").chmod(0o777)
+        locked = Tenant(tenant.role, tenant.database, base / "data")
+        run_as = RunAs.for_postgres()
+        dump = subprocess.run(
+            ["sh", str(base / "scripts" / "backup-dump.sh")],
+            env=backups.env(locked, "locked", base / "work", RETENTION_CLASS="daily"),
+            capture_output=True, text=True, timeout=60, check=False,
+            preexec_fn=run_as.preexec if run_as else None,
+        )  # fmt: skip
+    finally:
+        (base / "data" / "filestore" / tenant.database).chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
+    assert dump.returncode != 0
+    assert "backup-dump: FAILED: bk_locked references 2 stored files but" in dump.stderr
+    assert "is not readable" in dump.stderr, dump.stderr
