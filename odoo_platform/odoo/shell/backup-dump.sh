@@ -43,8 +43,9 @@ query() {
   psql --no-psqlrc --quiet --no-align --tuples-only --set=ON_ERROR_STOP=1 -c "$1"
 }
 
-# An Odoo database that references stored files must have its filestore: archiving an empty
-# one would make a backup that cannot restore the attachments.
+# An Odoo database that references stored files (ir_attachment.store_fname, read from
+# <data_dir>/filestore/<db>/: odoo/addons/base/models/ir_attachment.py, _full_path) must have its
+# filestore: archiving an empty one would make a backup that cannot restore the attachments.
 refs=$(query "SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL" 2>&1) \
   || die "cannot read ir_attachment of $PGDATABASE: $refs"
 db_bytes=$(query "SELECT pg_database_size(current_database())" 2>&1) \

@@ -133,7 +133,8 @@ base=$(scratch -c "SELECT state FROM ir_module_module WHERE name = 'base'" 2>&1)
 [ "$base" = "installed" ] || die "module base is '${base:-missing}', not installed"
 
 # Every file the restored database references must be in the archive (Odoo's layout:
-# <data_dir>/filestore/<db>/<store_fname>).
+# <data_dir>/filestore/<db>/<store_fname>: ir.attachment._full_path joins config.filestore(db),
+# odoo/addons/base/models/ir_attachment.py, with store_fname `<sha1[:2]>/<sha1>`).
 scratch -c "SELECT DISTINCT store_fname FROM ir_attachment WHERE store_fname IS NOT NULL" \
   > "$WORK_DIR/referenced" || die "cannot read ir_attachment in the restored database"
 sed -n "s|^$PGDATABASE/||p" "$WORK_DIR/filestore.list" | sort -u > "$WORK_DIR/archived"
