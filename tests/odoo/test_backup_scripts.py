@@ -6,18 +6,21 @@ environment variables and the tenant's own credentials (no administrator).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import psycopg
@@ -26,6 +29,7 @@ from psycopg import sql
 
 from odoo_platform.odoo import bootstrap, scripts
 from odoo_platform.odoo.bootstrap import BootstrapInputs
+from tests.components.test_odoo_tenant import _job, _tenant_args, component, run_args
 from tests.servers import (
     PostgresServer,
     RunAs,
@@ -37,6 +41,8 @@ from tests.servers import (
 )
 
 pytestmark = pytest.mark.servers
+
+Manifest = dict[str, Any]
 
 BUCKET = "odoo-backups-test"
 PASSWORD = "tenant-pw-'\"\\$x"
@@ -710,3 +716,47 @@ def test_dump_fails_when_the_filestore_is_unreadable(
     assert dump.returncode != 0
     assert "backup-dump: FAILED: bk_locked references 2 stored files but" in dump.stderr
     assert "is not readable" in dump.stderr, dump.stderr
+
+
+def rendered_steps(kind: str) -> tuple[Manifest, Manifest]:
+    """The upload sidecar and the dump step exactly as OdooTenant renders them."""
+    result = run_args(_tenant_args())
+    if kind == "init-job":
+        pod = _job(result)["spec"]["template"]["spec"]
+    else:
+        (cron,) = component(result, "nb-consulting", "CronJob", "backup")
+        pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    steps = {c["name"]: c for c in [*pod["initContainers"], *pod["containers"]]}
+    return steps["upload"], steps["dump"]
+
+
+@pytest.mark.parametrize("kind", ["cronjob", "init-job"])
+def test_the_rendered_backup_steps_run_as_a_pod_would(
+    backups: Backups, tenant: Tenant, tmp_path: Path, kind: str
+) -> None:
+    """The containers' own commands (scripts path swapped for the test's copy), the sidecar
+    started first: the dump succeeds, the sidecar idles until the pod ends it (SIGTERM)."""
+    upload, dump = rendered_steps(kind)
+    assert upload["restartPolicy"] == "Always"
+    env = backups.env(tenant, f"rendered-{kind}", tmp_path / "w", RETENTION_CLASS="daily")
+
+    def command(step: Manifest) -> list[str]:
+        assert {e["name"] for e in step["env"]} <= set(env) | {"HOME"}
+        mount = scripts.SCRIPTS_MOUNT_PATH
+        return [part.replace(mount, str(backups.script_dir)) for part in step["command"]]
+
+    with subprocess.Popen(command(upload), env=env, start_new_session=True) as sidecar:
+        try:
+            done = subprocess.run(
+                command(dump), env=env, capture_output=True, text=True, timeout=120, check=False
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            time.sleep(1.5)
+            assert sidecar.poll() is None  # a sidecar that exited would be restarted
+            sidecar.terminate()
+            assert sidecar.wait(timeout=10) == 0
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(sidecar.pid, signal.SIGKILL)  # its idle `sleep`
+    status, output = backups.fetch_and_check(tenant, f"rendered-{kind}", tmp_path / "r")
+    assert status == 0, output
