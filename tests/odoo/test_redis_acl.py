@@ -27,9 +27,11 @@ def setuser(admin: redis.Redis, name: str, access_string: str) -> None:
     admin.execute_command("ACL", "SETUSER", name, *access_string.split(), f">{PASSWORD}")
 
 
-@pytest.fixture(scope="module")
-def server(redis_srv: RedisServer) -> Iterator[RedisServer]:
-    """The session server with the platform's users; the default user is restored afterwards."""
+@pytest.fixture(scope="module", params=["redis", "valkey"])
+def server(request: pytest.FixtureRequest) -> Iterator[RedisServer]:
+    """Each session server (Redis 7, Valkey 9) with the platform's users; the default user is
+    restored afterwards."""
+    redis_srv: RedisServer = request.getfixturevalue(f"{request.param}_srv")
     root = redis.Redis(host=redis_srv.host, port=redis_srv.port)
     setuser(root, "platform-admin", redis_acl.admin_access_string())
     admin = client(redis_srv, "platform-admin")
