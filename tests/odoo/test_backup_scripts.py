@@ -214,8 +214,11 @@ def make_tenant(
         with psycopg.connect(**pg.tcp_dsn(name, PASSWORD, name), autocommit=True) as conn:
             odoo_like_schema(conn, users, base_state)
             stored = attachments(files)
-            for fname in stored:
-                conn.execute("INSERT INTO ir_attachment (store_fname) VALUES (%s)", (fname,))
+            for fname, content in stored.items():
+                conn.execute(
+                    "INSERT INTO ir_attachment (store_fname, file_size) VALUES (%s, %s)",
+                    (fname, len(content)),
+                )
         filestore = tmp_path_factory.mktemp(f"data-{name}")
         for fname, content in stored.items():
             target = filestore / "filestore" / name / fname
@@ -238,7 +241,8 @@ def attachments(count: int) -> dict[str, bytes]:
 
 def odoo_like_schema(conn: psycopg.Connection[tuple[object, ...]], users: int, base: str) -> None:
     conn.execute(
-        "CREATE TABLE ir_attachment (id serial PRIMARY KEY, name varchar, store_fname varchar)"
+        "CREATE TABLE ir_attachment (id serial PRIMARY KEY, name varchar, store_fname varchar,"
+        " file_size integer)"
     )
     conn.execute(
         "CREATE TABLE res_users (id serial PRIMARY KEY, login varchar NOT NULL UNIQUE,"
@@ -645,7 +649,10 @@ def test_a_backup_larger_than_the_work_dir_streams_to_s3(
     with psycopg.connect(**backups.pg.tcp_dsn(tenant.role, PASSWORD, tenant.database)) as conn:
         conn.execute("CREATE TABLE ir_attachment_blob (data bytea)")
         conn.execute("INSERT INTO ir_attachment_blob VALUES (%s)", (os.urandom(10 * 1024 * 1024),))
-        conn.execute("INSERT INTO ir_attachment (store_fname) VALUES (%s)", (f"{sha[:2]}/{sha}",))
+        conn.execute(
+            "INSERT INTO ir_attachment (store_fname, file_size) VALUES (%s, %s)",
+            (f"{sha[:2]}/{sha}", len(scan)),
+        )
     work = small_disk("1m")
     prefix = backups.backup(tenant, "large", work, RETENTION_CLASS="daily")
     sizes = {}
@@ -657,6 +664,9 @@ def test_a_backup_larger_than_the_work_dir_streams_to_s3(
     body = s3_client.get_object(Bucket=BUCKET, Key=prefix + "manifest.json")  # type: ignore[attr-defined]
     manifest = json.loads(body["Body"].read())
     assert {name: f["bytes"] for name, f in manifest["files"].items()} == sizes
+    # the multipart sizing bounds given to `aws s3 cp --expected-size` hold
+    plan = dict(line.split() for line in (work / "backup" / "plan").read_text().splitlines()[1:])
+    assert all(int(plan[name]) >= size for name, size in sizes.items()), (plan, sizes)
     status, output = backups.fetch_and_check(tenant, "large", tmp_path / "r")
     assert status == 0, output
     assert "3 referenced files all in the archive" in output

@@ -46,8 +46,10 @@ query() {
 # An Odoo database that references stored files (ir_attachment.store_fname, read from
 # <data_dir>/filestore/<db>/: odoo/addons/base/models/ir_attachment.py, _full_path) must have its
 # filestore: archiving an empty one would make a backup that cannot restore the attachments.
-refs=$(query "SELECT count(*) FROM ir_attachment WHERE store_fname IS NOT NULL" 2>&1) \
-  || die "cannot read ir_attachment of $PGDATABASE: $refs"
+stored=$(query "SELECT count(*) || ' ' || coalesce(sum(file_size), 0) FROM ir_attachment WHERE store_fname IS NOT NULL" 2>&1) \
+  || die "cannot read ir_attachment of $PGDATABASE: $stored"
+refs=${stored% *}
+files_bytes=${stored#* }
 db_bytes=$(query "SELECT pg_database_size(current_database())" 2>&1) \
   || die "cannot read the size of $PGDATABASE: $db_bytes"
 files_root="$FILESTORE_DIR/filestore"
@@ -62,17 +64,17 @@ elif [ ! -d "$files" ]; then
   files_root="$WORK_DIR/empty-filestore"
   mkdir -p "$files_root/$PGDATABASE"
 fi
-files_bytes=$(du -sk "$files_root/$PGDATABASE" | cut -f 1) || die "cannot size $files"
 
 out="$WORK_DIR/backup"
 rm -rf "$out"
 mkdir -p "$out"
 # Upper bounds for backup-upload's multipart sizing (a compressed dump is smaller than the
-# database; tar adds a header per file).
+# database; tar adds a header per file; the attachments' sizes come from the database, as
+# walking a large filestore on EFS twice would be slow).
 {
   printf '%s/%s/%s/\n' "$class" "$TENANT" "$now"
   echo "db.dump $((db_bytes + 1048576))"
-  echo "filestore.tar.gz $((files_bytes * 1024 * 11 / 10 + 1048576))"
+  echo "filestore.tar.gz $((files_bytes * 11 / 10 + refs * 1024 + 1048576))"
 } > "$out/plan.tmp" && mv "$out/plan.tmp" "$out/plan" || die "cannot write $out/plan"
 mkfifo "$out/db.dump" "$out/filestore.tar.gz" || die "cannot create the pipes in $out"
 : > "$out/ready" || die "cannot write $out/ready"
