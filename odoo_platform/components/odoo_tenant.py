@@ -61,6 +61,17 @@ EFS_ROOT = "/tenants"
 BACKUP_UID = 70
 BACKUP_SCRIPTS_MAP = f"{APP}-backup-scripts"
 SMTP_SECRET = f"{APP}-smtp"
+# Identities: Odoo (web, cron, the init Job's Odoo) has no AWS role; the backup writer may only
+# write its prefixes; the restore check may only read them.
+BACKUP_SA = f"{APP}-backup"
+RESTORE_CHECK_SA = f"{APP}-restore-check"
+# Containers of a pod under an IRSA service account that must not get its web identity token
+# (the EKS pod identity webhook skips the containers this annotation names).
+IRSA_SKIP_ANNOTATION = "eks.amazonaws.com/skip-containers"
+# Streaming leaves only pipes and small files in the backup pods' work dir; the restore check
+# still downloads the backup before restoring it.
+BACKUP_WORK_SIZE = "256Mi"
+RESTORE_WORK_SIZE = "20Gi"
 WORK_DIR = "/work"
 FILESTORE_DIR = "/filestore"
 KUBE_DNS = {"k8s-app": "kube-dns"}
@@ -252,8 +263,7 @@ class OdooTenant(pulumi.ComponentResource):
 
         # Kept in every state: data, identities, secrets, scripts and network rules.
         self._network_policies()
-        odoo_sa, backup_sa = self._service_accounts()
-        self._backup_sa = backup_sa
+        odoo_sa = self._service_accounts()
         admin = self._secrets()
         claim = self._filestore()
         self._scripts_map = k8s.core.v1.ConfigMap(
@@ -371,41 +381,52 @@ class OdooTenant(pulumi.ComponentResource):
 
     # -- identities and secrets ---------------------------------------------------------------
 
-    def _service_accounts(self) -> tuple[k8s.core.v1.ServiceAccount, k8s.core.v1.ServiceAccount]:
+    def _service_accounts(self) -> k8s.core.v1.ServiceAccount:
         odoo_sa = k8s.core.v1.ServiceAccount(
             f"{self._name}-sa",
             metadata=_k8s(self._metadata(APP)),
             automount_service_account_token=False,
             opts=child_opts(self),
         )
-        role = self._backup_role(f"{APP}-backup")
-        backup_sa = k8s.core.v1.ServiceAccount(
-            f"{self._name}-backup-sa",
-            metadata=_k8s(self._metadata(f"{APP}-backup", annotations={IRSA_ANNOTATION: role.arn})),
+        role = self._irsa_role("backup", BACKUP_SA, "Backups", backup_policy)
+        self.backup_role_arn = role.arn
+        self._backup_sa = self._irsa_account("backup", BACKUP_SA, role)
+        reader = self._irsa_role(
+            "restore-check", RESTORE_CHECK_SA, "Restore checks", restore_check_policy
+        )
+        self._restore_sa = self._irsa_account("restore-check", RESTORE_CHECK_SA, reader)
+        return odoo_sa
+
+    def _irsa_account(
+        self, prefix: str, service_account: str, role: aws.iam.Role
+    ) -> k8s.core.v1.ServiceAccount:
+        return k8s.core.v1.ServiceAccount(
+            f"{self._name}-{prefix}-sa",
+            metadata=_k8s(self._metadata(service_account, annotations={IRSA_ANNOTATION: role.arn})),
             automount_service_account_token=False,
             opts=child_opts(self),
         )
-        return odoo_sa, backup_sa
 
-    def _backup_role(self, service_account: str) -> aws.iam.Role:
+    def _irsa_role(
+        self, prefix: str, service_account: str, what: str, policy_of: Any
+    ) -> aws.iam.Role:
         args = self._args
         trust = irsa_trust_policy(
             args.oidc_provider_arn, args.oidc_issuer_url, self.namespace, service_account
         )
         role = aws.iam.Role(
-            f"{self._name}-backup-role",
+            f"{self._name}-{prefix}-role",
             assume_role_policy=trust,
-            description=f"Backups of Odoo tenant {args.slug}",
+            description=f"{what} of Odoo tenant {args.slug}",
             tags=resource_tags(args.tier, args.slug),
             opts=child_opts(self),
         )
         policy = pulumi.Output.all(args.backup_bucket_arn, args.backup_kms_key_arn).apply(
-            lambda v: backup_policy(v[0], v[1], args.slug)
+            lambda v: policy_of(v[0], v[1], args.slug)
         )
         aws.iam.RolePolicy(
-            f"{self._name}-backup-policy", role=role.id, policy=policy, opts=child_opts(self)
+            f"{self._name}-{prefix}-policy", role=role.id, policy=policy, opts=child_opts(self)
         )
-        self.backup_role_arn = role.arn
         return role
 
     def _secrets(self) -> k8s.core.v1.Secret:
@@ -681,7 +702,7 @@ class OdooTenant(pulumi.ComponentResource):
             "job",
             [container],
             conf_map=INIT_CONF_MAP,
-            service_account=f"{APP}-backup",
+            service_account=BACKUP_SA,
             restartPolicy="Never",
         )
         spec["initContainers"][:0] = self._pre_upgrade_backup()
@@ -691,7 +712,8 @@ class OdooTenant(pulumi.ComponentResource):
         template = {
             "metadata": {
                 "labels": self._selector("init"),
-                "annotations": {INIT_HASH_ANNOTATION: init_hash},
+                # Odoo runs in this pod but never gets the backup writer's token
+                "annotations": {INIT_HASH_ANNOTATION: init_hash, **_irsa_skip(spec)},
             },
             "spec": spec,
         }
@@ -926,11 +948,13 @@ class OdooTenant(pulumi.ComponentResource):
     def _backups(self, ready: Sequence[pulumi.Resource]) -> None:
         """Backup (dump + upload) and restore-check (fetch + check) CronJobs, per the contract in
         `odoo_platform.odoo.scripts`. They keep running while the tenant is suspended."""
-        opts = child_opts(self, depends_on=[self._scripts_map, self._backup_sa, *ready])
+        depends = [self._scripts_map, self._backup_sa, self._restore_sa, *ready]
         backup_pod = self._dump_and_upload_pod()
         restore_pod = self._backup_pod(
             init=[self._script_container("fetch", "restore-fetch.sh", self._args.aws_cli_image)],
             main=self._script_container("check", "restore-check.sh", self._args.postgres_image),
+            service_account=RESTORE_CHECK_SA,
+            work_size=RESTORE_WORK_SIZE,
         )
         minute, hour = _schedule_offset(self._args.slug)
         jobs = (
@@ -953,26 +977,39 @@ class OdooTenant(pulumi.ComponentResource):
                             "spec": {
                                 "backoffLimit": 1,
                                 "activeDeadlineSeconds": 3 * 3600,
-                                "template": {
-                                    "metadata": {"labels": self._selector(component)},
-                                    "spec": pod,
-                                },
+                                "template": self._pod_template(component, pod),
                             }
                         },
                     }
                 ),
-                opts=opts,
+                opts=child_opts(self, depends_on=depends),
             )
+
+    def _pod_template(self, component: str, pod: Manifest) -> Manifest:
+        return {
+            "metadata": {"labels": self._selector(component), "annotations": _irsa_skip(pod)},
+            "spec": pod,
+        }
+
+    def _upload_sidecar(self) -> Manifest:
+        """backup-upload.sh beside the dump (a native sidecar: an init container that keeps
+        running), reading its pipes. The dump reports the verdict, so the sidecar then idles
+        until the pod ends (restarted, it would wait for a new dump)."""
+        path = f"{scripts.SCRIPTS_MOUNT_PATH}/backup-upload.sh"
+        linger = f"trap 'exit 0' TERM; sh {path} || true; while :; do sleep 3600 & wait $!; done"
+        sidecar = self._script_container(
+            "upload", "backup-upload.sh", self._args.aws_cli_image, linger
+        )
+        sidecar["restartPolicy"] = "Always"
+        return sidecar
 
     def _dump_and_upload_pod(self, **dump_env: str) -> Manifest:
         """The backup CronJob's pod; `dump_env` sets optional overrides (RETENTION_CLASS)."""
         return self._backup_pod(
-            init=[
-                self._script_container(
-                    "dump", "backup-dump.sh", self._args.postgres_image, extra_env=dump_env
-                )
-            ],
-            main=self._script_container("upload", "backup-upload.sh", self._args.aws_cli_image),
+            init=[self._upload_sidecar()],
+            main=self._script_container(
+                "dump", "backup-dump.sh", self._args.postgres_image, extra_env=dump_env
+            ),
         )
 
     def _final_backup(self, job_name: str, ready: Sequence[pulumi.Resource]) -> None:
@@ -987,7 +1024,7 @@ class OdooTenant(pulumi.ComponentResource):
                 {
                     "backoffLimit": 2,
                     "activeDeadlineSeconds": 6 * 3600,
-                    "template": {"metadata": {"labels": self._selector(component)}, "spec": pod},
+                    "template": self._pod_template(component, pod),
                 }
             ),
             opts=child_opts(
@@ -997,9 +1034,15 @@ class OdooTenant(pulumi.ComponentResource):
             ),
         )
 
-    def _backup_pod(self, init: list[Manifest], main: Manifest) -> Manifest:
+    def _backup_pod(
+        self,
+        init: list[Manifest],
+        main: Manifest,
+        service_account: str = BACKUP_SA,
+        work_size: str = BACKUP_WORK_SIZE,
+    ) -> Manifest:
         spec: Manifest = {
-            "serviceAccountName": f"{APP}-backup",
+            "serviceAccountName": service_account,
             "automountServiceAccountToken": False,
             "restartPolicy": "Never",
             "securityContext": {
@@ -1011,7 +1054,7 @@ class OdooTenant(pulumi.ComponentResource):
             },
             "initContainers": init,
             "containers": [main],
-            "volumes": self._backup_volumes(),
+            "volumes": self._backup_volumes(work_size),
         }
         if self._args.node_selector:
             spec["nodeSelector"] = dict(self._args.node_selector)
@@ -1019,10 +1062,10 @@ class OdooTenant(pulumi.ComponentResource):
             spec["tolerations"] = [dict(t) for t in self._args.tolerations]
         return spec
 
-    def _backup_volumes(self) -> list[Manifest]:
+    def _backup_volumes(self, work_size: str = BACKUP_WORK_SIZE) -> list[Manifest]:
         return [
             {"name": "scripts", "configMap": {"name": BACKUP_SCRIPTS_MAP}},
-            {"name": "work", "emptyDir": {"sizeLimit": "20Gi"}},
+            {"name": "work", "emptyDir": {"sizeLimit": work_size}},
             {"name": "backup-tmp", "emptyDir": {"sizeLimit": "1Gi"}},
             {
                 "name": "filestore",
@@ -1087,6 +1130,7 @@ class OdooTenant(pulumi.ComponentResource):
             "FILESTORE_DIR": {"name": "FILESTORE_DIR", "value": FILESTORE_DIR},
             "WORK_DIR": {"name": "WORK_DIR", "value": WORK_DIR},
             "TENANT": {"name": "TENANT", "value": args.slug},
+            "RPO_HOURS": {"name": "RPO_HOURS", "value": str(args.rpo_hours)},
             "BACKUP_BUCKET": {"name": "BACKUP_BUCKET", "value": args.backup_bucket_name},
             "BACKUP_KMS_KEY_ID": {"name": "BACKUP_KMS_KEY_ID", "value": args.backup_kms_key_arn},
             "AWS_REGION": {"name": "AWS_REGION", "value": args.aws_region},
@@ -1096,18 +1140,13 @@ class OdooTenant(pulumi.ComponentResource):
 
     def _pre_upgrade_backup(self) -> list[Manifest]:
         """The Job's first steps: back up an initialised database before `-u` touches it (an
-        empty, new database is skipped: it would become the newest backup and fail checks)."""
+        empty, new database is skipped: it would become the newest backup and fail checks).
+        The upload sidecar streams what the dump writes; the dump fails if the upload does."""
         dump = f"{scripts.SCRIPTS_MOUNT_PATH}/backup-dump.sh"
-        upload = f"{scripts.SCRIPTS_MOUNT_PATH}/backup-upload.sh"
         check = f"if {BASE_INSTALLED}; then exec sh {dump}; fi; echo 'new database: no backup'"
         return [
+            self._upload_sidecar(),
             self._script_container("dump", "backup-dump.sh", self._args.postgres_image, check),
-            self._script_container(
-                "upload",
-                "backup-upload.sh",
-                self._args.aws_cli_image,
-                f"if [ -d {WORK_DIR}/backup ]; then exec sh {upload}; fi",
-            ),
         ]
 
 
@@ -1125,6 +1164,8 @@ def _schedule_offset(slug: str) -> tuple[int, int]:
     return digest % 60, 1 + digest // 60 % 4
 
 
+# The only steps that reach S3 (the others get no web identity token).
+AWS_STEPS = ("upload", "fetch")
 BASE_INSTALLED = (
     "psql -tAc \"SELECT 1 FROM ir_module_module WHERE name='base' AND state='installed'\""
     " 2>/dev/null | grep -q 1"
@@ -1157,39 +1198,58 @@ def init_script(args: OdooTenantArgs, site_url: str, report_url: pulumi.Output[s
 
 
 def backup_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
-    """Read and write (no delete) under the tenant's three prefixes, and use of the backup key."""
-    prefixes = tenant_key_prefixes(slug)
-    return json.dumps(
+    """The backup writer: put (multipart included, no read, list or delete) under the tenant's
+    three prefixes, and the backup key to encrypt (multipart SSE-KMS uploads also decrypt)."""
+    return _policy(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "ListOwnPrefixes",
-                    "Effect": "Allow",
-                    "Action": "s3:ListBucket",
-                    "Resource": bucket_arn,
-                    "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
-                },
-                {
-                    "Sid": "ReadWriteOwnPrefixes",
-                    "Effect": "Allow",
-                    "Action": ["s3:GetObject", "s3:PutObject"],
-                    "Resource": [f"{bucket_arn}/{p}*" for p in prefixes],
-                },
-                {
-                    "Sid": "UseBackupKey",
-                    "Effect": "Allow",
-                    "Action": [
-                        "kms:Encrypt",
-                        "kms:Decrypt",
-                        "kms:GenerateDataKey",
-                        "kms:DescribeKey",
-                    ],
-                    "Resource": kms_key_arn,
-                },
-            ],
-        }
+            "Sid": "WriteOwnPrefixes",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+            "Resource": [f"{bucket_arn}/{p}*" for p in tenant_key_prefixes(slug)],
+        },
+        {
+            "Sid": "UseBackupKey",
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            "Resource": kms_key_arn,
+        },
     )
+
+
+def restore_check_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
+    """The restore check: list and read (no write) the tenant's three prefixes, and decrypt."""
+    prefixes = tenant_key_prefixes(slug)
+    return _policy(
+        {
+            "Sid": "ListOwnPrefixes",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": bucket_arn,
+            "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
+        },
+        {
+            "Sid": "ReadOwnPrefixes",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": [f"{bucket_arn}/{p}*" for p in prefixes],
+        },
+        {
+            "Sid": "UseBackupKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:DescribeKey"],
+            "Resource": kms_key_arn,
+        },
+    )
+
+
+def _policy(*statements: Manifest) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _irsa_skip(pod: Manifest) -> dict[str, str]:
+    """Only the steps that talk to S3 get the web identity token of the pod's role."""
+    names = [c["name"] for c in [*pod.get("initContainers", []), *pod["containers"]]]
+    return {IRSA_SKIP_ANNOTATION: ",".join(n for n in names if n not in AWS_STEPS)}
 
 
 def _is_iso_date(value: str | None) -> bool:

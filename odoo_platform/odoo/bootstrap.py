@@ -31,6 +31,7 @@ SCRIPT_MOUNT_PATH = f"{SQL_MOUNT_DIR}/{SQL_RESOURCE}"
 PASSWORD_ENV = "BOOTSTRAP_PASSWORD"
 SCRAM_ITERATIONS = 4096  # PostgreSQL's default scram_iterations
 RESTORE_CHECK_SUFFIX = "_restore_check"
+ADMIN_PGOPTIONS = "-c search_path=pg_catalog"
 
 _PG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$-]{0,62}$")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -109,9 +110,12 @@ def render_psql_command(inputs: BootstrapInputs, sql_path: str = SCRIPT_MOUNT_PA
 def job_env(inputs: BootstrapInputs) -> dict[str, str]:
     """Non-secret settings the Job adds to the admin Secret's libpq variables (PGHOST, PGPORT,
     PGUSER, PGPASSWORD, PGSSLMODE); $BOOTSTRAP_PASSWORD comes from a Secret. The script must
-    start in the `postgres` database, whatever the admin Secret says."""
+    start in the `postgres` database, whatever the admin Secret says. Every admin session pins
+    `search_path` to pg_catalog (libpq sends PGOPTIONS on each connection, `\\connect` included):
+    nothing a tenant created can shadow a built-in the admin calls."""
     return {
         "PGDATABASE": "postgres",
+        "PGOPTIONS": ADMIN_PGOPTIONS,
         "PGAPPNAME": f"tenant-bootstrap-{inputs.role}",
         "PGCONNECT_TIMEOUT": "10",
     }

@@ -3,7 +3,9 @@
 The backup and restore-check CronJobs mount `script_text(name)` for every name in `SCRIPT_NAMES`
 from one ConfigMap at `SCRIPTS_MOUNT_PATH` and run them with `sh`:
 
-- backup: `backup-dump.sh` (postgres image) then `backup-upload.sh` (aws-cli image);
+- backup: `backup-dump.sh` (postgres image) streams the dump and the filestore archive through
+  named pipes in the shared work dir to `backup-upload.sh` (aws-cli image), which runs beside it
+  (a sidecar) and streams them to S3: nothing is staged, whatever the size;
 - restore-check: `restore-fetch.sh` (aws-cli image) then `restore-check.sh` (postgres image).
 
 They read only the environment variables in `SCRIPT_ENV` (see docs/backup-and-restore.md).
@@ -59,7 +61,7 @@ SCRIPT_ENV: Final[dict[str, tuple[str, ...]]] = {
     "restore-fetch.sh": ("BACKUP_BUCKET", "TENANT", "WORK_DIR", "AWS_REGION", "AWS_ENDPOINT_URL"),
     "restore-check.sh": (
         "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE",
-        "RESTORE_DATABASE", "WORK_DIR",
+        "RESTORE_DATABASE", "WORK_DIR", "TENANT", "RPO_HOURS",
     ),
 }  # fmt: skip
 

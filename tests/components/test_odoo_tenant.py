@@ -463,8 +463,14 @@ def test_init_job_installs_without_demo_or_upgrades_after_a_backup() -> None:
     result = run_args(_tenant_args(addons=("project",)))
     job = _job(result)
     pod = job["spec"]["template"]["spec"]
-    assert [c["name"] for c in pod["initContainers"]] == ["dump", "upload", "render-conf"]
+    assert [c["name"] for c in pod["initContainers"]] == ["upload", "dump", "render-conf"]
+    assert pod["initContainers"][0]["restartPolicy"] == "Always"  # the upload sidecar
     assert pod["serviceAccountName"] == "odoo-backup"
+    # only the upload step gets the backup writer's web identity token: never Odoo
+    skipped = job["spec"]["template"]["metadata"]["annotations"][
+        "eks.amazonaws.com/skip-containers"
+    ]
+    assert set(skipped.split(",")) == {"dump", "render-conf", "odoo"}
     (init_map,) = [
         m
         for m in in_ns(result, "nb-consulting", "ConfigMap")
@@ -560,7 +566,7 @@ def test_offboarded_tenant_keeps_its_data_and_runs_only_a_final_backup() -> None
     assert [(c["name"], c["image"], c["command"]) for c in containers(pod)] == [
         (c["name"], c["image"], c["command"]) for c in containers(backup_pod)
     ]
-    dump = pod["initContainers"][0]
+    (dump,) = pod["containers"]
     assert {"name": "RETENTION_CLASS", "value": "monthly"} in dump["env"]
     # the tenant's node group leaves with it (KubernetesClusterArgs.from_config): run anywhere
     assert "nodeSelector" not in pod and "tolerations" not in pod
@@ -593,31 +599,61 @@ def _policy(result: ProgramResult, slug: str) -> dict[str, Any]:
     return dict(json.loads(result.named(f"odoo-{slug}-backup-policy").inputs["policy"]))
 
 
-def test_irsa_policy_reaches_only_the_tenants_prefixes_and_key(result: ProgramResult) -> None:
-    policy = _policy(result, "nb-consulting")
-    statements = {s["Sid"]: s for s in policy["Statement"]}
-    prefixes = ["daily/nb-consulting/", "weekly/nb-consulting/", "monthly/nb-consulting/"]
-    assert statements["ReadWriteOwnPrefixes"]["Resource"] == [
-        f"{BUCKET_ARN}/{p}*" for p in prefixes
-    ]
-    assert statements["ListOwnPrefixes"]["Condition"]["StringLike"]["s3:prefix"] == [
-        f"{p}*" for p in prefixes
-    ]
-    assert statements["UseBackupKey"]["Resource"] == KMS_ARN
-    actions = {
+def _actions(policy: dict[str, Any]) -> set[str]:
+    return {
         a
         for s in policy["Statement"]
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
-    assert not any("Delete" in a or a.endswith("*") for a in actions)
 
-    trust = json.loads(result.named("odoo-nb-consulting-backup-role").inputs["assumeRolePolicy"])
-    (statement,) = trust["Statement"]
-    condition = statement["Condition"]["StringEquals"]
-    subject = next(v for k, v in condition.items() if k.endswith(":sub"))
-    assert subject == "system:serviceaccount:odoo-nb-consulting:odoo-backup"
-    sa = named(result, "nb-consulting", "ServiceAccount", "odoo-backup")
-    assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
+
+def test_irsa_policies_reach_only_the_tenants_prefixes_and_key(result: ProgramResult) -> None:
+    prefixes = ["daily/nb-consulting/", "weekly/nb-consulting/", "monthly/nb-consulting/"]
+    writer = _policy(result, "nb-consulting")
+    statements = {s["Sid"]: s for s in writer["Statement"]}
+    assert statements["WriteOwnPrefixes"]["Resource"] == [f"{BUCKET_ARN}/{p}*" for p in prefixes]
+    assert _actions(writer) == {
+        "s3:PutObject", "s3:AbortMultipartUpload",
+        "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey",
+    }  # fmt: skip
+    reader = json.loads(result.named("odoo-nb-consulting-restore-check-policy").inputs["policy"])
+    statements = {s["Sid"]: s for s in reader["Statement"]}
+    assert statements["ReadOwnPrefixes"]["Resource"] == [f"{BUCKET_ARN}/{p}*" for p in prefixes]
+    assert statements["ListOwnPrefixes"]["Condition"]["StringLike"]["s3:prefix"] == [
+        f"{p}*" for p in prefixes
+    ]
+    assert _actions(reader) == {"s3:ListBucket", "s3:GetObject", "kms:Decrypt", "kms:DescribeKey"}
+    for policy in (writer, reader):
+        assert {s["Sid"]: s for s in policy["Statement"]}["UseBackupKey"]["Resource"] == KMS_ARN
+
+    for role, account in (("backup", "odoo-backup"), ("restore-check", "odoo-restore-check")):
+        trust = json.loads(
+            result.named(f"odoo-nb-consulting-{role}-role").inputs["assumeRolePolicy"]
+        )
+        (statement,) = trust["Statement"]
+        condition = statement["Condition"]["StringEquals"]
+        subject = next(v for k, v in condition.items() if k.endswith(":sub"))
+        assert subject == f"system:serviceaccount:odoo-nb-consulting:{account}"
+        sa = named(result, "nb-consulting", "ServiceAccount", account)
+        assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam")
+    odoo_sa = named(result, "nb-consulting", "ServiceAccount", "odoo")
+    assert "eks.amazonaws.com/role-arn" not in odoo_sa["metadata"].get("annotations", {})
+
+
+def test_odoo_processes_run_without_any_backup_identity(result: ProgramResult) -> None:
+    for name in ("odoo-web", "odoo-cron"):
+        pod = named(result, "nb-consulting", "Deployment", name)["spec"]["template"]["spec"]
+        assert pod["serviceAccountName"] == "odoo"
+    for part, account, aws_steps in (
+        ("backup", "odoo-backup", {"upload"}),
+        ("restore-check", "odoo-restore-check", {"fetch"}),
+    ):
+        (cron,) = component(result, "nb-consulting", "CronJob", part)
+        template = cron["spec"]["jobTemplate"]["spec"]["template"]
+        assert template["spec"]["serviceAccountName"] == account
+        names = {c["name"] for c in containers(template["spec"])}
+        skipped = template["metadata"]["annotations"]["eks.amazonaws.com/skip-containers"]
+        assert names - set(skipped.split(",")) == aws_steps
 
 
 def test_no_secret_value_in_any_config_map(result: ProgramResult) -> None:
@@ -658,12 +694,11 @@ def test_backup_and_restore_check_follow_the_contract(result: ProgramResult) -> 
     steps = {}
     for cron in (backup, restore):
         pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-        assert pod["serviceAccountName"] == "odoo-backup"
         for container in containers(pod):
             steps[container["name"]] = container
     assert [
         c["name"] for c in containers(backup["spec"]["jobTemplate"]["spec"]["template"]["spec"])
-    ] == ["dump", "upload"]
+    ] == ["upload", "dump"]
     for name, script in (
         ("dump", "backup-dump.sh"),
         ("upload", "backup-upload.sh"),
@@ -675,6 +710,7 @@ def test_backup_and_restore_check_follow_the_contract(result: ProgramResult) -> 
         assert script in steps[name]["command"][-1]
     check_env = {e["name"]: e.get("value") for e in steps["check"]["env"]}
     assert check_env["RESTORE_DATABASE"] == "nb_consulting_restore_check"
+    assert check_env["RPO_HOURS"] == "4" and check_env["TENANT"] == slug
     dump_mounts = {m["mountPath"]: m for m in steps["dump"]["volumeMounts"]}
     assert dump_mounts["/filestore"]["readOnly"] is True
     assert steps["dump"]["image"].startswith("postgres:")

@@ -6,14 +6,21 @@ environment variables and the tenant's own credentials (no administrator).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import re
+import shutil
+import signal
 import subprocess
-from collections.abc import Callable
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import psycopg
@@ -22,9 +29,20 @@ from psycopg import sql
 
 from odoo_platform.odoo import bootstrap, scripts
 from odoo_platform.odoo.bootstrap import BootstrapInputs
-from tests.servers import PostgresServer, S3Server, admin_env, require_binary, script_env
+from tests.components.test_odoo_tenant import _job, _tenant_args, component, run_args
+from tests.servers import (
+    PostgresServer,
+    RunAs,
+    S3Server,
+    admin_env,
+    missing,
+    require_binary,
+    script_env,
+)
 
 pytestmark = pytest.mark.servers
+
+Manifest = dict[str, Any]
 
 BUCKET = "odoo-backups-test"
 PASSWORD = "tenant-pw-'\"\\$x"
@@ -54,29 +72,34 @@ class Backups:
     script_dir: Path
     tool_path: str
 
+    def env(self, tenant: Tenant, slug: str, work: Path, **extra: str) -> dict[str, str]:
+        values = {
+            **self.pg.libpq_env(tenant.role, PASSWORD, tenant.database),
+            **self.s3.env(),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "RESTORE_DATABASE": tenant.restore_database,
+            "FILESTORE_DIR": str(tenant.filestore_dir),
+            "WORK_DIR": str(work),
+            "BACKUP_BUCKET": BUCKET,
+            "BACKUP_KMS_KEY_ID": self.kms_key_id,
+            "TENANT": slug,
+            "RPO_HOURS": "24",
+        }
+        return script_env(self.tool_path, **{**values, **extra})
+
+    def argv(self, script: str) -> list[str]:
+        return ["sh", str(self.script_dir / script)]
+
     def run(
         self, script: str, tenant: Tenant, slug: str, work: Path, **extra: str
     ) -> subprocess.CompletedProcess[str]:
-        env = script_env(
-            self.tool_path,
-            **self.pg.libpq_env(tenant.role, PASSWORD, tenant.database),
-            **self.s3.env(),
-            AWS_EC2_METADATA_DISABLED="true",
-            RESTORE_DATABASE=tenant.restore_database,
-            FILESTORE_DIR=str(tenant.filestore_dir),
-            WORK_DIR=str(work),
-            BACKUP_BUCKET=BUCKET,
-            BACKUP_KMS_KEY_ID=self.kms_key_id,
-            TENANT=slug,
-            **extra,
-        )
         return subprocess.run(
-            ["sh", str(self.script_dir / script)],
-            env=env,
+            self.argv(script),
+            env=self.env(tenant, slug, work, **extra),
             capture_output=True,
             text=True,
             errors="replace",  # pg_restore echoes corrupted bytes
-            timeout=120,
+            timeout=180,
             check=False,
         )
 
@@ -85,19 +108,48 @@ class Backups:
         assert result.returncode == 0, f"{script}:\n{result.stdout}\n{result.stderr}"
         return result.stdout
 
+    def run_backup(self, tenant: Tenant, slug: str, work: Path, **extra: str) -> Step:
+        """As the backup pod runs them: the upload sidecar first, then the dump beside it; the pod
+        ends (and the sidecar with it) when the dump exits."""
+        env = self.env(tenant, slug, work, **extra)
+        with subprocess.Popen(
+            self.argv("backup-upload.sh"), env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        ) as upload:  # fmt: skip
+            dump = subprocess.run(
+                self.argv("backup-dump.sh"), env=env, capture_output=True, text=True,
+                timeout=300, check=False,
+            )  # fmt: skip
+            try:
+                out, err = upload.communicate(timeout=5 if dump.returncode else 60)
+            except subprocess.TimeoutExpired:
+                upload.kill()
+                out, err = upload.communicate()
+        return Step(dump.returncode, dump.stdout + dump.stderr, upload.returncode, out + err)
+
     def backup(self, tenant: Tenant, slug: str, work: Path, **extra: str) -> str:
         """Dump and upload; the key prefix of the new backup."""
-        self.ok("backup-dump.sh", tenant, slug, work, **extra)
-        self.ok("backup-upload.sh", tenant, slug, work)
-        return (work / "backup" / "key-prefix").read_text().strip()
+        step = self.run_backup(tenant, slug, work, **extra)
+        assert step.dump_status == 0 and step.upload_status == 0, step
+        return (work / "backup" / "plan").read_text().splitlines()[0]
 
-    def fetch_and_check(self, tenant: Tenant, slug: str, work: Path) -> tuple[int, str]:
+    def fetch_and_check(
+        self, tenant: Tenant, slug: str, work: Path, **extra: str
+    ) -> tuple[int, str]:
         """Exit status and output of the first failing step, or of restore-check."""
-        fetch = self.run("restore-fetch.sh", tenant, slug, work)
+        fetch = self.run("restore-fetch.sh", tenant, slug, work, **extra)
         if fetch.returncode:
             return fetch.returncode, fetch.stderr
-        check = self.run("restore-check.sh", tenant, slug, work)
-        return check.returncode, check.stdout + check.stderr
+        check = self.run("restore-check.sh", tenant, slug, work, **extra)
+        return check.returncode, fetch.stderr + check.stdout + check.stderr
+
+
+@dataclass(frozen=True)
+class Step:
+    dump_status: int
+    dump_output: str
+    upload_status: int | None
+    upload_output: str
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +199,7 @@ def make_tenant(
     sql_file = tmp_path_factory.mktemp("sql") / "tenant_bootstrap.sql"
     sql_file.write_text(bootstrap.bootstrap_sql())
 
-    def make(name: str, users: int = 3, base_state: str = "installed") -> Tenant:
+    def make(name: str, users: int = 3, base_state: str = "installed", files: int = 2) -> Tenant:
         inputs = BootstrapInputs(role=name, db=name, conn_limit=6)
         env = script_env(tool_path, **admin_env(pg), **{bootstrap.PASSWORD_ENV: PASSWORD})
         done = subprocess.run(
@@ -161,17 +213,37 @@ def make_tenant(
         assert done.returncode == 0, done.stderr
         with psycopg.connect(**pg.tcp_dsn(name, PASSWORD, name), autocommit=True) as conn:
             odoo_like_schema(conn, users, base_state)
+            stored = attachments(files)
+            for fname, content in stored.items():
+                conn.execute(
+                    "INSERT INTO ir_attachment (store_fname, file_size) VALUES (%s, %s)",
+                    (fname, len(content)),
+                )
         filestore = tmp_path_factory.mktemp(f"data-{name}")
-        for path, content in {"ab/ab12": b"%PDF-1.4 invoice", "cd/cd34": b"\x89PNG logo"}.items():
-            target = filestore / "filestore" / name / path
-            target.parent.mkdir(parents=True)
+        for fname, content in stored.items():
+            target = filestore / "filestore" / name / fname
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
         return Tenant(name, name, filestore)
 
     return make
 
 
+def attachments(count: int) -> dict[str, bytes]:
+    """`store_fname -> content` in Odoo's layout (`<sha1[:2]>/<sha1>`)."""
+    stored = {}
+    for n in range(count):
+        content = f"%PDF-1.4 invoice {n}".encode()
+        sha = hashlib.sha1(content).hexdigest()
+        stored[f"{sha[:2]}/{sha}"] = content
+    return stored
+
+
 def odoo_like_schema(conn: psycopg.Connection[tuple[object, ...]], users: int, base: str) -> None:
+    conn.execute(
+        "CREATE TABLE ir_attachment (id serial PRIMARY KEY, name varchar, store_fname varchar,"
+        " file_size integer)"
+    )
     conn.execute(
         "CREATE TABLE res_users (id serial PRIMARY KEY, login varchar NOT NULL UNIQUE,"
         " active boolean DEFAULT true)"
@@ -235,9 +307,10 @@ def test_backup_then_restore_check_succeeds(
 
     status, output = backups.fetch_and_check(tenant, "acme", tmp_path / "r")
     assert status == 0, output
-    assert f"restore-check: ok, s3://{BUCKET}/{prefix}: 3 users, base installed, 2 filestore" in (
-        output
-    )
+    assert (
+        f"restore-check: ok, s3://{BUCKET}/{prefix}: 3 users, base installed, 2 referenced files"
+        " all in the archive (2 filestore files)"
+    ) in output
     assert public_tables(pg, tenant.restore_database) == []  # emptied after the check
 
 
@@ -245,21 +318,20 @@ def test_default_retention_class_follows_the_utc_date(
     backups: Backups, tenant: Tenant, tmp_path: Path
 ) -> None:
     before = scripts.retention_class(dt.datetime.now(dt.UTC).date())
-    backups.ok("backup-dump.sh", tenant, "dated", tmp_path)
+    prefix = backups.backup(tenant, "dated", tmp_path)
     after = scripts.retention_class(dt.datetime.now(dt.UTC).date())
-    prefix = (tmp_path / "backup" / "key-prefix").read_text().strip()
     assert prefix.split("/")[0] in {before, after}
 
 
 def test_tenant_without_filestore_gets_an_empty_archive(
     backups: Backups, make_tenant: MakeTenant, tmp_path: Path
 ) -> None:
-    fresh = make_tenant("bk_fresh")
+    fresh = make_tenant("bk_fresh", files=0)
     bare = Tenant(fresh.role, fresh.database, tmp_path / "no-data-yet")
     backups.backup(bare, "fresh", tmp_path / "b", RETENTION_CLASS="daily")
     status, output = backups.fetch_and_check(bare, "fresh", tmp_path / "r")
     assert status == 0, output
-    assert "0 filestore files" in output
+    assert "0 referenced files all in the archive (0 filestore files)" in output
 
 
 def test_newest_complete_backup_wins_across_classes(
@@ -305,20 +377,23 @@ def test_checksum_mismatch_fails_the_fetch(
     assert f"checksum mismatch for s3://{BUCKET}/{prefix}db.dump" in output
 
 
-def corrupt_at_source(work: Path, damage: Callable[[bytes], bytes]) -> None:
-    """Damage db.dump after pg_dump wrote it and record the damaged file's checksum, as if the
-    dump itself were bad: only the restore can notice."""
-    dump = work / "backup" / "db.dump"
-    old_sha = hashlib.sha256(dump.read_bytes()).hexdigest()
-    dump.write_bytes(damage(dump.read_bytes()))
-    manifest = work / "backup" / "manifest.json"
-    new_sha = hashlib.sha256(dump.read_bytes()).hexdigest()
-    manifest.write_text(manifest.read_text().replace(old_sha, new_sha))
+def corrupt_at_source(s3_client: object, prefix: str, damage: Callable[[bytes], bytes]) -> None:
+    """Damage the uploaded db.dump and record the damaged file's checksum and size in the
+    manifest, as if pg_dump itself had written it so: only the restore can notice."""
+    get, put = s3_client.get_object, s3_client.put_object  # type: ignore[attr-defined]
+    dump = get(Bucket=BUCKET, Key=prefix + "db.dump")["Body"].read()
+    manifest = get(Bucket=BUCKET, Key=prefix + "manifest.json")["Body"].read().decode()
+    bad = damage(dump)
+    manifest = manifest.replace(hashlib.sha256(dump).hexdigest(), hashlib.sha256(bad).hexdigest())
+    manifest = manifest.replace(f'"bytes": {len(dump)}}}', f'"bytes": {len(bad)}}}')
+    put(Bucket=BUCKET, Key=prefix + "db.dump", Body=bad)
+    put(Bucket=BUCKET, Key=prefix + "manifest.json", Body=manifest.encode())
 
 
 def flip_middle(data: bytes) -> bytes:
-    """Invert 64 bytes in the middle: the table of contents still reads, the data does not."""
-    mid = len(data) // 2
+    """Invert 64 bytes among the data, after the table of contents (a streamed custom-format
+    dump has it at its start only): the TOC still reads, the data does not."""
+    mid = len(data) - 160
     return data[:mid] + bytes(b ^ 0xFF for b in data[mid : mid + 64]) + data[mid + 64 :]
 
 
@@ -334,19 +409,17 @@ def flip_middle(data: bytes) -> bytes:
 def test_corrupted_dump_fails_the_check(
     backups: Backups,
     tenant: Tenant,
-    pg: PostgresServer,
+    s3_client: object,
     tmp_path: Path,
     case: tuple[str, Callable[[bytes], bytes], str],
 ) -> None:
     slug, damage, message = case
-    work = tmp_path / "b"
-    backups.ok("backup-dump.sh", tenant, slug, work, RETENTION_CLASS="daily")
-    corrupt_at_source(work, damage)
-    backups.ok("backup-upload.sh", tenant, slug, work)
+    prefix = backups.backup(tenant, slug, tmp_path / "b", RETENTION_CLASS="daily")
+    corrupt_at_source(s3_client, prefix, damage)
     status, output = backups.fetch_and_check(tenant, slug, tmp_path / "r")
     assert status != 0
     assert "restore-check: FAILED: " in output and message in output, output
-    assert public_tables(pg, tenant.restore_database) == []
+    assert public_tables(backups.pg, tenant.restore_database) == []
 
 
 @pytest.mark.parametrize(
@@ -391,3 +464,309 @@ def test_scratch_database_is_owned_by_the_tenant_and_closed_to_others(
             ).format(sql.Literal(tenant.restore_database))
         ).fetchone()
     assert row == (tenant.role, False)
+
+
+def copy_backup(s3_client: object, source: str, target: str, **fields: str) -> None:
+    """Copy a backup to another prefix (as its writer role could), changing manifest fields.
+    (Read and put again: moto's CopyObject keeps a multipart upload's checksum wrongly.)"""
+    get, put = s3_client.get_object, s3_client.put_object  # type: ignore[attr-defined]
+    for name in ("db.dump", "filestore.tar.gz"):
+        put(
+            Bucket=BUCKET,
+            Key=target + name,
+            Body=get(Bucket=BUCKET, Key=source + name)["Body"].read(),
+        )
+    manifest = get(Bucket=BUCKET, Key=source + "manifest.json")["Body"].read().decode()
+    for key, value in fields.items():
+        manifest = re.sub(rf'"{key}": "[^"]*"', f'"{key}": "{value}"', manifest)
+    put(Bucket=BUCKET, Key=target + "manifest.json", Body=manifest.encode())
+
+
+def stamped(slug: str, when: dt.datetime) -> tuple[str, str]:
+    """A daily prefix of `slug` stamped `when`, and the matching manifest `created_at`."""
+    return scripts.backup_prefix("daily", slug, when), when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.parametrize("kept", [0, 100], ids=["none-kept", "half-kept"])
+def test_archive_missing_referenced_files_fails_the_check(
+    backups: Backups, make_tenant: MakeTenant, tmp_path: Path, kept: int
+) -> None:
+    """200 attachments referenced, `kept` of them in the filestore when the backup ran."""
+    tenant = make_tenant(f"bk_lost_{kept}", files=200)
+    stored = sorted(p for p in (tenant.filestore_dir / "filestore").rglob("*") if p.is_file())
+    for path in stored[kept:]:
+        path.unlink()
+    slug = f"lost-{kept}"
+    backups.backup(tenant, slug, tmp_path / "b", RETENTION_CLASS="daily")
+    status, output = backups.fetch_and_check(tenant, slug, tmp_path / "r")
+    assert status != 0
+    assert f"filestore.tar.gz lacks {200 - kept} of the 200 files the database references" in (
+        output
+    ), output
+    assert public_tables(backups.pg, tenant.restore_database) == []
+
+
+def test_dump_fails_when_referenced_files_have_no_filestore(
+    backups: Backups, make_tenant: MakeTenant, s3_client: object, tmp_path: Path
+) -> None:
+    tenant = make_tenant("bk_no_dir", files=2)
+    moved = Tenant(tenant.role, tenant.database, tmp_path / "volume-not-mounted")
+    step = backups.run_backup(moved, "no-dir", tmp_path / "b", RETENTION_CLASS="daily")
+    assert step.dump_status != 0
+    assert "backup-dump: FAILED: bk_no_dir references 2 stored files but" in step.dump_output
+    assert not [k for k in keys(s3_client, "daily/no-dir/") if k.endswith("manifest.json")]
+
+
+def test_newest_backup_older_than_the_rpo_fails(
+    backups: Backups, tenant: Tenant, s3_client: object, tmp_path: Path
+) -> None:
+    fresh = backups.backup(tenant, "stale-source", tmp_path / "b", RETENTION_CLASS="daily")
+    old, created = stamped("stale", dt.datetime.now(dt.UTC) - dt.timedelta(days=40))
+    copy_backup(s3_client, fresh, old, created_at=created, tenant="stale")
+    status, output = backups.fetch_and_check(tenant, "stale", tmp_path / "r")
+    assert status != 0
+    assert f"restore-check: FAILED: newest backup s3://{BUCKET}/{old} is 960h" in output, output
+    assert "older than the 24h RPO allows" in output
+    status, output = backups.fetch_and_check(tenant, "stale", tmp_path / "r", RPO_HOURS="1000")
+    assert status == 0, output
+
+
+def test_future_dated_prefix_is_ignored_and_alerted(
+    backups: Backups, tenant: Tenant, s3_client: object, tmp_path: Path
+) -> None:
+    real = backups.backup(tenant, "future", tmp_path / "b", RETENTION_CLASS="daily")
+    planted, created = stamped("future", dt.datetime(2999, 12, 31, 23, 59, 59, tzinfo=dt.UTC))
+    copy_backup(s3_client, real, planted, created_at=created)
+    status, output = backups.fetch_and_check(tenant, "future", tmp_path / "r")
+    assert (tmp_path / "r" / "restore" / "source").read_text().strip() == f"s3://{BUCKET}/{real}"
+    assert f"restore-fetch: ALERT: ignoring future-dated backup s3://{BUCKET}/{planted}" in output
+    assert f"restore-check: ok, s3://{BUCKET}/{real}" in output  # the real one was checked...
+    assert status != 0  # ...and the restore-check alert fires on the planted prefix
+    assert "restore-check: FAILED: the newest real backup is fine, but future-dated" in output
+
+
+def test_restore_check_twice_with_large_objects(
+    backups: Backups, make_tenant: MakeTenant, tmp_path: Path
+) -> None:
+    tenant = make_tenant("bk_blobs")
+    with psycopg.connect(**backups.pg.tcp_dsn(tenant.role, PASSWORD, tenant.database)) as conn:
+        conn.execute("SELECT lo_from_bytea(0, 'scanned engagement letter')")
+        conn.execute("CREATE FUNCTION fee(int) RETURNS int LANGUAGE sql AS 'SELECT $1 * 2'")
+        conn.execute("CREATE TYPE engagement_state AS ENUM ('draft', 'signed')")
+    backups.backup(tenant, "blobs", tmp_path / "b", RETENTION_CLASS="daily")
+    for run in ("first", "second"):
+        status, output = backups.fetch_and_check(tenant, "blobs", tmp_path / run)
+        assert status == 0, f"{run} run: {output}"
+    assert owned_objects(backups.pg, tenant) == []
+
+
+def owned_objects(pg: PostgresServer, tenant: Tenant) -> list[str]:
+    """Everything the tenant role owns in its scratch database (large objects included)."""
+    with psycopg.connect(pg.superuser_dsn(tenant.restore_database)) as conn:
+        rows = conn.execute(
+            "SELECT i.type || ' ' || i.identity FROM pg_shdepend d,"
+            " pg_identify_object(d.classid, d.objid, 0) i"
+            " WHERE d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND d.deptype = 'o' AND d.refobjid = %s::regrole",
+            (tenant.role,),
+        ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def test_restore_check_twice_when_public_belongs_to_the_superuser(
+    backups: Backups, make_tenant: MakeTenant, tmp_path: Path
+) -> None:
+    """PostgreSQL 14's layout: `public` is the bootstrap superuser's, open to PUBLIC, so the
+    tenant cannot drop it and must empty it object by object."""
+    tenant = make_tenant("bk_pg14")
+    with psycopg.connect(backups.pg.superuser_dsn(tenant.restore_database), autocommit=True) as c:
+        c.execute("ALTER SCHEMA public OWNER TO postgres")
+        c.execute("GRANT ALL ON SCHEMA public TO PUBLIC")
+    backups.backup(tenant, "pg14", tmp_path / "b", RETENTION_CLASS="daily")
+    for run in ("first", "second"):
+        status, output = backups.fetch_and_check(tenant, "pg14", tmp_path / run)
+        assert status == 0, f"{run} run: {output}"
+    assert public_tables(backups.pg, tenant.restore_database) == []
+    assert owned_objects(backups.pg, tenant) == []
+
+
+def test_restore_check_refuses_another_tenants_backup(
+    backups: Backups, make_tenant: MakeTenant, s3_client: object, tmp_path: Path
+) -> None:
+    mine, theirs = make_tenant("bk_mine"), make_tenant("bk_theirs")
+    source = backups.backup(theirs, "theirs", tmp_path / "b", RETENTION_CLASS="daily")
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    planted, created = stamped("mine", now - dt.timedelta(minutes=1))
+    copy_backup(s3_client, source, planted, created_at=created)
+    status, output = backups.fetch_and_check(mine, "mine", tmp_path / "r1")
+    assert status != 0
+    assert "manifest.json is tenant 'theirs', not mine" in output, output
+    relabelled, created = stamped("mine", now)
+    copy_backup(
+        s3_client, source, relabelled, created_at=created, tenant="mine", database="bk_mine"
+    )
+    status, output = backups.fetch_and_check(mine, "mine", tmp_path / "r2")
+    assert status != 0
+    assert "db.dump is a dump of 'bk_theirs', not bk_mine" in output, output
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """`mount(size)`: a directory on a tmpfs of that size (needs root, as in CI)."""
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        target = tmp_path / f"disk-{len(mounted)}"
+        target.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode:
+            missing(f"mounting a {size} tmpfs needs root: {done.stderr.strip()}")
+        mounted.append(target)
+        return target
+
+    yield mount
+    for target in mounted:
+        subprocess.run(["umount", str(target)], check=False)
+
+
+def test_a_backup_larger_than_the_work_dir_streams_to_s3(
+    backups: Backups,
+    make_tenant: MakeTenant,
+    s3_client: object,
+    small_disk: Callable[[str], Path],
+    tmp_path: Path,
+) -> None:
+    """A 1 MiB work dir, a 10 MiB dump (S3 multipart) and a 3 MiB filestore archive."""
+    tenant = make_tenant("bk_large")
+    scan = os.urandom(3 * 1024 * 1024)  # incompressible, like scanned PDFs
+    sha = hashlib.sha1(scan).hexdigest()
+    target = tenant.filestore_dir / "filestore" / tenant.database / sha[:2] / sha
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(scan)
+    with psycopg.connect(**backups.pg.tcp_dsn(tenant.role, PASSWORD, tenant.database)) as conn:
+        conn.execute("CREATE TABLE ir_attachment_blob (data bytea)")
+        conn.execute("INSERT INTO ir_attachment_blob VALUES (%s)", (os.urandom(10 * 1024 * 1024),))
+        conn.execute(
+            "INSERT INTO ir_attachment (store_fname, file_size) VALUES (%s, %s)",
+            (f"{sha[:2]}/{sha}", len(scan)),
+        )
+    work = small_disk("1m")
+    prefix = backups.backup(tenant, "large", work, RETENTION_CLASS="daily")
+    sizes = {}
+    for name in ("db.dump", "filestore.tar.gz"):
+        head = s3_client.head_object(Bucket=BUCKET, Key=prefix + name)  # type: ignore[attr-defined]
+        sizes[name] = head["ContentLength"]
+        assert head["ServerSideEncryption"] == "aws:kms"
+    assert sizes["db.dump"] > 10 * 1024 * 1024 and sizes["filestore.tar.gz"] > 3 * 1024 * 1024
+    body = s3_client.get_object(Bucket=BUCKET, Key=prefix + "manifest.json")  # type: ignore[attr-defined]
+    manifest = json.loads(body["Body"].read())
+    assert {name: f["bytes"] for name, f in manifest["files"].items()} == sizes
+    # the multipart sizing bounds given to `aws s3 cp --expected-size` hold
+    plan = dict(line.split() for line in (work / "backup" / "plan").read_text().splitlines()[1:])
+    assert all(int(plan[name]) >= size for name, size in sizes.items()), (plan, sizes)
+    status, output = backups.fetch_and_check(tenant, "large", tmp_path / "r")
+    assert status == 0, output
+    assert "3 referenced files all in the archive" in output
+
+
+def test_full_disk_while_writing_the_manifest_says_failed(
+    backups: Backups, tenant: Tenant, small_disk: Callable[[str], Path]
+) -> None:
+    """Room for the small files before the manifest (5 tmpfs pages), none for the manifest.
+    The test reads the pipes itself (as backup-upload would) and writes nothing there."""
+    work = small_disk("20k")
+    env = backups.env(tenant, "disk-full", work, RETENTION_CLASS="daily")
+    with subprocess.Popen(
+        backups.argv("backup-dump.sh"), env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    ) as dump:  # fmt: skip
+        out = work / "backup"
+        deadline = time.monotonic() + 60
+        while not (out / "ready").exists():
+            assert dump.poll() is None and time.monotonic() < deadline, dump.stderr
+            time.sleep(0.05)
+        for name in ("db.dump", "filestore.tar.gz"):
+            (out / name).read_bytes()
+        _, stderr = dump.communicate(timeout=60)
+    assert dump.returncode != 0
+    assert "backup-dump: FAILED: cannot write manifest.json in" in stderr, stderr
+    assert not (out / "manifest.json").exists()
+
+
+def test_dump_fails_when_the_filestore_is_unreadable(
+    backups: Backups, make_tenant: MakeTenant
+) -> None:
+    """As a non-root user (the pod's uid 70; here the postgres OS user when the tests run as
+    root): a filestore it may not read must not become an empty archive."""
+    tenant = make_tenant("bk_locked", files=2)
+    base = Path(tempfile.mkdtemp(prefix="odoo-platform-locked-"))
+    try:
+        base.chmod(0o755)
+        shutil.copytree(backups.script_dir, base / "scripts")
+        shutil.copytree(tenant.filestore_dir / "filestore", base / "data" / "filestore")
+        for path in base.rglob("*"):  # pytest's tmp dirs are 0700: open up the copies
+            path.chmod(0o755)
+        (base / "data" / "filestore" / tenant.database).chmod(0o000)
+        (base / "work").mkdir(mode=0o777)
+        (base / "work").chmod(0o777)
+        locked = Tenant(tenant.role, tenant.database, base / "data")
+        run_as = RunAs.for_postgres()
+        dump = subprocess.run(
+            ["sh", str(base / "scripts" / "backup-dump.sh")],
+            env=backups.env(locked, "locked", base / "work", RETENTION_CLASS="daily"),
+            capture_output=True, text=True, timeout=60, check=False,
+            preexec_fn=run_as.preexec if run_as else None,
+        )  # fmt: skip
+    finally:
+        (base / "data" / "filestore" / tenant.database).chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
+    assert dump.returncode != 0
+    assert "backup-dump: FAILED: bk_locked references 2 stored files but" in dump.stderr
+    assert "is not readable" in dump.stderr, dump.stderr
+
+
+def rendered_steps(kind: str) -> tuple[Manifest, Manifest]:
+    """The upload sidecar and the dump step exactly as OdooTenant renders them."""
+    result = run_args(_tenant_args())
+    if kind == "init-job":
+        pod = _job(result)["spec"]["template"]["spec"]
+    else:
+        (cron,) = component(result, "nb-consulting", "CronJob", "backup")
+        pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    steps = {c["name"]: c for c in [*pod["initContainers"], *pod["containers"]]}
+    return steps["upload"], steps["dump"]
+
+
+@pytest.mark.parametrize("kind", ["cronjob", "init-job"])
+def test_the_rendered_backup_steps_run_as_a_pod_would(
+    backups: Backups, tenant: Tenant, tmp_path: Path, kind: str
+) -> None:
+    """The containers' own commands (scripts path swapped for the test's copy), the sidecar
+    started first: the dump succeeds, the sidecar idles until the pod ends it (SIGTERM)."""
+    upload, dump = rendered_steps(kind)
+    assert upload["restartPolicy"] == "Always"
+    env = backups.env(tenant, f"rendered-{kind}", tmp_path / "w", RETENTION_CLASS="daily")
+
+    def command(step: Manifest) -> list[str]:
+        assert {e["name"] for e in step["env"]} <= set(env) | {"HOME"}
+        mount = scripts.SCRIPTS_MOUNT_PATH
+        return [part.replace(mount, str(backups.script_dir)) for part in step["command"]]
+
+    with subprocess.Popen(command(upload), env=env, start_new_session=True) as sidecar:
+        try:
+            done = subprocess.run(
+                command(dump), env=env, capture_output=True, text=True, timeout=120, check=False
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            time.sleep(1.5)
+            assert sidecar.poll() is None  # a sidecar that exited would be restarted
+            sidecar.terminate()
+            assert sidecar.wait(timeout=10) == 0
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(sidecar.pid, signal.SIGKILL)  # its idle `sleep`
+    status, output = backups.fetch_and_check(tenant, f"rendered-{kind}", tmp_path / "r")
+    assert status == 0, output

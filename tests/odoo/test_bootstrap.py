@@ -322,3 +322,99 @@ def test_render_psql_command_keeps_password_off_argv() -> None:
 def test_inputs_validation(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         BootstrapInputs(**kwargs)
+
+
+# Look-alike functions a tenant plants in postgres.public where PUBLIC may create there (the
+# PostgreSQL 14 default, kept by servers upgraded from it). Unqualified calls with unknown-typed
+# literals prefer them over pg_catalog's (text is the preferred string type), and they run as the
+# caller: the admin. They grant every role they see to the attacker and answer like the real ones.
+PLANTED = """
+CREATE FUNCTION public.has_database_privilege(text, text, text) RETURNS boolean
+LANGUAGE plpgsql AS $f$
+BEGIN
+  EXECUTE format('GRANT %I TO pg14_evil', $1);
+  RETURN pg_catalog.has_database_privilege($1::name, $2, $3);
+END $f$;
+CREATE FUNCTION public.pg_has_role(name, text, text) RETURNS boolean
+LANGUAGE plpgsql AS $f$
+BEGIN
+  EXECUTE format('GRANT %I TO pg14_evil', $2);
+  RETURN pg_catalog.pg_has_role($1, $2::name, $3);
+END $f$;
+"""
+
+
+def run_as_job(
+    pg: PostgresServer, sql_file: Path, tool_path: str, slug: str, password: str
+) -> None:
+    """The bootstrap exactly as TenantDatabase's Job runs it (argv, job_env, verifier)."""
+    inputs = BootstrapInputs.for_tenant(slug, 3)
+    env = script_env(tool_path, **admin_env(pg))
+    env.update(bootstrap.job_env(inputs))
+    env[bootstrap.PASSWORD_ENV] = bootstrap.scram_sha256_verifier(password, SALT)
+    done = subprocess.run(
+        bootstrap.render_psql_command(inputs, str(sql_file)),
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def memberships(pg: PostgresServer, member: str) -> list[str]:
+    with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT roleid::regrole::text FROM pg_auth_members WHERE member::regrole::text = %s",
+            (member,),
+        ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def test_a_tenant_cannot_plant_functions_for_the_admin_to_run(
+    pg: PostgresServer, sql_file: Path, tool_path: str
+) -> None:
+    with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
+        conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")  # PostgreSQL 14's default ACL
+    run_as_job(pg, sql_file, tool_path, "pg14-victim", "victim-pw")
+    with connect(pg, "pg14_victim", "victim-pw", "pg14_victim") as conn:
+        conn.execute("CREATE TABLE secrets AS SELECT 'victim ledger' AS line")
+    with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
+        conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")  # as if the server were 14
+        conn.execute("CREATE ROLE pg14_evil LOGIN PASSWORD 'evil-pw'")
+    try:
+        with connect(pg, "pg14_evil", "evil-pw", "postgres") as conn:
+            conn.execute(PLANTED)  # the attack is possible on this server...
+        # ...and the next bootstrap runs (the victim's rerun, then a new tenant's)
+        run_as_job(pg, sql_file, tool_path, "pg14-victim", "victim-pw")
+        run_as_job(pg, sql_file, tool_path, "pg14-next", "next-pw")
+        assert memberships(pg, "pg14_evil") == []
+        with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+            connect(pg, "pg14_evil", "evil-pw", "pg14_victim")
+        with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
+            creatable = conn.execute(
+                "SELECT has_schema_privilege('public', 'public', 'CREATE')"
+            ).fetchone()
+        assert creatable == (False,)  # the bootstrap revoked PostgreSQL 14's grant
+    finally:
+        with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
+            conn.execute("DROP FUNCTION IF EXISTS public.has_database_privilege(text, text, text)")
+            conn.execute("DROP FUNCTION IF EXISTS public.pg_has_role(name, text, text)")
+            conn.execute("DROP OWNED BY pg14_evil")
+            conn.execute("DROP ROLE pg14_evil")
+
+
+def test_a_rerun_removes_memberships_a_tenant_should_not_have(
+    pg: PostgresServer, sql_file: Path, tool_path: str
+) -> None:
+    run_as_job(pg, sql_file, tool_path, "member-a", "a-pw")
+    run_as_job(pg, sql_file, tool_path, "member-b", "b-pw")
+    with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
+        conn.execute("GRANT member_a TO member_b")  # left behind by an earlier attack
+        conn.execute("GRANT pg_read_all_data TO member_b")
+    run_as_job(pg, sql_file, tool_path, "member-b", "b-pw")
+    assert memberships(pg, "member_b") == []
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        connect(pg, "member_b", "b-pw", "member_a")
+
+
+def test_job_sessions_pin_the_search_path() -> None:
+    env = bootstrap.job_env(BootstrapInputs.for_tenant("acme", 3))
+    assert env["PGOPTIONS"] == "-c search_path=pg_catalog"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
+import socket
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -23,9 +27,11 @@ def setuser(admin: redis.Redis, name: str, access_string: str) -> None:
     admin.execute_command("ACL", "SETUSER", name, *access_string.split(), f">{PASSWORD}")
 
 
-@pytest.fixture(scope="module")
-def server(redis_srv: RedisServer) -> Iterator[RedisServer]:
-    """The session server with the platform's users; the default user is restored afterwards."""
+@pytest.fixture(scope="module", params=["redis", "valkey"])
+def server(request: pytest.FixtureRequest) -> Iterator[RedisServer]:
+    """Each session server (Redis 7, Valkey 9) with the platform's users; the default user is
+    restored afterwards."""
+    redis_srv: RedisServer = request.getfixturevalue(f"{request.param}_srv")
     root = redis.Redis(host=redis_srv.host, port=redis_srv.port)
     setuser(root, "platform-admin", redis_acl.admin_access_string())
     admin = client(redis_srv, "platform-admin")
@@ -71,6 +77,15 @@ def test_tenant_reads_and_writes_only_its_own_keys(server: RedisServer) -> None:
     denied(lambda: acme.copy("beta:session:1", "acme:copy"))
     denied(lambda: acme.sort("acme:l", by="beta:*"))  # SORT BY/GET patterns need all keys
     assert beta.get("beta:session:1") == b"beta-secret"
+
+
+def test_a_resp3_client_works_on_its_own_keys(server: RedisServer) -> None:
+    """redis-py with protocol=3 (HELLO 3 on connect), as a newer session store would use it."""
+    resp3 = redis.Redis(
+        host=server.host, port=server.port, username="acme", password=PASSWORD, protocol=3
+    )
+    assert resp3.set("session:acme:resp3", "{}", ex=60) and resp3.get("session:acme:resp3")
+    denied(lambda: resp3.get("session:beta:resp3"))
 
 
 def test_prefix_is_exact_so_similar_slugs_do_not_overlap(server: RedisServer) -> None:
@@ -186,5 +201,126 @@ def test_access_strings_use_only_elasticache_syntax() -> None:
         rules = text.split()
         assert rules[0] in {"on", "off"}  # ElastiCache needs one of them
         assert not {"reset", "nopass"} & set(rules) and not any(r.startswith(">") for r in rules)
+        # whole commands and categories only: no `command|subcommand` or selector rules
+        for rule in rules[1:]:
+            assert re.fullmatch(r"[~&]\S+|[+-]@?[a-z]+", rule), rule
     with pytest.raises(ValueError, match="slug"):
         redis_acl.tenant_access_string("acme*")
+
+
+class RawResp:
+    """A bare socket speaking RESP: every byte the server pushes is seen, nothing is parsed away."""
+
+    def __init__(self, server: RedisServer, user: str) -> None:
+        self.sock = socket.create_connection((server.host, server.port), timeout=2)
+        self.call("AUTH", user, PASSWORD)
+
+    def send(self, *args: str) -> None:
+        frame = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)
+        self.sock.sendall(frame.encode())
+
+    def read(self, wait: float = 0.5) -> bytes:
+        """Everything that arrives within `wait` seconds."""
+        self.sock.settimeout(wait)
+        data = b""
+        with contextlib.suppress(TimeoutError):
+            while chunk := self.sock.recv(65536):
+                data += chunk
+        return data
+
+    def call(self, *args: str) -> bytes:
+        self.send(*args)
+        return self.read(0.3)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+TRACKING_ATTEMPTS = {
+    "resp3-bcast": (("HELLO", "3"), ("CLIENT", "TRACKING", "ON", "BCAST")),
+    "resp3-bcast-prefix": (
+        ("HELLO", "3"),
+        ("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "session:"),
+    ),
+    "resp3-bcast-own-prefix": (
+        ("HELLO", "3"),
+        ("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "acme:"),
+    ),
+    "resp3-default": (("HELLO", "3"), ("CLIENT", "TRACKING", "ON"), ("GET", "acme:probe")),
+    "resp2-default": (("CLIENT", "TRACKING", "ON"), ("GET", "acme:probe")),
+    "resp2-subscribe-invalidate": (("SUBSCRIBE", "__redis__:invalidate"),),
+}
+
+
+@pytest.mark.parametrize("attempt", TRACKING_ATTEMPTS, ids=str)
+def test_another_tenants_writes_never_reach_a_tenant_connection(
+    server: RedisServer, attempt: str
+) -> None:
+    """Broadcast tracking ignores key patterns: an allowed CLIENT TRACKING would push the other
+    tenant's session key names (sid = session cookie) to this connection."""
+    beta = client(server, "beta")
+    spy = RawResp(server, "acme")
+    try:
+        for command in TRACKING_ATTEMPTS[attempt]:
+            spy.call(*command)
+        beta.set("beta:probe", "x")  # what the default mode would track, if it leaked
+        for key in session_keys("beta", "leaked-sid"):
+            beta.set(key, "{}")
+        assert b"beta:" not in spy.read(1.0)
+    finally:
+        spy.close()
+
+
+def test_resp2_redirect_to_a_subscribed_connection_gets_nothing(server: RedisServer) -> None:
+    beta = client(server, "beta")
+    sink, tracker = RawResp(server, "acme"), RawResp(server, "acme")
+    try:
+        sink_id = sink.call("CLIENT", "ID").decode().strip(":\r\n")
+        sink.call("SUBSCRIBE", "__redis__:invalidate")
+        tracker.call("CLIENT", "TRACKING", "ON", "BCAST", "REDIRECT", sink_id or "0")
+        for key in session_keys("beta", "redirected-sid"):
+            beta.set(key, "{}")
+        assert b"beta:" not in sink.read(1.0) + tracker.read(0.2)
+    finally:
+        sink.close()
+        tracker.close()
+
+
+def _dryrun_args(entry: list[Any]) -> list[str]:
+    """Name (and subcommand) plus filler arguments that satisfy the arity of `entry`."""
+    name, arity = str(entry[0]), int(entry[1])
+    words = name.split("|")
+    needed = abs(arity) - len(words)
+    return [*words, *(["x"] * max(needed, 0))]
+
+
+def _keyless_commands(admin: redis.Redis) -> list[list[Any]]:
+    """Every command and subcommand the server knows that takes no key (COMMAND's key specs)."""
+    raw = admin.execute_command("COMMAND", **{redis.client.NEVER_DECODE: True})
+
+    def walk(entries: list[Any]) -> Iterator[list[Any]]:
+        for entry in entries:
+            yield [entry[0].decode(), entry[1], *entry[2:]]
+            yield from walk(entry[9])
+
+    # a container (CLIENT, OBJECT, ...) is judged by its subcommands
+    return [entry for entry in walk(raw) if not entry[8] and not entry[9]]
+
+
+def test_every_keyless_command_a_tenant_may_run_is_on_the_allow_list(
+    server: RedisServer,
+) -> None:
+    """Key patterns do not limit a command without keys: each one the tenant may run must be
+    reviewed and listed (redis_acl.TENANT_KEYLESS_COMMANDS), whatever the categories hold."""
+    admin = client(server, "platform-admin")
+    admin.response_callbacks.pop("COMMAND", None)
+    allowed = set()
+    for entry in _keyless_commands(admin):
+        verdict = admin.execute_command("ACL", "DRYRUN", "acme", *_dryrun_args(entry))
+        if verdict in (b"OK", "OK"):
+            allowed.add(str(entry[0]))
+    assert allowed
+    assert allowed <= set(redis_acl.TENANT_KEYLESS_COMMANDS) | set(redis_acl.HELP_SUBCOMMANDS), (
+        sorted(allowed - set(redis_acl.TENANT_KEYLESS_COMMANDS))
+    )
+    assert "client|tracking" not in allowed and "ping" in allowed

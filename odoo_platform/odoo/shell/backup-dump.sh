@@ -1,7 +1,10 @@
 #!/bin/sh
-# backup-dump: dump the tenant database (pg_dump custom format) and archive its filestore into
-# $WORK_DIR/backup/, then write manifest.json and the object key prefix for backup-upload.
-# Runs in the backup CronJob's `dump` initContainer (postgres image) as the tenant role.
+# backup-dump: stream the tenant database (pg_dump custom format) and then its filestore (tar.gz)
+# to backup-upload through named pipes in $WORK_DIR/backup/, with their sha256 and size computed
+# on the way, then write manifest.json and wait for backup-upload's verdict. Nothing is staged:
+# the work dir holds only pipes and a few small files, whatever the size of the backup.
+# Runs in the backup pods' `dump` container (postgres image) as the tenant role, beside the
+# `upload` sidecar (aws-cli image), which streams each pipe to S3.
 # The database is dumped first and the filestore archived after: Odoo only adds files while it
 # runs (garbage collection of unreferenced files is delayed), so every attachment the dump
 # references is in the archive. See docs/backup-and-restore.md for the contract.
@@ -11,6 +14,7 @@ ODOO_PLATFORM_VERSION="@ODOO_PLATFORM_VERSION@"
 
 die() {
   echo "backup-dump: FAILED: $*" >&2
+  [ -z "${out:-}" ] || echo "$*" > "$out/dump-failed" 2> /dev/null || true
   exit 1
 }
 
@@ -35,32 +39,79 @@ case "$class" in
   *) die "RETENTION_CLASS='$class': use daily, weekly or monthly" ;;
 esac
 
-out="$WORK_DIR/backup"
-rm -rf "$out"
-mkdir -p "$out"
+query() {
+  psql --no-psqlrc --quiet --no-align --tuples-only --set=ON_ERROR_STOP=1 -c "$1"
+}
 
-echo "backup-dump: dumping database $PGDATABASE"
-pg_dump --format=custom --compress=6 --no-password --file="$out/db.dump" \
-  || die "pg_dump of database $PGDATABASE failed"
-pg_restore --list "$out/db.dump" > /dev/null || die "the dump just written does not read back"
-
+# An Odoo database that references stored files (ir_attachment.store_fname, read from
+# <data_dir>/filestore/<db>/: odoo/addons/base/models/ir_attachment.py, _full_path) must have its
+# filestore: archiving an empty one would make a backup that cannot restore the attachments.
+stored=$(query "SELECT count(*) || ' ' || coalesce(sum(file_size), 0) FROM ir_attachment WHERE store_fname IS NOT NULL" 2>&1) \
+  || die "cannot read ir_attachment of $PGDATABASE: $stored"
+refs=${stored% *}
+files_bytes=${stored#* }
+db_bytes=$(query "SELECT pg_database_size(current_database())" 2>&1) \
+  || die "cannot read the size of $PGDATABASE: $db_bytes"
 files_root="$FILESTORE_DIR/filestore"
-if [ ! -d "$files_root/$PGDATABASE" ]; then
-  # A database without attachments has no filestore yet: archive an empty one, so that every
-  # backup has the same shape.
-  echo "backup-dump: no filestore at $files_root/$PGDATABASE; archiving an empty one" >&2
+files="$files_root/$PGDATABASE"
+if [ "$refs" -gt 0 ]; then
+  [ -d "$files" ] || die "$PGDATABASE references $refs stored files but $files does not exist"
+  [ -r "$files" ] && [ -x "$files" ] \
+    || die "$PGDATABASE references $refs stored files but $files is not readable"
+elif [ ! -d "$files" ]; then
+  # No attachment stored yet: archive an empty directory, so that every backup has one shape.
+  echo "backup-dump: no filestore at $files and no stored attachment; archiving an empty one" >&2
   files_root="$WORK_DIR/empty-filestore"
   mkdir -p "$files_root/$PGDATABASE"
 fi
-echo "backup-dump: archiving $files_root/$PGDATABASE"
-tar -czf "$out/filestore.tar.gz" -C "$files_root" "$PGDATABASE" \
-  || die "archiving the filestore failed"
 
-sha() { sha256sum "$1" | cut -d ' ' -f 1; }
-size() { wc -c < "$1" | tr -d ' '; }
+out="$WORK_DIR/backup"
+rm -rf "$out"
+mkdir -p "$out"
+# Upper bounds for backup-upload's multipart sizing (a compressed dump is smaller than the
+# database; tar adds a header per file; the attachments' sizes come from the database, as
+# walking a large filestore on EFS twice would be slow).
+{
+  printf '%s/%s/%s/\n' "$class" "$TENANT" "$now"
+  echo "db.dump $((db_bytes + 1048576))"
+  echo "filestore.tar.gz $((files_bytes * 11 / 10 + refs * 1024 + 1048576))"
+} > "$out/plan.tmp" && mv "$out/plan.tmp" "$out/plan" || die "cannot write $out/plan"
+mkfifo "$out/db.dump" "$out/filestore.tar.gz" || die "cannot create the pipes in $out"
+: > "$out/ready" || die "cannot write $out/ready"
+
+# stream NAME COMMAND...: COMMAND's output into the pipe NAME (read by backup-upload); its sha256
+# and byte count into NAME.sha256 and NAME.bytes. Fails when COMMAND or the pipe fails.
+stream() {
+  name=$1
+  shift
+  [ ! -e "$out/upload-failed" ] || die "backup-upload failed: $(cat "$out/upload-failed")"
+  mkfifo "$out/.$name.sum" "$out/.$name.count"
+  sha256sum < "$out/.$name.sum" > "$out/$name.sha256" &
+  sum_pid=$!
+  wc -c < "$out/.$name.count" > "$out/$name.bytes" &
+  count_pid=$!
+  status=0
+  { "$@" || echo "$?" > "$out/.$name.status"; } \
+    | tee "$out/.$name.sum" "$out/.$name.count" > "$out/$name" || status=$?
+  wait "$sum_pid" || status=$?
+  wait "$count_pid" || status=$?
+  [ ! -e "$out/.$name.status" ] || status=$(cat "$out/.$name.status")
+  [ "$status" = 0 ] || die "streaming $name failed (exit $status)"
+  [ -s "$out/$name.sha256" ] && [ -s "$out/$name.bytes" ] \
+    || die "cannot record the checksum of $name in $out (disk full?)"
+}
+
+echo "backup-dump: streaming database $PGDATABASE"
+stream db.dump pg_dump --format=custom --compress=6 --no-password
+echo "backup-dump: streaming $files"
+stream filestore.tar.gz tar -czf - -C "$files_root" "$PGDATABASE"
+
+sha() { cut -d ' ' -f 1 "$out/$1.sha256"; }
+size() { tr -d ' ' < "$out/$1.bytes"; }
 
 # One file per line, so that the shell scripts can read it back with sed.
-cat > "$out/manifest.json" <<JSON
+{
+  cat <<JSON
 {
   "format": 1,
   "tenant": "$TENANT",
@@ -68,11 +119,22 @@ cat > "$out/manifest.json" <<JSON
   "created_at": "$created_at",
   "retention_class": "$class",
   "odoo_platform_version": "$ODOO_PLATFORM_VERSION",
+  "attachments": $refs,
   "files": {
-    "db.dump": {"sha256": "$(sha "$out/db.dump")", "bytes": $(size "$out/db.dump")},
-    "filestore.tar.gz": {"sha256": "$(sha "$out/filestore.tar.gz")", "bytes": $(size "$out/filestore.tar.gz")}
+    "db.dump": {"sha256": "$(sha db.dump)", "bytes": $(size db.dump)},
+    "filestore.tar.gz": {"sha256": "$(sha filestore.tar.gz)", "bytes": $(size filestore.tar.gz)}
   }
 }
 JSON
-printf '%s/%s/%s/\n' "$class" "$TENANT" "$now" > "$out/key-prefix"
-echo "backup-dump: ok, $(cat "$out/key-prefix")"
+} > "$out/manifest.tmp" || die "cannot write manifest.json in $out (disk full?)"
+mv "$out/manifest.tmp" "$out/manifest.json" || die "cannot write manifest.json in $out"
+
+# backup-upload checks what it received against the manifest and uploads it last.
+waited=0
+until [ -e "$out/uploaded" ]; do
+  [ ! -e "$out/upload-failed" ] || die "backup-upload failed: $(cat "$out/upload-failed")"
+  [ "$waited" -lt 900 ] || die "no verdict from backup-upload within 900 s"
+  sleep 1
+  waited=$((waited + 1))
+done
+echo "backup-dump: ok, $(head -n 1 "$out/plan")"

@@ -1,46 +1,77 @@
 #!/bin/sh
-# restore-check: restore the backup fetched into $WORK_DIR/restore/ into the scratch database
-# $RESTORE_DATABASE (owned by the tenant role, so no administrator is needed), check that it is a
-# working Odoo database and that the filestore archive reads, then empty the scratch database
-# again, also on failure. Exits non-zero with a message saying what failed.
+# restore-check: prove that the backup fetched into $WORK_DIR/restore/ recovers $TENANT: it is
+# this tenant's and database's backup, not older than the RPO allows, it restores into the scratch
+# database $RESTORE_DATABASE (owned by the tenant role, so no administrator is needed) as a
+# working Odoo database, and its filestore archive holds every file the database references.
+# The scratch database is emptied completely before and after (also on failure).
+# Exits non-zero with a `restore-check: FAILED: ...` line saying what failed.
 # Runs in the restore-check CronJob's `check` container (postgres image) as the tenant role.
 set -eu
+LC_ALL=C # byte order for sort and comm
+export LC_ALL
 
 die() {
   echo "restore-check: FAILED: $*" >&2
   exit 1
 }
 
-for var in PGHOST PGUSER PGPASSWORD PGDATABASE RESTORE_DATABASE WORK_DIR; do
+for var in PGHOST PGUSER PGPASSWORD PGDATABASE RESTORE_DATABASE WORK_DIR TENANT RPO_HOURS; do
   eval "value=\${$var:-}"
   [ -n "$value" ] || die "environment variable $var is not set"
 done
 [ "$RESTORE_DATABASE" != "$PGDATABASE" ] || die "RESTORE_DATABASE must not be the tenant database"
+case "$RPO_HOURS" in *[!0-9]*) die "RPO_HOURS='$RPO_HOURS': a whole number of hours" ;; esac
 
 src="$WORK_DIR/restore"
-for file in db.dump filestore.tar.gz manifest.json; do
+for file in db.dump filestore.tar.gz manifest.json source; do
   [ -s "$src/$file" ] || die "$src/$file is missing or empty: did restore-fetch succeed?"
 done
-origin=$(cat "$src/source" 2> /dev/null || echo "$src")
+origin=$(cat "$src/source")
 
 scratch() {
   psql --no-psqlrc --quiet --no-align --tuples-only --set=ON_ERROR_STOP=1 \
     --dbname="$RESTORE_DATABASE" "$@"
 }
 
-# Drop every schema the tenant role owns (public belongs to it through pg_database_owner), with
-# whatever is in them, and give back an empty public schema.
+# Drop everything the tenant role owns in the scratch database, whatever its kind or schema
+# (pg_shdepend lists it: tables, functions, types, extensions, large objects, schemas, ...; on
+# PostgreSQL <= 14 `public` itself belongs to the bootstrap superuser and stays, emptied), then
+# check that nothing is left and give back a `public` schema.
 empty_scratch() {
   scratch <<'SQL'
+SET search_path = pg_catalog;
 DO $$
-DECLARE s name;
+DECLARE
+  o record;
+  left_over text;
 BEGIN
-  FOR s IN SELECT nspname FROM pg_namespace
-           WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema'
-             AND pg_has_role(nspowner, 'USAGE')
-  LOOP
-    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  FOR pass IN 1..3 LOOP
+    FOR o IN
+      SELECT d.classid, d.objid, i.type, i.identity
+      FROM pg_shdepend d, pg_identify_object(d.classid, d.objid, 0) i
+      WHERE d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND d.deptype = 'o' AND pg_has_role(d.refobjid, 'USAGE')
+      ORDER BY i.type IN ('extension', 'schema') DESC, i.type = 'index'
+    LOOP
+      BEGIN
+        IF o.type = 'large object' THEN
+          PERFORM lo_unlink(o.objid);
+        ELSE
+          EXECUTE format('DROP %s IF EXISTS %s CASCADE',
+                         CASE o.type WHEN 'composite type' THEN 'type' ELSE o.type END, o.identity);
+        END IF;
+      EXCEPTION WHEN others THEN
+        NULL;  -- gone with an earlier CASCADE, or dropped with its owner object in a later pass
+      END;
+    END LOOP;
   END LOOP;
+  SELECT string_agg(i.type || ' ' || i.identity, ', ') INTO left_over
+  FROM pg_shdepend d, pg_identify_object(d.classid, d.objid, 0) i
+  WHERE d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND d.deptype = 'o' AND pg_has_role(d.refobjid, 'USAGE');
+  IF left_over IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot drop %', left_over;
+  END IF;
 END
 $$;
 CREATE SCHEMA IF NOT EXISTS public;
@@ -53,8 +84,35 @@ cleanup() {
   exit "$status"
 }
 
-pg_restore --list "$src/db.dump" > /dev/null \
+manifest() {
+  sed -n "s/^  \"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$src/manifest.json"
+}
+
+# Whose backup is this, and how old?
+[ "$(manifest tenant)" = "$TENANT" ] \
+  || die "$origin manifest.json is tenant '$(manifest tenant)', not $TENANT"
+[ "$(manifest database)" = "$PGDATABASE" ] \
+  || die "$origin manifest.json is database '$(manifest database)', not $PGDATABASE"
+created=$(manifest created_at)
+stamp=$(echo "$created" | tr -d ':-')
+case "$origin" in
+  */"$stamp"/) ;;
+  *) die "$origin manifest.json says created_at '$created', which is not its prefix's stamp" ;;
+esac
+pg_restore --list "$src/db.dump" > "$WORK_DIR/dump.list" 2> /dev/null \
   || die "$origin db.dump is not a readable pg_dump archive"
+dumped=$(sed -n 's/^; *dbname: //p' "$WORK_DIR/dump.list")
+[ "$dumped" = "$PGDATABASE" ] || die "$origin db.dump is a dump of '$dumped', not $PGDATABASE"
+
+empty_scratch > /dev/null || die "cannot empty scratch database $RESTORE_DATABASE"
+trap cleanup EXIT
+# The server's clock judges the age (created_at is UTC, ISO 8601).
+age=$(echo "SELECT floor(extract(epoch FROM now() - :'created'::timestamptz) / 60)" \
+  | scratch -v created="$created" 2>&1) || die "cannot read created_at '$created' of $origin: $age"
+# One hour of grace for the backup's own run and the schedules' jitter.
+[ "$age" -le $(((RPO_HOURS + 1) * 60)) ] \
+  || die "newest backup $origin is $((age / 60))h$((age % 60))m old: older than the ${RPO_HOURS}h RPO allows"
+
 gzip -t "$src/filestore.tar.gz" 2> /dev/null \
   || die "$origin filestore.tar.gz is not a valid gzip file"
 tar -tzf "$src/filestore.tar.gz" > "$WORK_DIR/filestore.list" \
@@ -62,8 +120,6 @@ tar -tzf "$src/filestore.tar.gz" > "$WORK_DIR/filestore.list" \
 grep -q "^$PGDATABASE/" "$WORK_DIR/filestore.list" \
   || die "$origin filestore.tar.gz has no $PGDATABASE/ directory"
 
-empty_scratch > /dev/null || die "cannot empty scratch database $RESTORE_DATABASE"
-trap cleanup EXIT
 echo "restore-check: restoring $origin into $RESTORE_DATABASE"
 pg_restore --dbname="$RESTORE_DATABASE" --no-owner --no-acl --exit-on-error \
   --single-transaction --no-password "$src/db.dump" \
@@ -76,5 +132,20 @@ base=$(scratch -c "SELECT state FROM ir_module_module WHERE name = 'base'" 2>&1)
   || die "cannot read ir_module_module: $base"
 [ "$base" = "installed" ] || die "module base is '${base:-missing}', not installed"
 
+# Every file the restored database references must be in the archive (Odoo's layout:
+# <data_dir>/filestore/<db>/<store_fname>: ir.attachment._full_path joins config.filestore(db),
+# odoo/addons/base/models/ir_attachment.py, with store_fname `<sha1[:2]>/<sha1>`).
+scratch -c "SELECT DISTINCT store_fname FROM ir_attachment WHERE store_fname IS NOT NULL" \
+  > "$WORK_DIR/referenced" || die "cannot read ir_attachment in the restored database"
+sed -n "s|^$PGDATABASE/||p" "$WORK_DIR/filestore.list" | sort -u > "$WORK_DIR/archived"
+sort -u "$WORK_DIR/referenced" | comm -23 - "$WORK_DIR/archived" > "$WORK_DIR/missing"
+referenced=$(wc -l < "$WORK_DIR/referenced" | tr -d ' ')
+if [ -s "$WORK_DIR/missing" ]; then
+  die "$origin filestore.tar.gz lacks $(wc -l < "$WORK_DIR/missing" | tr -d ' ') of the $referenced files the database references, e.g. $(head -n 3 "$WORK_DIR/missing" | tr '\n' ' ')"
+fi
+
 files=$(grep -c -v '/$' "$WORK_DIR/filestore.list" || true)
-echo "restore-check: ok, $origin: $users users, base installed, $files filestore files"
+echo "restore-check: ok, $origin: $users users, base installed, $referenced referenced files all in the archive ($files filestore files), $((age / 60))h$((age % 60))m old"
+if [ -s "$src/future" ]; then
+  die "the newest real backup is fine, but future-dated backup prefixes hide it: $(tr '\n' ' ' < "$src/future")(written with the backup role: investigate, then delete them)"
+fi

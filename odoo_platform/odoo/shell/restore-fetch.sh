@@ -2,6 +2,7 @@
 # restore-fetch: find the newest complete backup of $TENANT (one that has a manifest.json) across
 # the daily, weekly and monthly prefixes, download it to $WORK_DIR/restore/ and verify both files
 # against the manifest's checksums. Exits non-zero when none is found or a checksum differs.
+# Prefixes stamped in the future are ignored and listed in $WORK_DIR/restore/future.
 # Runs in the restore-check CronJob's `fetch` initContainer (aws-cli image).
 set -eu
 
@@ -29,7 +30,16 @@ for class in daily weekly monthly; do
   tr '\t' '\n' < "$out/keys" \
     | grep -E "^$class/$TENANT/[0-9]{8}T[0-9]{6}Z/manifest\.json\$" >> "$manifests" || true
 done
-newest=$(sed 's|^[a-z]*/[^/]*/\([^/]*\)/.*|\1 &|' "$manifests" | sort | tail -n 1 | cut -d ' ' -f 2)
+# A prefix stamped after now cannot be a real backup (the writer stamps with its clock): it would
+# hide every real one after it. Ignore it and say so; restore-check fails on it after checking the
+# real newest backup, which raises the restore-check alert.
+now=$(date -u +%Y%m%dT%H%M%SZ)
+sed 's|^[a-z]*/[^/]*/\([^/]*\)/.*|\1 &|' "$manifests" | sort > "$out/stamped"
+awk -v now="$now" '$1 > now { print $2 }' "$out/stamped" > "$out/future"
+while read -r key; do
+  echo "restore-fetch: ALERT: ignoring future-dated backup s3://$BACKUP_BUCKET/${key%manifest.json} (now $now)" >&2
+done < "$out/future"
+newest=$(awk -v now="$now" '$1 <= now { key = $2 } END { print key }' "$out/stamped")
 [ -n "$newest" ] || die "no backup with a manifest.json under s3://$BACKUP_BUCKET/{daily,weekly,monthly}/$TENANT/"
 prefix=${newest%manifest.json}
 

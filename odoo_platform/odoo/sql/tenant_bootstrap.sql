@@ -20,9 +20,15 @@
 -- Running it again with the same values changes nothing; with a new password or limit it
 -- updates them. It refuses (and changes nothing) when the role is privileged or the database
 -- belongs to someone else. Needs psql >= 15 (\getenv).
+--
+-- Every statement runs with search_path = pg_catalog (set below, and by the Job's PGOPTIONS) and
+-- calls the privilege functions schema-qualified: where PUBLIC may create in postgres.public
+-- (the PostgreSQL 14 default, kept by upgraded servers) a tenant could otherwise plant
+-- look-alike functions there that this admin session would prefer and run with its rights.
 
 \set ON_ERROR_STOP on
 \set QUIET on
+SET search_path = pg_catalog;
 
 \if :{?role}
 \else
@@ -116,7 +122,7 @@ SELECT format('ALTER ROLE %I WITH LOGIN NOCREATEDB NOCREATEROLE INHERIT CONNECTI
 --    USAGE (= inherits the role's privileges) also covers PG 16, where CREATEROLE auto-grants the
 --    creator a membership without INHERIT/SET.
 SELECT format('GRANT %I TO %I', :'role', current_user)
-WHERE NOT pg_has_role(current_user, :'role', 'USAGE') \gexec
+WHERE NOT pg_catalog.pg_has_role(current_user, :'role', 'USAGE') \gexec
 
 -- 3. The database. LC_COLLATE 'C' exists on every server and is what Odoo itself uses when it
 --    creates a database from template0 (byte order: fast, stable across glibc upgrades, so no
@@ -139,19 +145,47 @@ FROM pg_database WHERE datname IN (:'db', :'db' || '_restore_check') ORDER BY da
 -- Odoo also connects to the `postgres` database (it lists/creates databases through it).
 -- PUBLIC normally has CONNECT there; grant explicitly only where it was revoked.
 SELECT format('GRANT CONNECT ON DATABASE postgres TO %I', :'role')
-WHERE NOT has_database_privilege(:'role', 'postgres', 'CONNECT') \gexec
+WHERE NOT pg_catalog.has_database_privilege(:'role', 'postgres', 'CONNECT') \gexec
 
 DO $$
 BEGIN
-  IF NOT has_database_privilege(current_setting('bootstrap.role'), 'postgres', 'CONNECT') THEN
+  IF NOT pg_catalog.has_database_privilege(current_setting('bootstrap.role'), 'postgres', 'CONNECT') THEN
     RAISE EXCEPTION 'tenant_bootstrap: role % cannot connect to database postgres and this '
                     'admin may not grant it', current_setting('bootstrap.role');
   END IF;
 END
 $$;
 
+-- Nobody but the admin may create objects in postgres.public (PostgreSQL <= 14 let PUBLIC).
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+
+-- A tenant role is a member of no role: a rerun removes whatever was granted to it (e.g. by an
+-- earlier attack), and refuses to go on when it cannot.
+SELECT format('REVOKE %s FROM %I', m.roleid::regrole, :'role')
+FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r ON r.oid = m.member
+WHERE r.rolname = :'role' ORDER BY 1 \gexec
+
+DO $$
+DECLARE
+  r text := current_setting('bootstrap.role');
+  granted text;
+BEGIN
+  IF pg_catalog.has_schema_privilege('public', 'public', 'CREATE') THEN
+    RAISE EXCEPTION 'tenant_bootstrap: PUBLIC may still create in postgres.public and this admin '
+                    'cannot revoke it; run REVOKE CREATE ON SCHEMA public FROM PUBLIC as its owner';
+  END IF;
+  SELECT string_agg(m.roleid::regrole::text, ', ') INTO granted
+  FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles o ON o.oid = m.member
+  WHERE o.rolname = r;
+  IF granted IS NOT NULL THEN
+    RAISE EXCEPTION 'tenant_bootstrap: role % is still a member of %; revoke that by hand', r, granted;
+  END IF;
+END
+$$;
+
 -- 4. Inside the tenant database, acting as the tenant role so that it owns what is created.
 \connect :"db"
+SET search_path = pg_catalog;
 SET ROLE :"role";
 
 -- pg_database_owner (the tenant role) keeps USAGE/CREATE; nobody else gets anything.
