@@ -279,12 +279,11 @@ class OdooTenant(pulumi.ComponentResource):
 
     def _odoo_conf(self) -> odoo_conf.OdooConf:
         args = self._args
-        modules = ("base", "web", *(("session_redis",) if args.sessions_use_redis else ()))
         return odoo_conf.OdooConf.from_profile(
             args.odoo_version,
             args.database_name,
             args.profile,
-            server_wide_modules=modules,
+            server_wide_modules=("session_redis",) if args.sessions_use_redis else (),
             smtp=args.smtp,
         )
 

@@ -16,7 +16,7 @@ from odoo_platform.config.capacity import (
     connection_budgets,
     memory_budget,
 )
-from odoo_platform.config.catalog import BASE_TAG_KEYS, REGION_RESIDENCY
+from odoo_platform.config.catalog import BASE_TAG_KEYS, REGION_RESIDENCY, REPORT_ADDRESS_SPACE_MIB
 from odoo_platform.config.errors import ConfigIssue, key_path
 from odoo_platform.config.models import (
     CertManagerTls,
@@ -168,12 +168,26 @@ def connection_budget(config: PlatformConfig) -> Issues:
 def memory(config: PlatformConfig) -> Issues:
     for i, tenant in enumerate(config.tenants):
         budget = memory_budget(tenant)
+        path = key_path("tenants", i, "size")
         if not budget.fits:
             yield ConfigIssue(
-                key_path("tenants", i, "size"),
-                f"tenant '{tenant.slug}': {budget.processes} processes x limit_memory_hard "
-                f"{budget.limit_memory_hard_mib} MiB = {budget.total_mib} MiB exceeds the pod "
-                f"memory limit of {budget.pod_limit_mib} MiB",
+                path,
+                f"tenant '{tenant.slug}': a fully busy pod keeps about {budget.resident_mib} MiB "
+                f"resident (web {budget.web_resident_mib}, cron {budget.cron_resident_mib}) but "
+                f"the pod memory limit is {budget.pod_limit_mib} MiB",
+            )
+        if not budget.prints_reports:
+            yield ConfigIssue(
+                path,
+                f"tenant '{tenant.slug}': limit_memory_hard {budget.limit_memory_hard_mib} MiB "
+                "caps each process's address space, which wkhtmltopdf inherits: PDF reports "
+                f"crash below {REPORT_ADDRESS_SPACE_MIB} MiB (docs/capacity.md)",
+            )
+        if not budget.soft_below_hard:
+            yield ConfigIssue(
+                path,
+                f"tenant '{tenant.slug}': limit_memory_soft {budget.limit_memory_soft_mib} MiB "
+                f"must be below limit_memory_hard {budget.limit_memory_hard_mib} MiB",
             )
 
 
