@@ -311,6 +311,13 @@ class TenantConfig(Strict):
         min_length=1
     )
     addons: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(default_factory=list)
+    admin_login: str | None = Field(
+        None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$",
+        max_length=254,
+        description="login (an e-mail address) of Odoo's first user, given a generated password "
+        "on first install only (stack output tenant_admin_logins); unset: 'admin'",
+    )
     data_classification: DataClassification = "confidential"
     regulated: bool = False
     residency: ResidencyZone

@@ -11,12 +11,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
 from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs
 from odoo_platform.components.odoo_tenant import (
     CONF_HASH_ANNOTATION,
+    OdooTenant,
     OdooTenantArgs,
     backup_schedule,
 )
@@ -106,7 +108,7 @@ def test_no_errors_and_every_object_is_valid(result: ProgramResult) -> None:
 
 def test_every_pod_template_is_restricted(result: ProgramResult) -> None:
     pods = [p for m in result.manifests() if (p := pod_spec_of(m)) is not None]
-    assert len(pods) == len(SLUGS) * 5  # web, cron, init Job, backup, restore-check
+    assert len(pods) == len(SLUGS) * 6  # web, cron, init and resume Jobs, backup, restore-check
     for pod in pods:
         assert_restricted(pod)
         assert restricted_violations(pod) == []
@@ -185,8 +187,14 @@ def test_web_probes_on_web_health(result: ProgramResult) -> None:
     for slug in SLUGS:
         web = named(result, slug, "Deployment", "odoo-web")
         (odoo,) = web["spec"]["template"]["spec"]["containers"]
-        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        for probe in ("startupProbe", "readinessProbe"):
             assert odoo[probe]["httpGet"] == {"path": "/web/health", "port": "http"}
+        # liveness is answered by the gevent process: busy prefork workers never restart a pod
+        assert odoo["livenessProbe"]["httpGet"] == {"path": "/web/health", "port": "websocket"}
+        pause = odoo["lifecycle"]["preStop"]["exec"]["command"]
+        assert pause[0] == "sleep" and int(pause[1]) >= 10
+        grace = web["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        assert grace > int(pause[1]) + 30
         assert (
             odoo["startupProbe"]["failureThreshold"] * odoo["startupProbe"]["periodSeconds"] >= 300
         )
@@ -291,7 +299,7 @@ def test_dedicated_tenant_pods_land_on_its_nodes(result: ProgramResult) -> None:
         + in_ns(result, "halden-law", "Job")
         if (p := pod_spec_of(m)) is not None
     ]
-    assert len(pods) == 5
+    assert len(pods) == 6
     for pod in pods:
         assert pod["nodeSelector"] == dedicated_node_selector("halden-law")
         assert pod["tolerations"] == dedicated_tolerations("halden-law")
@@ -353,8 +361,12 @@ def _web_hash(result: ProgramResult) -> str:
     return str(web["spec"]["template"]["metadata"]["annotations"][CONF_HASH_ANNOTATION])
 
 
-def _job(result: ProgramResult) -> Manifest:
-    (job,) = in_ns(result, "nb-consulting", "Job")
+def _job(result: ProgramResult, component: str = "init") -> Manifest:
+    (job,) = [
+        m
+        for m in in_ns(result, "nb-consulting", "Job")
+        if m["metadata"]["labels"]["app.kubernetes.io/component"] == component
+    ]
     return job
 
 
@@ -386,21 +398,91 @@ def test_init_job_is_named_by_image_and_modules_only() -> None:
     )
 
 
-def test_init_job_installs_without_demo_or_upgrades_after_a_backup() -> None:
-    result = run_args(_tenant_args(addons=("project",)))
-    job = _job(result)
-    pod = job["spec"]["template"]["spec"]
-    assert [c["name"] for c in pod["initContainers"]] == ["dump", "upload", "render-conf"]
-    assert pod["serviceAccountName"] == "odoo-backup"
+def _init_map(result: ProgramResult) -> Manifest:
     (init_map,) = [
         m
         for m in in_ns(result, "nb-consulting", "ConfigMap")
         if m["metadata"]["name"] == "odoo-init"
     ]
-    script = init_map["data"]["init.sh"]
-    assert "-i base,project" in script and "-u all -i project" in script
-    assert "'report.url', 'http://odoo.odoo-nb-consulting.svc:8069'" in script
+    return init_map
+
+
+def test_init_job_decides_once_stops_backs_up_then_installs_or_upgrades() -> None:
+    result = run_args(_tenant_args(addons=("project",), admin_login="it@nb.example.com"))
+    pod = _job(result)["spec"]["template"]["spec"]
+    steps = [c["name"] for c in pod["initContainers"]]
+    assert steps == ["db-state", "stop", "dump", "upload", "render-conf"]
+    assert pod["serviceAccountName"] == "odoo-upgrade"
+    by_name = {c["name"]: c for c in containers(pod)}
+    assert "db-state.sh" in by_name["db-state"]["command"][-1]
+    # every later step acts on the one decision db-state.sh wrote
+    assert "cat /work/db-state" in by_name["dump"]["command"][-1]
+    stop_env = {e["name"]: e.get("value") for e in by_name["stop"]["env"]}
+    assert stop_env["WHEN_STATE"] == "upgrade"
+    assert stop_env["SCALE_TARGETS"] == "odoo-web=0 odoo-cron=0"
+    assert int(stop_env["DRAIN_SECONDS"]) >= 120  # the cron pods' grace period
+    assert "odoo-init.sh" in by_name["odoo"]["command"][-1]
+    env = {e["name"]: e for e in by_name["odoo"]["env"]}
+    assert env["ODOO_ADMIN_LOGIN_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "odoo-admin",
+        "key": "login_password",
+    }
+    init_map = _init_map(result)
+    settings = init_map["data"]["init.env"]
+    assert "ADDONS=project\n" in settings and "ADMIN_LOGIN=it@nb.example.com\n" in settings
+    assert "REPORT_URL=http://odoo.odoo-nb-consulting.svc:8069\n" in settings
     assert options(init_map["data"]["job.conf"])["without_demo"] == "all"
+    # only the scale step sees a token, and only its own short-lived one
+    assert pod["automountServiceAccountToken"] is False
+    mounting = [c["name"] for c in containers(pod) if any(
+        m["name"] == "kube-api" for m in c["volumeMounts"]
+    )]  # fmt: skip
+    assert mounting == ["stop"]
+
+
+def test_resume_job_starts_web_and_cron_after_the_deployments_rolled() -> None:
+    result = run_args(_tenant_args())
+    job = _job(result, "resume")
+    assert job["metadata"]["name"] == _job(result)["metadata"]["name"].replace("init", "resume")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["SCALE_TARGETS"] == "odoo-web=2 odoo-cron=1"  # size m: the HPA's minimum
+    assert "WHEN_STATE" not in env
+    resume = result.named("odoo-nb-consulting-resume")
+    for part in ("web", "cron"):
+        assert result.named(f"odoo-nb-consulting-{part}").urn in resume.dependencies
+        deployment = named(result, "nb-consulting", "Deployment", f"odoo-{part}")
+        # the next update takes `replicas` back from the scale steps instead of conflicting
+        assert deployment["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"
+    suspended = _job(run_args(_tenant_args(suspended=True)), "resume")
+    (container,) = suspended["spec"]["template"]["spec"]["containers"]
+    assert {e["name"]: e.get("value") for e in container["env"]}["SCALE_TARGETS"] == (
+        "odoo-web=0 odoo-cron=0"
+    )
+
+
+def test_upgrade_role_scales_only_this_tenants_deployments() -> None:
+    result = run_args(_tenant_args())
+    (role,) = in_ns(result, "nb-consulting", "Role")
+    assert role["rules"] == [
+        {
+            "apiGroups": ["apps"],
+            "resources": ["deployments/scale"],
+            "resourceNames": ["odoo-web", "odoo-cron"],
+            "verbs": ["get", "patch"],
+        }
+    ]
+    (binding,) = in_ns(result, "nb-consulting", "RoleBinding")
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": role["metadata"]["name"],
+    }
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "odoo-upgrade", "namespace": "odoo-nb-consulting"}
+    ]
+    for manifest in (role, binding):
+        validate_manifest(manifest, K8S_VERSION)
 
 
 def test_deployments_wait_for_the_init_job() -> None:
@@ -542,7 +624,11 @@ def test_irsa_policy_reaches_only_the_tenants_prefixes_and_key(result: ProgramRe
     (statement,) = trust["Statement"]
     condition = statement["Condition"]["StringEquals"]
     subject = next(v for k, v in condition.items() if k.endswith(":sub"))
-    assert subject == "system:serviceaccount:odoo-nb-consulting:odoo-backup"
+    # the backups, and the upgrade Jobs for their pre-upgrade backup
+    assert subject == [
+        "system:serviceaccount:odoo-nb-consulting:odoo-backup",
+        "system:serviceaccount:odoo-nb-consulting:odoo-upgrade",
+    ]
     sa = named(result, "nb-consulting", "ServiceAccount", "odoo-backup")
     assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
 
@@ -669,12 +755,7 @@ def test_args_refuse_what_cannot_be_deployed() -> None:
 
 def test_shell_snippets_are_valid_posix_sh(tmp_path: Path) -> None:
     result = run_args(_tenant_args(addons=("project",)))
-    (init_map,) = [
-        m
-        for m in in_ns(result, "nb-consulting", "ConfigMap")
-        if m["metadata"]["name"] == "odoo-init"
-    ]
-    snippets = {"init.sh": init_map["data"]["init.sh"]}
+    snippets = {}
     for manifest in in_ns(result, "nb-consulting", "Job") + in_ns(
         result, "nb-consulting", "CronJob"
     ):
@@ -683,7 +764,7 @@ def test_shell_snippets_are_valid_posix_sh(tmp_path: Path) -> None:
         for container in containers(pod):
             if container["command"][:2] == ["/bin/sh", "-ec"]:
                 snippets[container["name"]] = container["command"][2]
-    assert {"init.sh", "dump", "upload", "render-conf", "fetch", "check"} <= set(snippets)
+    assert {"db-state", "stop", "dump", "upload", "render-conf", "fetch", "check"} <= set(snippets)
     for name, text in snippets.items():
         path = tmp_path / name
         path.write_text(text)
@@ -691,3 +772,38 @@ def test_shell_snippets_are_valid_posix_sh(tmp_path: Path) -> None:
             ["/bin/sh", "-n", str(path)], check=False, capture_output=True, text=True
         )
         assert check.returncode == 0, f"{name}: {check.stderr}"
+
+
+def test_first_login_gets_its_own_generated_password_as_a_secret() -> None:
+    args = _tenant_args(admin_login="partner@nb.example.com")
+
+    def program() -> None:
+        odoo = OdooTenant("odoo-nb-consulting", args)
+        pulumi.export("login", odoo.admin_login)
+        pulumi.export("login_password", odoo.admin_login_password)
+        pulumi.export("master_password", odoo.admin_password)
+
+    result = run_program(program)
+    assert result.outputs["login"] == "partner@nb.example.com"
+    assert {"login_password", "master_password"} <= result.secret_outputs
+    password = result.outputs["login_password"]
+    assert len(password) == 24 and password not in ("admin", result.outputs["master_password"])
+    secret = named(result, "nb-consulting", "Secret", "odoo-admin")
+    assert set(secret["stringData"]) == {"admin_passwd", "login", "login_password"}
+    assert result.named("odoo-nb-consulting-admin-login-passwd").type == (
+        "random:index/randomPassword:RandomPassword"
+    )
+    # from the stack file; unset, Odoo's login stays `admin` (still with the generated password)
+    config = with_tenant(sample_config(), "nb-consulting", admin_login="it@nb.example.com")
+    given = OdooTenantArgs.from_config(
+        config,
+        tenant(config, "nb-consulting"),
+        namespace="odoo-nb-consulting",
+        **infra("nb-consulting"),
+    )
+    assert given.admin_login == "it@nb.example.com"
+    unset = replace(args, admin_login=None)
+    assert (
+        named(run_args(unset), "nb-consulting", "Secret", "odoo-admin")["stringData"]["login"]
+        == "admin"
+    )
