@@ -16,6 +16,7 @@ from odoo_platform.config.errors import ROOT
 from odoo_platform.config.freeze import freeze_stop_message
 from odoo_platform.config.lifecycle import removed_tenant_issues
 from odoo_platform.config.loader import CONFIG_NAMESPACE
+from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.platform import RETAINED_TENANTS, build_platform
 
 Clock = Callable[[], dt.date]
@@ -33,9 +34,12 @@ def load_config() -> PlatformConfig:
     if data is None:
         raise pulumi.RunError(f"{source}: the key is missing; see docs/configuration.md")
     try:
-        return parse_platform(data, source)
+        config = parse_platform(data, source)
     except ConfigError as error:
         raise pulumi.RunError(str(error)) from None
+    for issue in config_warnings(config):
+        pulumi.log.warn(f"{source}: {issue}")
+    return config
 
 
 def check_change_freeze(config: PlatformConfig, today: dt.date) -> None:

@@ -40,8 +40,9 @@ from odoo_platform.config.catalog import LABEL_TENANT, OdooVersion, SizeProfile
 from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
+from odoo_platform.config.validation import SESSIONS_IN_REDIS_REFUSED
 from odoo_platform.odoo import conf as odoo_conf
-from odoo_platform.odoo import redis_acl, scripts
+from odoo_platform.odoo import scripts
 
 Manifest = dict[str, Any]
 
@@ -123,6 +124,7 @@ class OdooTenantArgs:
     redis_port: int = 6379
     redis_user: str | None = None
     redis_password: pulumi.Input[str] | None = None
+    # Refused: the official image cannot keep sessions in Redis (config/validation.py, sessions)
     sessions_in_redis: bool = False
     traefik_namespace: pulumi.Input[str] = "traefik"
     entry_point: pulumi.Input[str] = "websecure"
@@ -155,6 +157,7 @@ class OdooTenantArgs:
                     f"not {self.offboarding_requested_on!r}",
                 ),
                 (self.offboarded and self.suspended, "offboarded and suspended: choose one"),
+                (self.sessions_in_redis, f"sessions_in_redis: {SESSIONS_IN_REDIS_REFUSED}"),
             )
             if failed
         ]
@@ -207,10 +210,6 @@ class OdooTenantArgs:
             tolerations=tuple(dedicated_tolerations(tenant.slug)) if dedicated else (),
             **infra,
         )
-
-    @property
-    def sessions_use_redis(self) -> bool:
-        return self.sessions_in_redis and self.redis_host is not None
 
 
 class OdooTenant(pulumi.ComponentResource):
@@ -309,7 +308,6 @@ class OdooTenant(pulumi.ComponentResource):
             args.odoo_version,
             args.database_name,
             args.profile,
-            server_wide_modules=("session_redis",) if args.sessions_use_redis else (),
             smtp=args.smtp,
         )
 
@@ -574,7 +572,7 @@ class OdooTenant(pulumi.ComponentResource):
 
     def _odoo_env(self) -> list[Manifest]:
         args = self._args
-        env = [
+        return [
             _secret_env("PGHOST", args.db_credentials_secret, "host"),
             _secret_env("PGPORT", args.db_credentials_secret, "port"),
             _secret_env("PGUSER", args.db_credentials_secret, "user"),
@@ -585,16 +583,6 @@ class OdooTenant(pulumi.ComponentResource):
             {"name": "HOME", "value": "/tmp"},
             {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
         ]
-        if args.sessions_use_redis:
-            env += [
-                {"name": "ODOO_SESSION_REDIS", "value": "1"},
-                _secret_env("ODOO_SESSION_REDIS_URL", f"{APP}-redis", "url"),
-                {
-                    "name": "ODOO_SESSION_REDIS_PREFIX",
-                    "value": redis_acl.session_redis_prefix(args.slug),
-                },
-            ]
-        return env
 
     def _render_conf_container(self, role: str) -> Manifest:
         """Copies the role's file and appends `admin_passwd` from the Secret, in memory."""

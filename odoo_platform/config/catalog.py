@@ -100,6 +100,12 @@ SIZE_PROFILES: dict[str, SizeProfile] = {
     "xl": SizeProfile(16, 2, 3, 10, 2000, 8000, 8192, 10240, 2048, 2560, 8, 32),
 }
 
+# Series whose official image odoo/docker no longer builds (no security fixes): still accepted,
+# with a warning. Built: 17.0, 18.0, 19.0 (odoo/docker 20251121).
+UNBUILT_VERSIONS: dict[str, str] = {
+    "16.0": "odoo/docker stopped building 16.0 on 2025-09-18 (last image odoo:16.0-20250909)",
+}
+
 # db_maxconn_gevent exists from 17.0 (odoo/tools/config.py); 16.0's gevent process takes db_maxconn
 VERSIONS_WITH_GEVENT_MAXCONN: tuple[str, ...] = ("17.0", "18.0", "19.0")
 

@@ -16,8 +16,14 @@ from odoo_platform.config.capacity import (
     connection_budgets,
     memory_budget,
 )
-from odoo_platform.config.catalog import BASE_TAG_KEYS, REGION_RESIDENCY, REPORT_ADDRESS_SPACE_MIB
+from odoo_platform.config.catalog import (
+    BASE_TAG_KEYS,
+    REGION_RESIDENCY,
+    REPORT_ADDRESS_SPACE_MIB,
+    UNBUILT_VERSIONS,
+)
 from odoo_platform.config.errors import ConfigIssue, key_path
+from odoo_platform.config.lifecycle import runs_workloads as lifecycle_runs
 from odoo_platform.config.models import (
     CertManagerTls,
     DatabaseConfig,
@@ -188,6 +194,22 @@ def memory(config: PlatformConfig) -> Issues:
                 path,
                 f"tenant '{tenant.slug}': limit_memory_soft {budget.limit_memory_soft_mib} MiB "
                 f"must be below limit_memory_hard {budget.limit_memory_hard_mib} MiB",
+            )
+
+
+SESSIONS_IN_REDIS_REFUSED = (
+    "true is not supported: the official odoo image ships neither the session_redis module nor "
+    "the redis package (upstream has the module for 16.0 and 17.0 only), so Odoo would log a "
+    "warning and keep sessions on the filestore anyway; use false (sessions on the shared "
+    "filestore, which every web pod mounts)"
+)
+
+
+def sessions(config: PlatformConfig) -> Issues:
+    for i, tenant in enumerate(config.tenants):
+        if tenant.sessions_in_redis:
+            yield ConfigIssue(
+                key_path("tenants", i, "sessions_in_redis"), SESSIONS_IN_REDIS_REFUSED
             )
 
 
@@ -405,6 +427,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     own_accounts,
     connection_budget,
     memory,
+    sessions,
     backups,
     prod_guardrails,
     disaster_recovery,
@@ -418,3 +441,17 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
 
 def check(config: PlatformConfig) -> list[ConfigIssue]:
     return [issue for rule in RULES for issue in rule(config)]
+
+
+def warnings(config: PlatformConfig) -> list[ConfigIssue]:
+    """What is allowed but should be fixed soon: Odoo series upstream no longer builds."""
+    return [
+        ConfigIssue(
+            key_path("tenants", i, "odoo_version"),
+            f"tenant '{tenant.slug}' runs {tenant.odoo_version}: "
+            f"{UNBUILT_VERSIONS[tenant.odoo_version]}; its image gets no fixes, plan the "
+            "migration (docs/runbooks/odoo-tenant.md)",
+        )
+        for i, tenant in enumerate(config.tenants)
+        if tenant.odoo_version in UNBUILT_VERSIONS and lifecycle_runs(tenant)
+    ]

@@ -26,7 +26,6 @@ from odoo_platform.config.catalog import SIZE_PROFILES
 from odoo_platform.config.models import Offboarding, PlatformConfig
 from odoo_platform.config.tags import base_tags
 from odoo_platform.odoo import conf as odoo_conf
-from odoo_platform.odoo import redis_acl
 from odoo_platform.odoo.scripts import SCRIPT_ENV
 from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.policies.kubernetes import restricted_violations
@@ -386,7 +385,7 @@ def test_conf_hash_annotation_follows_the_rendered_conf() -> None:
 def test_init_job_is_named_by_image_and_modules_only() -> None:
     base = _job(run_args(_tenant_args()))
     resized = _job(run_args(_tenant_args(profile=SIZE_PROFILES["l"], hostnames=("a.example.com",))))
-    new_image = _job(run_args(_tenant_args(image="odoo:18.0-20251201")))
+    new_image = _job(run_args(_tenant_args(image="odoo:18.0-20251208")))
     new_modules = _job(run_args(_tenant_args(addons=("project", "hr_timesheet"))))
     assert base["metadata"]["name"].startswith("odoo-init-")
     # anything else leaves the Job untouched, so a finished upgrade does not run again
@@ -504,15 +503,12 @@ def test_suspended_tenant_keeps_every_object_with_zero_replicas() -> None:
     assert "replicas" not in named(active, "nb-consulting", "Deployment", "odoo-web")["spec"]
 
 
-def test_sessions_in_redis_use_the_prefix_the_redis_acl_grants() -> None:
-    config = sample_config()
-    result = run_tenants(config, [tenant(config, "meridian-audit")])
-    web = named(result, "meridian-audit", "Deployment", "odoo-web")
-    env = {e["name"]: e for e in web["spec"]["template"]["spec"]["containers"][0]["env"]}
-    prefix = env["ODOO_SESSION_REDIS_PREFIX"]["value"]
-    assert prefix == redis_acl.session_redis_prefix("meridian-audit")
-    grants = redis_acl.tenant_access_string("meridian-audit").split()
-    assert f"~session:{prefix}:*" in grants  # the key layout of session_redis
+def test_sessions_in_redis_are_refused_never_configured_silently() -> None:
+    with pytest.raises(ValueError, match=r"sessions_in_redis: true is not supported: the official"):
+        _tenant_args(sessions_in_redis=True)
+    web = named(run_args(_tenant_args()), "nb-consulting", "Deployment", "odoo-web")
+    env = {e["name"] for c in containers(web["spec"]["template"]["spec"]) for e in c["env"]}
+    assert not {n for n in env if "SESSION" in n}
 
 
 # -- offboarding --------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from odoo_platform.config import load_stack_file, parse_platform, validation
 from odoo_platform.config.catalog import (
     REPORT_ADDRESS_SPACE_MIB,
     SIZE_PROFILES,
@@ -16,6 +18,8 @@ from odoo_platform.config.catalog import (
     web_resident_mib,
 )
 from tests.config.conftest import Errors
+
+STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -120,6 +124,11 @@ FAILING: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
         ),
         "platform.tenants[1].dedicated.database.max_connections",
         ("'dedicated:beta-audit'", "1805 connections", "beta-audit=1795", "is 112"),
+    ),
+    "sessions in redis with the official image": (
+        lambda d: tenant(d, 0).update(sessions_in_redis=True),
+        "platform.tenants[0].sessions_in_redis",
+        ("not supported", "session_redis", "redis package", "use false"),
     ),
     "automated backup retention too short for prod": (
         lambda d: d.update(backup={"automated_backup_retention_days": 3}),
@@ -386,3 +395,29 @@ def test_every_size_profile_is_sized_from_resident_memory(size: str) -> None:
     assert profile.memory_request_mib >= web_resident_mib(profile)
     assert profile.limit_memory_soft_mib < profile.limit_memory_hard_mib
     assert profile.limit_memory_hard_mib >= REPORT_ADDRESS_SPACE_MIB
+
+
+def test_a_series_upstream_no_longer_builds_is_a_warning_not_an_error(base: dict[str, Any]) -> None:
+    base["tenants"][0].update(odoo_version="16.0", image="odoo:16.0-20250909")
+    config = parse_platform(base)  # still valid
+    assert [str(w) for w in validation.warnings(config)] == [
+        "platform.tenants[0].odoo_version: tenant 'alpha-law' runs 16.0: odoo/docker stopped "
+        "building 16.0 on 2025-09-18 (last image odoo:16.0-20250909); its image gets no fixes, "
+        "plan the migration (docs/runbooks/odoo-tenant.md)"
+    ]
+    base["tenants"][0]["odoo_version"] = "18.0"
+    assert validation.warnings(parse_platform(base)) == []
+
+
+@pytest.mark.parametrize("stack", sorted(p.name for p in STACKS_DIR.glob("Pulumi.*.yaml")))
+def test_sample_stacks_pin_images_upstream_published(stack: str) -> None:
+    # odoo/docker's releases of the built series around the samples' date (git log of its repo)
+    published = {
+        "16.0": {"20250909"},
+        **{series: {"20251106", "20251121"} for series in ("17.0", "18.0", "19.0")},
+    }
+    for tenant in load_stack_file(STACKS_DIR / stack).tenants:
+        name, tag = tenant.image.rsplit(":", 1)
+        version, release = tag.split("-", 1)
+        assert name == "odoo" and version == tenant.odoo_version
+        assert release in published[version], f"{tenant.slug}: {tenant.image} was never published"

@@ -125,7 +125,7 @@ def test_db_maxconn_comes_from_the_budget() -> None:
         display_name="Acme",
         tier="shared",
         size="s",
-        image="odoo:18.0-20251110",
+        image="odoo:18.0-20251121",
         hostnames=["acme.example.com"],
         residency="eu",
         db_maxconn=5,
