@@ -40,6 +40,7 @@ from odoo_platform.tiers import (
 
 TierT = TypeVar("TierT", MultiTenantTier, DedicatedTier)
 RETAINED_TENANTS = "retained_tenants"  # tenants whose data the next deployment must keep
+TENANTS = "tenants"  # per tenant, among others the Odoo series it runs (`odoo_version`)
 
 
 @dataclass(frozen=True)

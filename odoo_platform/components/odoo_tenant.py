@@ -117,6 +117,9 @@ class OdooTenantArgs:
     aws_region: pulumi.Input[str]
     tier: str = "shared"
     addons: tuple[str, ...] = ()
+    # The series whose image user owns the filestore: the one before a recorded migration (the
+    # official image's uid changed from 101 to 100 in 18.0; the access point keeps its owner).
+    filestore_version: OdooVersion | None = None
     # Odoo's first user (base.user_admin); None keeps the login `admin`. Set on first install only.
     admin_login: str | None = None
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
@@ -195,6 +198,7 @@ class OdooTenantArgs:
             hostnames=tuple(tenant.hostnames),
             addons=tuple(tenant.addons),
             admin_login=tenant.admin_login,
+            filestore_version=tenant.migration.from_version if tenant.migration else None,
             tier=tenant.tier,
             k8s_labels=labels(config, tenant.tier, tenant.slug),
             sessions_in_redis=tenant.sessions_in_redis,
@@ -508,17 +512,18 @@ class OdooTenant(pulumi.ComponentResource):
     def _filestore(self) -> k8s.core.v1.PersistentVolumeClaim:
         args = self._args
         keep = child_opts(self, protect=args.protect)
+        owner = odoo_conf.traits(args.filestore_version or args.odoo_version)
         access_point = aws.efs.AccessPoint(
             f"{self._name}-filestore-ap",
             file_system_id=args.efs_file_system_id,
-            posix_user=aws.efs.AccessPointPosixUserArgs(
-                uid=self._traits.odoo_uid, gid=self._traits.odoo_gid
-            ),
+            # every file operation through the access point runs as this owner, whatever the
+            # pod's uid, so a new image user still reads and writes the existing files
+            posix_user=aws.efs.AccessPointPosixUserArgs(uid=owner.odoo_uid, gid=owner.odoo_gid),
             root_directory=aws.efs.AccessPointRootDirectoryArgs(
                 path=f"{EFS_ROOT}/{args.slug}",
                 creation_info=aws.efs.AccessPointRootDirectoryCreationInfoArgs(
-                    owner_uid=self._traits.odoo_uid,
-                    owner_gid=self._traits.odoo_gid,
+                    owner_uid=owner.odoo_uid,
+                    owner_gid=owner.odoo_gid,
                     permissions="0750",
                 ),
             ),

@@ -300,6 +300,16 @@ class Offboarding(Strict):
     )
 
 
+class Migration(Strict):
+    """A major-version migration done outside the platform (docs/runbooks/odoo-tenant.md): the
+    database was migrated (Odoo's upgrade service or OpenUpgrade) and restored before the tenant's
+    `odoo_version` and `image` changed."""
+
+    from_version: OdooVersion = Field(description="the series the tenant ran before")
+    migrated_on: dt.date = Field(description="the day the migrated database was restored")
+    change_ref: str = Field(min_length=3, max_length=64, description="change or ticket reference")
+
+
 class TenantConfig(Strict):
     slug: str = Field(pattern=SLUG_PATTERN, description="immutable identity of the tenant")
     display_name: str = Field(min_length=1, max_length=80)
@@ -324,6 +334,11 @@ class TenantConfig(Strict):
     state: LifecycleState = "active"
     offboarding: Offboarding | None = None
     sessions_in_redis: bool = False
+    migration: Migration | None = Field(
+        None,
+        description="required to change odoo_version in place: records the migration from the "
+        "series the last deployment ran",
+    )
     db_maxconn: int | None = Field(None, ge=2, le=64, description="default: the size profile's")
     dedicated: DedicatedOverrides | None = None
 

@@ -205,6 +205,23 @@ SESSIONS_IN_REDIS_REFUSED = (
 )
 
 
+def migrations(config: PlatformConfig) -> Issues:
+    for i, tenant in enumerate(config.tenants):
+        migration = tenant.migration
+        if migration is not None and _series(migration.from_version) >= _series(
+            tenant.odoo_version
+        ):
+            yield ConfigIssue(
+                key_path("tenants", i, "migration", "from_version"),
+                f"{migration.from_version} must be an older series than odoo_version "
+                f"{tenant.odoo_version}",
+            )
+
+
+def _series(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
 def sessions(config: PlatformConfig) -> Issues:
     for i, tenant in enumerate(config.tenants):
         if tenant.sessions_in_redis:
@@ -427,6 +444,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     own_accounts,
     connection_budget,
     memory,
+    migrations,
     sessions,
     backups,
     prod_guardrails,

@@ -23,7 +23,7 @@ from odoo_platform.components.odoo_tenant import (
     backup_schedule,
 )
 from odoo_platform.config.catalog import SIZE_PROFILES
-from odoo_platform.config.models import Offboarding, PlatformConfig
+from odoo_platform.config.models import Migration, Offboarding, PlatformConfig
 from odoo_platform.config.tags import base_tags
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo.scripts import SCRIPT_ENV
@@ -803,3 +803,23 @@ def test_first_login_gets_its_own_generated_password_as_a_secret() -> None:
         named(run_args(unset), "nb-consulting", "Secret", "odoo-admin")["stringData"]["login"]
         == "admin"
     )
+
+
+def test_a_recorded_migration_keeps_the_filestore_and_its_owner() -> None:
+    config = sample_config()
+    on_17 = with_tenant(config, "halden-law", odoo_version="17.0", image="odoo:17.0-20251121")
+    migration = Migration(
+        from_version="17.0", migrated_on=dt.date(2026, 11, 28), change_ref="CHG-1"
+    )
+    on_18 = with_tenant(
+        config, "halden-law", odoo_version="18.0", image="odoo:18.0-20251121", migration=migration
+    )
+    before = run_tenants(on_17, [tenant(on_17, "halden-law")])
+    after = run_tenants(on_18, [tenant(on_18, "halden-law")])
+    for name in ("filestore-ap", "filestore-pv", "filestore-pvc"):
+        full = f"odoo-halden-law-{name}"
+        assert after.named(full).inputs == before.named(full).inputs, name
+    ap = after.named("odoo-halden-law-filestore-ap").inputs
+    assert ap["posixUser"] == {"uid": 101, "gid": 101}  # 17.0's owner, not 18.0's uid 100
+    web = named(after, "halden-law", "Deployment", "odoo-web")
+    assert web["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 100  # 18.0's image
