@@ -198,7 +198,11 @@ class OdooTenantArgs:
             hostnames=tuple(tenant.hostnames),
             addons=tuple(tenant.addons),
             admin_login=tenant.admin_login,
-            filestore_version=tenant.migration.from_version if tenant.migration else None,
+            filestore_version=(
+                (tenant.migration.filestore_version or tenant.migration.from_version)
+                if tenant.migration
+                else None
+            ),
             tier=tenant.tier,
             k8s_labels=labels(config, tenant.tier, tenant.slug),
             sessions_in_redis=tenant.sessions_in_redis,

@@ -308,6 +308,11 @@ class Migration(Strict):
     from_version: OdooVersion = Field(description="the series the tenant ran before")
     migrated_on: dt.date = Field(description="the day the migrated database was restored")
     change_ref: str = Field(min_length=3, max_length=64, description="change or ticket reference")
+    filestore_version: OdooVersion | None = Field(
+        None,
+        description="the series whose image user owns the filestore (uid 101 up to 17.0, 100 "
+        "from 18.0); default from_version; keep the first value across later migrations",
+    )
 
 
 class TenantConfig(Strict):

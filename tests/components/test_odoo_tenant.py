@@ -823,3 +823,16 @@ def test_a_recorded_migration_keeps_the_filestore_and_its_owner() -> None:
     assert ap["posixUser"] == {"uid": 101, "gid": 101}  # 17.0's owner, not 18.0's uid 100
     web = named(after, "halden-law", "Deployment", "odoo-web")
     assert web["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 100  # 18.0's image
+    # a later migration keeps the first owner
+    again = Migration(
+        from_version="18.0",
+        migrated_on=dt.date(2027, 11, 28),
+        change_ref="CHG-2",
+        filestore_version="17.0",
+    )
+    on_19 = with_tenant(
+        config, "halden-law", odoo_version="19.0", image="odoo:19.0-20251121", migration=again
+    )
+    later = run_tenants(on_19, [tenant(on_19, "halden-law")])
+    full = "odoo-halden-law-filestore-ap"
+    assert later.named(full).inputs == before.named(full).inputs
