@@ -36,7 +36,13 @@ from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
 from odoo_platform.components.iam import irsa_trust_policy
 from odoo_platform.config import lifecycle
-from odoo_platform.config.catalog import LABEL_TENANT, OdooVersion, SizeProfile
+from odoo_platform.config.catalog import (
+    INIT_JOB_CPU_LIMIT_M,
+    INIT_JOB_MEMORY_LIMIT_MIB,
+    LABEL_TENANT,
+    OdooVersion,
+    SizeProfile,
+)
 from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
@@ -706,9 +712,11 @@ class OdooTenant(pulumi.ComponentResource):
             data=self._init_data(job_conf),
             opts=child_opts(self),
         )
+        # Fixed (a new size must not re-run the Job); `-u all` runs in Odoo's main process,
+        # which sets no RLIMIT_AS. The namespace's LimitRange admits it (TenantNamespace).
         container = self._odoo_container(
             ["/bin/sh", "-ec", f"exec sh {scripts.SCRIPTS_MOUNT_PATH}/odoo-init.sh"],
-            resources=_resources(500, 2000, 1024, 3072),
+            resources=_resources(500, INIT_JOB_CPU_LIMIT_M, 1024, INIT_JOB_MEMORY_LIMIT_MIB),
         )
         container["env"] += [
             {"name": "WORK_DIR", "value": WORK_DIR},

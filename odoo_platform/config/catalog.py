@@ -89,6 +89,10 @@ def cron_resident_mib(profile: SizeProfile) -> int:
     return MASTER_RSS_MIB + profile.cron_workers * (CRON_WORKER_RSS_MIB + REPORT_RSS_MIB)
 
 
+# The init/upgrade Job's Odoo container, the same for every size (a resize must not re-run it).
+INIT_JOB_CPU_LIMIT_M = 2000
+INIT_JOB_MEMORY_LIMIT_MIB = 3072
+
 # Requests: the resident estimate of a web pod (rounded up to 256 MiB); limits: 25 % above it.
 # A prefork worker serves one request at a time and rarely holds more than two cursors, so a
 # small per-process pool (db_maxconn) is enough; the gevent process multiplexes every websocket

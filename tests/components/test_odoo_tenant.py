@@ -836,3 +836,29 @@ def test_a_recorded_migration_keeps_the_filestore_and_its_owner() -> None:
     later = run_tenants(on_19, [tenant(on_19, "halden-law")])
     full = "odoo-halden-law-filestore-ap"
     assert later.named(full).inputs == before.named(full).inputs
+
+
+def _mib(quantity: str) -> int:
+    return int(quantity.removesuffix("Mi"))
+
+
+def test_every_container_fits_the_namespaces_limit_range(result: ProgramResult) -> None:
+    """The admission controller rejects a container above the LimitRange's maximum."""
+    for slug in SLUGS:
+        (limits,) = in_ns(result, slug, "LimitRange")
+        (rule,) = limits["spec"]["limits"]
+        most = rule["max"]
+        for manifest in (
+            in_ns(result, slug, "Deployment")
+            + in_ns(result, slug, "Job")
+            + in_ns(result, slug, "CronJob")
+        ):
+            pod = pod_spec_of(manifest)
+            assert pod is not None
+            for container in containers(pod):
+                limit = container["resources"]["limits"]
+                where = f"{slug} {manifest['metadata']['name']} {container['name']}"
+                assert _mib(limit["memory"]) <= _mib(most["memory"]), where
+                assert int(limit["cpu"].removesuffix("m")) <= int(most["cpu"].removesuffix("m")), (
+                    where
+                )
