@@ -52,6 +52,8 @@ SCRIPTS_PACKAGE_DIR: Final = "shell"
 SCRIPTS_MOUNT_PATH: Final = "/opt/odoo-platform/scripts"
 BACKUP_FILES: Final = ("db.dump", "filestore.tar.gz", "manifest.json")
 DB_STATE_FILE: Final = "db-state"  # under WORK_DIR: `install` or `upgrade`
+# Table db-state.sh creates on `install`, dropped by odoo-init.sh with the admin password
+FIRST_INSTALL_MARKER: Final = "odoo_platform_first_install"
 MANIFEST: Final = "manifest.json"
 STAMP_FORMAT: Final = "%Y%m%dT%H%M%SZ"
 

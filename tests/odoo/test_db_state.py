@@ -143,3 +143,16 @@ def test_missing_database_fails_the_job(
     assert result.returncode != 0
     assert "does not exist" in result.stderr
     assert not (tmp_path / "db-state").exists()
+
+
+def test_a_first_install_stays_one_until_the_admin_password_is_set(
+    pg: PostgresServer, run: Run, tmp_path: Path, database: str
+) -> None:
+    """Were `-i base` to succeed and the password step fail, the Job's retry must not see an
+    installed database and skip the password (admin/admin would stay)."""
+    assert run(database).returncode == 0 and decided(tmp_path) == "install"
+    odoo_schema(pg, database, "installed")  # what `odoo -i base` leaves
+    assert run(database).returncode == 0 and decided(tmp_path) == "install"
+    with psycopg.connect(**pg.tcp_dsn(database, PASSWORD, database), autocommit=True) as conn:
+        conn.execute(f"DROP TABLE {scripts.FIRST_INSTALL_MARKER}")  # the password step's commit
+    assert run(database).returncode == 0 and decided(tmp_path) == "upgrade"

@@ -98,6 +98,8 @@ def test_first_install_sets_the_generated_admin_password(
         f"argv: -c /run/odoo/odoo.conf -d {database} --no-http --stop-after-init -i base,project"
     )
     assert 'env.ref("base.user_admin")' in log and "admin.write(values)" in log
+    # the first-install marker db-state.sh left is dropped in the password's transaction
+    assert f"DROP TABLE IF EXISTS public.{scripts.FIRST_INSTALL_MARKER}" in log
     assert "ODOO_ADMIN_LOGIN_PASSWORD" in log and "generated-Secret-1" not in log
     assert calls[1:] == [f"argv: shell -c /run/odoo/odoo.conf -d {database} --no-http"] * 2
     assert "report.url" in log

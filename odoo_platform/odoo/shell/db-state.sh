@@ -1,7 +1,8 @@
 #!/bin/sh
 # db-state: decide once what the init/upgrade Job does with the tenant database, and write the
 # answer to $WORK_DIR/db-state for the Job's next steps (backup, stop web and cron, Odoo):
-#   install  no Odoo schema (no ir_module_module table), or base never finished installing;
+#   install  no Odoo schema (no ir_module_module table), base never finished installing, or a
+#            first install whose admin password step has not committed yet;
 #   upgrade  base is installed: back up, stop web and cron, then `-u`.
 # Runs in the Job's first initContainer (postgres image) as the tenant role. A failure to connect
 # or to query (wrong password, the role at its CONNECTION LIMIT, a failover, a missing database)
@@ -24,10 +25,17 @@ psql_value() {
     die "cannot read database '$PGDATABASE' on $PGHOST as $PGUSER (psql's error above); not guessing"
 }
 
+# A first install is marked until odoo-init.sh sets the admin password (it drops the marker in
+# the same transaction): a retry after `-i base` succeeded still sets it.
+marker=odoo_platform_first_install
+
 # to_regclass is NULL for a missing table, not an error: only real failures fail.
 schema=$(psql_value "SELECT to_regclass('public.ir_module_module') IS NOT NULL")
+pending=$(psql_value "SELECT to_regclass('public.$marker') IS NOT NULL")
 state=install
-if [ "$schema" = t ]; then
+if [ "$pending" = t ]; then
+  echo "db-state: a first install has not finished (its admin password is not set yet)"
+elif [ "$schema" = t ]; then
   installed=$(psql_value "SELECT count(*) FROM public.ir_module_module
     WHERE name = 'base' AND state IN ('installed', 'to upgrade', 'to remove')")
   [ "$installed" = 0 ] || state=upgrade
@@ -35,9 +43,8 @@ elif [ "$schema" != f ]; then
   die "unexpected answer '$schema'"
 fi
 
-case "$state" in
-  install | upgrade) ;;
-  *) die "unexpected answer '$state'" ;;
-esac
+if [ "$state" = install ]; then
+  psql_value "CREATE TABLE IF NOT EXISTS public.$marker ()" >/dev/null
+fi
 printf '%s\n' "$state" >"$WORK_DIR/db-state"
 echo "db-state: $state"

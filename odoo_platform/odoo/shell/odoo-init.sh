@@ -42,6 +42,8 @@ values = {"password": os.environ["ODOO_ADMIN_LOGIN_PASSWORD"]}
 if os.environ.get("ADMIN_LOGIN"):
     values.update(login=os.environ["ADMIN_LOGIN"], email=os.environ["ADMIN_LOGIN"])
 admin.write(values)
+# db-state.sh's first-install marker goes in the same transaction as the password
+env.cr.execute("DROP TABLE IF EXISTS public.odoo_platform_first_install")
 env.cr.commit()
 print("odoo-init: admin login %s has its generated password" % admin.login)
 PY
