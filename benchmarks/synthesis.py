@@ -71,7 +71,7 @@ def generated_tenant(index: int, zone: str, tier: str) -> dict[str, Any]:
         "tier": tier,
         "size": "s",
         "odoo_version": "18.0",
-        "image": "odoo:18.0-20251110",
+        "image": "odoo:18.0-20251121",
         "hostnames": [f"{slug}.{zone}"],
         "residency": "eu",
         # The smallest per-process pool keeps as many tenants as possible inside the shared

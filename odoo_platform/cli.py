@@ -17,6 +17,7 @@ from rich.console import Console
 from odoo_platform import plan_report, report
 from odoo_platform.config import ConfigError, PlatformConfig, load_stack_file, stack_file
 from odoo_platform.config.schema import json_schema_text
+from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.offline import StackCheck, check_stack, stack_context
 from odoo_platform.policies.crossguard import policy_config
 from odoo_platform.render import render_objects, write_files
@@ -72,6 +73,8 @@ def validate(
     """Check a stack file; exit 0 when valid, 1 with every error otherwise."""
     path = resolve_stack_file(stack, config_file, stacks_dir)
     config = load_or_exit(path)
+    for issue in config_warnings(config):
+        typer.echo(f"warning: {issue}", err=True)
     shared = sum(t.tier == "shared" for t in config.tenants)
     typer.echo(
         f"{path}: valid ({config.environment} in {config.region}, "

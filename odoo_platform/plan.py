@@ -308,10 +308,9 @@ def capacity_warnings(config: PlatformConfig, threshold: float = HEADROOM_WARNIN
         budget = memory_budget(tenant)
         if budget.headroom < threshold:
             warnings.append(
-                f"tenant {tenant.slug}: {budget.processes} processes x limit_memory_hard "
-                f"{budget.limit_memory_hard_mib} MiB = {budget.total_mib} MiB of the pod limit "
-                f"{budget.pod_limit_mib} MiB leave {budget.headroom:.0%} headroom "
-                f"(below {threshold:.0%})"
+                f"tenant {tenant.slug}: about {budget.resident_mib} MiB resident at full load "
+                f"of the pod limit {budget.pod_limit_mib} MiB leave {budget.headroom:.0%} "
+                f"headroom (below {threshold:.0%})"
             )
     return warnings
 

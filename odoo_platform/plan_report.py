@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.cost import CostEstimate, assumptions
 from odoo_platform.plan import DEDICATED_PREFIX, Chain
 from odoo_platform.policies import Finding, Severity
@@ -82,6 +83,26 @@ def cost_json(cost: CostEstimate) -> dict[str, Any]:
     }
 
 
+def first_logins(plan: StackPlan) -> dict[str, dict[str, str]]:
+    """Each running tenant's first Odoo login and where its generated password is (never the
+    password: it exists only once deployed, as a secret)."""
+    return {
+        t.slug: {
+            "login": t.admin_login or "admin",
+            "password": PASSWORD_WHERE.format(slug=t.slug),
+        }
+        for t in plan.check.config.tenants
+        if runs_workloads(t)
+    }
+
+
+PASSWORD_WHERE = (
+    "stack output tenant_admin_logins (secret: pulumi stack output --show-secrets "
+    "tenant_admin_logins) and Secret odoo-admin, key login_password, in namespace odoo-{slug}; "
+    "set on first install only"
+)
+
+
 def plan_json(plan: StackPlan) -> dict[str, Any]:
     """`odoo-platform plan --json` (schema in docs/cli.md)."""
     check = plan.check
@@ -121,6 +142,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
             "by_tenant": {t: chain_json(c) for t, c in plan.depth.by_tenant.items()},
         },
         "cost": cost_json(plan.cost),
+        "first_logins": first_logins(plan),
         "warnings": plan.warnings,
         "resources": [resource_json(r, plan) for r in resources],
     }
@@ -149,6 +171,7 @@ def print_plan(plan: StackPlan, console: Console) -> None:
     print_policy(plan, console)
     print_depth(plan, console)
     print_cost(plan.cost, console)
+    print_first_logins(plan, console)
     print_warnings(plan.warnings, console)
 
 
@@ -233,6 +256,19 @@ def print_cost(cost: CostEstimate, console: Console) -> None:
     console.print(f"[dim]Prices: {cost.prices.source}[/]")
     for line in assumptions(cost.prices):
         console.print(f"[dim]- {line}[/]")
+
+
+def print_first_logins(plan: StackPlan, console: Console) -> None:
+    logins = first_logins(plan)
+    if not logins:
+        return
+    table = Table(title="First Odoo logins (generated passwords)", title_justify="left")
+    table.add_column("tenant")
+    table.add_column("login")
+    for slug, entry in logins.items():
+        table.add_row(slug, entry["login"])
+    console.print(table)
+    console.print("Passwords: " + PASSWORD_WHERE.format(slug="<slug>").replace("; set", ". Set"))
 
 
 def print_warnings(warnings: list[str], console: Console) -> None:

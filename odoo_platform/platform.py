@@ -42,6 +42,7 @@ from odoo_platform.tiers import (
 
 TierT = TypeVar("TierT", MultiTenantTier, DedicatedTier)
 RETAINED_TENANTS = "retained_tenants"  # tenants whose data the next deployment must keep
+TENANTS = "tenants"  # per tenant, among others the Odoo series it runs (`odoo_version`)
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,7 @@ class RegionalPlatform(pulumi.ComponentResource):
                 for t in config.tenants
             },
             retained_tenants=retained_tenants(config, today),
+            tenant_admin_logins=_admin_logins(self.hosted_tenants),
             connection_budgets={
                 b.server: {"total": b.total, "max_connections": b.max_connections}
                 for b in connection_budgets(config)
@@ -286,6 +288,15 @@ class RegionalPlatform(pulumi.ComponentResource):
                 else None
             ),
         )
+
+
+def _admin_logins(hosted: dict[str, HostedTenant]) -> pulumi.Output[dict[str, Any]]:
+    """Each tenant's first Odoo login and its generated password, as one secret."""
+    logins: dict[str, Any] = {
+        slug: {"login": tenant.odoo.admin_login, "password": tenant.odoo.admin_login_password}
+        for slug, tenant in hosted.items()
+    }
+    return pulumi.Output.secret(logins)
 
 
 def _oidc(
@@ -324,6 +335,8 @@ class PlatformOutputs:
     shared_backups: dict[str, Any] | None
     tenants: dict[str, dict[str, Any]]
     retained_tenants: list[str]
+    # secret: each tenant's first Odoo login and its generated password (set on first install)
+    tenant_admin_logins: pulumi.Output[dict[str, Any]]
     connection_budgets: dict[str, dict[str, int]]  # per server: worst case and max_connections
     alerts_topic_arn: pulumi.Input[str]
     freeze_override: dict[str, str] | None

@@ -14,9 +14,10 @@ import pulumi
 from odoo_platform.config import ConfigError, PlatformConfig, parse_platform
 from odoo_platform.config.errors import ROOT
 from odoo_platform.config.freeze import freeze_stop_message
-from odoo_platform.config.lifecycle import removed_tenant_issues
+from odoo_platform.config.lifecycle import removed_tenant_issues, version_change_issues
 from odoo_platform.config.loader import CONFIG_NAMESPACE
-from odoo_platform.platform import RETAINED_TENANTS, build_platform
+from odoo_platform.config.validation import warnings as config_warnings
+from odoo_platform.platform import RETAINED_TENANTS, TENANTS, build_platform
 
 Clock = Callable[[], dt.date]
 PREVIOUS_DEPLOYMENT = "previous-deployment"  # logical name of the reference to this stack
@@ -33,9 +34,12 @@ def load_config() -> PlatformConfig:
     if data is None:
         raise pulumi.RunError(f"{source}: the key is missing; see docs/configuration.md")
     try:
-        return parse_platform(data, source)
+        config = parse_platform(data, source)
     except ConfigError as error:
         raise pulumi.RunError(str(error)) from None
+    for issue in config_warnings(config):
+        pulumi.log.warn(f"{source}: {issue}")
+    return config
 
 
 def check_change_freeze(config: PlatformConfig, today: dt.date) -> None:
@@ -49,27 +53,44 @@ def check_change_freeze(config: PlatformConfig, today: dt.date) -> None:
     raise pulumi.RunError(message)
 
 
-def check_removed_tenants(config: PlatformConfig) -> None:
-    """Fail, before Pulumi deletes anything, when a tenant with data left the configuration.
+def check_previous_deployment(config: PlatformConfig) -> None:
+    """Fail, before Pulumi changes anything, when the configuration would lose or break what
+    the last deployment runs: a tenant with data left the configuration, or a tenant's Odoo
+    series changed without a recorded migration.
 
-    The last deployment's `retained_tenants` output is read through a reference to this very
-    stack; a stack that was never deployed has none. The engine deletes resources that left the
-    program only after the program succeeded, so failing here keeps the tenant's data.
+    The last deployment's `retained_tenants` and `tenants` outputs are read through a reference
+    to this very stack; a stack that was never deployed has none. The engine deletes resources
+    that left the program only after the program succeeded, so failing here keeps the data.
     """
     fqn = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
     previous = pulumi.StackReference(PREVIOUS_DEPLOYMENT, stack_name=fqn)
 
-    def verify(retained: object) -> None:
+    def verify(outputs: list[object]) -> None:
+        retained, tenants = outputs
         issues = removed_tenant_issues(config, retained if isinstance(retained, list) else [])
+        issues += version_change_issues(config, _deployed_versions(tenants))
         if issues:
             raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
 
-    previous.get_output(RETAINED_TENANTS).apply(verify)
+    pulumi.Output.all(previous.get_output(RETAINED_TENANTS), previous.get_output(TENANTS)).apply(
+        verify
+    )
+
+
+def _deployed_versions(tenants: object) -> dict[str, str]:
+    """`{slug: odoo_version}` from the previous `tenants` output (empty if never deployed)."""
+    if not isinstance(tenants, dict):
+        return {}
+    return {
+        slug: str(entry["odoo_version"])
+        for slug, entry in tenants.items()
+        if isinstance(entry, dict) and "odoo_version" in entry
+    }
 
 
 def main(clock: Clock = utc_today) -> None:
     config = load_config()
     today = clock()
     check_change_freeze(config, today)
-    check_removed_tenants(config)
+    check_previous_deployment(config)
     build_platform(config, today)

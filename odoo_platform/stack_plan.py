@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from odoo_platform.config.mail import mail_warnings
+from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.cost import CostEstimate, PriceList, estimate_cost, price_list
 from odoo_platform.offline import StackCheck
 from odoo_platform.plan import (
@@ -35,7 +36,8 @@ def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
     config = check.config
     where = placements(check.result, tenant_tiers(config))
     cost = estimate_cost(check.result, config, where, prices or price_list(config.region))
-    warnings = capacity_warnings(config) + mail_warnings(config)
+    warnings = [str(issue) for issue in config_warnings(config)]
+    warnings += capacity_warnings(config) + mail_warnings(config)
     warnings += [f"no price for {item}; left out of the estimate" for item in cost.unpriced]
     warnings += [
         f"resources are tagged with tenant {slug}, which the stack file does not declare"

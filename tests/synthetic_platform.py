@@ -160,7 +160,7 @@ def workload(name: str, tier: str, tenant: str, parent: pulumi.Resource) -> None
                     "containers": [
                         {
                             "name": "odoo",
-                            "image": "odoo:18.0-20251110",
+                            "image": "odoo:18.0-20251121",
                             "envFrom": [{"secretRef": {"name": secret.metadata.name}}],
                         }
                     ]

@@ -57,19 +57,21 @@ def irsa_trust_policy(
     oidc_provider_arn: pulumi.Input[str],
     oidc_issuer_url: pulumi.Input[str],
     namespace: pulumi.Input[str],
-    service_account: pulumi.Input[str],
+    service_account: pulumi.Input[str] | tuple[str, ...],
 ) -> pulumi.Output[str]:
-    """Trust letting exactly one Kubernetes service account assume a role (IRSA)."""
+    """Trust letting exactly one Kubernetes service account (or the few named) assume a role."""
 
-    def document(arn: str, url: str, ns: str, sa: str) -> str:
+    def document(arn: str, url: str, ns: str, accounts: str | list[str]) -> str:
         issuer = url.removeprefix("https://")
+        names = [accounts] if isinstance(accounts, str) else list(accounts)
+        subjects = [f"system:serviceaccount:{ns}:{name}" for name in names]
         statement = {
             "Effect": "Allow",
             "Principal": {"Federated": arn},
             "Action": "sts:AssumeRoleWithWebIdentity",
             "Condition": {
                 "StringEquals": {
-                    f"{issuer}:sub": f"system:serviceaccount:{ns}:{sa}",
+                    f"{issuer}:sub": subjects[0] if len(subjects) == 1 else subjects,
                     f"{issuer}:aud": "sts.amazonaws.com",
                 }
             },
@@ -77,7 +79,7 @@ def irsa_trust_policy(
         return json.dumps(policy_document(statement))
 
     return pulumi.Output.all(oidc_provider_arn, oidc_issuer_url, namespace, service_account).apply(
-        lambda values: document(*(str(v) for v in values))
+        lambda values: document(str(values[0]), str(values[1]), str(values[2]), values[3])
     )
 
 

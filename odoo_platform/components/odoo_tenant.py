@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,12 +37,19 @@ from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
 from odoo_platform.components.iam import irsa_trust_policy
 from odoo_platform.config import lifecycle
-from odoo_platform.config.catalog import LABEL_TENANT, OdooVersion, SizeProfile
+from odoo_platform.config.catalog import (
+    INIT_JOB_CPU_LIMIT_M,
+    INIT_JOB_MEMORY_LIMIT_MIB,
+    LABEL_TENANT,
+    OdooVersion,
+    SizeProfile,
+)
 from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
+from odoo_platform.config.validation import SESSIONS_IN_REDIS_REFUSED
 from odoo_platform.odoo import conf as odoo_conf
-from odoo_platform.odoo import mail, redis_acl, scripts
+from odoo_platform.odoo import mail, scripts
 
 Manifest = dict[str, Any]
 
@@ -53,7 +61,19 @@ ODOO_BIN = "/usr/bin/odoo"
 CONF_HASH_ANNOTATION = "odoo-platform.io/config-hash"
 INIT_HASH_ANNOTATION = "odoo-platform.io/init-hash"
 INIT_CONF_MAP = f"{APP}-init"
-INIT_SCRIPT = "init.sh"
+INIT_ENV_FILE = "init.env"
+UPGRADE_SA = f"{APP}-upgrade"
+SCALE_ROLE = f"{APP}-scale-workloads"
+TOKEN_DIR = "/var/run/odoo-platform/kube-api"
+KUBE_API = "https://kubernetes.default.svc"
+# pulumi-kubernetes applies server-side; the upgrade Jobs also set `replicas` (scale subresource),
+# so the next update must take the field back instead of failing on the conflict.
+PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce"
+WEB_GRACE_SECONDS = 60
+CRON_GRACE_SECONDS = 120
+# Odoo closes its listening socket at once on SIGTERM: the pause lets the Service drop the pod
+# from its endpoints (and Traefik its backend) before that happens.
+PRESTOP_PAUSE_SECONDS = 15
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 EFS_CSI_DRIVER = "efs.csi.aws.com"
 EFS_ROOT = "/tenants"
@@ -73,6 +93,7 @@ IRSA_SKIP_ANNOTATION = "eks.amazonaws.com/skip-containers"
 BACKUP_WORK_SIZE = "256Mi"
 RESTORE_WORK_SIZE = "20Gi"
 WORK_DIR = "/work"
+NO_BACKUP_MARKER = "skipped"
 FILESTORE_DIR = "/filestore"
 KUBE_DNS = {"k8s-app": "kube-dns"}
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -113,11 +134,17 @@ class OdooTenantArgs:
     aws_region: pulumi.Input[str]
     tier: str = "shared"
     addons: tuple[str, ...] = ()
+    # The series whose image user owns the filestore: the one before a recorded migration (the
+    # official image's uid changed from 101 to 100 in 18.0; the access point keeps its owner).
+    filestore_version: OdooVersion | None = None
+    # Odoo's first user (base.user_admin); None keeps the login `admin`. Set on first install only.
+    admin_login: str | None = None
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
     redis_host: pulumi.Input[str] | None = None
     redis_port: int = 6379
     redis_user: str | None = None
     redis_password: pulumi.Input[str] | None = None
+    # Refused: the official image cannot keep sessions in Redis (config/validation.py, sessions)
     sessions_in_redis: bool = False
     traefik_namespace: pulumi.Input[str] = "traefik"
     entry_point: pulumi.Input[str] = "websecure"
@@ -167,6 +194,7 @@ class OdooTenantArgs:
                     self.smtp is not None and bool(self.smtp.user) and self.smtp_user is not None,
                     "smtp.user: leave it unset when smtp_user gives the login",
                 ),
+                (self.sessions_in_redis, f"sessions_in_redis: {SESSIONS_IN_REDIS_REFUSED}"),
             )
             if failed
         ]
@@ -203,6 +231,12 @@ class OdooTenantArgs:
             profile=tenant_profile(tenant),
             hostnames=tuple(tenant.hostnames),
             addons=tuple(tenant.addons),
+            admin_login=tenant.admin_login,
+            filestore_version=(
+                (tenant.migration.filestore_version or tenant.migration.from_version)
+                if tenant.migration
+                else None
+            ),
             tier=tenant.tier,
             k8s_labels=labels(config, tenant.tier, tenant.slug),
             sessions_in_redis=tenant.sessions_in_redis,
@@ -219,10 +253,6 @@ class OdooTenantArgs:
             **infra,
         )
 
-    @property
-    def sessions_use_redis(self) -> bool:
-        return self.sessions_in_redis and self.redis_host is not None
-
 
 class OdooTenant(pulumi.ComponentResource):
     """Odoo web and cron workloads, ingress, filestore and backups of one tenant."""
@@ -235,6 +265,8 @@ class OdooTenant(pulumi.ComponentResource):
     conf_hash: str
     backup_role_arn: pulumi.Output[str]
     admin_password: pulumi.Output[str]
+    admin_login: str
+    admin_login_password: pulumi.Output[str]
     access_point_id: pulumi.Output[str]
     filestore_claim_name: str
     final_backup_job_name: str | None
@@ -254,7 +286,10 @@ class OdooTenant(pulumi.ComponentResource):
         self.web_deployment_name = f"{APP}-web"
         self.cron_deployment_name = f"{APP}-cron"
         self.filestore_claim_name = f"{APP}-filestore"
-        self.init_job_name = f"{APP}-init-{init_job_hash(args.image, args.addons)}"
+        init_hash = init_job_hash(args.image, args.addons)
+        self.init_job_name = f"{APP}-init-{init_hash}"
+        self.resume_job_name = f"{APP}-resume-{init_hash}"
+        self.admin_login = args.admin_login or "admin"
         self.final_backup_job_name = (
             f"{APP}-final-backup-{args.offboarding_requested_on.replace('-', '')}"
             if args.offboarded and args.offboarding_requested_on
@@ -286,6 +321,8 @@ class OdooTenant(pulumi.ComponentResource):
                 "backup_role_arn": self.backup_role_arn,
                 "access_point_id": self.access_point_id,
                 "admin_password": self.admin_password,
+                "admin_login": self.admin_login,
+                "admin_login_password": self.admin_login_password,
                 "final_backup_job_name": self.final_backup_job_name,
             }
         )
@@ -293,10 +330,13 @@ class OdooTenant(pulumi.ComponentResource):
     def _workloads(self, texts: Mapping[str, str], ready: Sequence[pulumi.Resource]) -> None:
         """Odoo itself (active and suspended tenants): init Job, web, cron, ingress, backups."""
         self._config_map = self._conf_map(texts)
-        job = self._init_job(texts["job"], [*ready, self._backup_sa, self._scripts_map])
+        job = self._init_job(
+            texts["job"], [*ready, self._backup_sa, self._upgrade_rbac, self._scripts_map]
+        )
         workloads_opts = child_opts(self, depends_on=[job, *ready])
-        self._web(workloads_opts)
-        self._cron(workloads_opts)
+        web = self._web(workloads_opts)
+        cron = self._cron(workloads_opts)
+        self._resume_job([web, cron, self._upgrade_rbac])
         self._service()
         self._ingress()
         self._backups(ready)
@@ -305,12 +345,10 @@ class OdooTenant(pulumi.ComponentResource):
 
     def _odoo_conf(self) -> odoo_conf.OdooConf:
         args = self._args
-        modules = ("base", "web", *(("session_redis",) if args.sessions_use_redis else ()))
         return odoo_conf.OdooConf.from_profile(
             args.odoo_version,
             args.database_name,
             args.profile,
-            server_wide_modules=modules,
             smtp=args.smtp,
         )
 
@@ -388,13 +426,14 @@ class OdooTenant(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child_opts(self),
         )
-        role = self._irsa_role("backup", BACKUP_SA, "Backups", backup_policy)
+        role = self._irsa_role("backup", (BACKUP_SA, UPGRADE_SA), "Backups", backup_policy)
         self.backup_role_arn = role.arn
         self._backup_sa = self._irsa_account("backup", BACKUP_SA, role)
         reader = self._irsa_role(
             "restore-check", RESTORE_CHECK_SA, "Restore checks", restore_check_policy
         )
         self._restore_sa = self._irsa_account("restore-check", RESTORE_CHECK_SA, reader)
+        self._upgrade_rbac = self._upgrade_identity(role)
         return odoo_sa
 
     def _irsa_account(
@@ -407,12 +446,48 @@ class OdooTenant(pulumi.ComponentResource):
             opts=child_opts(self),
         )
 
+    def _upgrade_identity(self, role: aws.iam.Role) -> k8s.rbac.v1.RoleBinding:
+        """The init/upgrade and resume Jobs' account: the backup role (pre-upgrade backup) and a
+        Role that may only read and set the scale of this tenant's web and cron Deployments."""
+        account = k8s.core.v1.ServiceAccount(
+            f"{self._name}-upgrade-sa",
+            metadata=_k8s(self._metadata(UPGRADE_SA, annotations={IRSA_ANNOTATION: role.arn})),
+            automount_service_account_token=False,
+            opts=child_opts(self),
+        )
+        scale = k8s.rbac.v1.Role(
+            f"{self._name}-scale-role",
+            metadata=_k8s(self._metadata(SCALE_ROLE)),
+            rules=_k8s(
+                [
+                    {
+                        "apiGroups": ["apps"],
+                        "resources": ["deployments/scale"],
+                        "resourceNames": [self.web_deployment_name, self.cron_deployment_name],
+                        "verbs": ["get", "patch"],
+                    }
+                ]
+            ),
+            opts=child_opts(self),
+        )
+        return k8s.rbac.v1.RoleBinding(
+            f"{self._name}-scale-binding",
+            metadata=_k8s(self._metadata(SCALE_ROLE)),
+            role_ref=_k8s(
+                {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": SCALE_ROLE}
+            ),
+            subjects=_k8s(
+                [{"kind": "ServiceAccount", "name": UPGRADE_SA, "namespace": self.namespace}]
+            ),
+            opts=child_opts(self, depends_on=[account, scale]),
+        )
+
     def _irsa_role(
-        self, prefix: str, service_account: str, what: str, policy_of: Any
+        self, prefix: str, service_accounts: str | tuple[str, ...], what: str, policy_of: Any
     ) -> aws.iam.Role:
         args = self._args
         trust = irsa_trust_policy(
-            args.oidc_provider_arn, args.oidc_issuer_url, self.namespace, service_account
+            args.oidc_provider_arn, args.oidc_issuer_url, self.namespace, service_accounts
         )
         role = aws.iam.Role(
             f"{self._name}-{prefix}-role",
@@ -434,11 +509,20 @@ class OdooTenant(pulumi.ComponentResource):
             f"{self._name}-admin-passwd", length=32, special=False, opts=child_opts(self)
         )
         self.admin_password = pulumi.Output.secret(password.result)
+        # The login password of Odoo's first user, set by the init Job on first install only.
+        login = random.RandomPassword(
+            f"{self._name}-admin-login-passwd", length=24, special=False, opts=child_opts(self)
+        )
+        self.admin_login_password = pulumi.Output.secret(login.result)
         admin = k8s.core.v1.Secret(
             f"{self._name}-admin",
             metadata=_k8s(self._metadata(f"{APP}-admin")),
             type="Opaque",
-            string_data={"admin_passwd": self.admin_password},
+            string_data={
+                "admin_passwd": self.admin_password,
+                "login": self.admin_login,
+                "login_password": self.admin_login_password,
+            },
             opts=child_opts(self),
         )
         args = self._args
@@ -487,17 +571,18 @@ class OdooTenant(pulumi.ComponentResource):
     def _filestore(self) -> k8s.core.v1.PersistentVolumeClaim:
         args = self._args
         keep = child_opts(self, protect=args.protect)
+        owner = odoo_conf.traits(args.filestore_version or args.odoo_version)
         access_point = aws.efs.AccessPoint(
             f"{self._name}-filestore-ap",
             file_system_id=args.efs_file_system_id,
-            posix_user=aws.efs.AccessPointPosixUserArgs(
-                uid=self._traits.odoo_uid, gid=self._traits.odoo_gid
-            ),
+            # every file operation through the access point runs as this owner, whatever the
+            # pod's uid, so a new image user still reads and writes the existing files
+            posix_user=aws.efs.AccessPointPosixUserArgs(uid=owner.odoo_uid, gid=owner.odoo_gid),
             root_directory=aws.efs.AccessPointRootDirectoryArgs(
                 path=f"{EFS_ROOT}/{args.slug}",
                 creation_info=aws.efs.AccessPointRootDirectoryCreationInfoArgs(
-                    owner_uid=self._traits.odoo_uid,
-                    owner_gid=self._traits.odoo_gid,
+                    owner_uid=owner.odoo_uid,
+                    owner_gid=owner.odoo_gid,
                     permissions="0750",
                 ),
             ),
@@ -551,7 +636,7 @@ class OdooTenant(pulumi.ComponentResource):
 
     def _odoo_env(self) -> list[Manifest]:
         args = self._args
-        env = [
+        return [
             _secret_env("PGHOST", args.db_credentials_secret, "host"),
             _secret_env("PGPORT", args.db_credentials_secret, "port"),
             _secret_env("PGUSER", args.db_credentials_secret, "user"),
@@ -562,16 +647,6 @@ class OdooTenant(pulumi.ComponentResource):
             {"name": "HOME", "value": "/tmp"},
             {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
         ]
-        if args.sessions_use_redis:
-            env += [
-                {"name": "ODOO_SESSION_REDIS", "value": "1"},
-                _secret_env("ODOO_SESSION_REDIS_URL", f"{APP}-redis", "url"),
-                {
-                    "name": "ODOO_SESSION_REDIS_PREFIX",
-                    "value": redis_acl.session_redis_prefix(args.slug),
-                },
-            ]
-        return env
 
     def _render_conf_container(self, role: str) -> Manifest:
         """Copies the role's file and appends `admin_passwd` (and the SMTP login) from the
@@ -685,52 +760,141 @@ class OdooTenant(pulumi.ComponentResource):
 
     def _init_job(self, job_conf: str, ready: Sequence[pulumi.Resource]) -> k8s.batch.v1.Job:
         """The Job's pod depends only on the image, the modules and stable names: its settings
-        and script sit in a ConfigMap of a fixed name, updated in place, so nothing else
-        replaces (and re-runs) a finished Job."""
-        args = self._args
+        sit in a ConfigMap of a fixed name, updated in place, so nothing else replaces (and
+        re-runs) a finished Job. Its steps, each reading db-state.sh's one decision: stop web and
+        cron and back up (upgrade only), then install or upgrade (see odoo/scripts.py)."""
         conf_map = k8s.core.v1.ConfigMap(
             f"{self._name}-init-conf",
             metadata=_k8s(self._metadata(INIT_CONF_MAP, "init")),
             data=self._init_data(job_conf),
             opts=child_opts(self),
         )
+        # Fixed (a new size must not re-run the Job); `-u all` runs in Odoo's main process,
+        # which sets no RLIMIT_AS. The namespace's LimitRange admits it (TenantNamespace).
         container = self._odoo_container(
-            ["/bin/sh", "-e", f"{CONF_DIR}/{INIT_SCRIPT}"],
-            resources=_resources(500, 2000, 1024, 3072),
+            ["/bin/sh", "-ec", f"exec sh {scripts.SCRIPTS_MOUNT_PATH}/odoo-init.sh"],
+            resources=_resources(500, INIT_JOB_CPU_LIMIT_M, 1024, INIT_JOB_MEMORY_LIMIT_MIB),
         )
+        container["env"] += [
+            {"name": "WORK_DIR", "value": WORK_DIR},
+            {"name": "INIT_ENV", "value": f"{CONF_DIR}/{INIT_ENV_FILE}"},
+            _secret_env("ODOO_ADMIN_LOGIN_PASSWORD", f"{APP}-admin", "login_password"),
+        ]
+        container["volumeMounts"] += [
+            {"name": "scripts", "mountPath": scripts.SCRIPTS_MOUNT_PATH, "readOnly": True},
+            {"name": "work", "mountPath": WORK_DIR, "readOnly": True},
+        ]
         spec = self._pod_spec(
             "job",
             [container],
             conf_map=INIT_CONF_MAP,
-            service_account=BACKUP_SA,
+            service_account=UPGRADE_SA,
             restartPolicy="Never",
         )
-        spec["initContainers"][:0] = self._pre_upgrade_backup()
-        volumes = [v for v in self._backup_volumes() if v["name"] != "filestore"]
-        spec["volumes"] += volumes
-        init_hash = init_job_hash(args.image, args.addons)
+        spec["initContainers"][:0] = self._pre_upgrade_steps()
+        spec["volumes"] += [v for v in self._backup_volumes() if v["name"] != "filestore"]
+        spec["volumes"].append(_kube_api_volume())
+        return self._job("init", self.init_job_name, spec, [conf_map, *ready], backoff=1, hours=4)
+
+    def _resume_job(self, ready: Sequence[pulumi.Resource]) -> k8s.batch.v1.Job:
+        """After the Deployments carry the new image: start web (the HPA's minimum; it scales
+        from there) and cron again, or keep them at zero while suspended. Runs once per image
+        and module list, like the init Job."""
+        web, cron = (0, 0) if self._args.suspended else (self._args.profile.min_replicas, 1)
+        targets = f"{self.web_deployment_name}={web} {self.cron_deployment_name}={cron}"
+        container = self._scale_container("resume", targets)
+        spec: Manifest = {
+            "serviceAccountName": UPGRADE_SA,
+            "automountServiceAccountToken": False,
+            "securityContext": self._pod_security(),
+            "restartPolicy": "Never",
+            "containers": [container],
+            "volumes": [
+                {"name": "scripts", "configMap": {"name": BACKUP_SCRIPTS_MAP}},
+                {"name": "work", "emptyDir": {"sizeLimit": "16Mi"}},
+                _kube_api_volume(),
+            ],
+        }
+        if self._args.node_selector:
+            spec["nodeSelector"] = dict(self._args.node_selector)
+        if self._args.tolerations:
+            spec["tolerations"] = [dict(t) for t in self._args.tolerations]
+        return self._job("resume", self.resume_job_name, spec, ready, backoff=3, hours=1)
+
+    def _job(
+        self,
+        component: str,
+        name: str,
+        spec: Manifest,
+        depends_on: Sequence[pulumi.Resource],
+        *,
+        backoff: int,
+        hours: int,
+    ) -> k8s.batch.v1.Job:
+        init_hash = init_job_hash(self._args.image, self._args.addons)
         template = {
             "metadata": {
-                "labels": self._selector("init"),
-                # Odoo runs in this pod but never gets the backup writer's token
+                "labels": self._selector(component),
+                # only the S3 steps get the role's web identity token (Odoo never does)
                 "annotations": {INIT_HASH_ANNOTATION: init_hash, **_irsa_skip(spec)},
             },
             "spec": spec,
         }
+        timeout = f"{hours * 60}m"
         return k8s.batch.v1.Job(
-            f"{self._name}-init",
-            metadata=_k8s(self._metadata(self.init_job_name, "init")),
-            spec=_k8s({"backoffLimit": 1, "activeDeadlineSeconds": 4 * 3600, "template": template}),
+            f"{self._name}-{component}",
+            metadata=_k8s(self._metadata(name, component)),
+            spec=_k8s(
+                {
+                    "backoffLimit": backoff,
+                    "activeDeadlineSeconds": hours * 3600,
+                    "template": template,
+                }
+            ),
             opts=child_opts(
                 self,
-                depends_on=[conf_map, *ready],
-                custom_timeouts=pulumi.CustomTimeouts(create="240m", update="240m"),
+                depends_on=list(depends_on),
+                custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout),
             ),
         )
 
+    def _scale_container(self, name: str, targets: str, **env: str) -> Manifest:
+        """scale-workloads.sh in the Odoo image (curl, python3), with the projected token."""
+        values = {
+            "KUBE_API": KUBE_API,
+            "SCALE_TARGETS": targets,
+            "TOKEN_DIR": TOKEN_DIR,
+            "WORK_DIR": WORK_DIR,
+            **env,
+        }
+        return {
+            "name": name,
+            "image": self._args.image,
+            "imagePullPolicy": "IfNotPresent",
+            "command": [
+                "/bin/sh",
+                "-ec",
+                f"exec sh {scripts.SCRIPTS_MOUNT_PATH}/scale-workloads.sh",
+            ],
+            "env": [
+                {
+                    "name": "NAMESPACE",
+                    "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}},
+                },
+                *({"name": key, "value": value} for key, value in values.items()),
+            ],
+            "resources": _resources(50, 200, 64, 128),
+            "securityContext": _container_security(),
+            "volumeMounts": [
+                {"name": "scripts", "mountPath": scripts.SCRIPTS_MOUNT_PATH, "readOnly": True},
+                {"name": "work", "mountPath": WORK_DIR},
+                {"name": "kube-api", "mountPath": TOKEN_DIR, "readOnly": True},
+            ],
+        }
+
     def _init_data(self, job_conf: str) -> pulumi.Output[dict[str, str]]:
-        script = init_script(self._args, self._site_url(), self._report_url())
-        return script.apply(lambda text: {"job.conf": job_conf, INIT_SCRIPT: text})
+        env = init_env(self._args, self._site_url(), self._report_url())
+        return env.apply(lambda text: {"job.conf": job_conf, INIT_ENV_FILE: text})
 
     def _site_url(self) -> str:
         return f"https://{self._args.hostnames[0]}"
@@ -742,9 +906,12 @@ class OdooTenant(pulumi.ComponentResource):
 
     # -- web and cron -------------------------------------------------------------------------
 
-    def _web(self, opts: pulumi.ResourceOptions) -> None:
+    def _web(self, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
         args = self._args
         probe = {"httpGet": {"path": odoo_conf.HEALTH_PATH, "port": "http"}}
+        # Answered by the gevent process, not by a prefork worker: long reports occupying every
+        # HTTP worker make the pod unready (no new requests), never restarted (killing them).
+        alive = {"httpGet": {"path": odoo_conf.HEALTH_PATH, "port": "websocket"}}
         container = self._odoo_container(
             [ODOO_BIN, "-c", RENDERED_CONF],
             ports=[
@@ -758,7 +925,7 @@ class OdooTenant(pulumi.ComponentResource):
                 "failureThreshold": 60,
             },
             livenessProbe={
-                **probe,
+                **alive,
                 "periodSeconds": 20,
                 "timeoutSeconds": 5,
                 "failureThreshold": 3,
@@ -769,11 +936,12 @@ class OdooTenant(pulumi.ComponentResource):
                 "timeoutSeconds": 5,
                 "failureThreshold": 3,
             },
+            lifecycle={"preStop": {"exec": {"command": ["sleep", str(PRESTOP_PAUSE_SECONDS)]}}},
         )
         spec = self._pod_spec(
             "web",
             [container],
-            terminationGracePeriodSeconds=60,
+            terminationGracePeriodSeconds=WEB_GRACE_SECONDS,
             topologySpreadConstraints=self._spread("web"),
         )
         deployment: Manifest = {
@@ -790,11 +958,15 @@ class OdooTenant(pulumi.ComponentResource):
             deployment["replicas"] = 0
         web = k8s.apps.v1.Deployment(
             f"{self._name}-web",
-            metadata=_k8s(self._metadata(self.web_deployment_name, "web")),
+            metadata=_k8s(self._workload_metadata(self.web_deployment_name, "web")),
             spec=_k8s(deployment),
             opts=opts,
         )
         self._autoscaling(web)
+        return web
+
+    def _workload_metadata(self, name: str, component: str) -> Manifest:
+        return self._metadata(name, component, annotations={PATCH_FORCE_ANNOTATION: "true"})
 
     def _spread(self, component: str) -> list[Manifest]:
         return [
@@ -845,7 +1017,7 @@ class OdooTenant(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
 
-    def _cron(self, opts: pulumi.ResourceOptions) -> None:
+    def _cron(self, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
         # The prefork master re-spawns cron workers; none alive for 3 checks means it is stuck.
         liveness = {
             "exec": {"command": ["/bin/sh", "-c", CRON_WORKERS_ALIVE]},
@@ -857,10 +1029,10 @@ class OdooTenant(pulumi.ComponentResource):
         container = self._odoo_container(
             [ODOO_BIN, "-c", RENDERED_CONF, "--no-http"], livenessProbe=liveness
         )
-        spec = self._pod_spec("cron", [container], terminationGracePeriodSeconds=120)
-        k8s.apps.v1.Deployment(
+        spec = self._pod_spec("cron", [container], terminationGracePeriodSeconds=CRON_GRACE_SECONDS)
+        return k8s.apps.v1.Deployment(
             f"{self._name}-cron",
-            metadata=_k8s(self._metadata(self.cron_deployment_name, "cron")),
+            metadata=_k8s(self._workload_metadata(self.cron_deployment_name, "cron")),
             spec=_k8s(
                 {
                     "replicas": 0 if self._args.suspended else 1,
@@ -1138,15 +1310,32 @@ class OdooTenant(pulumi.ComponentResource):
         # optional overrides (AWS_ENDPOINT_URL, RETENTION_CLASS) stay unset in the cluster
         return [available[key] for key in scripts.SCRIPT_ENV[script] if key in available]
 
-    def _pre_upgrade_backup(self) -> list[Manifest]:
-        """The Job's first steps: back up an initialised database before `-u` touches it (an
-        empty, new database is skipped: it would become the newest backup and fail checks).
-        The upload sidecar streams what the dump writes; the dump fails if the upload does."""
+    def _pre_upgrade_steps(self) -> list[Manifest]:
+        """The Job's first steps: decide once (db-state.sh), then for an upgrade stop web and
+        cron and back up the database before `-u` touches it, the upload sidecar streaming what
+        the dump writes (the dump fails if the upload does). A new database is not backed up
+        (it would become the newest backup and fail the restore checks)."""
         dump = f"{scripts.SCRIPTS_MOUNT_PATH}/backup-dump.sh"
-        check = f"if {BASE_INSTALLED}; then exec sh {dump}; fi; echo 'new database: no backup'"
+        state = f"$WORK_DIR/{scripts.DB_STATE_FILE}"
+        stop = self._scale_container(
+            "stop",
+            f"{self.web_deployment_name}=0 {self.cron_deployment_name}=0",
+            WHEN_STATE="upgrade",
+            DRAIN_SECONDS=str(max(WEB_GRACE_SECONDS, CRON_GRACE_SECONDS)),
+        )
         return [
+            self._script_container("db-state", "db-state.sh", self._args.postgres_image),
+            stop,
             self._upload_sidecar(),
-            self._script_container("dump", "backup-dump.sh", self._args.postgres_image, check),
+            self._script_container(
+                "dump",
+                "backup-dump.sh",
+                self._args.postgres_image,
+                f'if [ "$(cat "{state}")" = upgrade ]; then exec sh {dump}; fi; '
+                # tells the waiting upload sidecar that nothing comes (backup-upload.sh)
+                'mkdir -p "$WORK_DIR/backup"; '
+                f"echo 'new database: no backup' | tee \"$WORK_DIR/backup/{NO_BACKUP_MARKER}\"",
+            ),
         ]
 
 
@@ -1166,35 +1355,24 @@ def _schedule_offset(slug: str) -> tuple[int, int]:
 
 # The only steps that reach S3 (the others get no web identity token).
 AWS_STEPS = ("upload", "fetch")
-BASE_INSTALLED = (
-    "psql -tAc \"SELECT 1 FROM ir_module_module WHERE name='base' AND state='installed'\""
-    " 2>/dev/null | grep -q 1"
-)
 CRON_WORKERS_ALIVE = "grep -qs '^PPid:[[:space:]]*1$' /proc/[0-9]*/status"
 
 
-def init_script(args: OdooTenantArgs, site_url: str, report_url: pulumi.Output[str]) -> Any:
-    """Install `base` (+ addons) on an empty database, else upgrade everything and install new
-    addons; then pin the public URL and point PDF rendering at the web Service."""
-    addons = ",".join(sorted(set(args.addons)))
-    installed = BASE_INSTALLED
-    odoo = f'{ODOO_BIN} -c {RENDERED_CONF} -d "$PGDATABASE" --no-http --stop-after-init'
-    install = f"{odoo} -i base{',' + addons if addons else ''}"
-    upgrade = f"{odoo} -u all{' -i ' + addons if addons else ''}"
+def init_env(args: OdooTenantArgs, site_url: str, report_url: pulumi.Output[str]) -> Any:
+    """`init.env`, sourced by odoo-init.sh: what to install and where the tenant is served."""
+    values = {
+        "ADDONS": ",".join(sorted(set(args.addons))),
+        "ADMIN_LOGIN": args.admin_login or "",
+        "SITE_URL": site_url,
+    }
 
-    def script(report: str) -> str:
-        params = {"web.base.url": site_url, "web.base.url.freeze": "True", "report.url": report}
-        python = "; ".join(
-            f"env['ir.config_parameter'].sudo().set_param({key!r}, {value!r})"
-            for key, value in params.items()
-        )
-        shell = f'{ODOO_BIN} shell -c {RENDERED_CONF} -d "$PGDATABASE" --no-http'
-        return (
-            f"if {installed}; then {upgrade}; else {install}; fi\n"
-            f'printf "%s\\n" "{python}; env.cr.commit()" | {shell}\n'
-        )
+    def text(report: str) -> str:
+        lines = [
+            f"{key}={shlex.quote(value)}" for key, value in {**values, "REPORT_URL": report}.items()
+        ]
+        return "\n".join(lines) + "\n"
 
-    return report_url.apply(script)
+    return report_url.apply(text)
 
 
 def backup_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
@@ -1258,6 +1436,25 @@ def _is_iso_date(value: str | None) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _kube_api_volume() -> Manifest:
+    """A short-lived service account token and the cluster CA, for the scale steps only (the
+    pods do not automount a token)."""
+    return {
+        "name": "kube-api",
+        "projected": {
+            "sources": [
+                {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}},
+                {
+                    "configMap": {
+                        "name": "kube-root-ca.crt",
+                        "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                    }
+                },
+            ]
+        },
+    }
 
 
 def _tcp(*ports: int) -> list[Manifest]:

@@ -16,7 +16,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components.base import child_opts, component_type
-from odoo_platform.config.catalog import SizeProfile
+from odoo_platform.config.catalog import (
+    INIT_JOB_CPU_LIMIT_M,
+    INIT_JOB_MEMORY_LIMIT_MIB,
+    SizeProfile,
+)
 from odoo_platform.config.defaults import tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels
@@ -85,7 +89,11 @@ def limit_range_limits(profile: SizeProfile) -> list[dict[str, object]]:
             "type": "Container",
             "default": {"cpu": DEFAULT_CPU, "memory": DEFAULT_MEMORY},
             "defaultRequest": {"cpu": DEFAULT_CPU, "memory": DEFAULT_MEMORY},
-            "max": {"cpu": f"{profile.cpu_limit_m}m", "memory": f"{profile.memory_limit_mib}Mi"},
+            # the largest container: a web pod's, or the init/upgrade Job's on small sizes
+            "max": {
+                "cpu": f"{max(profile.cpu_limit_m, INIT_JOB_CPU_LIMIT_M)}m",
+                "memory": f"{max(profile.memory_limit_mib, INIT_JOB_MEMORY_LIMIT_MIB)}Mi",
+            },
         }
     ]
 

@@ -1,40 +1,55 @@
 """Connection and memory budgets: what Odoo's per-process settings add up to.
 
-Odoo's `db_maxconn` and `limit_memory_hard` are per process, so a tenant's worst case is the
-per-process value times every process it can run: each web pod runs its HTTP workers plus one
-gevent worker, the HPA may scale web pods to the profile's maximum, and the cron pod runs the cron
-workers. Maintenance sessions that connect as the tenant role (backups, restore checks, the
-init/upgrade Job's checks) are added on top: the role's `CONNECTION LIMIT` is this worst case.
+Odoo's `db_maxconn` is per process, so a tenant's worst case is the per-process value times
+every process it can run: each web pod runs its HTTP workers (`db_maxconn` each) plus one gevent
+process (its own `db_maxconn_gevent` pool), the HPA may scale web pods to the profile's maximum and
+a rollout adds a surge pod, and the cron pod runs the cron workers. The init/upgrade Job's Odoo
+processes and the sessions of backups and restore checks are added on top: the role's
+`CONNECTION LIMIT` is this worst case.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from odoo_platform.config.catalog import rds_default_max_connections
+from odoo_platform.config.catalog import (
+    REPORT_ADDRESS_SPACE_MIB,
+    cron_resident_mib,
+    rds_default_max_connections,
+    web_pod_connections,
+    web_resident_mib,
+)
 from odoo_platform.config.defaults import dedicated_settings, tenant_profile
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.config.models import DatabaseConfig, PlatformConfig, TenantConfig
 
 SHARED_SERVER = "multi-tenant"
 # Sessions besides Odoo's that log in as the tenant role and may overlap with a fully scaled
-# tenant: one dump or restore (the backup CronJob's pg_dump, the init Job's pre-upgrade pg_dump
-# or the restore check's pg_restore) plus one psql (the restore check's checks, the init Job's
-# "is base installed" probe). Without them a backup at peak load would be refused by the role's
-# CONNECTION LIMIT, which equals the worst case below.
+# tenant: one dump or restore (the backup CronJob's pg_dump or the restore check's pg_restore)
+# plus one psql (the restore check's checks). Without them a backup at peak load would be
+# refused by the role's CONNECTION LIMIT, which equals the worst case below.
 MAINTENANCE_CONNECTIONS = 2
+# The init/upgrade Job: `odoo -i/-u` and then `odoo shell` (one pool each, counted as if they
+# overlapped), next to its own psql (database state) or pg_dump (pre-upgrade backup).
+INIT_JOB_ODOO_PROCESSES = 2
+INIT_JOB_CLIENT_CONNECTIONS = 1
+# The web Deployment's rolling update adds one pod (maxSurge) even at the HPA's maximum.
+ROLLOUT_SURGE_PODS = 1
 
 
 @dataclass(frozen=True)
 class TenantConnections:
+    """One tenant's worst case: every pool full at once, during a rollout at maximum scale."""
+
     slug: str
-    processes: int
-    db_maxconn: int
+    web: int
+    cron: int
+    init_job: int
     maintenance: int = MAINTENANCE_CONNECTIONS
 
     @property
     def worst_case(self) -> int:
-        return self.processes * self.db_maxconn + self.maintenance
+        return self.web + self.cron + self.init_job + self.maintenance
 
 
 @dataclass(frozen=True)
@@ -61,24 +76,40 @@ class ConnectionBudget:
 
 @dataclass(frozen=True)
 class MemoryBudget:
-    """One web pod: (HTTP workers + gevent) x `limit_memory_hard` against the pod limit."""
+    """One tenant's pods against Odoo's memory model (docs/capacity.md).
+
+    Two different numbers: `limit_memory_hard_mib` is a per-process cap on *address space*
+    (RLIMIT_AS), inherited by wkhtmltopdf, so it must stay above what a PDF report needs; the
+    pod limit bounds *resident* memory, so it is compared with the resident estimate of a fully
+    busy web pod and cron pod, never with processes x limit_memory_hard.
+    """
 
     slug: str
-    processes: int
-    limit_memory_hard_mib: int
+    web_resident_mib: int
+    cron_resident_mib: int
     pod_limit_mib: int
+    limit_memory_soft_mib: int
+    limit_memory_hard_mib: int
 
     @property
-    def total_mib(self) -> int:
-        return self.processes * self.limit_memory_hard_mib
+    def resident_mib(self) -> int:
+        return max(self.web_resident_mib, self.cron_resident_mib)
 
     @property
     def headroom(self) -> float:
-        return 1 - self.total_mib / self.pod_limit_mib
+        return 1 - self.resident_mib / self.pod_limit_mib
 
     @property
     def fits(self) -> bool:
-        return self.total_mib <= self.pod_limit_mib
+        return self.resident_mib <= self.pod_limit_mib
+
+    @property
+    def prints_reports(self) -> bool:
+        return self.limit_memory_hard_mib >= REPORT_ADDRESS_SPACE_MIB
+
+    @property
+    def soft_below_hard(self) -> bool:
+        return self.limit_memory_soft_mib < self.limit_memory_hard_mib
 
 
 def max_connections(database: DatabaseConfig) -> int:
@@ -90,8 +121,13 @@ def max_connections(database: DatabaseConfig) -> int:
 
 def tenant_connections(tenant: TenantConfig) -> TenantConnections:
     profile = tenant_profile(tenant)
-    processes = profile.max_replicas * (profile.http_workers + 1) + profile.cron_workers
-    return TenantConnections(tenant.slug, processes, profile.db_maxconn)
+    web_pods = profile.max_replicas + ROLLOUT_SURGE_PODS
+    return TenantConnections(
+        tenant.slug,
+        web=web_pods * web_pod_connections(profile, tenant.odoo_version),
+        cron=profile.cron_workers * profile.db_maxconn,
+        init_job=INIT_JOB_ODOO_PROCESSES * profile.db_maxconn + INIT_JOB_CLIENT_CONNECTIONS,
+    )
 
 
 def hosted_tenants(config: PlatformConfig) -> list[TenantConfig]:
@@ -132,7 +168,9 @@ def memory_budget(tenant: TenantConfig) -> MemoryBudget:
     profile = tenant_profile(tenant)
     return MemoryBudget(
         tenant.slug,
-        profile.http_workers + 1,
-        profile.limit_memory_hard_mib,
+        web_resident_mib(profile),
+        cron_resident_mib(profile),
         profile.memory_limit_mib,
+        profile.limit_memory_soft_mib,
+        profile.limit_memory_hard_mib,
     )

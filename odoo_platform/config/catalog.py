@@ -46,18 +46,81 @@ class SizeProfile:
     limit_memory_soft_mib: int
     limit_memory_hard_mib: int
     db_maxconn: int
+    db_maxconn_gevent: int = 16
 
 
+# Memory model (docs/capacity.md). Odoo's limit_memory_soft/hard cap each process's *virtual*
+# size (VMS checked after each request, RLIMIT_AS set by `set_limit_memory_hard` in
+# odoo/service/server.py), and the wkhtmltopdf a worker spawns inherits the hard cap. They are
+# not resident memory: the pods are sized from resident estimates instead.
+#
+# Debian's wkhtmltopdf 0.12.6 crashed (SIGSEGV/SIGABRT) on a 4-page invoice at every RLIMIT_AS up
+# to 1376 MiB and printed from 1392 MiB (measured, tests/odoo/test_report_memory.py); the
+# official image's patched-Qt 0.12.6.1 is reported to need about 1.5 GiB (odoo/odoo#150336).
+# No profile's hard cap may go below REPORT_ADDRESS_SPACE_MIB, which keeps a margin above both.
+REPORT_ADDRESS_SPACE_MIB = 2048
+# Resident set estimates (MiB). A worker: Odoo's sizing rule of thumb (80 % light requests at
+# ~150 MB, 20 % heavy at ~1 GB) rounded up; cron jobs are the heavy ones. A wkhtmltopdf run
+# peaked at 70 MiB on the test invoice; 256 leaves room for images and fonts.
+MASTER_RSS_MIB = 150
+HTTP_WORKER_RSS_MIB = 350
+GEVENT_RSS_MIB = 250
+CRON_WORKER_RSS_MIB = 1024
+REPORT_RSS_MIB = 256
+
+
+def concurrent_reports(http_workers: int) -> int:
+    """PDF reports a web pod is sized to render at once: half its workers."""
+    return (http_workers + 1) // 2
+
+
+def web_resident_mib(profile: SizeProfile) -> int:
+    """What one web pod keeps resident at full load (master, workers, gevent, reports)."""
+    return (
+        MASTER_RSS_MIB
+        + profile.http_workers * HTTP_WORKER_RSS_MIB
+        + GEVENT_RSS_MIB
+        + concurrent_reports(profile.http_workers) * REPORT_RSS_MIB
+    )
+
+
+def cron_resident_mib(profile: SizeProfile) -> int:
+    """The cron pod at full load: every cron worker busy, each rendering a report."""
+    return MASTER_RSS_MIB + profile.cron_workers * (CRON_WORKER_RSS_MIB + REPORT_RSS_MIB)
+
+
+# The init/upgrade Job's Odoo container, the same for every size (a resize must not re-run it).
+INIT_JOB_CPU_LIMIT_M = 2000
+INIT_JOB_MEMORY_LIMIT_MIB = 3072
+
+# Requests: the resident estimate of a web pod (rounded up to 256 MiB); limits: 25 % above it.
 # A prefork worker serves one request at a time and rarely holds more than two cursors, so a
-# small per-process pool (db_maxconn) is enough and keeps the server's connection budget honest.
-# Per-process memory limits are chosen so (HTTP workers + gevent) x hard fits the pod limit
-# with at least 20 % headroom for the master process and page cache.
+# small per-process pool (db_maxconn) is enough; the gevent process multiplexes every websocket
+# of the pod over its own pool (db_maxconn_gevent), one connection held by the bus listener.
 SIZE_PROFILES: dict[str, SizeProfile] = {
-    "s": SizeProfile(2, 1, 1, 2, 250, 1000, 1536, 2560, 512, 640, 4),
-    "m": SizeProfile(4, 1, 2, 4, 500, 2000, 3072, 5120, 640, 768, 6),
-    "l": SizeProfile(8, 2, 2, 6, 1000, 4000, 8192, 12288, 768, 1024, 8),
-    "xl": SizeProfile(16, 2, 3, 10, 2000, 8000, 16384, 25600, 896, 1152, 8),
+    "s": SizeProfile(2, 1, 1, 2, 250, 1000, 1536, 1792, 1536, 2048, 4),
+    "m": SizeProfile(4, 1, 2, 4, 500, 2000, 2560, 3072, 1536, 2048, 6),
+    "l": SizeProfile(8, 2, 2, 6, 1000, 4000, 4352, 5376, 2048, 2560, 8, 24),
+    "xl": SizeProfile(16, 2, 3, 10, 2000, 8000, 8192, 10240, 2048, 2560, 8, 32),
 }
+
+# Series whose official image odoo/docker no longer builds (no security fixes): still accepted,
+# with a warning. Built: 17.0, 18.0, 19.0 (odoo/docker 20251121).
+UNBUILT_VERSIONS: dict[str, str] = {
+    "16.0": "odoo/docker stopped building 16.0 on 2025-09-18 (last image odoo:16.0-20250909)",
+}
+
+# db_maxconn_gevent exists from 17.0 (odoo/tools/config.py); 16.0's gevent process takes db_maxconn
+VERSIONS_WITH_GEVENT_MAXCONN: tuple[str, ...] = ("17.0", "18.0", "19.0")
+
+
+def web_pod_connections(profile: SizeProfile, version: str) -> int:
+    """The pools of one web pod: HTTP workers plus the gevent process (odoo/sql_db.py
+    `db_connect`). On 16.0 every process gets the larger pool (see odoo/conf.py)."""
+    if version in VERSIONS_WITH_GEVENT_MAXCONN:
+        return profile.http_workers * profile.db_maxconn + profile.db_maxconn_gevent
+    return (profile.http_workers + 1) * max(profile.db_maxconn, profile.db_maxconn_gevent)
+
 
 # Nominal memory (GiB) of the RDS classes we support; RDS derives max_connections from it.
 RDS_CLASS_MEMORY_GIB: dict[str, float] = {

@@ -14,7 +14,7 @@ resources is an error: deleting a line must never delete a client's data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from odoo_platform.config.errors import ConfigIssue, key_path
 from odoo_platform.config.models import PlatformConfig, TenantConfig
@@ -62,3 +62,43 @@ def removed_tenant_issues(
         )
         for slug in sorted(set(previously_retained) - present)
     ]
+
+
+def version_change_issues(
+    config: PlatformConfig, deployed_versions: Mapping[str, str]
+) -> list[ConfigIssue]:
+    """Tenants whose Odoo series differs from the last deployment's (its `tenants` output).
+
+    In place, a new series would run `-u all` with new code on an unmigrated database (and the
+    official image changes its user); only a recorded migration from the deployed series passes.
+    """
+    issues = []
+    for i, tenant in enumerate(config.tenants):
+        deployed = deployed_versions.get(tenant.slug)
+        if deployed is None or deployed == tenant.odoo_version:
+            continue
+        migration = tenant.migration
+        if _series(tenant.odoo_version) < _series(deployed):
+            problem = (
+                f"'{tenant.odoo_version}' is a downgrade from {deployed}, which Odoo cannot do"
+            )
+        elif migration is None:
+            problem = (
+                f"'{tenant.odoo_version}' but the last deployment ran {deployed}: in place, "
+                "Odoo would run `-u all` with new code on an unmigrated database. Migrate the "
+                "database first and record it as migration: {from_version: "
+                f"'{deployed}', migrated_on, change_ref}} (docs/runbooks/odoo-tenant.md)"
+            )
+        elif migration.from_version != deployed:
+            problem = (
+                f"migration.from_version is {migration.from_version} but the last deployment "
+                f"ran {deployed}; record the migration from {deployed}"
+            )
+        else:
+            continue
+        issues.append(ConfigIssue(key_path("tenants", i, "odoo_version"), problem))
+    return issues
+
+
+def _series(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))

@@ -370,6 +370,21 @@ class Offboarding(Strict):
     )
 
 
+class Migration(Strict):
+    """A major-version migration done outside the platform (docs/runbooks/odoo-tenant.md): the
+    database was migrated (Odoo's upgrade service or OpenUpgrade) and restored before the tenant's
+    `odoo_version` and `image` changed."""
+
+    from_version: OdooVersion = Field(description="the series the tenant ran before")
+    migrated_on: dt.date = Field(description="the day the migrated database was restored")
+    change_ref: str = Field(min_length=3, max_length=64, description="change or ticket reference")
+    filestore_version: OdooVersion | None = Field(
+        None,
+        description="the series whose image user owns the filestore (uid 101 up to 17.0, 100 "
+        "from 18.0); default from_version; keep the first value across later migrations",
+    )
+
+
 class TenantConfig(Strict):
     slug: str = Field(pattern=SLUG_PATTERN, description="immutable identity of the tenant")
     display_name: str = Field(min_length=1, max_length=80)
@@ -381,12 +396,24 @@ class TenantConfig(Strict):
         min_length=1
     )
     addons: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(default_factory=list)
+    admin_login: str | None = Field(
+        None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$",
+        max_length=254,
+        description="login (an e-mail address) of Odoo's first user, given a generated password "
+        "on first install only (stack output tenant_admin_logins); unset: 'admin'",
+    )
     data_classification: DataClassification = "confidential"
     regulated: bool = False
     residency: ResidencyZone
     state: LifecycleState = "active"
     offboarding: Offboarding | None = None
     sessions_in_redis: bool = False
+    migration: Migration | None = Field(
+        None,
+        description="required to change odoo_version in place: records the migration from the "
+        "series the last deployment ran",
+    )
     db_maxconn: int | None = Field(None, ge=2, le=64, description="default: the size profile's")
     dedicated: DedicatedOverrides | None = None
     mail: SmtpRelayConfig | None = Field(

@@ -17,8 +17,14 @@ from odoo_platform.config.capacity import (
     connection_budgets,
     memory_budget,
 )
-from odoo_platform.config.catalog import BASE_TAG_KEYS, REGION_RESIDENCY
+from odoo_platform.config.catalog import (
+    BASE_TAG_KEYS,
+    REGION_RESIDENCY,
+    REPORT_ADDRESS_SPACE_MIB,
+    UNBUILT_VERSIONS,
+)
 from odoo_platform.config.errors import ConfigIssue, key_path
+from odoo_platform.config.lifecycle import runs_workloads as lifecycle_runs
 from odoo_platform.config.models import (
     CertManagerTls,
     DatabaseConfig,
@@ -169,12 +175,59 @@ def connection_budget(config: PlatformConfig) -> Issues:
 def memory(config: PlatformConfig) -> Issues:
     for i, tenant in enumerate(config.tenants):
         budget = memory_budget(tenant)
+        path = key_path("tenants", i, "size")
         if not budget.fits:
             yield ConfigIssue(
-                key_path("tenants", i, "size"),
-                f"tenant '{tenant.slug}': {budget.processes} processes x limit_memory_hard "
-                f"{budget.limit_memory_hard_mib} MiB = {budget.total_mib} MiB exceeds the pod "
-                f"memory limit of {budget.pod_limit_mib} MiB",
+                path,
+                f"tenant '{tenant.slug}': a fully busy pod keeps about {budget.resident_mib} MiB "
+                f"resident (web {budget.web_resident_mib}, cron {budget.cron_resident_mib}) but "
+                f"the pod memory limit is {budget.pod_limit_mib} MiB",
+            )
+        if not budget.prints_reports:
+            yield ConfigIssue(
+                path,
+                f"tenant '{tenant.slug}': limit_memory_hard {budget.limit_memory_hard_mib} MiB "
+                "caps each process's address space, which wkhtmltopdf inherits: PDF reports "
+                f"crash below {REPORT_ADDRESS_SPACE_MIB} MiB (docs/capacity.md)",
+            )
+        if not budget.soft_below_hard:
+            yield ConfigIssue(
+                path,
+                f"tenant '{tenant.slug}': limit_memory_soft {budget.limit_memory_soft_mib} MiB "
+                f"must be below limit_memory_hard {budget.limit_memory_hard_mib} MiB",
+            )
+
+
+SESSIONS_IN_REDIS_REFUSED = (
+    "true is not supported: the official odoo image ships neither the session_redis module nor "
+    "the redis package (upstream has the module for 16.0 and 17.0 only), so Odoo would log a "
+    "warning and keep sessions on the filestore anyway; use false (sessions on the shared "
+    "filestore, which every web pod mounts)"
+)
+
+
+def migrations(config: PlatformConfig) -> Issues:
+    for i, tenant in enumerate(config.tenants):
+        migration = tenant.migration
+        if migration is not None and _series(migration.from_version) >= _series(
+            tenant.odoo_version
+        ):
+            yield ConfigIssue(
+                key_path("tenants", i, "migration", "from_version"),
+                f"{migration.from_version} must be an older series than odoo_version "
+                f"{tenant.odoo_version}",
+            )
+
+
+def _series(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def sessions(config: PlatformConfig) -> Issues:
+    for i, tenant in enumerate(config.tenants):
+        if tenant.sessions_in_redis:
+            yield ConfigIssue(
+                key_path("tenants", i, "sessions_in_redis"), SESSIONS_IN_REDIS_REFUSED
             )
 
 
@@ -392,6 +445,8 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     own_accounts,
     connection_budget,
     memory,
+    migrations,
+    sessions,
     backups,
     prod_guardrails,
     disaster_recovery,
@@ -406,3 +461,17 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
 
 def check(config: PlatformConfig) -> list[ConfigIssue]:
     return [issue for rule in RULES for issue in rule(config)]
+
+
+def warnings(config: PlatformConfig) -> list[ConfigIssue]:
+    """What is allowed but should be fixed soon: Odoo series upstream no longer builds."""
+    return [
+        ConfigIssue(
+            key_path("tenants", i, "odoo_version"),
+            f"tenant '{tenant.slug}' runs {tenant.odoo_version}: "
+            f"{UNBUILT_VERSIONS[tenant.odoo_version]}; its image gets no fixes, plan the "
+            "migration (docs/runbooks/odoo-tenant.md)",
+        )
+        for i, tenant in enumerate(config.tenants)
+        if tenant.odoo_version in UNBUILT_VERSIONS and lifecycle_runs(tenant)
+    ]

@@ -6,6 +6,8 @@ What differs between versions lives in `VERSION_TRAITS` (checked against each br
 - the gevent (websocket) listener is `gevent_port` from 16.0 on; `longpolling_port` became a
   deprecated alias in 16.0 and is gone in 18.0, so it is never written;
 - `db_maxconn_gevent` exists from 17.0, `limit_memory_soft_gevent`/`..._hard_gevent` from 18.0;
+  16.0's gevent process uses `db_maxconn`, so its web pods get the larger of the two pools;
+- 19.0 needs `rpc` among `server_wide_modules` (XML-RPC/JSON-RPC moved into that module);
 - demo data: up to 18.0 it loads unless `without_demo = all`; 19.0 replaced that with
   `with_demo`, off by default (we still write `with_demo = False` to be explicit);
 - the official image's `odoo` user: uid 101 on 16.0 (Debian) and 17.0 (Ubuntu jammy, where
@@ -28,7 +30,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from odoo_platform.config.catalog import OdooVersion, SizeProfile
+from odoo_platform.config.catalog import REPORT_ADDRESS_SPACE_MIB, OdooVersion, SizeProfile
 from odoo_platform.odoo.mail import SmtpSettings, smtp_options
 
 MIB = 1024 * 1024
@@ -50,13 +52,16 @@ class VersionTraits:
     demo_setting: tuple[str, str]
     gevent_maxconn: bool
     gevent_memory_limits: bool
+    # Server-wide modules Odoo needs loaded; 19.0 moved XML-RPC/JSON-RPC into `rpc`, in its
+    # default `base,rpc,web`, and force-adds only base and web (odoo/tools/config.py, 19.0).
+    server_wide_modules: tuple[str, ...] = ("base", "web")
 
 
 VERSION_TRAITS: dict[str, VersionTraits] = {
     "16.0": VersionTraits(101, 101, ("without_demo", "all"), False, False),
     "17.0": VersionTraits(101, 101, ("without_demo", "all"), True, False),
     "18.0": VersionTraits(100, 101, ("without_demo", "all"), True, True),
-    "19.0": VersionTraits(100, 101, ("with_demo", "False"), True, True),
+    "19.0": VersionTraits(100, 101, ("with_demo", "False"), True, True, ("base", "rpc", "web")),
 }
 
 
@@ -72,9 +77,8 @@ def traits(version: str) -> VersionTraits:
 class OdooConf:
     """Everything `odoo.conf` holds for one tenant; plain values only.
 
-    `workers`, `cron_workers`, `db_maxconn` and the memory limits come from the size profile
-    (see `from_profile`); `pod_memory_limit_mib` is what the container may use, so rendering
-    refuses limits that cannot fit it.
+    `workers`, `cron_workers`, the pools and the memory caps come from the size profile (see
+    `from_profile`). The caps are per process on address space, not on resident memory.
     """
 
     version: OdooVersion
@@ -84,14 +88,15 @@ class OdooConf:
     db_maxconn: int
     limit_memory_soft_mib: int
     limit_memory_hard_mib: int
-    pod_memory_limit_mib: int
+    db_maxconn_gevent: int = 16
     db_sslmode: str = "require"
     db_host: str | None = None
     db_port: int | None = None
     db_user: str | None = None
     data_dir: str = DATA_DIR
     addons_path: tuple[str, ...] = ()
-    server_wide_modules: tuple[str, ...] = ("base", "web")
+    # added to the version's own (VersionTraits.server_wide_modules)
+    server_wide_modules: tuple[str, ...] = ()
     limit_time_cpu: int = 600
     limit_time_real: int = 1200
     limit_time_real_cron: int = 3600
@@ -112,18 +117,9 @@ class OdooConf:
             db_maxconn=profile.db_maxconn,
             limit_memory_soft_mib=profile.limit_memory_soft_mib,
             limit_memory_hard_mib=profile.limit_memory_hard_mib,
-            pod_memory_limit_mib=profile.memory_limit_mib,
+            db_maxconn_gevent=profile.db_maxconn_gevent,
             **kwargs,  # type: ignore[arg-type]
         )
-
-
-def processes(conf: OdooConf, role: Role) -> int:
-    """Odoo processes one pod runs: HTTP workers + the gevent worker, or the cron workers."""
-    if role == "web":
-        return conf.workers + 1
-    if role == "cron":
-        return conf.cron_workers
-    return 1
 
 
 def _check(conf: OdooConf, role: Role) -> None:
@@ -132,13 +128,19 @@ def _check(conf: OdooConf, role: Role) -> None:
         raise ValueError("prefork needs workers >= 1 and cron_workers >= 1")
     if conf.limit_memory_soft_mib > conf.limit_memory_hard_mib:
         raise ValueError("limit_memory_soft must not exceed limit_memory_hard")
-    total = processes(conf, role) * conf.limit_memory_hard_mib
-    if total > conf.pod_memory_limit_mib:
+    # The caps are on address space (RLIMIT_AS), which wkhtmltopdf inherits: below the floor
+    # every PDF report crashes. Resident memory is budgeted by config.capacity, not here.
+    if conf.limit_memory_hard_mib < REPORT_ADDRESS_SPACE_MIB:
         raise ValueError(
-            f"{role}: {processes(conf, role)} processes x limit_memory_hard "
-            f"{conf.limit_memory_hard_mib} MiB = {total} MiB exceeds the pod limit "
-            f"{conf.pod_memory_limit_mib} MiB"
+            f"limit_memory_hard {conf.limit_memory_hard_mib} MiB is below "
+            f"{REPORT_ADDRESS_SPACE_MIB} MiB: wkhtmltopdf inherits it and PDF reports crash"
         )
+
+
+def server_wide_modules(conf: OdooConf) -> tuple[str, ...]:
+    """The version's required modules, then the tenant's own, each once."""
+    modules = (*traits(conf.version).server_wide_modules, *conf.server_wide_modules)
+    return tuple(dict.fromkeys(modules))
 
 
 def _value(value: object) -> str:
@@ -154,6 +156,11 @@ def settings(conf: OdooConf, role: Role) -> list[tuple[str, str]]:
     `job` is the one-off init/upgrade run."""
     _check(conf, role)
     version = traits(conf.version)
+    # 16.0 has no db_maxconn_gevent: its gevent process takes db_maxconn (odoo/sql_db.py
+    # `db_connect`), so web pods get the websocket pool for every process.
+    maxconn = conf.db_maxconn
+    if role == "web" and not version.gevent_maxconn:  # as catalog.web_pod_connections
+        maxconn = max(conf.db_maxconn, conf.db_maxconn_gevent)
     memory = [
         ("limit_memory_soft", conf.limit_memory_soft_mib * MIB),
         ("limit_memory_hard", conf.limit_memory_hard_mib * MIB),
@@ -164,9 +171,9 @@ def settings(conf: OdooConf, role: Role) -> list[tuple[str, str]]:
         ("db_name", conf.database),
         ("dbfilter", f"^{conf.database}$"),
         ("db_sslmode", conf.db_sslmode),
-        ("db_maxconn", conf.db_maxconn),
+        ("db_maxconn", maxconn),
         ("data_dir", conf.data_dir),
-        ("server_wide_modules", conf.server_wide_modules),
+        ("server_wide_modules", server_wide_modules(conf)),
         ("http_interface", "0.0.0.0"),
         ("http_port", HTTP_PORT),
         ("gevent_port", GEVENT_PORT),
@@ -192,7 +199,7 @@ def settings(conf: OdooConf, role: Role) -> list[tuple[str, str]]:
     if conf.addons_path:
         items.append(("addons_path", conf.addons_path))
     if version.gevent_maxconn:
-        items.append(("db_maxconn_gevent", conf.db_maxconn))
+        items.append(("db_maxconn_gevent", conf.db_maxconn_gevent))
     if version.gevent_memory_limits:
         items += [(f"{key}_gevent", value) for key, value in memory]
     items += smtp_options(conf.smtp)

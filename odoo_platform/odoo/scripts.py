@@ -6,7 +6,12 @@ from one ConfigMap at `SCRIPTS_MOUNT_PATH` and run them with `sh`:
 - backup: `backup-dump.sh` (postgres image) streams the dump and the filestore archive through
   named pipes in the shared work dir to `backup-upload.sh` (aws-cli image), which runs beside it
   (a sidecar) and streams them to S3: nothing is staged, whatever the size;
-- restore-check: `restore-fetch.sh` (aws-cli image) then `restore-check.sh` (postgres image).
+- restore-check: `restore-fetch.sh` (aws-cli image) then `restore-check.sh` (postgres image);
+- the init/upgrade Job: `db-state.sh` (postgres image) decides `install` or `upgrade` once, and
+  the Job's later steps read its answer from `$WORK_DIR/db-state` (`DB_STATE_FILE`):
+  `scale-workloads.sh` (odoo image) stops web and cron before an upgrade, `backup-dump.sh` with
+  its `backup-upload.sh` sidecar back up, `odoo-init.sh` installs or upgrades; the resume Job runs
+  `scale-workloads.sh` again to start the upgraded web and cron.
 
 They read only the environment variables in `SCRIPT_ENV` (see docs/backup-and-restore.md).
 `retention_class` and `backup_key_prefix` mirror what the scripts compute, for tests and docs.
@@ -36,6 +41,9 @@ RetentionClass = Literal["daily", "weekly", "monthly"]
 
 RETENTION_CLASSES: Final[tuple[RetentionClass, ...]] = ("daily", "weekly", "monthly")
 SCRIPT_NAMES: Final[tuple[str, ...]] = (
+    "db-state.sh",
+    "scale-workloads.sh",
+    "odoo-init.sh",
     "backup-dump.sh",
     "backup-upload.sh",
     "restore-fetch.sh",
@@ -45,11 +53,27 @@ SCRIPT_NAMES: Final[tuple[str, ...]] = (
 SCRIPTS_PACKAGE_DIR: Final = "shell"
 SCRIPTS_MOUNT_PATH: Final = "/opt/odoo-platform/scripts"
 BACKUP_FILES: Final = ("db.dump", "filestore.tar.gz", "manifest.json")
+DB_STATE_FILE: Final = "db-state"  # under WORK_DIR: `install` or `upgrade`
+# Table db-state.sh creates on `install`, dropped by odoo-init.sh with the admin password
+FIRST_INSTALL_MARKER: Final = "odoo_platform_first_install"
 MANIFEST: Final = "manifest.json"
 STAMP_FORMAT: Final = "%Y%m%dT%H%M%SZ"
 
 # Every variable a script reads; the CronJobs set these and nothing else.
 SCRIPT_ENV: Final[dict[str, tuple[str, ...]]] = {
+    "db-state.sh": (
+        "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "WORK_DIR",
+    ),
+    "scale-workloads.sh": (
+        "KUBE_API", "NAMESPACE", "SCALE_TARGETS", "TOKEN_DIR", "WORK_DIR", "WHEN_STATE",
+        "DRAIN_SECONDS",
+    ),
+    "odoo-init.sh": (
+        "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "WORK_DIR",
+        "ODOO_RC", "INIT_ENV", "ODOO_BIN", "ODOO_ADMIN_LOGIN_PASSWORD",
+        # read from $INIT_ENV
+        "SITE_URL", "REPORT_URL", "ADDONS", "ADMIN_LOGIN",
+    ),
     "backup-dump.sh": (
         "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE",
         "FILESTORE_DIR", "WORK_DIR", "TENANT", "RETENTION_CLASS",

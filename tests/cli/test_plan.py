@@ -98,7 +98,17 @@ def test_a_stack_that_passes_every_mandatory_rule_exits_0() -> None:
     code, document = plan_json()
     assert code == 0
     assert document["passed"] is True
-    assert document["warnings"] == []
+    # the sample keeps one tenant on 16.0, which upstream no longer builds: allowed, with a warning
+    (warning,) = document["warnings"]
+    assert warning.startswith("platform.tenants[5].odoo_version: tenant 'brightwater-hr' runs 16.0")
+    # where each tenant's first login finds its generated password (never the password itself)
+    logins = document["first_logins"]
+    assert logins["nb-consulting"]["login"] == "erp-admin@northbridge-erp.com"
+    assert logins["brightwater-hr"]["login"] == "admin"
+    where = logins["nb-consulting"]["password"]
+    assert (
+        "tenant_admin_logins" in where and "odoo-admin" in where and "odoo-nb-consulting" in where
+    )
 
 
 def test_plan_warns_while_ses_is_in_the_sandbox() -> None:

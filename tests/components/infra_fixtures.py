@@ -55,7 +55,7 @@ def tenant(slug: str, tier: str = "dedicated", **extra: Any) -> dict[str, Any]:
         "slug": slug,
         "display_name": slug.title(),
         "tier": tier,
-        "image": "odoo:18.0-20251110",
+        "image": "odoo:18.0-20251121",
         "hostnames": [f"{slug}.erp.acme.example"],
         "residency": "eu",
         **extra,

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
@@ -20,13 +21,14 @@ from odoo_platform.components.odoo_tenant import (
     CONF_DIR,
     CONF_HASH_ANNOTATION,
     RUN_DIR,
+    OdooTenant,
     OdooTenantArgs,
     backup_schedule,
 )
 from odoo_platform.config.catalog import SIZE_PROFILES
-from odoo_platform.config.models import Offboarding, PlatformConfig
+from odoo_platform.config.models import Migration, Offboarding, PlatformConfig
 from odoo_platform.config.tags import base_tags
-from odoo_platform.odoo import mail, redis_acl
+from odoo_platform.odoo import mail
 from odoo_platform.odoo.mail import SmtpSettings
 from odoo_platform.odoo.scripts import SCRIPT_ENV
 from odoo_platform.policies import ResourceView, StackContext, evaluate
@@ -109,7 +111,7 @@ def test_no_errors_and_every_object_is_valid(result: ProgramResult) -> None:
 
 def test_every_pod_template_is_restricted(result: ProgramResult) -> None:
     pods = [p for m in result.manifests() if (p := pod_spec_of(m)) is not None]
-    assert len(pods) == len(SLUGS) * 5  # web, cron, init Job, backup, restore-check
+    assert len(pods) == len(SLUGS) * 6  # web, cron, init and resume Jobs, backup, restore-check
     for pod in pods:
         assert_restricted(pod)
         assert restricted_violations(pod) == []
@@ -188,8 +190,14 @@ def test_web_probes_on_web_health(result: ProgramResult) -> None:
     for slug in SLUGS:
         web = named(result, slug, "Deployment", "odoo-web")
         (odoo,) = web["spec"]["template"]["spec"]["containers"]
-        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        for probe in ("startupProbe", "readinessProbe"):
             assert odoo[probe]["httpGet"] == {"path": "/web/health", "port": "http"}
+        # liveness is answered by the gevent process: busy prefork workers never restart a pod
+        assert odoo["livenessProbe"]["httpGet"] == {"path": "/web/health", "port": "websocket"}
+        pause = odoo["lifecycle"]["preStop"]["exec"]["command"]
+        assert pause[0] == "sleep" and int(pause[1]) >= 10
+        grace = web["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        assert grace > int(pause[1]) + 30
         assert (
             odoo["startupProbe"]["failureThreshold"] * odoo["startupProbe"]["periodSeconds"] >= 300
         )
@@ -364,7 +372,7 @@ def test_dedicated_tenant_pods_land_on_its_nodes(result: ProgramResult) -> None:
         + in_ns(result, "halden-law", "Job")
         if (p := pod_spec_of(m)) is not None
     ]
-    assert len(pods) == 5
+    assert len(pods) == 6
     for pod in pods:
         assert pod["nodeSelector"] == dedicated_node_selector("halden-law")
         assert pod["tolerations"] == dedicated_tolerations("halden-law")
@@ -426,8 +434,12 @@ def _web_hash(result: ProgramResult) -> str:
     return str(web["spec"]["template"]["metadata"]["annotations"][CONF_HASH_ANNOTATION])
 
 
-def _job(result: ProgramResult) -> Manifest:
-    (job,) = in_ns(result, "nb-consulting", "Job")
+def _job(result: ProgramResult, component: str = "init") -> Manifest:
+    (job,) = [
+        m
+        for m in in_ns(result, "nb-consulting", "Job")
+        if m["metadata"]["labels"]["app.kubernetes.io/component"] == component
+    ]
     return job
 
 
@@ -447,7 +459,7 @@ def test_conf_hash_annotation_follows_the_rendered_conf() -> None:
 def test_init_job_is_named_by_image_and_modules_only() -> None:
     base = _job(run_args(_tenant_args()))
     resized = _job(run_args(_tenant_args(profile=SIZE_PROFILES["l"], hostnames=("a.example.com",))))
-    new_image = _job(run_args(_tenant_args(image="odoo:18.0-20251201")))
+    new_image = _job(run_args(_tenant_args(image="odoo:18.0-20251208")))
     new_modules = _job(run_args(_tenant_args(addons=("project", "hr_timesheet"))))
     assert base["metadata"]["name"].startswith("odoo-init-")
     # anything else leaves the Job untouched, so a finished upgrade does not run again
@@ -459,27 +471,101 @@ def test_init_job_is_named_by_image_and_modules_only() -> None:
     )
 
 
-def test_init_job_installs_without_demo_or_upgrades_after_a_backup() -> None:
-    result = run_args(_tenant_args(addons=("project",)))
-    job = _job(result)
-    pod = job["spec"]["template"]["spec"]
-    assert [c["name"] for c in pod["initContainers"]] == ["upload", "dump", "render-conf"]
-    assert pod["initContainers"][0]["restartPolicy"] == "Always"  # the upload sidecar
-    assert pod["serviceAccountName"] == "odoo-backup"
-    # only the upload step gets the backup writer's web identity token: never Odoo
-    skipped = job["spec"]["template"]["metadata"]["annotations"][
-        "eks.amazonaws.com/skip-containers"
-    ]
-    assert set(skipped.split(",")) == {"dump", "render-conf", "odoo"}
+def _init_map(result: ProgramResult) -> Manifest:
     (init_map,) = [
         m
         for m in in_ns(result, "nb-consulting", "ConfigMap")
         if m["metadata"]["name"] == "odoo-init"
     ]
-    script = init_map["data"]["init.sh"]
-    assert "-i base,project" in script and "-u all -i project" in script
-    assert "'report.url', 'http://odoo.odoo-nb-consulting.svc:8069'" in script
+    return init_map
+
+
+def by_name_restart(pod: Manifest) -> dict[str, str | None]:
+    return {c["name"]: c.get("restartPolicy") for c in pod["initContainers"]}
+
+
+def test_init_job_decides_once_stops_backs_up_then_installs_or_upgrades() -> None:
+    result = run_args(_tenant_args(addons=("project",), admin_login="it@nb.example.com"))
+    pod = _job(result)["spec"]["template"]["spec"]
+    steps = [c["name"] for c in pod["initContainers"]]
+    assert steps == ["db-state", "stop", "upload", "dump", "render-conf"]
+    assert by_name_restart(pod)["upload"] == "Always"  # the upload sidecar streams the dump
+    assert pod["serviceAccountName"] == "odoo-upgrade"
+    # only the upload step gets the backup writer's web identity token: never Odoo
+    skipped = _job(result)["spec"]["template"]["metadata"]["annotations"][
+        "eks.amazonaws.com/skip-containers"
+    ]
+    assert set(skipped.split(",")) == {"db-state", "stop", "dump", "render-conf", "odoo"}
+    by_name = {c["name"]: c for c in containers(pod)}
+    assert "db-state.sh" in by_name["db-state"]["command"][-1]
+    # every later step acts on the one decision db-state.sh wrote
+    assert 'cat "$WORK_DIR/db-state"' in by_name["dump"]["command"][-1]
+    stop_env = {e["name"]: e.get("value") for e in by_name["stop"]["env"]}
+    assert stop_env["WHEN_STATE"] == "upgrade"
+    assert stop_env["SCALE_TARGETS"] == "odoo-web=0 odoo-cron=0"
+    assert int(stop_env["DRAIN_SECONDS"]) >= 120  # the cron pods' grace period
+    assert "odoo-init.sh" in by_name["odoo"]["command"][-1]
+    env = {e["name"]: e for e in by_name["odoo"]["env"]}
+    assert env["ODOO_ADMIN_LOGIN_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "odoo-admin",
+        "key": "login_password",
+    }
+    init_map = _init_map(result)
+    settings = init_map["data"]["init.env"]
+    assert "ADDONS=project\n" in settings and "ADMIN_LOGIN=it@nb.example.com\n" in settings
+    assert "REPORT_URL=http://odoo.odoo-nb-consulting.svc:8069\n" in settings
     assert options(init_map["data"]["job.conf"])["without_demo"] == "all"
+    # only the scale step sees a token, and only its own short-lived one
+    assert pod["automountServiceAccountToken"] is False
+    mounting = [c["name"] for c in containers(pod) if any(
+        m["name"] == "kube-api" for m in c["volumeMounts"]
+    )]  # fmt: skip
+    assert mounting == ["stop"]
+
+
+def test_resume_job_starts_web_and_cron_after_the_deployments_rolled() -> None:
+    result = run_args(_tenant_args())
+    job = _job(result, "resume")
+    assert job["metadata"]["name"] == _job(result)["metadata"]["name"].replace("init", "resume")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["SCALE_TARGETS"] == "odoo-web=2 odoo-cron=1"  # size m: the HPA's minimum
+    assert "WHEN_STATE" not in env
+    resume = result.named("odoo-nb-consulting-resume")
+    for part in ("web", "cron"):
+        assert result.named(f"odoo-nb-consulting-{part}").urn in resume.dependencies
+        deployment = named(result, "nb-consulting", "Deployment", f"odoo-{part}")
+        # the next update takes `replicas` back from the scale steps instead of conflicting
+        assert deployment["metadata"]["annotations"]["pulumi.com/patchForce"] == "true"
+    suspended = _job(run_args(_tenant_args(suspended=True)), "resume")
+    (container,) = suspended["spec"]["template"]["spec"]["containers"]
+    assert {e["name"]: e.get("value") for e in container["env"]}["SCALE_TARGETS"] == (
+        "odoo-web=0 odoo-cron=0"
+    )
+
+
+def test_upgrade_role_scales_only_this_tenants_deployments() -> None:
+    result = run_args(_tenant_args())
+    (role,) = in_ns(result, "nb-consulting", "Role")
+    assert role["rules"] == [
+        {
+            "apiGroups": ["apps"],
+            "resources": ["deployments/scale"],
+            "resourceNames": ["odoo-web", "odoo-cron"],
+            "verbs": ["get", "patch"],
+        }
+    ]
+    (binding,) = in_ns(result, "nb-consulting", "RoleBinding")
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": role["metadata"]["name"],
+    }
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "odoo-upgrade", "namespace": "odoo-nb-consulting"}
+    ]
+    for manifest in (role, binding):
+        validate_manifest(manifest, K8S_VERSION)
 
 
 def test_deployments_wait_for_the_init_job() -> None:
@@ -501,15 +587,12 @@ def test_suspended_tenant_keeps_every_object_with_zero_replicas() -> None:
     assert "replicas" not in named(active, "nb-consulting", "Deployment", "odoo-web")["spec"]
 
 
-def test_sessions_in_redis_use_the_prefix_the_redis_acl_grants() -> None:
-    config = sample_config()
-    result = run_tenants(config, [tenant(config, "meridian-audit")])
-    web = named(result, "meridian-audit", "Deployment", "odoo-web")
-    env = {e["name"]: e for e in web["spec"]["template"]["spec"]["containers"][0]["env"]}
-    prefix = env["ODOO_SESSION_REDIS_PREFIX"]["value"]
-    assert prefix == redis_acl.session_redis_prefix("meridian-audit")
-    grants = redis_acl.tenant_access_string("meridian-audit").split()
-    assert f"~session:{prefix}:*" in grants  # the key layout of session_redis
+def test_sessions_in_redis_are_refused_never_configured_silently() -> None:
+    with pytest.raises(ValueError, match=r"sessions_in_redis: true is not supported: the official"):
+        _tenant_args(sessions_in_redis=True)
+    web = named(run_args(_tenant_args()), "nb-consulting", "Deployment", "odoo-web")
+    env = {e["name"] for c in containers(web["spec"]["template"]["spec"]) for e in c["env"]}
+    assert not {n for n in env if "SESSION" in n}
 
 
 # -- offboarding --------------------------------------------------------------------------------
@@ -633,7 +716,10 @@ def test_irsa_policies_reach_only_the_tenants_prefixes_and_key(result: ProgramRe
         (statement,) = trust["Statement"]
         condition = statement["Condition"]["StringEquals"]
         subject = next(v for k, v in condition.items() if k.endswith(":sub"))
-        assert subject == f"system:serviceaccount:odoo-nb-consulting:{account}"
+        # the backup writer's role also serves the upgrade Jobs' pre-upgrade backup
+        expected = [account, "odoo-upgrade"] if role == "backup" else [account]
+        subjects = subject if isinstance(subject, list) else [subject]
+        assert subjects == [f"system:serviceaccount:odoo-nb-consulting:{a}" for a in expected]
         sa = named(result, "nb-consulting", "ServiceAccount", account)
         assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam")
     odoo_sa = named(result, "nb-consulting", "ServiceAccount", "odoo")
@@ -778,12 +864,7 @@ def test_args_refuse_what_cannot_be_deployed() -> None:
 
 def test_shell_snippets_are_valid_posix_sh(tmp_path: Path) -> None:
     result = run_args(_tenant_args(addons=("project",)))
-    (init_map,) = [
-        m
-        for m in in_ns(result, "nb-consulting", "ConfigMap")
-        if m["metadata"]["name"] == "odoo-init"
-    ]
-    snippets = {"init.sh": init_map["data"]["init.sh"]}
+    snippets = {}
     for manifest in in_ns(result, "nb-consulting", "Job") + in_ns(
         result, "nb-consulting", "CronJob"
     ):
@@ -792,7 +873,7 @@ def test_shell_snippets_are_valid_posix_sh(tmp_path: Path) -> None:
         for container in containers(pod):
             if container["command"][:2] == ["/bin/sh", "-ec"]:
                 snippets[container["name"]] = container["command"][2]
-    assert {"init.sh", "dump", "upload", "render-conf", "fetch", "check"} <= set(snippets)
+    assert {"db-state", "stop", "dump", "upload", "render-conf", "fetch", "check"} <= set(snippets)
     for name, text in snippets.items():
         path = tmp_path / name
         path.write_text(text)
@@ -800,3 +881,97 @@ def test_shell_snippets_are_valid_posix_sh(tmp_path: Path) -> None:
             ["/bin/sh", "-n", str(path)], check=False, capture_output=True, text=True
         )
         assert check.returncode == 0, f"{name}: {check.stderr}"
+
+
+def test_first_login_gets_its_own_generated_password_as_a_secret() -> None:
+    args = _tenant_args(admin_login="partner@nb.example.com")
+
+    def program() -> None:
+        odoo = OdooTenant("odoo-nb-consulting", args)
+        pulumi.export("login", odoo.admin_login)
+        pulumi.export("login_password", odoo.admin_login_password)
+        pulumi.export("master_password", odoo.admin_password)
+
+    result = run_program(program)
+    assert result.outputs["login"] == "partner@nb.example.com"
+    assert {"login_password", "master_password"} <= result.secret_outputs
+    password = result.outputs["login_password"]
+    assert len(password) == 24 and password not in ("admin", result.outputs["master_password"])
+    secret = named(result, "nb-consulting", "Secret", "odoo-admin")
+    assert set(secret["stringData"]) == {"admin_passwd", "login", "login_password"}
+    assert result.named("odoo-nb-consulting-admin-login-passwd").type == (
+        "random:index/randomPassword:RandomPassword"
+    )
+    # from the stack file; unset, Odoo's login stays `admin` (still with the generated password)
+    config = with_tenant(sample_config(), "nb-consulting", admin_login="it@nb.example.com")
+    given = OdooTenantArgs.from_config(
+        config,
+        tenant(config, "nb-consulting"),
+        namespace="odoo-nb-consulting",
+        **infra("nb-consulting"),
+    )
+    assert given.admin_login == "it@nb.example.com"
+    unset = replace(args, admin_login=None)
+    assert (
+        named(run_args(unset), "nb-consulting", "Secret", "odoo-admin")["stringData"]["login"]
+        == "admin"
+    )
+
+
+def test_a_recorded_migration_keeps_the_filestore_and_its_owner() -> None:
+    config = sample_config()
+    on_17 = with_tenant(config, "halden-law", odoo_version="17.0", image="odoo:17.0-20251121")
+    migration = Migration(
+        from_version="17.0", migrated_on=dt.date(2026, 11, 28), change_ref="CHG-1"
+    )
+    on_18 = with_tenant(
+        config, "halden-law", odoo_version="18.0", image="odoo:18.0-20251121", migration=migration
+    )
+    before = run_tenants(on_17, [tenant(on_17, "halden-law")])
+    after = run_tenants(on_18, [tenant(on_18, "halden-law")])
+    for name in ("filestore-ap", "filestore-pv", "filestore-pvc"):
+        full = f"odoo-halden-law-{name}"
+        assert after.named(full).inputs == before.named(full).inputs, name
+    ap = after.named("odoo-halden-law-filestore-ap").inputs
+    assert ap["posixUser"] == {"uid": 101, "gid": 101}  # 17.0's owner, not 18.0's uid 100
+    web = named(after, "halden-law", "Deployment", "odoo-web")
+    assert web["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 100  # 18.0's image
+    # a later migration keeps the first owner
+    again = Migration(
+        from_version="18.0",
+        migrated_on=dt.date(2027, 11, 28),
+        change_ref="CHG-2",
+        filestore_version="17.0",
+    )
+    on_19 = with_tenant(
+        config, "halden-law", odoo_version="19.0", image="odoo:19.0-20251121", migration=again
+    )
+    later = run_tenants(on_19, [tenant(on_19, "halden-law")])
+    full = "odoo-halden-law-filestore-ap"
+    assert later.named(full).inputs == before.named(full).inputs
+
+
+def _mib(quantity: str) -> int:
+    return int(quantity.removesuffix("Mi"))
+
+
+def test_every_container_fits_the_namespaces_limit_range(result: ProgramResult) -> None:
+    """The admission controller rejects a container above the LimitRange's maximum."""
+    for slug in SLUGS:
+        (limits,) = in_ns(result, slug, "LimitRange")
+        (rule,) = limits["spec"]["limits"]
+        most = rule["max"]
+        for manifest in (
+            in_ns(result, slug, "Deployment")
+            + in_ns(result, slug, "Job")
+            + in_ns(result, slug, "CronJob")
+        ):
+            pod = pod_spec_of(manifest)
+            assert pod is not None
+            for container in containers(pod):
+                limit = container["resources"]["limits"]
+                where = f"{slug} {manifest['metadata']['name']} {container['name']}"
+                assert _mib(limit["memory"]) <= _mib(most["memory"]), where
+                assert int(limit["cpu"].removesuffix("m")) <= int(most["cpu"].removesuffix("m")), (
+                    where
+                )

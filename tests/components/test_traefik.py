@@ -49,7 +49,7 @@ def _tenant(slug: str, host: str) -> dict[str, Any]:
         "slug": slug,
         "display_name": slug.title(),
         "tier": "shared",
-        "image": "odoo:18.0-20251110",
+        "image": "odoo:18.0-20251121",
         "hostnames": [host],
         "residency": "eu",
     }

@@ -20,13 +20,15 @@ def test_rds_default_max_connections_follows_the_rds_formula() -> None:
 def test_connection_budget_counts_every_process_at_max_scale(base: dict[str, Any]) -> None:
     config = parse_platform(base)
     shared, dedicated = connection_budgets(config)
-    # s profile: 2 replicas x (2 HTTP workers + 1 gevent) + 1 cron worker = 7 processes x 4,
-    # plus 2 maintenance sessions (backup dump or restore, and a psql)
-    assert [(t.slug, t.processes, t.maintenance, t.worst_case) for t in shared.tenants] == [
-        ("alpha-law", 7, 2, 30)
+    # s profile on 18.0: 2 replicas + 1 rollout surge pod, each 2 HTTP workers x 4 plus the
+    # gevent pool of 16 = 3 x 24; 1 cron worker x 4; the init Job's odoo and odoo shell (4 each)
+    # plus its psql/pg_dump; 2 maintenance sessions (backup dump or restore, and a psql)
+    assert [(t.slug, t.web, t.cron, t.init_job, t.maintenance) for t in shared.tenants] == [
+        ("alpha-law", 72, 4, 9, 2)
     ]
+    assert shared.tenants[0].worst_case == 87
     assert MAINTENANCE_CONNECTIONS == 2
-    assert shared.total == 30 + 10
+    assert shared.total == 87 + 10
     assert dedicated.server == "dedicated:beta-audit"
     assert [t.slug for t in dedicated.tenants] == ["beta-audit"]
 
@@ -40,13 +42,25 @@ def test_offboarded_tenants_leave_the_budget(base: dict[str, Any]) -> None:
 def test_db_maxconn_override_changes_the_budget(base: dict[str, Any]) -> None:
     base["tenants"][0]["db_maxconn"] = 10
     shared = connection_budgets(parse_platform(base))[0]
-    assert shared.tenants[0].worst_case == 70 + 2
+    # web 3 pods x (2 x 10 + 16), cron 10, init Job 2 x 10 + 1, maintenance 2
+    assert shared.tenants[0].worst_case == 108 + 10 + 21 + 2
 
 
-def test_memory_budget_of_a_web_pod(base: dict[str, Any]) -> None:
+def test_odoo_16_web_processes_all_get_the_gevent_pool(base: dict[str, Any]) -> None:
+    base["tenants"][0].update(odoo_version="16.0", image="odoo:16.0-20250909")
+    shared = connection_budgets(parse_platform(base))[0]
+    # no db_maxconn_gevent in 16.0: 3 pods x 3 processes x 16
+    assert shared.tenants[0].web == 3 * 3 * 16
+
+
+def test_memory_budget_compares_resident_memory_with_the_pod_limit(base: dict[str, Any]) -> None:
     budget = memory_budget(parse_platform(base).tenants[0])
-    assert (budget.processes, budget.total_mib, budget.pod_limit_mib) == (3, 1920, 2560)
-    assert budget.headroom == pytest.approx(0.25)
+    # s: master 150 + 2 workers x 350 + gevent 250 + 1 report x 256; cron 150 + 1 x (1024 + 256)
+    assert (budget.web_resident_mib, budget.cron_resident_mib) == (1356, 1430)
+    assert (budget.resident_mib, budget.pod_limit_mib) == (1430, 1792)
+    # the address-space cap is another number: far above what is resident, as reports need
+    assert budget.limit_memory_hard_mib == 2048 and budget.prints_reports
+    assert budget.headroom == pytest.approx(1 - 1430 / 1792)
 
 
 @pytest.mark.parametrize(

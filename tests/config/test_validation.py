@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from odoo_platform.config.catalog import SIZE_PROFILES
+from odoo_platform.config import load_stack_file, parse_platform, validation
+from odoo_platform.config.catalog import (
+    REPORT_ADDRESS_SPACE_MIB,
+    SIZE_PROFILES,
+    cron_resident_mib,
+    web_resident_mib,
+)
 from tests.config.conftest import Errors
+
+STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -107,14 +116,19 @@ FAILING: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
             d["multi_tenant"].update(database={"max_connections": 100}),
         ),
         "platform.multi_tenant.database.max_connections",
-        ("'multi-tenant'", "138 connections", "alpha-law=128", "reserved=10", "is 100"),
+        ("'multi-tenant'", "231 connections", "alpha-law=221", "reserved=10", "is 100"),
     ),
     "connection budget of a dedicated server": (
         lambda d: tenant(d, 1).update(
             size="xl", dedicated={"database": {"instance_class": "db.t4g.micro"}}
         ),
         "platform.tenants[1].dedicated.database.max_connections",
-        ("'dedicated:beta-audit'", "1388 connections", "beta-audit=1378", "is 112"),
+        ("'dedicated:beta-audit'", "1805 connections", "beta-audit=1795", "is 112"),
+    ),
+    "sessions in redis with the official image": (
+        lambda d: tenant(d, 0).update(sessions_in_redis=True),
+        "platform.tenants[0].sessions_in_redis",
+        ("not supported", "session_redis", "redis package", "use false"),
     ),
     "automated backup retention too short for prod": (
         lambda d: d.update(backup={"automated_backup_retention_days": 3}),
@@ -286,7 +300,7 @@ PASSING: dict[str, Mutation] = {
         }
     ),
     "explicit max_connections that fits": lambda d: d["multi_tenant"].update(
-        database={"max_connections": 50}
+        database={"max_connections": 100}
     ),
     "dev may turn off Multi-AZ and deletion protection": lambda d: (
         d.update(environment="dev"),
@@ -356,21 +370,54 @@ def test_all_errors_are_reported_together(base: dict[str, Any], errors: Errors) 
     } <= paths
 
 
-def test_memory_budget_names_processes_and_limits(
+def test_memory_budget_names_resident_memory_and_the_report_floor(
     base: dict[str, Any], errors: Errors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    greedy = replace(SIZE_PROFILES["s"], limit_memory_hard_mib=1024)
+    greedy = replace(SIZE_PROFILES["s"], memory_limit_mib=1280, limit_memory_hard_mib=1152)
     monkeypatch.setitem(SIZE_PROFILES, "s", greedy)
     found = [e for e in errors(base) if e.startswith("platform.tenants[0].size:")]
     assert found == [
-        "platform.tenants[0].size: tenant 'alpha-law': 3 processes x limit_memory_hard 1024 MiB "
-        "= 3072 MiB exceeds the pod memory limit of 2560 MiB"
+        "platform.tenants[0].size: tenant 'alpha-law': a fully busy pod keeps about 1430 MiB "
+        "resident (web 1356, cron 1430) but the pod memory limit is 1280 MiB",
+        "platform.tenants[0].size: tenant 'alpha-law': limit_memory_hard 1152 MiB caps each "
+        "process's address space, which wkhtmltopdf inherits: PDF reports crash below 2048 MiB "
+        "(docs/capacity.md)",
+        "platform.tenants[0].size: tenant 'alpha-law': limit_memory_soft 1536 MiB must be below "
+        "limit_memory_hard 1152 MiB",
     ]
 
 
 @pytest.mark.parametrize("size", list(SIZE_PROFILES))
-def test_every_size_profile_fits_its_pod_with_headroom(size: str) -> None:
+def test_every_size_profile_is_sized_from_resident_memory(size: str) -> None:
     profile = SIZE_PROFILES[size]
-    used = (profile.http_workers + 1) * profile.limit_memory_hard_mib
-    assert used <= 0.8 * profile.memory_limit_mib
+    resident = max(web_resident_mib(profile), cron_resident_mib(profile))
+    assert resident <= 0.85 * profile.memory_limit_mib
+    assert profile.memory_request_mib >= web_resident_mib(profile)
     assert profile.limit_memory_soft_mib < profile.limit_memory_hard_mib
+    assert profile.limit_memory_hard_mib >= REPORT_ADDRESS_SPACE_MIB
+
+
+def test_a_series_upstream_no_longer_builds_is_a_warning_not_an_error(base: dict[str, Any]) -> None:
+    base["tenants"][0].update(odoo_version="16.0", image="odoo:16.0-20250909")
+    config = parse_platform(base)  # still valid
+    assert [str(w) for w in validation.warnings(config)] == [
+        "platform.tenants[0].odoo_version: tenant 'alpha-law' runs 16.0: odoo/docker stopped "
+        "building 16.0 on 2025-09-18 (last image odoo:16.0-20250909); its image gets no fixes, "
+        "plan the migration (docs/runbooks/odoo-tenant.md)"
+    ]
+    base["tenants"][0]["odoo_version"] = "18.0"
+    assert validation.warnings(parse_platform(base)) == []
+
+
+@pytest.mark.parametrize("stack", sorted(p.name for p in STACKS_DIR.glob("Pulumi.*.yaml")))
+def test_sample_stacks_pin_images_upstream_published(stack: str) -> None:
+    # odoo/docker's releases of the built series around the samples' date (git log of its repo)
+    published = {
+        "16.0": {"20250909"},
+        **{series: {"20251106", "20251121"} for series in ("17.0", "18.0", "19.0")},
+    }
+    for tenant in load_stack_file(STACKS_DIR / stack).tenants:
+        name, tag = tenant.image.rsplit(":", 1)
+        version, release = tag.split("-", 1)
+        assert name == "odoo" and version == tenant.odoo_version
+        assert release in published[version], f"{tenant.slug}: {tenant.image} was never published"

@@ -749,6 +749,9 @@ def test_the_rendered_backup_steps_run_as_a_pod_would(
     upload, dump = rendered_steps(kind)
     assert upload["restartPolicy"] == "Always"
     env = backups.env(tenant, f"rendered-{kind}", tmp_path / "w", RETENTION_CLASS="daily")
+    if kind == "init-job":  # db-state.sh's decision, which the init Job's dump step reads
+        (tmp_path / "w").mkdir(exist_ok=True)
+        (tmp_path / "w" / scripts.DB_STATE_FILE).write_text("upgrade\n")
 
     def command(step: Manifest) -> list[str]:
         assert {e["name"] for e in step["env"]} <= set(env) | {"HOME"}
@@ -770,3 +773,36 @@ def test_the_rendered_backup_steps_run_as_a_pod_would(
                 os.killpg(sidecar.pid, signal.SIGKILL)  # its idle `sleep`
     status, output = backups.fetch_and_check(tenant, f"rendered-{kind}", tmp_path / "r")
     assert status == 0, output
+
+
+def test_the_init_jobs_upload_sidecar_ends_its_wait_on_a_new_database(
+    backups: Backups, tenant: Tenant, tmp_path: Path
+) -> None:
+    """A first install backs nothing up: the dump step says so, and the sidecar stops waiting
+    (a sidecar left polling ignores SIGTERM until the kubelet kills it) and uploads nothing."""
+    upload, dump = rendered_steps("init-job")
+    env = backups.env(tenant, "rendered-install", tmp_path / "w", RETENTION_CLASS="daily")
+    (tmp_path / "w").mkdir(exist_ok=True)
+    (tmp_path / "w" / scripts.DB_STATE_FILE).write_text("install\n")
+
+    def command(step: Manifest) -> list[str]:
+        mount = scripts.SCRIPTS_MOUNT_PATH
+        return [part.replace(mount, str(backups.script_dir)) for part in step["command"]]
+
+    with subprocess.Popen(
+        command(upload), env=env, start_new_session=True, stdout=subprocess.PIPE, text=True
+    ) as sidecar:
+        try:
+            done = subprocess.run(
+                command(dump), env=env, capture_output=True, text=True, timeout=60, check=False
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert "new database: no backup" in done.stdout
+            time.sleep(2.5)
+            sidecar.terminate()
+            assert sidecar.wait(timeout=5) == 0
+            assert sidecar.stdout is not None
+            assert "nothing to upload" in sidecar.stdout.read()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(sidecar.pid, signal.SIGKILL)

@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from odoo_platform.config.catalog import SIZE_PROFILES
+from odoo_platform.config.catalog import (
+    SIZE_PROFILES,
+    VERSIONS_WITH_GEVENT_MAXCONN,
+    web_pod_connections,
+)
 from odoo_platform.config.defaults import tenant_profile
 from odoo_platform.config.models import TenantConfig
 from odoo_platform.odoo import conf as odoo_conf
@@ -67,6 +71,16 @@ def test_version_specific_keys(version: str, gevent_maxconn: bool, gevent_memory
 
 
 @pytest.mark.parametrize(
+    ("version", "modules"),
+    [("16.0", "base,web"), ("17.0", "base,web"), ("18.0", "base,web"), ("19.0", "base,rpc,web")],
+)
+def test_server_wide_modules_include_what_the_version_needs(version: str, modules: str) -> None:
+    assert parse(render(make(version), "web"))["server_wide_modules"] == modules
+    extra = replace(make(version), server_wide_modules=("web", "queue_job"))
+    assert parse(render(extra, "job"))["server_wide_modules"] == f"{modules},queue_job"
+
+
+@pytest.mark.parametrize(
     ("version", "key", "value"),
     [
         ("16.0", "without_demo", "all"),
@@ -92,18 +106,18 @@ def test_cron_variant_runs_only_cron_workers(version: str) -> None:
 
 
 @pytest.mark.parametrize("size", sorted(SIZE_PROFILES))
-def test_memory_limits_fit_the_pod_limit(size: str) -> None:
+def test_memory_caps_are_the_profiles_and_leave_room_for_reports(size: str) -> None:
     profile = SIZE_PROFILES[size]
     options = parse(render(make(size=size), "web"))
     hard, soft = int(options["limit_memory_hard"]), int(options["limit_memory_soft"])
-    assert soft <= hard
-    assert (profile.http_workers + 1) * hard <= profile.memory_limit_mib * MIB
+    assert soft < hard
     assert hard == profile.limit_memory_hard_mib * MIB
+    assert hard >= odoo_conf.REPORT_ADDRESS_SPACE_MIB * MIB
 
 
-def test_memory_that_does_not_fit_is_refused_with_the_numbers() -> None:
-    with pytest.raises(ValueError, match=r"web: 5 processes x limit_memory_hard 2048 MiB"):
-        render(make(limit_memory_hard_mib=2048, limit_memory_soft_mib=1024), "web")
+def test_a_hard_cap_that_would_crash_reports_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"limit_memory_hard 1152 MiB is below 2048 MiB"):
+        render(make(limit_memory_hard_mib=1152, limit_memory_soft_mib=1024), "web")
 
 
 def test_db_maxconn_comes_from_the_budget() -> None:
@@ -112,7 +126,7 @@ def test_db_maxconn_comes_from_the_budget() -> None:
         display_name="Acme",
         tier="shared",
         size="s",
-        image="odoo:18.0-20251110",
+        image="odoo:18.0-20251121",
         hostnames=["acme.example.com"],
         residency="eu",
         db_maxconn=5,
@@ -120,7 +134,23 @@ def test_db_maxconn_comes_from_the_budget() -> None:
     conf = OdooConf.from_profile("18.0", "acme", tenant_profile(tenant))
     options = parse(render(conf, "web"))
     assert options["db_maxconn"] == "5"
-    assert options["db_maxconn_gevent"] == "5"
+    # the websocket process shares its pool among all clients of the pod (one held by the bus)
+    assert options["db_maxconn_gevent"] == "16"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_gevent_pool_is_sized_on_its_own(version: str) -> None:
+    conf = make(version, "s")
+    web, cron = parse(render(conf, "web")), parse(render(conf, "cron"))
+    if version == "16.0":
+        # no db_maxconn_gevent: the gevent process uses db_maxconn, so web pods get the larger
+        assert "db_maxconn_gevent" not in web
+        assert web["db_maxconn"] == str(conf.db_maxconn_gevent)
+    else:
+        assert web["db_maxconn_gevent"] == str(conf.db_maxconn_gevent)
+        assert web["db_maxconn"] == str(conf.db_maxconn)
+    assert cron["db_maxconn"] == str(conf.db_maxconn)
+    assert conf.db_maxconn_gevent >= 16
 
 
 def test_no_secret_is_rendered_and_database_connection_comes_from_libpq_env() -> None:
@@ -170,3 +200,14 @@ def test_admin_passwd_is_appended_at_runtime_into_the_options_section(tmp_path: 
     options = parse(target.read_text())
     assert options["admin_passwd"] == "s3cr3t-%s-$x"
     assert options["proxy_mode"] == "True"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("size", sorted(SIZE_PROFILES))
+def test_rendered_pools_are_what_the_connection_budget_counts(version: str, size: str) -> None:
+    profile = SIZE_PROFILES[size]
+    web = parse(render(make(version, size), "web"))
+    workers = int(web["workers"])
+    gevent = int(web.get("db_maxconn_gevent", web["db_maxconn"]))
+    assert workers * int(web["db_maxconn"]) + gevent == web_pod_connections(profile, version)
+    assert odoo_conf.traits(version).gevent_maxconn is (version in VERSIONS_WITH_GEVENT_MAXCONN)

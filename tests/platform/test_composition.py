@@ -92,7 +92,13 @@ def test_outputs_describe_the_platform_and_keep_the_kubeconfig_secret(prod: Prog
     assert set(budgets) == {"multi-tenant", "dedicated:gamma-audit"}
     assert all(0 < b["total"] <= b["max_connections"] for b in budgets.values())
     assert outputs["database_cidrs"] and outputs["ingress"]["entry_point"] == "websecure"
-    assert "password" not in json.dumps(outputs).lower()
+    # each tenant's first login and its generated password: a secret output, and the only one
+    assert {"kubeconfig", "tenant_admin_logins"} <= prod.secret_outputs
+    logins = outputs["tenant_admin_logins"]
+    assert set(logins) == {"alpha-law", "beta-tax", "gamma-audit"}
+    assert all(len(v["password"]) == 24 and v["login"] for v in logins.values())
+    public = {k: v for k, v in outputs.items() if k not in prod.secret_outputs}
+    assert "password" not in json.dumps(public).lower()
 
 
 def test_a_tenant_in_its_own_account_keeps_its_backups_there() -> None:

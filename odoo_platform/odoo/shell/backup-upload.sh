@@ -29,6 +29,8 @@ done
 src="$WORK_DIR/backup"
 until [ -e "$src/ready" ]; do
   [ ! -e "$src/dump-failed" ] || die "backup-dump failed: $(cat "$src/dump-failed")"
+  # the init Job on a new database: nothing to back up
+  if [ -e "$src/skipped" ]; then echo "backup-upload: nothing to upload: $(cat "$src/skipped")"; exit 0; fi
   sleep 1
 done
 prefix=$(head -n 1 "$src/plan")
