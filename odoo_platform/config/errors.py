@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 ROOT = "platform"
+CONFIG_NAMESPACE = "odoo-platform"
+CONFIG_KEY = f"{CONFIG_NAMESPACE}:{ROOT}"  # the stack file key that holds the configuration
 
 
 def key_path(*parts: str | int) -> str:
