@@ -35,7 +35,7 @@ from odoo_platform.components.alert_rules import (
     WorkloadNames,
     prometheus_rule_spec,
 )
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import check_args, child_opts, component_type, require_providers
 from odoo_platform.config.capacity import (
     SHARED_SERVER,
     connection_budgets,
@@ -44,6 +44,7 @@ from odoo_platform.config.capacity import (
 from odoo_platform.config.capacity import (
     max_connections as server_max_connections,
 )
+from odoo_platform.config.catalog import Environment
 from odoo_platform.config.defaults import dedicated_settings, redis_replicas
 from odoo_platform.config.models import PlatformConfig, RedisConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
@@ -162,7 +163,7 @@ class ObservabilityArgs:
     monitoring_namespace: str
     alarm_policy: AlarmPolicy
     rule_policy: RulePolicy
-    environment: str
+    environment: Environment
     alert_emails: Sequence[str] = ()
     extra_topic_arns: Sequence[pulumi.Input[str]] = ()
     databases: Mapping[str, DatabaseAlarms] = field(default_factory=dict)
@@ -170,6 +171,9 @@ class ObservabilityArgs:
     tenants: Sequence[TenantAlerting] = ()
     workload_names: WorkloadNames = field(default_factory=WorkloadNames)
     rule_selector_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     @classmethod
     def from_config(
@@ -363,6 +367,7 @@ class Observability(pulumi.ComponentResource):
         self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type("Observability"), name, None, opts)
+        require_providers(self, "aws", *(["kubernetes"] if args.tenants else []))
         self._name, self._args = name, args
         topic = self._topic()
         self.topic_arn = topic.arn

@@ -31,7 +31,15 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from odoo_platform.components.backup_bucket import tenant_key_prefixes
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    Port,
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+    require_providers,
+)
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
 from odoo_platform.components.iam import irsa_trust_policy
 from odoo_platform.config import lifecycle
@@ -83,7 +91,7 @@ def init_job_hash(image: str, addons: Sequence[str]) -> str:
 class OdooTenantArgs:
     """One tenant's Odoo. Plain values from config; ids, ARNs and names from other components."""
 
-    slug: str
+    slug: Slug
     namespace: pulumi.Input[str]
     odoo_version: OdooVersion
     image: str
@@ -101,11 +109,11 @@ class OdooTenantArgs:
     database_cidrs: pulumi.Input[Sequence[str]]
     vpc_cidr: pulumi.Input[str]
     aws_region: pulumi.Input[str]
-    tier: str = "shared"
+    tier: TierLabel = "shared"
     addons: tuple[str, ...] = ()
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
     redis_host: pulumi.Input[str] | None = None
-    redis_port: int = 6379
+    redis_port: Port = 6379
     redis_user: str | None = None
     redis_password: pulumi.Input[str] | None = None
     sessions_in_redis: bool = False
@@ -127,6 +135,7 @@ class OdooTenantArgs:
     efs_mount_target_ip: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
+        check_args(self)
         odoo_conf.traits(self.odoo_version)
         problems = [
             message
@@ -216,6 +225,7 @@ class OdooTenant(pulumi.ComponentResource):
         self, name: str, args: OdooTenantArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type("OdooTenant"), name, None, opts)
+        require_providers(self, "aws", "kubernetes")  # IRSA role and EFS access point: AWS
         self._name, self._args = name, args
         self._labels = {**args.k8s_labels, LABEL_TENANT: args.slug}
         self._traits = odoo_conf.traits(args.odoo_version)

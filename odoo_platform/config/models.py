@@ -27,6 +27,7 @@ from odoo_platform.config.catalog import (
     DataClassification,
     Environment,
     LifecycleState,
+    LogRetentionDays,
     OdooVersion,
     SizeName,
     Tier,
@@ -157,7 +158,7 @@ class LandingZoneConfig(Strict):
     subnet_prefixes: SubnetPrefixes = SubnetPrefixes()
     nat_per_az: bool | None = Field(None, description="default: true in prod, false elsewhere")
     interface_endpoints: bool = Field(False, description="ECR, STS, Secrets Manager, Logs")
-    flow_log_retention_days: int = Field(90, ge=1, le=3653)
+    flow_log_retention_days: LogRetentionDays = Field(90, description="a CloudWatch Logs period")
 
 
 class NodeGroupConfig(Strict):
