@@ -128,9 +128,21 @@ def _known_ec2_type(value: str) -> str:
     return value
 
 
-Region = Annotated[str, AfterValidator(_check_region), Field(description="a supported AWS region")]
+Region = Annotated[
+    str,
+    AfterValidator(_check_region),
+    Field(
+        description="a supported AWS region (see Regions and residency zones)",
+        json_schema_extra={"enum": sorted(REGION_RESIDENCY)},
+    ),
+]
 ResidencyZone = Annotated[
-    str, AfterValidator(_check_zone), Field(description="data-residency zone")
+    str,
+    AfterValidator(_check_zone),
+    Field(
+        description="data-residency zone: the zone of the stack's region",
+        json_schema_extra={"enum": list(RESIDENCY_ZONES)},
+    ),
 ]
 VpcCidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_check_vpc)]
 Text = Annotated[str, AfterValidator(_printable)]
