@@ -81,6 +81,18 @@ AccountId = Annotated[str, Matches(r"[0-9]{12}", "a 12-digit AWS account id")]
 AwsRegion = Annotated[str, Matches(r"[a-z]{2}(-[a-z]+)+-[0-9]", "an AWS region such as eu-west-1")]
 
 
+@dataclass(frozen=True)
+class OneOf:
+    """`Annotated[int, OneOf(LOG_RETENTION_DAYS)]`: one of the values (of the same type)."""
+
+    values: tuple[object, ...]
+
+    def problem(self, value: object) -> str | None:
+        if any(value == v and type(value) is type(v) for v in self.values):
+            return None
+        return f"{value!r} is not allowed: one of {', '.join(map(str, self.values))}"
+
+
 def check_args(args: Any) -> None:
     """Check every field of an Args dataclass against its annotation; raise all problems.
 
@@ -120,7 +132,7 @@ def _problems(value: Any, hint: Any) -> list[str]:
     if origin is typing.Annotated:
         found = _problems(value, params[0])
         for rule in params[1:]:
-            if not found and isinstance(rule, Between | Matches):
+            if not found and isinstance(rule, Between | Matches | OneOf):
                 problem = rule.problem(value)
                 found += [problem] if problem else []
         return found
@@ -128,7 +140,10 @@ def _problems(value: Any, hint: Any) -> list[str]:
         return []
     if origin is Literal:
         allowed = ", ".join(repr(p) for p in params)
-        return [] if value in params else [f"{value!r} is not allowed: one of {allowed}"]
+        # by type too: `True == 1`, but `True` is no number of days
+        if any(value == p and type(value) is type(p) for p in params):
+            return []
+        return [f"{value!r} is not allowed: one of {allowed}"]
     if origin in (typing.Union, types.UnionType):
         if _is_input(params) and isinstance(value, pulumi.Output | Awaitable):
             return []

@@ -17,7 +17,14 @@ from typing import Annotated, Literal
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import AwsRegion, Between, check_args, child_opts, component_type
+from odoo_platform.components.base import (
+    AwsRegion,
+    Between,
+    OneOf,
+    check_args,
+    child_opts,
+    component_type,
+)
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.iam import (
     KEY_USE_ACTIONS,
@@ -27,7 +34,7 @@ from odoo_platform.components.iam import (
     service_trust_policy,
 )
 from odoo_platform.config import defaults
-from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LogRetentionDays
+from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LOG_RETENTION_DAYS
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.network import plan_subnets
 from odoo_platform.config.tags import PLATFORM_TIER, base_tags, resource_tags
@@ -56,7 +63,7 @@ class LandingZoneArgs:
     )
     nat_per_az: bool = False
     interface_endpoints: bool = False
-    flow_log_retention_days: LogRetentionDays = 90
+    flow_log_retention_days: Annotated[int, OneOf(LOG_RETENTION_DAYS)] = 90
     protect: bool = False
     efs_throughput_mode: Literal["elastic", "bursting"] = "elastic"
     efs_performance_mode: Literal["generalPurpose", "maxIO"] = "generalPurpose"

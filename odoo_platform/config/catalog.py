@@ -12,30 +12,10 @@ from typing import Literal
 
 Environment = Literal["dev", "staging", "prod"]
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy); any other is refused.
-LogRetentionDays = Literal[
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-]
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+)  # fmt: skip
 Tier = Literal["shared", "dedicated"]
 SizeName = Literal["s", "m", "l", "xl"]
 OdooVersion = Literal["16.0", "17.0", "18.0", "19.0"]

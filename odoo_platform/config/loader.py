@@ -26,10 +26,16 @@ from odoo_platform.config.errors import (
     key_path,
 )
 from odoo_platform.config.models import PlatformConfig
-from odoo_platform.config.stack_yaml import MAX_DEPTH, MAX_NODES, load_yaml
+from odoo_platform.config.stack_yaml import MAX_DEPTH, MAX_NODES, STACK_KEY_VALUE, load_yaml
 from odoo_platform.config.validation import check
 
-__all__ = ["CONFIG_KEY", "CONFIG_NAMESPACE", "load_stack_file", "parse_platform"]
+__all__ = [
+    "CONFIG_KEY",
+    "CONFIG_NAMESPACE",
+    "load_stack_file",
+    "parse_engine_value",
+    "parse_platform",
+]
 
 Loc = tuple[str | int, ...]
 MAX_REPAIR_ROUNDS = 5
@@ -72,6 +78,15 @@ def read_stack_config(path: Path) -> dict[str, Any]:
         raise ConfigError(error.issues, str(path)) from None
     config = document.get("config") if isinstance(document, dict) else None
     return config if isinstance(config, dict) else {}
+
+
+def parse_engine_value(text: str, source: str) -> PlatformConfig:
+    """The stack key's value as the Pulumi engine passes it to the program (JSON text)."""
+    try:
+        data = load_yaml(text.encode("utf-8", "surrogatepass"), within=STACK_KEY_VALUE)
+    except ConfigError as error:
+        raise ConfigError(error.issues, source) from None
+    return parse_platform(data, source)
 
 
 def load_stack_file(path: Path) -> PlatformConfig:

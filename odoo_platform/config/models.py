@@ -17,6 +17,7 @@ from odoo_platform.config.catalog import (
     ANY_EC2_INSTANCE_TYPE,
     BASE_TAG_KEYS,
     CACHE_NODE_TYPES,
+    LOG_RETENTION_DAYS,
     RDS_CLASS_MEMORY_GIB,
     REGION_RESIDENCY,
     RESERVED_TENANT_SLUGS,
@@ -27,13 +28,12 @@ from odoo_platform.config.catalog import (
     DataClassification,
     Environment,
     LifecycleState,
-    LogRetentionDays,
     OdooVersion,
     SizeName,
     Tier,
 )
 
-# Patterns spell digits [0-9] and word characters [A-Za-z0-9_]: `\\d` and `\\w` also match other
+# Patterns spell digits [0-9] and word characters [A-Za-z0-9_]: `\d` and `\w` also match other
 # scripts' digits and letters, which AWS, Kubernetes and int() refuse.
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,19}[a-z0-9]$"
 HOSTNAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
@@ -122,6 +122,12 @@ def _window(pattern: re.Pattern[str], example: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))} (CloudWatch)")
+    return value
+
+
 def _known_ec2_type(value: str) -> str:
     if value not in ANY_EC2_INSTANCE_TYPE:
         raise ValueError("is not an EC2 instance type (see odoo_platform/data/instance_types.json)")
@@ -148,6 +154,12 @@ VpcCidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_check_vpc)]
 Text = Annotated[str, AfterValidator(_printable)]
 TagText = Annotated[str, AfterValidator(_printable), AfterValidator(_tag_text)]
 Ec2InstanceType = Annotated[str, AfterValidator(_known_ec2_type)]
+# An int checked against the list (a Literal of ints would take `true` for 1)
+LogRetention = Annotated[
+    int,
+    AfterValidator(_log_retention),
+    Field(json_schema_extra={"enum": list(LOG_RETENTION_DAYS)}),
+]
 
 
 class Strict(BaseModel):
@@ -170,7 +182,7 @@ class LandingZoneConfig(Strict):
     subnet_prefixes: SubnetPrefixes = SubnetPrefixes()
     nat_per_az: bool | None = Field(None, description="default: true in prod, false elsewhere")
     interface_endpoints: bool = Field(False, description="ECR, STS, Secrets Manager, Logs")
-    flow_log_retention_days: LogRetentionDays = Field(90, description="a CloudWatch Logs period")
+    flow_log_retention_days: LogRetention = Field(90, description="a CloudWatch Logs period")
 
 
 class NodeGroupConfig(Strict):

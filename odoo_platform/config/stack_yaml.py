@@ -25,6 +25,8 @@ MAX_DEPTH = 32  # a stack file needs 8; deeper is a mistake or an attack
 MAX_NODES = 100_000  # values after expanding aliases ("billion laughs" stops here)
 MAX_INT_DIGITS = 18  # any setting fits; Python refuses to parse ints of more than 4,300 digits
 CONFIG_SECTION = "config"
+STACK_KEY_VALUE = (CONFIG_SECTION, CONFIG_KEY)  # `within` for the value of the stack key
+Within = tuple[str, ...]
 
 # PyYAML's own test of what YAML allows in a stream (yaml/reader.py).
 _NOT_PRINTABLE = re.compile(
@@ -236,7 +238,7 @@ def _path_at(text: str, mark: Mark | None) -> list[str | int]:
     return path
 
 
-def _decode(raw: bytes) -> str:
+def _decode(raw: bytes, within: Within) -> str:
     if raw.startswith(_UTF16_BOMS):
         raise ConfigError([ConfigIssue(ROOT, "the file is UTF-16 encoded; save it as UTF-8")])
     try:
@@ -247,13 +249,13 @@ def _decode(raw: bytes) -> str:
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1)
         mark = _mark(error.start, line, column)
         issue = ConfigIssue(
-            display_path(_path_at(text, mark)),
+            display_path([*within, *_path_at(text, mark)]),
             f"{_where(mark)}the byte 0x{raw[error.start]:02x} is not UTF-8; save the file as UTF-8",
         )
         raise ConfigError([issue]) from None
 
 
-def _control_characters(text: str) -> None:
+def _control_characters(text: str, within: Within) -> None:
     found = _NOT_PRINTABLE.search(text)
     if found is None:
         return
@@ -262,28 +264,37 @@ def _control_characters(text: str) -> None:
     mark = _mark(index, line, index - (text.rfind("\n", 0, index) + 1))
     cleaned = _NOT_PRINTABLE.sub(" ", text)
     issue = ConfigIssue(
-        display_path(_path_at(cleaned, mark)),
+        display_path([*within, *_path_at(cleaned, mark)]),
         f"{_where(mark)}the control character U+{ord(found.group()):04X} is not allowed in YAML; "
         "remove it",
     )
     raise ConfigError([issue])
 
 
-def load_yaml(raw: bytes) -> Any:
-    """The document in `raw`, or a `ConfigError` naming where and what is wrong."""
+def load_yaml(raw: bytes, within: Within = ()) -> Any:
+    """The document in `raw`, or a `ConfigError` naming where and what is wrong.
+
+    `within`: where the document sits in a stack file, for the key paths of its errors (the
+    stack program reads the value of the stack key, which Pulumi passes as JSON: YAML 1.2 too).
+    """
     if len(raw) > MAX_FILE_BYTES:
         raise ConfigError(
             [ConfigIssue(ROOT, f"the file has {len(raw)} bytes; at most {MAX_FILE_BYTES} allowed")]
         )
-    text = _decode(raw)
-    _control_characters(text)
+    text = _decode(raw, within)
+    _control_characters(text, within)
     try:
         for _ in _events(text):
             pass
         return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     except _RefusedError as refused:
         raise ConfigError(
-            [ConfigIssue(display_path(refused.path), f"{_where(refused.mark)}{refused.message}")]
+            [
+                ConfigIssue(
+                    display_path([*within, *refused.path]),
+                    f"{_where(refused.mark)}{refused.message}",
+                )
+            ]
         ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -292,7 +303,8 @@ def load_yaml(raw: bytes) -> Any:
             problem = f"is not valid YAML: {problem}"
             if error.context:
                 problem += f" ({error.context})"
-        issue = ConfigIssue(display_path(_path_at(text, mark)), f"{_where(mark)}{problem}")
+        path = display_path([*within, *_path_at(text, mark)])
+        issue = ConfigIssue(path, f"{_where(mark)}{problem}")
         raise ConfigError([issue]) from None
     except yaml.YAMLError as error:
         raise ConfigError([ConfigIssue(ROOT, f"is not valid YAML: {error}")]) from None

@@ -13,6 +13,7 @@ import contextlib
 import copy
 import datetime as dt
 import io
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -31,7 +32,7 @@ SAMPLES = {
     path.name: yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
     for path in sorted(STACKS.glob("Pulumi.*.yaml"))
 }
-ISSUE = re.compile(r"^  - (?P<path>.+?): (line \d+, column \d+: )?", re.MULTILINE)
+AT_LINE = re.compile(r": line [0-9]+, column [0-9]+: ")
 
 NASTY_TEXT = [
     "2026-02-30",
@@ -151,10 +152,10 @@ def _assert_valid_or_located(exit_code: int, stdout: str, stderr: str) -> None:
         assert ": valid (" in stdout
         return
     assert exit_code == 1, stderr
-    issues = list(ISSUE.finditer(stderr))
+    issues = [line for line in stderr.splitlines() if line.startswith("  - ")]
     assert issues, stderr
     for issue in issues:
-        assert issue.group("path").startswith(("platform", "config")) or issue.group(2), stderr
+        assert issue.startswith(("  - platform", "  - config")) or AT_LINE.search(issue), stderr
 
 
 def run_validate(path: Path) -> tuple[int, str, str]:
@@ -170,7 +171,7 @@ def run_validate(path: Path) -> tuple[int, str, str]:
 
 
 @settings(
-    max_examples=300,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")),
     deadline=dt.timedelta(seconds=2),
     database=None,
     suppress_health_check=[HealthCheck.too_slow],

@@ -44,6 +44,16 @@ REFUSED: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
         "platform.backup.daily_retention_days",
         ("7.5", "integer"),
     ),
+    "a log retention CloudWatch refuses": (
+        lambda d: d.update(landing_zone={"flow_log_retention_days": 100}),
+        "platform.landing_zone.flow_log_retention_days",
+        ("100", "90", "365"),
+    ),
+    "true as a log retention of 1 day": (
+        lambda d: d.update(landing_zone={"flow_log_retention_days": True}),
+        "platform.landing_zone.flow_log_retention_days",
+        ("true",),
+    ),
     "hour 25 in the backup window": (
         lambda d: d.update(multi_tenant={"database": {"backup_window": "25:00-26:00"}}),
         "platform.multi_tenant.database.backup_window",
