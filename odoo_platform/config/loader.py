@@ -158,6 +158,12 @@ def _quote_hint(error: ErrorDetails) -> str:
     wants_text = error["type"] in {"string_type", "literal_error", "string_pattern_mismatch"}
     if wants_text and isinstance(value, int | float) and not isinstance(value, bool):
         return f'; YAML read a number: write it in quotes, "{value}"'
+    text = value.strip().lower() if isinstance(value, str) else ""
+    plain = text in ("true", "false") or (text.isascii() and text.isdigit())
+    if error["type"] in {"int_type", "bool_type"} and plain:
+        return f"; write it without quotes: {text}"  # `"7"` where 7 is meant
+    if error["type"] == "bool_type" and text in ("yes", "no", "on", "off", "y", "n"):
+        return "; YAML 1.2 (the Pulumi CLI) reads it as text: write true or false"
     return ""
 
 

@@ -32,7 +32,12 @@ REFUSED: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
     "a number as text": (
         lambda d: d.update(backup={"daily_retention_days": "7"}),
         "platform.backup.daily_retention_days",
-        ('"7"', "integer"),
+        ('"7"', "integer", "write it without quotes: 7"),
+    ),
+    "yes as a boolean": (
+        lambda d: tenant(d).update(regulated="yes"),
+        "platform.tenants[0].regulated",
+        ('"yes"', "write true or false"),
     ),
     "0 read as a date": (
         lambda d: tenant(d).update(state="offboarded", offboarding={"requested_on": 0}),
