@@ -8,6 +8,15 @@ from typing import Any
 
 import pytest
 
+from odoo_platform.config.catalog import (
+    CACHE_INSTANCE_TYPES,
+    CACHE_NODE_TYPES,
+    EC2_INSTANCE_TYPES,
+    INSTANCE_TYPES_SOURCE,
+    RDS_CLASS_MEMORY_GIB,
+    RDS_INSTANCE_CLASSES,
+    REGION_RESIDENCY,
+)
 from tests.config.conftest import Errors
 
 Mutation = Callable[[dict[str, Any]], None]
@@ -284,3 +293,13 @@ def test_a_wrong_required_platform_setting_still_reports_without_crashing(
     base["region"] = "mars-1"
     tenant(base, 1)["slug"] = "alpha-law"
     assert [e.split(":")[0] for e in errors(base)] == ["platform.region"]
+
+
+def test_the_vendored_catalog_holds_every_class_the_platform_sizes() -> None:
+    """The RDS classes with known memory and the cache types we offer exist in AWS's lists."""
+    rds = set().union(*RDS_INSTANCE_CLASSES.values())
+    assert set(RDS_CLASS_MEMORY_GIB) <= rds
+    for region, offered in CACHE_INSTANCE_TYPES.items():
+        assert set(CACHE_NODE_TYPES) <= offered, region
+    assert set(EC2_INSTANCE_TYPES) == set(REGION_RESIDENCY)
+    assert "retrieved" in INSTANCE_TYPES_SOURCE
