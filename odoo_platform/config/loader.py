@@ -12,7 +12,7 @@ import difflib
 import json
 import re
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -35,9 +35,11 @@ __all__ = [
     "load_stack_file",
     "parse_engine_value",
     "parse_platform",
+    "parse_section",
 ]
 
 Loc = tuple[str | int, ...]
+Model = TypeVar("Model", bound=BaseModel)
 MAX_REPAIR_ROUNDS = 5
 
 
@@ -58,6 +60,21 @@ def parse_platform(data: Any, source: str = "") -> PlatformConfig:
     if issues:
         raise ConfigError(issues, source)
     return config
+
+
+def parse_section(model: type[Model], data: Any, root: str) -> Model:
+    """A model from another stack key, as strictly as the platform's: a tenant stack's `tenant`
+    (`parse_tenant`). Errors name `root.key.path`."""
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigIssue(root, "must be a mapping of settings")], root)
+    shape = _shape_issues(data, root)
+    if shape:
+        raise ConfigError(shape, root)
+    try:
+        return model.model_validate_json(json.dumps(data, default=str), strict=True)
+    except ValidationError as error:
+        issues = [_issue(e, model, root) for e in error.errors()]
+        raise ConfigError(issues, root) from None
 
 
 def _validate(document: dict[str, Any]) -> PlatformConfig:
@@ -97,7 +114,7 @@ def load_stack_file(path: Path) -> PlatformConfig:
     return parse_platform(config[CONFIG_KEY], str(path))
 
 
-def _shape_issues(data: dict[str, Any]) -> list[ConfigIssue]:
+def _shape_issues(data: dict[str, Any], root: str = ROOT) -> list[ConfigIssue]:
     """Text keys, bounded depth and size, no cycles: what JSON can carry (checked iteratively)."""
     stack: list[tuple[Any, Loc]] = [(data, ())]
     seen = 0
@@ -105,13 +122,14 @@ def _shape_issues(data: dict[str, Any]) -> list[ConfigIssue]:
         value, loc = stack.pop()
         seen += 1
         if seen > MAX_NODES:
-            return [ConfigIssue(ROOT, f"has more than {MAX_NODES} values")]
+            return [ConfigIssue(root, f"has more than {MAX_NODES} values")]
         if len(loc) > MAX_DEPTH:
-            return [ConfigIssue(key_path(*loc), f"is nested more than {MAX_DEPTH} levels deep")]
+            path = key_path(*loc, root=root)
+            return [ConfigIssue(path, f"is nested more than {MAX_DEPTH} levels deep")]
         if isinstance(value, dict):
             for key, child in value.items():
                 if not isinstance(key, str):
-                    return [ConfigIssue(key_path(*loc), f"the key {key!r} must be text")]
+                    return [ConfigIssue(key_path(*loc, root=root), f"the key {key!r} must be text")]
                 stack.append((child, (*loc, key)))
         elif isinstance(value, list | tuple):
             stack.extend((child, (*loc, i)) for i, child in enumerate(value))
@@ -121,24 +139,28 @@ def _shape_issues(data: dict[str, Any]) -> list[ConfigIssue]:
 # --- error messages -------------------------------------------------------------------------
 
 
-def _issue(error: ErrorDetails) -> ConfigIssue:
-    parts, _ = _resolve(error["loc"])
-    path = key_path(*parts)
+def _issue(
+    error: ErrorDetails, model: type[BaseModel] = PlatformConfig, root: str = ROOT
+) -> ConfigIssue:
+    parts, _ = _resolve(error["loc"], model)
+    path = key_path(*parts, root=root)
     kind = error["type"]
     if kind == "extra_forbidden":
-        return ConfigIssue(path, _unknown_key(str(parts[-1]), _resolve(error["loc"][:-1])[1]))
+        parent = _resolve(error["loc"][:-1], model)[1]
+        return ConfigIssue(path, _unknown_key(str(parts[-1]), parent))
     if kind == "missing":
         return ConfigIssue(path, "is required")
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
         return ConfigIssue(
-            key_path(*parts, ctx.get("discriminator", "mode").strip("'")),
+            key_path(*parts, ctx.get("discriminator", "mode").strip("'"), root=root),
             f"{_shown(ctx.get('tag'))} is not allowed: must be one of {ctx.get('expected_tags')}",
         )
     if kind == "union_tag_not_found":
         discriminator = error.get("ctx", {}).get("discriminator", "mode").strip("'")
-        tags = ", ".join(f"'{tag}'" for tag in _union_members_at(error["loc"]))
-        return ConfigIssue(key_path(*parts, discriminator), f"is required: one of {tags}")
+        tags = ", ".join(f"'{tag}'" for tag in _union_members_at(error["loc"], model))
+        path = key_path(*parts, discriminator, root=root)
+        return ConfigIssue(path, f"is required: one of {tags}")
     message = error["msg"].removeprefix("Value error, ")
     return ConfigIssue(
         path, f"{_shown(error.get('input'))} is not allowed: {message}{_quote_hint(error)}"
@@ -185,18 +207,20 @@ def _union_members(model: type[BaseModel], name: str) -> dict[str, type[BaseMode
     }
 
 
-def _union_members_at(loc: Loc) -> dict[str, type[BaseModel]]:
+def _union_members_at(loc: Loc, model: type[BaseModel]) -> dict[str, type[BaseModel]]:
     """The members of the union field at `loc` (its parent model and its name)."""
-    _, parent = _resolve(loc[:-1])
+    _, parent = _resolve(loc[:-1], model)
     name = loc[-1] if loc else None
     if parent is None or not isinstance(name, str) or name not in parent.model_fields:
         return {}
     return _union_members(parent, name)
 
 
-def _resolve(loc: Loc) -> tuple[list[str | int], type[BaseModel] | None]:
+def _resolve(
+    loc: Loc, root: type[BaseModel] = PlatformConfig
+) -> tuple[list[str | int], type[BaseModel] | None]:
     """The key path users wrote (without the union tags pydantic adds) and the model there."""
-    model: type[BaseModel] | None = PlatformConfig
+    model: type[BaseModel] | None = root
     members: dict[str, type[BaseModel]] = {}
     parts: list[str | int] = []
     for part in loc:
