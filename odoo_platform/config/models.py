@@ -268,7 +268,9 @@ class AlertsConfig(Strict):
         default_factory=list
     )
     sns_topic_arns: list[
-        Annotated[str, Field(pattern=r"^arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$")]
+        Annotated[
+            str, Field(pattern=r"^arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+        ]
     ] = Field(default_factory=list)
     prometheus_rules: bool = Field(
         False,

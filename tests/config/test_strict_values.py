@@ -238,6 +238,9 @@ ACCEPTED: dict[str, Mutation] = {
         }
     ),
     "a Unicode tag value": lambda d: d.update(tags={"Team": "Comptabilité générale"}),
+    "a FIFO SNS topic": lambda d: d["shared_services"].update(
+        alerts={"sns_topic_arns": ["arn:aws:sns:eu-west-1:123456789012:alerts.fifo"]}
+    ),
     "a real Graviton node type": lambda d: d.update(
         cluster={
             "mode": "eks",
