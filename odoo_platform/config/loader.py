@@ -3,7 +3,7 @@
 Used by the stack program (from Pulumi config) and offline (straight from `Pulumi.<stack>.yaml`).
 Values are validated strictly, as the JSON the Pulumi engine hands the program: `true` is not 1,
 `"7"` is not 7, `0` is not a date. Every problem is reported in one pass: the cross-key rules also
-run on the parts that parsed (see `_what_parsed`).
+run on the parts that parsed (see `_rules_on_what_parsed`).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def load_stack_file(path: Path) -> PlatformConfig:
 
 
 def _shape_issues(data: dict[str, Any], root: str = ROOT) -> list[ConfigIssue]:
-    """Text keys, bounded depth and size, no cycles: what JSON can carry (checked iteratively)."""
+    """Text keys, bounded depth and size (a cycle is too deep): what JSON carries, iteratively."""
     stack: list[tuple[Any, Loc]] = [(data, ())]
     seen = 0
     while stack:
