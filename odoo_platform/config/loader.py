@@ -25,7 +25,7 @@ from odoo_platform.config.errors import (
     ConfigIssue,
     key_path,
 )
-from odoo_platform.config.models import PlatformConfig
+from odoo_platform.config.models import PATTERN_MEANINGS, PlatformConfig
 from odoo_platform.config.stack_yaml import MAX_DEPTH, MAX_NODES, STACK_KEY_VALUE, load_yaml
 from odoo_platform.config.validation import check
 
@@ -162,6 +162,9 @@ def _issue(
         path = key_path(*parts, discriminator, root=root)
         return ConfigIssue(path, f"is required: one of {tags}")
     message = error["msg"].removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        meaning = PATTERN_MEANINGS.get(str(error.get("ctx", {}).get("pattern")))
+        message = f"must be {meaning} ({message})" if meaning else message
     return ConfigIssue(
         path, f"{_shown(error.get('input'))} is not allowed: {message}{_quote_hint(error)}"
     )

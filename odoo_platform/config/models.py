@@ -39,6 +39,13 @@ SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,19}[a-z0-9]$"
 HOSTNAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@/_-]+$"
 K8S_VERSION_PATTERN = r"^1\.(2[89]|3[0-9])$"
+# What the common patterns mean, for error messages (the pattern itself is shown too).
+PATTERN_MEANINGS = {
+    SLUG_PATTERN: "2 to 21 of a-z, 0-9 and '-', starting with a letter and not ending with '-'",
+    HOSTNAME_PATTERN: "a lower-case DNS name such as erp.example.com",
+    ROLE_ARN_PATTERN: "an IAM role ARN such as arn:aws:iam::111122223333:role/name",
+    K8S_VERSION_PATTERN: 'a Kubernetes minor version from 1.28 to 1.39, quoted: "1.33"',
+}
 IMAGE_TAG = re.compile(
     r"^[A-Za-z0-9_.-]+(?::[0-9]+)?(/[A-Za-z0-9_.-]+)*:(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$"
 )

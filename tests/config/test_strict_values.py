@@ -167,7 +167,7 @@ REFUSED: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
     "a slug ending in a hyphen": (
         lambda d: tenant(d).update(slug="alpha-"),
         "platform.tenants[0].slug",
-        ('"alpha-"', "pattern"),
+        ('"alpha-"', "pattern", "not ending with '-'"),
     ),
     "a tenant node group with min > desired > max": (
         lambda d: dedicated(d, node_group={"min_size": 5, "desired_size": 4, "max_size": 3}),
