@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
@@ -35,7 +36,15 @@ from odoo_platform.components.alert_rules import (
     WorkloadNames,
     prometheus_rule_spec,
 )
-from odoo_platform.components.base import check_args, child_opts, component_type, require_providers
+from odoo_platform.components.base import (
+    Between,
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+    require_providers,
+)
 from odoo_platform.config.capacity import (
     SHARED_SERVER,
     connection_budgets,
@@ -118,12 +127,15 @@ class DatabaseAlarms:
     """One RDS server to watch: its identifier, capacity and the tenants it hosts."""
 
     instance_identifier: pulumi.Input[str]
-    max_connections: int
-    allocated_storage_gib: int
-    tenants: Sequence[str]
+    max_connections: Annotated[int, Between(1, 100_000)]
+    allocated_storage_gib: Annotated[int, Between(1, 65536)]
+    tenants: Sequence[Slug]
     replica_identifier: pulumi.Input[str] | None = None
-    tier: str = "shared"
-    tenant: str | None = None
+    tier: TierLabel = "shared"
+    tenant: Slug | None = None
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 @dataclass(frozen=True)
@@ -131,10 +143,13 @@ class CacheAlarms:
     """One ElastiCache replication group (cluster mode disabled) and the tenants using it."""
 
     replication_group_id: pulumi.Input[str]
-    node_count: int
-    tenants: Sequence[str]
-    tier: str = "shared"
-    tenant: str | None = None
+    node_count: Annotated[int, Between(1, 6)]
+    tenants: Sequence[Slug]
+    tier: TierLabel = "shared"
+    tenant: Slug | None = None
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 @dataclass(frozen=True)

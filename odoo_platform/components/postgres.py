@@ -58,6 +58,9 @@ class CrossRegionBackups:
     provider: pulumi.ProviderResource
     kms_key_arn: pulumi.Input[str]
 
+    def __post_init__(self) -> None:
+        check_args(self)
+
 
 @dataclass(frozen=True)
 class PostgresServerArgs:

@@ -12,15 +12,24 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from odoo_platform.components.alert_rules import RulePolicy
+from odoo_platform.components.alert_rules import ClosePeriod, RulePolicy, TenantAlerting
 from odoo_platform.components.aws_backup import BackupPlanArgs
 from odoo_platform.components.backup_bucket import BackupBucketArgs
 from odoo_platform.components.base import ArgsError
 from odoo_platform.components.cluster import EksSettings, KubernetesClusterArgs
 from odoo_platform.components.file_system import FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZoneArgs
-from odoo_platform.components.observability import PROD_ALARMS, ObservabilityArgs
-from odoo_platform.components.postgres import PostgresServer, PostgresServerArgs
+from odoo_platform.components.observability import (
+    PROD_ALARMS,
+    CacheAlarms,
+    DatabaseAlarms,
+    ObservabilityArgs,
+)
+from odoo_platform.components.postgres import (
+    CrossRegionBackups,
+    PostgresServer,
+    PostgresServerArgs,
+)
 from odoo_platform.components.redis_cache import RedisCacheArgs
 from odoo_platform.components.tenant_account_network import TenantAccountNetworkArgs
 from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
@@ -74,6 +83,12 @@ VALID: dict[str, Callable[[], Any]] = {
         "arn:kms", "monitoring", PROD_ALARMS, RulePolicy(paging=True, rpo_hours=24), "prod"
     ),
     "OdooTenantArgs": _tenant_args,
+    # the nested settings those args carry
+    "RulePolicy": lambda: RulePolicy(paging=True, rpo_hours=24),
+    "ClosePeriod": lambda: ClosePeriod(last_days_of_month=3),
+    "TenantAlerting": lambda: TenantAlerting("alpha-law", "Alpha Law", "odoo-alpha-law"),
+    "DatabaseAlarms": lambda: DatabaseAlarms("db-1", 400, 100, ["alpha-law"]),
+    "CacheAlarms": lambda: CacheAlarms("cache-1", 2, ["alpha-law"]),
 }
 
 
@@ -96,7 +111,7 @@ def test_every_field_of_every_args_is_checked(args: str, field: str) -> None:
         dataclasses.replace(valid, **{field: Wrong()})
 
 
-def test_account_network_args_are_checked() -> None:
+def test_args_holding_a_provider_are_checked() -> None:
     def program() -> None:
         platform = aws.Provider("platform", region="eu-west-1")
         valid = TenantAccountNetworkArgs(
@@ -107,6 +122,10 @@ def test_account_network_args_are_checked() -> None:
                 dataclasses.replace(valid, **{field.name: Wrong()})
         with pytest.raises(ArgsError, match="'1111' is not allowed: must be a 12-digit"):
             dataclasses.replace(valid, tenant_account_id="1111")
+        backups = CrossRegionBackups(platform, "arn:aws:kms:eu-central-1:111122223333:key/k")
+        for field in dataclasses.fields(backups):
+            with pytest.raises(ArgsError, match=rf"CrossRegionBackups: {field.name}: <wrong>"):
+                dataclasses.replace(backups, **{field.name: Wrong()})
 
     run_program(program)
 
