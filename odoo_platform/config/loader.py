@@ -41,6 +41,8 @@ __all__ = [
 Loc = tuple[str | int, ...]
 Model = TypeVar("Model", bound=BaseModel)
 MAX_REPAIR_ROUNDS = 5
+# Required settings no cross-key rule reads: a wrong one gets a stand-in so the rules still run.
+_STAND_INS = {"organisation": "unknown", "owner": "unknown", "cost_centre": "unknown"}
 
 
 def parse_platform(data: Any, source: str = "") -> PlatformConfig:
@@ -330,6 +332,9 @@ def _prune(document: dict[str, Any], loc: Loc) -> tuple[int | None, str]:
         return None, key_path(*cut_parts)
     if tenant is not None:
         return tenant, key_path("tenants", tenant)
+    if len(loc) == 1 and loc[0] in _STAND_INS:
+        document[str(loc[0])] = _STAND_INS[str(loc[0])]
+        return None, key_path(loc[0])
     raise _UnrepairableError
 
 

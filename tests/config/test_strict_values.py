@@ -306,3 +306,16 @@ def test_the_vendored_catalog_holds_every_class_the_platform_sizes() -> None:
         assert set(CACHE_NODE_TYPES) <= offered, region
     assert set(EC2_INSTANCE_TYPES) == set(REGION_RESIDENCY)
     assert "retrieved" in INSTANCE_TYPES_SOURCE
+
+
+def test_a_wrong_owner_does_not_hide_the_cross_key_rules(
+    base: dict[str, Any], errors: Errors
+) -> None:
+    """No rule reads organisation, owner or cost_centre: a stand-in lets the rules run."""
+    base["owner"] = "ops <ops@acme.example>"
+    tenant(base, 1)["slug"] = "alpha-law"
+    assert [e.split(":")[0] for e in errors(base)] == [
+        "platform.owner",
+        "platform.tenants[0].slug",
+        "platform.tenants[1].slug",
+    ]
