@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pydantic import ValidationError
 
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.mail import relay_args
@@ -28,6 +27,7 @@ from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNam
 from odoo_platform.config.capacity import tenant_connections
 from odoo_platform.config.defaults import tenant_profile
 from odoo_platform.config.errors import ConfigError, ConfigIssue
+from odoo_platform.config.loader import parse_section
 from odoo_platform.config.mail import own_relay
 from odoo_platform.config.models import TenantConfig
 from odoo_platform.config.tags import labels, ownership_tags
@@ -97,14 +97,9 @@ def placement_problems(tenant: TenantConfig) -> list[ConfigIssue]:
 
 
 def parse_tenant(data: Any, source: str = "tenant") -> TenantConfig:
-    """A TenantConfig from a stack's config; every problem named by its key path."""
-    try:
-        return TenantConfig.model_validate(data)
-    except ValidationError as error:
-        issues = [
-            ConfigIssue(".".join([source, *map(str, e["loc"])]), e["msg"]) for e in error.errors()
-        ]
-        raise ConfigError(issues, source) from None
+    """A TenantConfig from a stack's config, as strictly as a platform stack's tenants; every
+    problem named by its key path under `source`."""
+    return parse_section(TenantConfig, data, source)
 
 
 class ExternalTenant(pulumi.ComponentResource):

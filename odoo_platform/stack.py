@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 import pulumi
 
-from odoo_platform.config import ConfigError, PlatformConfig, parse_platform
+from odoo_platform.config import ConfigError, PlatformConfig
 from odoo_platform.config.errors import ROOT
 from odoo_platform.config.freeze import freeze_stop_message
 from odoo_platform.config.lifecycle import removed_tenant_issues, version_change_issues
-from odoo_platform.config.loader import CONFIG_NAMESPACE
+from odoo_platform.config.loader import CONFIG_NAMESPACE, parse_engine_value
 from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.platform import RETAINED_TENANTS, TENANTS, build_platform
 
@@ -30,11 +30,11 @@ def utc_today() -> dt.date:
 def load_config() -> PlatformConfig:
     """The validated `odoo-platform:platform` key; bad input stops before any resource."""
     source = f"stack {pulumi.get_stack()} (key {CONFIG_NAMESPACE}:{ROOT})"
-    data = pulumi.Config(CONFIG_NAMESPACE).get_object(ROOT)
-    if data is None:
+    text = pulumi.Config(CONFIG_NAMESPACE).get(ROOT)
+    if text is None:
         raise pulumi.RunError(f"{source}: the key is missing; see docs/configuration.md")
     try:
-        config = parse_platform(data, source)
+        config = parse_engine_value(text, source)
     except ConfigError as error:
         raise pulumi.RunError(str(error)) from None
     for issue in config_warnings(config):

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from odoo_platform.components.base import Between, Slug, TierLabel, check_args
 
 Severity = Literal["critical", "warning"]
 Manifest = dict[str, Any]
@@ -35,8 +37,11 @@ class WorkloadNames:
 class ClosePeriod:
     """The month-end close: the last and first days of every month, in UTC."""
 
-    last_days_of_month: int = 0
-    first_days_of_month: int = 0
+    last_days_of_month: Annotated[int, Between(0, 10)] = 0
+    first_days_of_month: Annotated[int, Between(0, 10)] = 0
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     def promql(self) -> str:
         """A label-less vector that exists only on close days (`and on ()` with it gates a rule)."""
@@ -56,11 +61,14 @@ class ClosePeriod:
 class TenantAlerting:
     """One tenant as the alerts see it: who it is and where its workloads run."""
 
-    slug: str
+    slug: Slug
     display_name: str
     namespace: str
-    tier: str = "shared"
+    tier: TierLabel = "shared"
     labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 @dataclass(frozen=True)
@@ -73,13 +81,16 @@ class RulePolicy:
     """
 
     paging: bool
-    rpo_hours: int
-    backup_margin_hours: int = 1
+    rpo_hours: Annotated[int, Between(1, 24)]
+    backup_margin_hours: Annotated[int, Between(0, 24)] = 1
     close_period: ClosePeriod | None = None
     runbooks: str = RUNBOOKS
     error_ratio_warning: float = 0.05
     error_ratio_critical: float = 0.25
     min_request_rate: float = 0.1  # req/s below which an error ratio is noise (night traffic)
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 @dataclass(frozen=True)

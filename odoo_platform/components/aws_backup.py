@@ -7,13 +7,20 @@ tenant's server or file system changes nothing here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Annotated, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components.backup_bucket import ImmutabilityMode, retention_days
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    Between,
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+)
 from odoo_platform.components.iam import service_trust_policy
 from odoo_platform.config import defaults
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
@@ -58,9 +65,12 @@ class BackupPlanArgs:
     dr_provider: pulumi.ProviderResource | None = None
     dr_kms_key_arn: pulumi.Input[str] | None = None
     selection_value: str = DEFAULT_BACKUP_PLAN
-    schedule_hour_utc: int = 5
-    tier: str = PLATFORM_TIER
-    tenant: str | None = None
+    schedule_hour_utc: Annotated[int, Between(0, 23)] = 5
+    tier: TierLabel = PLATFORM_TIER
+    tenant: Slug | None = None
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     @classmethod
     def from_config(

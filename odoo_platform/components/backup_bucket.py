@@ -7,12 +7,19 @@ rule per class expires every tenant's backups and a tenant's IAM policy names it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    Between,
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+)
 from odoo_platform.components.iam import (
     key_administration_statement,
     key_use_through_services_statement,
@@ -187,9 +194,12 @@ class BackupBucketArgs:
     kms_key_arn: pulumi.Input[str] | None = None
     access_log_bucket: pulumi.Input[str] | None = None
     dr_provider: pulumi.ProviderResource | None = None
-    noncurrent_version_days: int = 30
-    tier: str = PLATFORM_TIER
-    tenant: str | None = None
+    noncurrent_version_days: Annotated[int, Between(1, 3650)] = 30
+    tier: TierLabel = PLATFORM_TIER
+    tenant: Slug | None = None
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     @classmethod
     def from_config(

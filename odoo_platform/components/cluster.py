@@ -11,18 +11,27 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    ArgsError,
+    AwsRegion,
+    Between,
+    Matches,
+    check_args,
+    child_opts,
+    component_type,
+)
 from odoo_platform.components.iam import irsa_trust_policy, service_trust_policy
 from odoo_platform.config import defaults, lifecycle
 from odoo_platform.config.catalog import LABEL_DEDICATED, LABEL_PREFIX
 from odoo_platform.config.loader import CONFIG_NAMESPACE
 from odoo_platform.config.models import (
+    K8S_VERSION_PATTERN,
     EksClusterConfig,
     NodeGroupConfig,
     PlatformConfig,
@@ -82,11 +91,11 @@ def dedicated_tolerations(slug: str) -> list[dict[str, str]]:
 class EksSettings:
     """What creating an EKS cluster needs; the ids and ARNs come from the landing zone."""
 
-    region: str
+    region: AwsRegion
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     node_security_group_id: pulumi.Input[str]
     secrets_kms_key_arn: pulumi.Input[str]
-    kubernetes_version: str = "1.33"
+    kubernetes_version: Annotated[str, Matches(K8S_VERSION_PATTERN, "1.28 to 1.39")] = "1.33"
     public_endpoint_cidrs: Sequence[str] = ()
     admin_role_arns: Sequence[str] = ()
     system_node_group: NodeGroupConfig = field(
@@ -94,8 +103,11 @@ class EksSettings:
     )
     shared_node_group: NodeGroupConfig = field(default_factory=NodeGroupConfig)
     instance_tags: Mapping[str, str] = field(default_factory=dict)
-    imds_hop_limit: int = DEFAULT_IMDS_HOP_LIMIT
+    imds_hop_limit: Annotated[int, Between(1, 64)] = DEFAULT_IMDS_HOP_LIMIT
     cluster_name: str | None = None
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,11 @@ class KubernetesClusterArgs:
     gp3_storage_class_name: str = "gp3"
     efs_storage_class_name: str = "efs-filestore"
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_args(self)
+        if (self.eks is None) == (self.kubeconfig is None):
+            raise ArgsError(type(self).__name__, ["eks, kubeconfig: set exactly one of them"])
 
     @classmethod
     def from_config(
@@ -167,13 +184,6 @@ class KubernetesClusterArgs:
         return cls(eks=eks, **common)
 
 
-def _check(args: KubernetesClusterArgs) -> None:
-    if (args.eks is None) == (args.kubeconfig is None):
-        raise ValueError("KubernetesClusterArgs needs exactly one of `eks` or `kubeconfig`")
-    if args.eks is not None and not 1 <= args.eks.imds_hop_limit <= 64:
-        raise ValueError(f"imds_hop_limit={args.eks.imds_hop_limit}: 1 to 64")
-
-
 def _resource_suffix(arn: str) -> str:
     """`arn:aws:iam::111122223333:role/team/admins` -> `111122223333-team-admins`."""
     account, resource = arn.split(":")[4], arn.split(":", 5)[5].removeprefix("role/")
@@ -202,7 +212,6 @@ class KubernetesCluster(pulumi.ComponentResource):
         self, name: str, args: KubernetesClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type("KubernetesCluster"), name, None, opts)
-        _check(args)
         self._name, self._args = name, args
         self._tags = resource_tags()
         self.dedicated_node_selectors = {
@@ -221,7 +230,7 @@ class KubernetesCluster(pulumi.ComponentResource):
         if args.eks is not None:
             source = self._create_eks(args.eks)
         else:
-            assert args.kubeconfig is not None  # _check: exactly one mode
+            assert args.kubeconfig is not None  # KubernetesClusterArgs: exactly one mode
             source = pulumi.Output.from_input(args.kubeconfig)
         self.kubeconfig = pulumi.Output.secret(source)
         self.provider = k8s.Provider(

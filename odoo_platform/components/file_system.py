@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import Slug, TierLabel, check_args, child_opts, component_type
 from odoo_platform.components.network import nodes_only_security_group
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
 from odoo_platform.config.tags import resource_tags
@@ -27,11 +28,14 @@ class FileSystemArgs:
     nodes_security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     protect: bool = False
-    throughput_mode: str = "elastic"
-    performance_mode: str = "generalPurpose"
+    throughput_mode: Literal["elastic", "bursting"] = "elastic"
+    performance_mode: Literal["generalPurpose", "maxIO"] = "generalPurpose"
     backup_plan: str | None = DEFAULT_BACKUP_PLAN  # AWS Backup selects by this tag
-    tier: str = "dedicated"
-    tenant: str | None = None
+    tier: TierLabel = "dedicated"
+    tenant: Slug | None = None
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 class FileSystem(pulumi.ComponentResource):

@@ -12,11 +12,19 @@ import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    AwsRegion,
+    Between,
+    OneOf,
+    check_args,
+    child_opts,
+    component_type,
+)
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.iam import (
     KEY_USE_ACTIONS,
@@ -26,7 +34,7 @@ from odoo_platform.components.iam import (
     service_trust_policy,
 )
 from odoo_platform.config import defaults
-from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN
+from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LOG_RETENTION_DAYS
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.network import plan_subnets
 from odoo_platform.config.tags import PLATFORM_TIER, base_tags, resource_tags
@@ -46,21 +54,24 @@ DEFAULT_SUBNET_PREFIXES: Mapping[str, int] = {"public": 24, "private": 20, "data
 
 @dataclass(frozen=True)
 class LandingZoneArgs:
-    region: str
+    region: AwsRegion
     default_tags: Mapping[str, str]
     vpc_cidr: str = "10.0.0.0/16"
-    availability_zones: int = 3
+    availability_zones: Annotated[int, Between(1, 6)] = 3
     subnet_prefixes: Mapping[str, int] = field(
         default_factory=lambda: dict(DEFAULT_SUBNET_PREFIXES)
     )
     nat_per_az: bool = False
     interface_endpoints: bool = False
-    flow_log_retention_days: int = 90
+    flow_log_retention_days: Annotated[int, OneOf(LOG_RETENTION_DAYS)] = 90
     protect: bool = False
-    efs_throughput_mode: str = "elastic"
-    efs_performance_mode: str = "generalPurpose"
+    efs_throughput_mode: Literal["elastic", "bursting"] = "elastic"
+    efs_performance_mode: Literal["generalPurpose", "maxIO"] = "generalPurpose"
     # AWS Backup selection tag of the shared EFS (BackupPlan selects by it); None leaves it out.
     backup_plan: str | None = DEFAULT_BACKUP_PLAN
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     @classmethod
     def from_config(cls, config: PlatformConfig) -> LandingZoneArgs:
@@ -133,8 +144,6 @@ def _check(args: LandingZoneArgs) -> None:
             "subnet_prefixes needs public, private and database, "
             f"got {sorted(args.subnet_prefixes)}"
         )
-    if not 1 <= args.flow_log_retention_days <= 3653:
-        raise ValueError(f"flow_log_retention_days={args.flow_log_retention_days}: 1 to 3653")
 
 
 class LandingZone(pulumi.ComponentResource):

@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
@@ -35,7 +36,15 @@ from odoo_platform.components.alert_rules import (
     WorkloadNames,
     prometheus_rule_spec,
 )
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    Between,
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+    require_providers,
+)
 from odoo_platform.config.capacity import (
     SHARED_SERVER,
     connection_budgets,
@@ -44,6 +53,7 @@ from odoo_platform.config.capacity import (
 from odoo_platform.config.capacity import (
     max_connections as server_max_connections,
 )
+from odoo_platform.config.catalog import Environment
 from odoo_platform.config.defaults import dedicated_settings, redis_replicas
 from odoo_platform.config.models import PlatformConfig, RedisConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
@@ -117,12 +127,15 @@ class DatabaseAlarms:
     """One RDS server to watch: its identifier, capacity and the tenants it hosts."""
 
     instance_identifier: pulumi.Input[str]
-    max_connections: int
-    allocated_storage_gib: int
-    tenants: Sequence[str]
+    max_connections: Annotated[int, Between(1, 100_000)]
+    allocated_storage_gib: Annotated[int, Between(1, 65536)]
+    tenants: Sequence[Slug]
     replica_identifier: pulumi.Input[str] | None = None
-    tier: str = "shared"
-    tenant: str | None = None
+    tier: TierLabel = "shared"
+    tenant: Slug | None = None
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 @dataclass(frozen=True)
@@ -130,10 +143,13 @@ class CacheAlarms:
     """One ElastiCache replication group (cluster mode disabled) and the tenants using it."""
 
     replication_group_id: pulumi.Input[str]
-    node_count: int
-    tenants: Sequence[str]
-    tier: str = "shared"
-    tenant: str | None = None
+    node_count: Annotated[int, Between(1, 6)]
+    tenants: Sequence[Slug]
+    tier: TierLabel = "shared"
+    tenant: Slug | None = None
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 @dataclass(frozen=True)
@@ -162,7 +178,7 @@ class ObservabilityArgs:
     monitoring_namespace: str
     alarm_policy: AlarmPolicy
     rule_policy: RulePolicy
-    environment: str
+    environment: Environment
     alert_emails: Sequence[str] = ()
     extra_topic_arns: Sequence[pulumi.Input[str]] = ()
     databases: Mapping[str, DatabaseAlarms] = field(default_factory=dict)
@@ -170,6 +186,9 @@ class ObservabilityArgs:
     tenants: Sequence[TenantAlerting] = ()
     workload_names: WorkloadNames = field(default_factory=WorkloadNames)
     rule_selector_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     @classmethod
     def from_config(
@@ -363,6 +382,7 @@ class Observability(pulumi.ComponentResource):
         self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type("Observability"), name, None, opts)
+        require_providers(self, "aws", *(["kubernetes"] if args.tenants else []))
         self._name, self._args = name, args
         topic = self._topic()
         self.topic_arn = topic.arn

@@ -33,7 +33,15 @@ import pulumi_random as random
 
 from odoo_platform.components import odoo_routes
 from odoo_platform.components.backup_bucket import tenant_key_prefixes
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    Port,
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+    require_providers,
+)
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
 from odoo_platform.components.iam import irsa_trust_policy
 from odoo_platform.config import lifecycle
@@ -114,7 +122,7 @@ def init_job_hash(image: str, addons: Sequence[str]) -> str:
 class OdooTenantArgs:
     """One tenant's Odoo. Plain values from config; ids, ARNs and names from other components."""
 
-    slug: str
+    slug: Slug
     namespace: pulumi.Input[str]
     odoo_version: OdooVersion
     image: str
@@ -132,7 +140,7 @@ class OdooTenantArgs:
     database_cidrs: pulumi.Input[Sequence[str]]
     vpc_cidr: pulumi.Input[str]
     aws_region: pulumi.Input[str]
-    tier: str = "shared"
+    tier: TierLabel = "shared"
     addons: tuple[str, ...] = ()
     # The series whose image user owns the filestore: the one before a recorded migration (the
     # official image's uid changed from 101 to 100 in 18.0; the access point keeps its owner).
@@ -141,7 +149,7 @@ class OdooTenantArgs:
     admin_login: str | None = None
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
     redis_host: pulumi.Input[str] | None = None
-    redis_port: int = 6379
+    redis_port: Port = 6379
     redis_user: str | None = None
     redis_password: pulumi.Input[str] | None = None
     # Refused: the official image cannot keep sessions in Redis (config/validation.py, sessions)
@@ -169,6 +177,7 @@ class OdooTenantArgs:
     efs_mount_target_ip: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
+        check_args(self)
         odoo_conf.traits(self.odoo_version)
         problems = [
             message
@@ -275,6 +284,7 @@ class OdooTenant(pulumi.ComponentResource):
         self, name: str, args: OdooTenantArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type("OdooTenant"), name, None, opts)
+        require_providers(self, "aws", "kubernetes")  # IRSA role and EFS access point: AWS
         self._name, self._args = name, args
         self._labels = {**args.k8s_labels, LABEL_TENANT: args.slug}
         self._traits = odoo_conf.traits(args.odoo_version)

@@ -12,13 +12,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    Between,
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+    require_providers,
+)
 from odoo_platform.components.iam import service_trust_policy
 from odoo_platform.components.network import nodes_only_security_group
 from odoo_platform.config import defaults
@@ -49,6 +58,9 @@ class CrossRegionBackups:
     provider: pulumi.ProviderResource
     kms_key_arn: pulumi.Input[str]
 
+    def __post_init__(self) -> None:
+        check_args(self)
+
 
 @dataclass(frozen=True)
 class PostgresServerArgs:
@@ -62,14 +74,17 @@ class PostgresServerArgs:
     deletion_protection: bool = False
     protect: bool = False
     apply_immediately: bool = True
-    backup_retention_days: int = 7
+    backup_retention_days: Annotated[int, Between(1, 35, " days (RDS)")] = 7
     reporting_replica: bool = False
     cross_region_backups: CrossRegionBackups | None = None
     admin_namespace: bool = True
     backup_plan: str | None = DEFAULT_BACKUP_PLAN
-    tier: str = PLATFORM_TIER
-    tenant: str | None = None
+    tier: TierLabel = PLATFORM_TIER
+    tenant: Slug | None = None
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     @classmethod
     def from_config(
@@ -163,10 +178,6 @@ def snapshot_identifier(name: str, suffix: str) -> str:
 
 
 def _check(args: PostgresServerArgs) -> None:
-    if not 1 <= args.backup_retention_days <= 35:
-        raise ValueError(
-            f"backup_retention_days={args.backup_retention_days}: RDS allows 1 to 35 days"
-        )
     if not args.budget.fits:
         raise ValueError(
             f"connection budget of '{args.budget.server}' needs {args.budget.total} connections "
@@ -197,6 +208,8 @@ class PostgresServer(pulumi.ComponentResource):
     ) -> None:
         super().__init__(component_type("PostgresServer"), name, None, opts)
         _check(args)
+        if args.admin_namespace:  # its Kubernetes objects go to the cluster the caller named
+            require_providers(self, "aws", "kubernetes")
         self._name, self._args = name, args
         self._tags = resource_tags(args.tier, args.tenant)
         self.max_connections = args.budget.max_connections

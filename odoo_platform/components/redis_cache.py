@@ -11,12 +11,20 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    Between,
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+)
 from odoo_platform.components.network import nodes_only_security_group
 from odoo_platform.config import defaults
 from odoo_platform.config.capacity import hosted_tenants
@@ -42,14 +50,17 @@ class RedisCacheArgs:
     vpc_id: pulumi.Input[str]
     nodes_security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    tenants: Sequence[str] = ()
-    replicas: int = 0
+    tenants: Sequence[Slug] = ()
+    replicas: Annotated[int, Between(0, 5, " (ElastiCache replicas per shard)")] = 0
     multi_az: bool = False
-    snapshot_retention_days: int = 1
+    snapshot_retention_days: Annotated[int, Between(0, 35, " days")] = 1
     final_snapshot: bool = False
     apply_immediately: bool = True
-    tier: str = PLATFORM_TIER
-    tenant: str | None = None
+    tier: TierLabel = PLATFORM_TIER
+    tenant: Slug | None = None
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     @classmethod
     def from_config(

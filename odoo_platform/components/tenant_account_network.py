@@ -13,11 +13,20 @@ import functools
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    AccountId,
+    Between,
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+)
 from odoo_platform.config.network import ACCOUNT_SUBNET_PREFIXES, SubnetPlan, plan_subnets
 from odoo_platform.config.tags import resource_tags
 
@@ -25,17 +34,20 @@ from odoo_platform.config.tags import resource_tags
 @dataclass(frozen=True)
 class TenantAccountNetworkArgs:
     vpc_cidr: str
-    tenant_account_id: str  # the peer owner: the account of the provider in `opts`
+    tenant_account_id: AccountId  # the peer owner: the account of the provider in `opts`
     platform_provider: pulumi.ProviderResource  # the requester side of the peering
     platform_vpc_id: pulumi.Input[str]
     platform_vpc_cidr: str
     platform_route_table_ids: Sequence[pulumi.Input[str]]  # the nodes' (private) route tables
-    availability_zones: int = 3
+    availability_zones: Annotated[int, Between(1, 6)] = 3
     subnet_prefixes: Mapping[str, int] = field(
         default_factory=lambda: dict(ACCOUNT_SUBNET_PREFIXES)
     )
-    tenant: str | None = None
-    tier: str = "dedicated"
+    tenant: Slug | None = None
+    tier: TierLabel = "dedicated"
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     def database_cidrs(self) -> tuple[str, ...]:
         return tuple(str(c) for c in self._plan().database)

@@ -13,12 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    Between,
+    Slug,
+    check_args,
+    child_opts,
+    component_type,
+)
 from odoo_platform.components.postgres import PostgresServer
 from odoo_platform.config.capacity import tenant_connections
 from odoo_platform.config.models import PlatformConfig, TenantConfig
@@ -34,16 +41,22 @@ SALT_LENGTH = 24  # characters of [A-Za-z0-9]: ~143 random bits, above SCRAM's 1
 
 @dataclass(frozen=True)
 class TenantDatabaseArgs:
-    slug: str
-    connection_limit: int
+    """`admin_namespace` and `admin_secret_name` are the server's (a PostgresServer declared
+    with admin_namespace=True): the bootstrap Job runs there, never in a default namespace."""
+
+    slug: Slug
+    connection_limit: Annotated[int, Between(1, 5000, " connections")]
     host: pulumi.Input[str]
     port: pulumi.Input[int]
     admin_namespace: pulumi.Input[str]
     admin_secret_name: pulumi.Input[str]
     tenant_namespace: pulumi.Input[str]
     image: str = PSQL_IMAGE
-    password_version: int = 1
+    password_version: Annotated[int, Between(1, 1_000_000)] = 1
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     @classmethod
     def from_config(
@@ -100,8 +113,6 @@ class TenantDatabase(pulumi.ComponentResource):
         self, name: str, args: TenantDatabaseArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type("TenantDatabase"), name, None, opts)
-        if args.connection_limit < 1:
-            raise ValueError(f"connection_limit={args.connection_limit}: must be at least 1")
         self._name, self._args = name, args
         self._labels = dict(args.k8s_labels)
         self._inputs = bootstrap_inputs(args)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import Slug, check_args, child_opts, component_type
 from odoo_platform.config.catalog import (
     INIT_JOB_CPU_LIMIT_M,
     INIT_JOB_MEMORY_LIMIT_MIB,
@@ -49,10 +49,13 @@ def pod_security_labels(level: str = PSS_LEVEL) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class TenantNamespaceArgs:
-    slug: str
+    slug: Slug
     profile: SizeProfile
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
     namespace: str | None = None
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
     @classmethod
     def from_config(cls, config: PlatformConfig, tenant: TenantConfig) -> TenantNamespaceArgs:

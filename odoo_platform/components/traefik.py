@@ -15,13 +15,20 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import (
+    Between,
+    Matches,
+    check_args,
+    child_opts,
+    component_type,
+    require_providers,
+)
 from odoo_platform.components.iam import irsa_trust_policy
 from odoo_platform.config import defaults, lifecycle
 from odoo_platform.config.models import AcmTls, CertManagerTls, PlatformConfig
@@ -88,24 +95,34 @@ class CertManagerArgs:
     The IRSA trust needs the cluster's OIDC provider (from the cluster component).
     """
 
-    acme_email: str
-    route53_zone_id: str
+    acme_email: Annotated[str, Matches(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", "an e-mail address")]
+    route53_zone_id: Annotated[str, Matches(r"Z[A-Z0-9]{4,32}", "a Route53 zone id (Z...)")]
     route53_zone_name: str
     oidc_provider_arn: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]
-    acme_server: str = LETSENCRYPT
-    chart_version: str = "v1.19.1"
+    acme_server: Annotated[str, Matches(r"https://\S+", "an https:// ACME directory")] = LETSENCRYPT
+    chart_version: Annotated[str, Matches(r"v[0-9]+\.[0-9]+\.[0-9]+", "a tag like v1.19.1")] = (
+        "v1.19.1"
+    )
     namespace: str = "cert-manager"
     service_account: str = "cert-manager"
-    replicas: int = 1
+    replicas: Annotated[int, Between(1, 10)] = 1
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 @dataclass(frozen=True)
 class AcmArgs:
     """TLS terminated on the NLB with an ACM certificate, re-encrypted to Traefik."""
 
-    certificate_arn: str
+    certificate_arn: Annotated[
+        str, Matches(r"arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9_-]+", "an ACM ARN")
+    ]
     ssl_policy: str = NLB_TLS_POLICY
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 @dataclass(frozen=True)
@@ -119,8 +136,10 @@ class TraefikIngressArgs:
 
     vpc_cidr: str
     tls: CertManagerArgs | AcmArgs
-    chart_version: str = "41.3.0"
-    replicas: int = 1
+    chart_version: Annotated[str, Matches(r"[0-9]+\.[0-9]+\.[0-9]+", "a version like 41.3.0")] = (
+        "41.3.0"
+    )
+    replicas: Annotated[int, Between(1, 10)] = 1
     require_zone_spread: bool = False
     namespace: str = "traefik"
     resources: Mapping[str, Mapping[str, str]] = field(default_factory=_default_resources)
@@ -133,8 +152,7 @@ class TraefikIngressArgs:
     protect_crds: bool = False
 
     def __post_init__(self) -> None:
-        if self.replicas < 1:
-            raise ValueError(f"replicas must be at least 1, got {self.replicas}")
+        check_args(self)
         for key, value in self.load_balancer_tags.items():
             if any(char in f"{key}{value}" for char in ",="):
                 raise ValueError(f"load balancer tag {key}={value} may not contain ',' or '='")
@@ -464,6 +482,8 @@ class TraefikIngress(pulumi.ComponentResource):
         self, name: str, args: TraefikIngressArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type("TraefikIngress"), name, None, opts)
+        uses_aws = isinstance(args.tls, CertManagerArgs) or args.dns_zone_id is not None
+        require_providers(self, "kubernetes", *(["aws"] if uses_aws else []))
         self.entry_point = ENTRY_POINT
         self.tls_option_name = TLS_OPTION_NAME
         namespace = self._namespace(f"{name}-namespace", args.namespace, args.labels)

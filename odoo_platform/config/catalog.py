@@ -5,10 +5,17 @@ Plain data, no Pulumi: the config layer, the components and the cost estimate al
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from importlib import resources
 from typing import Literal
 
 Environment = Literal["dev", "staging", "prod"]
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy); any other is refused.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+)  # fmt: skip
 Tier = Literal["shared", "dedicated"]
 SizeName = Literal["s", "m", "l", "xl"]
 OdooVersion = Literal["16.0", "17.0", "18.0", "19.0"]
@@ -147,6 +154,23 @@ CACHE_NODE_TYPES = (
     "cache.r7g.large",
     "cache.r7g.xlarge",
 )
+
+# Real instance types offered per region (EC2, RDS for PostgreSQL, ElastiCache): a vendored,
+# dated list; its source and how to refresh it are recorded in the file itself.
+_OFFERED = json.loads(
+    resources.files("odoo_platform").joinpath("data/instance_types.json").read_text()
+)
+INSTANCE_TYPES_SOURCE = f"{_OFFERED['source']}, retrieved {_OFFERED['retrieved']}"
+EC2_INSTANCE_TYPES: dict[str, frozenset[str]] = {
+    region: frozenset(types) for region, types in _OFFERED["ec2"].items()
+}
+RDS_INSTANCE_CLASSES: dict[str, frozenset[str]] = {
+    region: frozenset(types) for region, types in _OFFERED["rds_postgres"].items()
+}
+CACHE_INSTANCE_TYPES: dict[str, frozenset[str]] = {
+    region: frozenset(types) for region, types in _OFFERED["elasticache"].items()
+}
+ANY_EC2_INSTANCE_TYPE = frozenset().union(*EC2_INSTANCE_TYPES.values())
 
 # RDS for PostgreSQL default: LEAST({DBInstanceClassMemory/9531392}, 5000).
 RDS_MAX_CONNECTIONS_DIVISOR = 9531392

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 ROOT = "platform"
+CONFIG_NAMESPACE = "odoo-platform"
+CONFIG_KEY = f"{CONFIG_NAMESPACE}:{ROOT}"  # the stack file key that holds the configuration
 
 
-def key_path(*parts: str | int) -> str:
+def key_path(*parts: str | int, root: str = ROOT) -> str:
     """`key_path("tenants", 3, "tier")` -> `platform.tenants[3].tier`."""
-    text = ROOT
+    text = root
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
     return text

@@ -11,14 +11,20 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from odoo_platform.config.catalog import (
+    ANY_EC2_INSTANCE_TYPE,
+    BASE_TAG_KEYS,
     CACHE_NODE_TYPES,
+    LOG_RETENTION_DAYS,
     RDS_CLASS_MEMORY_GIB,
     REGION_RESIDENCY,
     RESERVED_TENANT_SLUGS,
     RESIDENCY_ZONES,
+    TAG_BACKUP_PLAN,
+    TAG_TENANT,
+    TAG_TIER,
     DataClassification,
     Environment,
     LifecycleState,
@@ -27,12 +33,34 @@ from odoo_platform.config.catalog import (
     Tier,
 )
 
-SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,20}$"
+# Patterns spell digits [0-9] and word characters [A-Za-z0-9_]: `\d` and `\w` also match other
+# scripts' digits and letters, which AWS, Kubernetes and int() refuse.
+SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,19}[a-z0-9]$"
 HOSTNAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@/_-]+$"
 K8S_VERSION_PATTERN = r"^1\.(2[89]|3[0-9])$"
-IMAGE_TAG = re.compile(r"^[\w.-]+(?::\d+)?(/[\w.-]+)*:(?P<tag>[\w][\w.-]{0,127})$")
-IMAGE_DIGEST = re.compile(r"^[\w.-]+(?::\d+)?(/[\w.-]+)*@sha256:[a-f0-9]{64}$")
+# What the common patterns mean, for error messages (the pattern itself is shown too).
+PATTERN_MEANINGS = {
+    SLUG_PATTERN: "2 to 21 of a-z, 0-9 and '-', starting with a letter and not ending with '-'",
+    HOSTNAME_PATTERN: "a lower-case DNS name such as erp.example.com",
+    ROLE_ARN_PATTERN: "an IAM role ARN such as arn:aws:iam::111122223333:role/name",
+    K8S_VERSION_PATTERN: 'a Kubernetes minor version from 1.28 to 1.39, quoted: "1.33"',
+}
+IMAGE_TAG = re.compile(
+    r"^[A-Za-z0-9_.-]+(?::[0-9]+)?(/[A-Za-z0-9_.-]+)*:(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$"
+)
+IMAGE_DIGEST = re.compile(r"^[A-Za-z0-9_.-]+(?::[0-9]+)?(/[A-Za-z0-9_.-]+)*@sha256:[a-f0-9]{64}$")
+HHMM = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)"
+BACKUP_WINDOW = re.compile(f"{HHMM}-{HHMM}")
+MAINTENANCE_WINDOW = re.compile(f"{DAY}:{HHMM}-{DAY}:{HHMM}")
+VPC_PREFIXES = (16, 28)  # what AWS allows for a VPC's primary CIDR
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+# AWS tags: keys of 1-128 and values of up to 256 letters, digits, spaces and `_.:/=+-@`; the
+# `aws:` prefix is reserved; at most 50 per resource, of which the platform sets up to 8.
+TAG_SYMBOLS = frozenset("_.:/=+-@ ")
+MAX_EXTRA_TAGS = 40
+PLATFORM_TAG_KEYS = (*BASE_TAG_KEYS, TAG_TIER, TAG_TENANT, TAG_BACKUP_PLAN, "Role")
 
 
 def _check_region(value: str) -> str:
@@ -47,9 +75,97 @@ def _check_zone(value: str) -> str:
     return value
 
 
-Region = Annotated[str, AfterValidator(_check_region), Field(description="a supported AWS region")]
+def _check_vpc(value: object) -> str:
+    """A VPC range: a network address in a private range, /16 to /28 (parsed again after)."""
+    try:
+        network = ipaddress.IPv4Network(
+            str(value) if isinstance(value, str | ipaddress.IPv4Network) else ""
+        )
+    except ValueError as error:
+        raise ValueError(f"must be a network such as 10.40.0.0/16 ({error})") from None
+    low, high = VPC_PREFIXES
+    if not low <= network.prefixlen <= high:
+        raise ValueError(f"must be /{low} to /{high} (AWS limits for a VPC)")
+    if not any(network.subnet_of(ipaddress.IPv4Network(r)) for r in PRIVATE_RANGES):
+        raise ValueError(f"must be inside a private range: {', '.join(PRIVATE_RANGES)}")
+    return str(network)
+
+
+def _tag_text(value: str) -> str:
+    if any(not (c.isalnum() or c in TAG_SYMBOLS) for c in value):
+        raise ValueError("AWS tags allow letters, digits, spaces and _ . : / = + - @ only")
+    return value
+
+
+def _check_tags(tags: dict[str, str]) -> dict[str, str]:
+    if len(tags) > MAX_EXTRA_TAGS:
+        raise ValueError(f"at most {MAX_EXTRA_TAGS} tags (AWS allows 50; the platform sets 8)")
+    for key, value in tags.items():
+        if not 1 <= len(key) <= 128 or len(value) > 256:
+            raise ValueError(f"tag '{key}': keys have 1 to 128 characters, values up to 256")
+        if key.lower().startswith("aws:"):
+            raise ValueError(f"tag '{key}': the aws: prefix is reserved by AWS")
+        if key in PLATFORM_TAG_KEYS:
+            raise ValueError(
+                f"tag '{key}' is set by the platform (from owner, cost_centre, environment...)"
+            )
+        _tag_text(key)
+        _tag_text(value)
+    return tags
+
+
+def _printable(value: str) -> str:
+    if not value.isprintable():
+        raise ValueError("must not contain control characters such as tabs or line breaks")
+    return value
+
+
+def _window(pattern: re.Pattern[str], example: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if pattern.fullmatch(value) is None:
+            raise ValueError(f"must be like {example}, in UTC with hours 00-23, minutes 00-59")
+        return value
+
+    return AfterValidator(check)
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))} (CloudWatch)")
+    return value
+
+
+def _known_ec2_type(value: str) -> str:
+    if value not in ANY_EC2_INSTANCE_TYPE:
+        raise ValueError("is not an EC2 instance type (see odoo_platform/data/instance_types.json)")
+    return value
+
+
+Region = Annotated[
+    str,
+    AfterValidator(_check_region),
+    Field(
+        description="a supported AWS region (see Regions and residency zones)",
+        json_schema_extra={"enum": sorted(REGION_RESIDENCY)},
+    ),
+]
 ResidencyZone = Annotated[
-    str, AfterValidator(_check_zone), Field(description="data-residency zone")
+    str,
+    AfterValidator(_check_zone),
+    Field(
+        description="data-residency zone: the zone of the stack's region",
+        json_schema_extra={"enum": list(RESIDENCY_ZONES)},
+    ),
+]
+VpcCidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_check_vpc)]
+Text = Annotated[str, AfterValidator(_printable)]
+TagText = Annotated[str, AfterValidator(_printable), AfterValidator(_tag_text)]
+Ec2InstanceType = Annotated[str, AfterValidator(_known_ec2_type)]
+# An int checked against the list (a Literal of ints would take `true` for 1)
+LogRetention = Annotated[
+    int,
+    AfterValidator(_log_retention),
+    Field(json_schema_extra={"enum": list(LOG_RETENTION_DAYS)}),
 ]
 
 
@@ -66,16 +182,20 @@ class SubnetPrefixes(Strict):
 
 
 class LandingZoneConfig(Strict):
-    vpc_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.0.0.0/16")
+    vpc_cidr: VpcCidr = Field(
+        ipaddress.IPv4Network("10.0.0.0/16"), description="a private range, /16 to /28"
+    )
     availability_zones: int = Field(3, ge=2, le=6)
     subnet_prefixes: SubnetPrefixes = SubnetPrefixes()
     nat_per_az: bool | None = Field(None, description="default: true in prod, false elsewhere")
     interface_endpoints: bool = Field(False, description="ECR, STS, Secrets Manager, Logs")
-    flow_log_retention_days: int = Field(90, ge=1, le=3653)
+    flow_log_retention_days: LogRetention = Field(90, description="a CloudWatch Logs period")
 
 
 class NodeGroupConfig(Strict):
-    instance_types: list[str] = Field(default_factory=lambda: ["m7i.xlarge"], min_length=1)
+    instance_types: list[Ec2InstanceType] = Field(
+        default_factory=lambda: ["m7i.xlarge"], min_length=1, max_length=20
+    )
     min_size: int = Field(2, ge=0, le=100)
     max_size: int = Field(6, ge=1, le=100)
     desired_size: int | None = Field(None, ge=0, le=100)
@@ -108,7 +228,7 @@ class ExistingClusterConfig(Strict):
         "that holds the kubeconfig",
     )
     oidc_provider_arn: str = Field(
-        pattern=r"^arn:aws:iam::\d{12}:oidc-provider/.+$",
+        pattern=r"^arn:aws:iam::[0-9]{12}:oidc-provider/.+$",
         description="the cluster's IAM OIDC provider: IRSA roles for backups and cert-manager",
     )
     oidc_issuer_url: str = Field(
@@ -121,7 +241,7 @@ ClusterConfig = Annotated[EksClusterConfig | ExistingClusterConfig, Field(discri
 
 class TraefikConfig(Strict):
     replicas: int | None = Field(None, ge=1, le=10, description="default: 2 in prod, else 1")
-    chart_version: str = Field("41.3.0", pattern=r"^\d+\.\d+\.\d+$")
+    chart_version: str = Field("41.3.0", pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
 
 
 class CertManagerTls(Strict):
@@ -131,13 +251,17 @@ class CertManagerTls(Strict):
     route53_zone_name: str = Field(pattern=HOSTNAME_PATTERN)
     acme_server: str = "https://acme-v02.api.letsencrypt.org/directory"
     chart_version: str = Field(
-        "v1.19.1", pattern=r"^v\d+\.\d+\.\d+$", description="pinned cert-manager Helm chart"
+        "v1.19.1",
+        pattern=r"^v[0-9]+\.[0-9]+\.[0-9]+$",
+        description="pinned cert-manager Helm chart",
     )
 
 
 class AcmTls(Strict):
     mode: Literal["acm"]
-    certificate_arn: str = Field(pattern=r"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[\w-]+$")
+    certificate_arn: str = Field(
+        pattern=r"^arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9_-]+$"
+    )
     route53_zone_id: str | None = Field(
         None, pattern=r"^Z[A-Z0-9]{4,32}$", description="zone for tenant DNS records; unset: none"
     )
@@ -150,9 +274,11 @@ class AlertsConfig(Strict):
     emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]] = Field(
         default_factory=list
     )
-    sns_topic_arns: list[Annotated[str, Field(pattern=r"^arn:aws:sns:[a-z0-9-]+:\d{12}:.+$")]] = (
-        Field(default_factory=list)
-    )
+    sns_topic_arns: list[
+        Annotated[
+            str, Field(pattern=r"^arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+        ]
+    ] = Field(default_factory=list)
     prometheus_rules: bool = Field(
         False,
         description="declare PrometheusRules per tenant (the cluster must run the Prometheus "
@@ -238,7 +364,7 @@ class SharedServicesConfig(Strict):
 
 class DatabaseConfig(Strict):
     instance_class: str = "db.m7g.large"
-    engine_version: str = Field("16", pattern=r"^1[4-7](\.\d+)?$")
+    engine_version: str = Field("16", pattern=r"^1[4-7](\.[0-9]+)?$")
     allocated_storage_gib: int = Field(100, ge=20, le=65536)
     max_allocated_storage_gib: int = Field(500, ge=20, le=65536)
     max_connections: int | None = Field(
@@ -252,9 +378,11 @@ class DatabaseConfig(Strict):
     )
     multi_az: bool | None = Field(None, description="default: true in prod")
     deletion_protection: bool | None = Field(None, description="default: true in prod")
-    backup_window: str = Field("02:00-03:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
-    maintenance_window: str = Field(
-        "sun:04:00-sun:05:00", pattern=r"^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$"
+    backup_window: Annotated[str, _window(BACKUP_WINDOW, "02:00-03:00")] = Field(
+        "02:00-03:00", description="daily, UTC: HH:MM-HH:MM"
+    )
+    maintenance_window: Annotated[str, _window(MAINTENANCE_WINDOW, "sun:04:00-sun:05:00")] = Field(
+        "sun:04:00-sun:05:00", description="weekly, UTC: ddd:HH:MM-ddd:HH:MM"
     )
 
     @field_validator("instance_class")
@@ -267,7 +395,7 @@ class DatabaseConfig(Strict):
 
 class RedisConfig(Strict):
     engine: Literal["redis", "valkey"] = "valkey"
-    engine_version: str = Field("8.0", pattern=r"^\d+\.\d+$")
+    engine_version: str = Field("8.0", pattern=r"^[0-9]+\.[0-9]+$")
     node_type: str = "cache.t4g.medium"
     replicas: int | None = Field(None, ge=0, le=5, description="default: 1 in prod, else 0")
     maxmemory_policy: Literal["allkeys-lru", "volatile-lru", "noeviction"] = "volatile-lru"
@@ -299,7 +427,7 @@ class DedicatedOverrides(Strict):
     redis: RedisConfig | None = None
     node_group: NodeGroupConfig | None = None
     aws_account_role_arn: str | None = Field(None, pattern=ROLE_ARN_PATTERN)
-    account_vpc_cidr: ipaddress.IPv4Network | None = Field(
+    account_vpc_cidr: VpcCidr | None = Field(
         None,
         description=(
             "VPC of the tenant's own account (peered with the stack's VPC); required with "
@@ -332,7 +460,7 @@ class BackupPolicy(Strict):
 class DisasterRecoveryConfig(Strict):
     mode: Literal["backup-restore", "pilot-light", "warm-standby"] = "backup-restore"
     dr_region: Region
-    transfer_basis: str | None = Field(
+    transfer_basis: Text | None = Field(
         None,
         min_length=10,
         max_length=300,
@@ -353,14 +481,14 @@ class FreezeWindow(Strict):
 
 
 class FreezeOverride(Strict):
-    change_ref: str = Field(min_length=3, max_length=64)
-    reason: str = Field(min_length=10, max_length=500)
+    change_ref: Text = Field(min_length=3, max_length=64)
+    reason: Text = Field(min_length=10, max_length=500)
 
 
 class GovernanceConfig(Strict):
     freeze_windows: list[FreezeWindow] = Field(default_factory=list)
     freeze_override: FreezeOverride | None = None
-    required_tag_keys: list[str] = Field(default_factory=list)
+    required_tag_keys: list[TagText] = Field(default_factory=list)
 
 
 class Offboarding(Strict):
@@ -387,7 +515,7 @@ class Migration(Strict):
 
 class TenantConfig(Strict):
     slug: str = Field(pattern=SLUG_PATTERN, description="immutable identity of the tenant")
-    display_name: str = Field(min_length=1, max_length=80)
+    display_name: Text = Field(min_length=1, max_length=80)
     tier: Tier
     size: SizeName = "s"
     odoo_version: OdooVersion = "18.0"
@@ -440,13 +568,15 @@ class TenantConfig(Strict):
 class PlatformConfig(Strict):
     """Everything one regional stack declares."""
 
-    organisation: str = Field(min_length=1, max_length=64)
-    owner: str = Field(min_length=1, max_length=128)
-    cost_centre: str = Field(min_length=1, max_length=64)
+    organisation: Text = Field(min_length=1, max_length=64)
+    owner: TagText = Field(min_length=1, max_length=128, description="an AWS tag value")
+    cost_centre: TagText = Field(min_length=1, max_length=64, description="an AWS tag value")
     environment: Environment
     region: Region
     residency: ResidencyZone
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: Annotated[dict[str, str], AfterValidator(_check_tags)] = Field(
+        default_factory=dict, description="extra AWS tags on every resource"
+    )
     landing_zone: LandingZoneConfig = LandingZoneConfig()
     cluster: ClusterConfig = EksClusterConfig()
     shared_services: SharedServicesConfig

@@ -19,6 +19,9 @@ from odoo_platform.config.capacity import (
 )
 from odoo_platform.config.catalog import (
     BASE_TAG_KEYS,
+    CACHE_INSTANCE_TYPES,
+    EC2_INSTANCE_TYPES,
+    RDS_INSTANCE_CLASSES,
     REGION_RESIDENCY,
     REPORT_ADDRESS_SPACE_MIB,
     UNBUILT_VERSIONS,
@@ -31,10 +34,12 @@ from odoo_platform.config.models import (
     EksClusterConfig,
     NodeGroupConfig,
     PlatformConfig,
+    RedisConfig,
 )
 from odoo_platform.config.network import ACCOUNT_SUBNET_PREFIXES, SubnetPlanError, plan_subnets
 
 Issues = Iterator[ConfigIssue]
+Path = tuple[str | int, ...]
 MIN_PROD_AZS = 3
 MIN_BACKUP_WINDOW_MINUTES = 30
 
@@ -256,7 +261,34 @@ def backups(config: PlatformConfig) -> Issues:
         )
 
 
-def _prod_database(path: tuple[str | int, ...], database: DatabaseConfig) -> Issues:
+def _databases(config: PlatformConfig) -> Iterator[tuple[Path, DatabaseConfig]]:
+    """Every database setting block with its key path: shared, dedicated defaults, overrides."""
+    yield ("multi_tenant", "database"), config.multi_tenant.database
+    yield ("dedicated_defaults", "database"), config.dedicated_defaults.database
+    for i, tenant in enumerate(config.tenants):
+        if tenant.dedicated and tenant.dedicated.database:
+            yield ("tenants", i, "dedicated", "database"), tenant.dedicated.database
+
+
+def _caches(config: PlatformConfig) -> Iterator[tuple[Path, RedisConfig]]:
+    yield ("multi_tenant", "redis"), config.multi_tenant.redis
+    yield ("dedicated_defaults", "redis"), config.dedicated_defaults.redis
+    for i, tenant in enumerate(config.tenants):
+        if tenant.dedicated and tenant.dedicated.redis:
+            yield ("tenants", i, "dedicated", "redis"), tenant.dedicated.redis
+
+
+def _node_groups(config: PlatformConfig) -> Iterator[tuple[Path, NodeGroupConfig]]:
+    yield ("dedicated_defaults", "node_group"), config.dedicated_defaults.node_group
+    if isinstance(config.cluster, EksClusterConfig):
+        yield ("cluster", "node_groups", "system"), config.cluster.node_groups.system
+        yield ("cluster", "node_groups", "shared"), config.cluster.node_groups.shared
+    for i, tenant in enumerate(config.tenants):
+        if tenant.dedicated and tenant.dedicated.node_group:
+            yield ("tenants", i, "dedicated", "node_group"), tenant.dedicated.node_group
+
+
+def _prod_database(path: Path, database: DatabaseConfig) -> Issues:
     if database.multi_az is False:
         yield ConfigIssue(
             key_path(*path, "multi_az"), "false is not allowed in prod; Multi-AZ is required"
@@ -272,14 +304,8 @@ def prod_guardrails(config: PlatformConfig) -> Issues:
     """Prod may tune defaults but never switch off availability or protection."""
     if config.environment != "prod":
         return
-    yield from _prod_database(("multi_tenant", "database"), config.multi_tenant.database)
-    yield from _prod_database(
-        ("dedicated_defaults", "database"), config.dedicated_defaults.database
-    )
-    for i, tenant in enumerate(config.tenants):
-        if tenant.dedicated and tenant.dedicated.database:
-            path = ("tenants", i, "dedicated", "database")
-            yield from _prod_database(path, tenant.dedicated.database)
+    for path, database in _databases(config):
+        yield from _prod_database(path, database)
     if config.disaster_recovery is None:
         yield ConfigIssue(
             key_path("disaster_recovery"),
@@ -333,7 +359,7 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return any(a[0] < b[1] + shift and b[0] + shift < a[1] for shift in (-day, 0, day))
 
 
-def _windows(path: tuple[str | int, ...], database: DatabaseConfig) -> Issues:
+def _windows(path: Path, database: DatabaseConfig) -> Issues:
     backup = _window(database.backup_window)
     if backup[1] - backup[0] < MIN_BACKUP_WINDOW_MINUTES:
         yield ConfigIssue(
@@ -350,11 +376,58 @@ def _windows(path: tuple[str | int, ...], database: DatabaseConfig) -> Issues:
 
 
 def database_windows(config: PlatformConfig) -> Issues:
-    yield from _windows(("multi_tenant", "database"), config.multi_tenant.database)
-    yield from _windows(("dedicated_defaults", "database"), config.dedicated_defaults.database)
-    for i, tenant in enumerate(config.tenants):
-        if tenant.dedicated and tenant.dedicated.database:
-            yield from _windows(("tenants", i, "dedicated", "database"), tenant.dedicated.database)
+    for path, database in _databases(config):
+        yield from _windows(path, database)
+
+
+def database_storage(config: PlatformConfig) -> Issues:
+    """Storage autoscaling grows up to max_allocated_storage_gib; below the start it is refused."""
+    for path, database in _databases(config):
+        if database.max_allocated_storage_gib < database.allocated_storage_gib:
+            yield ConfigIssue(
+                key_path(*path, "max_allocated_storage_gib"),
+                f"{database.max_allocated_storage_gib} GiB is below allocated_storage_gib "
+                f"{database.allocated_storage_gib} GiB; it must be at least that",
+            )
+
+
+def _offered(path: Path, kind: str, value: str, offered: frozenset[str], region: str) -> Issues:
+    if value not in offered:
+        yield ConfigIssue(
+            key_path(*path),
+            f"'{value}' is not offered as {kind} in {region} (odoo_platform/data/"
+            "instance_types.json); choose one the region offers",
+        )
+
+
+def instance_types(config: PlatformConfig) -> Issues:
+    """Every server and node type exists in the stack's region (a tenant's own account too)."""
+    region = config.region
+    for path, database in _databases(config):
+        yield from _offered(
+            (*path, "instance_class"),
+            "an RDS for PostgreSQL class",
+            database.instance_class,
+            RDS_INSTANCE_CLASSES[region],
+            region,
+        )
+    for path, cache in _caches(config):
+        yield from _offered(
+            (*path, "node_type"),
+            "an ElastiCache node type",
+            cache.node_type,
+            CACHE_INSTANCE_TYPES[region],
+            region,
+        )
+    for path, group in _node_groups(config):
+        for j, name in enumerate(group.instance_types):
+            yield from _offered(
+                (*path, "instance_types", j),
+                "an EC2 instance type",
+                name,
+                EC2_INSTANCE_TYPES[region],
+                region,
+            )
 
 
 def lifecycle(config: PlatformConfig) -> Issues:
@@ -418,16 +491,7 @@ def host_names(config: PlatformConfig) -> Issues:
 
 
 def node_groups(config: PlatformConfig) -> Issues:
-    groups: list[tuple[tuple[str, ...], NodeGroupConfig]] = [
-        (("dedicated_defaults", "node_group"), config.dedicated_defaults.node_group)
-    ]
-    if isinstance(config.cluster, EksClusterConfig):
-        named = config.cluster.node_groups
-        groups += [
-            (("cluster", "node_groups", "system"), named.system),
-            (("cluster", "node_groups", "shared"), named.shared),
-        ]
-    for path, group in groups:
+    for path, group in _node_groups(config):
         desired = group.desired_size if group.desired_size is not None else group.min_size
         if not group.min_size <= desired <= group.max_size:
             yield ConfigIssue(
@@ -451,6 +515,8 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     prod_guardrails,
     disaster_recovery,
     database_windows,
+    database_storage,
+    instance_types,
     lifecycle,
     governance,
     host_names,

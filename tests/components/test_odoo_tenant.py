@@ -858,7 +858,7 @@ def test_args_refuse_what_cannot_be_deployed() -> None:
         _tenant_args(hostnames=())
     with pytest.raises(ValueError, match=r"rpo_hours: 1 to 24, not 0"):
         _tenant_args(rpo_hours=0)
-    with pytest.raises(ValueError, match=r"Odoo 15.0 is not supported"):
+    with pytest.raises(ValueError, match=r"odoo_version: '15.0' is not allowed: one of '16.0'"):
         _tenant_args(odoo_version="15.0")
 
 

@@ -208,5 +208,5 @@ def test_from_config_wires_a_server_and_the_budget(prod_config: PlatformConfig) 
 
 
 def test_connection_limit_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="TenantDatabaseArgs: connection_limit: 0 is not allowed"):
         declare(plain_args(connection_limit=0))
