@@ -12,11 +12,12 @@ import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Unpack
 
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.base import ChildOptions, child_opts, component_type
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.iam import (
     KEY_USE_ACTIONS,
@@ -229,8 +230,11 @@ class LandingZone(pulumi.ComponentResource):
             }
         )
 
-    def _opts(self, *, protect: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
-        return child_opts(self, protect=protect, provider=self.provider, **kwargs)
+    def _opts(
+        self, *, protect: bool = False, **kwargs: Unpack[ChildOptions]
+    ) -> pulumi.ResourceOptions:
+        kwargs.setdefault("provider", self.provider)
+        return child_opts(self, protect=protect, **kwargs)
 
     def _kms_key(self, purpose: str, account_id: pulumi.Output[str]) -> pulumi.Output[str]:
         region = self._args.region
