@@ -569,11 +569,8 @@ def replication_policy(
             },
             {
                 "Effect": "Allow",
-                "Action": [
-                    "s3:ReplicateObject",
-                    "s3:ReplicateTags",
-                    "s3:ObjectOwnerOverrideToBucketOwner",
-                ],
+                # No s3:ObjectOwnerOverrideToBucketOwner: both buckets are this account's.
+                "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
                 "Resource": f"{target_arn}/*",
             },
             {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": source_key_arn},

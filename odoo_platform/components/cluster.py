@@ -279,9 +279,11 @@ class KubernetesCluster(pulumi.ComponentResource):
                 endpoint_public_access=public,
                 public_access_cidrs=list(eks.public_endpoint_cidrs) if public else None,
             ),
+            # The creator is not made a hidden, permanent admin: administrators (the role that
+            # runs `pulumi up` among them) are the explicit access entries of admin_role_arns.
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",
-                bootstrap_cluster_creator_admin_permissions=True,
+                bootstrap_cluster_creator_admin_permissions=False,
             ),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(

@@ -102,7 +102,8 @@ def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
                 "Sid": "CloudWatchLogs",
                 "Effect": "Allow",
                 "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": [a for a in KEY_USE_ACTIONS if a != "kms:ListGrants"],
+                # What CloudWatch Logs documents for a log group's key: no grants.
+                "Action": [a for a in KEY_USE_ACTIONS if "Grant" not in a],
                 "Resource": "*",
                 "Condition": {
                     "ArnLike": {
@@ -395,10 +396,10 @@ class LandingZone(pulumi.ComponentResource):
                     "Statement": [
                         {
                             "Effect": "Allow",
+                            # DescribeLogGroups applies to no log group ARN: left out.
                             "Action": [
                                 "logs:CreateLogStream",
                                 "logs:PutLogEvents",
-                                "logs:DescribeLogGroups",
                                 "logs:DescribeLogStreams",
                             ],
                             "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],

@@ -383,6 +383,17 @@ def node_groups(config: PlatformConfig) -> Issues:
             )
 
 
+def cluster_access(config: PlatformConfig) -> Issues:
+    """EKS makes no one admin by itself: the program applies Kubernetes objects as a listed role."""
+    if isinstance(config.cluster, EksClusterConfig) and not config.cluster.admin_role_arns:
+        yield ConfigIssue(
+            key_path("cluster", "admin_role_arns"),
+            "is empty; with mode eks list at least the IAM role that runs `pulumi up` (it applies "
+            "the Kubernetes objects), e.g. arn:aws:iam::<account>:role/<deployer>: the cluster "
+            "creator is not made an administrator",
+        )
+
+
 RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     unique_identities,
     placement,
@@ -399,6 +410,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     governance,
     host_names,
     node_groups,
+    cluster_access,
 )
 
 
