@@ -19,12 +19,12 @@ import pulumi_aws as aws
 
 from odoo_platform.components.base import ChildOptions, child_opts, component_type
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
+from odoo_platform.components.network import vpc_flow_logs
 from odoo_platform.components.iam import (
     KEY_USE_ACTIONS,
     key_administration_statement,
     key_use_through_services_statement,
     policy_document,
-    service_trust_policy,
 )
 from odoo_platform.config import defaults
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN
@@ -372,54 +372,16 @@ class LandingZone(pulumi.ComponentResource):
         )
 
     def _flow_logs(self) -> None:
-        name = self._name
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs",
-            retention_in_days=self._args.flow_log_retention_days,
-            kms_key_id=self.kms_key_arns["logs"],
+        log_group = vpc_flow_logs(
+            self,
+            self._name,
+            vpc_id=self.vpc_id,
+            retention_days=self._args.flow_log_retention_days,
+            kms_key_arn=self.kms_key_arns["logs"],
             tags=self._tags,
-            opts=self._opts(),
+            provider=self.provider,
         )
         self.flow_log_group_name = log_group.name
-        role = aws.iam.Role(
-            f"{name}-flow-logs-role",
-            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
-            tags=self._tags,
-            opts=self._opts(),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs-write",
-            role=role.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            # DescribeLogGroups applies to no log group ARN: left out.
-                            "Action": [
-                                "logs:CreateLogStream",
-                                "logs:PutLogEvents",
-                                "logs:DescribeLogStreams",
-                            ],
-                            "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
-                        }
-                    ],
-                }
-            ),
-            opts=self._opts(),
-        )
-        aws.ec2.FlowLog(
-            f"{name}-flow-log",
-            vpc_id=self.vpc_id,
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_destination=log_group.arn,
-            iam_role_arn=role.arn,
-            max_aggregation_interval=60,
-            tags=self._tags,
-            opts=self._opts(),
-        )
 
     def _security_group(self, suffix: str, description: str) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(

@@ -2,7 +2,8 @@
 
 The tenant's database, cache and file system live here; the cluster reaches them across the
 peering. The VPC has private (EFS mount targets) and database subnets per AZ and no internet
-gateway or NAT: nothing in it needs the internet. Children use the provider passed in `opts`
+gateway or NAT: nothing in it needs the internet. Its flow logs, and the logs of the services in
+it, are encrypted with a logs key of the tenant's account (`logs_kms_key_arn`). Children use the provider passed in `opts`
 (the one assuming the tenant's account role); only the peering request and the platform-side
 routes use `args.platform_provider`.
 """
@@ -18,6 +19,8 @@ import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components.landing_zone import kms_key_policy
+from odoo_platform.components.network import vpc_flow_logs
 from odoo_platform.config.network import ACCOUNT_SUBNET_PREFIXES, SubnetPlan, plan_subnets
 from odoo_platform.config.tags import resource_tags
 
@@ -30,7 +33,10 @@ class TenantAccountNetworkArgs:
     platform_vpc_id: pulumi.Input[str]
     platform_vpc_cidr: str
     platform_route_table_ids: Sequence[pulumi.Input[str]]  # the nodes' (private) route tables
+    region: str
     availability_zones: int = 3
+    flow_log_retention_days: int = 90
+    protect_logs_key: bool = False
     subnet_prefixes: Mapping[str, int] = field(
         default_factory=lambda: dict(ACCOUNT_SUBNET_PREFIXES)
     )
@@ -60,6 +66,7 @@ class TenantAccountNetwork(pulumi.ComponentResource):
     database_subnet_ids: list[pulumi.Output[str]]
     database_cidrs: tuple[str, ...]
     peering_connection_id: pulumi.Output[str]
+    logs_kms_key_arn: pulumi.Output[str]
 
     def __init__(
         self,
@@ -104,14 +111,38 @@ class TenantAccountNetwork(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         self._routes(self._peering())
+        self.logs_kms_key_arn = self._logs_key()
+        vpc_flow_logs(
+            self,
+            name,
+            vpc_id=vpc.id,
+            retention_days=args.flow_log_retention_days,
+            kms_key_arn=self.logs_kms_key_arn,
+            tags=self._tags,
+        )
         self.register_outputs(
             {
+                "logs_kms_key_arn": self.logs_kms_key_arn,
                 "vpc_id": self.vpc_id,
                 "private_subnet_ids": self.private_subnet_ids,
                 "database_subnet_ids": self.database_subnet_ids,
                 "peering_connection_id": self.peering_connection_id,
             }
         )
+
+    def _logs_key(self) -> pulumi.Output[str]:
+        """CloudWatch Logs of the tenant's account may use it, for that account's groups only."""
+        args = self._args
+        key = aws.kms.Key(
+            f"{self._name}-logs-key",
+            description=f"logs of tenant {args.tenant} in its account",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=kms_key_policy("logs", args.tenant_account_id, args.region),
+            tags=self._tags,
+            opts=child_opts(self, protect=args.protect_logs_key),
+        )
+        return key.arn
 
     def _subnets(self, kind: str, cidrs: Sequence[str]) -> list[pulumi.Output[str]]:
         ids = []

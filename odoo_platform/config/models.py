@@ -31,6 +31,18 @@ SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,20}$"
 HOSTNAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@/_-]+$"
 K8S_VERSION_PATTERN = r"^1\.(2[89]|3[0-9])$"
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy); any other is refused.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+LOG_RETENTION_DAYS += (2192, 2557, 2922, 3288, 3653)
+
+
+def _log_retention(days: int) -> int:
+    if days not in LOG_RETENTION_DAYS:
+        raise ValueError(f"CloudWatch Logs keeps logs for one of {LOG_RETENTION_DAYS} days")
+    return days
+
+
+LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 IMAGE_TAG = re.compile(r"^[\w.-]+(?::\d+)?(/[\w.-]+)*:(?P<tag>[\w][\w.-]{0,127})$")
 IMAGE_DIGEST = re.compile(r"^[\w.-]+(?::\d+)?(/[\w.-]+)*@sha256:[a-f0-9]{64}$")
 
@@ -71,7 +83,12 @@ class LandingZoneConfig(Strict):
     subnet_prefixes: SubnetPrefixes = SubnetPrefixes()
     nat_per_az: bool | None = Field(None, description="default: true in prod, false elsewhere")
     interface_endpoints: bool = Field(False, description="ECR, STS, Secrets Manager, Logs")
-    flow_log_retention_days: int = Field(90, ge=1, le=3653)
+    flow_log_retention_days: LogRetentionDays = 90
+    log_retention_days: LogRetentionDays = Field(
+        90,
+        description="the CloudWatch log groups the services write: RDS postgresql and upgrade "
+        "logs (slow statements carry tenant data), the EKS control plane",
+    )
 
 
 class NodeGroupConfig(Strict):

@@ -73,11 +73,6 @@ CHECKOV_ALLOWED: tuple[Allowance, ...] = (
         "versions would only keep expired logs longer.",
     ),
     Allowance(
-        "CKV_AWS_18",
-        ACCESS_LOG_BUCKETS,
-        "An access-log bucket does not log access to itself (it would log its own log writes).",
-    ),
-    Allowance(
         "CKV_AWS_161",
         r"aws_db_instance\..*",
         "Odoo connects with a password from odoo.conf (db_password); IAM tokens expire after 15 "
