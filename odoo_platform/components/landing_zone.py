@@ -19,13 +19,13 @@ import pulumi_aws as aws
 
 from odoo_platform.components.base import ChildOptions, child_opts, component_type
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
-from odoo_platform.components.network import vpc_flow_logs
 from odoo_platform.components.iam import (
     KEY_USE_ACTIONS,
     key_administration_statement,
     key_use_through_services_statement,
     policy_document,
 )
+from odoo_platform.components.network import vpc_flow_logs
 from odoo_platform.config import defaults
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN
 from odoo_platform.config.models import PlatformConfig

@@ -3,9 +3,9 @@
 The tenant's database, cache and file system live here; the cluster reaches them across the
 peering. The VPC has private (EFS mount targets) and database subnets per AZ and no internet
 gateway or NAT: nothing in it needs the internet. Its flow logs, and the logs of the services in
-it, are encrypted with a logs key of the tenant's account (`logs_kms_key_arn`). Children use the provider passed in `opts`
-(the one assuming the tenant's account role); only the peering request and the platform-side
-routes use `args.platform_provider`.
+it, are encrypted with a logs key of the tenant's account (`logs_kms_key_arn`). Children use the
+provider passed in `opts` (the one assuming the tenant's account role); only the peering request
+and the platform-side routes use `args.platform_provider`.
 """
 
 from __future__ import annotations

@@ -32,8 +32,10 @@ HOSTNAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@/_-]+$"
 K8S_VERSION_PATTERN = r"^1\.(2[89]|3[0-9])$"
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy); any other is refused.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
-LOG_RETENTION_DAYS += (2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    *(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731),
+    *(1096, 1827, 2192, 2557, 2922, 3288, 3653),
+)
 
 
 def _log_retention(days: int) -> int:

@@ -14,7 +14,7 @@ import pytest
 from odoo_platform.components.backup_bucket import replication_policy
 from odoo_platform.components.iam import KEY_ADMIN_ACTIONS, key_administration_statement
 from odoo_platform.components.landing_zone import kms_key_policy
-from odoo_platform.config import PlatformConfig
+from odoo_platform.config import ConfigError, PlatformConfig, parse_platform
 from odoo_platform.testing import ProgramResult
 from tests.components.infra_fixtures import declare, make_config
 
@@ -75,7 +75,7 @@ def prod() -> ProgramResult:
 
 
 def test_flow_log_role_holds_only_grants_that_apply_to_its_log_group(prod: ProgramResult) -> None:
-    """DescribeLogGroups is not a log-group-level action: granted on the group's ARN it did nothing."""
+    """DescribeLogGroups is not a log-group action: granted on the group's ARN it did nothing."""
     (statement,) = json.loads(prod.named("lz-flow-logs-write").inputs["policy"])["Statement"]
     assert set(statement["Action"]) == {
         "logs:CreateLogStream",
@@ -94,8 +94,6 @@ def test_the_cluster_creator_is_not_made_a_permanent_admin(prod: ProgramResult) 
 
 
 def test_an_eks_cluster_needs_an_admin_role(prod_config: PlatformConfig) -> None:
-    from odoo_platform.config import ConfigError, parse_platform
-
     data = prod_config.model_dump(mode="json")
     data["cluster"]["admin_role_arns"] = []
     with pytest.raises(ConfigError) as error:

@@ -81,8 +81,8 @@ def test_the_tenant_accounts_vpc_has_flow_logs_in_its_account(own: ProgramResult
 
 def test_every_bucket_but_the_log_buckets_logs_its_access_in_its_region(own: ProgramResult) -> None:
     logged = {
-        l.property_dependencies["bucket"][0]: l.property_dependencies.get("targetBucket", ())
-        for l in own.by_type(LOGGING)
+        logging.property_dependencies["bucket"][0]: logging.property_dependencies["targetBucket"]
+        for logging in own.by_type(LOGGING)
     }
     for bucket in own.by_type(BUCKET):
         if "access-logs" in bucket.name:
