@@ -77,6 +77,7 @@ class RegionalPlatform(pulumi.ComponentResource):
                 subnet_ids=zone.private_subnet_ids,
                 node_security_group_id=zone.node_security_group_id,
                 secrets_kms_key_arn=zone.kms_key_arns["kubernetes"],
+                logs_kms_key_arn=zone.kms_key_arns["logs"],
                 efs_file_system_id=zone.efs_file_system_id,
             ),
             opts=on_aws,

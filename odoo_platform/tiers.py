@@ -280,6 +280,7 @@ class MultiTenantTier(pulumi.ComponentResource):
                 config,
                 server_budget(config, SHARED_SERVER),
                 cross_region_backups=_cross_region_backups(args),
+                logs_kms_key_arn=zone.kms_key_arns["logs"],
                 **network,
             ),
             opts=child_opts(self),
@@ -331,6 +332,7 @@ class DedicatedTier(pulumi.ComponentResource):
             server_budget(config, f"dedicated:{tenant.slug}"),
             tenant=tenant,
             cross_region_backups=self._dr_backups(name, tenant, protect, account_dr),
+            logs_kms_key_arn=own.network.logs_kms_key_arn if own else zone.kms_key_arns["logs"],
             **network,
         )
         server = PostgresServer(

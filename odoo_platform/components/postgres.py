@@ -9,6 +9,7 @@ and not the RDS-managed secret).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import pulumi_random as random
 
 from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.iam import service_trust_policy
-from odoo_platform.components.network import nodes_only_security_group
+from odoo_platform.components.network import nodes_only_security_group, service_log_group
 from odoo_platform.config import defaults
 from odoo_platform.config.capacity import ConnectionBudget
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
@@ -33,6 +34,7 @@ ENHANCED_MONITORING_POLICY_ARN = (
     "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 )
 LOG_EXPORTS = ("postgresql", "upgrade")
+RDS_IDENTIFIER_MAX = 63
 SLOW_QUERY_MS = 1000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000
 # Keys of the admin Secret are libpq's environment variables, so `envFrom` gives psql a session.
@@ -67,6 +69,10 @@ class PostgresServerArgs:
     cross_region_backups: CrossRegionBackups | None = None
     admin_namespace: bool = True
     backup_plan: str | None = DEFAULT_BACKUP_PLAN
+    # The log groups RDS writes (LOG_EXPORTS): this key (a logs key CloudWatch Logs may use;
+    # None: AWS-owned encryption) and retention.
+    logs_kms_key_arn: pulumi.Input[str] | None = None
+    log_retention_days: int = 90
     tier: str = PLATFORM_TIER
     tenant: str | None = None
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
@@ -81,6 +87,7 @@ class PostgresServerArgs:
         vpc_id: pulumi.Input[str],
         nodes_security_group_id: pulumi.Input[str],
         kms_key_arn: pulumi.Input[str],
+        logs_kms_key_arn: pulumi.Input[str] | None = None,
         tenant: TenantConfig | None = None,
         cross_region_backups: CrossRegionBackups | None = None,
     ) -> PostgresServerArgs:
@@ -109,6 +116,8 @@ class PostgresServerArgs:
             backup_retention_days=defaults.automated_backup_retention_days(config),
             reporting_replica=replica,
             cross_region_backups=cross_region_backups if replicate else None,
+            logs_kms_key_arn=logs_kms_key_arn,
+            log_retention_days=config.landing_zone.log_retention_days,
             tier=tier,
             tenant=slug,
             k8s_labels=labels(config, tier, slug),
@@ -160,6 +169,18 @@ def snapshot_identifier(name: str, suffix: str) -> str:
     if not text[0].isalpha():
         text = "db-" + text
     return text[:255].strip("-")
+
+
+def instance_identifier(stack: str, name: str) -> str:
+    """The RDS identifier of logical `name` in `stack`: known before the instance exists (its log
+    groups are named after it), unique per account and region, stable across runs."""
+    text = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", f"{name}-{stack}".lower())).strip("-")
+    if not text[0].isalpha():
+        text = "db-" + text
+    if len(text) > RDS_IDENTIFIER_MAX:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+        text = f"{text[: RDS_IDENTIFIER_MAX - 7].rstrip('-')}-{digest}"
+    return text
 
 
 def _check(args: PostgresServerArgs) -> None:
@@ -298,8 +319,10 @@ class PostgresServer(pulumi.ComponentResource):
         tags = dict(self._tags)
         if args.backup_plan is not None:
             tags[TAG_BACKUP_PLAN] = args.backup_plan
+        identifier = instance_identifier(pulumi.get_stack(), f"{self._name}-db")
         return aws.rds.Instance(
             f"{self._name}-db",
+            identifier=identifier,
             engine="postgres",
             engine_version=db.engine_version,
             instance_class=db.instance_class,
@@ -333,7 +356,11 @@ class PostgresServer(pulumi.ComponentResource):
             monitoring_interval=60,
             monitoring_role_arn=monitoring_role.arn,
             tags=tags,
-            opts=child_opts(self, protect=args.protect),
+            opts=child_opts(
+                self,
+                protect=args.protect,
+                depends_on=self._log_groups(f"{self._name}-db", identifier),
+            ),
         )
 
     def _replica(
@@ -344,8 +371,10 @@ class PostgresServer(pulumi.ComponentResource):
         monitoring_role: aws.iam.Role,
     ) -> aws.rds.Instance:
         """A reporting read replica: derived data, so no backups, final snapshot or protect."""
+        identifier = instance_identifier(pulumi.get_stack(), f"{self._name}-replica")
         return aws.rds.Instance(
             f"{self._name}-replica",
+            identifier=identifier,
             replicate_source_db=primary.identifier,
             instance_class=self._args.database.instance_class,
             storage_type="gp3",
@@ -367,8 +396,23 @@ class PostgresServer(pulumi.ComponentResource):
             monitoring_interval=60,
             monitoring_role_arn=monitoring_role.arn,
             tags={**self._tags, "Role": "reporting-replica"},
-            opts=child_opts(self),
+            opts=child_opts(self, depends_on=self._log_groups(f"{self._name}-replica", identifier)),
         )
+
+    def _log_groups(self, prefix: str, identifier: str) -> list[pulumi.Resource]:
+        """`/aws/rds/instance/<id>/<log>` for each export, before RDS creates it unencrypted and
+        kept forever (slow statements are logged with their literal values: tenant data)."""
+        return [
+            service_log_group(
+                self,
+                f"{prefix}-log-{export}",
+                f"/aws/rds/instance/{identifier}/{export}",
+                retention_days=self._args.log_retention_days,
+                kms_key_arn=self._args.logs_kms_key_arn,
+                tags=self._tags,
+            )
+            for export in LOG_EXPORTS
+        ]
 
     def _replicate_backups(self, primary: aws.rds.Instance, target: CrossRegionBackups) -> None:
         aws.rds.InstanceAutomatedBackupsReplication(
