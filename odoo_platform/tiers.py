@@ -30,6 +30,7 @@ from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
 from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
 from odoo_platform.components.postgres import (
+    AdminRotation,
     CrossRegionBackups,
     PostgresServer,
     PostgresServerArgs,
@@ -157,6 +158,19 @@ class OwnAccount:
         )
 
 
+def _admin_rotation(
+    args: TierArgs,
+    subnet_ids: Sequence[pulumi.Input[str]],
+    oidc_provider_arn: pulumi.Input[str],
+) -> AdminRotation:
+    """The admin password rotates in the server's VPC; Jobs read it through the account's OIDC."""
+    return AdminRotation(
+        subnet_ids=list(subnet_ids),
+        oidc_provider_arn=oidc_provider_arn,
+        oidc_issuer_url=args.oidc_issuer_url,
+    )
+
+
 def _own_account_network(
     parent: pulumi.Resource,
     name: str,
@@ -281,6 +295,7 @@ class MultiTenantTier(pulumi.ComponentResource):
                 server_budget(config, SHARED_SERVER),
                 cross_region_backups=_cross_region_backups(args),
                 logs_kms_key_arn=zone.kms_key_arns["logs"],
+                rotation=_admin_rotation(args, zone.private_subnet_ids, args.oidc_provider_arn),
                 **network,
             ),
             opts=child_opts(self),
@@ -333,6 +348,11 @@ class DedicatedTier(pulumi.ComponentResource):
             tenant=tenant,
             cross_region_backups=self._dr_backups(name, tenant, protect, account_dr),
             logs_kms_key_arn=own.network.logs_kms_key_arn if own else zone.kms_key_arns["logs"],
+            rotation=(
+                _admin_rotation(args, own.network.private_subnet_ids, own.oidc_provider_arn)
+                if own
+                else _admin_rotation(args, zone.private_subnet_ids, args.oidc_provider_arn)
+            ),
             **network,
         )
         server = PostgresServer(

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components.base import child_opts, component_type
-from odoo_platform.components.landing_zone import kms_key_policy
+from odoo_platform.components.landing_zone import HTTPS_PORT, kms_key_policy
 from odoo_platform.components.network import vpc_flow_logs
 from odoo_platform.config.network import ACCOUNT_SUBNET_PREFIXES, SubnetPlan, plan_subnets
 from odoo_platform.config.tags import resource_tags
@@ -112,6 +112,7 @@ class TenantAccountNetwork(pulumi.ComponentResource):
         )
         self._routes(self._peering())
         self.logs_kms_key_arn = self._logs_key()
+        self._secrets_manager_endpoint()
         vpc_flow_logs(
             self,
             name,
@@ -128,6 +129,39 @@ class TenantAccountNetwork(pulumi.ComponentResource):
                 "database_subnet_ids": self.database_subnet_ids,
                 "peering_connection_id": self.peering_connection_id,
             }
+        )
+
+    def _secrets_manager_endpoint(self) -> None:
+        """The VPC has no NAT: the admin password rotation function reaches Secrets Manager here."""
+        args, name = self._args, self._name
+        group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            vpc_id=self.vpc_id,
+            description="VPC interface endpoints: HTTPS from the VPC",
+            tags={**self._tags, "Name": f"{name}-endpoints-sg"},
+            opts=child_opts(self),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=HTTPS_PORT,
+            to_port=HTTPS_PORT,
+            cidr_ipv4=args.vpc_cidr,
+            description="HTTPS from inside the VPC",
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.ec2.VpcEndpoint(
+            f"{name}-secretsmanager",
+            vpc_id=self.vpc_id,
+            service_name=f"com.amazonaws.{args.region}.secretsmanager",
+            vpc_endpoint_type="Interface",
+            private_dns_enabled=True,
+            subnet_ids=self.private_subnet_ids,
+            security_group_ids=[group.id],
+            tags=self._tags,
+            opts=child_opts(self),
         )
 
     def _logs_key(self) -> pulumi.Output[str]:

@@ -36,6 +36,13 @@ REPLICAS = r"aws_db_instance\..*_replica"
 
 CHECKOV_ALLOWED: tuple[Allowance, ...] = (
     Allowance(
+        "CKV2_AWS_5",
+        r"aws_security_group\..*_postgres_rotation_sg",
+        "The admin password rotation function's group is attached to the Lambda function that "
+        "the Serverless Application Repository stack creates (its vpcSecurityGroupIds "
+        "parameter), which the plan does not show as a resource.",
+    ),
+    Allowance(
         "CKV2_AWS_18",
         r"aws_efs_file_system\..*",
         "EFS file systems join the AWS Backup plan by tag (`BackupPlan`, an `aws_backup_selection` "
