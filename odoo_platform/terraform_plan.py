@@ -96,45 +96,17 @@ def terraform_plan(result: ProgramResult) -> dict[str, Any]:
     for resource in aws:
         address = addresses[resource.urn]
         tf_type, name = address.split(".", 1)
+        head = {"address": address, "mode": "managed", "type": tf_type, "name": name}
         values, expressions = _values_and_references(resource, by_urn, addresses)
-        planned.append(
-            {
-                "address": address,
-                "mode": "managed",
-                "type": tf_type,
-                "name": name,
-                "provider_name": AWS_PROVIDER,
-                "schema_version": 0,
-                "values": values,
-                "sensitive_values": {},
-            }
-        )
-        configured.append(
-            {
-                "address": address,
-                "mode": "managed",
-                "type": tf_type,
-                "name": name,
-                "provider_config_key": "aws",
-                "expressions": expressions,
-                "schema_version": 0,
-            }
-        )
-        changes.append(
-            {
-                "address": address,
-                "mode": "managed",
-                "type": tf_type,
-                "name": name,
-                "provider_name": AWS_PROVIDER,
-                "change": {
-                    "actions": ["create"],
-                    "before": None,
-                    "after": values,
-                    "after_unknown": {key: True for key in expressions},
-                },
-            }
-        )
+        # Secret inputs are left out, as Terraform masks sensitive values: nothing to scan there.
+        sensitive = {key: True for key in values if key in secret_attributes(resource)}
+        values = {k: v for k, v in values.items() if k not in sensitive}
+        provider = {"provider_name": AWS_PROVIDER, "schema_version": 0}
+        planned.append({**head, **provider, "values": values, "sensitive_values": sensitive})
+        configured.append({**head, "provider_config_key": "aws", "expressions": expressions})
+        unknown = {key: True for key in expressions}
+        change = {"actions": ["create"], "before": None, "after": values, "after_unknown": unknown}
+        changes.append({**head, "provider_name": AWS_PROVIDER, "change": change})
     return {
         "format_version": FORMAT_VERSION,
         "terraform_version": TERRAFORM_VERSION,
@@ -168,9 +140,9 @@ def stacks_plan(plans: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def plan_addresses(result: ProgramResult) -> dict[str, str]:
-    """URN -> Terraform address (`aws_s3_bucket.backups_bucket`) of every AWS resource."""
-    return _addresses([r for r in result.resources if r.custom and terraform_type(r.type)])
+def secret_attributes(resource: RecordedResource) -> set[str]:
+    """The Terraform names of the inputs the engine received as secrets."""
+    return {_attribute(key, resource.inputs[key]) for key in resource.secret_inputs}
 
 
 def _addresses(resources: Iterable[RecordedResource]) -> dict[str, str]:

@@ -77,8 +77,15 @@ def test_inputs_become_snake_case_values_and_blocks_become_lists(plan: dict) -> 
     rule = resource(plan, "aws_s3_bucket_lifecycle_configuration.logs_lifecycle")["values"]["rule"]
     assert rule == [{"id": "expire", "status": "Enabled", "expiration": [{"days": 30}]}]
     assert resource(plan, "aws_s3_bucket.logs_bucket")["values"]["tags"] == {"Owner": "me"}
-    db = resource(plan, "aws_db_instance.db")["values"]
-    assert db["instance_class"] == "db.t4g.micro" and db["allocated_storage"] == 20
+    db = resource(plan, "aws_db_instance.db")
+    assert db["values"]["instance_class"] == "db.t4g.micro"
+    assert db["values"]["allocated_storage"] == 20
+
+
+def test_secret_inputs_stay_out_of_the_plan(plan: dict) -> None:  # type: ignore[type-arg]
+    db = resource(plan, "aws_db_instance.db")
+    assert "password" not in db["values"] and db["sensitive_values"] == {"password": True}
+    assert "x" * 20 not in str(plan)
 
 
 def test_a_value_naming_another_resource_is_a_reference(plan: dict) -> None:  # type: ignore[type-arg]
