@@ -172,6 +172,7 @@ class KubernetesClusterArgs:
             instance_tags={**base_tags(config), **resource_tags()},
             logs_kms_key_arn=logs_kms_key_arn,
             log_retention_days=config.landing_zone.log_retention_days,
+            cluster_name=cluster.name,
         )
         return cls(eks=eks, **common)
 

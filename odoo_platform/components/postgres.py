@@ -361,7 +361,7 @@ class PostgresServer(pulumi.ComponentResource):
         tags = dict(self._tags)
         if args.backup_plan is not None:
             tags[TAG_BACKUP_PLAN] = args.backup_plan
-        identifier = instance_identifier(pulumi.get_stack(), f"{self._name}-db")
+        identifier = db.identifier or instance_identifier(pulumi.get_stack(), f"{self._name}-db")
         return aws.rds.Instance(
             f"{self._name}-db",
             identifier=identifier,
@@ -415,7 +415,9 @@ class PostgresServer(pulumi.ComponentResource):
         monitoring_role: aws.iam.Role,
     ) -> aws.rds.Instance:
         """A reporting read replica: derived data, so no backups, final snapshot or protect."""
-        identifier = instance_identifier(pulumi.get_stack(), f"{self._name}-replica")
+        identifier = self._args.database.replica_identifier or instance_identifier(
+            pulumi.get_stack(), f"{self._name}-replica"
+        )
         return aws.rds.Instance(
             f"{self._name}-replica",
             identifier=identifier,

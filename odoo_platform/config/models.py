@@ -29,6 +29,7 @@ from odoo_platform.config.catalog import (
 
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,20}$"
 HOSTNAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+RDS_IDENTIFIER_PATTERN = r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$"
 ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@/_-]+$"
 K8S_VERSION_PATTERN = r"^1\.(2[89]|3[0-9])$"
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy); any other is refused.
@@ -116,6 +117,12 @@ class EksClusterConfig(Strict):
         default_factory=list
     )
     node_groups: NodeGroupsConfig = NodeGroupsConfig()
+    name: str | None = Field(
+        None,
+        pattern=r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$",
+        description="the EKS cluster name; default `odoo-cluster-eks-<stack>`. Set it to the "
+        "name of a cluster created before names were explicit, so it is kept",
+    )
 
 
 class ExistingClusterConfig(Strict):
@@ -204,6 +211,17 @@ class DatabaseConfig(Strict):
     backup_window: str = Field("02:00-03:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
     maintenance_window: str = Field(
         "sun:04:00-sun:05:00", pattern=r"^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$"
+    )
+    identifier: str | None = Field(
+        None,
+        pattern=RDS_IDENTIFIER_PATTERN,
+        description="the RDS instance identifier; default `<server>-db-<stack>`. Set it to the "
+        "identifier of an instance created before identifiers were explicit, so it is kept",
+    )
+    replica_identifier: str | None = Field(
+        None,
+        pattern=RDS_IDENTIFIER_PATTERN,
+        description="the reporting replica's identifier; default `<server>-replica-<stack>`",
     )
 
     @field_validator("instance_class")

@@ -7,9 +7,15 @@ stack's retention and the logs key, and the writer depends on it.
 
 from __future__ import annotations
 
+from dataclasses import replace as evolve
+
 import pytest
 
-from odoo_platform.testing import ProgramResult, RecordedResource
+from odoo_platform.components.postgres import PostgresServer, PostgresServerArgs
+from odoo_platform.config import ConfigError, connection_budgets
+from odoo_platform.testing import ProgramResult, RecordedResource, run_program
+from tests.components.infra_fixtures import declare as declare_zone
+from tests.components.infra_fixtures import make_config
 from tests.platform.test_own_account import SLUG, deploy, own_account_tenant, tenant
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -90,3 +96,46 @@ def test_every_bucket_but_the_log_buckets_logs_its_access_in_its_region(own: Pro
         assert bucket.urn in logged, f"{bucket.name} has no access logging"
         (target,) = logged[bucket.urn]
         assert own.get(target).provider == bucket.provider, f"{bucket.name} logs to another region"
+
+
+def test_a_stack_deployed_earlier_keeps_its_instance_and_cluster_names() -> None:
+    """Identifiers of instances and clusters created with generated names can be pinned, so
+    upgrading does not replace them; their log groups follow the pinned names."""
+    config = make_config(
+        cluster={
+            "mode": "eks",
+            "name": "odoo-cluster-eks-1a2b3c4",
+            "admin_role_arns": ["arn:aws:iam::111122223333:role/platform-admins"],
+        },
+        multi_tenant={
+            "database": {"identifier": "odoo-shared-postgres-db-9f8e7d6"},
+        },
+    )
+    result = declare_zone(config)
+    (cluster,) = result.by_type("aws:eks/cluster:Cluster")
+    assert cluster.inputs["name"] == "odoo-cluster-eks-1a2b3c4"
+    assert "/aws/eks/odoo-cluster-eks-1a2b3c4/cluster" in log_groups(result)
+
+    def program() -> None:
+        args = PostgresServerArgs.from_config(
+            config,
+            connection_budgets(config)[0],
+            subnet_ids=["subnet-a"],
+            vpc_id="vpc-1",
+            nodes_security_group_id="sg-1",
+            kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/data",
+        )
+        PostgresServer("odoo-shared-postgres", evolve(args, reporting_replica=False))
+
+    server = run_program(program)
+    assert server.named("odoo-shared-postgres-db").inputs["identifier"] == (
+        "odoo-shared-postgres-db-9f8e7d6"
+    )
+    assert "/aws/rds/instance/odoo-shared-postgres-db-9f8e7d6/postgresql" in log_groups(server)
+
+
+def test_the_dedicated_defaults_cannot_pin_one_identifier_for_every_server() -> None:
+    with pytest.raises(ConfigError) as error:
+        make_config(dedicated_defaults={"database": {"identifier": "one-for-all"}})
+    assert "platform.dedicated_defaults.database.identifier" in str(error.value)
+    assert "tenants[" in str(error.value)
