@@ -64,8 +64,9 @@ CHECKOV_ALLOWED: tuple[Allowance, ...] = (
     Allowance(
         "CKV_AWS_144",
         r"aws_s3_bucket\..*",
-        "Stacks without a DR mode (disaster_recovery.mode none) do not replicate backups.",
-        stacks=NON_PROD,
+        "A stack without a DR mode (no disaster_recovery: the dev sample) does not replicate "
+        "its backups to another region.",
+        stacks="dev-.*",
     ),
     Allowance(
         "CKV_AWS_145",
