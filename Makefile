@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= prod-eu-west-1
 
-.PHONY: plan test lint typecheck install system-packages clean
+.PHONY: plan test lint typecheck install system-packages tools clean
 
 $(BIN)/odoo-platform: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ plan: install
 system-packages:
 	./scripts/install-system-packages.sh
 
+## The security scanners the suite runs as programs (checkov, parliament): a venv of their own.
+tools:
+	./scripts/install-tools.sh
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -30,9 +34,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-## The whole suite: lint, types, and every test (real PostgreSQL/Redis/S3 servers included).
-test: system-packages lint typecheck
-	ODOO_PLATFORM_REQUIRE_SERVERS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -n auto
+## The whole suite: lint, types, and every test (real PostgreSQL/Redis/S3 servers and the
+## scanners included). loadgroup keeps the scanner tests on one worker: they scan once.
+test: system-packages tools lint typecheck
+	ODOO_PLATFORM_REQUIRE_SERVERS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadgroup
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .tools build *.egg-info

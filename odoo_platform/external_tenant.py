@@ -134,6 +134,8 @@ class ExternalTenant(pulumi.ComponentResource):
                 port=server["port"],
                 admin_namespace=server["admin_namespace"],
                 admin_secret_name=server["admin_secret_name"],
+                admin_secret_arn=server["admin_secret_arn"],
+                admin_service_account=server["admin_service_account"],
                 tenant_namespace=namespace.name,
                 k8s_labels=tenant_labels,
             ),

@@ -81,6 +81,7 @@ class RegionalPlatform(pulumi.ComponentResource):
                 subnet_ids=zone.private_subnet_ids,
                 node_security_group_id=zone.node_security_group_id,
                 secrets_kms_key_arn=zone.kms_key_arns["kubernetes"],
+                logs_kms_key_arn=zone.kms_key_arns["logs"],
                 efs_file_system_id=zone.efs_file_system_id,
             ),
             opts=on_aws,
@@ -245,6 +246,8 @@ class RegionalPlatform(pulumi.ComponentResource):
                     "port": shared.server.port,
                     "admin_namespace": shared.server.admin_namespace,
                     "admin_secret_name": shared.server.admin_secret_name,
+                    "admin_secret_arn": shared.server.master_secret_arn,
+                    "admin_service_account": shared.server.admin_service_account,
                     "max_connections": shared.server.max_connections,
                 }
                 if shared
@@ -371,6 +374,9 @@ class SharedDatabaseOutput(TypedDict):
     port: int
     admin_namespace: str
     admin_secret_name: str
+    # The rotated admin password: Jobs run as this service account and read this secret.
+    admin_secret_arn: str
+    admin_service_account: str | None
     max_connections: int
 
 

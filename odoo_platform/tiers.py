@@ -31,6 +31,7 @@ from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
 from odoo_platform.components.mail import SesMail, tenant_mail_args
 from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
 from odoo_platform.components.postgres import (
+    AdminRotation,
     CrossRegionBackups,
     PostgresServer,
     PostgresServerArgs,
@@ -159,6 +160,19 @@ class OwnAccount:
         )
 
 
+def _admin_rotation(
+    args: TierArgs,
+    subnet_ids: Sequence[pulumi.Input[str]],
+    oidc_provider_arn: pulumi.Input[str],
+) -> AdminRotation:
+    """The admin password rotates in the server's VPC; Jobs read it through the account's OIDC."""
+    return AdminRotation(
+        subnet_ids=list(subnet_ids),
+        oidc_provider_arn=oidc_provider_arn,
+        oidc_issuer_url=args.oidc_issuer_url,
+    )
+
+
 def _own_account_network(
     parent: pulumi.Resource,
     name: str,
@@ -183,7 +197,10 @@ def _own_account_network(
             platform_vpc_id=zone.vpc_id,
             platform_vpc_cidr=zone.vpc_cidr,
             platform_route_table_ids=zone.private_route_table_ids,
+            region=config.region,
             availability_zones=config.landing_zone.availability_zones,
+            flow_log_retention_days=config.landing_zone.flow_log_retention_days,
+            protect_logs_key=protect_tenant_data(config, tenant, args.today),
             tenant=tenant.slug,
         ),
         opts=child_opts(parent, providers={"aws": account}),
@@ -280,6 +297,8 @@ class MultiTenantTier(pulumi.ComponentResource):
                 config,
                 server_budget(config, SHARED_SERVER),
                 cross_region_backups=_cross_region_backups(args),
+                logs_kms_key_arn=zone.kms_key_arns["logs"],
+                rotation=_admin_rotation(args, zone.private_subnet_ids, args.oidc_provider_arn),
                 **network,
             ),
             opts=child_opts(self),
@@ -331,6 +350,12 @@ class DedicatedTier(pulumi.ComponentResource):
             server_budget(config, f"dedicated:{tenant.slug}"),
             tenant=tenant,
             cross_region_backups=self._dr_backups(name, tenant, protect, account_dr),
+            logs_kms_key_arn=own.network.logs_kms_key_arn if own else zone.kms_key_arns["logs"],
+            rotation=(
+                _admin_rotation(args, own.network.private_subnet_ids, own.oidc_provider_arn)
+                if own
+                else _admin_rotation(args, zone.private_subnet_ids, args.oidc_provider_arn)
+            ),
             **network,
         )
         server = PostgresServer(

@@ -150,13 +150,12 @@ class BackupPlan(pulumi.ComponentResource):
     def _vault(
         self, name: str, kms_key_arn: pulumi.Input[str], provider: pulumi.ProviderResource | None
     ) -> aws.backup.Vault:
-        extra = {"provider": provider} if provider is not None else {}
         vault = aws.backup.Vault(
             name,
             kms_key_arn=kms_key_arn,
             force_destroy=False,
             tags=self._tags,
-            opts=child_opts(self, protect=self._args.protect, **extra),
+            opts=child_opts(self, protect=self._args.protect, provider=provider),
         )
         if self._args.immutability != "none":
             compliance = self._args.immutability == "compliance"
@@ -166,7 +165,7 @@ class BackupPlan(pulumi.ComponentResource):
                 min_retention_days=min(self._retention.values()),
                 max_retention_days=max(self._retention.values()),
                 changeable_for_days=COMPLIANCE_GRACE_DAYS if compliance else None,
-                opts=child_opts(self, protect=self._args.protect, **extra),
+                opts=child_opts(self, protect=self._args.protect, provider=provider),
             )
         return vault
 

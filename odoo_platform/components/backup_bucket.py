@@ -277,7 +277,7 @@ class BackupBucket(pulumi.ComponentResource):
         )
         bucket, versioning = self._secure_bucket(home, key_arn)
         self.bucket_name, self.bucket_arn, self.kms_key_arn = bucket.bucket, bucket.arn, key_arn
-        self.log_bucket_name = self._access_logging(bucket)
+        self.log_bucket_name = self._access_logging(bucket, home, args.access_log_bucket)
         self.dr_bucket_arn = self.dr_kms_key_arn = None
         if args.dr_provider is not None:
             self._replicate(bucket, versioning, key_arn, _Site(f"{name}-dr", args.dr_provider))
@@ -398,13 +398,21 @@ class BackupBucket(pulumi.ComponentResource):
             opts=self._opts(site),
         )
 
-    def _access_logging(self, bucket: aws.s3.Bucket) -> pulumi.Output[str]:
-        target = self._args.access_log_bucket
+    def _access_logging(
+        self,
+        bucket: aws.s3.Bucket,
+        site: _Site,
+        target: pulumi.Input[str] | None = None,
+    ) -> pulumi.Output[str]:
+        """Server access logs to `target`, or to a log bucket of the site's own (S3 delivers
+        access logs only within a region)."""
         target_name = (
-            pulumi.Output.from_input(target) if target is not None else self._log_bucket(bucket)
+            pulumi.Output.from_input(target)
+            if target is not None
+            else self._log_bucket(bucket, site)
         )
         aws.s3.BucketLogging(
-            f"{self._name}-access-logging",
+            f"{site.prefix}-access-logging",
             bucket=bucket.id,
             target_bucket=target_name,
             target_prefix="s3-access/",
@@ -413,18 +421,18 @@ class BackupBucket(pulumi.ComponentResource):
                     partition_date_source="EventTime"
                 )
             ),
-            opts=child_opts(self),
+            opts=self._opts(site),
         )
         return target_name
 
-    def _log_bucket(self, source: aws.s3.Bucket) -> pulumi.Output[str]:
+    def _log_bucket(self, source: aws.s3.Bucket, home: _Site) -> pulumi.Output[str]:
         """Access logs: SSE-S3 (log delivery cannot use SSE-KMS), written only by S3 logging."""
-        site = _Site(f"{self._name}-access-logs")
+        site = _Site(f"{home.prefix}-access-logs", home.provider)
         logs = aws.s3.Bucket(
             f"{site.prefix}-bucket",
             force_destroy=False,
             tags=self._tags,
-            opts=child_opts(self, protect=self._args.protect),
+            opts=self._opts(site, protect=self._args.protect),
         )
         self._private(site, logs)
         aws.s3.BucketServerSideEncryptionConfiguration(
@@ -437,7 +445,7 @@ class BackupBucket(pulumi.ComponentResource):
                     )
                 )
             ],
-            opts=child_opts(self),
+            opts=self._opts(site),
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{site.prefix}-lifecycle",
@@ -455,7 +463,7 @@ class BackupBucket(pulumi.ComponentResource):
                     ),
                 )
             ],
-            opts=child_opts(self),
+            opts=self._opts(site),
         )
         aws.s3.BucketPolicy(
             f"{site.prefix}-policy",
@@ -465,7 +473,7 @@ class BackupBucket(pulumi.ComponentResource):
                     lambda values: log_bucket_policy(*values)
                 )
             ),
-            opts=child_opts(self),
+            opts=self._opts(site),
         )
         return logs.bucket
 
@@ -479,6 +487,7 @@ class BackupBucket(pulumi.ComponentResource):
         """A copy in the DR region under its own key; deletions are not replicated."""
         dr_key_arn = self._key(dr)
         target, target_versioning = self._secure_bucket(dr, dr_key_arn)
+        self._access_logging(target, dr)
         self.dr_bucket_arn, self.dr_kms_key_arn = target.arn, dr_key_arn
         role = aws.iam.Role(
             f"{self._name}-replication",
@@ -579,11 +588,8 @@ def replication_policy(
             },
             {
                 "Effect": "Allow",
-                "Action": [
-                    "s3:ReplicateObject",
-                    "s3:ReplicateTags",
-                    "s3:ObjectOwnerOverrideToBucketOwner",
-                ],
+                # No s3:ObjectOwnerOverrideToBucketOwner: both buckets are this account's.
+                "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
                 "Resource": f"{target_arn}/*",
             },
             {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": source_key_arn},

@@ -10,7 +10,7 @@ import types
 import typing
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict, Unpack
 
 import pulumi
 
@@ -24,15 +24,30 @@ def component_type(name: str) -> str:
     return f"{TYPE_PREFIX}:{name}"
 
 
-def child_opts(
-    parent: pulumi.Resource, *, protect: bool = False, **kwargs: object
-) -> pulumi.ResourceOptions:
-    """Options for a child: parented (so it inherits providers), optionally protected.
+class ChildOptions(TypedDict, total=False):
+    """The `ResourceOptions` components set on their children besides parent and protect."""
 
-    Stateful children pass `protect` (and keep `retain_on_delete` off: deletion stays an explicit,
-    visible act); everything else in `kwargs` goes to `ResourceOptions` unchanged.
+    provider: pulumi.ProviderResource | None
+    providers: Mapping[str, pulumi.ProviderResource] | Sequence[pulumi.ProviderResource]
+    depends_on: pulumi.Input[Sequence[pulumi.Input[pulumi.Resource]]]
+    ignore_changes: Sequence[str]
+    custom_timeouts: pulumi.CustomTimeouts
+
+
+def child_opts(
+    parent: pulumi.Resource, *, protect: bool = False, **kwargs: Unpack[ChildOptions]
+) -> pulumi.ResourceOptions:
+    """Options for a child: parented (so it inherits providers and protection).
+
+    `protect=True` protects the child whatever the parent; otherwise `protect` is left unset so
+    Pulumi inherits it from the parent: a caller's `ResourceOptions(protect=True)` on a component
+    reaches its stateful children. `retain_on_delete` stays off: deletion is an explicit act.
     """
-    return pulumi.ResourceOptions(parent=parent, protect=protect, **kwargs)  # type: ignore[arg-type]
+    return pulumi.ResourceOptions(
+        parent=parent,
+        protect=True if protect else None,
+        **kwargs,  # type: ignore[arg-type]  # ResourceOptions types providers as a Mapping | List
+    )
 
 
 class ArgsError(ValueError):

@@ -27,6 +27,7 @@ from odoo_platform.components.base import (
     component_type,
 )
 from odoo_platform.components.iam import irsa_trust_policy, service_trust_policy
+from odoo_platform.components.network import service_log_group
 from odoo_platform.config import defaults, lifecycle
 from odoo_platform.config.catalog import LABEL_DEDICATED, LABEL_PREFIX
 from odoo_platform.config.loader import CONFIG_NAMESPACE
@@ -40,6 +41,7 @@ from odoo_platform.config.tags import base_tags, labels, resource_tags
 
 LABEL_NODE_POOL = LABEL_PREFIX + "node-pool"
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator")
+EKS_NAME_MAX = 100
 MANAGED_POLICY = "arn:aws:iam::aws:policy/"
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
@@ -104,7 +106,11 @@ class EksSettings:
     shared_node_group: NodeGroupConfig = field(default_factory=NodeGroupConfig)
     instance_tags: Mapping[str, str] = field(default_factory=dict)
     imds_hop_limit: Annotated[int, Between(1, 64)] = DEFAULT_IMDS_HOP_LIMIT
+    # None: `<component>-eks-<stack>`, known before the cluster exists (its log group's name).
     cluster_name: str | None = None
+    # The control-plane log group: this key (a logs key; None: AWS-owned) and retention.
+    logs_kms_key_arn: pulumi.Input[str] | None = None
+    log_retention_days: int = 90
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -140,6 +146,7 @@ class KubernetesClusterArgs:
         subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         node_security_group_id: pulumi.Input[str] | None = None,
         secrets_kms_key_arn: pulumi.Input[str] | None = None,
+        logs_kms_key_arn: pulumi.Input[str] | None = None,
         efs_file_system_id: pulumi.Input[str] | None = None,
         kubeconfig: pulumi.Input[str] | None = None,
     ) -> KubernetesClusterArgs:
@@ -180,8 +187,17 @@ class KubernetesClusterArgs:
             system_node_group=cluster.node_groups.system,
             shared_node_group=cluster.node_groups.shared,
             instance_tags={**base_tags(config), **resource_tags()},
+            logs_kms_key_arn=logs_kms_key_arn,
+            log_retention_days=config.landing_zone.log_retention_days,
+            cluster_name=cluster.name,
         )
         return cls(eks=eks, **common)
+
+
+def eks_cluster_name(stack: str, name: str) -> str:
+    """`<name>-<stack>` as an EKS name (letters, digits, `-`, `_`; at most 100 characters)."""
+    text = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{name}-{stack}").strip("-_")
+    return text[:EKS_NAME_MAX].rstrip("-_")
 
 
 def _resource_suffix(arn: str) -> str:
@@ -277,9 +293,19 @@ class KubernetesCluster(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         public = bool(eks.public_endpoint_cidrs)
+        cluster_name = eks.cluster_name or eks_cluster_name(pulumi.get_stack(), f"{name}-eks")
+        # Declared first: EKS would otherwise create it with no expiry and no key.
+        log_group = service_log_group(
+            self,
+            f"{name}-control-plane-logs",
+            f"/aws/eks/{cluster_name}/cluster",
+            retention_days=eks.log_retention_days,
+            kms_key_arn=eks.logs_kms_key_arn,
+            tags=self._tags,
+        )
         cluster = aws.eks.Cluster(
             f"{name}-eks",
-            name=eks.cluster_name,
+            name=cluster_name,
             version=eks.kubernetes_version,
             role_arn=cluster_role.arn,
             vpc_config=aws.eks.ClusterVpcConfigArgs(
@@ -288,9 +314,11 @@ class KubernetesCluster(pulumi.ComponentResource):
                 endpoint_public_access=public,
                 public_access_cidrs=list(eks.public_endpoint_cidrs) if public else None,
             ),
+            # The creator is not made a hidden, permanent admin: administrators (the role that
+            # runs `pulumi up` among them) are the explicit access entries of admin_role_arns.
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",
-                bootstrap_cluster_creator_admin_permissions=True,
+                bootstrap_cluster_creator_admin_permissions=False,
             ),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(
@@ -300,7 +328,7 @@ class KubernetesCluster(pulumi.ComponentResource):
             ),
             enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
             tags=self._tags,
-            opts=child_opts(self),
+            opts=child_opts(self, depends_on=[log_group]),
         )
         self.cluster_name = cluster.name
         self.cluster_security_group_id = cluster.vpc_config.cluster_security_group_id

@@ -12,8 +12,10 @@ from typing import Any
 
 import pulumi
 
+# Not `kms:Create*`: it includes kms:CreateGrant, with which an administrator could grant itself
+# use of the key around the kms:ViaService condition of the use statement.
 KEY_ADMIN_ACTIONS = (
-    "kms:Create*",
+    "kms:CreateAlias",
     "kms:Describe*",
     "kms:Enable*",
     "kms:List*",

@@ -12,7 +12,7 @@ import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Unpack
 
 import pulumi
 import pulumi_aws as aws
@@ -20,6 +20,7 @@ import pulumi_aws as aws
 from odoo_platform.components.base import (
     AwsRegion,
     Between,
+    ChildOptions,
     OneOf,
     check_args,
     child_opts,
@@ -31,8 +32,8 @@ from odoo_platform.components.iam import (
     key_administration_statement,
     key_use_through_services_statement,
     policy_document,
-    service_trust_policy,
 )
+from odoo_platform.components.network import vpc_flow_logs
 from odoo_platform.config import defaults
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LOG_RETENTION_DAYS
 from odoo_platform.config.models import PlatformConfig
@@ -112,7 +113,8 @@ def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
                 "Sid": "CloudWatchLogs",
                 "Effect": "Allow",
                 "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": [a for a in KEY_USE_ACTIONS if a != "kms:ListGrants"],
+                # What CloudWatch Logs documents for a log group's key: no grants.
+                "Action": [a for a in KEY_USE_ACTIONS if "Grant" not in a],
                 "Resource": "*",
                 "Condition": {
                     "ArnLike": {
@@ -238,8 +240,11 @@ class LandingZone(pulumi.ComponentResource):
             }
         )
 
-    def _opts(self, *, protect: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
-        return child_opts(self, protect=protect, provider=self.provider, **kwargs)
+    def _opts(
+        self, *, protect: bool = False, **kwargs: Unpack[ChildOptions]
+    ) -> pulumi.ResourceOptions:
+        kwargs.setdefault("provider", self.provider)
+        return child_opts(self, protect=protect, **kwargs)
 
     def _kms_key(self, purpose: str, account_id: pulumi.Output[str]) -> pulumi.Output[str]:
         region = self._args.region
@@ -376,54 +381,16 @@ class LandingZone(pulumi.ComponentResource):
         )
 
     def _flow_logs(self) -> None:
-        name = self._name
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs",
-            retention_in_days=self._args.flow_log_retention_days,
-            kms_key_id=self.kms_key_arns["logs"],
+        log_group = vpc_flow_logs(
+            self,
+            self._name,
+            vpc_id=self.vpc_id,
+            retention_days=self._args.flow_log_retention_days,
+            kms_key_arn=self.kms_key_arns["logs"],
             tags=self._tags,
-            opts=self._opts(),
+            provider=self.provider,
         )
         self.flow_log_group_name = log_group.name
-        role = aws.iam.Role(
-            f"{name}-flow-logs-role",
-            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
-            tags=self._tags,
-            opts=self._opts(),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs-write",
-            role=role.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": [
-                                "logs:CreateLogStream",
-                                "logs:PutLogEvents",
-                                "logs:DescribeLogGroups",
-                                "logs:DescribeLogStreams",
-                            ],
-                            "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
-                        }
-                    ],
-                }
-            ),
-            opts=self._opts(),
-        )
-        aws.ec2.FlowLog(
-            f"{name}-flow-log",
-            vpc_id=self.vpc_id,
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_destination=log_group.arn,
-            iam_role_arn=role.arn,
-            max_aggregation_interval=60,
-            tags=self._tags,
-            opts=self._opts(),
-        )
 
     def _security_group(self, suffix: str, description: str) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(

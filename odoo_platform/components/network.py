@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Unpack
 
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import child_opts
+from odoo_platform.components.base import ChildOptions, child_opts
+from odoo_platform.components.iam import service_trust_policy
 
 
 def nodes_only_security_group(
@@ -44,3 +46,88 @@ def nodes_only_security_group(
         opts=child_opts(parent),
     )
     return group
+
+
+def service_log_group(
+    parent: pulumi.Resource,
+    logical_name: str,
+    log_group_name: pulumi.Input[str],
+    *,
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str] | None,
+    tags: Mapping[str, str],
+    **opts: Unpack[ChildOptions],
+) -> aws.cloudwatch.LogGroup:
+    """The log group an AWS service writes to, declared before the service so AWS does not
+    create it itself with no expiry and no key; the writer must depend on it."""
+    return aws.cloudwatch.LogGroup(
+        logical_name,
+        name=log_group_name,
+        retention_in_days=retention_days,
+        kms_key_id=kms_key_arn,
+        tags=dict(tags),
+        opts=child_opts(parent, **opts),
+    )
+
+
+def vpc_flow_logs(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    vpc_id: pulumi.Input[str],
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str],
+    tags: Mapping[str, str],
+    **opts: Unpack[ChildOptions],
+) -> aws.cloudwatch.LogGroup:
+    """Every VPC flow (`ALL`, 1-minute aggregation) into an encrypted group of `name-flow-logs`.
+
+    The role may only write streams of that group; `logs:DescribeLogGroups` is left out, as it
+    applies to no log group ARN (parliament: RESOURCE_MISMATCH).
+    """
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-flow-logs",
+        retention_in_days=retention_days,
+        kms_key_id=kms_key_arn,
+        tags=dict(tags),
+        opts=child_opts(parent, **opts),
+    )
+    role = aws.iam.Role(
+        f"{name}-flow-logs-role",
+        assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
+        tags=dict(tags),
+        opts=child_opts(parent, **opts),
+    )
+    aws.iam.RolePolicy(
+        f"{name}-flow-logs-write",
+        role=role.id,
+        policy=pulumi.Output.json_dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogStreams",
+                        ],
+                        "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+                    }
+                ],
+            }
+        ),
+        opts=child_opts(parent, **opts),
+    )
+    aws.ec2.FlowLog(
+        f"{name}-flow-log",
+        vpc_id=vpc_id,
+        traffic_type="ALL",
+        log_destination_type="cloud-watch-logs",
+        log_destination=log_group.arn,
+        iam_role_arn=role.arn,
+        max_aggregation_interval=60,
+        tags=dict(tags),
+        opts=child_opts(parent, **opts),
+    )
+    return log_group

@@ -9,9 +9,11 @@ and not the RDS-managed secret).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Annotated
 
 import pulumi
@@ -28,8 +30,8 @@ from odoo_platform.components.base import (
     component_type,
     require_providers,
 )
-from odoo_platform.components.iam import service_trust_policy
-from odoo_platform.components.network import nodes_only_security_group
+from odoo_platform.components.iam import irsa_trust_policy, service_trust_policy
+from odoo_platform.components.network import nodes_only_security_group, service_log_group
 from odoo_platform.config import defaults
 from odoo_platform.config.capacity import ConnectionBudget
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
@@ -42,6 +44,17 @@ ENHANCED_MONITORING_POLICY_ARN = (
     "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 )
 LOG_EXPORTS = ("postgresql", "upgrade")
+# AWS's single-user rotation function for RDS PostgreSQL, from the Serverless Application
+# Repository (pulumi_aws.serverlessrepository.CloudFormationStack documents this use).
+ROTATION_APPLICATION = (
+    "arn:aws:serverlessrepo:us-east-1:297356227824:applications/"
+    "SecretsManagerRDSPostgreSQLRotationSingleUser"
+)
+ROTATION_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY")
+# Passwords of letters and digits only: libpq, the admin Jobs' pgpass and JSON need no escaping.
+ROTATION_EXCLUDED_CHARACTERS = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum())
+HTTPS_PORT = 443
+RDS_IDENTIFIER_MAX = 63
 SLOW_QUERY_MS = 1000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000
 # Keys of the admin Secret are libpq's environment variables, so `envFrom` gives psql a session.
@@ -57,6 +70,24 @@ class CrossRegionBackups:
 
     provider: pulumi.ProviderResource
     kms_key_arn: pulumi.Input[str]
+
+    def __post_init__(self) -> None:
+        check_args(self)
+
+
+@dataclass(frozen=True)
+class AdminRotation:
+    """Rotate the admin password through Secrets Manager; admin Jobs read the current one.
+
+    The rotation function runs in `subnet_ids` (they must reach the Secrets Manager endpoint:
+    NAT or an interface endpoint); the Jobs' service account in the admin namespace reads the
+    secret through IRSA (the cluster's OIDC provider in the server's account).
+    """
+
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_issuer_url: pulumi.Input[str]
+    days: Annotated[int, Between(1, 365, " days (Secrets Manager)")] = 30
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -79,6 +110,11 @@ class PostgresServerArgs:
     cross_region_backups: CrossRegionBackups | None = None
     admin_namespace: bool = True
     backup_plan: str | None = DEFAULT_BACKUP_PLAN
+    # The log groups RDS writes (LOG_EXPORTS): this key (a logs key CloudWatch Logs may use;
+    # None: AWS-owned encryption) and retention.
+    logs_kms_key_arn: pulumi.Input[str] | None = None
+    log_retention_days: int = 90
+    rotation: AdminRotation | None = None
     tier: TierLabel = PLATFORM_TIER
     tenant: Slug | None = None
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
@@ -96,6 +132,8 @@ class PostgresServerArgs:
         vpc_id: pulumi.Input[str],
         nodes_security_group_id: pulumi.Input[str],
         kms_key_arn: pulumi.Input[str],
+        logs_kms_key_arn: pulumi.Input[str] | None = None,
+        rotation: AdminRotation | None = None,
         tenant: TenantConfig | None = None,
         cross_region_backups: CrossRegionBackups | None = None,
     ) -> PostgresServerArgs:
@@ -124,6 +162,9 @@ class PostgresServerArgs:
             backup_retention_days=defaults.automated_backup_retention_days(config),
             reporting_replica=replica,
             cross_region_backups=cross_region_backups if replicate else None,
+            logs_kms_key_arn=logs_kms_key_arn,
+            log_retention_days=config.landing_zone.log_retention_days,
+            rotation=rotation,
             tier=tier,
             tenant=slug,
             k8s_labels=labels(config, tier, slug),
@@ -177,6 +218,23 @@ def snapshot_identifier(name: str, suffix: str) -> str:
     return text[:255].strip("-")
 
 
+def admin_pgpass_script() -> str:
+    """The admin Jobs' init script: the current admin password from Secrets Manager as a pgpass."""
+    return resources.files("odoo_platform.components").joinpath("admin_pgpass.sh").read_text()
+
+
+def instance_identifier(stack: str, name: str) -> str:
+    """The RDS identifier of logical `name` in `stack`: known before the instance exists (its log
+    groups are named after it), unique per account and region, stable across runs."""
+    text = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", f"{name}-{stack}".lower())).strip("-")
+    if not text[0].isalpha():
+        text = "db-" + text
+    if len(text) > RDS_IDENTIFIER_MAX:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+        text = f"{text[: RDS_IDENTIFIER_MAX - 7].rstrip('-')}-{digest}"
+    return text
+
+
 def _check(args: PostgresServerArgs) -> None:
     if not args.budget.fits:
         raise ValueError(
@@ -198,6 +256,8 @@ class PostgresServer(pulumi.ComponentResource):
     admin_password: pulumi.Output[str]
     admin_namespace: pulumi.Output[str] | None
     admin_secret_name: pulumi.Output[str] | None
+    # With rotation: the admin Jobs run as this service account and read this secret's password.
+    admin_service_account: pulumi.Output[str] | None
     replica_address: pulumi.Output[str] | None
     replica_identifier: pulumi.Output[str] | None
     max_connections: int
@@ -249,14 +309,17 @@ class PostgresServer(pulumi.ComponentResource):
         self.address, self.port = instance.address, instance.port
         self.identifier, self.arn = instance.identifier, instance.arn
         self.security_group_id = security_group.id
-        self.master_secret_arn = self._master_secret(instance).arn
+        secret = self._master_secret(instance)
+        self.master_secret_arn = secret.arn
+        if args.rotation is not None:
+            self._rotation(args.rotation, secret, instance, security_group)
         self.replica_address = self.replica_identifier = None
         if args.reporting_replica:
             replica = self._replica(instance, security_group, parameters, monitoring_role)
             self.replica_address, self.replica_identifier = replica.address, replica.identifier
         if args.cross_region_backups is not None:
             self._replicate_backups(instance, args.cross_region_backups)
-        self.admin_namespace = self.admin_secret_name = None
+        self.admin_namespace = self.admin_secret_name = self.admin_service_account = None
         if args.admin_namespace:
             self._admin_access()
         self.register_outputs(
@@ -268,6 +331,7 @@ class PostgresServer(pulumi.ComponentResource):
                 "admin_password": self.admin_password,
                 "admin_namespace": self.admin_namespace,
                 "admin_secret_name": self.admin_secret_name,
+                "admin_service_account": self.admin_service_account,
                 "replica_address": self.replica_address,
                 "connection_budget": self.connection_budget,
             }
@@ -311,8 +375,10 @@ class PostgresServer(pulumi.ComponentResource):
         tags = dict(self._tags)
         if args.backup_plan is not None:
             tags[TAG_BACKUP_PLAN] = args.backup_plan
+        identifier = db.identifier or instance_identifier(pulumi.get_stack(), f"{self._name}-db")
         return aws.rds.Instance(
             f"{self._name}-db",
+            identifier=identifier,
             engine="postgres",
             engine_version=db.engine_version,
             instance_class=db.instance_class,
@@ -346,7 +412,13 @@ class PostgresServer(pulumi.ComponentResource):
             monitoring_interval=60,
             monitoring_role_arn=monitoring_role.arn,
             tags=tags,
-            opts=child_opts(self, protect=args.protect),
+            # Once rotation owns the password, the generated first one must never be set again.
+            opts=child_opts(
+                self,
+                protect=args.protect,
+                depends_on=self._log_groups(f"{self._name}-db", identifier),
+                ignore_changes=["password"] if args.rotation else [],
+            ),
         )
 
     def _replica(
@@ -357,8 +429,12 @@ class PostgresServer(pulumi.ComponentResource):
         monitoring_role: aws.iam.Role,
     ) -> aws.rds.Instance:
         """A reporting read replica: derived data, so no backups, final snapshot or protect."""
+        identifier = self._args.database.replica_identifier or instance_identifier(
+            pulumi.get_stack(), f"{self._name}-replica"
+        )
         return aws.rds.Instance(
             f"{self._name}-replica",
+            identifier=identifier,
             replicate_source_db=primary.identifier,
             instance_class=self._args.database.instance_class,
             storage_type="gp3",
@@ -380,8 +456,23 @@ class PostgresServer(pulumi.ComponentResource):
             monitoring_interval=60,
             monitoring_role_arn=monitoring_role.arn,
             tags={**self._tags, "Role": "reporting-replica"},
-            opts=child_opts(self),
+            opts=child_opts(self, depends_on=self._log_groups(f"{self._name}-replica", identifier)),
         )
+
+    def _log_groups(self, prefix: str, identifier: str) -> list[pulumi.Resource]:
+        """`/aws/rds/instance/<id>/<log>` for each export, before RDS creates it unencrypted and
+        kept forever (slow statements are logged with their literal values: tenant data)."""
+        return [
+            service_log_group(
+                self,
+                f"{prefix}-log-{export}",
+                f"/aws/rds/instance/{identifier}/{export}",
+                retention_days=self._args.log_retention_days,
+                kms_key_arn=self._args.logs_kms_key_arn,
+                tags=self._tags,
+            )
+            for export in LOG_EXPORTS
+        ]
 
     def _replicate_backups(self, primary: aws.rds.Instance, target: CrossRegionBackups) -> None:
         aws.rds.InstanceAutomatedBackupsReplication(
@@ -402,7 +493,7 @@ class PostgresServer(pulumi.ComponentResource):
             tags=self._tags,
             opts=child_opts(self, protect=self._args.protect),
         )
-        aws.secretsmanager.SecretVersion(
+        self._secret_version = aws.secretsmanager.SecretVersion(
             f"{self._name}-admin",
             secret_id=secret.id,
             secret_string=pulumi.Output.json_dumps(
@@ -415,9 +506,92 @@ class PostgresServer(pulumi.ComponentResource):
                     "dbname": "postgres",
                 }
             ),
-            opts=child_opts(self),
+            # The first version only: rotation adds the next ones (a change of host or port
+            # would otherwise put the first password back as AWSCURRENT).
+            opts=child_opts(self, ignore_changes=["secretString"] if self._args.rotation else []),
         )
         return secret
+
+    def _rotation(
+        self,
+        rotation: AdminRotation,
+        secret: aws.secretsmanager.Secret,
+        instance: aws.rds.Instance,
+        database_group: aws.ec2.SecurityGroup,
+    ) -> None:
+        """AWS's rotation function in the VPC: it reaches the database and Secrets Manager only."""
+        name = self._name
+        group = aws.ec2.SecurityGroup(
+            f"{name}-rotation-sg",
+            description=f"rotation of {name}: PostgreSQL and HTTPS (Secrets Manager) out only",
+            vpc_id=self._args.vpc_id,
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-rotation-to-db",
+            security_group_id=group.id,
+            referenced_security_group_id=database_group.id,
+            ip_protocol="tcp",
+            from_port=POSTGRES_PORT,
+            to_port=POSTGRES_PORT,
+            description="the database it rotates",
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-rotation-https",
+            security_group_id=group.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="tcp",
+            from_port=HTTPS_PORT,
+            to_port=HTTPS_PORT,
+            description="the Secrets Manager endpoint (interface endpoint or NAT)",
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-rotation",
+            security_group_id=database_group.id,
+            referenced_security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=POSTGRES_PORT,
+            to_port=POSTGRES_PORT,
+            description="PostgreSQL from the admin password rotation function",
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        region = aws.get_region_output(opts=invoke).region
+        dns_suffix = aws.get_partition_output(opts=invoke).dns_suffix
+        function = instance_identifier(pulumi.get_stack(), f"{name}-rotation")
+        stack = aws.serverlessrepository.CloudFormationStack(
+            f"{name}-rotation",
+            name=function,
+            application_id=ROTATION_APPLICATION,
+            capabilities=list(ROTATION_CAPABILITIES),
+            parameters={
+                "functionName": function,
+                "endpoint": pulumi.Output.concat("secretsmanager.", region, ".", dns_suffix),
+                "vpcSubnetIds": pulumi.Output.all(rotation.subnet_ids).apply(
+                    lambda ids: ",".join(str(i) for i in ids[0])
+                ),
+                "vpcSecurityGroupIds": group.id,
+                "kmsKeyArn": self._args.kms_key_arn,
+                "excludeCharacters": ROTATION_EXCLUDED_CHARACTERS,
+            },
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.secretsmanager.SecretRotation(
+            f"{name}-admin-rotation",
+            secret_id=secret.id,
+            rotation_lambda_arn=stack.outputs.apply(lambda out: out["RotationLambdaARN"]),
+            rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+                automatically_after_days=rotation.days
+            ),
+            opts=child_opts(self, depends_on=[instance, self._secret_version]),
+        )
 
     def _admin_access(self) -> None:
         """A namespace only platform Jobs use, with the admin Secret and a tight egress policy."""
@@ -432,24 +606,83 @@ class PostgresServer(pulumi.ComponentResource):
         )
         self.admin_namespace = namespace.metadata.name
         self._admin_guardrails(metadata_labels)
+        connection: dict[str, pulumi.Input[str]] = {
+            "PGHOST": self.address,
+            "PGPORT": self.port.apply(str),
+            "PGUSER": ADMIN_USERNAME,
+            "PGDATABASE": "postgres",
+            "PGSSLMODE": "require",
+        }
+        if self._args.rotation is None:
+            connection["PGPASSWORD"] = self.admin_password
+        else:  # the Jobs read the current password (admin_pgpass.sh): none is kept here
+            self.admin_service_account = self._admin_reader(self._args.rotation, metadata_labels)
         secret = k8s.core.v1.Secret(
             f"{self._name}-admin",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 namespace=self.admin_namespace, labels=metadata_labels
             ),
             type="Opaque",
-            string_data={
-                "PGHOST": self.address,
-                "PGPORT": self.port.apply(str),
-                "PGUSER": ADMIN_USERNAME,
-                "PGPASSWORD": self.admin_password,
-                "PGDATABASE": "postgres",
-                "PGSSLMODE": "require",
-            },
+            string_data=connection,
             opts=child_opts(self),
         )
         self.admin_secret_name = secret.metadata.name
         self._admin_network_policy(metadata_labels)
+
+    def _admin_reader(
+        self, rotation: AdminRotation, metadata_labels: dict[str, str]
+    ) -> pulumi.Output[str]:
+        """The admin Jobs' service account, allowed (IRSA) to read this server's secret only."""
+        account_name = f"{admin_namespace_name(self._name)[:50]}-jobs"
+        role = aws.iam.Role(
+            f"{self._name}-admin-reader",
+            description=f"admin Jobs of {self._name}: read the current admin password",
+            assume_role_policy=irsa_trust_policy(
+                rotation.oidc_provider_arn,
+                rotation.oidc_issuer_url,
+                self.admin_namespace or "",
+                account_name,
+            ),
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-admin-reader",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "secretsmanager:GetSecretValue",
+                            "Resource": self.master_secret_arn,
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": "kms:Decrypt",
+                            "Resource": self._args.kms_key_arn,
+                            "Condition": {
+                                "StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}
+                            },
+                        },
+                    ],
+                }
+            ),
+            opts=child_opts(self),
+        )
+        account = k8s.core.v1.ServiceAccount(
+            f"{self._name}-admin-jobs",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=account_name,
+                namespace=self.admin_namespace,
+                labels=metadata_labels,
+                annotations={"eks.amazonaws.com/role-arn": role.arn},
+            ),
+            automount_service_account_token=False,
+            opts=child_opts(self),
+        )
+        return account.metadata.name
 
     def _admin_guardrails(self, metadata_labels: dict[str, str]) -> None:
         """Deny all traffic by default and bound what the bootstrap Jobs may consume."""
@@ -500,7 +733,15 @@ class PostgresServer(pulumi.ComponentResource):
                         ports=[port(protocol="UDP", port=53), port(protocol="TCP", port=53)]
                     ),
                     k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                        ports=[port(protocol="TCP", port=POSTGRES_PORT)]
+                        ports=[
+                            port(protocol="TCP", port=POSTGRES_PORT),
+                            # STS and Secrets Manager: the Jobs read the rotated password
+                            *(
+                                [port(protocol="TCP", port=HTTPS_PORT)]
+                                if self._args.rotation
+                                else []
+                            ),
+                        ]
                     ),
                 ],
             ),

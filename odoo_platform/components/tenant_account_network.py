@@ -2,9 +2,10 @@
 
 The tenant's database, cache and file system live here; the cluster reaches them across the
 peering. The VPC has private (EFS mount targets) and database subnets per AZ and no internet
-gateway or NAT: nothing in it needs the internet. Children use the provider passed in `opts`
-(the one assuming the tenant's account role); only the peering request and the platform-side
-routes use `args.platform_provider`.
+gateway or NAT: nothing in it needs the internet. Its flow logs, and the logs of the services in
+it, are encrypted with a logs key of the tenant's account (`logs_kms_key_arn`). Children use the
+provider passed in `opts` (the one assuming the tenant's account role); only the peering request
+and the platform-side routes use `args.platform_provider`.
 """
 
 from __future__ import annotations
@@ -20,13 +21,18 @@ import pulumi_aws as aws
 
 from odoo_platform.components.base import (
     AccountId,
+    AwsRegion,
     Between,
+    OneOf,
     Slug,
     TierLabel,
     check_args,
     child_opts,
     component_type,
 )
+from odoo_platform.components.landing_zone import HTTPS_PORT, kms_key_policy
+from odoo_platform.components.network import vpc_flow_logs
+from odoo_platform.config.catalog import LOG_RETENTION_DAYS
 from odoo_platform.config.network import ACCOUNT_SUBNET_PREFIXES, SubnetPlan, plan_subnets
 from odoo_platform.config.tags import resource_tags
 
@@ -39,7 +45,10 @@ class TenantAccountNetworkArgs:
     platform_vpc_id: pulumi.Input[str]
     platform_vpc_cidr: str
     platform_route_table_ids: Sequence[pulumi.Input[str]]  # the nodes' (private) route tables
+    region: AwsRegion
     availability_zones: Annotated[int, Between(1, 6)] = 3
+    flow_log_retention_days: Annotated[int, OneOf(LOG_RETENTION_DAYS)] = 90
+    protect_logs_key: bool = False
     subnet_prefixes: Mapping[str, int] = field(
         default_factory=lambda: dict(ACCOUNT_SUBNET_PREFIXES)
     )
@@ -72,6 +81,7 @@ class TenantAccountNetwork(pulumi.ComponentResource):
     database_subnet_ids: list[pulumi.Output[str]]
     database_cidrs: tuple[str, ...]
     peering_connection_id: pulumi.Output[str]
+    logs_kms_key_arn: pulumi.Output[str]
 
     def __init__(
         self,
@@ -116,14 +126,72 @@ class TenantAccountNetwork(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         self._routes(self._peering())
+        self.logs_kms_key_arn = self._logs_key()
+        self._secrets_manager_endpoint()
+        vpc_flow_logs(
+            self,
+            name,
+            vpc_id=vpc.id,
+            retention_days=args.flow_log_retention_days,
+            kms_key_arn=self.logs_kms_key_arn,
+            tags=self._tags,
+        )
         self.register_outputs(
             {
+                "logs_kms_key_arn": self.logs_kms_key_arn,
                 "vpc_id": self.vpc_id,
                 "private_subnet_ids": self.private_subnet_ids,
                 "database_subnet_ids": self.database_subnet_ids,
                 "peering_connection_id": self.peering_connection_id,
             }
         )
+
+    def _secrets_manager_endpoint(self) -> None:
+        """The VPC has no NAT: the admin password rotation function reaches Secrets Manager here."""
+        args, name = self._args, self._name
+        group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            vpc_id=self.vpc_id,
+            description="VPC interface endpoints: HTTPS from the VPC",
+            tags={**self._tags, "Name": f"{name}-endpoints-sg"},
+            opts=child_opts(self),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-https",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=HTTPS_PORT,
+            to_port=HTTPS_PORT,
+            cidr_ipv4=args.vpc_cidr,
+            description="HTTPS from inside the VPC",
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+        aws.ec2.VpcEndpoint(
+            f"{name}-secretsmanager",
+            vpc_id=self.vpc_id,
+            service_name=f"com.amazonaws.{args.region}.secretsmanager",
+            vpc_endpoint_type="Interface",
+            private_dns_enabled=True,
+            subnet_ids=self.private_subnet_ids,
+            security_group_ids=[group.id],
+            tags=self._tags,
+            opts=child_opts(self),
+        )
+
+    def _logs_key(self) -> pulumi.Output[str]:
+        """CloudWatch Logs of the tenant's account may use it, for that account's groups only."""
+        args = self._args
+        key = aws.kms.Key(
+            f"{self._name}-logs-key",
+            description=f"logs of tenant {args.tenant} in its account",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=kms_key_policy("logs", args.tenant_account_id, args.region),
+            tags=self._tags,
+            opts=child_opts(self, protect=args.protect_logs_key),
+        )
+        return key.arn
 
     def _subnets(self, kind: str, cidrs: Sequence[str]) -> list[pulumi.Output[str]]:
         ids = []

@@ -26,7 +26,7 @@ from odoo_platform.components.base import (
     child_opts,
     component_type,
 )
-from odoo_platform.components.postgres import PostgresServer
+from odoo_platform.components.postgres import PostgresServer, admin_pgpass_script
 from odoo_platform.config.capacity import tenant_connections
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels
@@ -34,6 +34,9 @@ from odoo_platform.odoo import bootstrap
 
 # The client only; pinned. Runs as the image's non-root `postgres` user (uid 70 on Alpine).
 PSQL_IMAGE = "postgres:17.6-alpine"
+# Reads the rotated admin password (admin_pgpass.sh); runs as the same uid as psql.
+AWS_CLI_IMAGE = "amazon/aws-cli:2.22.0"
+PGPASS_DIR = "/run/pgadmin"
 PSQL_UID = 70
 PASSWORD_SPECIALS = "-_.~+=!#^*"
 SALT_LENGTH = 24  # characters of [A-Za-z0-9]: ~143 random bits, above SCRAM's 16-byte minimum
@@ -53,6 +56,10 @@ class TenantDatabaseArgs:
     tenant_namespace: pulumi.Input[str]
     image: str = PSQL_IMAGE
     password_version: Annotated[int, Between(1, 1_000_000)] = 1
+    # With a rotated admin password (PostgresServer rotation): the Job runs as this service
+    # account and an init container writes the secret's current password as a pgpass file.
+    admin_secret_arn: pulumi.Input[str] | None = None
+    admin_service_account: pulumi.Input[str] | None = None
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -77,6 +84,8 @@ class TenantDatabaseArgs:
             port=server.port,
             admin_namespace=server.admin_namespace,
             admin_secret_name=server.admin_secret_name,
+            admin_secret_arn=server.master_secret_arn if server.admin_service_account else None,
+            admin_service_account=server.admin_service_account,
             tenant_namespace=tenant_namespace,
             k8s_labels=labels(config, tenant.tier, tenant.slug),
         )
@@ -199,9 +208,13 @@ class TenantDatabase(pulumi.ComponentResource):
         self, script: k8s.core.v1.ConfigMap, tenant_password: k8s.core.v1.Secret
     ) -> k8s.core.v1.PodSpecArgs:
         args = self._args
+        rotated = args.admin_service_account is not None
+        pgpass = [k8s.core.v1.EnvVarArgs(name="PGPASSFILE", value=f"{PGPASS_DIR}/pgpass")]
         return k8s.core.v1.PodSpecArgs(
             restart_policy="Never",
             automount_service_account_token=False,
+            service_account_name=args.admin_service_account,
+            init_containers=[self._pgpass_container()] if rotated else None,
             security_context=k8s.core.v1.PodSecurityContextArgs(
                 run_as_non_root=True,
                 run_as_user=PSQL_UID,
@@ -231,11 +244,17 @@ class TenantDatabase(pulumi.ComponentResource):
                             k8s.core.v1.EnvVarArgs(name=key, value=value)
                             for key, value in bootstrap.job_env(self._inputs).items()
                         ),
+                        *(pgpass if rotated else []),
                     ],
                     volume_mounts=[
                         k8s.core.v1.VolumeMountArgs(
                             name="sql", mount_path=bootstrap.SQL_MOUNT_DIR, read_only=True
-                        )
+                        ),
+                        *(
+                            [k8s.core.v1.VolumeMountArgs(name="pgpass", mount_path=PGPASS_DIR)]
+                            if rotated
+                            else []
+                        ),
                     ],
                     resources=k8s.core.v1.ResourceRequirementsArgs(
                         requests={"cpu": "50m", "memory": "64Mi"},
@@ -252,8 +271,44 @@ class TenantDatabase(pulumi.ComponentResource):
                 k8s.core.v1.VolumeArgs(
                     name="sql",
                     config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=script.metadata.name),
-                )
+                ),
+                *(
+                    k8s.core.v1.VolumeArgs(
+                        name=volume,
+                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
+                            medium="Memory", size_limit="1Mi"
+                        ),
+                    )
+                    for volume in (("pgpass", "aws-home") if rotated else ())
+                ),
             ],
+        )
+
+    def _pgpass_container(self) -> k8s.core.v1.ContainerArgs:
+        """The admin password as Secrets Manager holds it now (rotation changes it)."""
+        args = self._args
+        return k8s.core.v1.ContainerArgs(
+            name="admin-password",
+            image=AWS_CLI_IMAGE,
+            command=["sh", "-c", admin_pgpass_script()],
+            env=[
+                k8s.core.v1.EnvVarArgs(name="ADMIN_SECRET_ARN", value=args.admin_secret_arn),
+                k8s.core.v1.EnvVarArgs(name="PGPASSFILE", value=f"{PGPASS_DIR}/pgpass"),
+                k8s.core.v1.EnvVarArgs(name="HOME", value="/home/aws"),
+            ],
+            volume_mounts=[
+                k8s.core.v1.VolumeMountArgs(name="pgpass", mount_path=PGPASS_DIR),
+                k8s.core.v1.VolumeMountArgs(name="aws-home", mount_path="/home/aws"),
+            ],
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": "50m", "memory": "64Mi"},
+                limits={"cpu": "500m", "memory": "256Mi"},
+            ),
+            security_context=k8s.core.v1.SecurityContextArgs(
+                allow_privilege_escalation=False,
+                read_only_root_filesystem=True,
+                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+            ),
         )
 
     def _credentials(self, job: k8s.batch.v1.Job) -> k8s.core.v1.Secret:

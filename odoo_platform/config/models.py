@@ -37,6 +37,7 @@ from odoo_platform.config.catalog import (
 # scripts' digits and letters, which AWS, Kubernetes and int() refuse.
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,19}[a-z0-9]$"
 HOSTNAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+RDS_IDENTIFIER_PATTERN = r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$"
 ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@/_-]+$"
 K8S_VERSION_PATTERN = r"^1\.(2[89]|3[0-9])$"
 # What the common patterns mean, for error messages (the pattern itself is shown too).
@@ -190,6 +191,11 @@ class LandingZoneConfig(Strict):
     nat_per_az: bool | None = Field(None, description="default: true in prod, false elsewhere")
     interface_endpoints: bool = Field(False, description="ECR, STS, Secrets Manager, Logs")
     flow_log_retention_days: LogRetention = Field(90, description="a CloudWatch Logs period")
+    log_retention_days: LogRetention = Field(
+        90,
+        description="the CloudWatch log groups the services write: RDS postgresql and upgrade "
+        "logs (slow statements carry tenant data), the EKS control plane",
+    )
 
 
 class NodeGroupConfig(Strict):
@@ -217,6 +223,12 @@ class EksClusterConfig(Strict):
         default_factory=list
     )
     node_groups: NodeGroupsConfig = NodeGroupsConfig()
+    name: str | None = Field(
+        None,
+        pattern=r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$",
+        description="the EKS cluster name; default `odoo-cluster-eks-<stack>`. Set it to the "
+        "name of a cluster created before names were explicit, so it is kept",
+    )
 
 
 class ExistingClusterConfig(Strict):
@@ -383,6 +395,17 @@ class DatabaseConfig(Strict):
     )
     maintenance_window: Annotated[str, _window(MAINTENANCE_WINDOW, "sun:04:00-sun:05:00")] = Field(
         "sun:04:00-sun:05:00", description="weekly, UTC: ddd:HH:MM-ddd:HH:MM"
+    )
+    identifier: str | None = Field(
+        None,
+        pattern=RDS_IDENTIFIER_PATTERN,
+        description="the RDS instance identifier; default `<server>-db-<stack>`. Set it to the "
+        "identifier of an instance created before identifiers were explicit, so it is kept",
+    )
+    replica_identifier: str | None = Field(
+        None,
+        pattern=RDS_IDENTIFIER_PATTERN,
+        description="the reporting replica's identifier; default `<server>-replica-<stack>`",
     )
 
     @field_validator("instance_class")

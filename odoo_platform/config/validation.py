@@ -501,6 +501,28 @@ def node_groups(config: PlatformConfig) -> Issues:
             )
 
 
+def database_identifiers(config: PlatformConfig) -> Issues:
+    """An identifier names one server: the dedicated defaults apply to every dedicated tenant."""
+    for key in ("identifier", "replica_identifier"):
+        if getattr(config.dedicated_defaults.database, key) is not None:
+            yield ConfigIssue(
+                key_path("dedicated_defaults", "database", key),
+                "would name every dedicated tenant's server alike; set it on one tenant "
+                "(tenants[<i>].dedicated.database." + key + ")",
+            )
+
+
+def cluster_access(config: PlatformConfig) -> Issues:
+    """EKS makes no one admin by itself: the program applies Kubernetes objects as a listed role."""
+    if isinstance(config.cluster, EksClusterConfig) and not config.cluster.admin_role_arns:
+        yield ConfigIssue(
+            key_path("cluster", "admin_role_arns"),
+            "is empty; with mode eks list at least the IAM role that runs `pulumi up` (it applies "
+            "the Kubernetes objects), e.g. arn:aws:iam::<account>:role/<deployer>: the cluster "
+            "creator is not made an administrator",
+        )
+
+
 RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     unique_identities,
     placement,
@@ -522,6 +544,8 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     host_names,
     node_groups,
     mail_rules.issues,
+    cluster_access,
+    database_identifiers,
 )
 
 

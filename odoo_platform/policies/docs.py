@@ -15,6 +15,7 @@ from .model import (
     AnyRule,
     StackRule,
 )
+from .scanners import CHECKOV_ALLOWED, PARLIAMENT_ALLOWED, Allowance
 from .stack import STACK_RULES
 
 SECTIONS: tuple[tuple[str, tuple[AnyRule, ...]], ...] = (
@@ -64,11 +65,39 @@ back to prod.
 """
 
 
+SCANNERS_INTRO = """\
+## Security scanners: accepted findings
+
+The test suite (`tests/scanners/`) also runs two scanners on every sample stack, as programs from
+their own virtualenv (`scripts/install-tools.sh`, pinned): **checkov**'s Terraform-plan checks, on
+the plan JSON that `odoo_platform.terraform_plan` writes from what the stack declares (any
+project can scan its own: `terraform_plan(run_stack(...))`), and **parliament** on every IAM
+identity policy (role policies; trust, key and bucket policies are left to checkov). Any finding
+not accepted below fails the suite, and so does an accepted finding that no stack produces any
+more. The list is `odoo_platform.policies.scanners`; patterns are regular expressions on the
+Terraform address (checkov) or `<resource>.<property>` (parliament) and on the stack name.
+"""
+
+
 def render_markdown() -> str:
     parts = [INTRO]
     for title, rules in SECTIONS:
         parts.append(_table(title, rules))
+    parts.append(SCANNERS_INTRO)
+    parts.append(_allowances("checkov", CHECKOV_ALLOWED))
+    parts.append(_allowances("parliament", PARLIAMENT_ALLOWED))
     return "\n".join(parts)
+
+
+def _allowances(scanner: str, allowances: tuple[Allowance, ...]) -> str:
+    lines = [f"### {scanner}", ""]
+    if not allowances:
+        return "\n".join([*lines, "No finding is accepted.", ""])
+    lines += ["| Check | Resources | Stacks | Why it is accepted |", "|---|---|---|---|"]
+    for a in allowances:
+        cells = (f"`{a.check}`", f"`{a.resource}`", f"`{a.stacks}`", a.reason)
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _table(title: str, rules: tuple[AnyRule, ...]) -> str:

@@ -62,6 +62,9 @@ class RecordedResource:
     delete_before_replace: bool
     additional_secret_outputs: tuple[str, ...]
     secret_inputs: frozenset[str] = field(default_factory=frozenset)
+    id: str | None = (
+        None  # the provider's id (the mocks'), which the engine keeps apart from outputs
+    )
 
     def is_secret(self, key: str) -> bool:
         """Whether the top-level input `key` (or something inside it) was sent as a secret."""
@@ -126,7 +129,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         sent = {k: rpc.wrap_rpc_secret(v) if k in secret_keys else v for k, v in state.items()}
         response_object = _serialize(sent)
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
-        self.recorded[urn] = self._record(request, urn, inputs, state)
+        self.recorded[urn] = self._record(request, urn, inputs, state, resource_id)
         return resource_pb2.RegisterResourceResponse(
             urn=urn, id=resource_id, object=response_object
         )
@@ -154,7 +157,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     @staticmethod
     def _record(
-        request: Any, urn: str, sent_inputs: dict[str, Any], state: dict[str, Any]
+        request: Any,
+        urn: str,
+        sent_inputs: dict[str, Any],
+        state: dict[str, Any],
+        resource_id: Any = None,
     ) -> RecordedResource:
         inputs, secret = _unwrap(sent_inputs)
         outputs = _plain(state)
@@ -179,6 +186,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             additional_secret_outputs=tuple(request.additionalSecretOutputs),
             secret_inputs=secret,
+            id=None if resource_id is None else str(resource_id),
         )
 
 

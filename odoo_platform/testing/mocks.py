@@ -299,7 +299,34 @@ def _backup_plan(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
     return {"arn": f"arn:aws:backup:{mocks.region}:{mocks.account_id}:backup-plan:{plan_id}"}
 
 
+def _log_group(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    """A log group's ARN as CloudWatch Logs writes it (IAM policies name it)."""
+    group = inputs.get("name") or f"{name}-{_digest(name, 7)}"
+    return {
+        "name": group,
+        "arn": f"arn:aws:logs:{mocks.region}:{mocks.account_id}:log-group:{group}",
+    }
+
+
+def _secret(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    """A secret's ARN: `secret:<name>-<6 random characters>`, as Secrets Manager names it."""
+    secret = inputs.get("name") or f"{name}-{_digest(name, 7)}"
+    suffix = _digest(secret, 6)
+    arn = f"arn:aws:secretsmanager:{mocks.region}:{mocks.account_id}:secret:{secret}-{suffix}"
+    return {"name": secret, "arn": arn}
+
+
+def _serverless_application(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    """A Serverless Application Repository stack: the rotation function's outputs."""
+    function = (inputs.get("parameters") or {}).get("functionName") or name
+    arn = f"arn:aws:lambda:{mocks.region}:{mocks.account_id}:function:{function}"
+    return {"outputs": {"RotationLambdaARN": arn, "RotationLambdaName": function}}
+
+
 _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] = {
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": _serverless_application,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:secretsmanager/secret:Secret": _secret,
     "aws:rds/instance:Instance": _rds_instance,
     "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
     "aws:eks/cluster:Cluster": _eks_cluster,

@@ -90,6 +90,7 @@ def cluster_on(config: PlatformConfig, lz: LandingZone) -> KubernetesCluster:
             subnet_ids=lz.private_subnet_ids,
             node_security_group_id=lz.node_security_group_id,
             secrets_kms_key_arn=lz.kms_key_arns["kubernetes"],
+            logs_kms_key_arn=lz.kms_key_arns["logs"],
             efs_file_system_id=lz.efs_file_system_id,
         ),
         opts=pulumi.ResourceOptions(providers=[lz.provider]),

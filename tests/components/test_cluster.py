@@ -94,7 +94,11 @@ def test_control_plane_is_private_with_audit_logs(prod: ProgramResult) -> None:
 
 def test_public_endpoint_is_limited_to_the_configured_cidrs() -> None:
     config = make_config(
-        cluster={"mode": "eks", "public_endpoint_cidrs": ["203.0.113.0/24"]},
+        cluster={
+            "mode": "eks",
+            "public_endpoint_cidrs": ["203.0.113.0/24"],
+            "admin_role_arns": ["arn:aws:iam::111122223333:role/platform-admins"],
+        },
         environment="dev",
         landing_zone={"availability_zones": 2},
     )

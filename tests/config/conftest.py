@@ -17,6 +17,10 @@ BASE: dict[str, Any] = {
     "environment": "prod",
     "region": "eu-west-1",
     "residency": "eu",
+    "cluster": {
+        "mode": "eks",
+        "admin_role_arns": ["arn:aws:iam::111122223333:role/platform-admins"],
+    },
     "shared_services": {
         "tls": {
             "mode": "cert-manager",

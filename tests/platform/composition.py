@@ -33,6 +33,10 @@ BASE: dict[str, Any] = {
     "region": "eu-west-1",
     "residency": "eu",
     "landing_zone": {"vpc_cidr": "10.20.0.0/16", "availability_zones": 3},
+    "cluster": {
+        "mode": "eks",
+        "admin_role_arns": ["arn:aws:iam::111122223333:role/platform-admins"],
+    },
     "shared_services": {
         "tls": {
             "mode": "cert-manager",

@@ -149,6 +149,10 @@ def test_data_services_live_in_the_tenant_vpc_and_admit_only_the_platform_nodes(
         group = own.named(f"{NAME}-{service}-sg")
         assert uses(group, "vpcId", tenant_vpc)
         rules = [r for r in own.by_type(INGRESS) if uses(r, "securityGroupId", group)]
+        # and the admin password rotation function, from its own group in the tenant's VPC
+        rotation = [r for r in rules if r.name == f"{NAME}-postgres-from-rotation"]
+        assert len(rotation) == (service == "postgres")
+        rules = [r for r in rules if r not in rotation]
         assert [r.inputs["fromPort"] for r in rules] == [port]
         account, _, group_id = rules[0].inputs["referencedSecurityGroupId"].partition("/")
         assert account == "123456789012" and group_id.startswith("odoo-network-nodes-sg-")

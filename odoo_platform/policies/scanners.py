@@ -1,0 +1,131 @@
+"""Findings of the security scanners (checkov, parliament) that the platform accepts, and why.
+
+The test suite scans every sample stack (tests/scanners/) and fails on any finding not listed
+here; an entry that no longer matches anything fails too, so the list stays true. docs/policies.md
+renders it. Patterns are regular expressions matched in full: `resource` against the Terraform
+address checkov reports (`aws_s3_bucket.odoo_shared_backups_dr_bucket`, see
+`odoo_platform.terraform_plan`) or the policy parliament read (`<resource name>.<property>`),
+`stacks` against the stack name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Allowance:
+    check: str
+    resource: str
+    reason: str
+    stacks: str = ".*"
+
+    def allows(self, check: str, resource: str, stack: str) -> bool:
+        return (
+            check == self.check
+            and re.fullmatch(self.resource, resource) is not None
+            and re.fullmatch(self.stacks, stack) is not None
+        )
+
+
+NON_PROD = "(dev|staging)-.*"
+ACCESS_LOG_BUCKETS = r"aws_s3_bucket\..*_access_logs_bucket"
+DR_BUCKETS = r"aws_s3_bucket\..*_dr_bucket"
+REPLICAS = r"aws_db_instance\..*_replica"
+
+CHECKOV_ALLOWED: tuple[Allowance, ...] = (
+    Allowance(
+        "CKV2_AWS_5",
+        r"aws_security_group\..*_postgres_rotation_sg",
+        "The admin password rotation function's group is attached to the Lambda function that "
+        "the Serverless Application Repository stack creates (its vpcSecurityGroupIds "
+        "parameter), which the plan does not show as a resource.",
+    ),
+    Allowance(
+        "CKV2_AWS_18",
+        r"aws_efs_file_system\..*",
+        "EFS file systems join the AWS Backup plan by tag (`BackupPlan`, an `aws_backup_selection` "
+        "condition), which checkov does not follow; tests/components/test_backup_bucket.py checks "
+        "the selection and the tag.",
+    ),
+    Allowance(
+        "CKV2_AWS_62",
+        r"aws_s3_bucket\..*",
+        "Nothing consumes S3 event notifications: backup freshness is watched by the "
+        "PrometheusRules and proven by the restore-check CronJobs.",
+    ),
+    Allowance(
+        "CKV_AWS_144",
+        f"{DR_BUCKETS}|{ACCESS_LOG_BUCKETS}",
+        "DR buckets are the replicas (replicating them again would copy back); access-log "
+        "buckets hold operational logs that a regional outage may lose.",
+    ),
+    Allowance(
+        "CKV_AWS_144",
+        r"aws_s3_bucket\..*",
+        "A stack without a DR mode (no disaster_recovery: the dev sample) does not replicate "
+        "its backups to another region.",
+        stacks="dev-.*",
+    ),
+    Allowance(
+        "CKV_AWS_145",
+        ACCESS_LOG_BUCKETS,
+        "S3 server access logging writes only to buckets encrypted with SSE-S3 (AES256); SSE-KMS "
+        "targets are not supported by the log delivery.",
+    ),
+    Allowance(
+        "CKV_AWS_21",
+        ACCESS_LOG_BUCKETS,
+        "Access-log buckets receive only new objects from the log delivery and expire them; "
+        "versions would only keep expired logs longer.",
+    ),
+    Allowance(
+        "CKV_AWS_161",
+        r"aws_db_instance\..*",
+        "Odoo connects with a password from odoo.conf (db_password); IAM tokens expire after 15 "
+        "minutes and Odoo cannot renew them. Each tenant has its own role (SCRAM) instead.",
+    ),
+    Allowance(
+        "CKV_AWS_133",
+        REPLICAS,
+        "Reporting replicas hold derived data, rebuilt from the primary, whose backups cover it.",
+    ),
+    Allowance(
+        "CKV_AWS_157",
+        REPLICAS,
+        "Reporting replicas are rebuilt from the primary; Multi-AZ is for the primary.",
+    ),
+    Allowance(
+        "CKV_AWS_157",
+        r"aws_db_instance\..*",
+        "Non-production databases are single-AZ (environment default, config multi_az).",
+        stacks=NON_PROD,
+    ),
+    Allowance(
+        "CKV_AWS_293",
+        r"aws_db_instance\..*",
+        "Non-production databases can be deleted (environment default, deletion_protection).",
+        stacks=NON_PROD,
+    ),
+    Allowance(
+        "CKV2_AWS_50",
+        r"aws_elasticache_replication_group\..*",
+        "Non-production caches are one node (sessions and locks only; prod fails over).",
+        stacks=NON_PROD,
+    ),
+    Allowance(
+        "CKV_AWS_338",
+        r"aws_cloudwatch_log_group\..*",
+        "Log retention is the stack's policy (landing_zone.log_retention_days and "
+        "flow_log_retention_days): logs hold personal data, kept only as long as needed.",
+    ),
+    Allowance(
+        "CKV_AWS_37",
+        r"aws_eks_cluster\..*",
+        "The control plane sends api, audit and authenticator logs (CIS EKS 2.1.1, policy "
+        "eks-control-plane-logging); controllerManager and scheduler logs are operational noise.",
+    ),
+)
+
+PARLIAMENT_ALLOWED: tuple[Allowance, ...] = ()
