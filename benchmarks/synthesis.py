@@ -133,10 +133,10 @@ def measure_plan(stack_file: Path, warm_up: Path, program: str | None = None) ->
     start, cpu_start = time.perf_counter(), time.process_time()
     result = run_stack(config_file=stack_file, program=function)
     synthesized = time.perf_counter()
-    context = stack_context(config, dt.date.fromisoformat(BENCH_DATE))
-    check = StackCheck(
-        stack_file.stem, config, result, evaluate(resource_views(result, context), context)
-    )
+    day = dt.date.fromisoformat(BENCH_DATE)
+    context = stack_context(config, day)
+    findings = evaluate(resource_views(result, context), context)
+    check = StackCheck(stack_file.stem, config, result, findings, day)
     plan_stack(check)
     done = time.perf_counter()
     return {

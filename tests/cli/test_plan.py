@@ -52,7 +52,7 @@ def test_json_resources_list_every_resource_with_its_options() -> None:
 
 def test_json_groups_depth_cost_and_findings() -> None:
     code, document = plan_json("--program", SYNTHETIC)
-    assert code == 1  # the synthetic platform breaks mandatory rules on purpose
+    assert code == 3  # the synthetic platform breaks mandatory rules on purpose
     assert document["schema_version"] == SCHEMA_VERSION
     assert document["passed"] is False
     assert document["policy"]["counts"]["mandatory"] > 0
@@ -74,11 +74,18 @@ def test_json_groups_depth_cost_and_findings() -> None:
     assert cost["by_tenant_monthly"]["halden-law"] > 0
 
 
-def test_human_output_shows_each_section() -> None:
+def test_details_show_each_section() -> None:
     code, out, _ = run(
-        "plan", "--stack", "prod-eu-west-1", "--program", SYNTHETIC, "--date", OUTSIDE_FREEZE
+        "plan",
+        "--stack",
+        "prod-eu-west-1",
+        "--program",
+        SYNTHETIC,
+        "--date",
+        OUTSIDE_FREEZE,
+        "--details",
     )
-    assert code == 1
+    assert code == 3
     for text in (
         "Plan of stack prod-eu-west-1",
         "What would be declared",
@@ -94,6 +101,42 @@ def test_human_output_shows_each_section() -> None:
         assert text in out, text
 
 
+def plan_text(*extra: str) -> list[str]:
+    args = ["plan", "--stack", "prod-eu-west-1", "--date", OUTSIDE_FREEZE, *extra]
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, [*args, "--stacks-dir", str(STACKS)])
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_the_default_output_is_a_summary_on_one_screen() -> None:
+    lines = plan_text()
+    assert len(lines) <= 40
+    assert max(len(line) for line in lines) <= 80
+    text = "\n".join(lines)
+    for group in ("platform", "multi-tenant", "dedicated:halden-law", "dedicated:meridian-audit"):
+        assert f"│ {group} " in text, group
+    assert text.count("Deepest chain") == 1
+    assert "ESTIMATE" in text and "--details" in text
+
+
+def test_details_never_wrap_a_type_token_mid_word() -> None:
+    lines = plan_text("--details")
+    assert max(len(line) for line in lines) <= 80
+    text = "\n".join(lines)
+    for token in ("aws:ec2:RouteTableAssociation", "kubernetes:networking.k8s.io/v1:NetworkPolicy"):
+        assert token in text, token
+    prices = [line for line in lines if line.startswith("Prices:")]
+    assert prices and len(prices[0]) <= 80  # the price note wraps instead of one long line
+
+
+def test_json_is_byte_stable_and_lists_resources_sorted() -> None:
+    first = run("plan", "--stack", "dev-eu-west-1", "--json", "--date", OUTSIDE_FREEZE)[1]
+    second = run("plan", "--stack", "dev-eu-west-1", "--json", "--date", OUTSIDE_FREEZE)[1]
+    assert first == second
+    urns = [r["urn"] for r in json.loads(first)["resources"]]
+    assert urns == sorted(urns)
+
+
 def test_a_stack_that_passes_every_mandatory_rule_exits_0() -> None:
     code, document = plan_json()
     assert code == 0
@@ -101,17 +144,29 @@ def test_a_stack_that_passes_every_mandatory_rule_exits_0() -> None:
     assert document["warnings"] == []
 
 
-def test_a_mandatory_failure_exits_1() -> None:
+def test_a_mandatory_failure_exits_3() -> None:
     code, document = plan_json("--program", "tests.synthetic_platform:failing_program")
-    assert code == 1
+    assert code == 3
     rules = {f["rule"] for f in document["policy"]["findings"] if f["severity"] == "mandatory"}
     assert "rds-storage-encrypted" in rules
 
 
-def test_invalid_config_exits_1_with_errors_on_stderr(tmp_path: Path) -> None:
+def test_invalid_config_exits_1_with_a_json_error_on_stdout(tmp_path: Path) -> None:
     bad = tmp_path / "Pulumi.bad.yaml"
     bad.write_text("config:\n  odoo-platform:platform:\n    environment: production\n")
     result = CliRunner().invoke(app, ["plan", "--config-file", str(bad), "--json"])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["error"] == "invalid-stack-file"
+    paths = [e["path"] for e in document["errors"]]
+    assert "platform.environment" in paths
+    assert all(set(e) == {"path", "message"} for e in document["errors"])
+
+
+def test_invalid_config_without_json_lists_errors_on_stderr(tmp_path: Path) -> None:
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text("config:\n  odoo-platform:platform:\n    environment: production\n")
+    result = CliRunner().invoke(app, ["plan", "--config-file", str(bad)])
     assert result.exit_code == 1
     assert "platform.environment" in result.stderr
     assert result.stdout == ""
@@ -169,10 +224,10 @@ def broken_program() -> None:
     raise pulumi.RunError("the landing zone needs two availability zones")
 
 
-def test_a_failing_program_exits_1_with_its_message_on_stderr() -> None:
+def test_a_failing_program_exits_4_with_its_message_on_stderr() -> None:
     code, out, err = run(
         "plan", "--stack", "prod-eu-west-1", "--program", "tests.cli.test_plan:broken_program"
     )
-    assert code == 1
+    assert code == 4
     assert "two availability zones" in err
     assert out == ""
