@@ -449,8 +449,19 @@ def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
     try:
         yield loop
     finally:
+        _cancel_pending(loop)
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a failed (or careless) program left running, and let it unwind, so closing
+    the loop leaves no task for the garbage collector to report as destroyed while pending."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 def run_program(

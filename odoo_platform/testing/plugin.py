@@ -100,6 +100,15 @@ class PulumiHarness:
         )
 
 
+# pulumi_aws warns while importing its own modules (class bodies of its deprecated resources);
+# that says nothing about a user's program. Using a deprecated resource still warns.
+PROVIDER_IMPORT_NOTICES = "ignore:.*has been deprecated in favor of:DeprecationWarning:pulumi_aws"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("filterwarnings", PROVIDER_IMPORT_NOTICES)
+
+
 @pytest.fixture
 def pulumi_harness(request: pytest.FixtureRequest) -> PulumiHarness:
     """Run Pulumi programs under mocks as the project whose `Pulumi.yaml` is at the pytest root."""
