@@ -1,7 +1,8 @@
 """Offline checks of a stack: run its program under the mocks harness and apply the policy rules.
 
-The same rules run in `pulumi preview --policy-pack policy/`; here they see every resource the
-program declares, with the stack facts taken straight from the validated configuration.
+The same rules run in the CrossGuard pack (`odoo-platform policy-pack-path`); here they see every
+resource the program declares, with the stack facts taken straight from the validated
+configuration.
 """
 
 from __future__ import annotations

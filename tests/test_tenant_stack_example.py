@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import runpy
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -287,3 +288,24 @@ def test_egress_reaches_the_platforms_database_subnets_and_file_system(
     for cidr in platform.outputs["database_cidrs"]:
         assert (cidr, 5432) in blocks
     assert (platform.outputs["vpc_cidr"], 2049) in blocks
+
+
+def test_the_examples_requirements_are_pinned_to_the_tested_versions() -> None:
+    root = Path(__file__).resolve().parents[1]
+    tested = {
+        name.lower().replace("_", "-"): version
+        for name, _, version in (
+            line.partition("==") for line in (root / "constraints.txt").read_text().splitlines()
+        )
+        if version
+    }
+    lines = (root / "examples" / "tenant-stack" / "requirements.txt").read_text().splitlines()
+    pins = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert pins
+    for pin in pins:
+        name, _, version = pin.partition("==")
+        assert version, f"{pin}: not pinned"
+        if name == "odoo-platform":
+            assert version == metadata.version("odoo-platform")
+        else:
+            assert tested[name.lower()] == version, pin
