@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import yaml
 from typer.testing import CliRunner
 
-from odoo_platform.cli import app
+from odoo_platform.cli import Exit, app
 from odoo_platform.config import load_stack_file
 from odoo_platform.config.capacity import SHARED_SERVER, connection_budgets
 from odoo_platform.plan import capacity_warnings, placements
@@ -20,6 +22,7 @@ from tests.synthetic_platform import EXPECTED_DEPTH
 from tests.synthetic_platform import program as synthetic_platform
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
+TEST_STACKS = Path(__file__).resolve().parents[1] / "stacks"  # a one-tenant prod stack
 SYNTHETIC = "tests.synthetic_platform:program"
 OUTSIDE_FREEZE = "2026-11-18"
 
@@ -231,3 +234,57 @@ def test_a_failing_program_exits_4_with_its_message_on_stderr() -> None:
     assert code == 4
     assert "two availability zones" in err
     assert out == ""
+
+
+def offboarded_stack(tmp_path: Path) -> Path:
+    document = yaml.safe_load((TEST_STACKS / "Pulumi.prod-eu-west-1.yaml").read_text())
+    [tenant] = document["config"]["odoo-platform:platform"]["tenants"]
+    tenant["state"] = "offboarded"
+    tenant["offboarding"] = {"requested_on": "2026-11-01", "purge_after": "2026-11-20"}
+    path = tmp_path / "Pulumi.prod-eu-west-1.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_date_is_the_day_of_the_programs_own_decisions(tmp_path: Path) -> None:
+    stack_file = offboarded_stack(tmp_path)
+
+    def protected(day: str) -> set[str]:
+        result = CliRunner().invoke(
+            app, ["plan", "--config-file", str(stack_file), "--json", "--date", day]
+        )
+        document = json.loads(result.stdout)
+        assert document["date"] == day
+        return {r["name"] for r in document["resources"] if r["protect"]}
+
+    # the tenant's data is protected until its purge date, as the program decides on --date
+    before, after = protected("2026-11-18"), protected("2026-11-21")
+    assert after < before
+    assert any("alpha-law" in name for name in before - after)
+
+
+def test_a_plan_in_a_freeze_passes_and_says_so_first() -> None:
+    lines = plan_text_on("2026-12-01")
+    assert lines[0].startswith("FROZEN: change freeze 'month-end-close' is active on 2026-12-01")
+    assert "until 2026-12-03" in " ".join(lines[:3])
+
+
+def plan_text_on(day: str) -> list[str]:
+    args = ["plan", "--stack", "prod-eu-west-1", "--date", day, "--stacks-dir", str(STACKS)]
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_exit_codes_are_listed_in_the_cli_docs() -> None:
+    docs = (STACKS.parent / "docs" / "cli.md").read_text()
+    for code in Exit:
+        assert f"| `{code.value}` |" in docs, code
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"odoo-platform {metadata.version('odoo-platform')}\n",
+    )
