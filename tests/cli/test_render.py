@@ -163,3 +163,11 @@ def test_a_secret_fed_to_another_kind_is_redacted_too(tmp_path: Path) -> None:
     assert SECRET_TEXT not in path.read_text()
     assert obj["data"] == {"odoo.conf": REDACTED, "plain": REDACTED}
     assert "data held a secret" in obj["metadata"]["annotations"][REDACTION_ANNOTATION]
+
+
+def test_a_render_in_a_freeze_writes_and_says_so_first(tmp_path: Path) -> None:
+    args = ["render", "--stack", "prod-eu-west-1", "--out", str(tmp_path), "--program", SYNTHETIC]
+    result = CliRunner().invoke(app, [*args, "--stacks-dir", str(STACKS), "--date", "2026-12-01"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("FROZEN: change freeze 'month-end-close' is active")
+    assert "12 Kubernetes objects" in result.stdout
