@@ -19,8 +19,9 @@ from odoo_platform.config.lifecycle import removed_tenant_issues
 from odoo_platform.config.loader import CONFIG_NAMESPACE
 from odoo_platform.platform import RETAINED_TENANTS, build_platform
 
-Clock = Callable[[], dt.date]
 __all__ = ["PREVIOUS_DEPLOYMENT", "check_change_freeze", "load_config", "main", "utc_today"]
+
+Clock = Callable[[], dt.date]
 PREVIOUS_DEPLOYMENT = "previous-deployment"  # logical name of the reference to this stack
 
 
@@ -37,7 +38,8 @@ def load_config() -> PlatformConfig:
 
 
 def check_change_freeze(config: PlatformConfig, today: dt.date) -> None:
-    """A prod update in a freeze window stops here, before any resource; previews go on."""
+    """Before any resource: an expired override (or one naming no window) is bad input; a prod
+    update in a freeze window stops; a preview goes on and says until when."""
     issues = override_issues(config, today)
     if issues:
         raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
