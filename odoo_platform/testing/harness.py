@@ -445,6 +445,7 @@ class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
 def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
     loop.set_default_executor(_InlineExecutor(max_workers=1))
+    loop.set_exception_handler(_unless_left_behind)
     asyncio.set_event_loop(loop)
     try:
         yield loop
@@ -452,6 +453,18 @@ def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
         _cancel_pending(loop)
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def _unless_left_behind(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The loop's error report, without what a finished run leaves for the garbage collector:
+    futures of a failed program whose error `run_program` already raised (the SDK's resolvers
+    keep one per output), reported whenever they are collected, often after the session."""
+    message = str(context.get("message", ""))
+    if message.endswith("exception was never retrieved") or message.startswith(
+        "Task was destroyed but it is pending"
+    ):
+        return
+    loop.default_exception_handler(context)
 
 
 def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
