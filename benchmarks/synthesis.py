@@ -128,15 +128,15 @@ def measure_plan(stack_file: Path, warm_up: Path, program: str | None = None) ->
         first = next(line.strip() for line in str(error).splitlines()[1:] if line.strip())
         return {"invalid": re.sub(r"\([^)]{80,}\)", "(...)", first)}
     function = load_program(program)
+    day = dt.date.fromisoformat(BENCH_DATE)
     cold = time.perf_counter()
-    run_stack(config_file=warm_up, program=function)
+    run_stack(config_file=warm_up, program=function, today=day)
     start, cpu_start = time.perf_counter(), time.process_time()
-    result = run_stack(config_file=stack_file, program=function)
+    result = run_stack(config_file=stack_file, program=function, today=day)
     synthesized = time.perf_counter()
-    context = stack_context(config, dt.date.fromisoformat(BENCH_DATE))
-    check = StackCheck(
-        stack_file.stem, config, result, evaluate(resource_views(result, context), context)
-    )
+    context = stack_context(config, day)
+    findings = evaluate(resource_views(result, context), context)
+    check = StackCheck(stack_file.stem, config, result, findings, day)
     plan_stack(check)
     done = time.perf_counter()
     return {

@@ -1,4 +1,8 @@
-"""`odoo-platform`: offline tools for stack files (no cloud account, no Pulumi CLI needed)."""
+"""`odoo-platform`: offline tools for stack files (no cloud account, no Pulumi CLI needed).
+
+Works after a plain `pip install odoo-platform`: nothing here imports an optional extra
+(`pulumi_policy`, from `[policy]`, is used only by the CrossGuard pack itself).
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,23 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import IntEnum
+from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from odoo_platform import plan_report, report
-from odoo_platform.config import ConfigError, PlatformConfig, load_stack_file, stack_file
+from odoo_platform.clock import utc_today
+from odoo_platform.config import ConfigError, PlatformConfig, stack_file
 from odoo_platform.config.schema import json_schema_text
 from odoo_platform.config.validation import warnings as config_warnings
-from odoo_platform.offline import StackCheck, check_stack, stack_context
-from odoo_platform.policies.crossguard import policy_config
-from odoo_platform.render import render_objects, write_files
-from odoo_platform.stack import utc_today
+from odoo_platform.offline import StackCheck, check_stack, load_for_day
+from odoo_platform.policies.pack_config import facts_document
+from odoo_platform.render import RenderError, check_out_dir, render_objects, write_files
 from odoo_platform.stack_plan import plan_stack
-from odoo_platform.testing.harness import Program
 
 app = typer.Typer(
     help="Validate, plan and render odoo-platform stacks offline.",
@@ -31,6 +36,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+PACK_DIR = Path(__file__).resolve().parent / "policy_pack"
+
+
+class Exit(IntEnum):
+    """Exit codes (docs/cli.md): each says what went wrong, so CI can tell them apart."""
+
+    OK = 0
+    INVALID_INPUT = 1  # the stack file is invalid (every problem listed, with its key path)
+    USAGE = 2  # wrong options
+    POLICY_FAILED = 3  # a mandatory policy finding
+    FAILED = 4  # the program failed, or the output cannot be written
+
 
 StackOption = Annotated[
     str | None, typer.Option("--stack", "-s", help="stack name: reads stacks/Pulumi.NAME.yaml")
@@ -41,54 +59,15 @@ ConfigFileOption = Annotated[
 StacksDirOption = Annotated[
     Path, typer.Option("--stacks-dir", help="where stack files live", show_default=True)
 ]
-
-
-def resolve_stack_file(stack: str | None, config_file: Path | None, stacks_dir: Path) -> Path:
-    """The stack file named by --stack or --config-file (exactly one of them)."""
-    if (stack is None) == (config_file is None):
-        fail("name exactly one of --stack NAME or --config-file PATH")
-    return config_file if config_file is not None else stack_file(str(stack), stacks_dir)
-
-
-def load_or_exit(path: Path) -> PlatformConfig:
-    """The validated configuration, or the list of errors on stderr and exit code 1."""
-    try:
-        return load_stack_file(path)
-    except ConfigError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(1) from None
-
-
-def fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-@app.command()
-def validate(
-    stack: StackOption = None,
-    config_file: ConfigFileOption = None,
-    stacks_dir: StacksDirOption = Path("stacks"),
-) -> None:
-    """Check a stack file; exit 0 when valid, 1 with every error otherwise."""
-    path = resolve_stack_file(stack, config_file, stacks_dir)
-    config = load_or_exit(path)
-    for issue in config_warnings(config):
-        typer.echo(f"warning: {issue}", err=True)
-    shared = sum(t.tier == "shared" for t in config.tenants)
-    typer.echo(
-        f"{path}: valid ({config.environment} in {config.region}, "
-        f"{shared} shared and {len(config.tenants) - shared} dedicated tenants)"
-    )
-
-
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output on stdout")]
 DateOption = Annotated[
     dt.datetime | None,
-    typer.Option("--date", formats=["%Y-%m-%d"], help="judge change freezes as of this day"),
+    typer.Option(
+        "--date",
+        formats=["%Y-%m-%d"],
+        help="run as of this day (freezes, override expiry, offboarding); default: today (UTC)",
+    ),
 ]
-
-
 ProgramOption = Annotated[
     str | None,
     typer.Option(
@@ -98,7 +77,93 @@ ProgramOption = Annotated[
 ]
 
 
-def load_program(spec: str | None) -> Program | None:
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"odoo-platform {metadata.version('odoo-platform')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    _version_flag: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
+    ] = False,
+) -> None:
+    """Validate, plan and render odoo-platform stacks offline."""
+
+
+def fail(message: str, code: Exit = Exit.USAGE) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def resolve_stack_file(stack: str | None, config_file: Path | None, stacks_dir: Path) -> Path:
+    """The stack file named by --stack or --config-file (exactly one of them)."""
+    if (stack is None) == (config_file is None):
+        fail("name exactly one of --stack NAME or --config-file PATH")
+    return config_file if config_file is not None else stack_file(str(stack), stacks_dir)
+
+
+def day_of(date: dt.datetime | None) -> dt.date:
+    return date.date() if date else utc_today()
+
+
+def invalid_input(error: ConfigError, json_output: bool) -> NoReturn:
+    """Every problem on stderr, or as one JSON object on stdout; exit code INVALID_INPUT."""
+    if json_output:
+        document = {
+            "error": "invalid-stack-file",
+            "source": error.source,
+            "errors": [{"path": i.path, "message": i.message} for i in error.issues],
+        }
+        typer.echo(json.dumps(document, indent=2, sort_keys=True))
+    else:
+        typer.echo(str(error), err=True)
+    raise typer.Exit(Exit.INVALID_INPUT)
+
+
+def load_or_exit(path: Path, today: dt.date, json_output: bool = False) -> PlatformConfig:
+    """The configuration as the program sees it on `today`, or every error and exit code 1."""
+    try:
+        return load_for_day(path, today)
+    except ConfigError as error:
+        invalid_input(error, json_output)
+
+
+@app.command()
+def validate(
+    stack: StackOption = None,
+    config_file: ConfigFileOption = None,
+    stacks_dir: StacksDirOption = Path("stacks"),
+    json_output: JsonOption = False,
+    date: DateOption = None,
+) -> None:
+    """Check a stack file; exit 0 when valid, 1 with every error otherwise."""
+    path = resolve_stack_file(stack, config_file, stacks_dir)
+    config = load_or_exit(path, day_of(date), json_output)
+    shared = sum(t.tier == "shared" for t in config.tenants)
+    warnings = [str(issue) for issue in config_warnings(config)]
+    if json_output:
+        document = {
+            "valid": True,
+            "source": str(path),
+            "environment": config.environment,
+            "region": config.region,
+            "tenants": {"shared": shared, "dedicated": len(config.tenants) - shared},
+            "warnings": warnings,
+        }
+        typer.echo(json.dumps(document, indent=2, sort_keys=True))
+        return
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(
+        f"{path}: valid ({config.environment} in {config.region}, "
+        f"{shared} shared and {len(config.tenants) - shared} dedicated tenants)"
+    )
+
+
+def load_program(spec: str | None) -> Any:
     """The function named `module:function`, or None for the stack program."""
     if spec is None:
         return None
@@ -122,17 +187,28 @@ def progress(message: str) -> Iterator[None]:
 
 
 def run_offline(
-    path: Path, stack: str | None, date: dt.datetime | None, program: str | None
+    path: Path, stack: str | None, date: dt.datetime | None, program: str | None, json_output: bool
 ) -> StackCheck:
-    load_or_exit(path)
-    today = date.date() if date else utc_today()
+    """The stack program run as a preview on `--date`, with the policy findings."""
+    today = day_of(date)
+    load_or_exit(path, today, json_output)
     function = load_program(program)
     with progress(f"Running the stack program for {path.name} under mocks..."):
         try:
             return check_stack(path, stack, today, function)
         except Exception as error:  # the program's own failure, reported without a traceback
-            typer.echo(f"error: the program failed: {type(error).__name__}: {error}", err=True)
-            raise typer.Exit(1) from None
+            fail(f"the program failed: {type(error).__name__}: {error}", Exit.FAILED)
+
+
+def print_freeze(check: StackCheck, console: Console) -> None:
+    """A frozen stack says so first: which window, until when, and what `pulumi up` does."""
+    if check.freeze is not None:
+        console.print(f"[bold yellow]{check.freeze.notice()}[/]")
+
+
+def exit_for(check: StackCheck) -> None:
+    if check.mandatory_failures:
+        raise typer.Exit(Exit.POLICY_FAILED)
 
 
 @app.command()
@@ -145,15 +221,16 @@ def policies(
     date: DateOption = None,
     program: ProgramOption = None,
 ) -> None:
-    """Run the stack under mocks and apply every policy rule; exit 1 on a mandatory failure."""
+    """Run the stack under mocks and apply every policy rule; exit 3 on a mandatory failure."""
     path = resolve_stack_file(stack, config_file, stacks_dir)
-    check = run_offline(path, stack, date, program)
+    check = run_offline(path, stack, date, program, json_output)
     if json_output:
-        typer.echo(json.dumps(report.policies_json(check), indent=2))
+        typer.echo(json.dumps(report.policies_json(check), indent=2, sort_keys=True))
     else:
-        report.print_policies(check, console())
-    if check.mandatory_failures:
-        raise typer.Exit(1)
+        out = console()
+        print_freeze(check, out)
+        report.print_policies(check, out)
+    exit_for(check)
 
 
 @app.command("policy-config")
@@ -163,11 +240,20 @@ def policy_config_command(
     stacks_dir: StacksDirOption = Path("stacks"),
     date: DateOption = None,
 ) -> None:
-    """Print the `--policy-pack-config` document that gives CrossGuard this stack's facts."""
+    """Print the stack facts document for the CrossGuard pack (ODOO_PLATFORM_POLICY_FACTS).
+
+    It holds the freeze windows, not the freeze of one day: the pack judges them on the day
+    of each preview.
+    """
     path = resolve_stack_file(stack, config_file, stacks_dir)
-    config = load_or_exit(path)
-    today = date.date() if date else utc_today()
-    typer.echo(json.dumps(policy_config(stack_context(config, today)), indent=2))
+    config = load_or_exit(path, day_of(date))
+    typer.echo(json.dumps(facts_document(config), indent=2, sort_keys=True))
+
+
+@app.command("policy-pack-path")
+def policy_pack_path() -> None:
+    """Print the folder of the CrossGuard pack shipped in this package (for --policy-pack)."""
+    typer.echo(str(PACK_DIR))
 
 
 @app.command()
@@ -177,23 +263,27 @@ def plan(
     config_file: ConfigFileOption = None,
     stacks_dir: StacksDirOption = Path("stacks"),
     json_output: JsonOption = False,
+    details: Annotated[
+        bool, typer.Option("--details", help="every type, finding, chain and tenant")
+    ] = False,
     date: DateOption = None,
     program: ProgramOption = None,
 ) -> None:
     """What the stack would declare, policy findings, dependency depth, cost estimate, warnings.
 
-    Exit 1 on a mandatory policy failure or an invalid stack file.
+    Exit 3 on a mandatory policy failure, 1 on an invalid stack file.
     """
     path = resolve_stack_file(stack, config_file, stacks_dir)
-    check = run_offline(path, stack, date, program)
+    check = run_offline(path, stack, date, program, json_output)
     with progress("Grouping, measuring and pricing..."):
         stack_plan = plan_stack(check)
     if json_output:
         typer.echo(json.dumps(plan_report.plan_json(stack_plan), indent=2, sort_keys=True))
     else:
-        plan_report.print_plan(stack_plan, console())
-    if check.mandatory_failures:
-        raise typer.Exit(1)
+        out = console()
+        print_freeze(check, out)
+        plan_report.print_plan(stack_plan, out, details=details)
+    exit_for(check)
 
 
 @app.command()
@@ -209,21 +299,26 @@ def render(
     """Write every Kubernetes object as YAML: one folder per namespace, in apply order.
 
     Secret values are redacted. Re-rendering an unchanged stack gives byte-identical files.
+    Only files this command wrote before (they carry its header) are ever removed.
     """
     path = resolve_stack_file(stack, config_file, stacks_dir)
-    check = run_offline(path, stack, date, program)
+    try:
+        check_out_dir(out)
+    except RenderError as error:
+        fail(str(error), Exit.FAILED)
+    check = run_offline(path, stack, date, program, False)
     files = render_objects(check.result, check.stack)
     try:
         write_files(files, out)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
+    except (RenderError, OSError) as error:
+        fail(str(error), Exit.FAILED)
+    print_freeze(check, console())
     folders = len({f.path.parent for f in files})
     typer.echo(f"{len(files)} Kubernetes objects written to {out} in {folders} folders")
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False)
 
 
 @app.command()

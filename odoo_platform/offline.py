@@ -1,7 +1,8 @@
 """Offline checks of a stack: run its program under the mocks harness and apply the policy rules.
 
-The same rules run in `pulumi preview --policy-pack policy/`; here they see every resource the
-program declares, with the stack facts taken straight from the validated configuration.
+The same rules run in the CrossGuard pack (`odoo-platform policy-pack-path`); here they see every
+resource the program declares, with the stack facts taken straight from the validated
+configuration.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from odoo_platform.config import PlatformConfig, load_stack_file
-from odoo_platform.config.freeze import active_freeze
+from odoo_platform.config import ConfigError, PlatformConfig, load_stack_file
+from odoo_platform.config.freeze import FreezeState, freeze_state, override_issues
 from odoo_platform.config.tags import base_tags
 from odoo_platform.policies import (
     DEFAULT_REQUIRED_TAGS,
@@ -29,8 +30,7 @@ from odoo_platform.testing.harness import Program, ProgramResult, run_stack
 
 def stack_context(config: PlatformConfig, today: dt.date) -> StackContext:
     """What the stack-level rules need to know, from the configuration and the date."""
-    freeze = active_freeze(config.governance.freeze_windows, today)
-    override = config.governance.freeze_override
+    freeze = freeze_state(config, today)
     required = tuple(dict.fromkeys((*DEFAULT_REQUIRED_TAGS, *config.governance.required_tag_keys)))
     return StackContext(
         environment=config.environment,
@@ -42,10 +42,21 @@ def stack_context(config: PlatformConfig, today: dt.date) -> StackContext:
             tenants=tuple(
                 TenantFacts(t.slug, t.tier, t.regulated, t.residency) for t in config.tenants
             ),
-            freeze_window=freeze.name if freeze else None,
-            freeze_override=override.change_ref if override else None,
+            freeze_window=freeze.window if freeze else None,
+            freeze_override=freeze.override.change_ref if freeze and freeze.override else None,
+            freeze_until=freeze.until.isoformat() if freeze else None,
         ),
     )
+
+
+def load_for_day(path: Path, today: dt.date) -> PlatformConfig:
+    """The validated stack file as the program sees it on `today` (an expired freeze override
+    is invalid input); raises `ConfigError` with every problem."""
+    config = load_stack_file(path)
+    issues = override_issues(config, today)
+    if issues:
+        raise ConfigError(issues, str(path))
+    return config
 
 
 def resource_views(result: ProgramResult, context: StackContext) -> list[ResourceView]:
@@ -66,6 +77,11 @@ class StackCheck:
     config: PlatformConfig
     result: ProgramResult
     findings: list[Finding]
+    today: dt.date  # the day of everything reported: freeze, lifecycle, policy context
+
+    @property
+    def freeze(self) -> FreezeState | None:
+        return freeze_state(self.config, self.today)
 
     @property
     def mandatory_failures(self) -> list[Finding]:
@@ -78,14 +94,15 @@ def check_stack(
     """Validate the stack file, run the program as a preview, and evaluate every rule.
 
     `program` replaces the stack program (`odoo_platform.stack.main`), e.g. to plan another
-    Pulumi program against this stack file's configuration. Raises `ConfigError` for an invalid
-    stack file, before anything is declared.
+    Pulumi program against this stack file's configuration; the program's clock reads `today`.
+    Raises `ConfigError` for an invalid stack file, before anything is declared.
     """
-    config = load_stack_file(stack_file_path)
+    config = load_for_day(stack_file_path, today)
     name = stack or stack_file_path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    result = run_stack(name, config_file=stack_file_path, program=program)
+    result = run_stack(name, config_file=stack_file_path, program=program, today=today)
     context = stack_context(config, today)
-    return StackCheck(name, config, result, evaluate(resource_views(result, context), context))
+    findings = evaluate(resource_views(result, context), context)
+    return StackCheck(name, config, result, findings, today)
 
 
 def findings_by_tenant(findings: Sequence[Finding]) -> dict[str, dict[str, list[Finding]]]:

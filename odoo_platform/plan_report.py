@@ -14,7 +14,7 @@ from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.cost import CostEstimate, assumptions
 from odoo_platform.plan import DEDICATED_PREFIX, Chain
 from odoo_platform.policies import Finding, Severity
-from odoo_platform.report import SEVERITY_STYLE, finding_json, verdict
+from odoo_platform.report import SEVERITY_STYLE, finding_json, freeze_json, verdict
 from odoo_platform.stack_plan import StackPlan
 from odoo_platform.testing.harness import RecordedResource
 
@@ -112,6 +112,8 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
         "stack": check.stack,
         "environment": check.config.environment,
         "region": check.config.region,
+        "date": check.today.isoformat(),
+        "freeze": freeze_json(check),
         "passed": not check.mandatory_failures,
         "totals": {
             "resources": sum(r.custom for r in resources),
@@ -144,11 +146,25 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
         "cost": cost_json(plan.cost),
         "first_logins": first_logins(plan),
         "warnings": plan.warnings,
-        "resources": [resource_json(r, plan) for r in resources],
+        # Sorted: registration order varies with the event loop's scheduling between runs.
+        "resources": [resource_json(r, plan) for r in sorted(resources, key=lambda r: r.urn)],
     }
 
 
 # --- human output -----------------------------------------------------------------------------
+
+
+def short_token(type_token: str) -> str:
+    """`aws:ec2/routeTable:RouteTable` -> `aws:ec2:RouteTable`, the short form Pulumi accepts
+    when the module member repeats the type; other tokens (`kubernetes:apps/v1:Deployment`)
+    stay whole."""
+    parts = type_token.split(":")
+    if len(parts) != 3 or "/" not in parts[1]:
+        return type_token
+    module, _, member = parts[1].rpartition("/")
+    if member.lower() != parts[2].lower():
+        return type_token
+    return f"{parts[0]}:{module}:{parts[2]}"
 
 
 def _short(urn: str) -> str:
@@ -159,14 +175,19 @@ def money(value: float, currency: str) -> str:
     return f"{value:,.2f} {currency}"
 
 
-def print_plan(plan: StackPlan, console: Console) -> None:
+def print_plan(plan: StackPlan, console: Console, details: bool = False) -> None:
+    """A summary that fits one screen; `details` adds every type, finding, chain and tenant."""
     check = plan.check
     resources = check.result.resources
     console.print(
         f"[bold]Plan of stack {check.stack}[/] ({check.config.environment} in "
-        f"{check.config.region}): {sum(r.custom for r in resources)} resources in "
+        f"{check.config.region}, as of {check.today.isoformat()}): "
+        f"{sum(r.custom for r in resources)} resources in "
         f"{sum(not r.custom for r in resources)} components"
     )
+    if not details:
+        print_summary(plan, console)
+        return
     print_groups(plan, console)
     print_policy(plan, console)
     print_depth(plan, console)
@@ -175,18 +196,92 @@ def print_plan(plan: StackPlan, console: Console) -> None:
     print_warnings(plan.warnings, console)
 
 
+def group_cost(plan: StackPlan, group: str) -> float:
+    if group.startswith(DEDICATED_PREFIX):
+        return plan.cost.by_tenant.get(group.removeprefix(DEDICATED_PREFIX), 0.0)
+    return plan.cost.platform if group == "platform" else plan.cost.by_tier.get(group, 0.0)
+
+
+def finding_group(plan: StackPlan, finding: Finding) -> str:
+    """The group of the resource a finding concerns; stack findings belong to the platform."""
+    placement = plan.placements.get(finding.urn) if finding.urn else None
+    if placement is not None:
+        return placement.group
+    tenant = finding.tenant
+    dedicated = {g.group for g in plan.groups if g.group.startswith(DEDICATED_PREFIX)}
+    if tenant and f"{DEDICATED_PREFIX}{tenant}" in dedicated:
+        return f"{DEDICATED_PREFIX}{tenant}"
+    return "multi-tenant" if tenant else "platform"
+
+
+def policy_counts(findings: list[Finding]) -> tuple[str, str]:
+    """(mandatory, advisory) finding counts; a mandatory one stands out."""
+    mandatory = sum(f.severity is Severity.MANDATORY for f in findings)
+    shown = f"[bold red]{mandatory}[/]" if mandatory else "0"
+    return shown, str(len(findings) - mandatory)
+
+
+def print_summary(plan: StackPlan, console: Console) -> None:
+    """Per group: counts, cost, policy result and depth; then the one deepest chain."""
+    currency = plan.cost.prices.currency
+    by_group: dict[str, list[Finding]] = {}
+    for finding in plan.check.findings:
+        by_group.setdefault(finding_group(plan, finding), []).append(finding)
+    table = Table(title_justify="left")
+    table.add_column("group", no_wrap=True)
+    table.add_column("resources", justify="right")
+    table.add_column(f"{currency}/mo", justify="right")
+    table.add_column("mand.", justify="right")  # mandatory policy findings
+    table.add_column("adv.", justify="right")  # advisory policy findings
+    table.add_column("depth", justify="right")
+    for group in plan.groups:
+        chain = plan.depth.by_group.get(group.group)
+        table.add_row(
+            group.group,
+            str(group.resource_total),
+            f"{group_cost(plan, group.group):,.2f}",
+            *policy_counts(by_group.get(group.group, [])),
+            str(chain.depth) if chain else "0",
+        )
+    table.add_section()
+    table.add_row(
+        "[bold]all[/]",
+        f"[bold]{sum(g.resource_total for g in plan.groups)}[/]",
+        f"[bold]{plan.cost.total:,.2f}[/]",
+        *policy_counts(plan.check.findings),
+        f"[bold]{plan.depth.overall.depth}[/]",
+    )
+    console.print(table)
+    console.print(f"Policy: {verdict(plan.check.findings)}")
+    chain = plan.depth.overall
+    console.print(
+        f"Deepest chain ({chain.depth} resources created one after another): "
+        + " -> ".join(_short(u) for u in chain.urns)
+    )
+    console.print(
+        f"[dim]Costs are an ESTIMATE from the price table dated {plan.cost.prices.retrieved} "
+        f"(on-demand list prices, usage-based charges excluded); assumptions: --details.[/]"
+    )
+    print_warnings(plan.warnings, console, limit=5)
+    console.print(
+        "[dim]Every type, finding, chain and tenant: --details; policy details: "
+        "odoo-platform policies; machine-readable: --json.[/]"
+    )
+
+
 def print_groups(plan: StackPlan, console: Console) -> None:
     table = Table(title="What would be declared", title_justify="left")
-    table.add_column("group", no_wrap=True)
-    table.add_column("resource type", overflow="fold")
-    table.add_column("count", justify="right")
+    # The group heads its own rows instead of taking a column, so type tokens fit a line.
+    table.add_column("resource type (short token)", overflow="fold")
+    table.add_column("count", justify="right", min_width=5, no_wrap=True)
     for group in plan.groups:
-        for index, (type_token, count) in enumerate(group.resources.items()):
-            table.add_row(group.group if index == 0 else "", type_token, str(count))
-        table.add_row("", f"[bold]{group.group} total[/]", f"[bold]{group.resource_total}[/]")
+        table.add_row(f"[bold]{group.group}[/]", "")
+        for type_token, count in group.resources.items():
+            table.add_row(f"  {short_token(type_token)}", str(count))
+        table.add_row(f"[bold]{group.group} total[/]", f"[bold]{group.resource_total}[/]")
         table.add_section()
     total = sum(g.resource_total for g in plan.groups)
-    table.add_row("[bold]all[/]", "[bold]resources[/]", f"[bold]{total}[/]")
+    table.add_row("[bold]all resources[/]", f"[bold]{total}[/]")
     console.print(table)
 
 
@@ -271,10 +366,13 @@ def print_first_logins(plan: StackPlan, console: Console) -> None:
     console.print("Passwords: " + PASSWORD_WHERE.format(slug="<slug>").replace("; set", ". Set"))
 
 
-def print_warnings(warnings: list[str], console: Console) -> None:
+def print_warnings(warnings: list[str], console: Console, limit: int | None = None) -> None:
     if not warnings:
         console.print("No warnings.")
         return
     console.print(f"[yellow]{len(warnings)} warnings[/]")
-    for warning in warnings:
+    shown = warnings if limit is None else warnings[:limit]
+    for warning in shown:
         console.print(f"[yellow]- {warning}[/]")
+    if len(shown) < len(warnings):
+        console.print(f"[yellow]- ... {len(warnings) - len(shown)} more (--details)[/]")

@@ -286,7 +286,7 @@ class RegionalPlatform(pulumi.ComponentResource):
             },
             alerts_topic_arn=self.observability.topic_arn,
             freeze_override=(
-                config.governance.freeze_override.model_dump()
+                config.governance.freeze_override.model_dump(mode="json")
                 if config.governance.freeze_override
                 else None
             ),

@@ -173,17 +173,50 @@ def render_objects(result: ProgramResult, stack: str) -> list[RenderedFile]:
     return sorted(files, key=lambda f: (f.path.name, str(f.path)))
 
 
-def write_files(files: list[RenderedFile], out: Path) -> list[Path]:
-    """Write the files under `out`, removing rendered files of objects no longer declared.
+class RenderError(ValueError):
+    """`render --out` cannot write where it was asked to, or would clobber foreign files."""
 
-    Raises ValueError when two objects would share one file (same kind, name and namespace).
+
+def check_out_dir(out: Path) -> None:
+    """`out` must be a folder (or not exist yet) that can be created and written."""
+    if out.exists() and not out.is_dir():
+        raise RenderError(f"--out {out}: is a file, not a folder")
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise RenderError(f"--out {out}: {existing} is a file, not a folder")
+
+
+def _ours(path: Path) -> bool:
+    """Whether a file was written by this command (it starts with our header)."""
+    try:
+        with path.open(encoding="utf-8") as stream:
+            first = stream.readline()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first.startswith(HEADER.split("{stack}", 1)[0])
+
+
+def write_files(files: list[RenderedFile], out: Path) -> list[Path]:
+    """Write the files under `out`, removing files this command rendered before for objects no
+    longer declared. Files it did not write (no header) are never touched.
+
+    Raises RenderError when two objects would share one file (same kind, name and namespace) or
+    a target exists and is not one of ours, before anything is written or removed.
     """
+    check_out_dir(out)
     targets = [out / f.path for f in files]
     duplicates = sorted({str(t) for t in targets if targets.count(t) > 1})
     if duplicates:
-        raise ValueError(f"two objects render to the same file: {', '.join(duplicates)}")
+        raise RenderError(f"two objects render to the same file: {', '.join(duplicates)}")
+    foreign = sorted(str(t) for t in targets if t.exists() and not (t.is_file() and _ours(t)))
+    if foreign:
+        raise RenderError(
+            f"--out {out}: refusing to overwrite files odoo-platform render did not write: "
+            f"{', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}; choose an empty folder"
+        )
+    wanted = set(targets)
     for stale in sorted(out.glob("*/[0-9][0-9]-*.yaml")):
-        if stale not in targets:
+        if stale not in wanted and _ours(stale):
             stale.unlink()
     for file, target in zip(files, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -29,12 +29,28 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
+def freeze_json(check: StackCheck) -> dict[str, Any] | None:
+    """The change freeze on the day of the run: null when none."""
+    state = check.freeze
+    if state is None:
+        return None
+    return {
+        "window": state.window,
+        "until": state.until.isoformat(),
+        "update_blocked": state.update_blocked,
+        "override": state.override.change_ref if state.override else None,
+        "notice": state.notice(),
+    }
+
+
 def policies_json(check: StackCheck) -> dict[str, Any]:
     """`odoo-platform policies --json`: every finding, and counts per severity."""
     return {
         "stack": check.stack,
         "environment": check.config.environment,
         "region": check.config.region,
+        "date": check.today.isoformat(),
+        "freeze": freeze_json(check),
         "resources_checked": sum(r.custom for r in check.result.resources),
         "passed": not check.mandatory_failures,
         "counts": {s.value: sum(f.severity is s for f in check.findings) for s in Severity},

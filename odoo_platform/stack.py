@@ -11,20 +11,19 @@ from collections.abc import Callable
 
 import pulumi
 
+from odoo_platform.clock import utc_today
 from odoo_platform.config import ConfigError, PlatformConfig
 from odoo_platform.config.errors import ROOT
-from odoo_platform.config.freeze import freeze_stop_message
+from odoo_platform.config.freeze import freeze_state, freeze_stop_message, override_issues
 from odoo_platform.config.lifecycle import removed_tenant_issues, version_change_issues
 from odoo_platform.config.loader import CONFIG_NAMESPACE, parse_engine_value
 from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.platform import RETAINED_TENANTS, TENANTS, build_platform
 
+__all__ = ["PREVIOUS_DEPLOYMENT", "check_change_freeze", "load_config", "main", "utc_today"]
+
 Clock = Callable[[], dt.date]
 PREVIOUS_DEPLOYMENT = "previous-deployment"  # logical name of the reference to this stack
-
-
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 def load_config() -> PlatformConfig:
@@ -43,14 +42,18 @@ def load_config() -> PlatformConfig:
 
 
 def check_change_freeze(config: PlatformConfig, today: dt.date) -> None:
-    """A prod update in a freeze window stops here, before any resource; previews go on."""
+    """Before any resource: an expired override (or one naming no window) is bad input; a prod
+    update in a freeze window stops; a preview goes on and says until when."""
+    issues = override_issues(config, today)
+    if issues:
+        raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
+    state = freeze_state(config, today)
+    if state is None:
+        return
     message = freeze_stop_message(config, today)
-    if message is None:
-        return
-    if pulumi.runtime.is_dry_run():
-        pulumi.log.warn(f"{message} This preview is allowed; `pulumi up` would stop.")
-        return
-    raise pulumi.RunError(message)
+    if message is not None and not pulumi.runtime.is_dry_run():
+        raise pulumi.RunError(message)
+    pulumi.log.warn(state.notice())
 
 
 def check_previous_deployment(config: PlatformConfig) -> None:

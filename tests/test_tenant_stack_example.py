@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import runpy
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -314,3 +315,24 @@ def test_a_tenant_of_another_stack_sends_through_its_own_relay(platform: Program
     policy = named[("NetworkPolicy", "odoo-egress")]
     smtp = [r for r in policy["spec"]["egress"] if {"protocol": "TCP", "port": 587} in r["ports"]]
     assert smtp == [{"to": [{"ipBlock": {"cidr": "198.51.100.0/24"}}], "ports": smtp[0]["ports"]}]
+
+
+def test_the_examples_requirements_are_pinned_to_the_tested_versions() -> None:
+    root = Path(__file__).resolve().parents[1]
+    tested = {
+        name.lower().replace("_", "-"): version
+        for name, _, version in (
+            line.partition("==") for line in (root / "constraints.txt").read_text().splitlines()
+        )
+        if version
+    }
+    lines = (root / "examples" / "tenant-stack" / "requirements.txt").read_text().splitlines()
+    pins = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert pins
+    for pin in pins:
+        name, _, version = pin.partition("==")
+        assert version, f"{pin}: not pinned"
+        if name == "odoo-platform":
+            assert version == metadata.version("odoo-platform")
+        else:
+            assert tested[name.lower()] == version, pin

@@ -56,12 +56,12 @@ from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
 from odoo_platform.config.validation import SESSIONS_IN_REDIS_REFUSED
+from odoo_platform.names import APP, CRON_DEPLOYMENT, WEB_DEPLOYMENT
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import mail, scripts
 
 Manifest = dict[str, Any]
 
-APP = "odoo"
 CONF_DIR = "/etc/odoo-platform"
 RUN_DIR = "/run/odoo"
 RENDERED_CONF = f"{RUN_DIR}/odoo.conf"
@@ -293,8 +293,8 @@ class OdooTenant(pulumi.ComponentResource):
         texts = {role: odoo_conf.render(self._conf, role) for role in ("web", "cron", "job")}
         self.conf_hash = odoo_conf.conf_hash(*texts.values())
         self.service_name = APP
-        self.web_deployment_name = f"{APP}-web"
-        self.cron_deployment_name = f"{APP}-cron"
+        self.web_deployment_name = WEB_DEPLOYMENT
+        self.cron_deployment_name = CRON_DEPLOYMENT
         self.filestore_claim_name = f"{APP}-filestore"
         init_hash = init_job_hash(args.image, args.addons)
         self.init_job_name = f"{APP}-init-{init_hash}"

@@ -24,6 +24,7 @@ from odoo_platform.config.catalog import (
 from odoo_platform.config.defaults import tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels
+from odoo_platform.names import tenant_namespace
 
 PSS_LEVEL = "restricted"
 PSS_VERSION = "latest"
@@ -36,7 +37,7 @@ DEFAULT_MEMORY = "256Mi"
 
 
 def namespace_name(slug: str) -> str:
-    return f"odoo-{slug}"
+    return tenant_namespace(slug)
 
 
 def pod_security_labels(level: str = PSS_LEVEL) -> dict[str, str]:

@@ -504,8 +504,12 @@ class FreezeWindow(Strict):
 
 
 class FreezeOverride(Strict):
+    """An approved change through one freeze window, until it expires (see freeze-override.md)."""
+
     change_ref: Text = Field(min_length=3, max_length=64)
     reason: Text = Field(min_length=10, max_length=500)
+    window: Text = Field(description="the freeze window it covers (a freeze_windows name)")
+    expires: dt.date = Field(description="its last day (UTC); an expired override is refused")
 
 
 class GovernanceConfig(Strict):

@@ -31,8 +31,8 @@ INTRO = f"""\
 
 Each rule is a pure function in `odoo_platform.policies` over a resource's type token and its
 properties (camelCase, as the Pulumi engine sends them). `odoo-platform plan` evaluates them
-offline under the mocks harness; the CrossGuard pack `{PACK_NAME}` in `policy/` runs
-the same rules during `pulumi preview` and `pulumi up`.
+offline under the mocks harness; the CrossGuard pack `{PACK_NAME}`, shipped in the package
+(`odoo-platform policy-pack-path`), runs the same rules during `pulumi preview` and `pulumi up`.
 
 **Mandatory** findings block a deployment; **advisory** findings are reported and let it through.
 
@@ -46,22 +46,27 @@ the same rules during `pulumi preview` and `pulumi up`.
 - **Backup buckets** are the S3 buckets tagged `{BACKUP_PURPOSE_TAG}={BACKUP_PURPOSE_VALUE}`.
 - **Tenant** of a finding: the `{TENANT_TAG}` tag or the `{TENANT_LABEL}` label; tenant
   namespaces are the Namespaces with that label.
-- **Stack facts** (tenant tier, regulation and residency, the region's residency zone, an
-  active change-freeze window and its override) come from the stack configuration; rules that
-  need them are skipped (not applicable) without them.
+- **Stack facts** (tenant tier, regulation and residency, the region's residency zone, the
+  change-freeze windows and any override) come from the stack configuration; rules that need
+  them are skipped (not applicable) without them. The freeze is judged on the day of the run
+  (`--date` offline, the UTC day of the preview in CrossGuard); it is advisory, since a preview
+  in a freeze passes and the stack program itself stops `pulumi up`.
 
 ## Running the CrossGuard pack
 
+With `odoo-platform[policy]` installed in the stack's Python environment:
+
 ```sh
-pip install -r policy/requirements.txt
-pulumi preview --policy-pack policy --policy-pack-config policy/config.example.json
+odoo-platform policy-config --stack prod-eu-west-1 > stack-facts.json   # once per config change
+export ODOO_PLATFORM_POLICY_FACTS="$PWD/stack-facts.json"
+pulumi preview --policy-pack "$(odoo-platform policy-pack-path)"
 ```
 
-Each policy accepts the configuration `environment`, `region`, `requiredTags` and `stackFacts`
-(see `policy/config.example.json`; `crossguard.policy_config()` writes the whole document for a
-stack). Without configuration the environment and region come from the stack name
-(`prod-eu-west-1`), the region and default tags from the AWS provider, and the environment falls
-back to prod.
+The facts document (`environment`, `region`, `requiredTags`, `stackFacts`) is written once and
+read by every policy; a policy's own `--policy-pack-config` entry may set the same keys and wins
+(see `config.example.json` in the pack). Without either, the environment and region come from
+the stack name (`prod-eu-west-1`), the region and default tags from the AWS provider, and the
+environment falls back to prod.
 """
 
 

@@ -46,7 +46,8 @@ class StackFacts:
     residency_zone: str  # the residency zone of the stack's region
     tenants: tuple[TenantFacts, ...] = ()
     freeze_window: str | None = None  # name of the change-freeze window active now, if any
-    freeze_override: str | None = None  # change reference that authorises work in a freeze
+    freeze_override: str | None = None  # change reference of a valid override covering it
+    freeze_until: str | None = None  # last frozen day (YYYY-MM-DD) of the active freeze
 
 
 @dataclass(frozen=True)

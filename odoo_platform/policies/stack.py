@@ -47,8 +47,10 @@ def _change_freeze(
 ) -> Iterator[Violation]:
     facts = _facts(context)
     if context.is_prod and facts.freeze_window and not facts.freeze_override:
+        until = f" until {facts.freeze_until}" if facts.freeze_until else ""
         yield Violation(
-            f"change freeze {facts.freeze_window!r} is active and no override is recorded"
+            f"change freeze {facts.freeze_window!r} is active{until} and no override covers it: "
+            f"previews pass, `pulumi up` stops"
         )
 
 
@@ -74,14 +76,16 @@ STACK_RULES: tuple[StackRule, ...] = (
         _residency,
         needs_facts=True,
     ),
+    # Advisory: a preview in a freeze passes and says so; the stack program itself stops the
+    # update (odoo_platform.stack.check_change_freeze), which a policy cannot tell from a preview.
     StackRule(
         "prod-change-freeze",
-        "Prod stacks are not changed during an active change-freeze window unless an override "
-        "(change reference and reason) is recorded.",
-        M,
+        "Prod stacks are not updated during an active change-freeze window unless an unexpired "
+        "override for that window is recorded; previews pass and report the freeze.",
+        Severity.ADVISORY,
         (),
         "Wait for the window to end, or record governance.freeze_override with the approved "
-        "change reference and reason.",
+        "change reference, reason, the window it covers and the day it expires.",
         _change_freeze,
         needs_facts=True,
     ),

@@ -7,23 +7,19 @@
     assert bucket.protect
 
 The pytest plugin (installed with the package) offers the same through the `pulumi_harness`
-fixture; see docs/testing.md.
+fixture; see docs/testing.md. Names resolve lazily (PEP 562), so loading the plugin imports no
+Pulumi module.
 """
 
-from odoo_platform.testing.harness import (
-    ProgramResult,
-    RecordedResource,
-    RecordingMonitor,
-    manifest,
-    run_program,
-    run_stack,
-    stack_config,
-)
-from odoo_platform.testing.mocks import PlatformMocks
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "PlatformMocks",
     "ProgramResult",
+    "PulumiProject",
     "RecordedResource",
     "RecordingMonitor",
     "manifest",
@@ -31,3 +27,25 @@ __all__ = [
     "run_stack",
     "stack_config",
 ]
+
+if TYPE_CHECKING:
+    from odoo_platform.testing.harness import (
+        ProgramResult,
+        PulumiProject,
+        RecordedResource,
+        RecordingMonitor,
+        manifest,
+        run_program,
+        run_stack,
+        stack_config,
+    )
+    from odoo_platform.testing.mocks import PlatformMocks
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'odoo_platform.testing' has no attribute {name!r}")
+    module = "mocks" if name == "PlatformMocks" else "harness"
+    value = getattr(importlib.import_module(f"odoo_platform.testing.{module}"), name)
+    globals()[name] = value
+    return value

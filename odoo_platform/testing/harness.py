@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import datetime as dt
 import functools
 import json
 import logging
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc, settings, sync_await
@@ -31,14 +33,15 @@ from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _ensure_event_loop
 
+from odoo_platform.clock import pinned_day
 from odoo_platform.config.catalog import LABEL_TENANT, TAG_TENANT
 from odoo_platform.config.loader import read_stack_config, stack_file
-from odoo_platform.stack import main
 from odoo_platform.testing.mocks import PlatformMocks
 
 Program = Callable[[], None]
 STACK_TYPE = "pulumi:pulumi:Stack"
 SECRET_PLACEHOLDER = "mock-secret-value"
+DEFAULT_PROJECT = "odoo-platform"
 
 
 @dataclass(frozen=True)
@@ -450,12 +453,36 @@ class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
 def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
     loop.set_default_executor(_InlineExecutor(max_workers=1))
+    loop.set_exception_handler(_unless_left_behind)
     asyncio.set_event_loop(loop)
     try:
         yield loop
     finally:
+        _cancel_pending(loop)
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def _unless_left_behind(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The loop's error report, without what a finished run leaves for the garbage collector:
+    futures of a failed program whose error `run_program` already raised (the SDK's resolvers
+    keep one per output), reported whenever they are collected, often after the session."""
+    message = str(context.get("message", ""))
+    if message.endswith("exception was never retrieved") or message.startswith(
+        "Task was destroyed but it is pending"
+    ):
+        return
+    loop.default_exception_handler(context)
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a failed (or careless) program left running, and let it unwind, so closing
+    the loop leaves no task for the garbage collector to report as destroyed while pending."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 def run_program(
@@ -463,12 +490,17 @@ def run_program(
     *,
     config: Mapping[str, str] | None = None,
     secret_keys: list[str] | None = None,
-    project: str = "odoo-platform",
+    project: str = DEFAULT_PROJECT,
     stack: str = "test",
     preview: bool = False,
     mocks: pulumi.runtime.Mocks | None = None,
+    today: dt.date | None = None,
 ) -> ProgramResult:
-    """Run `program` (a function declaring resources) under mocks; raise what it raises."""
+    """Run `program` (a function declaring resources) under mocks; raise what it raises.
+
+    `project` qualifies config keys (`<project>:key`) and URNs, as the project's `Pulumi.yaml`
+    name does under `pulumi up`; `today` pins the stack program's clock (`odoo_platform.clock`).
+    """
     config = dict(config or {})
     monitor = RecordingMonitor(mocks or PlatformMocks(region=config.get("aws:region", "eu-west-1")))
     engine = _RecordingEngine()
@@ -491,7 +523,7 @@ def run_program(
         # failed leaves its pending tasks there, and the next run would await them (their error,
         # or "attached to a different loop"). Every run starts with none.
         settings.SETTINGS.outputs = set()
-        with _sdk_shortcuts():
+        with _sdk_shortcuts(), pinned_day(today):
             loop.run_until_complete(run_in_stack(program))
     return ProgramResult(
         resources=list(monitor.recorded.values()),
@@ -519,19 +551,42 @@ def stack_config(path: Path) -> tuple[dict[str, str], list[str]]:
     return flat, secret_keys
 
 
+@dataclass(frozen=True)
+class PulumiProject:
+    """What a `Pulumi.yaml` says about where the project's stacks are."""
+
+    name: str
+    stack_config_dir: Path  # where `Pulumi.<stack>.yaml` files live
+
+    @classmethod
+    def at(cls, root: Path) -> PulumiProject:
+        """The project in `root/Pulumi.yaml`; without one, this package's own layout."""
+        path = root / "Pulumi.yaml"
+        if not path.is_file():
+            return cls(DEFAULT_PROJECT, root / "stacks")
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(document, dict) or not isinstance(document.get("name"), str):
+            raise ValueError(f"{path}: a Pulumi project file needs a 'name'")
+        # Pulumi's default: stack files beside Pulumi.yaml.
+        return cls(document["name"], root / str(document.get("stackConfigDir") or "."))
+
+
 def run_stack(
     stack: str | None = None,
     *,
     config_file: Path | None = None,
     stacks_dir: Path = Path("stacks"),
+    project: str = DEFAULT_PROJECT,
     preview: bool = True,
     program: Program | None = None,
     mocks: pulumi.runtime.Mocks | None = None,
+    today: dt.date | None = None,
 ) -> ProgramResult:
-    """Run this project's stack program against a stack file, as `pulumi preview` would.
+    """Run a stack program against a stack file, as `pulumi preview` would.
 
-    `mocks` defaults to `PlatformMocks` for the stack's region; pass one with `stack_outputs` to
-    give the program the outputs of its previous deployment or of referenced stacks.
+    `program` defaults to this package's stack program (`odoo_platform.stack.main`); `mocks`
+    to `PlatformMocks` for the stack's region (pass one with `stack_outputs` to give the program
+    the outputs of its previous deployment or of referenced stacks); `today` pins its clock.
     """
     if config_file is None:
         if stack is None:
@@ -539,11 +594,18 @@ def run_stack(
         config_file = stack_file(stack, stacks_dir)
     stack_name = stack or config_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
     config, secret_keys = stack_config(config_file)
+    if program is None:
+        # The whole platform: imported only when run (the pytest plugin loads this module).
+        from odoo_platform.stack import main  # noqa: PLC0415
+
+        program = main
     return run_program(
-        program or main,
+        program,
         config=config,
         secret_keys=secret_keys,
+        project=project,
         stack=stack_name,
         preview=preview,
         mocks=mocks,
+        today=today,
     )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import yaml
 from typer.testing import CliRunner
 
-from odoo_platform.cli import app
+from odoo_platform.cli import Exit, app
 from odoo_platform.config import load_stack_file
 from odoo_platform.config.capacity import SHARED_SERVER, connection_budgets
 from odoo_platform.plan import capacity_warnings, placements
@@ -20,6 +22,7 @@ from tests.synthetic_platform import EXPECTED_DEPTH
 from tests.synthetic_platform import program as synthetic_platform
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
+TEST_STACKS = Path(__file__).resolve().parents[1] / "stacks"  # a one-tenant prod stack
 SYNTHETIC = "tests.synthetic_platform:program"
 OUTSIDE_FREEZE = "2026-11-18"
 
@@ -52,7 +55,7 @@ def test_json_resources_list_every_resource_with_its_options() -> None:
 
 def test_json_groups_depth_cost_and_findings() -> None:
     code, document = plan_json("--program", SYNTHETIC)
-    assert code == 1  # the synthetic platform breaks mandatory rules on purpose
+    assert code == 3  # the synthetic platform breaks mandatory rules on purpose
     assert document["schema_version"] == SCHEMA_VERSION
     assert document["passed"] is False
     assert document["policy"]["counts"]["mandatory"] > 0
@@ -74,11 +77,18 @@ def test_json_groups_depth_cost_and_findings() -> None:
     assert cost["by_tenant_monthly"]["halden-law"] > 0
 
 
-def test_human_output_shows_each_section() -> None:
+def test_details_show_each_section() -> None:
     code, out, _ = run(
-        "plan", "--stack", "prod-eu-west-1", "--program", SYNTHETIC, "--date", OUTSIDE_FREEZE
+        "plan",
+        "--stack",
+        "prod-eu-west-1",
+        "--program",
+        SYNTHETIC,
+        "--date",
+        OUTSIDE_FREEZE,
+        "--details",
     )
-    assert code == 1
+    assert code == 3
     for text in (
         "Plan of stack prod-eu-west-1",
         "What would be declared",
@@ -92,6 +102,42 @@ def test_human_output_shows_each_section() -> None:
         "tenant halden-law",
     ):
         assert text in out, text
+
+
+def plan_text(*extra: str) -> list[str]:
+    args = ["plan", "--stack", "prod-eu-west-1", "--date", OUTSIDE_FREEZE, *extra]
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, [*args, "--stacks-dir", str(STACKS)])
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_the_default_output_is_a_summary_on_one_screen() -> None:
+    lines = plan_text()
+    assert len(lines) <= 40
+    assert max(len(line) for line in lines) <= 80
+    text = "\n".join(lines)
+    for group in ("platform", "multi-tenant", "dedicated:halden-law", "dedicated:meridian-audit"):
+        assert f"│ {group} " in text, group
+    assert text.count("Deepest chain") == 1
+    assert "ESTIMATE" in text and "--details" in text
+
+
+def test_details_never_wrap_a_type_token_mid_word() -> None:
+    lines = plan_text("--details")
+    assert max(len(line) for line in lines) <= 80
+    text = "\n".join(lines)
+    for token in ("aws:ec2:RouteTableAssociation", "kubernetes:networking.k8s.io/v1:NetworkPolicy"):
+        assert token in text, token
+    prices = [line for line in lines if line.startswith("Prices:")]
+    assert prices and len(prices[0]) <= 80  # the price note wraps instead of one long line
+
+
+def test_json_is_byte_stable_and_lists_resources_sorted() -> None:
+    first = run("plan", "--stack", "dev-eu-west-1", "--json", "--date", OUTSIDE_FREEZE)[1]
+    second = run("plan", "--stack", "dev-eu-west-1", "--json", "--date", OUTSIDE_FREEZE)[1]
+    assert first == second
+    urns = [r["urn"] for r in json.loads(first)["resources"]]
+    assert urns == sorted(urns)
 
 
 def test_a_stack_that_passes_every_mandatory_rule_exits_0() -> None:
@@ -117,17 +163,29 @@ def test_plan_warns_while_ses_is_in_the_sandbox() -> None:
     assert any(w.startswith("mail: SES in eu-central-1 is in the sandbox") for w in warnings)
 
 
-def test_a_mandatory_failure_exits_1() -> None:
+def test_a_mandatory_failure_exits_3() -> None:
     code, document = plan_json("--program", "tests.synthetic_platform:failing_program")
-    assert code == 1
+    assert code == 3
     rules = {f["rule"] for f in document["policy"]["findings"] if f["severity"] == "mandatory"}
     assert "rds-storage-encrypted" in rules
 
 
-def test_invalid_config_exits_1_with_errors_on_stderr(tmp_path: Path) -> None:
+def test_invalid_config_exits_1_with_a_json_error_on_stdout(tmp_path: Path) -> None:
     bad = tmp_path / "Pulumi.bad.yaml"
     bad.write_text("config:\n  odoo-platform:platform:\n    environment: production\n")
     result = CliRunner().invoke(app, ["plan", "--config-file", str(bad), "--json"])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["error"] == "invalid-stack-file"
+    paths = [e["path"] for e in document["errors"]]
+    assert "platform.environment" in paths
+    assert all(set(e) == {"path", "message"} for e in document["errors"])
+
+
+def test_invalid_config_without_json_lists_errors_on_stderr(tmp_path: Path) -> None:
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text("config:\n  odoo-platform:platform:\n    environment: production\n")
+    result = CliRunner().invoke(app, ["plan", "--config-file", str(bad)])
     assert result.exit_code == 1
     assert "platform.environment" in result.stderr
     assert result.stdout == ""
@@ -185,10 +243,64 @@ def broken_program() -> None:
     raise pulumi.RunError("the landing zone needs two availability zones")
 
 
-def test_a_failing_program_exits_1_with_its_message_on_stderr() -> None:
+def test_a_failing_program_exits_4_with_its_message_on_stderr() -> None:
     code, out, err = run(
         "plan", "--stack", "prod-eu-west-1", "--program", "tests.cli.test_plan:broken_program"
     )
-    assert code == 1
+    assert code == 4
     assert "two availability zones" in err
     assert out == ""
+
+
+def offboarded_stack(tmp_path: Path) -> Path:
+    document = yaml.safe_load((TEST_STACKS / "Pulumi.prod-eu-west-1.yaml").read_text())
+    [tenant] = document["config"]["odoo-platform:platform"]["tenants"]
+    tenant["state"] = "offboarded"
+    tenant["offboarding"] = {"requested_on": "2026-11-01", "purge_after": "2026-11-20"}
+    path = tmp_path / "Pulumi.prod-eu-west-1.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_date_is_the_day_of_the_programs_own_decisions(tmp_path: Path) -> None:
+    stack_file = offboarded_stack(tmp_path)
+
+    def protected(day: str) -> set[str]:
+        result = CliRunner().invoke(
+            app, ["plan", "--config-file", str(stack_file), "--json", "--date", day]
+        )
+        document = json.loads(result.stdout)
+        assert document["date"] == day
+        return {r["name"] for r in document["resources"] if r["protect"]}
+
+    # the tenant's data is protected until its purge date, as the program decides on --date
+    before, after = protected("2026-11-18"), protected("2026-11-21")
+    assert after < before
+    assert any("alpha-law" in name for name in before - after)
+
+
+def test_a_plan_in_a_freeze_passes_and_says_so_first() -> None:
+    lines = plan_text_on("2026-12-01")
+    assert lines[0].startswith("FROZEN: change freeze 'month-end-close' is active on 2026-12-01")
+    assert "until 2026-12-03" in " ".join(lines[:3])
+
+
+def plan_text_on(day: str) -> list[str]:
+    args = ["plan", "--stack", "prod-eu-west-1", "--date", day, "--stacks-dir", str(STACKS)]
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_exit_codes_are_listed_in_the_cli_docs() -> None:
+    docs = (STACKS.parent / "docs" / "cli.md").read_text()
+    for code in Exit:
+        assert f"| `{code.value}` |" in docs, code
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"odoo-platform {metadata.version('odoo-platform')}\n",
+    )

@@ -9,10 +9,11 @@ import kubernetes_validate
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
+from click.testing import Result
 from typer.testing import CliRunner
 
 from odoo_platform.cli import app
-from odoo_platform.render import CLUSTER_FOLDER, REDACTED, REDACTION_ANNOTATION
+from odoo_platform.render import CLUSTER_FOLDER, HEADER, REDACTED, REDACTION_ANNOTATION
 from odoo_platform.testing import run_program
 from tests.synthetic_platform import SECRET_TEXT
 from tests.synthetic_platform import program as synthetic_platform
@@ -101,9 +102,51 @@ def test_objects_no_longer_declared_are_removed_on_re_render(tmp_path: Path) -> 
     render(tmp_path)
     stale = tmp_path / "old-tenant" / "01-namespace-old.yaml"
     stale.parent.mkdir()
-    stale.write_text("kind: Namespace\n")
+    stale.write_text(HEADER.format(stack="prod-eu-west-1") + "kind: Namespace\n")
     render(tmp_path)
     assert not stale.exists()
+
+
+def render_result(out: Path) -> Result:
+    args = ["render", "--stack", "prod-eu-west-1", "--out", str(out), "--program", SYNTHETIC]
+    return CliRunner().invoke(app, [*args, "--stacks-dir", str(STACKS)])
+
+
+def test_files_render_did_not_write_are_never_removed(tmp_path: Path) -> None:
+    theirs = [
+        tmp_path / "apps" / "10-configmap-mine.yaml",
+        tmp_path / ".github" / "01-workflow.yaml",
+        tmp_path / "notes" / "00-readme.yaml",
+    ]
+    for path in theirs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("kind: ConfigMap\n")
+    render(tmp_path)
+    assert all(path.read_text() == "kind: ConfigMap\n" for path in theirs)
+
+
+def test_a_foreign_file_in_the_way_is_refused_before_anything_changes(tmp_path: Path) -> None:
+    render(tmp_path / "first")
+    [target, *_] = sorted((tmp_path / "first").rglob("*.yaml"))
+    out = tmp_path / "out"
+    blocker = out / target.relative_to(tmp_path / "first")
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("kind: Mine\n")
+    result = render_result(out)
+    assert result.exit_code == 4
+    assert "refusing to overwrite" in result.stderr and str(blocker) in result.stderr
+    assert blocker.read_text() == "kind: Mine\n"
+    assert sorted(out.rglob("*.yaml")) == [blocker]
+
+
+def test_an_out_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    file = tmp_path / "out.txt"
+    file.write_text("")
+    for out in (file, file / "sub"):
+        result = render_result(out)
+        assert result.exit_code == 4
+        assert result.stderr.startswith(f"error: --out {out}: ")
+        assert "Traceback" not in result.stderr + result.stdout
 
 
 def leaky_config_map() -> None:
@@ -120,3 +163,11 @@ def test_a_secret_fed_to_another_kind_is_redacted_too(tmp_path: Path) -> None:
     assert SECRET_TEXT not in path.read_text()
     assert obj["data"] == {"odoo.conf": REDACTED, "plain": REDACTED}
     assert "data held a secret" in obj["metadata"]["annotations"][REDACTION_ANNOTATION]
+
+
+def test_a_render_in_a_freeze_writes_and_says_so_first(tmp_path: Path) -> None:
+    args = ["render", "--stack", "prod-eu-west-1", "--out", str(tmp_path), "--program", SYNTHETIC]
+    result = CliRunner().invoke(app, [*args, "--stacks-dir", str(STACKS), "--date", "2026-12-01"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("FROZEN: change freeze 'month-end-close' is active")
+    assert "12 Kubernetes objects" in result.stdout

@@ -67,3 +67,47 @@ def test_schema_prints_the_json_schema_of_the_config_key(runner: CliRunner) -> N
     assert {"environment", "region", "tenants"} <= set(schema["properties"])
     assert schema["properties"]["environment"]["enum"] == ["dev", "staging", "prod"]
     assert "tenants" not in schema["required"]
+
+
+def test_validate_json_reports_a_valid_stack(runner: CliRunner) -> None:
+    args = ["validate", "--stack", "dev-eu-west-1", "--stacks-dir", str(STACKS), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert (document["valid"], document["environment"]) == (True, "dev")
+
+
+def test_validate_json_reports_every_error_as_key_path_and_message(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    document = yaml.safe_load((STACKS / "Pulumi.dev-eu-west-1.yaml").read_text())
+    document["config"]["odoo-platform:platform"]["environment"] = "production"
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text(yaml.safe_dump(document))
+
+    result = runner.invoke(app, ["validate", "--config-file", str(bad), "--json"])
+
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)
+    assert (error["error"], error["source"]) == ("invalid-stack-file", str(bad))
+    [issue] = [e for e in error["errors"] if e["path"] == "platform.environment"]
+    assert '"production"' in issue["message"]
+
+
+def test_an_expired_freeze_override_is_invalid_input(runner: CliRunner, tmp_path: Path) -> None:
+    document = yaml.safe_load((STACKS / "Pulumi.prod-eu-west-1.yaml").read_text())
+    document["config"]["odoo-platform:platform"]["governance"]["freeze_override"] = {
+        "change_ref": "CHG-1",
+        "reason": "approved by the CAB for the close",
+        "window": "month-end-close",
+        "expires": "2026-11-30",
+    }
+    stack_file = tmp_path / "Pulumi.prod-eu-west-1.yaml"
+    stack_file.write_text(yaml.safe_dump(document))
+    args = ["validate", "--config-file", str(stack_file), "--json"]
+    assert runner.invoke(app, [*args, "--date", "2026-11-30"]).exit_code == 0
+    result = runner.invoke(app, [*args, "--date", "2026-12-01"])
+    assert result.exit_code == 1
+    [issue] = json.loads(result.stdout)["errors"]
+    assert issue["path"] == "platform.governance.freeze_override.expires"
+    assert "2026-11-30 is not allowed" in issue["message"]

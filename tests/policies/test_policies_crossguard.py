@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import runpy
 from collections.abc import Mapping
@@ -44,17 +45,21 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UnknownValueError, unknown_checking_proxy
 
+from odoo_platform.config import load_stack_file
+from odoo_platform.offline import stack_context
 from odoo_platform.policies import ALL_RULES, StackContext, StackRule
 from odoo_platform.policies.crossguard import (
     CONFIG_SCHEMA,
     PACK_NAME,
     build_policies,
     context_from_config,
-    policy_config,
     stack_view,
 )
+from odoo_platform.policies.pack_config import FACTS_ENV, facts_document
 
-POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
+ROOT = Path(__file__).resolve().parents[2]
+POLICY_DIR = ROOT / "odoo_platform" / "policy_pack"
+TODAY = dt.datetime.now(dt.UTC).date()  # the pack judges freezes on the day of the preview
 OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 POLICIES = {p.name: p for p in build_policies()}
 
@@ -195,15 +200,40 @@ def test_stack_policy_reports_against_the_resource() -> None:
     ]
 
 
+def window(start: dt.date, end: dt.date) -> dict[str, str]:
+    return {"name": "close", "start": start.isoformat(), "end": end.isoformat()}
+
+
 def test_facts_policies_need_facts() -> None:
     # args.not_applicable() raises this; the engine records the policy as not applicable.
     with pytest.raises(_NotApplicableError):
         run_stack("prod-change-freeze", [])
-    frozen = {"stackFacts": {"residencyZone": "eu", "freezeWindow": "close"}}
+
+
+def test_the_freeze_is_judged_on_the_day_of_the_preview_and_only_advises() -> None:
+    day = dt.timedelta(days=1)
+    frozen = {"stackFacts": {"residencyZone": "eu", "freezeWindows": [window(TODAY - day, TODAY)]}}
     assert run_stack("prod-change-freeze", [], frozen) == [
-        ("change freeze 'close' is active and no override is recorded", None)
+        (
+            f"change freeze 'close' is active until {TODAY.isoformat()} and no override covers "
+            "it: previews pass, `pulumi up` stops",
+            None,
+        )
     ]
+    assert POLICIES["prod-change-freeze"].enforcement_level == EnforcementLevel.ADVISORY
+    over = {
+        "stackFacts": {
+            "residencyZone": "eu",
+            "freezeWindows": [window(TODAY - 2 * day, TODAY - day)],
+        }
+    }
+    assert run_stack("prod-change-freeze", [], over) == []
     assert run_stack("prod-change-freeze", [], {**frozen, "environment": "dev"}) == []
+    override = {"changeRef": "CHG-1", "reason": "approved by the CAB", "window": "close"}
+    valid = {**frozen["stackFacts"], "freezeOverride": {**override, "expires": TODAY.isoformat()}}
+    assert run_stack("prod-change-freeze", [], {"stackFacts": valid}) == []
+    expired = {**valid, "freezeOverride": {**override, "expires": (TODAY - day).isoformat()}}
+    assert len(run_stack("prod-change-freeze", [], {"stackFacts": expired})) == 1
 
 
 def test_context_from_config() -> None:
@@ -221,11 +251,30 @@ def test_context_from_config() -> None:
     )
 
 
-def test_policy_config_round_trips() -> None:
-    config = policy_config(PROD)
-    assert set(config) == {r.id for r in ALL_RULES}
-    for settings in config.values():
-        assert context_from_config(json.loads(json.dumps(settings))) == PROD
+@pytest.mark.parametrize("day", ["2026-11-18", "2026-11-30", "2026-12-01", "2026-12-24"])
+def test_the_facts_document_gives_the_pack_the_offline_context_on_any_day(day: str) -> None:
+    config = load_stack_file(ROOT / "stacks" / "Pulumi.prod-eu-west-1.yaml")
+    document = json.loads(json.dumps(facts_document(config)))
+    on = dt.date.fromisoformat(day)
+    offline = stack_context(config, on)
+    pack = context_from_config(document, today=on)
+    assert (pack.environment, pack.region, pack.required_tags, pack.facts) == (
+        offline.environment,
+        offline.region,
+        offline.required_tags,
+        offline.facts,
+    )
+
+
+def test_every_policy_reads_the_facts_written_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facts = {"stackFacts": {"residencyZone": "eu", "freezeWindows": [window(TODAY, TODAY)]}}
+    (tmp_path / "facts.json").write_text(json.dumps(facts))
+    monkeypatch.setenv(FACTS_ENV, str(tmp_path / "facts.json"))
+    assert len(run_stack("prod-change-freeze", [])) == 1
+    # a policy's own configuration wins over the shared document
+    assert run_stack("prod-change-freeze", [], {"environment": "dev"}) == []
 
 
 def test_example_config_names_policies_and_schema_properties() -> None:
@@ -246,7 +295,7 @@ def test_pack_entry_point_builds_the_pack(monkeypatch: pytest.MonkeyPatch) -> No
     assert pack["name"] == PACK_NAME
     assert [p.name for p in pack["policies"]] == [r.id for r in ALL_RULES]
     assert "runtime: python" in (POLICY_DIR / "PulumiPolicy.yaml").read_text()
-    assert "pulumi-policy" in (POLICY_DIR / "requirements.txt").read_text()
+    assert "odoo-platform[policy]==0.1.0" in (POLICY_DIR / "requirements.txt").read_text()
 
 
 def struct(value: Mapping[str, Any]) -> struct_pb2.Struct:

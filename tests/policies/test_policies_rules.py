@@ -979,8 +979,10 @@ STACK_CASES = [
     facts_case(
         "prod-change-freeze",
         "frozen",
-        "change freeze 'month-end-close' is active and no override is recorded",
+        "change freeze 'month-end-close' is active until 2026-12-03 and no override covers it: "
+        "previews pass, `pulumi up` stops",
         freeze_window="month-end-close",
+        freeze_until="2026-12-03",
     ),
 ]
 

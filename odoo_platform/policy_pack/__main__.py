@@ -1,4 +1,8 @@
-"""CrossGuard entry point: `pulumi preview --policy-pack policy [--policy-pack-config ...]`."""
+"""CrossGuard entry point: `pulumi preview --policy-pack "$(odoo-platform policy-pack-path)"`.
+
+Shipped inside the odoo-platform package; it runs with the Python that has odoo-platform[policy]
+installed (the stack's virtualenv). The stack facts come from ODOO_PLATFORM_POLICY_FACTS.
+"""
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
