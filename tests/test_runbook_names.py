@@ -23,7 +23,10 @@ SAMPLE = ROOT / "stacks" / "Pulumi.prod-eu-west-1.yaml"
 DOCS = [*sorted((ROOT / "docs" / "runbooks").glob("*.md")), ROOT / "docs" / "backup-and-restore.md"]
 KINDS = {"deploy": "Deployment", "cronjob": "CronJob", "secret": "Secret"}
 # `kubectl ... deploy/NAME`, `deploy NAME`, `cronjob/NAME`, `secret/NAME`, "Secret `NAME`"
-OBJECT = re.compile(r"\b(deploy|cronjob|secret)[/ ]([a-z0-9<>.-]+)|\bSecret `([a-z0-9<>.-]+)`")
+# (not a flag such as `--secret`, nor an AWS CLI command such as `rotate-secret`)
+OBJECT = re.compile(
+    r"(?<!-)\b(deploy|cronjob|secret)[/ ]([a-z0-9<>.-]+)|\bSecret `([a-z0-9<>.-]+)`"
+)
 NAMESPACE = re.compile(r"kubectl -n ([a-z0-9<>-]+)")
 
 

@@ -9,7 +9,7 @@ secret=$(aws secretsmanager get-secret-value --secret-id "$ADMIN_SECRET_ARN" \
     --query SecretString --output text)
 password=$(printf '%s' "$secret" | sed -n 's/.*"password": *"\([^"]*\)".*/\1/p')
 if [ -z "$password" ]; then
-    echo "no password in the secret $ADMIN_SECRET_ARN" >&2
+    echo "no password in the Secrets Manager value of $ADMIN_SECRET_ARN" >&2
     exit 1
 fi
 umask 077

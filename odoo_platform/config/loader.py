@@ -12,7 +12,7 @@ import difflib
 import json
 import re
 from pathlib import Path
-from typing import Any, TypeVar, get_args
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -202,11 +202,18 @@ def _shown(value: Any) -> str:
 def _union_members(model: type[BaseModel], name: str) -> dict[str, type[BaseModel]]:
     """The members of a discriminated-union field by tag, e.g. `cluster`: {'eks': ..., ...}."""
     field = model.model_fields[name]
-    if field.discriminator is None:
+    discriminator, annotation = field.discriminator, field.annotation
+    if discriminator is None:  # an optional union: `Annotated[A | B, Field(discriminator)] | None`
+        for arg in get_args(annotation):
+            union, *metadata = get_args(arg) if get_origin(arg) is Annotated else (None,)
+            for info in metadata:
+                if getattr(info, "discriminator", None) is not None:
+                    discriminator, annotation = info.discriminator, union
+    if discriminator is None:
         return {}
-    members = (arg for arg in get_args(field.annotation) if isinstance(arg, type))
+    members = (arg for arg in get_args(annotation) if isinstance(arg, type))
     return {
-        get_args(cls.model_fields[str(field.discriminator)].annotation)[0]: cls
+        get_args(cls.model_fields[str(discriminator)].annotation)[0]: cls
         for cls in members
         if issubclass(cls, BaseModel)
     }

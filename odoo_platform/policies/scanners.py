@@ -81,6 +81,19 @@ CHECKOV_ALLOWED: tuple[Allowance, ...] = (
         "versions would only keep expired logs longer.",
     ),
     Allowance(
+        "CKV_AWS_273",
+        r"aws_iam_user\..*_mail_.*",
+        "Amazon SES SMTP logins are IAM users' access keys (the SMTP password is derived from "
+        "the secret key); no role or SSO identity can authenticate to SMTP. Each tenant's user "
+        "may only send from its own domain (ses:SendRawEmail, ses:FromAddress).",
+    ),
+    Allowance(
+        "CKV_AWS_40",
+        r"aws_iam_user_policy\..*_mail_.*",
+        "The SES SMTP user's one inline policy is its whole permission (SendRawEmail from the "
+        "tenant's domain): one user per tenant, so a group would hold exactly one member.",
+    ),
+    Allowance(
         "CKV_AWS_161",
         r"aws_db_instance\..*",
         "Odoo connects with a password from odoo.conf (db_password); IAM tokens expire after 15 "

@@ -115,7 +115,13 @@ def test_args_holding_a_provider_are_checked() -> None:
     def program() -> None:
         platform = aws.Provider("platform", region="eu-west-1")
         valid = TenantAccountNetworkArgs(
-            "10.140.0.0/20", "111122223333", platform, "vpc-1", "10.40.0.0/16", ["rtb-1"]
+            "10.140.0.0/20",
+            "111122223333",
+            platform,
+            "vpc-1",
+            "10.40.0.0/16",
+            ["rtb-1"],
+            "eu-west-1",
         )
         for field in dataclasses.fields(valid):
             with pytest.raises(ArgsError, match=rf"{field.name}: <wrong> is not allowed"):

@@ -190,5 +190,5 @@ def test_the_rotated_objects_are_valid_and_restricted(
 
 
 def test_rotation_days_are_checked(prod_config: PlatformConfig) -> None:
-    with pytest.raises(ValueError, match=r"rotation\.days=400"):
+    with pytest.raises(ValueError, match=r"AdminRotation: days: 400 is not allowed: 1 to 365"):
         declare(prod_config, rotation=replace(ROTATION, days=400))

@@ -97,8 +97,8 @@ FAILING: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
     ),
     "unknown mail mode": (
         mail(mode="sendgrid"),
-        "platform.shared_services.mail",
-        ("'sendgrid'", "'smtp'", "'ses'"),
+        "platform.shared_services.mail.mode",
+        ('"sendgrid"', "'smtp'", "'ses'"),
     ),
     "tenant override with implicit TLS": (
         tenant_relay_of(1, port=465),

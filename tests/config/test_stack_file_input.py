@@ -14,6 +14,8 @@ from odoo_platform.config import ConfigError, load_stack_file
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 DEV = (STACKS / "Pulumi.dev-eu-west-1.yaml").read_text()
 TENANTS = "    tenants:\n"
+# where the display name stands in the sample (the sample may gain lines above it)
+DISPLAY_LINE = 1 + DEV[: DEV.index("Developer main")].count("\n")
 
 
 def before_tenants(extra: str) -> str:
@@ -92,7 +94,7 @@ BROKEN: dict[str, tuple[str | bytes, str, str]] = {
     "control character": (
         DEV.replace("Developer main", "Developer\x07main"),
         "platform.tenants[0].display_name",
-        "line 24, column 49: the control character U+0007",
+        f"line {DISPLAY_LINE}, column 49: the control character U+0007",
     ),
     "invalid YAML names the line": (
         DEV.replace("residency: eu\n", "residency: [eu\n", 1),

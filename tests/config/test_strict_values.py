@@ -244,6 +244,7 @@ ACCEPTED: dict[str, Mutation] = {
     "a real Graviton node type": lambda d: d.update(
         cluster={
             "mode": "eks",
+            "admin_role_arns": ["arn:aws:iam::123456789012:role/platform-deployer"],
             "node_groups": {"shared": {"instance_types": ["m7g.xlarge", "m6g.xlarge"]}},
         }
     ),

@@ -121,5 +121,5 @@ def test_a_secret_without_a_password_stops_the_job(
         timeout=60,
     )
     assert done.returncode == 1
-    assert "no password in the secret" in done.stderr
+    assert "no password in the Secrets Manager value of" in done.stderr
     assert not (tmp_path / "p").exists()
