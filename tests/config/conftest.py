@@ -60,6 +60,18 @@ def base() -> dict[str, Any]:
 
 
 Errors = Callable[[dict[str, Any]], list[str]]
+Mutation = Callable[[dict[str, Any]], None]
+# A refused edit: the mutation, the key path its error names, words the message contains.
+Refusal = tuple[Mutation, str, tuple[str, ...]]
+
+
+def assert_refused_at(refusal: Refusal, base: dict[str, Any], errors: Errors) -> None:
+    """The mutated configuration is refused with an error at the key path, in those words."""
+    mutate, path, words = refusal
+    mutate(base)
+    found = [e for e in errors(base) if e.startswith(path + ":")]
+    assert found, f"no error at {path}; got {errors(base)}"
+    assert all(word in found[0] for word in words), found[0]
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ import pytest
 
 from odoo_platform.config import PlatformConfig, load_stack_file
 from odoo_platform.config.mail import SES_SANDBOX_WARNING, mail_warnings, tenant_relay
-from tests.config.conftest import Errors
+from tests.config.conftest import Errors, Mutation, assert_refused_at
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 PROD_STACKS = sorted(p.name.split(".")[1] for p in STACKS.glob("Pulumi.prod-*.yaml"))
-Mutation = Callable[[dict[str, Any]], None]
 SES: dict[str, Any] = {"mode": "ses"}
 RELAY: dict[str, Any] = {
     "mode": "smtp",
@@ -112,11 +111,7 @@ FAILING: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
 def test_mail_rule_rejects_bad_input_with_its_key_path(
     case: str, base: dict[str, Any], errors: Errors
 ) -> None:
-    mutate, path, words = FAILING[case]
-    mutate(base)
-    found = [e for e in errors(base) if e.startswith(path + ":")]
-    assert found, f"no error at {path}; got {errors(base)}"
-    assert all(word in found[0] for word in words), found[0]
+    assert_refused_at(FAILING[case], base, errors)
 
 
 PASSING: dict[str, Mutation] = {

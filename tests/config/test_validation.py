@@ -3,7 +3,6 @@ passing case next to it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,9 @@ from odoo_platform.config.catalog import (
     cron_resident_mib,
     web_resident_mib,
 )
-from tests.config.conftest import Errors
+from tests.config.conftest import Errors, Mutation, assert_refused_at
 
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
-
-Mutation = Callable[[dict[str, Any]], None]
 
 
 def tenant(data: dict[str, Any], index: int) -> dict[str, Any]:
@@ -278,11 +275,7 @@ FAILING: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
 def test_rule_rejects_bad_input_with_its_key_path(
     case: str, base: dict[str, Any], errors: Errors
 ) -> None:
-    mutate, path, words = FAILING[case]
-    mutate(base)
-    found = [e for e in errors(base) if e.startswith(path + ":")]
-    assert found, f"no error at {path}; got {errors(base)}"
-    assert all(word in found[0] for word in words), found[0]
+    assert_refused_at(FAILING[case], base, errors)
 
 
 PASSING: dict[str, Mutation] = {
