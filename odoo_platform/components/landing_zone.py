@@ -33,7 +33,7 @@ from odoo_platform.components.iam import (
     key_use_through_services_statement,
     policy_document,
 )
-from odoo_platform.components.network import vpc_flow_logs
+from odoo_platform.components.network import interface_endpoints, vpc_flow_logs
 from odoo_platform.config import defaults
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LOG_RETENTION_DAYS
 from odoo_platform.config.models import PlatformConfig
@@ -49,7 +49,6 @@ KEY_SERVICES: dict[str, tuple[str, ...]] = {
     "kubernetes": ("eks",),
 }
 INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs")
-HTTPS_PORT = 443
 DEFAULT_SUBNET_PREFIXES: Mapping[str, int] = {"public": 24, "private": 20, "database": 24}
 
 
@@ -402,30 +401,17 @@ class LandingZone(pulumi.ComponentResource):
         )
 
     def _interface_endpoints(self) -> pulumi.Output[str]:
-        group = self._security_group("endpoints-sg", "VPC interface endpoints: HTTPS from the VPC")
-        aws.vpc.SecurityGroupIngressRule(
-            f"{self._name}-endpoints-https",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=HTTPS_PORT,
-            to_port=HTTPS_PORT,
-            cidr_ipv4=self._args.vpc_cidr,
-            description="HTTPS from inside the VPC",
+        group = interface_endpoints(
+            self,
+            self._name,
+            services=INTERFACE_ENDPOINT_SERVICES,
+            vpc_id=self.vpc_id,
+            vpc_cidr=self._args.vpc_cidr,
+            region=self._args.region,
+            subnet_ids=self.private_subnet_ids,
             tags=self._tags,
-            opts=self._opts(),
+            provider=self.provider,
         )
-        for service in INTERFACE_ENDPOINT_SERVICES:
-            aws.ec2.VpcEndpoint(
-                f"{self._name}-{service.replace('.', '-')}",
-                vpc_id=self.vpc_id,
-                service_name=f"com.amazonaws.{self._args.region}.{service}",
-                vpc_endpoint_type="Interface",
-                private_dns_enabled=True,
-                subnet_ids=self.private_subnet_ids,
-                security_group_ids=[group.id],
-                tags=self._tags,
-                opts=self._opts(),
-            )
         return group.id
 
     def _node_security_group(self) -> pulumi.Output[str]:

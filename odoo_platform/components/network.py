@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Unpack
 
 import pulumi
@@ -10,6 +10,8 @@ import pulumi_aws as aws
 
 from odoo_platform.components.base import ChildOptions, child_opts
 from odoo_platform.components.iam import service_trust_policy
+
+HTTPS_PORT = 443
 
 
 def nodes_only_security_group(
@@ -131,3 +133,51 @@ def vpc_flow_logs(
         opts=child_opts(parent, **opts),
     )
     return log_group
+
+
+def interface_endpoints(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    services: Sequence[str],
+    vpc_id: pulumi.Input[str],
+    vpc_cidr: str,
+    region: str,
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+    tags: Mapping[str, str],
+    **opts: Unpack[ChildOptions],
+) -> aws.ec2.SecurityGroup:
+    """Private-DNS interface endpoints (`<name>-<service>`) for AWS `services` (`sts`,
+    `secretsmanager`, ...), behind one group (`<name>-endpoints-sg`) that admits HTTPS from the
+    VPC only: AWS APIs without a route to the internet."""
+    group = aws.ec2.SecurityGroup(
+        f"{name}-endpoints-sg",
+        vpc_id=vpc_id,
+        description="VPC interface endpoints: HTTPS from the VPC",
+        tags={**tags, "Name": f"{name}-endpoints-sg"},
+        opts=child_opts(parent, **opts),
+    )
+    aws.vpc.SecurityGroupIngressRule(
+        f"{name}-endpoints-https",
+        security_group_id=group.id,
+        ip_protocol="tcp",
+        from_port=HTTPS_PORT,
+        to_port=HTTPS_PORT,
+        cidr_ipv4=vpc_cidr,
+        description="HTTPS from inside the VPC",
+        tags=dict(tags),
+        opts=child_opts(parent, **opts),
+    )
+    for service in services:
+        aws.ec2.VpcEndpoint(
+            f"{name}-{service.replace('.', '-')}",
+            vpc_id=vpc_id,
+            service_name=f"com.amazonaws.{region}.{service}",
+            vpc_endpoint_type="Interface",
+            private_dns_enabled=True,
+            subnet_ids=subnet_ids,
+            security_group_ids=[group.id],
+            tags=dict(tags),
+            opts=child_opts(parent, **opts),
+        )
+    return group

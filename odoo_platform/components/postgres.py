@@ -31,7 +31,11 @@ from odoo_platform.components.base import (
     require_providers,
 )
 from odoo_platform.components.iam import irsa_trust_policy, service_trust_policy
-from odoo_platform.components.network import nodes_only_security_group, service_log_group
+from odoo_platform.components.network import (
+    HTTPS_PORT,
+    nodes_only_security_group,
+    service_log_group,
+)
 from odoo_platform.config import defaults
 from odoo_platform.config.capacity import ConnectionBudget
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
@@ -53,7 +57,6 @@ ROTATION_APPLICATION = (
 ROTATION_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY")
 # Passwords of letters and digits only: libpq, the admin Jobs' pgpass and JSON need no escaping.
 ROTATION_EXCLUDED_CHARACTERS = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum())
-HTTPS_PORT = 443
 RDS_IDENTIFIER_MAX = 63
 SLOW_QUERY_MS = 1000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000

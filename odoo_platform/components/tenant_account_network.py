@@ -30,8 +30,8 @@ from odoo_platform.components.base import (
     child_opts,
     component_type,
 )
-from odoo_platform.components.landing_zone import HTTPS_PORT, kms_key_policy
-from odoo_platform.components.network import vpc_flow_logs
+from odoo_platform.components.landing_zone import kms_key_policy
+from odoo_platform.components.network import interface_endpoints, vpc_flow_logs
 from odoo_platform.config.catalog import LOG_RETENTION_DAYS
 from odoo_platform.config.network import ACCOUNT_SUBNET_PREFIXES, SubnetPlan, plan_subnets
 from odoo_platform.config.tags import resource_tags
@@ -148,35 +148,15 @@ class TenantAccountNetwork(pulumi.ComponentResource):
 
     def _secrets_manager_endpoint(self) -> None:
         """The VPC has no NAT: the admin password rotation function reaches Secrets Manager here."""
-        args, name = self._args, self._name
-        group = aws.ec2.SecurityGroup(
-            f"{name}-endpoints-sg",
+        interface_endpoints(
+            self,
+            self._name,
+            services=["secretsmanager"],
             vpc_id=self.vpc_id,
-            description="VPC interface endpoints: HTTPS from the VPC",
-            tags={**self._tags, "Name": f"{name}-endpoints-sg"},
-            opts=child_opts(self),
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoints-https",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=HTTPS_PORT,
-            to_port=HTTPS_PORT,
-            cidr_ipv4=args.vpc_cidr,
-            description="HTTPS from inside the VPC",
-            tags=self._tags,
-            opts=child_opts(self),
-        )
-        aws.ec2.VpcEndpoint(
-            f"{name}-secretsmanager",
-            vpc_id=self.vpc_id,
-            service_name=f"com.amazonaws.{args.region}.secretsmanager",
-            vpc_endpoint_type="Interface",
-            private_dns_enabled=True,
+            vpc_cidr=self._args.vpc_cidr,
+            region=self._args.region,
             subnet_ids=self.private_subnet_ids,
-            security_group_ids=[group.id],
             tags=self._tags,
-            opts=child_opts(self),
         )
 
     def _logs_key(self) -> pulumi.Output[str]:
