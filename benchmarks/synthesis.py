@@ -47,11 +47,11 @@ import pulumi_random  # noqa: E402
 import yaml  # noqa: E402
 
 from odoo_platform.config import ConfigError, load_stack_file  # noqa: E402
-from odoo_platform.offline import StackCheck, resource_views, stack_context  # noqa: E402
+from odoo_platform.offline.check import StackCheck, resource_views, stack_context  # noqa: E402
+from odoo_platform.offline.plan import plan_stack  # noqa: E402
 from odoo_platform.policies import evaluate  # noqa: E402
-from odoo_platform.stack_plan import plan_stack  # noqa: E402
+from odoo_platform.synthesis.harness import run_stack  # noqa: E402
 from odoo_platform.testing import run_program  # noqa: E402
-from odoo_platform.testing.harness import run_stack  # noqa: E402
 
 SAMPLE_STACK = REPO / "stacks" / "Pulumi.prod-eu-west-1.yaml"
 FULL_SIZES = (10, 50, 200, 500)

@@ -73,14 +73,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "CertManagerArgs",
         "AcmArgs",
     ),
-    "odoo_platform.tiers": (
+    "odoo_platform.platform.tiers": (
         "MultiTenantTier",
         "DedicatedTier",
         "TierArgs",
         "HostedTenant",
         "TenantServices",
     ),
-    "odoo_platform.platform": (
+    "odoo_platform.platform.regional": (
         "RegionalPlatform",
         "RegionalPlatformArgs",
         "PlatformOutputs",
@@ -94,7 +94,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MissingPlatformOutputError",
         "build_platform",
     ),
-    "odoo_platform.external_tenant": (
+    "odoo_platform.platform.external_tenant": (
         "ExternalTenant",
         "ExternalTenantArgs",
         "parse_tenant",
@@ -298,12 +298,12 @@ if TYPE_CHECKING:
         read_stack_config,
         stack_file,
     )
-    from odoo_platform.external_tenant import (
+    from odoo_platform.platform.external_tenant import (
         ExternalTenant,
         ExternalTenantArgs,
         parse_tenant,
     )
-    from odoo_platform.platform import (
+    from odoo_platform.platform.regional import (
         OUTPUT_NAMES,
         HostedTenantOutput,
         IngressOutput,
@@ -317,7 +317,7 @@ if TYPE_CHECKING:
         SharedDatabaseOutput,
         build_platform,
     )
-    from odoo_platform.tiers import (
+    from odoo_platform.platform.tiers import (
         DedicatedTier,
         HostedTenant,
         MultiTenantTier,

@@ -20,15 +20,15 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from odoo_platform import plan_report, report
-from odoo_platform.clock import utc_today
 from odoo_platform.config import ConfigError, PlatformConfig, stack_file
+from odoo_platform.config.clock import utc_today
 from odoo_platform.config.schema import json_schema_text
 from odoo_platform.config.validation import warnings as config_warnings
-from odoo_platform.offline import StackCheck, check_stack, load_for_day
+from odoo_platform.offline import check_report, plan_report
+from odoo_platform.offline.check import StackCheck, check_stack, load_for_day
+from odoo_platform.offline.plan import plan_stack
+from odoo_platform.offline.render import RenderError, check_out_dir, render_objects, write_files
 from odoo_platform.policies.pack_config import facts_document
-from odoo_platform.render import RenderError, check_out_dir, render_objects, write_files
-from odoo_platform.stack_plan import plan_stack
 
 app = typer.Typer(
     help="Validate, plan and render odoo-platform stacks offline.",
@@ -225,11 +225,11 @@ def policies(
     path = resolve_stack_file(stack, config_file, stacks_dir)
     check = run_offline(path, stack, date, program, json_output)
     if json_output:
-        typer.echo(json.dumps(report.policies_json(check), indent=2, sort_keys=True))
+        typer.echo(json.dumps(check_report.policies_json(check), indent=2, sort_keys=True))
     else:
         out = console()
         print_freeze(check, out)
-        report.print_policies(check, out)
+        check_report.print_policies(check, out)
     exit_for(check)
 
 

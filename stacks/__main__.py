@@ -1,5 +1,5 @@
-"""Entry point of `pulumi up`: the whole program lives in odoo_platform.stack."""
+"""Entry point of `pulumi up`: the whole program lives in odoo_platform.platform.program."""
 
-from odoo_platform.stack import main
+from odoo_platform.platform.program import main
 
 main()

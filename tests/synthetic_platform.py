@@ -18,7 +18,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from odoo_platform.components.base import component_type
+from odoo_platform.components._shared.base import component_type
 
 SHARED_TENANTS = {"nb-consulting": "m", "nb-tax-ie": "s"}
 DEDICATED_TENANT = "halden-law"

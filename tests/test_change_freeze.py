@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from odoo_platform.stack import main
+from odoo_platform.platform.program import main
 from odoo_platform.testing import run_stack
 
 STACKS = Path(__file__).resolve().parent / "stacks"  # a one-tenant prod stack: fast
@@ -109,7 +109,7 @@ def test_an_override_must_name_a_configured_window(tmp_path: Path) -> None:
 
 
 def test_the_harness_day_reaches_the_program_clock() -> None:
-    # run_stack(today=) pins odoo_platform.clock, which main() reads by default
+    # run_stack(today=) pins odoo_platform.config.clock, which main() reads by default
     with pytest.raises(Exception, match="change freeze 'month-end-close' is active on 2026-11-30"):
         run_stack("prod-eu-west-1", stacks_dir=STACKS, preview=False, today=MONTH_END)
     assert run_stack("prod-eu-west-1", stacks_dir=STACKS, preview=False, today=MID_MONTH).outputs

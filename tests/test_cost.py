@@ -11,8 +11,8 @@ import pytest
 
 from odoo_platform.config import load_stack_file
 from odoo_platform.config.catalog import CACHE_NODE_TYPES, RDS_CLASS_MEMORY_GIB, REGION_RESIDENCY
-from odoo_platform.cost import PRICE_TABLE, estimate_cost, price_list, tenant_weights
-from odoo_platform.plan import placements, tenant_tiers
+from odoo_platform.offline.cost import PRICE_TABLE, estimate_cost, price_list, tenant_weights
+from odoo_platform.offline.placement import placements, tenant_tiers
 from odoo_platform.testing import run_program
 from tests.synthetic_platform import program as synthetic_platform
 

@@ -7,9 +7,14 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import component_type
+from odoo_platform.components._shared.base import component_type
 from odoo_platform.config import load_stack_file
-from odoo_platform.plan import DependencyGraph, dependency_depth, placements, tenant_tiers
+from odoo_platform.offline.placement import (
+    DependencyGraph,
+    dependency_depth,
+    placements,
+    tenant_tiers,
+)
 from odoo_platform.testing import ProgramResult, run_program
 from tests.synthetic_platform import EXPECTED_DEPTH, SHARED_TENANTS
 from tests.synthetic_platform import program as synthetic_platform

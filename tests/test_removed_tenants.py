@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from odoo_platform.synthesis.mocks import PlatformMocks
 from odoo_platform.testing import run_stack
-from odoo_platform.testing.mocks import PlatformMocks
 
 STACKS = Path(__file__).resolve().parent / "stacks"  # a one-tenant prod stack: fast
 SELF = "organization/odoo-platform/prod-eu-west-1"

@@ -2,7 +2,7 @@
 
 The runbooks write tenant objects with `<slug>` (and `<tier>`); each command's namespace
 (`kubectl -n`), Deployment, CronJob and Secret is checked against the rendered prod sample for
-each of its tenants, and `odoo_platform.names` against what the components declare.
+each of its tenants, and `odoo_platform.odoo.names` against what the components declare.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from odoo_platform import names
 from odoo_platform.config import load_stack_file
+from odoo_platform.odoo import names
 from odoo_platform.testing import ProgramResult, manifest, run_stack
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,9 +27,9 @@ from odoo_platform.config.capacity import SHARED_SERVER, connection_budgets, max
 from odoo_platform.config.catalog import REGION_RESIDENCY
 from odoo_platform.config.defaults import dedicated_settings, immutability
 from odoo_platform.config.models import DatabaseConfig
-from odoo_platform.stack import load_config
+from odoo_platform.platform.program import load_config
+from odoo_platform.synthesis.harness import Program
 from odoo_platform.testing import ProgramResult, run_stack
-from odoo_platform.testing.harness import Program
 from tests.scenarios.acquisition import (
     BASE_STACK_FILE,
     acquired_slugs,

@@ -11,7 +11,7 @@ import pytest
 
 from odoo_platform.config import CONFIG_KEY
 from odoo_platform.config.stack_yaml import load_yaml
-from odoo_platform.stack import main
+from odoo_platform.platform.program import main
 from odoo_platform.testing import run_program
 
 STACK = Path(__file__).resolve().parents[1] / "stacks" / "Pulumi.dev-eu-west-1.yaml"

@@ -17,17 +17,18 @@ import yaml
 
 from odoo_platform.config import ConfigError, TenantConfig
 from odoo_platform.config.catalog import TAG_ENVIRONMENT, TAG_OWNER
-from odoo_platform.external_tenant import ExternalTenantArgs
-from odoo_platform.platform import (
+from odoo_platform.platform.external_tenant import ExternalTenantArgs
+from odoo_platform.platform.regional import (
     NESTED_OUTPUT_KEYS,
     OUTPUT_NAMES,
     PlatformReference,
     build_platform,
 )
+from odoo_platform.synthesis import harness as synthesis_harness
 from odoo_platform.testing import (
     PlatformMocks,
     ProgramResult,
-    harness,
+    RecordingMonitor,
     manifest,
     run_program,
     stack_config,
@@ -194,14 +195,14 @@ def test_a_platform_in_another_residency_is_refused(platform: ProgramResult) -> 
 def test_a_slug_the_platform_already_hosts_is_refused_before_anything_reaches_the_cluster(
     platform: ProgramResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monitors: list[harness.RecordingMonitor] = []
+    monitors: list[RecordingMonitor] = []
 
-    class Recording(harness.RecordingMonitor):
+    class Recording(RecordingMonitor):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             monitors.append(self)
 
-    monkeypatch.setattr(harness, "RecordingMonitor", Recording)
+    monkeypatch.setattr(synthesis_harness, "RecordingMonitor", Recording)
     taken = example_tenant(slug="alpha-law", hostnames=["alpha2.erp.acme.example"])
     with pytest.raises(Exception, match=r"already hosts a tenant 'alpha-law'"):
         run_example(platform.outputs, tenant=taken)

@@ -1,4 +1,5 @@
-"""odoo_platform.terraform_plan: what the engine recorded, in `terraform show -json`'s shape."""
+"""`odoo_platform.offline.terraform_plan`: what the engine recorded, in `terraform show -json`'s
+shape."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from odoo_platform.terraform_plan import stacks_plan, terraform_plan, terraform_type
+from odoo_platform.offline.terraform_plan import stacks_plan, terraform_plan, terraform_type
 from odoo_platform.testing import run_program
 
 

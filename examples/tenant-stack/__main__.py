@@ -3,7 +3,7 @@
 import pulumi
 
 from odoo_platform import ExternalTenant, ExternalTenantArgs, PlatformReference
-from odoo_platform.external_tenant import parse_tenant
+from odoo_platform.platform.external_tenant import parse_tenant
 
 config = pulumi.Config()
 platform = PlatformReference("platform", config.require("platform_stack"))

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from odoo_platform.components.base import Between, Slug, TierLabel, check_args
+from odoo_platform.components._shared.base import Between, Slug, TierLabel, check_args
 
 Severity = Literal["critical", "warning"]
 Manifest = dict[str, Any]

@@ -12,8 +12,7 @@ from typing import Annotated, cast
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.backup_bucket import ImmutabilityMode, retention_days
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     Between,
     Slug,
     TierLabel,
@@ -21,7 +20,8 @@ from odoo_platform.components.base import (
     child_opts,
     component_type,
 )
-from odoo_platform.components.iam import service_trust_policy
+from odoo_platform.components._shared.iam import service_trust_policy
+from odoo_platform.components.backup_bucket import ImmutabilityMode, retention_days
 from odoo_platform.config import defaults
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
 from odoo_platform.config.models import BackupPolicy, PlatformConfig, TenantConfig

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, cast
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     Between,
     Slug,
     TierLabel,
@@ -20,7 +20,7 @@ from odoo_platform.components.base import (
     child_opts,
     component_type,
 )
-from odoo_platform.components.iam import (
+from odoo_platform.components._shared.iam import (
     key_administration_statement,
     key_use_through_services_statement,
     policy_document,

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     ArgsError,
     AwsRegion,
     Between,
@@ -26,8 +26,8 @@ from odoo_platform.components.base import (
     child_opts,
     component_type,
 )
-from odoo_platform.components.iam import irsa_trust_policy, service_trust_policy
-from odoo_platform.components.network import service_log_group
+from odoo_platform.components._shared.iam import irsa_trust_policy, service_trust_policy
+from odoo_platform.components._shared.network import service_log_group
 from odoo_platform.config import defaults, lifecycle
 from odoo_platform.config.catalog import LABEL_DEDICATED, LABEL_PREFIX
 from odoo_platform.config.loader import CONFIG_NAMESPACE

@@ -13,8 +13,14 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import Slug, TierLabel, check_args, child_opts, component_type
-from odoo_platform.components.network import nodes_only_security_group
+from odoo_platform.components._shared.base import (
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+)
+from odoo_platform.components._shared.network import nodes_only_security_group
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
 from odoo_platform.config.tags import resource_tags
 

@@ -17,7 +17,7 @@ from typing import Annotated, Literal, Unpack
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     AwsRegion,
     Between,
     ChildOptions,
@@ -26,14 +26,14 @@ from odoo_platform.components.base import (
     child_opts,
     component_type,
 )
-from odoo_platform.components.file_system import FileSystem, FileSystemArgs
-from odoo_platform.components.iam import (
+from odoo_platform.components._shared.iam import (
     KEY_USE_ACTIONS,
     key_administration_statement,
     key_use_through_services_statement,
     policy_document,
 )
-from odoo_platform.components.network import interface_endpoints, vpc_flow_logs
+from odoo_platform.components._shared.network import interface_endpoints, vpc_flow_logs
+from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.config import defaults
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LOG_RETENTION_DAYS
 from odoo_platform.config.models import PlatformConfig

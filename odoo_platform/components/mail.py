@@ -23,7 +23,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.config import mail as mail_config
 from odoo_platform.config.loader import CONFIG_NAMESPACE
 from odoo_platform.config.models import PlatformConfig, TenantConfig

@@ -29,14 +29,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from odoo_platform.components.alert_rules import (
-    ClosePeriod,
-    RulePolicy,
-    TenantAlerting,
-    WorkloadNames,
-    prometheus_rule_spec,
-)
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     Between,
     Slug,
     TierLabel,
@@ -44,6 +37,13 @@ from odoo_platform.components.base import (
     child_opts,
     component_type,
     require_providers,
+)
+from odoo_platform.components.alert_rules import (
+    ClosePeriod,
+    RulePolicy,
+    TenantAlerting,
+    WorkloadNames,
+    prometheus_rule_spec,
 )
 from odoo_platform.config.capacity import (
     SHARED_SERVER,

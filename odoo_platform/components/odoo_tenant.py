@@ -32,8 +32,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from odoo_platform.components import odoo_routes
-from odoo_platform.components.backup_bucket import tenant_key_prefixes
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     Port,
     Slug,
     TierLabel,
@@ -42,8 +41,9 @@ from odoo_platform.components.base import (
     component_type,
     require_providers,
 )
+from odoo_platform.components._shared.iam import irsa_trust_policy
+from odoo_platform.components.backup_bucket import tenant_key_prefixes
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
-from odoo_platform.components.iam import irsa_trust_policy
 from odoo_platform.config import lifecycle
 from odoo_platform.config.catalog import (
     INIT_JOB_CPU_LIMIT_M,
@@ -56,9 +56,9 @@ from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels, resource_tags
 from odoo_platform.config.validation import SESSIONS_IN_REDIS_REFUSED
-from odoo_platform.names import APP, CRON_DEPLOYMENT, WEB_DEPLOYMENT
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import mail, scripts
+from odoo_platform.odoo.names import APP, CRON_DEPLOYMENT, WEB_DEPLOYMENT
 
 Manifest = dict[str, Any]
 

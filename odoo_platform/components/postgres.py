@@ -21,7 +21,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     Between,
     Slug,
     TierLabel,
@@ -30,8 +30,8 @@ from odoo_platform.components.base import (
     component_type,
     require_providers,
 )
-from odoo_platform.components.iam import irsa_trust_policy, service_trust_policy
-from odoo_platform.components.network import (
+from odoo_platform.components._shared.iam import irsa_trust_policy, service_trust_policy
+from odoo_platform.components._shared.network import (
     HTTPS_PORT,
     nodes_only_security_group,
     service_log_group,

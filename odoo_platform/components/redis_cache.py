@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     Between,
     Slug,
     TierLabel,
@@ -25,7 +25,7 @@ from odoo_platform.components.base import (
     child_opts,
     component_type,
 )
-from odoo_platform.components.network import nodes_only_security_group
+from odoo_platform.components._shared.network import nodes_only_security_group
 from odoo_platform.config import defaults
 from odoo_platform.config.capacity import hosted_tenants
 from odoo_platform.config.models import PlatformConfig, RedisConfig, TenantConfig

@@ -19,7 +19,7 @@ from typing import Annotated
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     AccountId,
     AwsRegion,
     Between,
@@ -30,8 +30,8 @@ from odoo_platform.components.base import (
     child_opts,
     component_type,
 )
+from odoo_platform.components._shared.network import interface_endpoints, vpc_flow_logs
 from odoo_platform.components.landing_zone import kms_key_policy
-from odoo_platform.components.network import interface_endpoints, vpc_flow_logs
 from odoo_platform.config.catalog import LOG_RETENTION_DAYS
 from odoo_platform.config.network import ACCOUNT_SUBNET_PREFIXES, SubnetPlan, plan_subnets
 from odoo_platform.config.tags import resource_tags

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     Between,
     Slug,
     check_args,

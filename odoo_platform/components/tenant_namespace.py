@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from odoo_platform.components.base import Slug, check_args, child_opts, component_type
+from odoo_platform.components._shared.base import Slug, check_args, child_opts, component_type
 from odoo_platform.config.catalog import (
     INIT_JOB_CPU_LIMIT_M,
     INIT_JOB_MEMORY_LIMIT_MIB,
@@ -24,7 +24,7 @@ from odoo_platform.config.catalog import (
 from odoo_platform.config.defaults import tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels
-from odoo_platform.names import tenant_namespace
+from odoo_platform.odoo.names import tenant_namespace
 
 PSS_LEVEL = "restricted"
 PSS_VERSION = "latest"

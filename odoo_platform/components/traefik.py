@@ -21,7 +21,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from odoo_platform.components.base import (
+from odoo_platform.components._shared.base import (
     Between,
     Matches,
     check_args,
@@ -29,7 +29,7 @@ from odoo_platform.components.base import (
     component_type,
     require_providers,
 )
-from odoo_platform.components.iam import irsa_trust_policy
+from odoo_platform.components._shared.iam import irsa_trust_policy
 from odoo_platform.config import defaults, lifecycle
 from odoo_platform.config.models import AcmTls, CertManagerTls, PlatformConfig
 from odoo_platform.config.tags import base_tags, labels, resource_tags

@@ -75,7 +75,7 @@ SCANNERS_INTRO = """\
 
 The test suite (`tests/scanners/`) also runs two scanners on every sample stack, as programs from
 their own virtualenv (`scripts/install-tools.sh`, pinned): **checkov**'s Terraform-plan checks, on
-the plan JSON that `odoo_platform.terraform_plan` writes from what the stack declares (any
+the plan JSON that `odoo_platform.offline.terraform_plan` writes from what the stack declares (any
 project can scan its own: `terraform_plan(run_stack(...))`), and **parliament** on every IAM
 identity policy (role policies; trust, key and bucket policies are left to checkov). Any finding
 not accepted below fails the suite, and so does an accepted finding that no stack produces any

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from odoo_platform.clock import utc_today
+from odoo_platform.config.clock import utc_today
 from odoo_platform.config.freeze import window_state
 from odoo_platform.config.models import FreezeOverride, FreezeWindow, PlatformConfig
 

@@ -4,7 +4,8 @@ The test suite scans every sample stack (tests/scanners/) and fails on any findi
 here; an entry that no longer matches anything fails too, so the list stays true. docs/policies.md
 renders it. Patterns are regular expressions matched in full: `resource` against the Terraform
 address checkov reports (`aws_s3_bucket.odoo_shared_backups_dr_bucket`, see
-`odoo_platform.terraform_plan`) or the policy parliament read (`<resource name>.<property>`),
+`odoo_platform.offline.terraform_plan`) or the policy parliament read
+(`<resource name>.<property>`),
 `stacks` against the stack name.
 """
 

@@ -77,7 +77,8 @@ STACK_RULES: tuple[StackRule, ...] = (
         needs_facts=True,
     ),
     # Advisory: a preview in a freeze passes and says so; the stack program itself stops the
-    # update (odoo_platform.stack.check_change_freeze), which a policy cannot tell from a preview.
+    # update (odoo_platform.platform.program.check_change_freeze), which a policy cannot tell
+    # from a preview.
     StackRule(
         "prod-change-freeze",
         "Prod stacks are not updated during an active change-freeze window unless an unexpired "

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from odoo_platform.testing.harness import (
+    from odoo_platform.synthesis.harness import (
         ProgramResult,
         PulumiProject,
         RecordedResource,
@@ -39,13 +39,13 @@ if TYPE_CHECKING:
         run_stack,
         stack_config,
     )
-    from odoo_platform.testing.mocks import PlatformMocks
+    from odoo_platform.synthesis.mocks import PlatformMocks
 
 
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'odoo_platform.testing' has no attribute {name!r}")
     module = "mocks" if name == "PlatformMocks" else "harness"
-    value = getattr(importlib.import_module(f"odoo_platform.testing.{module}"), name)
+    value = getattr(importlib.import_module(f"odoo_platform.synthesis.{module}"), name)
     globals()[name] = value
     return value

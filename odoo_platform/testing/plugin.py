@@ -20,7 +20,7 @@ import pytest
 if TYPE_CHECKING:
     import pulumi
 
-    from odoo_platform.testing.harness import Program, ProgramResult, PulumiProject
+    from odoo_platform.synthesis.harness import Program, ProgramResult, PulumiProject
 
 
 class PulumiHarness:
@@ -36,7 +36,7 @@ class PulumiHarness:
 
     @property
     def project(self) -> PulumiProject:
-        from odoo_platform.testing.harness import PulumiProject  # noqa: PLC0415 - lazy (module doc)
+        from odoo_platform.synthesis.harness import PulumiProject  # noqa: PLC0415 - lazy (module doc)
 
         found = PulumiProject.at(self.root)
         return (
@@ -60,7 +60,7 @@ class PulumiHarness:
         today: dt.date | None = None,
     ) -> ProgramResult:
         """Run `program` under mocks; `today` pins the stack program's clock."""
-        from odoo_platform.testing.harness import run_program  # noqa: PLC0415
+        from odoo_platform.synthesis.harness import run_program  # noqa: PLC0415
 
         return run_program(
             program,
@@ -86,7 +86,7 @@ class PulumiHarness:
     ) -> ProgramResult:
         """`program` (default: odoo-platform's stack program) with `Pulumi.<stack>.yaml` from
         the project's stack config folder, or any stack file; `today` pins its clock."""
-        from odoo_platform.testing.harness import run_stack  # noqa: PLC0415
+        from odoo_platform.synthesis.harness import run_stack  # noqa: PLC0415
 
         return run_stack(
             stack,

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from odoo_platform.cli import Exit, app
 from odoo_platform.config import load_stack_file
 from odoo_platform.config.capacity import SHARED_SERVER, connection_budgets
-from odoo_platform.plan import capacity_warnings, placements
-from odoo_platform.plan_report import SCHEMA_VERSION
+from odoo_platform.offline.placement import capacity_warnings, placements
+from odoo_platform.offline.plan_report import SCHEMA_VERSION
 from odoo_platform.testing import run_program
 from tests.synthetic_platform import EXPECTED_DEPTH
 from tests.synthetic_platform import program as synthetic_platform

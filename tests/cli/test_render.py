@@ -13,7 +13,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from odoo_platform.cli import app
-from odoo_platform.render import CLUSTER_FOLDER, HEADER, REDACTED, REDACTION_ANNOTATION
+from odoo_platform.offline.render import CLUSTER_FOLDER, HEADER, REDACTED, REDACTION_ANNOTATION
 from odoo_platform.testing import run_program
 from tests.synthetic_platform import SECRET_TEXT
 from tests.synthetic_platform import program as synthetic_platform

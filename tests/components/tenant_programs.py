@@ -9,7 +9,7 @@ from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
 from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 from odoo_platform.config import PlatformConfig, load_stack_file
 from odoo_platform.config.models import TenantConfig
-from odoo_platform.testing.harness import ProgramResult, run_program
+from odoo_platform.synthesis.harness import ProgramResult, run_program
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 BUCKET_ARN = "arn:aws:s3:::nb-backups-eu-west-1"

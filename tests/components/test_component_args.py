@@ -12,10 +12,10 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
+from odoo_platform.components._shared.base import ArgsError
 from odoo_platform.components.alert_rules import ClosePeriod, RulePolicy, TenantAlerting
 from odoo_platform.components.aws_backup import BackupPlanArgs
 from odoo_platform.components.backup_bucket import BackupBucketArgs
-from odoo_platform.components.base import ArgsError
 from odoo_platform.components.cluster import EksSettings, KubernetesClusterArgs
 from odoo_platform.components.file_system import FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZoneArgs

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pulumi
 
-from odoo_platform.components import iam
-from odoo_platform.components.iam import irsa_trust_policy, service_trust_policy
+from odoo_platform.components._shared import iam
+from odoo_platform.components._shared.iam import irsa_trust_policy, service_trust_policy
 from odoo_platform.testing import run_program
 
 COMPONENTS = Path(iam.__file__).parent

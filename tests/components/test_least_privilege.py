@@ -11,8 +11,8 @@ import json
 
 import pytest
 
+from odoo_platform.components._shared.iam import KEY_ADMIN_ACTIONS, key_administration_statement
 from odoo_platform.components.backup_bucket import replication_policy
-from odoo_platform.components.iam import KEY_ADMIN_ACTIONS, key_administration_statement
 from odoo_platform.components.landing_zone import kms_key_policy
 from odoo_platform.config import ConfigError, PlatformConfig, parse_platform
 from odoo_platform.testing import ProgramResult

@@ -11,7 +11,7 @@ import pytest
 
 from odoo_platform.components.mail import SesMail, SesMailArgs, tenant_mail_args
 from odoo_platform.config.mail import tenant_relay
-from odoo_platform.testing.harness import ProgramResult, run_program
+from odoo_platform.synthesis.harness import ProgramResult, run_program
 from tests.components.tenant_programs import sample_config, tenant
 
 VPC_CIDR = "10.40.0.0/16"

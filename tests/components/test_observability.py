@@ -33,10 +33,10 @@ from odoo_platform.config import PlatformConfig, load_stack_file
 from odoo_platform.config.capacity import connection_budgets, max_connections
 from odoo_platform.config.models import AlertsConfig
 from odoo_platform.config.tags import labels, resource_tags
-from odoo_platform.offline import resource_views, stack_context
+from odoo_platform.offline.check import resource_views, stack_context
 from odoo_platform.policies import Severity, evaluate
+from odoo_platform.synthesis.mocks import ACCOUNT_ID
 from odoo_platform.testing import ProgramResult, run_program
-from odoo_platform.testing.mocks import ACCOUNT_ID
 from tests.k8s_validation import crd_schemas
 
 REPO = Path(__file__).resolve().parents[2]

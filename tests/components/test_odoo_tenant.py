@@ -33,7 +33,7 @@ from odoo_platform.odoo.mail import SmtpSettings
 from odoo_platform.odoo.scripts import SCRIPT_ENV
 from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.policies.kubernetes import restricted_violations
-from odoo_platform.testing.harness import ProgramResult, RecordedResource, run_program
+from odoo_platform.synthesis.harness import ProgramResult, RecordedResource, run_program
 from tests.components.infra_fixtures import cluster_on
 from tests.components.tenant_programs import (
     BUCKET_ARN,

@@ -8,7 +8,7 @@ import pytest
 
 from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 from odoo_platform.config.catalog import LABEL_ENVIRONMENT, LABEL_TENANT, LABEL_TIER, SIZE_PROFILES
-from odoo_platform.testing.harness import ProgramResult, run_program
+from odoo_platform.synthesis.harness import ProgramResult, run_program
 from tests.components.tenant_programs import sample_config, tenant
 from tests.k8s_validation import validate_manifest
 

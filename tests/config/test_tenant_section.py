@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from odoo_platform.config import ConfigError
-from odoo_platform.external_tenant import parse_tenant
+from odoo_platform.platform.external_tenant import parse_tenant
 from tests.config.conftest import BASE
 
 DEEP: Any = "x"

@@ -14,8 +14,8 @@ import pytest
 
 from odoo_platform.config import parse_platform
 from odoo_platform.config.lifecycle import version_change_issues
+from odoo_platform.synthesis.mocks import PlatformMocks
 from odoo_platform.testing import run_stack
-from odoo_platform.testing.mocks import PlatformMocks
 
 STACKS = Path(__file__).resolve().parents[1] / "stacks"  # one tenant, alpha-law on 18.0
 SELF = "organization/odoo-platform/prod-eu-west-1"

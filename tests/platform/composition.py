@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from odoo_platform.config import PlatformConfig, parse_platform
-from odoo_platform.platform import build_platform
+from odoo_platform.platform.regional import build_platform
 from odoo_platform.testing import ProgramResult, run_program
 
 TODAY = dt.date(2026, 11, 18)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from odoo_platform.platform import build_platform
+from odoo_platform.platform.regional import build_platform
 from odoo_platform.testing import ProgramResult, run_program
 from tests.platform.composition import TODAY, config, plan, tenant
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from odoo_platform.platform import build_platform
+from odoo_platform.platform.regional import build_platform
 from odoo_platform.testing import ProgramResult, run_program
 from tests.platform.composition import BASE, TODAY, config, plan, tenant
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from odoo_platform.config import ConfigError
-from odoo_platform.platform import build_platform
+from odoo_platform.platform.regional import build_platform
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 from tests.platform.composition import TODAY, config, plan, tenant, urns_of
 

@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from odoo_platform.config.catalog import LABEL_TENANT, TAG_TENANT
-from odoo_platform.stack import load_config
+from odoo_platform.platform.program import load_config
 
 EXPECTED_MANDATORY = {
     "rds-storage-encrypted",

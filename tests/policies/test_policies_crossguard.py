@@ -46,7 +46,7 @@ from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UnknownValueError, unknown_checking_proxy
 
 from odoo_platform.config import load_stack_file
-from odoo_platform.offline import stack_context
+from odoo_platform.offline.check import stack_context
 from odoo_platform.policies import ALL_RULES, StackContext, StackRule
 from odoo_platform.policies.crossguard import (
     CONFIG_SCHEMA,

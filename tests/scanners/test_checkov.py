@@ -1,6 +1,6 @@
 """checkov's Terraform-plan checks on every sample stack: nothing fails that is not accepted.
 
-The stacks are written as one plan (a module per stack, `odoo_platform.terraform_plan`) and
+The stacks are written as one plan (a module per stack, `odoo_platform.offline.terraform_plan`) and
 scanned in one checkov run. Accepted findings and their reasons are
 `odoo_platform.policies.scanners.CHECKOV_ALLOWED` (rendered in docs/policies.md).
 """
@@ -16,8 +16,8 @@ import pytest
 from odoo_platform.components.backup_bucket import BackupBucket, BackupBucketArgs
 from odoo_platform.components.postgres import PostgresServer, PostgresServerArgs
 from odoo_platform.config import connection_budgets, load_stack_file
+from odoo_platform.offline.terraform_plan import stacks_plan, terraform_plan
 from odoo_platform.policies.scanners import CHECKOV_ALLOWED
-from odoo_platform.terraform_plan import stacks_plan, terraform_plan
 from odoo_platform.testing import ProgramResult, run_program
 from tests.scanners.scanning import ROOT, Finding, checkov
 

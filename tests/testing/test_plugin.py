@@ -46,7 +46,7 @@ USER_PROGRAM = """
     import pulumi_aws as aws
     import pytest
 
-    from odoo_platform.clock import utc_today
+    from odoo_platform.config.clock import utc_today
 
 
     def program():

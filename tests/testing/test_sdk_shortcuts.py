@@ -9,8 +9,8 @@ import pulumi_aws as aws
 import pulumi_random
 from pulumi.runtime import resource as pulumi_resource
 
+from odoo_platform.synthesis.harness import _stack_trace_without_source_lines
 from odoo_platform.testing import run_program
-from odoo_platform.testing.harness import _stack_trace_without_source_lines
 
 
 class _Base:

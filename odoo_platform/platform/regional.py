@@ -18,8 +18,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
-from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import KubernetesCluster, KubernetesClusterArgs
 from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs, kms_key_policy
 from odoo_platform.components.mail import SesMail, SesMailArgs
@@ -31,7 +31,7 @@ from odoo_platform.config.lifecycle import retained_tenants
 from odoo_platform.config.mail import ses_settings
 from odoo_platform.config.models import EksClusterConfig
 from odoo_platform.config.tags import base_tags, resource_tags
-from odoo_platform.tiers import (
+from odoo_platform.platform.tiers import (
     DedicatedTier,
     DisasterRecoverySite,
     HostedTenant,

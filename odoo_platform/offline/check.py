@@ -25,7 +25,7 @@ from odoo_platform.policies import (
     TenantFacts,
     evaluate,
 )
-from odoo_platform.testing.harness import Program, ProgramResult, run_stack
+from odoo_platform.synthesis.harness import Program, ProgramResult, run_stack
 
 
 def stack_context(config: PlatformConfig, today: dt.date) -> StackContext:
@@ -93,8 +93,9 @@ def check_stack(
 ) -> StackCheck:
     """Validate the stack file, run the program as a preview, and evaluate every rule.
 
-    `program` replaces the stack program (`odoo_platform.stack.main`), e.g. to plan another
-    Pulumi program against this stack file's configuration; the program's clock reads `today`.
+    `program` replaces the stack program (`odoo_platform.platform.program.main`), e.g.
+    to plan another Pulumi program against this stack file's configuration; the program's
+    clock reads `today`.
     Raises `ConfigError` for an invalid stack file, before anything is declared.
     """
     config = load_for_day(stack_file_path, today)

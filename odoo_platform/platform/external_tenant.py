@@ -19,7 +19,7 @@ from typing import Any
 
 import pulumi
 
-from odoo_platform.components.base import child_opts, component_type
+from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.components.mail import relay_args
 from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
 from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
@@ -31,7 +31,7 @@ from odoo_platform.config.loader import parse_section
 from odoo_platform.config.mail import own_relay
 from odoo_platform.config.models import TenantConfig
 from odoo_platform.config.tags import labels, ownership_tags
-from odoo_platform.platform import (
+from odoo_platform.platform.regional import (
     MissingPlatformOutputError,
     PlatformReference,
     SharedDatabaseOutput,

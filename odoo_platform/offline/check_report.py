@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from odoo_platform.offline import StackCheck, findings_by_tenant
+from odoo_platform.offline.check import StackCheck, findings_by_tenant
 from odoo_platform.policies import Finding, Severity
 
 SEVERITY_STYLE = {Severity.MANDATORY: "bold red", Severity.ADVISORY: "yellow"}

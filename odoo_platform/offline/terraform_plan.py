@@ -13,7 +13,7 @@ providers and random values have nothing to scan. The mapping is a best effort (
 schema is read): `TYPE_NAMES` and `ATTRIBUTE_NAMES` hold the exceptions to the rules.
 
     from odoo_platform.testing import run_stack
-    from odoo_platform.terraform_plan import terraform_plan
+    from odoo_platform.offline.terraform_plan import terraform_plan
     json.dump(terraform_plan(run_stack("prod-eu-west-1")), open("plan.json", "w"))
 """
 
@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from odoo_platform.testing.harness import ProgramResult, RecordedResource
+from odoo_platform.synthesis.harness import ProgramResult, RecordedResource
 
 FORMAT_VERSION = "1.2"
 TERRAFORM_VERSION = "1.9.0"

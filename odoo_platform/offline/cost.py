@@ -22,10 +22,10 @@ from typing import Any
 
 from odoo_platform.config import PlatformConfig
 from odoo_platform.config.defaults import tenant_profile
-from odoo_platform.plan import DEDICATED_PREFIX, MULTI_TENANT, PLATFORM, Placement
-from odoo_platform.testing.harness import ProgramResult, RecordedResource
+from odoo_platform.offline.placement import DEDICATED_PREFIX, MULTI_TENANT, PLATFORM, Placement
+from odoo_platform.synthesis.harness import ProgramResult, RecordedResource
 
-PRICE_TABLE = Path(__file__).parent / "data" / "prices.json"
+PRICE_TABLE = Path(__file__).parents[1] / "data" / "prices.json"
 ASSUMED_EFS_GB = 50
 ASSUMED_BUCKET_GB = 100
 ASSUMED_RDS_STORAGE_GB = 20  # the RDS minimum for gp3, when the program sets no size

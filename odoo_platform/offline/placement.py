@@ -22,7 +22,7 @@ from typing import Any
 from odoo_platform.config import PlatformConfig, connection_budgets, memory_budget
 from odoo_platform.config.capacity import hosted_tenants
 from odoo_platform.config.catalog import LABEL_TENANT, LABEL_TIER, TAG_TENANT, TAG_TIER
-from odoo_platform.testing.harness import ProgramResult, RecordedResource
+from odoo_platform.synthesis.harness import ProgramResult, RecordedResource
 
 PLATFORM = "platform"
 MULTI_TENANT = "multi-tenant"

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from odoo_platform.config.mail import mail_warnings
 from odoo_platform.config.validation import warnings as config_warnings
-from odoo_platform.cost import CostEstimate, PriceList, estimate_cost, price_list
-from odoo_platform.offline import StackCheck
-from odoo_platform.plan import (
+from odoo_platform.offline.check import StackCheck
+from odoo_platform.offline.cost import CostEstimate, PriceList, estimate_cost, price_list
+from odoo_platform.offline.placement import (
     DepthReport,
     GroupCount,
     Placement,

@@ -11,14 +11,14 @@ from collections.abc import Callable
 
 import pulumi
 
-from odoo_platform.clock import utc_today
 from odoo_platform.config import ConfigError, PlatformConfig
+from odoo_platform.config.clock import utc_today
 from odoo_platform.config.errors import ROOT
 from odoo_platform.config.freeze import freeze_state, freeze_stop_message, override_issues
 from odoo_platform.config.lifecycle import removed_tenant_issues, version_change_issues
 from odoo_platform.config.loader import CONFIG_NAMESPACE, parse_engine_value
 from odoo_platform.config.validation import warnings as config_warnings
-from odoo_platform.platform import RETAINED_TENANTS, TENANTS, build_platform
+from odoo_platform.platform.regional import RETAINED_TENANTS, TENANTS, build_platform
 
 __all__ = ["PREVIOUS_DEPLOYMENT", "check_change_freeze", "load_config", "main", "utc_today"]
 

@@ -22,9 +22,9 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
 from odoo_platform.components.backup_bucket import BackupBucket, BackupBucketArgs
-from odoo_platform.components.base import child_opts, component_type
 from odoo_platform.components.cluster import KubernetesCluster
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy

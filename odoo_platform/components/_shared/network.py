@@ -8,8 +8,8 @@ from typing import Unpack
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components.base import ChildOptions, child_opts
-from odoo_platform.components.iam import service_trust_policy
+from odoo_platform.components._shared.base import ChildOptions, child_opts
+from odoo_platform.components._shared.iam import service_trust_policy
 
 HTTPS_PORT = 443
 

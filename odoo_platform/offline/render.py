@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from odoo_platform.testing.harness import ProgramResult, manifest
+from odoo_platform.synthesis.harness import ProgramResult, manifest
 
 CLUSTER_FOLDER = "_cluster"
 REDACTED = "<redacted>"

@@ -33,10 +33,10 @@ from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _ensure_event_loop
 
-from odoo_platform.clock import pinned_day
 from odoo_platform.config.catalog import LABEL_TENANT, TAG_TENANT
+from odoo_platform.config.clock import pinned_day
 from odoo_platform.config.loader import read_stack_config, stack_file
-from odoo_platform.testing.mocks import PlatformMocks
+from odoo_platform.synthesis.mocks import PlatformMocks
 
 Program = Callable[[], None]
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -499,7 +499,8 @@ def run_program(
     """Run `program` (a function declaring resources) under mocks; raise what it raises.
 
     `project` qualifies config keys (`<project>:key`) and URNs, as the project's `Pulumi.yaml`
-    name does under `pulumi up`; `today` pins the stack program's clock (`odoo_platform.clock`).
+    name does under `pulumi up`; `today` pins the stack program's clock
+    (`odoo_platform.config.clock`).
     """
     config = dict(config or {})
     monitor = RecordingMonitor(mocks or PlatformMocks(region=config.get("aws:region", "eu-west-1")))
@@ -584,9 +585,9 @@ def run_stack(
 ) -> ProgramResult:
     """Run a stack program against a stack file, as `pulumi preview` would.
 
-    `program` defaults to this package's stack program (`odoo_platform.stack.main`); `mocks`
-    to `PlatformMocks` for the stack's region (pass one with `stack_outputs` to give the program
-    the outputs of its previous deployment or of referenced stacks); `today` pins its clock.
+    `program` defaults to this package's stack program (`odoo_platform.platform.program.main`);
+    `mocks` to `PlatformMocks` for the stack's region (pass one with `stack_outputs` to give the
+    program the outputs of its previous deployment or of referenced stacks); `today` pins its clock.
     """
     if config_file is None:
         if stack is None:
@@ -596,7 +597,7 @@ def run_stack(
     config, secret_keys = stack_config(config_file)
     if program is None:
         # The whole platform: imported only when run (the pytest plugin loads this module).
-        from odoo_platform.stack import main  # noqa: PLC0415
+        from odoo_platform.platform.program import main  # noqa: PLC0415
 
         program = main
     return run_program(
