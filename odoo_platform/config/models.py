@@ -8,23 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from odoo_platform.config.catalog import (
-    ANY_EC2_INSTANCE_TYPE,
-    BASE_TAG_KEYS,
-    CACHE_NODE_TYPES,
-    LOG_RETENTION_DAYS,
-    RDS_CLASS_MEMORY_GIB,
-    REGION_RESIDENCY,
     RESERVED_TENANT_SLUGS,
-    RESIDENCY_ZONES,
-    TAG_BACKUP_PLAN,
-    TAG_TENANT,
-    TAG_TIER,
     DataClassification,
     Environment,
     LifecycleState,
@@ -32,146 +21,45 @@ from odoo_platform.config.catalog import (
     SizeName,
     Tier,
 )
-
-# Patterns spell digits [0-9] and word characters [A-Za-z0-9_]: `\d` and `\w` also match other
-# scripts' digits and letters, which AWS, Kubernetes and int() refuse.
-SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,19}[a-z0-9]$"
-HOSTNAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-RDS_IDENTIFIER_PATTERN = r"^[a-z][a-z0-9-]{0,61}[a-z0-9]$"
-ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@/_-]+$"
-K8S_VERSION_PATTERN = r"^1\.(2[89]|3[0-9])$"
-# What the common patterns mean, for error messages (the pattern itself is shown too).
-PATTERN_MEANINGS = {
-    SLUG_PATTERN: "2 to 21 of a-z, 0-9 and '-', starting with a letter and not ending with '-'",
-    HOSTNAME_PATTERN: "a lower-case DNS name such as erp.example.com",
-    ROLE_ARN_PATTERN: "an IAM role ARN such as arn:aws:iam::111122223333:role/name",
-    K8S_VERSION_PATTERN: 'a Kubernetes minor version from 1.28 to 1.39, quoted: "1.33"',
-}
-IMAGE_TAG = re.compile(
-    r"^[A-Za-z0-9_.-]+(?::[0-9]+)?(/[A-Za-z0-9_.-]+)*:(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$"
+from odoo_platform.config.fields import (
+    HOSTNAME_PATTERN,
+    IMAGE_DIGEST,
+    IMAGE_TAG,
+    K8S_VERSION_PATTERN,
+    PATTERN_MEANINGS,
+    ROLE_ARN_PATTERN,
+    SLUG_PATTERN,
+    LogRetention,
+    Region,
+    ResidencyZone,
+    Strict,
+    TagText,
+    Text,
+    VpcCidr,
+    check_tags,
 )
-IMAGE_DIGEST = re.compile(r"^[A-Za-z0-9_.-]+(?::[0-9]+)?(/[A-Za-z0-9_.-]+)*@sha256:[a-f0-9]{64}$")
-HHMM = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
-DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)"
-BACKUP_WINDOW = re.compile(f"{HHMM}-{HHMM}")
-MAINTENANCE_WINDOW = re.compile(f"{DAY}:{HHMM}-{DAY}:{HHMM}")
-VPC_PREFIXES = (16, 28)  # what AWS allows for a VPC's primary CIDR
-PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
-# AWS tags: keys of 1-128 and values of up to 256 letters, digits, spaces and `_.:/=+-@`; the
-# `aws:` prefix is reserved; at most 50 per resource, of which the platform sets up to 8.
-TAG_SYMBOLS = frozenset("_.:/=+-@ ")
-MAX_EXTRA_TAGS = 40
-PLATFORM_TAG_KEYS = (*BASE_TAG_KEYS, TAG_TIER, TAG_TENANT, TAG_BACKUP_PLAN, "Role")
+from odoo_platform.config.services import (
+    BackupPolicy,
+    DatabaseConfig,
+    FileSystemConfig,
+    NodeGroupConfig,
+    RedisConfig,
+)
 
-
-def _check_region(value: str) -> str:
-    if value not in REGION_RESIDENCY:
-        raise ValueError(f"must be one of {', '.join(sorted(REGION_RESIDENCY))}")
-    return value
-
-
-def _check_zone(value: str) -> str:
-    if value not in RESIDENCY_ZONES:
-        raise ValueError(f"must be one of {', '.join(RESIDENCY_ZONES)}")
-    return value
-
-
-def _check_vpc(value: object) -> str:
-    """A VPC range: a network address in a private range, /16 to /28 (parsed again after)."""
-    try:
-        network = ipaddress.IPv4Network(
-            str(value) if isinstance(value, str | ipaddress.IPv4Network) else ""
-        )
-    except ValueError as error:
-        raise ValueError(f"must be a network such as 10.40.0.0/16 ({error})") from None
-    low, high = VPC_PREFIXES
-    if not low <= network.prefixlen <= high:
-        raise ValueError(f"must be /{low} to /{high} (AWS limits for a VPC)")
-    if not any(network.subnet_of(ipaddress.IPv4Network(r)) for r in PRIVATE_RANGES):
-        raise ValueError(f"must be inside a private range: {', '.join(PRIVATE_RANGES)}")
-    return str(network)
-
-
-def _tag_text(value: str) -> str:
-    if any(not (c.isalnum() or c in TAG_SYMBOLS) for c in value):
-        raise ValueError("AWS tags allow letters, digits, spaces and _ . : / = + - @ only")
-    return value
-
-
-def _check_tags(tags: dict[str, str]) -> dict[str, str]:
-    if len(tags) > MAX_EXTRA_TAGS:
-        raise ValueError(f"at most {MAX_EXTRA_TAGS} tags (AWS allows 50; the platform sets 8)")
-    for key, value in tags.items():
-        if not 1 <= len(key) <= 128 or len(value) > 256:
-            raise ValueError(f"tag '{key}': keys have 1 to 128 characters, values up to 256")
-        if key.lower().startswith("aws:"):
-            raise ValueError(f"tag '{key}': the aws: prefix is reserved by AWS")
-        if key in PLATFORM_TAG_KEYS:
-            raise ValueError(
-                f"tag '{key}' is set by the platform (from owner, cost_centre, environment...)"
-            )
-        _tag_text(key)
-        _tag_text(value)
-    return tags
-
-
-def _printable(value: str) -> str:
-    if not value.isprintable():
-        raise ValueError("must not contain control characters such as tabs or line breaks")
-    return value
-
-
-def _window(pattern: re.Pattern[str], example: str) -> AfterValidator:
-    def check(value: str) -> str:
-        if pattern.fullmatch(value) is None:
-            raise ValueError(f"must be like {example}, in UTC with hours 00-23, minutes 00-59")
-        return value
-
-    return AfterValidator(check)
-
-
-def _log_retention(value: int) -> int:
-    if value not in LOG_RETENTION_DAYS:
-        raise ValueError(f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))} (CloudWatch)")
-    return value
-
-
-def _known_ec2_type(value: str) -> str:
-    if value not in ANY_EC2_INSTANCE_TYPE:
-        raise ValueError("is not an EC2 instance type (see odoo_platform/data/instance_types.json)")
-    return value
-
-
-Region = Annotated[
-    str,
-    AfterValidator(_check_region),
-    Field(
-        description="a supported AWS region (see Regions and residency zones)",
-        json_schema_extra={"enum": sorted(REGION_RESIDENCY)},
-    ),
+# Re-exported: code that reads the stack file imports every model and pattern from here.
+__all__ = [
+    "HOSTNAME_PATTERN",
+    "K8S_VERSION_PATTERN",
+    "PATTERN_MEANINGS",
+    "ROLE_ARN_PATTERN",
+    "SLUG_PATTERN",
+    "BackupPolicy",
+    "DatabaseConfig",
+    "FileSystemConfig",
+    "NodeGroupConfig",
+    "RedisConfig",
+    "Strict",
 ]
-ResidencyZone = Annotated[
-    str,
-    AfterValidator(_check_zone),
-    Field(
-        description="data-residency zone: the zone of the stack's region",
-        json_schema_extra={"enum": list(RESIDENCY_ZONES)},
-    ),
-]
-VpcCidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_check_vpc)]
-Text = Annotated[str, AfterValidator(_printable)]
-TagText = Annotated[str, AfterValidator(_printable), AfterValidator(_tag_text)]
-Ec2InstanceType = Annotated[str, AfterValidator(_known_ec2_type)]
-# An int checked against the list (a Literal of ints would take `true` for 1)
-LogRetention = Annotated[
-    int,
-    AfterValidator(_log_retention),
-    Field(json_schema_extra={"enum": list(LOG_RETENTION_DAYS)}),
-]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SubnetPrefixes(Strict):
@@ -196,16 +84,6 @@ class LandingZoneConfig(Strict):
         description="the CloudWatch log groups the services write: RDS postgresql and upgrade "
         "logs (slow statements carry tenant data), the EKS control plane",
     )
-
-
-class NodeGroupConfig(Strict):
-    instance_types: list[Ec2InstanceType] = Field(
-        default_factory=lambda: ["m7i.xlarge"], min_length=1, max_length=20
-    )
-    min_size: int = Field(2, ge=0, le=100)
-    max_size: int = Field(6, ge=1, le=100)
-    desired_size: int | None = Field(None, ge=0, le=100)
-    disk_gib: int = Field(50, ge=20, le=1000)
 
 
 class NodeGroupsConfig(Strict):
@@ -374,68 +252,6 @@ class SharedServicesConfig(Strict):
     )
 
 
-class DatabaseConfig(Strict):
-    instance_class: str = "db.m7g.large"
-    engine_version: str = Field("16", pattern=r"^1[4-7](\.[0-9]+)?$")
-    allocated_storage_gib: int = Field(100, ge=20, le=65536)
-    max_allocated_storage_gib: int = Field(500, ge=20, le=65536)
-    max_connections: int | None = Field(
-        None, ge=50, le=5000, description="default: derived from the class memory as RDS does"
-    )
-    reserved_connections: int = Field(
-        10,
-        ge=3,
-        le=100,
-        description="kept free for administrators and RDS (tenants' backups: in their budget)",
-    )
-    multi_az: bool | None = Field(None, description="default: true in prod")
-    deletion_protection: bool | None = Field(None, description="default: true in prod")
-    backup_window: Annotated[str, _window(BACKUP_WINDOW, "02:00-03:00")] = Field(
-        "02:00-03:00", description="daily, UTC: HH:MM-HH:MM"
-    )
-    maintenance_window: Annotated[str, _window(MAINTENANCE_WINDOW, "sun:04:00-sun:05:00")] = Field(
-        "sun:04:00-sun:05:00", description="weekly, UTC: ddd:HH:MM-ddd:HH:MM"
-    )
-    identifier: str | None = Field(
-        None,
-        pattern=RDS_IDENTIFIER_PATTERN,
-        description="the RDS instance identifier; default `<server>-db-<stack>`. Set it to the "
-        "identifier of an instance created before identifiers were explicit, so it is kept",
-    )
-    replica_identifier: str | None = Field(
-        None,
-        pattern=RDS_IDENTIFIER_PATTERN,
-        description="the reporting replica's identifier; default `<server>-replica-<stack>`",
-    )
-
-    @field_validator("instance_class")
-    @classmethod
-    def _known_class(cls, value: str) -> str:
-        if value not in RDS_CLASS_MEMORY_GIB:
-            raise ValueError(f"must be one of {', '.join(RDS_CLASS_MEMORY_GIB)}")
-        return value
-
-
-class RedisConfig(Strict):
-    engine: Literal["redis", "valkey"] = "valkey"
-    engine_version: str = Field("8.0", pattern=r"^[0-9]+\.[0-9]+$")
-    node_type: str = "cache.t4g.medium"
-    replicas: int | None = Field(None, ge=0, le=5, description="default: 1 in prod, else 0")
-    maxmemory_policy: Literal["allkeys-lru", "volatile-lru", "noeviction"] = "volatile-lru"
-
-    @field_validator("node_type")
-    @classmethod
-    def _known_node_type(cls, value: str) -> str:
-        if value not in CACHE_NODE_TYPES:
-            raise ValueError(f"must be one of {', '.join(CACHE_NODE_TYPES)}")
-        return value
-
-
-class FileSystemConfig(Strict):
-    throughput_mode: Literal["elastic", "bursting"] = "elastic"
-    performance_mode: Literal["generalPurpose"] = "generalPurpose"
-
-
 class MultiTenantTierConfig(Strict):
     database: DatabaseConfig = DatabaseConfig()
     redis: RedisConfig = RedisConfig()
@@ -464,20 +280,6 @@ class DedicatedTierConfig(Strict):
     reporting_replica: bool = False
     redis: RedisConfig = RedisConfig(node_type="cache.t4g.small")
     node_group: NodeGroupConfig = NodeGroupConfig(min_size=1, max_size=3)
-
-
-class BackupPolicy(Strict):
-    rpo_hours: int = Field(24, ge=1, le=24)
-    daily_retention_days: int = Field(14, ge=1, le=35)
-    weekly_retention_weeks: int = Field(8, ge=0, le=52)
-    monthly_retention_months: int = Field(12, ge=0, le=120)
-    immutability: Literal["none", "governance", "compliance"] | None = Field(
-        None, description="S3 Object Lock mode; default: compliance in prod, none elsewhere"
-    )
-    immutability_days: int = Field(14, ge=1, le=3650)
-    automated_backup_retention_days: int | None = Field(
-        None, description="RDS automated backups (1 to 35); default: 14 in prod, 7 elsewhere"
-    )
 
 
 class DisasterRecoveryConfig(Strict):
@@ -601,7 +403,7 @@ class PlatformConfig(Strict):
     environment: Environment
     region: Region
     residency: ResidencyZone
-    tags: Annotated[dict[str, str], AfterValidator(_check_tags)] = Field(
+    tags: Annotated[dict[str, str], AfterValidator(check_tags)] = Field(
         default_factory=dict, description="extra AWS tags on every resource"
     )
     landing_zone: LandingZoneConfig = LandingZoneConfig()

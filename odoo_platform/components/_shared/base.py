@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, TypedDict, Unpack
 
 import pulumi
 
-from odoo_platform.config.models import SLUG_PATTERN
+from odoo_platform.config.fields import SLUG_PATTERN
 
 TYPE_PREFIX = "odoo-platform:index"
 
