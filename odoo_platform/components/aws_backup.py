@@ -7,7 +7,7 @@ tenant's server or file system changes nothing here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, cast
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
@@ -22,9 +22,8 @@ from odoo_platform.components._shared.base import (
 )
 from odoo_platform.components._shared.iam import service_trust_policy
 from odoo_platform.components.backup_bucket import ImmutabilityMode, retention_days
-from odoo_platform.config import defaults
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
-from odoo_platform.config.models import BackupPolicy, PlatformConfig, TenantConfig
+from odoo_platform.config.services import BackupPolicy
 from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
 
 BACKUP_SERVICE_POLICIES = (
@@ -71,30 +70,6 @@ class BackupPlanArgs:
 
     def __post_init__(self) -> None:
         check_args(self)
-
-    @classmethod
-    def from_config(
-        cls,
-        config: PlatformConfig,
-        *,
-        kms_key_arn: pulumi.Input[str],
-        dr_provider: pulumi.ProviderResource | None = None,
-        dr_kms_key_arn: pulumi.Input[str] | None = None,
-        tenant: TenantConfig | None = None,
-    ) -> BackupPlanArgs:
-        """DR copies are made whenever the stack has a DR mode (`BackupBucket.dr_kms_key_arn`
-        is a key there)."""
-        replicate = defaults.replicates_backups(config)
-        return cls(
-            policy=config.backup,
-            kms_key_arn=kms_key_arn,
-            immutability=cast(ImmutabilityMode, defaults.immutability(config)),
-            protect=defaults.protect_stateful(config),
-            dr_provider=dr_provider if replicate else None,
-            dr_kms_key_arn=dr_kms_key_arn if replicate else None,
-            tier="dedicated" if tenant else "shared",
-            tenant=tenant.slug if tenant else None,
-        )
 
 
 def _check(args: BackupPlanArgs) -> None:

@@ -7,7 +7,7 @@ rule per class expires every tenant's backups and a tenant's IAM policy names it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -26,8 +26,7 @@ from odoo_platform.components._shared.iam import (
     policy_document,
     service_trust_policy,
 )
-from odoo_platform.config import defaults
-from odoo_platform.config.models import BackupPolicy, PlatformConfig, TenantConfig
+from odoo_platform.config.services import BackupPolicy
 from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
 
 ImmutabilityMode = Literal["none", "governance", "compliance"]
@@ -201,34 +200,6 @@ class BackupBucketArgs:
     def __post_init__(self) -> None:
         check_args(self)
 
-    @classmethod
-    def from_config(
-        cls,
-        config: PlatformConfig,
-        *,
-        kms_key_arn: pulumi.Input[str] | None = None,
-        access_log_bucket: pulumi.Input[str] | None = None,
-        dr_provider: pulumi.ProviderResource | None = None,
-        tenant: TenantConfig | None = None,
-    ) -> BackupBucketArgs:
-        """The shared bucket, or a dedicated tenant's (leave `kms_key_arn` unset for its own key).
-
-        `dr_provider` is used only when the stack has a DR mode: every mode restores there.
-        """
-        mode = defaults.immutability(config)
-        if mode not in ("none", "governance", "compliance"):
-            raise ValueError(f"immutability {mode!r} is not an S3 Object Lock mode")
-        return cls(
-            policy=config.backup,
-            immutability=cast(ImmutabilityMode, mode),
-            protect=defaults.protect_stateful(config),
-            kms_key_arn=kms_key_arn,
-            access_log_bucket=access_log_bucket,
-            dr_provider=dr_provider if defaults.replicates_backups(config) else None,
-            tier="dedicated" if tenant else "shared",
-            tenant=tenant.slug if tenant else None,
-        )
-
 
 def _check(args: BackupBucketArgs) -> None:
     daily = args.policy.daily_retention_days
@@ -247,6 +218,15 @@ class _Site:
 
     prefix: str
     provider: pulumi.ProviderResource | None = None
+
+
+class BackupsOutput(TypedDict):
+    """A bucket as a platform stack exports it (`shared_backups`): each tenant writes under its
+    own prefix."""
+
+    bucket_name: str
+    bucket_arn: str
+    kms_key_arn: str
 
 
 class BackupBucket(pulumi.ComponentResource):
@@ -291,6 +271,11 @@ class BackupBucket(pulumi.ComponentResource):
                 "dr_kms_key_arn": self.dr_kms_key_arn,
             }
         )
+
+    def output(self) -> pulumi.Output[BackupsOutput]:
+        return pulumi.Output.all(
+            bucket_name=self.bucket_name, bucket_arn=self.bucket_arn, kms_key_arn=self.kms_key_arn
+        ).apply(lambda values: cast(BackupsOutput, values))
 
     def _opts(self, site: _Site, **kwargs: Any) -> pulumi.ResourceOptions:
         if site.provider is not None:

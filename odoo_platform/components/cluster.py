@@ -28,16 +28,10 @@ from odoo_platform.components._shared.base import (
 )
 from odoo_platform.components._shared.iam import irsa_trust_policy, service_trust_policy
 from odoo_platform.components._shared.network import service_log_group
-from odoo_platform.config import defaults, lifecycle
 from odoo_platform.config.catalog import LABEL_DEDICATED, LABEL_PREFIX
-from odoo_platform.config.loader import CONFIG_NAMESPACE
-from odoo_platform.config.models import (
-    K8S_VERSION_PATTERN,
-    EksClusterConfig,
-    NodeGroupConfig,
-    PlatformConfig,
-)
-from odoo_platform.config.tags import base_tags, labels, resource_tags
+from odoo_platform.config.fields import K8S_VERSION_PATTERN
+from odoo_platform.config.services import NodeGroupConfig
+from odoo_platform.config.tags import resource_tags
 
 LABEL_NODE_POOL = LABEL_PREFIX + "node-pool"
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator")
@@ -137,61 +131,6 @@ class KubernetesClusterArgs:
         check_args(self)
         if (self.eks is None) == (self.kubeconfig is None):
             raise ArgsError(type(self).__name__, ["eks, kubeconfig: set exactly one of them"])
-
-    @classmethod
-    def from_config(
-        cls,
-        config: PlatformConfig,
-        *,
-        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
-        node_security_group_id: pulumi.Input[str] | None = None,
-        secrets_kms_key_arn: pulumi.Input[str] | None = None,
-        logs_kms_key_arn: pulumi.Input[str] | None = None,
-        efs_file_system_id: pulumi.Input[str] | None = None,
-        kubeconfig: pulumi.Input[str] | None = None,
-    ) -> KubernetesClusterArgs:
-        """EKS from the landing zone's outputs, or the existing cluster's secret kubeconfig.
-
-        In existing mode the kubeconfig is read from the secret stack key named by
-        `cluster.kubeconfig_secret_key` unless one is passed.
-        """
-        dedicated = {
-            t.slug: defaults.dedicated_settings(config, t).node_group
-            for t in config.tenants
-            if t.tier == "dedicated" and lifecycle.runs_workloads(t)
-        }
-        common: dict[str, Any] = {
-            "dedicated_node_groups": dedicated,
-            "efs_file_system_id": efs_file_system_id,
-            "k8s_labels": labels(config),
-        }
-        cluster = config.cluster
-        if not isinstance(cluster, EksClusterConfig):
-            source = kubeconfig or pulumi.Config(CONFIG_NAMESPACE).require_secret(
-                cluster.kubeconfig_secret_key
-            )
-            return cls(kubeconfig=source, **common)
-        if subnet_ids is None or node_security_group_id is None or secrets_kms_key_arn is None:
-            raise ValueError(
-                "cluster.mode eks needs subnet_ids, node_security_group_id and "
-                "secrets_kms_key_arn (from the landing zone)"
-            )
-        eks = EksSettings(
-            region=config.region,
-            subnet_ids=subnet_ids,
-            node_security_group_id=node_security_group_id,
-            secrets_kms_key_arn=secrets_kms_key_arn,
-            kubernetes_version=cluster.kubernetes_version,
-            public_endpoint_cidrs=[str(c) for c in cluster.public_endpoint_cidrs],
-            admin_role_arns=list(cluster.admin_role_arns),
-            system_node_group=cluster.node_groups.system,
-            shared_node_group=cluster.node_groups.shared,
-            instance_tags={**base_tags(config), **resource_tags()},
-            logs_kms_key_arn=logs_kms_key_arn,
-            log_retention_days=config.landing_zone.log_retention_days,
-            cluster_name=cluster.name,
-        )
-        return cls(eks=eks, **common)
 
 
 def eks_cluster_name(stack: str, name: str) -> str:

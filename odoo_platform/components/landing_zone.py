@@ -34,11 +34,9 @@ from odoo_platform.components._shared.iam import (
 )
 from odoo_platform.components._shared.network import interface_endpoints, vpc_flow_logs
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
-from odoo_platform.config import defaults
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LOG_RETENTION_DAYS
-from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.network import plan_subnets
-from odoo_platform.config.tags import PLATFORM_TIER, base_tags, resource_tags
+from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
 
 KEY_PURPOSES = ("data", "backups", "logs", "kubernetes")
 # AWS services allowed to use each key on behalf of principals of this account.
@@ -72,25 +70,6 @@ class LandingZoneArgs:
 
     def __post_init__(self) -> None:
         check_args(self)
-
-    @classmethod
-    def from_config(cls, config: PlatformConfig) -> LandingZoneArgs:
-        """The stack's landing zone with the environment defaults (NAT per AZ, protect)."""
-        zone = config.landing_zone
-        file_system = config.multi_tenant.file_system
-        return cls(
-            region=config.region,
-            default_tags=base_tags(config),
-            vpc_cidr=str(zone.vpc_cidr),
-            availability_zones=zone.availability_zones,
-            subnet_prefixes=zone.subnet_prefixes.model_dump(),
-            nat_per_az=defaults.nat_per_az(config),
-            interface_endpoints=zone.interface_endpoints,
-            flow_log_retention_days=zone.flow_log_retention_days,
-            protect=defaults.protect_stateful(config),
-            efs_throughput_mode=file_system.throughput_mode,
-            efs_performance_mode=file_system.performance_mode,
-        )
 
 
 def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
@@ -157,6 +136,7 @@ class LandingZone(pulumi.ComponentResource):
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
     database_subnet_ids: list[pulumi.Output[str]]
+    database_cidrs: tuple[str, ...]  # what tenant pods may reach PostgreSQL and Redis in
     nat_gateway_ids: list[pulumi.Output[str]]
     private_route_table_ids: list[pulumi.Output[str]]  # the nodes' routes (e.g. to peered VPCs)
     kms_key_arns: dict[str, pulumi.Output[str]]
@@ -208,6 +188,7 @@ class LandingZone(pulumi.ComponentResource):
         self.public_subnet_ids = [s.id for s in public]
         self.private_subnet_ids = [s.id for s in private]
         self.database_subnet_ids = [s.id for s in database]
+        self.database_cidrs = tuple(str(cidr) for cidr in plan.database)
 
         route_tables = self._routing(public, private, database)
         self._lock_default_security_group()

@@ -25,13 +25,12 @@ import pulumi_aws as aws
 
 from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.config import mail as mail_config
-from odoo_platform.config.loader import CONFIG_NAMESPACE
-from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.mail import TenantRelay
 from odoo_platform.config.tags import resource_tags
-from odoo_platform.odoo.mail import SmtpSettings
 
 DKIM_TOKENS = 3  # Easy DKIM always publishes three selectors
 DKIM_TTL = 1800
+Login = tuple[pulumi.Input[str], pulumi.Input[str]]
 
 
 @dataclass(frozen=True)
@@ -51,22 +50,6 @@ class SesMailArgs:
     senders: Mapping[str, str]  # tenant slug -> the domain it sends from
     port: int = 587
     tiers: Mapping[str, str] = field(default_factory=dict)  # tenant slug -> tier, for tags
-
-    @classmethod
-    def from_config(cls, config: PlatformConfig, **network: Any) -> SesMailArgs:
-        ses = mail_config.ses_settings(config)
-        domain, zone = mail_config.ses_domain(config), mail_config.ses_zone_id(config)
-        if ses is None or domain is None or zone is None:
-            raise ValueError("shared_services.mail is not SES with a domain and a zone")
-        return cls(
-            domain=domain,
-            route53_zone_id=zone,
-            region=config.region,
-            senders=mail_config.ses_senders(config),
-            port=ses.port,
-            tiers={t.slug: t.tier for t in config.tenants},
-            **network,
-        )
 
 
 class SesMail(pulumi.ComponentResource):
@@ -185,41 +168,9 @@ def send_policy(identity_arn: str, domain: str) -> str:
     )
 
 
-def tenant_mail_args(
-    config: PlatformConfig, tenant: TenantConfig, ses: SesMail | None
-) -> dict[str, Any]:
-    """The `smtp*` arguments of the tenant's `OdooTenantArgs` (none without a relay)."""
-    relay = mail_config.tenant_relay(config, tenant)
-    if relay is None or not relay.ses:
-        return relay_args(relay)
-    if ses is None or tenant.slug not in ses.logins:
-        return {}
-    login = ses.logins[tenant.slug]
-    return relay_args(relay, (login.user, login.password))
+def relay_args(relay: TenantRelay | None, login: Login | None = None) -> dict[str, Any]:
+    """Moved to `odoo_platform.platform.assembly.mail` (the stack's secrets are read there);
+    kept until `platform/external_tenant.py` imports it from there."""
+    from odoo_platform.platform.assembly import mail  # noqa: PLC0415 (upward, temporary)
 
-
-def relay_args(
-    relay: mail_config.TenantRelay | None,
-    login: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None,
-) -> dict[str, Any]:
-    """`OdooTenantArgs`'s `smtp*` for a relay; an own relay's password is read from its secret
-    stack key (`odoo-platform:<password_secret_key>`)."""
-    if relay is None:
-        return {}
-    if login is None and relay.user is not None and relay.password_secret_key is not None:
-        secret = pulumi.Config(CONFIG_NAMESPACE).require_secret(relay.password_secret_key)
-        login = (relay.user, secret)
-    smtp = SmtpSettings(
-        relay.host,
-        relay.port,
-        relay.starttls,
-        user=relay.user if login is None else None,
-        email_from=relay.email_from,
-        from_filter=relay.from_filter,
-    )
-    return {
-        "smtp": smtp,
-        "smtp_user": login[0] if login else None,
-        "smtp_password": login[1] if login else None,
-        "smtp_egress_cidrs": relay.egress_cidrs,
-    }
+    return mail.relay_args(relay, login)

@@ -39,24 +39,13 @@ from odoo_platform.components._shared.base import (
     require_providers,
 )
 from odoo_platform.components.alert_rules import (
-    ClosePeriod,
     RulePolicy,
     TenantAlerting,
     WorkloadNames,
     prometheus_rule_spec,
 )
-from odoo_platform.config.capacity import (
-    SHARED_SERVER,
-    connection_budgets,
-    hosted_tenants,
-)
-from odoo_platform.config.capacity import (
-    max_connections as server_max_connections,
-)
 from odoo_platform.config.catalog import Environment
-from odoo_platform.config.defaults import dedicated_settings, redis_replicas
-from odoo_platform.config.models import PlatformConfig, RedisConfig, TenantConfig
-from odoo_platform.config.tags import labels, resource_tags
+from odoo_platform.config.tags import resource_tags
 
 GIB = 1024**3
 RUNBOOK_DATABASE = "docs/runbooks/database.md"
@@ -189,141 +178,6 @@ class ObservabilityArgs:
 
     def __post_init__(self) -> None:
         check_args(self)
-
-    @classmethod
-    def from_config(
-        cls,
-        config: PlatformConfig,
-        *,
-        kms_key_arn: pulumi.Input[str],
-        database_identifiers: Mapping[str, pulumi.Input[str]],
-        cache_group_ids: Mapping[str, pulumi.Input[str]],
-        replica_identifiers: Mapping[str, pulumi.Input[str]] | None = None,
-        monitoring_namespace: str = "monitoring",
-        rule_selector_labels: Mapping[str, str] | None = None,
-    ) -> ObservabilityArgs:
-        """Alarms for every server and cache the stack declares, rules for its active tenants.
-
-        Keys are the connection-budget server names: `multi-tenant` and `dedicated:<slug>`.
-        Every server and cache of the configuration must be given (a missing one is an error:
-        an unwatched database is how outages go unnoticed).
-        """
-        prod = config.environment == "prod"
-        return cls(
-            kms_key_arn=kms_key_arn,
-            monitoring_namespace=monitoring_namespace,
-            alarm_policy=PROD_ALARMS if prod else ADVISORY_ALARMS,
-            rule_policy=RulePolicy(
-                paging=prod,
-                rpo_hours=config.backup.rpo_hours,
-                close_period=close_period(config),
-            ),
-            environment=config.environment,
-            alert_emails=tuple(config.shared_services.alerts.emails),
-            extra_topic_arns=tuple(config.shared_services.alerts.sns_topic_arns),
-            databases=_database_alarms(config, database_identifiers, replica_identifiers or {}),
-            caches=_cache_alarms(config, cache_group_ids),
-            tenants=tuple(
-                tenant_alerting(config, t) for t in config.tenants if t.state == "active"
-            ),
-            rule_selector_labels=dict(rule_selector_labels or {}),
-        )
-
-
-def close_period(config: PlatformConfig) -> ClosePeriod | None:
-    """The widest monthly freeze window: the days around the month-end close."""
-    monthly = [
-        w for w in config.governance.freeze_windows if w.last_days_of_month or w.first_days_of_month
-    ]
-    if not monthly:
-        return None
-    return ClosePeriod(
-        last_days_of_month=max(w.last_days_of_month for w in monthly),
-        first_days_of_month=max(w.first_days_of_month for w in monthly),
-    )
-
-
-def tenant_namespace(slug: str) -> str:
-    """`odoo-<slug>`, as `TenantNamespace` names it."""
-    return f"odoo-{slug}"
-
-
-def tenant_alerting(config: PlatformConfig, tenant: TenantConfig) -> TenantAlerting:
-    return TenantAlerting(
-        slug=tenant.slug,
-        display_name=tenant.display_name,
-        namespace=tenant_namespace(tenant.slug),
-        tier=tenant.tier,
-        labels=labels(config, tenant.tier, tenant.slug),
-    )
-
-
-def _server_key(tenant: TenantConfig) -> str:
-    return SHARED_SERVER if tenant.tier == "shared" else f"dedicated:{tenant.slug}"
-
-
-def _require(kind: str, given: Mapping[str, object], needed: Sequence[str]) -> None:
-    missing = [key for key in needed if key not in given]
-    if missing:
-        raise ValueError(f"Observability needs the {kind} of {', '.join(missing)}")
-
-
-def _database_alarms(
-    config: PlatformConfig,
-    identifiers: Mapping[str, pulumi.Input[str]],
-    replicas: Mapping[str, pulumi.Input[str]],
-) -> dict[str, DatabaseAlarms]:
-    budgets = connection_budgets(config)
-    _require("database identifiers", identifiers, [b.server for b in budgets])
-    by_key = {_server_key(t): t for t in hosted_tenants(config) if t.tier == "dedicated"}
-    with_replica = [k for k, t in by_key.items() if dedicated_settings(config, t).reporting_replica]
-    _require("reporting replica identifiers", replicas, with_replica)
-    result = {}
-    for budget in budgets:
-        owner = by_key.get(budget.server)
-        database = (
-            config.multi_tenant.database
-            if owner is None
-            else dedicated_settings(config, owner).database
-        )
-        result[budget.server] = DatabaseAlarms(
-            instance_identifier=identifiers[budget.server],
-            max_connections=server_max_connections(database),
-            allocated_storage_gib=database.allocated_storage_gib,
-            tenants=tuple(t.slug for t in budget.tenants),
-            replica_identifier=replicas.get(budget.server),
-            tier="shared" if owner is None else "dedicated",
-            tenant=None if owner is None else owner.slug,
-        )
-    return result
-
-
-def _cache_alarms(
-    config: PlatformConfig, group_ids: Mapping[str, pulumi.Input[str]]
-) -> dict[str, CacheAlarms]:
-    hosted = hosted_tenants(config)
-    caches: dict[str, tuple[RedisConfig, tuple[str, ...], TenantConfig | None]] = {
-        SHARED_SERVER: (
-            config.multi_tenant.redis,
-            tuple(t.slug for t in hosted if t.tier == "shared"),
-            None,
-        )
-    }
-    for tenant in hosted:
-        if tenant.tier == "dedicated":
-            redis = dedicated_settings(config, tenant).redis
-            caches[_server_key(tenant)] = (redis, (tenant.slug,), tenant)
-    _require("cache replication group ids", group_ids, list(caches))
-    return {
-        key: CacheAlarms(
-            replication_group_id=group_ids[key],
-            node_count=1 + redis_replicas(config, redis),
-            tenants=slugs,
-            tier="shared" if owner is None else "dedicated",
-            tenant=None if owner is None else owner.slug,
-        )
-        for key, (redis, slugs, owner) in caches.items()
-    }
 
 
 def name_part(key: str) -> str:

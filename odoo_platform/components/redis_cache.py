@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -26,9 +26,7 @@ from odoo_platform.components._shared.base import (
     component_type,
 )
 from odoo_platform.components._shared.network import nodes_only_security_group
-from odoo_platform.config import defaults
-from odoo_platform.config.capacity import hosted_tenants
-from odoo_platform.config.models import PlatformConfig, RedisConfig, TenantConfig
+from odoo_platform.config.services import RedisConfig
 from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
 from odoo_platform.odoo.redis_acl import (
     admin_access_string,
@@ -62,41 +60,6 @@ class RedisCacheArgs:
     def __post_init__(self) -> None:
         check_args(self)
 
-    @classmethod
-    def from_config(
-        cls,
-        config: PlatformConfig,
-        *,
-        subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
-        vpc_id: pulumi.Input[str],
-        nodes_security_group_id: pulumi.Input[str],
-        kms_key_arn: pulumi.Input[str],
-        tenant: TenantConfig | None = None,
-    ) -> RedisCacheArgs:
-        """The shared cache (a user per hosted shared tenant) or a dedicated tenant's own."""
-        if tenant is None:
-            redis, tier, slug = config.multi_tenant.redis, "shared", None
-            users = [t.slug for t in hosted_tenants(config) if t.tier == "shared"]
-        else:
-            redis = defaults.dedicated_settings(config, tenant).redis
-            tier, slug, users = "dedicated", tenant.slug, [tenant.slug]
-        prod = config.environment == "prod"
-        return cls(
-            redis=redis,
-            subnet_ids=subnet_ids,
-            vpc_id=vpc_id,
-            nodes_security_group_id=nodes_security_group_id,
-            kms_key_arn=kms_key_arn,
-            tenants=tuple(users),
-            replicas=defaults.redis_replicas(config, redis),
-            multi_az=prod,
-            snapshot_retention_days=7 if prod else 1,
-            final_snapshot=prod,
-            apply_immediately=not prod,
-            tier=tier,
-            tenant=slug,
-        )
-
 
 def parameter_group_family(redis: RedisConfig) -> str:
     """`valkey` `8.0` -> `valkey8`; `redis` `7.1` -> `redis7`."""
@@ -121,6 +84,13 @@ def _check(args: RedisCacheArgs) -> None:
         raise ValueError("tenant slugs must be unique")
     if not 0 <= args.snapshot_retention_days <= 35:
         raise ValueError("snapshot_retention_days: ElastiCache allows 0 to 35")
+
+
+class CacheOutput(TypedDict):
+    """A cache as a platform stack exports it (`shared_cache`); its ACL users stay here."""
+
+    primary_endpoint: str
+    port: int
 
 
 class RedisCache(pulumi.ComponentResource):
@@ -169,6 +139,12 @@ class RedisCache(pulumi.ComponentResource):
                 "tenant_user_ids": self.tenant_user_ids,
                 "tenant_passwords": self.tenant_passwords,
             }
+        )
+
+    def output(self) -> pulumi.Output[CacheOutput]:
+        """Where tenants connect (each with its own user, given to it separately)."""
+        return pulumi.Output.all(primary_endpoint=self.primary_endpoint, port=self.port).apply(
+            lambda values: cast(CacheOutput, values)
         )
 
     def _user(

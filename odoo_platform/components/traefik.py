@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -30,9 +30,6 @@ from odoo_platform.components._shared.base import (
     require_providers,
 )
 from odoo_platform.components._shared.iam import irsa_trust_policy
-from odoo_platform.config import defaults, lifecycle
-from odoo_platform.config.models import AcmTls, CertManagerTls, PlatformConfig
-from odoo_platform.config.tags import base_tags, labels, resource_tags
 
 TRAEFIK_CHART_REPO = "https://traefik.github.io/charts"
 CERT_MANAGER_CHART_REPO = "https://charts.jetstack.io"
@@ -156,59 +153,6 @@ class TraefikIngressArgs:
         for key, value in self.load_balancer_tags.items():
             if any(char in f"{key}{value}" for char in ",="):
                 raise ValueError(f"load balancer tag {key}={value} may not contain ',' or '='")
-
-    @classmethod
-    def from_config(
-        cls,
-        config: PlatformConfig,
-        *,
-        oidc_provider_arn: pulumi.Input[str] | None = None,
-        oidc_issuer_url: pulumi.Input[str] | None = None,
-    ) -> TraefikIngressArgs:
-        """Settings for a stack: environment defaults, TLS mode and every tenant's host names."""
-        prod = config.environment == "prod"
-        return cls(
-            vpc_cidr=str(config.landing_zone.vpc_cidr),
-            tls=_tls_from_config(config, oidc_provider_arn, oidc_issuer_url),
-            chart_version=config.shared_services.traefik.chart_version,
-            replicas=defaults.traefik_replicas(config),
-            require_zone_spread=prod,
-            dns_zone_id=config.shared_services.tls.route53_zone_id,
-            hostnames={
-                tenant.slug: tuple(tenant.hostnames)
-                for tenant in config.tenants
-                if lifecycle.runs_workloads(tenant)
-            },
-            labels=labels(config),
-            tags=resource_tags(),
-            load_balancer_tags={**base_tags(config), **resource_tags()},
-            protect_crds=defaults.protect_stateful(config),
-        )
-
-
-def _tls_from_config(
-    config: PlatformConfig,
-    oidc_provider_arn: pulumi.Input[str] | None,
-    oidc_issuer_url: pulumi.Input[str] | None,
-) -> CertManagerArgs | AcmArgs:
-    tls: CertManagerTls | AcmTls = config.shared_services.tls
-    if isinstance(tls, AcmTls):
-        return AcmArgs(certificate_arn=tls.certificate_arn)
-    if oidc_provider_arn is None or oidc_issuer_url is None:
-        raise ValueError(
-            "shared_services.tls.mode cert-manager needs the cluster's OIDC provider ARN and "
-            "issuer URL for the cert-manager IRSA role"
-        )
-    return CertManagerArgs(
-        acme_email=tls.acme_email,
-        route53_zone_id=tls.route53_zone_id,
-        route53_zone_name=tls.route53_zone_name,
-        oidc_provider_arn=oidc_provider_arn,
-        oidc_issuer_url=oidc_issuer_url,
-        acme_server=tls.acme_server,
-        chart_version=tls.chart_version,
-        replicas=2 if config.environment == "prod" else 1,
-    )
 
 
 # --- pure builders (no Pulumi resources): tested directly and against the chart's schema ---
@@ -466,6 +410,15 @@ def _record_name(component: str, slug: str, hostname: str) -> str:
     return f"{component}-{slug}-{hostname}"
 
 
+class IngressOutput(TypedDict):
+    """The `ingress` output: where tenant IngressRoutes attach and who issues certificates."""
+
+    namespace: str
+    entry_point: str
+    cluster_issuer: str | None  # None when TLS certificates are not issued by cert-manager
+    load_balancer_hostname: str
+
+
 class TraefikIngress(pulumi.ComponentResource):
     """Traefik behind an NLB, with TLS from cert-manager or ACM and tenants' DNS records."""
 
@@ -524,6 +477,15 @@ class TraefikIngress(pulumi.ComponentResource):
                 "cluster_issuer_name": self.cluster_issuer_name,
             }
         )
+
+    def output(self) -> pulumi.Output[IngressOutput]:
+        """This ingress as a platform stack exports it (`ingress`)."""
+        return pulumi.Output.all(
+            namespace=self.namespace,
+            entry_point=self.entry_point,
+            cluster_issuer=self.cluster_issuer_name,
+            load_balancer_hostname=self.load_balancer_hostname,
+        ).apply(lambda values: cast(IngressOutput, values))
 
     def _namespace(
         self, resource_name: str, namespace: str, object_labels: Mapping[str, str]

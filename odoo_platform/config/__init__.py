@@ -6,6 +6,7 @@ This package imports no Pulumi module, so it is fast to test and safe to use any
 from odoo_platform.config.capacity import (
     ConnectionBudget,
     MemoryBudget,
+    ServerKey,
     connection_budgets,
     memory_budget,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "MemoryBudget",
     "PlatformConfig",
     "RedisConfig",
+    "ServerKey",
     "SizeProfile",
     "SubnetPlan",
     "TenantConfig",

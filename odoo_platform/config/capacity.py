@@ -24,6 +24,7 @@ from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.config.models import DatabaseConfig, PlatformConfig, TenantConfig
 
 SHARED_SERVER = "multi-tenant"
+DEDICATED_SERVER_PREFIX = "dedicated:"
 # Sessions besides Odoo's that log in as the tenant role and may overlap with a fully scaled
 # tenant: one dump or restore (the backup CronJob's pg_dump or the restore check's pg_restore)
 # plus one psql (the restore check's checks). Without them a backup at peak load would be
@@ -35,6 +36,33 @@ INIT_JOB_ODOO_PROCESSES = 2
 INIT_JOB_CLIENT_CONNECTIONS = 1
 # The web Deployment's rolling update adds one pod (maxSurge) even at the HPA's maximum.
 ROLLOUT_SURGE_PODS = 1
+
+
+class ServerKey(str):
+    """One database server of the stack, spelt as outputs and alarm names spell it: `multi-tenant`
+    (the shared tier's server) or `dedicated:<slug>` (a dedicated tenant's own)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def shared(cls) -> ServerKey:
+        return cls(SHARED_SERVER)
+
+    @classmethod
+    def dedicated(cls, slug: str) -> ServerKey:
+        return cls(DEDICATED_SERVER_PREFIX + slug)
+
+    @classmethod
+    def of(cls, tenant: TenantConfig) -> ServerKey:
+        """The server that hosts the tenant's database."""
+        return cls.shared() if tenant.tier == "shared" else cls.dedicated(tenant.slug)
+
+    @property
+    def tenant(self) -> str | None:
+        """The dedicated tenant that owns this server; None for the shared one."""
+        if not self.startswith(DEDICATED_SERVER_PREFIX):
+            return None
+        return self.removeprefix(DEDICATED_SERVER_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -56,7 +84,7 @@ class TenantConnections:
 class ConnectionBudget:
     """All tenants of one database server against its `max_connections`."""
 
-    server: str
+    server: ServerKey
     max_connections: int
     reserved: int
     tenants: tuple[TenantConnections, ...]
@@ -144,7 +172,7 @@ def connection_budgets(config: PlatformConfig) -> list[ConnectionBudget]:
     shared_db = config.multi_tenant.database
     budgets = [
         ConnectionBudget(
-            SHARED_SERVER,
+            ServerKey.shared(),
             max_connections(shared_db),
             shared_db.reserved_connections,
             tuple(tenant_connections(t) for t in hosted if t.tier == "shared"),
@@ -155,13 +183,18 @@ def connection_budgets(config: PlatformConfig) -> list[ConnectionBudget]:
             database = dedicated_settings(config, tenant).database
             budgets.append(
                 ConnectionBudget(
-                    f"dedicated:{tenant.slug}",
+                    ServerKey.dedicated(tenant.slug),
                     max_connections(database),
                     database.reserved_connections,
                     (tenant_connections(tenant),),
                 )
             )
     return budgets
+
+
+def budgets_by_server(config: PlatformConfig) -> dict[ServerKey, ConnectionBudget]:
+    """Every server's budget by its key: the platform derives it once and hands it down."""
+    return {budget.server: budget for budget in connection_budgets(config)}
 
 
 def memory_budget(tenant: TenantConfig) -> MemoryBudget:

@@ -1,6 +1,7 @@
 """Environment defaults, and the effective value of every setting a stack may leave unset.
 
-Components read settings through these functions so the environment rules live in one place.
+The platform's assembly (`odoo_platform/platform/assembly/`) asks these functions and passes the
+values in each component's args, so the environment rules live here and nowhere else.
 """
 
 from __future__ import annotations
@@ -29,12 +30,77 @@ class EnvironmentDefaults:
     traefik_replicas: int
     redis_replicas: int
     scheduled_shutdown: bool
+    # Pages on-call (tight alarms, critical Prometheus alerts); elsewhere alerts are advisory.
+    paging_alerts: bool
+    # Traefik replicas must run in different zones (a zone outage keeps the entry point up).
+    ingress_zone_spread: bool
+    cert_manager_replicas: int
+    # Caches: Multi-AZ failover, snapshot days and a final snapshot before deletion.
+    cache_multi_az: bool
+    cache_snapshot_retention_days: int
+    cache_final_snapshot: bool
+    # Modifications apply at once rather than in the next maintenance window.
+    apply_immediately: bool
 
 
 ENVIRONMENT_DEFAULTS: dict[str, EnvironmentDefaults] = {
-    "prod": EnvironmentDefaults(True, True, True, True, "compliance", 14, 7, 2, 1, False),
-    "staging": EnvironmentDefaults(False, False, True, False, "none", 7, 1, 1, 0, True),
-    "dev": EnvironmentDefaults(False, False, False, False, "none", 3, 1, 1, 0, True),
+    "prod": EnvironmentDefaults(
+        nat_per_az=True,
+        multi_az=True,
+        deletion_protection=True,
+        protect_stateful=True,
+        immutability="compliance",
+        automated_backup_retention_days=14,
+        min_automated_backup_retention_days=7,
+        traefik_replicas=2,
+        redis_replicas=1,
+        scheduled_shutdown=False,
+        paging_alerts=True,
+        ingress_zone_spread=True,
+        cert_manager_replicas=2,
+        cache_multi_az=True,
+        cache_snapshot_retention_days=7,
+        cache_final_snapshot=True,
+        apply_immediately=False,
+    ),
+    "staging": EnvironmentDefaults(
+        nat_per_az=False,
+        multi_az=False,
+        deletion_protection=True,
+        protect_stateful=False,
+        immutability="none",
+        automated_backup_retention_days=7,
+        min_automated_backup_retention_days=1,
+        traefik_replicas=1,
+        redis_replicas=0,
+        scheduled_shutdown=True,
+        paging_alerts=False,
+        ingress_zone_spread=False,
+        cert_manager_replicas=1,
+        cache_multi_az=False,
+        cache_snapshot_retention_days=1,
+        cache_final_snapshot=False,
+        apply_immediately=True,
+    ),
+    "dev": EnvironmentDefaults(
+        nat_per_az=False,
+        multi_az=False,
+        deletion_protection=False,
+        protect_stateful=False,
+        immutability="none",
+        automated_backup_retention_days=3,
+        min_automated_backup_retention_days=1,
+        traefik_replicas=1,
+        redis_replicas=0,
+        scheduled_shutdown=True,
+        paging_alerts=False,
+        ingress_zone_spread=False,
+        cert_manager_replicas=1,
+        cache_multi_az=False,
+        cache_snapshot_retention_days=1,
+        cache_final_snapshot=False,
+        apply_immediately=True,
+    ),
 }
 
 

@@ -12,37 +12,49 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components._shared.base import child_opts, component_type
-from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
-from odoo_platform.components.cluster import KubernetesCluster, KubernetesClusterArgs
-from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs, kms_key_policy
-from odoo_platform.components.mail import SesMail, SesMailArgs
+from odoo_platform.components.aws_backup import BackupPlan
+from odoo_platform.components.backup_bucket import BackupsOutput
+from odoo_platform.components.cluster import KubernetesCluster
+from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
+from odoo_platform.components.mail import SesMail
 from odoo_platform.components.observability import Observability, ObservabilityArgs
-from odoo_platform.components.traefik import TraefikIngress, TraefikIngressArgs
-from odoo_platform.config import PlatformConfig, connection_budgets
-from odoo_platform.config.capacity import SHARED_SERVER
+from odoo_platform.components.postgres import PostgresServer
+from odoo_platform.components.redis_cache import CacheOutput
+from odoo_platform.components.traefik import IngressOutput, TraefikIngress
+from odoo_platform.config import PlatformConfig, defaults
+from odoo_platform.config.capacity import ConnectionBudget, ServerKey, budgets_by_server
 from odoo_platform.config.lifecycle import retained_tenants
 from odoo_platform.config.mail import ses_settings
 from odoo_platform.config.models import EksClusterConfig
 from odoo_platform.config.tags import base_tags, resource_tags
+from odoo_platform.platform.assembly.aws_backup import backup_plan_args
+from odoo_platform.platform.assembly.cluster import cluster_args
+from odoo_platform.platform.assembly.landing_zone import landing_zone_args
+from odoo_platform.platform.assembly.mail import mail_args
+from odoo_platform.platform.assembly.observability import observability_args
+from odoo_platform.platform.assembly.traefik import traefik_args
 from odoo_platform.platform.tiers import (
     DedicatedTier,
     DisasterRecoverySite,
     HostedTenant,
+    HostedTenantOutput,
     MultiTenantTier,
     TierArgs,
-    database_cidrs,
 )
 
 TierT = TypeVar("TierT", MultiTenantTier, DedicatedTier)
 RETAINED_TENANTS = "retained_tenants"  # tenants whose data the next deployment must keep
 TENANTS = "tenants"  # per tenant, among others the Odoo series it runs (`odoo_version`)
+# The nested outputs of the shared tier's services, as each component exports itself.
+SharedCacheOutput = CacheOutput
+SharedBackupsOutput = BackupsOutput
 
 
 @dataclass(frozen=True)
@@ -69,14 +81,16 @@ class RegionalPlatform(pulumi.ComponentResource):
     ) -> None:
         super().__init__(component_type("RegionalPlatform"), name, None, opts)
         config = args.config
+        # Derived once from the configuration and handed to the tiers, alarms and outputs.
+        self._budgets = budgets_by_server(config)
         self._dr_backups_key: pulumi.Output[str] | None = None
         self.landing_zone = zone = LandingZone(
-            f"{name}-network", LandingZoneArgs.from_config(config), opts=child_opts(self)
+            f"{name}-network", landing_zone_args(config), opts=child_opts(self)
         )
         on_aws = child_opts(self, providers=[zone.provider])
         self.cluster = cluster = KubernetesCluster(
             f"{name}-cluster",
-            KubernetesClusterArgs.from_config(
+            cluster_args(
                 config,
                 subnet_ids=zone.private_subnet_ids,
                 node_security_group_id=zone.node_security_group_id,
@@ -90,21 +104,29 @@ class RegionalPlatform(pulumi.ComponentResource):
         on_cluster = child_opts(self, providers=[zone.provider, cluster.provider])
         self.ingress = TraefikIngress(
             f"{name}-ingress",
-            TraefikIngressArgs.from_config(
-                config, oidc_provider_arn=oidc_arn, oidc_issuer_url=oidc_url
-            ),
+            traefik_args(config, oidc_provider_arn=oidc_arn, oidc_issuer_url=oidc_url),
             opts=on_cluster,
         )
         dr = self._disaster_recovery_site(name, config)
         self.mail = self._mail(name, config, zone)
         tier_args = TierArgs(
-            config, args.today, zone, cluster, self.ingress, (), oidc_arn, oidc_url, dr, self.mail
+            config=config,
+            today=args.today,
+            landing_zone=zone,
+            cluster=cluster,
+            ingress=self.ingress,
+            tenants=(),
+            budgets=self._budgets,
+            oidc_provider_arn=oidc_arn,
+            oidc_issuer_url=oidc_url,
+            dr=dr,
+            mail=self.mail,
         )
         self.shared_tier = self._tier(MultiTenantTier, f"{name}-shared", tier_args, "shared")
         self.dedicated_tier = self._tier(DedicatedTier, f"{name}-dedicated", tier_args, "dedicated")
         self.backup_plan = BackupPlan(
             f"{name}-backup-plan",
-            BackupPlanArgs.from_config(
+            backup_plan_args(
                 config,
                 kms_key_arn=zone.kms_key_arns["backups"],
                 dr_provider=dr.provider if dr else None,
@@ -135,14 +157,14 @@ class RegionalPlatform(pulumi.ComponentResource):
         """SES for the tenants that send through it (none without `shared_services.mail`)."""
         if ses_settings(config) is None:
             return None
-        network = {
-            "vpc_id": zone.vpc_id,
-            "vpc_cidr": zone.vpc_cidr,
-            "subnet_ids": zone.private_subnet_ids,
-        }
         return SesMail(
             f"{name}-mail",
-            SesMailArgs.from_config(config, **network),
+            mail_args(
+                config,
+                vpc_id=zone.vpc_id,
+                vpc_cidr=zone.vpc_cidr,
+                subnet_ids=zone.private_subnet_ids,
+            ),
             opts=child_opts(self, providers=[zone.provider]),
         )
 
@@ -162,7 +184,7 @@ class RegionalPlatform(pulumi.ComponentResource):
         account = aws.get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)
         ).account_id
-        protect = config.environment == "prod"
+        protect = defaults.protect_stateful(config)
 
         def key(purpose: str) -> pulumi.Output[str]:
             created = aws.kms.Key(
@@ -180,15 +202,16 @@ class RegionalPlatform(pulumi.ComponentResource):
         return DisasterRecoverySite(provider=provider, database_key_arn=key("data"))
 
     def _observability_args(self, config: PlatformConfig) -> ObservabilityArgs:
-        servers, caches, replicas = {}, {}, {}
+        servers: dict[ServerKey, pulumi.Input[str]] = {}
+        caches: dict[ServerKey, pulumi.Input[str]] = {}
+        replicas: dict[ServerKey, pulumi.Input[str]] = {}
         if self.shared_tier is not None:
             services = self.shared_tier.services
-            servers[SHARED_SERVER] = services.server.identifier
-            caches[SHARED_SERVER] = services.cache.replication_group_id
-        hosted = {b.server for b in connection_budgets(config)}
+            servers[ServerKey.shared()] = services.server.identifier
+            caches[ServerKey.shared()] = services.cache.replication_group_id
         for slug, tenant in (self.dedicated_tier.tenants if self.dedicated_tier else {}).items():
-            key = f"dedicated:{slug}"
-            if key not in hosted:
+            key = ServerKey.dedicated(slug)
+            if key not in self._budgets:
                 continue  # offboarded: its server keeps its data but serves no one
             server = tenant.services.server
             servers[key], caches[key] = (
@@ -197,8 +220,9 @@ class RegionalPlatform(pulumi.ComponentResource):
             )
             if server.replica_identifier is not None:
                 replicas[key] = server.replica_identifier
-        args = ObservabilityArgs.from_config(
+        args = observability_args(
             config,
+            self._budgets,
             kms_key_arn=self.landing_zone.kms_key_arns["logs"],
             database_identifiers=servers,
             cache_group_ids=caches,
@@ -215,7 +239,7 @@ class RegionalPlatform(pulumi.ComponentResource):
         oidc_arn: pulumi.Input[str],
         oidc_url: pulumi.Input[str],
     ) -> PlatformOutputs:
-        zone, cluster, ingress = self.landing_zone, self.cluster, self.ingress
+        zone, cluster = self.landing_zone, self.cluster
         shared = self.shared_tier.services if self.shared_tier else None
         return PlatformOutputs(
             environment=config.environment,
@@ -225,7 +249,7 @@ class RegionalPlatform(pulumi.ComponentResource):
             vpc_cidr=zone.vpc_cidr,
             private_subnet_ids=pulumi.Output.all(*zone.private_subnet_ids),
             database_subnet_ids=pulumi.Output.all(*zone.database_subnet_ids),
-            database_cidrs=list(database_cidrs(config)),
+            database_cidrs=list(zone.database_cidrs),
             node_security_group_id=zone.node_security_group_id,
             kms_key_arns=zone.kms_key_arns,
             file_system_id=zone.efs_file_system_id,
@@ -234,56 +258,14 @@ class RegionalPlatform(pulumi.ComponentResource):
             kubeconfig=pulumi.Output.secret(cluster.kubeconfig),
             oidc_provider_arn=oidc_arn,
             oidc_issuer_url=oidc_url,
-            ingress={
-                "namespace": ingress.namespace,
-                "entry_point": ingress.entry_point,
-                "cluster_issuer": ingress.cluster_issuer_name,
-                "load_balancer_hostname": ingress.load_balancer_hostname,
-            },
-            shared_database=(
-                {
-                    "address": shared.server.address,
-                    "port": shared.server.port,
-                    "admin_namespace": shared.server.admin_namespace,
-                    "admin_secret_name": shared.server.admin_secret_name,
-                    "admin_secret_arn": shared.server.master_secret_arn,
-                    "admin_service_account": shared.server.admin_service_account,
-                    "max_connections": shared.server.max_connections,
-                }
-                if shared
-                else None
-            ),
-            shared_cache=(
-                {"primary_endpoint": shared.cache.primary_endpoint, "port": shared.cache.port}
-                if shared
-                else None
-            ),
-            shared_backups=(
-                {
-                    "bucket_name": shared.bucket.bucket_name,
-                    "bucket_arn": shared.bucket.bucket_arn,
-                    "kms_key_arn": shared.bucket.kms_key_arn,
-                }
-                if shared
-                else None
-            ),
-            tenants={
-                t.slug: {
-                    "tier": t.tier,
-                    "state": t.state,
-                    "size": t.size,
-                    "odoo_version": t.odoo_version,
-                    "hostnames": list(t.hostnames),
-                    "namespace": self.hosted_tenants[t.slug].namespace,
-                }
-                for t in config.tenants
-            },
+            ingress=self.ingress.output(),
+            shared_database=_database_output(shared.server) if shared else None,
+            shared_cache=shared.cache.output() if shared else None,
+            shared_backups=shared.bucket.output() if shared else None,
+            tenants={t.slug: self.hosted_tenants[t.slug].output(t) for t in config.tenants},
             retained_tenants=retained_tenants(config, today),
             tenant_admin_logins=_admin_logins(self.hosted_tenants),
-            connection_budgets={
-                b.server: {"total": b.total, "max_connections": b.max_connections}
-                for b in connection_budgets(config)
-            },
+            connection_budgets=_budget_outputs(self._budgets),
             alerts_topic_arn=self.observability.topic_arn,
             freeze_override=(
                 config.governance.freeze_override.model_dump(mode="json")
@@ -291,6 +273,26 @@ class RegionalPlatform(pulumi.ComponentResource):
                 else None
             ),
         )
+
+
+def _database_output(server: PostgresServer) -> pulumi.Output[SharedDatabaseOutput]:
+    """The shared server as the stack exports it (here until PostgresServer gives its own)."""
+    return pulumi.Output.all(
+        address=server.address,
+        port=server.port,
+        admin_namespace=server.admin_namespace,
+        admin_secret_name=server.admin_secret_name,
+        admin_secret_arn=server.master_secret_arn,
+        admin_service_account=server.admin_service_account,
+        max_connections=server.max_connections,
+    ).apply(lambda values: cast(SharedDatabaseOutput, values))
+
+
+def _budget_outputs(budgets: Mapping[ServerKey, ConnectionBudget]) -> dict[str, dict[str, int]]:
+    return {
+        str(key): {"total": budget.total, "max_connections": budget.max_connections}
+        for key, budget in budgets.items()
+    }
 
 
 def _admin_logins(hosted: dict[str, HostedTenant]) -> pulumi.Output[dict[str, Any]]:
@@ -312,57 +314,6 @@ def _oidc(
     return config.cluster.oidc_provider_arn, config.cluster.oidc_issuer_url
 
 
-@dataclass(frozen=True)
-class PlatformOutputs:
-    """What a platform stack exports (field name = output name); secrets stay secret."""
-
-    environment: str
-    region: str
-    residency: str
-    vpc_id: pulumi.Input[str]
-    vpc_cidr: str
-    private_subnet_ids: pulumi.Input[list[str]]
-    database_subnet_ids: pulumi.Input[list[str]]
-    database_cidrs: list[str]
-    node_security_group_id: pulumi.Input[str]
-    kms_key_arns: dict[str, pulumi.Output[str]]
-    file_system_id: pulumi.Input[str]
-    kubernetes_version: str
-    cluster_name: pulumi.Input[str] | None
-    kubeconfig: pulumi.Output[str]
-    oidc_provider_arn: pulumi.Input[str]
-    oidc_issuer_url: pulumi.Input[str]
-    ingress: dict[str, Any]
-    shared_database: dict[str, Any] | None
-    shared_cache: dict[str, Any] | None
-    shared_backups: dict[str, Any] | None
-    tenants: dict[str, dict[str, Any]]
-    retained_tenants: list[str]
-    # secret: each tenant's first Odoo login and its generated password (set on first install)
-    tenant_admin_logins: pulumi.Output[dict[str, Any]]
-    connection_budgets: dict[str, dict[str, int]]  # per server: worst case and max_connections
-    alerts_topic_arn: pulumi.Input[str]
-    freeze_override: dict[str, str] | None
-
-    def export(self) -> None:
-        for item in dataclasses.fields(self):
-            value = getattr(self, item.name)
-            if value is not None:
-                pulumi.export(item.name, value)
-
-
-OUTPUT_NAMES = tuple(f.name for f in dataclasses.fields(PlatformOutputs))
-
-
-class IngressOutput(TypedDict):
-    """The `ingress` output: where tenant IngressRoutes attach and who issues certificates."""
-
-    namespace: str
-    entry_point: str
-    cluster_issuer: str | None  # None when TLS certificates are not issued by cert-manager
-    load_balancer_hostname: str
-
-
 class SharedDatabaseOutput(TypedDict):
     """The `shared_database` output: the multi-tenant tier's PostgreSQL server.
 
@@ -380,31 +331,50 @@ class SharedDatabaseOutput(TypedDict):
     max_connections: int
 
 
-class SharedCacheOutput(TypedDict):
-    """The `shared_cache` output (its ACL users are owned by the platform's RedisCache)."""
+@dataclass(frozen=True)
+class PlatformOutputs:
+    """What a platform stack exports (field name = output name); secrets stay secret.
 
-    primary_endpoint: str
-    port: int
+    Each nested output is the declaring component's own (`TraefikIngress.output()`, ...), typed
+    as `PlatformReference` reads it back.
+    """
+
+    environment: str
+    region: str
+    residency: str
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    private_subnet_ids: pulumi.Input[list[str]]
+    database_subnet_ids: pulumi.Input[list[str]]
+    database_cidrs: list[str]
+    node_security_group_id: pulumi.Input[str]
+    kms_key_arns: dict[str, pulumi.Output[str]]
+    file_system_id: pulumi.Input[str]
+    kubernetes_version: str
+    cluster_name: pulumi.Input[str] | None
+    kubeconfig: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_issuer_url: pulumi.Input[str]
+    ingress: pulumi.Output[IngressOutput]
+    shared_database: pulumi.Output[SharedDatabaseOutput] | None
+    shared_cache: pulumi.Output[SharedCacheOutput] | None
+    shared_backups: pulumi.Output[SharedBackupsOutput] | None
+    tenants: dict[str, pulumi.Output[HostedTenantOutput]]
+    retained_tenants: list[str]
+    # secret: each tenant's first Odoo login and its generated password (set on first install)
+    tenant_admin_logins: pulumi.Output[dict[str, Any]]
+    connection_budgets: dict[str, dict[str, int]]  # per server: worst case and max_connections
+    alerts_topic_arn: pulumi.Input[str]
+    freeze_override: dict[str, str] | None
+
+    def export(self) -> None:
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if value is not None:
+                pulumi.export(item.name, value)
 
 
-class SharedBackupsOutput(TypedDict):
-    """The `shared_backups` output: the bucket where each tenant writes under its own prefix."""
-
-    bucket_name: str
-    bucket_arn: str
-    kms_key_arn: str
-
-
-class HostedTenantOutput(TypedDict):
-    """One entry of the `tenants` output."""
-
-    tier: str
-    state: str
-    size: str
-    odoo_version: str
-    hostnames: list[str]
-    namespace: str
-
+OUTPUT_NAMES = tuple(f.name for f in dataclasses.fields(PlatformOutputs))
 
 # The keys of the nested outputs, checked against what RegionalPlatform exports by the tests.
 NESTED_OUTPUT_KEYS: dict[str, frozenset[str]] = {

@@ -17,18 +17,18 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components._shared.base import child_opts, component_type
-from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
-from odoo_platform.components.backup_bucket import BackupBucket, BackupBucketArgs
+from odoo_platform.components.aws_backup import BackupPlan
+from odoo_platform.components.backup_bucket import BackupBucket
 from odoo_platform.components.cluster import KubernetesCluster
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
-from odoo_platform.components.mail import SesMail, tenant_mail_args
+from odoo_platform.components.mail import SesMail
 from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
 from odoo_platform.components.postgres import (
     AdminRotation,
@@ -36,7 +36,7 @@ from odoo_platform.components.postgres import (
     PostgresServer,
     PostgresServerArgs,
 )
-from odoo_platform.components.redis_cache import RedisCache, RedisCacheArgs
+from odoo_platform.components.redis_cache import RedisCache
 from odoo_platform.components.tenant_account_network import (
     TenantAccountNetwork,
     TenantAccountNetworkArgs,
@@ -44,11 +44,14 @@ from odoo_platform.components.tenant_account_network import (
 from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
 from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 from odoo_platform.components.traefik import TraefikIngress
-from odoo_platform.config.capacity import SHARED_SERVER, ConnectionBudget, connection_budgets
+from odoo_platform.config.capacity import ConnectionBudget, ServerKey
 from odoo_platform.config.lifecycle import protect_tenant_data
 from odoo_platform.config.models import PlatformConfig, TenantConfig
-from odoo_platform.config.network import plan_subnets
 from odoo_platform.config.tags import base_tags, resource_tags
+from odoo_platform.platform.assembly.aws_backup import backup_plan_args
+from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
+from odoo_platform.platform.assembly.mail import tenant_mail_args
+from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class DisasterRecoverySite:
 
 @dataclass(frozen=True)
 class TierArgs:
-    """What the regional platform hands to both tiers."""
+    """What the regional platform hands to both tiers (`budgets`: derived once, by server)."""
 
     config: PlatformConfig
     today: dt.date
@@ -69,6 +72,7 @@ class TierArgs:
     cluster: KubernetesCluster
     ingress: TraefikIngress
     tenants: Sequence[TenantConfig]
+    budgets: Mapping[ServerKey, ConnectionBudget]
     oidc_provider_arn: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]
     dr: DisasterRecoverySite | None = None
@@ -85,6 +89,17 @@ class TenantServices:
     file_system_id: pulumi.Input[str]
 
 
+class HostedTenantOutput(TypedDict):
+    """One entry of the `tenants` output."""
+
+    tier: str
+    state: str
+    size: str
+    odoo_version: str
+    hostnames: list[str]
+    namespace: str
+
+
 @dataclass(frozen=True)
 class HostedTenant:
     """What the platform declared for one tenant, for outputs and alarms."""
@@ -96,12 +111,16 @@ class HostedTenant:
     odoo: OdooTenant
     services: TenantServices
 
-
-def database_cidrs(config: PlatformConfig) -> tuple[str, ...]:
-    """The database subnets' CIDRs: tenant pods may reach PostgreSQL and Redis there only."""
-    zone = config.landing_zone
-    plan = plan_subnets(zone.vpc_cidr, zone.availability_zones, zone.subnet_prefixes.model_dump())
-    return tuple(str(cidr) for cidr in plan.database)
+    def output(self, tenant: TenantConfig) -> pulumi.Output[HostedTenantOutput]:
+        """This tenant's entry of the `tenants` output (`tenant`: its configuration)."""
+        return pulumi.Output.all(
+            tier=tenant.tier,
+            state=tenant.state,
+            size=tenant.size,
+            odoo_version=tenant.odoo_version,
+            hostnames=list(tenant.hostnames),
+            namespace=self.namespace,
+        ).apply(lambda values: cast(HostedTenantOutput, values))
 
 
 class DataNetwork(TypedDict):
@@ -120,10 +139,6 @@ def data_network(zone: LandingZone, kms_key_arn: pulumi.Input[str]) -> DataNetwo
         nodes_security_group_id=zone.node_security_group_id,
         kms_key_arn=kms_key_arn,
     )
-
-
-def server_budget(config: PlatformConfig, server: str) -> ConnectionBudget:
-    return next(b for b in connection_budgets(config) if b.server == server)
 
 
 def _cross_region_backups(args: TierArgs) -> CrossRegionBackups | None:
@@ -258,7 +273,7 @@ def _declare_tenant(
         efs_file_system_id=services.file_system_id,
         oidc_provider_arn=placement.oidc_provider_arn if placement else args.oidc_provider_arn,
         oidc_issuer_url=args.oidc_issuer_url,
-        database_cidrs=placement.database_cidrs if placement else database_cidrs(config),
+        database_cidrs=placement.database_cidrs if placement else args.landing_zone.database_cidrs,
         vpc_cidr=placement.vpc_cidr if placement else str(config.landing_zone.vpc_cidr),
         efs_mount_target_ip=placement.efs_mount_target_ip if placement else None,
         redis_host=cache.primary_endpoint,
@@ -295,7 +310,7 @@ class MultiTenantTier(pulumi.ComponentResource):
             f"{name}-postgres",
             PostgresServerArgs.from_config(
                 config,
-                server_budget(config, SHARED_SERVER),
+                args.budgets[ServerKey.shared()],
                 cross_region_backups=_cross_region_backups(args),
                 logs_kms_key_arn=zone.kms_key_arns["logs"],
                 rotation=_admin_rotation(args, zone.private_subnet_ids, args.oidc_provider_arn),
@@ -304,11 +319,11 @@ class MultiTenantTier(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         cache = RedisCache(
-            f"{name}-redis", RedisCacheArgs.from_config(config, **network), opts=child_opts(self)
+            f"{name}-redis", redis_cache_args(config, **network), opts=child_opts(self)
         )
         bucket = BackupBucket(
             f"{name}-backups",
-            BackupBucketArgs.from_config(
+            backup_bucket_args(
                 config,
                 kms_key_arn=zone.kms_key_arns["backups"],
                 dr_provider=args.dr.provider if args.dr else None,
@@ -347,7 +362,7 @@ class DedicatedTier(pulumi.ComponentResource):
         network = own.data_network(key_arn) if own else data_network(zone, key_arn)
         server_args = PostgresServerArgs.from_config(
             config,
-            server_budget(config, f"dedicated:{tenant.slug}"),
+            args.budgets[ServerKey.dedicated(tenant.slug)],
             tenant=tenant,
             cross_region_backups=self._dr_backups(name, tenant, protect, account_dr),
             logs_kms_key_arn=own.network.logs_kms_key_arn if own else zone.kms_key_arns["logs"],
@@ -365,11 +380,11 @@ class DedicatedTier(pulumi.ComponentResource):
         )
         cache = RedisCache(
             f"{name}-redis",
-            RedisCacheArgs.from_config(config, tenant=tenant, **network),
+            redis_cache_args(config, tenant=tenant, **network),
             opts=child_opts(self, providers=in_account),
         )
         dr_provider = account_dr or (args.dr.provider if args.dr else None)
-        bucket_args = BackupBucketArgs.from_config(config, tenant=tenant, dr_provider=dr_provider)
+        bucket_args = backup_bucket_args(config, tenant=tenant, dr_provider=dr_provider)
         bucket = BackupBucket(
             f"{name}-backups",
             dataclasses.replace(bucket_args, protect=protect),
@@ -456,7 +471,7 @@ class DedicatedTier(pulumi.ComponentResource):
         vault uses the tenant bucket's key (usable by AWS Backup), DR copies that of the replica.
         """
         dr_key = bucket.dr_kms_key_arn if account_dr is not None else None
-        plan_args = BackupPlanArgs.from_config(
+        plan_args = backup_plan_args(
             self._args.config,
             kms_key_arn=bucket.kms_key_arn,
             dr_provider=account_dr if dr_key is not None else None,

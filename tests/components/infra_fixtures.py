@@ -17,9 +17,11 @@ from typing import Any
 import pulumi
 import pulumi.runtime
 
-from odoo_platform.components.cluster import KubernetesCluster, KubernetesClusterArgs
-from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs
+from odoo_platform.components.cluster import KubernetesCluster
+from odoo_platform.components.landing_zone import LandingZone
 from odoo_platform.config import PlatformConfig, parse_platform
+from odoo_platform.platform.assembly.cluster import cluster_args
+from odoo_platform.platform.assembly.landing_zone import landing_zone_args
 from odoo_platform.testing import PlatformMocks, ProgramResult, RecordedResource, run_program
 
 PROVIDER = "pulumi:providers:aws"
@@ -85,7 +87,7 @@ def cluster_on(config: PlatformConfig, lz: LandingZone) -> KubernetesCluster:
     """KubernetesCluster `k8s` on the landing zone's subnets, key and provider."""
     return KubernetesCluster(
         "k8s",
-        KubernetesClusterArgs.from_config(
+        cluster_args(
             config,
             subnet_ids=lz.private_subnet_ids,
             node_security_group_id=lz.node_security_group_id,
@@ -107,11 +109,12 @@ def declare(
     """LandingZone `lz` and (optionally) KubernetesCluster `k8s`, wired as the stack wires them."""
 
     def program() -> None:
-        lz = LandingZone("lz", LandingZoneArgs.from_config(config))
+        lz = LandingZone("lz", landing_zone_args(config))
         pulumi.export("kms_key_arns", lz.kms_key_arns)
         pulumi.export("node_sg", lz.node_security_group_id)
         pulumi.export("efs_id", lz.efs_file_system_id)
         pulumi.export("azs", lz.availability_zones)
+        pulumi.export("database_cidrs", lz.database_cidrs)
         if not cluster:
             return
         k8s = cluster_on(config, lz)

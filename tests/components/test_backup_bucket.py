@@ -26,6 +26,8 @@ from odoo_platform.components.backup_bucket import (
 )
 from odoo_platform.config import PlatformConfig
 from odoo_platform.config.models import BackupPolicy
+from odoo_platform.platform.assembly.aws_backup import backup_plan_args
+from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 
 KMS = "arn:aws:kms:eu-west-1:123456789012:key/backups"
@@ -40,13 +42,11 @@ def declare(config: PlatformConfig, *, own_key: bool = False) -> ProgramResult:
         dr = aws.Provider("dr", region="eu-central-1")
         bucket = BackupBucket(
             "backups",
-            BackupBucketArgs.from_config(
-                config, kms_key_arn=None if own_key else KMS, dr_provider=dr
-            ),
+            backup_bucket_args(config, kms_key_arn=None if own_key else KMS, dr_provider=dr),
         )
         BackupPlan(
             "aws-backup",
-            BackupPlanArgs.from_config(
+            backup_plan_args(
                 config,
                 kms_key_arn=bucket.kms_key_arn,
                 dr_provider=dr,
@@ -217,7 +217,7 @@ def test_access_logs_go_to_a_log_bucket(prod: ProgramResult) -> None:
 
 def test_an_existing_log_bucket_is_used_as_given(prod_config: PlatformConfig) -> None:
     def program() -> None:
-        args = BackupBucketArgs.from_config(prod_config, kms_key_arn=KMS, access_log_bucket="logs")
+        args = backup_bucket_args(prod_config, kms_key_arn=KMS, access_log_bucket="logs")
         BackupBucket("backups", args)
 
     result = run_program(program)

@@ -14,6 +14,7 @@ from odoo_platform.components.cluster import (
     KubernetesClusterArgs,
 )
 from odoo_platform.config.catalog import BASE_TAG_KEYS, LABEL_DEDICATED, TAG_TENANT, TAG_TIER
+from odoo_platform.platform.assembly.cluster import cluster_args
 from odoo_platform.testing import ProgramResult, RecordedResource
 from tests.components.infra_fixtures import (
     declare,
@@ -354,7 +355,7 @@ def test_arguments_must_choose_exactly_one_mode() -> None:
 
 def test_eks_mode_from_config_needs_the_landing_zone_outputs() -> None:
     with pytest.raises(ValueError, match="subnet_ids"):
-        KubernetesClusterArgs.from_config(make_config())
+        cluster_args(make_config())
 
 
 # --- platform-wide properties of both components --------------------------------------------

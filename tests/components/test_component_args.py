@@ -14,11 +14,9 @@ import pytest
 
 from odoo_platform.components._shared.base import ArgsError
 from odoo_platform.components.alert_rules import ClosePeriod, RulePolicy, TenantAlerting
-from odoo_platform.components.aws_backup import BackupPlanArgs
 from odoo_platform.components.backup_bucket import BackupBucketArgs
 from odoo_platform.components.cluster import EksSettings, KubernetesClusterArgs
 from odoo_platform.components.file_system import FileSystemArgs
-from odoo_platform.components.landing_zone import LandingZoneArgs
 from odoo_platform.components.observability import (
     PROD_ALARMS,
     CacheAlarms,
@@ -30,13 +28,17 @@ from odoo_platform.components.postgres import (
     PostgresServer,
     PostgresServerArgs,
 )
-from odoo_platform.components.redis_cache import RedisCacheArgs
 from odoo_platform.components.tenant_account_network import TenantAccountNetworkArgs
 from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
 from odoo_platform.components.tenant_namespace import TenantNamespaceArgs
-from odoo_platform.components.traefik import AcmArgs, TraefikIngressArgs
+from odoo_platform.components.traefik import AcmArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.config.models import BackupPolicy
+from odoo_platform.platform.assembly.aws_backup import backup_plan_args
+from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
+from odoo_platform.platform.assembly.landing_zone import landing_zone_args
+from odoo_platform.platform.assembly.redis_cache import redis_cache_args
+from odoo_platform.platform.assembly.traefik import traefik_args
 from odoo_platform.testing import run_program
 from tests.components.conftest import sample_config
 from tests.components.test_odoo_tenant import _tenant_args
@@ -60,23 +62,21 @@ def tenant_database_args(**changes: Any) -> TenantDatabaseArgs:
 # One valid instance of every component's Args (TenantAccountNetworkArgs needs a provider, so
 # it is built inside a program: see the test below).
 VALID: dict[str, Callable[[], Any]] = {
-    "LandingZoneArgs": lambda: LandingZoneArgs.from_config(CONFIG),
+    "LandingZoneArgs": lambda: landing_zone_args(CONFIG),
     "EksSettings": lambda: EksSettings("eu-west-1", ["subnet-1"], "sg-1", "arn:kms"),
     "KubernetesClusterArgs": lambda: KubernetesClusterArgs(kubeconfig="apiVersion: v1"),
     "PostgresServerArgs": postgres_args,
     "TenantDatabaseArgs": tenant_database_args,
-    "RedisCacheArgs": lambda: RedisCacheArgs.from_config(CONFIG, kms_key_arn="k", **NETWORK),
-    "BackupBucketArgs": lambda: BackupBucketArgs.from_config(CONFIG),
-    "BackupPlanArgs": lambda: BackupPlanArgs.from_config(CONFIG, kms_key_arn="k"),
+    "RedisCacheArgs": lambda: redis_cache_args(CONFIG, kms_key_arn="k", **NETWORK),
+    "BackupBucketArgs": lambda: backup_bucket_args(CONFIG),
+    "BackupPlanArgs": lambda: backup_plan_args(CONFIG, kms_key_arn="k"),
     "FileSystemArgs": lambda: FileSystemArgs("vpc-1", ["subnet-1"], "sg-1", "arn:kms"),
     "TenantNamespaceArgs": lambda: TenantNamespaceArgs.from_config(CONFIG, CONFIG.tenants[0]),
-    "TraefikIngressArgs": lambda: TraefikIngressArgs.from_config(
+    "TraefikIngressArgs": lambda: traefik_args(
         CONFIG, oidc_provider_arn="arn:oidc", oidc_issuer_url="https://oidc"
     ),
     "CertManagerArgs": lambda: (
-        TraefikIngressArgs.from_config(
-            CONFIG, oidc_provider_arn="arn:oidc", oidc_issuer_url="https://oidc"
-        ).tls
+        traefik_args(CONFIG, oidc_provider_arn="arn:oidc", oidc_issuer_url="https://oidc").tls
     ),
     "AcmArgs": lambda: AcmArgs("arn:aws:acm:eu-west-1:123456789012:certificate/abc-1"),
     "ObservabilityArgs": lambda: ObservabilityArgs(

@@ -16,7 +16,6 @@ from odoo_platform.components.landing_zone import (
     INTERFACE_ENDPOINT_SERVICES,
     KEY_PURPOSES,
     LandingZone,
-    LandingZoneArgs,
     kms_key_policy,
 )
 from odoo_platform.config.catalog import (
@@ -25,6 +24,7 @@ from odoo_platform.config.catalog import (
     TAG_BACKUP_PLAN,
     TAG_TIER,
 )
+from odoo_platform.platform.assembly.landing_zone import landing_zone_args
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 from tests.components.infra_fixtures import (
     PROVIDER,
@@ -104,6 +104,9 @@ def test_subnets_per_az_fit_the_vpc_without_overlap(
     for first, second in combinations(networks, 2):
         assert not first.overlaps(second), (first, second)
     assert result.outputs["azs"] == ZONES[:az_count]
+    # what tenant network policies admit: exactly the database subnets declared
+    declared = [s.inputs["cidrBlock"] for s in subnets(result, "database")]
+    assert result.outputs["database_cidrs"] == declared
 
 
 @pytest.mark.parametrize("az_count", [3, 4, 6])  # prod needs at least three zones
@@ -281,7 +284,7 @@ def test_efs_joins_the_aws_backup_plan(prod: ProgramResult) -> None:
 
 def test_efs_backup_plan_tag_can_be_left_out() -> None:
     config = make_config()
-    args = replace(LandingZoneArgs.from_config(config), backup_plan=None)
+    args = replace(landing_zone_args(config), backup_plan=None)
     result = run_program(lambda: LandingZone("lz", args) and None)
     assert TAG_BACKUP_PLAN not in result.named("lz-efs", EFS).inputs["tags"]
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from odoo_platform.components.mail import SesMail, SesMailArgs, tenant_mail_args
+from odoo_platform.components.mail import SesMail, SesMailArgs
 from odoo_platform.config.mail import tenant_relay
+from odoo_platform.platform.assembly.mail import mail_args, tenant_mail_args
 from odoo_platform.synthesis.harness import ProgramResult, run_program
 from tests.components.tenant_programs import sample_config, tenant
 
@@ -147,9 +148,7 @@ def test_tenant_mail_args_for_ses_and_for_an_own_relay() -> None:
 
 def test_sample_prod_stack_tenants_all_send_through_ses() -> None:
     config = sample_config()
-    args = SesMailArgs.from_config(
-        config, vpc_id="vpc-1", vpc_cidr=VPC_CIDR, subnet_ids=["subnet-a"]
-    )
+    args = mail_args(config, vpc_id="vpc-1", vpc_cidr=VPC_CIDR, subnet_ids=["subnet-a"])
     assert args.domain == "eu.northbridge-erp.com"
     assert args.route53_zone_id == "Z0123456789ABCDEFGHIJ"
     assert set(args.senders) == {t.slug for t in config.tenants}

@@ -30,10 +30,11 @@ from odoo_platform.components.observability import (
     name_part,
 )
 from odoo_platform.config import PlatformConfig, load_stack_file
-from odoo_platform.config.capacity import connection_budgets, max_connections
+from odoo_platform.config.capacity import budgets_by_server, connection_budgets, max_connections
 from odoo_platform.config.models import AlertsConfig
 from odoo_platform.config.tags import labels, resource_tags
 from odoo_platform.offline.check import resource_views, stack_context
+from odoo_platform.platform.assembly.observability import observability_args
 from odoo_platform.policies import Severity, evaluate
 from odoo_platform.synthesis.mocks import ACCOUNT_ID
 from odoo_platform.testing import ProgramResult, run_program
@@ -80,8 +81,9 @@ def observability_program(config: PlatformConfig) -> Callable[[], None]:
     def program() -> None:
         aws_provider = aws.Provider("aws-platform", region=config.region)
         k8s_provider = k8s.Provider("k8s-platform", kubeconfig="{}")
-        args = ObservabilityArgs.from_config(
+        args = observability_args(
             config,
+            budgets_by_server(config),
             kms_key_arn=KMS_KEY,
             database_identifiers=identifiers(config, "db"),
             replica_identifiers=replicas,
@@ -367,7 +369,10 @@ def test_prod_and_dev_alarm_policies(prod_result: ProgramResult, dev_result: Pro
 def test_a_missing_server_identifier_is_an_error(prod: PlatformConfig) -> None:
     ids = identifiers(prod, "db")
     replicas = {"dedicated:halden-law": "db-halden-replica"}
-    args = ObservabilityArgs.from_config
+
+    def args(config: PlatformConfig, **given: Any) -> ObservabilityArgs:
+        return observability_args(config, budgets_by_server(config), **given)
+
     args(
         prod,
         kms_key_arn=KMS_KEY,

@@ -16,7 +16,7 @@ import pulumi
 import pytest
 
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
-from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs
+from odoo_platform.components.landing_zone import LandingZone
 from odoo_platform.components.odoo_tenant import (
     CONF_DIR,
     CONF_HASH_ANNOTATION,
@@ -31,6 +31,7 @@ from odoo_platform.config.tags import base_tags
 from odoo_platform.odoo import mail
 from odoo_platform.odoo.mail import SmtpSettings
 from odoo_platform.odoo.scripts import SCRIPT_ENV
+from odoo_platform.platform.assembly.landing_zone import landing_zone_args
 from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.policies.kubernetes import restricted_violations
 from odoo_platform.synthesis.harness import ProgramResult, RecordedResource, run_program
@@ -397,7 +398,7 @@ def test_dedicated_pods_are_schedulable_on_the_clusters_node_group_only() -> Non
     slug = "halden-law"
 
     def program() -> None:
-        cluster_on(config, LandingZone("lz", LandingZoneArgs.from_config(config)))
+        cluster_on(config, LandingZone("lz", landing_zone_args(config)))
         declare(config, [tenant(config, slug)])
 
     result = run_program(program)

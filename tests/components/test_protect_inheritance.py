@@ -13,13 +13,17 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
-from odoo_platform.components.backup_bucket import BackupBucket, BackupBucketArgs
+from odoo_platform.components.aws_backup import BackupPlan
+from odoo_platform.components.backup_bucket import BackupBucket
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
-from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs
+from odoo_platform.components.landing_zone import LandingZone
 from odoo_platform.components.postgres import CrossRegionBackups, PostgresServer, PostgresServerArgs
-from odoo_platform.components.redis_cache import RedisCache, RedisCacheArgs
+from odoo_platform.components.redis_cache import RedisCache
 from odoo_platform.config import PlatformConfig, connection_budgets
+from odoo_platform.platform.assembly.aws_backup import backup_plan_args
+from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
+from odoo_platform.platform.assembly.landing_zone import landing_zone_args
+from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 from odoo_platform.testing import ProgramResult, run_program
 from tests.components import tenant_programs
 from tests.components.tenant_programs import OdooTenant, OdooTenantArgs
@@ -43,7 +47,7 @@ PROTECTED = pulumi.ResourceOptions(protect=True)
 
 
 def landing_zone(config: PlatformConfig) -> None:
-    LandingZone("lz", LandingZoneArgs.from_config(config), opts=PROTECTED)
+    LandingZone("lz", landing_zone_args(config), opts=PROTECTED)
 
 
 def file_system(_: PlatformConfig) -> None:
@@ -69,12 +73,10 @@ def postgres(config: PlatformConfig) -> None:
 
 def backups(config: PlatformConfig) -> None:
     dr = aws.Provider("dr", region="eu-central-1")
-    bucket = BackupBucket(
-        "backups", BackupBucketArgs.from_config(config, dr_provider=dr), opts=PROTECTED
-    )
+    bucket = BackupBucket("backups", backup_bucket_args(config, dr_provider=dr), opts=PROTECTED)
     BackupPlan(
         "aws-backup",
-        BackupPlanArgs.from_config(
+        backup_plan_args(
             config, kms_key_arn=bucket.kms_key_arn, dr_provider=dr, dr_kms_key_arn=KMS
         ),
         opts=PROTECTED,
@@ -82,7 +84,7 @@ def backups(config: PlatformConfig) -> None:
 
 
 def redis(config: PlatformConfig) -> None:
-    args = RedisCacheArgs.from_config(config, subnet_ids=SUBNETS, kms_key_arn=KMS, **NETWORK)
+    args = redis_cache_args(config, subnet_ids=SUBNETS, kms_key_arn=KMS, **NETWORK)
     RedisCache("redis", args, opts=PROTECTED)
 
 

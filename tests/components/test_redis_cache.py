@@ -18,6 +18,7 @@ from odoo_platform.odoo.redis_acl import (
     disabled_default_access_string,
     tenant_access_string,
 )
+from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -27,7 +28,7 @@ KMS = "arn:aws:kms:eu-west-1:123456789012:key/data"
 
 
 def args_for(config: PlatformConfig) -> RedisCacheArgs:
-    return RedisCacheArgs.from_config(
+    return redis_cache_args(
         config,
         subnet_ids=["subnet-db-a", "subnet-db-b"],
         vpc_id="vpc-0123",
@@ -178,7 +179,7 @@ def test_user_ids_are_valid_unique_per_stack_and_stable(prod_config: PlatformCon
 
 def test_dedicated_tenant_gets_its_own_cache(prod_config: PlatformConfig) -> None:
     tenant = next(t for t in prod_config.tenants if t.slug == "meridian-audit")
-    args = RedisCacheArgs.from_config(
+    args = redis_cache_args(
         prod_config,
         subnet_ids=["subnet-db-a"],
         vpc_id="vpc-1",

@@ -24,6 +24,7 @@ from odoo_platform.components.traefik import (
 from odoo_platform.config import PlatformConfig, parse_platform
 from odoo_platform.config.catalog import LABEL_ENVIRONMENT, LABEL_OWNER, LABEL_TIER
 from odoo_platform.config.tags import base_tags
+from odoo_platform.platform.assembly.traefik import traefik_args
 from odoo_platform.policies import ResourceView, StackContext, evaluate
 from odoo_platform.testing import ProgramResult, run_program
 from tests.k8s_validation import (
@@ -105,9 +106,7 @@ def _acm() -> dict[str, Any]:
 
 
 def _args(config: PlatformConfig) -> TraefikIngressArgs:
-    return TraefikIngressArgs.from_config(
-        config, oidc_provider_arn=OIDC_ARN, oidc_issuer_url=OIDC_ISSUER
-    )
+    return traefik_args(config, oidc_provider_arn=OIDC_ARN, oidc_issuer_url=OIDC_ISSUER)
 
 
 def _run(config: PlatformConfig, name: str = "ingress") -> ProgramResult:
@@ -474,9 +473,7 @@ def test_oidc_settings_may_be_outputs_of_another_component(platform: Configure) 
         provider = aws.iam.OpenIdConnectProvider(
             "cluster-oidc", url=OIDC_ISSUER, client_id_lists=["sts.amazonaws.com"]
         )
-        args = TraefikIngressArgs.from_config(
-            config, oidc_provider_arn=provider.arn, oidc_issuer_url=provider.url
-        )
+        args = traefik_args(config, oidc_provider_arn=provider.arn, oidc_issuer_url=provider.url)
         TraefikIngress("ingress", args)
 
     result = run_program(program)
@@ -507,7 +504,7 @@ def test_every_child_is_parented_under_the_component(prod: ProgramResult) -> Non
 
 def test_cert_manager_mode_needs_the_oidc_provider(platform: Configure) -> None:
     with pytest.raises(ValueError, match="OIDC"):
-        TraefikIngressArgs.from_config(platform())
+        traefik_args(platform())
 
 
 def test_args_are_plain_and_usable_without_config() -> None:

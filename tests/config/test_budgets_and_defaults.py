@@ -1,10 +1,11 @@
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 
 from odoo_platform.config import connection_budgets, defaults, memory_budget, parse_platform
-from odoo_platform.config.capacity import MAINTENANCE_CONNECTIONS
+from odoo_platform.config.capacity import MAINTENANCE_CONNECTIONS, ServerKey, budgets_by_server
 from odoo_platform.config.catalog import rds_default_max_connections
 from odoo_platform.config.freeze import active_freeze
 from odoo_platform.config.models import FreezeWindow
@@ -117,3 +118,41 @@ YEAR_END = FreezeWindow(name="ye", start=dt.date(2026, 12, 20), end=dt.date(2027
 def test_freeze_windows(day: dt.date, expected: str | None) -> None:
     window = active_freeze([MONTH_END, YEAR_END], day)
     assert (window.name if window else None) == expected
+
+
+def test_server_keys_spell_the_servers_as_outputs_and_alarm_names_do(
+    base: dict[str, Any],
+) -> None:
+    config = parse_platform(base)
+    shared, dedicated = config.tenants
+    assert ServerKey.of(shared) == ServerKey.shared() == "multi-tenant"
+    assert ServerKey.of(dedicated) == ServerKey.dedicated("beta-audit") == "dedicated:beta-audit"
+    assert ServerKey.shared().tenant is None
+    assert ServerKey.of(dedicated).tenant == "beta-audit"
+    budgets = budgets_by_server(config)
+    assert list(budgets) == [b.server for b in connection_budgets(config)]
+    assert json.dumps(sorted(budgets)) == '["dedicated:beta-audit", "multi-tenant"]'
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ("prod", (True, True, 2, True, 7, True, False)),
+        ("staging", (False, False, 1, False, 1, False, True)),
+        ("dev", (False, False, 1, False, 1, False, True)),
+    ],
+)
+def test_environment_rules_of_alerts_ingress_and_caches(
+    base: dict[str, Any], environment: str, expected: tuple[object, ...]
+) -> None:
+    base["environment"] = environment
+    env = defaults.env_defaults(parse_platform(base))
+    assert (
+        env.paging_alerts,
+        env.ingress_zone_spread,
+        env.cert_manager_replicas,
+        env.cache_multi_az,
+        env.cache_snapshot_retention_days,
+        env.cache_final_snapshot,
+        env.apply_immediately,
+    ) == expected

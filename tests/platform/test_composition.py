@@ -101,6 +101,29 @@ def test_outputs_describe_the_platform_and_keep_the_kubeconfig_secret(prod: Prog
     assert "password" not in json.dumps(public).lower()
 
 
+def test_nested_outputs_are_what_the_components_declared(prod: ProgramResult) -> None:
+    """Each component gives its own part of the outputs; the platform derives nothing twice."""
+    outputs = prod.outputs
+    group = prod.named("odoo-shared-redis-rg", "aws:elasticache/replicationGroup:ReplicationGroup")
+    assert outputs["shared_cache"] == {
+        "primary_endpoint": group.outputs["primaryEndpointAddress"],
+        "port": group.inputs["port"],
+    }
+    subnets = [
+        r.inputs["cidrBlock"]
+        for r in sorted(prod.by_type("aws:ec2/subnet:Subnet"), key=lambda r: r.name)
+        if r.name.startswith("odoo-network-database-")
+    ]
+    # the landing zone's own subnets, and what tenant pods may reach the databases in
+    assert outputs["database_cidrs"] == subnets
+    policy = prod.named("odoo-shared-alpha-law-np-egress")
+    allowed = json.dumps(policy.inputs["spec"])
+    assert all(cidr in allowed for cidr in subnets)
+    namespace = prod.named("odoo-ingress-namespace", "kubernetes:core/v1:Namespace")
+    assert outputs["ingress"]["namespace"] == namespace.inputs["metadata"]["name"]
+    assert set(outputs["shared_database"]) >= {"address", "port", "max_connections"}
+
+
 def test_a_tenant_in_its_own_account_keeps_its_backups_there() -> None:
     role = "arn:aws:iam::444455556666:role/odoo-platform-deployer"
     result = plan(

@@ -13,10 +13,11 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from odoo_platform.components.backup_bucket import BackupBucket, BackupBucketArgs
+from odoo_platform.components.backup_bucket import BackupBucket
 from odoo_platform.components.postgres import PostgresServer, PostgresServerArgs
 from odoo_platform.config import connection_budgets, load_stack_file
 from odoo_platform.offline.terraform_plan import stacks_plan, terraform_plan
+from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
 from odoo_platform.policies.scanners import CHECKOV_ALLOWED
 from odoo_platform.testing import ProgramResult, run_program
 from tests.scanners.scanning import ROOT, Finding, checkov
@@ -59,7 +60,7 @@ def test_a_weakened_resource_fails_the_matching_check(tmp_path: Path) -> None:
             kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/data",
         )
         PostgresServer("baseline", args)
-        BackupBucket("baseline", BackupBucketArgs.from_config(dev_config))
+        BackupBucket("baseline", backup_bucket_args(dev_config))
         aws.rds.Instance(
             "weak-db",
             engine="postgres",

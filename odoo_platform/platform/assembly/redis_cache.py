@@ -1,0 +1,45 @@
+"""`RedisCacheArgs`: the shared cache (a user per hosted shared tenant) or a dedicated tenant's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+
+from odoo_platform.components.redis_cache import RedisCacheArgs
+from odoo_platform.config import defaults
+from odoo_platform.config.capacity import hosted_tenants
+from odoo_platform.config.models import PlatformConfig, TenantConfig
+
+
+def redis_cache_args(
+    config: PlatformConfig,
+    *,
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+    vpc_id: pulumi.Input[str],
+    nodes_security_group_id: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str],
+    tenant: TenantConfig | None = None,
+) -> RedisCacheArgs:
+    if tenant is None:
+        redis, tier, slug = config.multi_tenant.redis, "shared", None
+        users = [t.slug for t in hosted_tenants(config) if t.tier == "shared"]
+    else:
+        redis = defaults.dedicated_settings(config, tenant).redis
+        tier, slug, users = "dedicated", tenant.slug, [tenant.slug]
+    env = defaults.env_defaults(config)
+    return RedisCacheArgs(
+        redis=redis,
+        subnet_ids=subnet_ids,
+        vpc_id=vpc_id,
+        nodes_security_group_id=nodes_security_group_id,
+        kms_key_arn=kms_key_arn,
+        tenants=tuple(users),
+        replicas=defaults.redis_replicas(config, redis),
+        multi_az=env.cache_multi_az,
+        snapshot_retention_days=env.cache_snapshot_retention_days,
+        final_snapshot=env.cache_final_snapshot,
+        apply_immediately=env.apply_immediately,
+        tier=tier,
+        tenant=slug,
+    )
