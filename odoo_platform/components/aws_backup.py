@@ -21,7 +21,7 @@ from odoo_platform.components._shared.base import (
     component_type,
 )
 from odoo_platform.components._shared.iam import service_trust_policy
-from odoo_platform.components.backup_bucket import ImmutabilityMode, retention_days
+from odoo_platform.components.backup_layout import ImmutabilityMode, retention_days
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
 from odoo_platform.config.services import BackupPolicy
 from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
