@@ -1,7 +1,8 @@
 """`BackupBucket`: the S3 bucket that holds Odoo's logical backups (dump + filestore).
 
-Keys are laid out `<retention class>/<tenant slug>/...` (see `backup_layout.backup_key_prefix`), so one lifecycle
-rule per class expires every tenant's backups and a tenant's IAM policy names its three prefixes.
+Keys are laid out `<retention class>/<tenant slug>/...` (`backup_layout.py` holds the layout, the
+lifecycle and the policy documents), so one lifecycle rule per class expires every tenant's
+backups and a tenant's IAM policy names its three prefixes.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Either way the component gives the `kubernetes.Provider` the Kubernetes components use, the gp3
 and EFS storage classes, and the node selector and toleration that pin a dedicated tenant's pods
-to its own node group.
+to its own node group (the node groups themselves: `node_groups.py`).
 """
 
 from __future__ import annotations
@@ -28,19 +28,24 @@ from odoo_platform.components._shared.base import (
 )
 from odoo_platform.components._shared.iam import irsa_trust_policy, service_trust_policy
 from odoo_platform.components._shared.network import service_log_group
-from odoo_platform.config.catalog import LABEL_DEDICATED, LABEL_PREFIX
+from odoo_platform.components.node_groups import (
+    LABEL_NODE_POOL,
+    NodeSettings,
+    dedicated_node_selector,
+    dedicated_tolerations,
+    node_group,
+    node_pools,
+)
 from odoo_platform.config.fields import K8S_VERSION_PATTERN
 from odoo_platform.config.services import NodeGroupConfig
 from odoo_platform.config.tags import resource_tags
 
-LABEL_NODE_POOL = LABEL_PREFIX + "node-pool"
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator")
 EKS_NAME_MAX = 100
 MANAGED_POLICY = "arn:aws:iam::aws:policy/"
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-AMI_TYPE = "AL2023_x86_64_STANDARD"
 # Hop limit 1: pods (one network hop away) cannot reach the node's instance metadata and its
 # role; they use IRSA. Host-network daemons (VPC CNI, kube-proxy) are not affected.
 DEFAULT_IMDS_HOP_LIMIT = 1
@@ -71,16 +76,6 @@ ADDON_CONFIGURATION: dict[str, dict[str, Any]] = {
     # Without this the VPC CNI ignores NetworkPolicy objects: default-deny would be decorative.
     "vpc-cni": {"enableNetworkPolicy": "true"},
 }
-
-
-def dedicated_node_selector(slug: str) -> dict[str, str]:
-    """What a dedicated tenant's pods select: the label of its own node group."""
-    return {LABEL_DEDICATED: slug}
-
-
-def dedicated_tolerations(slug: str) -> list[dict[str, str]]:
-    """What lets a dedicated tenant's pods (and only them) onto its tainted node group."""
-    return [{"key": LABEL_DEDICATED, "operator": "Equal", "value": slug, "effect": "NoSchedule"}]
 
 
 @dataclass(frozen=True)
@@ -360,120 +355,29 @@ class KubernetesCluster(pulumi.ComponentResource):
             "node", service_trust_policy("ec2.amazonaws.com", tag_session=True), NODE_POLICIES
         )
         self.node_role_arn = node_role.arn
-        security_groups = [cluster.vpc_config.cluster_security_group_id, eks.node_security_group_id]
-        pools: list[tuple[str, str, NodeGroupConfig, str | None]] = [
-            ("system", "ng-system", eks.system_node_group, None),
-            ("shared", "ng-shared", eks.shared_node_group, None),
-            *(
-                (f"tenant-{slug}", f"ng-tenant-{slug}", group, slug)
-                for slug, group in self._args.dedicated_node_groups.items()
-            ),
-        ]
+        nodes = NodeSettings(
+            cluster=cluster,
+            node_role=node_role,
+            subnet_ids=eks.subnet_ids,
+            security_group_ids=[
+                cluster.vpc_config.cluster_security_group_id,
+                eks.node_security_group_id,
+            ],
+            instance_tags=eks.instance_tags,
+            imds_hop_limit=eks.imds_hop_limit,
+            after=after,
+        )
+        pools = node_pools(
+            eks.system_node_group, eks.shared_node_group, self._args.dedicated_node_groups
+        )
         groups = []
-        for key, suffix, config, tenant in pools:
-            template = self._launch_template(suffix, config, eks, security_groups, tenant)
-            group = self._node_group(
-                suffix=suffix,
-                pool=key,
-                config=config,
-                cluster=cluster,
-                node_role=node_role,
-                template=template,
-                eks=eks,
-                tenant=tenant,
-                after=after,
-            )
-            self.node_group_names[key] = group.node_group_name
-            if tenant is not None:
-                self.dedicated_node_group_names[tenant] = group.node_group_name
+        for pool in pools:
+            group = node_group(self, self._name, pool, nodes)
+            self.node_group_names[pool.key] = group.node_group_name
+            if pool.tenant is not None:
+                self.dedicated_node_group_names[pool.tenant] = group.node_group_name
             groups.append(group)
         return groups
-
-    def _launch_template(
-        self,
-        suffix: str,
-        config: NodeGroupConfig,
-        eks: EksSettings,
-        security_groups: Sequence[pulumi.Input[str]],
-        tenant: str | None,
-    ) -> aws.ec2.LaunchTemplate:
-        """IMDSv2 only, encrypted gp3 root volume, the cluster and node security groups."""
-        tier = "dedicated" if tenant else "platform"
-        tags = {**eks.instance_tags, **resource_tags(tier, tenant)}
-        return aws.ec2.LaunchTemplate(
-            f"{self._name}-lt-{suffix.removeprefix('ng-')}",
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled",
-                http_tokens="required",
-                http_put_response_hop_limit=eks.imds_hop_limit,
-            ),
-            block_device_mappings=[
-                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                    device_name="/dev/xvda",
-                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_size=config.disk_gib,
-                        volume_type="gp3",
-                        encrypted="true",
-                        delete_on_termination="true",
-                    ),
-                )
-            ],
-            vpc_security_group_ids=list(security_groups),
-            tag_specifications=[
-                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags)
-                for kind in ("instance", "volume")
-            ],
-            update_default_version=True,
-            tags=resource_tags(tier, tenant),
-            opts=child_opts(self),
-        )
-
-    def _node_group(
-        self,
-        *,
-        suffix: str,
-        pool: str,
-        config: NodeGroupConfig,
-        cluster: aws.eks.Cluster,
-        node_role: aws.iam.Role,
-        template: aws.ec2.LaunchTemplate,
-        eks: EksSettings,
-        tenant: str | None,
-        after: Sequence[pulumi.Resource],
-    ) -> aws.eks.NodeGroup:
-        node_labels = {LABEL_NODE_POOL: "dedicated" if tenant else pool}
-        taints = []
-        if tenant is not None:
-            node_labels.update(dedicated_node_selector(tenant))
-            taints.append(
-                aws.eks.NodeGroupTaintArgs(key=LABEL_DEDICATED, value=tenant, effect="NO_SCHEDULE")
-            )
-        desired = config.desired_size if config.desired_size is not None else config.min_size
-        return aws.eks.NodeGroup(
-            f"{self._name}-{suffix}",
-            cluster_name=cluster.name,
-            node_role_arn=node_role.arn,
-            subnet_ids=eks.subnet_ids,
-            ami_type=AMI_TYPE,
-            capacity_type="ON_DEMAND",
-            instance_types=list(config.instance_types),
-            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=config.min_size, max_size=config.max_size, desired_size=desired
-            ),
-            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
-            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
-                id=template.id, version=template.latest_version.apply(str)
-            ),
-            labels=node_labels,
-            taints=taints,
-            tags=resource_tags("dedicated" if tenant else "platform", tenant),
-            # The cluster autoscaler owns the desired size once the group exists.
-            opts=child_opts(
-                self,
-                depends_on=list(after),
-                ignore_changes=["scalingConfig.desiredSize"],
-            ),
-        )
 
     # --- both modes ----------------------------------------------------------------------
 
