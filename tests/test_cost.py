@@ -111,6 +111,7 @@ def test_the_table_is_dated_and_covers_every_supported_class_and_region() -> Non
         price_list(region)
 
 
+@pytest.mark.sample_data
 def test_stack_defaults_and_sample_instance_types_have_prices() -> None:
     prices = price_list("us-east-1")
     for path in STACKS.glob("Pulumi.*.yaml"):
