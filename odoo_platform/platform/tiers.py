@@ -23,6 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components._shared.base import child_opts, component_type
+from odoo_platform.components._shared.kms import KeyAlias, customer_key
 from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
 from odoo_platform.components.backup_bucket import BackupBucket, BackupBucketArgs
 from odoo_platform.components.cluster import KubernetesCluster
@@ -425,20 +426,13 @@ class DedicatedTier(pulumi.ComponentResource):
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
         key_region = region or config.region
         suffix = "-dr" if region else ""
-        key = aws.kms.Key(
+        key = customer_key(
             f"{name}-key{suffix}",
             description=f"data of tenant {tenant.slug}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=account_id.apply(lambda account: kms_key_policy("data", account, key_region)),
             tags=resource_tags("dedicated", tenant.slug),
             opts=child_opts(self, protect=protect, provider=provider),
-        )
-        aws.kms.Alias(
-            f"{name}-key{suffix}-alias" if region else f"{name}-key-alias",
-            name=f"alias/odoo-platform/{tenant.slug}/data",
-            target_key_id=key.key_id,
-            opts=child_opts(self, provider=provider),
+            alias=KeyAlias(f"{name}-key{suffix}-alias", f"alias/odoo-platform/{tenant.slug}/data"),
         )
         return key.arn
 
