@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from odoo_platform.cli import Exit, app
 from odoo_platform.config import load_stack_file
 from odoo_platform.config.capacity import SHARED_SERVER, connection_budgets
-from odoo_platform.offline.placement import capacity_warnings, placements
+from odoo_platform.offline.placement import capacity_warnings
 from odoo_platform.offline.plan_report import SCHEMA_VERSION
 from odoo_platform.testing import run_program
 from tests.synthetic_platform import EXPECTED_DEPTH
@@ -211,7 +211,7 @@ def test_low_connection_headroom_is_a_warning() -> None:
 
 def test_untagged_children_take_their_component_group() -> None:
     result = run_program(synthetic_platform)
-    where = placements(result)
+    where = result.placements()
     password = result.named("nb-consulting-db-password")
     assert password.tenant is None  # it carries no tags or labels of its own
     assert where[password.urn].tenant == "nb-consulting"
