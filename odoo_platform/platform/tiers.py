@@ -35,7 +35,6 @@ from odoo_platform.components.postgres import (
     AdminRotation,
     CrossRegionBackups,
     PostgresServer,
-    PostgresServerArgs,
 )
 from odoo_platform.components.redis_cache import RedisCache, RedisCacheArgs
 from odoo_platform.components.tenant_account_network import (
@@ -50,6 +49,7 @@ from odoo_platform.config.lifecycle import protect_tenant_data
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.network import plan_subnets
 from odoo_platform.config.tags import base_tags, resource_tags
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 
 
 @dataclass(frozen=True)
@@ -294,7 +294,7 @@ class MultiTenantTier(pulumi.ComponentResource):
         network = data_network(zone, zone.kms_key_arns["data"])
         server = PostgresServer(
             f"{name}-postgres",
-            PostgresServerArgs.from_config(
+            postgres_server_args(
                 config,
                 server_budget(config, SHARED_SERVER),
                 cross_region_backups=_cross_region_backups(args),
@@ -346,7 +346,7 @@ class DedicatedTier(pulumi.ComponentResource):
         own = _own_account_network(self, name, args, tenant, account) if account else None
         key_arn = self._data_key(name, tenant, protect, account)
         network = own.data_network(key_arn) if own else data_network(zone, key_arn)
-        server_args = PostgresServerArgs.from_config(
+        server_args = postgres_server_args(
             config,
             server_budget(config, f"dedicated:{tenant.slug}"),
             tenant=tenant,

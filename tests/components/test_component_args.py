@@ -37,6 +37,7 @@ from odoo_platform.components.tenant_namespace import TenantNamespaceArgs
 from odoo_platform.components.traefik import AcmArgs, TraefikIngressArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.config.models import BackupPolicy
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.testing import run_program
 from tests.components.conftest import sample_config
 from tests.components.test_odoo_tenant import _tenant_args
@@ -46,7 +47,7 @@ NETWORK = {"subnet_ids": ["subnet-1"], "vpc_id": "vpc-1", "nodes_security_group_
 
 
 def postgres_args(config: PlatformConfig = CONFIG, **changes: Any) -> PostgresServerArgs:
-    args = PostgresServerArgs.from_config(
+    args = postgres_server_args(
         config, connection_budgets(config)[0], kms_key_arn="arn:kms", **NETWORK
     )
     return dataclasses.replace(args, **changes)

@@ -17,9 +17,10 @@ from odoo_platform.components.aws_backup import BackupPlan, BackupPlanArgs
 from odoo_platform.components.backup_bucket import BackupBucket, BackupBucketArgs
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZone, LandingZoneArgs
-from odoo_platform.components.postgres import CrossRegionBackups, PostgresServer, PostgresServerArgs
+from odoo_platform.components.postgres import CrossRegionBackups, PostgresServer
 from odoo_platform.components.redis_cache import RedisCache, RedisCacheArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.testing import ProgramResult, run_program
 from tests.components import tenant_programs
 from tests.components.tenant_programs import OdooTenant, OdooTenantArgs
@@ -56,7 +57,7 @@ def file_system(_: PlatformConfig) -> None:
 
 def postgres(config: PlatformConfig) -> None:
     dr = aws.Provider("dr", region="eu-central-1")
-    args = PostgresServerArgs.from_config(
+    args = postgres_server_args(
         config,
         connection_budgets(config)[0],
         subnet_ids=SUBNETS,

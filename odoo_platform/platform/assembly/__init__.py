@@ -1,0 +1,1 @@
+"""Typed assembly of component args from a stack's configuration (one module per component)."""
