@@ -304,3 +304,26 @@ def test_version() -> None:
         0,
         f"odoo-platform {metadata.version('odoo-platform')}\n",
     )
+
+
+class _TenantBox(pulumi.ComponentResource):
+    """A tenant's component: one tagged bucket, and one that carries no tags of its own."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__("test:index:TenantBox", slug)
+        child = pulumi.ResourceOptions(parent=self)
+        aws.s3.Bucket(f"{slug}-files", tags={"Tier": "dedicated", "Tenant": slug}, opts=child)
+        aws.s3.Bucket(f"{slug}-untagged", opts=child)
+        self.register_outputs({})
+
+
+def tenant_with_an_untagged_bucket() -> None:
+    _TenantBox("halden-law")
+
+
+def test_a_finding_on_an_untagged_resource_names_the_tenant_that_owns_it() -> None:
+    _, document = plan_json("--program", "tests.cli.test_plan:tenant_with_an_untagged_bucket")
+    findings = document["policy"]["findings"]
+    untagged = [f for f in findings if f["resource"] == "halden-law-untagged"]
+    assert untagged  # it lacks the required tags, at least
+    assert {f["tenant"] for f in untagged} == {"halden-law"}
