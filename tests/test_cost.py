@@ -12,7 +12,7 @@ import pytest
 from odoo_platform.config import load_stack_file
 from odoo_platform.config.catalog import CACHE_NODE_TYPES, RDS_CLASS_MEMORY_GIB, REGION_RESIDENCY
 from odoo_platform.offline.cost import PRICE_TABLE, estimate_cost, price_list, tenant_weights
-from odoo_platform.offline.placement import placements, tenant_tiers
+from odoo_platform.offline.placement import tenant_tiers
 from odoo_platform.testing import run_program
 from tests.synthetic_platform import program as synthetic_platform
 
@@ -26,7 +26,7 @@ IRELAND = TABLE["regional_factors"]["eu-west-1"]["factor"]
 def estimate(program: Any = synthetic_platform) -> Any:
     config = load_stack_file(STACKS / "Pulumi.prod-eu-west-1.yaml")
     result = run_program(program)
-    return estimate_cost(result, config, placements(result, tenant_tiers(config)))
+    return estimate_cost(result, config, result.placements(tenant_tiers(config)))
 
 
 def test_the_dedicated_tenant_pays_for_its_own_database_nodes_and_key() -> None:
@@ -111,6 +111,7 @@ def test_the_table_is_dated_and_covers_every_supported_class_and_region() -> Non
         price_list(region)
 
 
+@pytest.mark.sample_data
 def test_stack_defaults_and_sample_instance_types_have_prices() -> None:
     prices = price_list("us-east-1")
     for path in STACKS.glob("Pulumi.*.yaml"):

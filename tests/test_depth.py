@@ -12,7 +12,6 @@ from odoo_platform.config import load_stack_file
 from odoo_platform.offline.placement import (
     DependencyGraph,
     dependency_depth,
-    placements,
     tenant_tiers,
 )
 from odoo_platform.testing import ProgramResult, run_program
@@ -50,7 +49,7 @@ def chain_names(result: ProgramResult, name: str) -> list[str]:
 
 def test_the_longest_chain_follows_dependencies_through_a_component() -> None:
     result = run_program(known_chain)
-    depth = dependency_depth(result, placements(result))
+    depth = dependency_depth(result, result.placements())
     assert [result.get(u).name for u in depth.overall.urns] == ["vpc", "subnet", "x", "z"]
     assert depth.overall.depth == 4
 
@@ -78,7 +77,7 @@ def test_a_resource_waits_for_its_explicit_provider() -> None:
 def test_depth_per_tenant_includes_what_the_tenant_waits_for_on_the_platform() -> None:
     result = run_program(synthetic_platform)
     config = load_stack_file(STACKS / "Pulumi.prod-eu-west-1.yaml")
-    depth = dependency_depth(result, placements(result, tenant_tiers(config)))
+    depth = dependency_depth(result, result.placements(tenant_tiers(config)))
     assert depth.overall.depth == EXPECTED_DEPTH
     assert set(depth.by_tenant) == {*SHARED_TENANTS, "halden-law"}
     for slug, chain in depth.by_tenant.items():
@@ -96,6 +95,6 @@ def test_depth_per_tenant_includes_what_the_tenant_waits_for_on_the_platform() -
 
 
 def test_depth_is_the_same_on_every_run() -> None:
-    first = dependency_depth(r := run_program(synthetic_platform), placements(r))
-    second = dependency_depth(r := run_program(synthetic_platform), placements(r))
+    first = dependency_depth(r := run_program(synthetic_platform), r.placements())
+    second = dependency_depth(r := run_program(synthetic_platform), r.placements())
     assert first == second

@@ -79,6 +79,7 @@ def test_every_scenario_file_says_what_it_models() -> None:
 # The estate as a whole: regions can be peered and tenants reached without clashes.
 
 
+@pytest.mark.sample_data
 def test_vpc_ranges_of_the_estate_never_overlap() -> None:
     networks = {p.name: load_stack_file(p).landing_zone.vpc_cidr for p in STACK_FILES}
     for name, network in networks.items():
@@ -86,6 +87,7 @@ def test_vpc_ranges_of_the_estate_never_overlap() -> None:
         assert clashes == [], f"{name} overlaps {clashes}"
 
 
+@pytest.mark.sample_data
 def test_host_names_are_unique_across_the_estate() -> None:
     hosts = Counter(h for p in STACK_FILES for t in load_stack_file(p).tenants for h in t.hostnames)
     assert [h for h, n in hosts.items() if n > 1] == []
@@ -94,6 +96,7 @@ def test_host_names_are_unique_across_the_estate() -> None:
 # Regional expansion.
 
 
+@pytest.mark.sample_data
 def test_frankfurt_repeats_the_irish_tenant_pattern() -> None:
     ireland, frankfurt = stack("prod-eu-west-1"), stack("prod-eu-central-1")
 
@@ -115,6 +118,7 @@ def test_frankfurt_repeats_the_irish_tenant_pattern() -> None:
     assert frankfurt.governance == ireland.governance
 
 
+@pytest.mark.sample_data
 def test_the_two_eu_regions_are_each_others_dr_region() -> None:
     ireland, frankfurt = stack("prod-eu-west-1"), stack("prod-eu-central-1")
     assert ireland.disaster_recovery and frankfurt.disaster_recovery
@@ -122,6 +126,7 @@ def test_the_two_eu_regions_are_each_others_dr_region() -> None:
     assert frankfurt.disaster_recovery.dr_region == ireland.region
 
 
+@pytest.mark.sample_data
 def test_the_expansion_has_its_own_network_zone_and_host_names() -> None:
     ireland, frankfurt = stack("prod-eu-west-1"), stack("prod-eu-central-1")
     assert frankfurt.residency == ireland.residency == "eu"
@@ -130,6 +135,7 @@ def test_the_expansion_has_its_own_network_zone_and_host_names() -> None:
     assert not {t.slug for t in frankfurt.tenants} & {t.slug for t in ireland.tenants}
 
 
+@pytest.mark.sample_data
 def test_the_uk_unit_keeps_tenants_in_the_uk_and_records_its_dr_transfer() -> None:
     uk = stack("prod-eu-west-2")
     assert uk.residency == REGION_RESIDENCY[uk.region] == "uk"
@@ -142,6 +148,7 @@ def test_the_uk_unit_keeps_tenants_in_the_uk_and_records_its_dr_transfer() -> No
 # Regulated client unit.
 
 
+@pytest.mark.sample_data
 def test_regulated_clients_are_dedicated_in_their_own_accounts_with_a_reporting_replica() -> None:
     unit = stack("prod-us-east-2")
     regulated = [t for t in unit.tenants if t.regulated]
@@ -155,6 +162,7 @@ def test_regulated_clients_are_dedicated_in_their_own_accounts_with_a_reporting_
     assert len(roles) == len(regulated)  # one AWS account per client
 
 
+@pytest.mark.sample_data
 def test_regulated_unit_backups_are_compliance_locked_with_a_warm_standby() -> None:
     unit = stack("prod-us-east-2")
     assert immutability(unit) == "compliance"
@@ -203,6 +211,7 @@ def test_consolidation_leaves_existing_dedicated_servers_alone(consolidated_file
     assert after[SHARED_SERVER].fits
 
 
+@pytest.mark.sample_data
 def test_acquired_tenants_are_new_identities() -> None:
     base = load_stack_file(BASE_STACK_FILE)
     assert not acquired_slugs() & {t.slug for t in base.tenants}

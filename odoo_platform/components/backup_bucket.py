@@ -22,6 +22,7 @@ from odoo_platform.components._shared.base import (
     component_type,
 )
 from odoo_platform.components._shared.iam import service_trust_policy
+from odoo_platform.components._shared.kms import customer_key
 from odoo_platform.components.backup_layout import (
     ABORT_INCOMPLETE_UPLOAD_DAYS,
     ACCESS_LOG_RETENTION_DAYS,
@@ -159,11 +160,9 @@ class BackupBucket(pulumi.ComponentResource):
         region = aws.get_region_output(
             opts=pulumi.InvokeOutputOptions(parent=self, provider=site.provider)
         ).region
-        key = aws.kms.Key(
+        key = customer_key(
             f"{site.prefix}-key",
             description=f"backups in {site.prefix}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=pulumi.Output.json_dumps(
                 pulumi.Output.all(self._account_id, region).apply(
                     lambda ids: service_key_policy(ids[0], ids[1])

@@ -27,6 +27,7 @@ from odoo_platform.components._shared.base import (
     component_type,
 )
 from odoo_platform.components._shared.iam import irsa_trust_policy, service_trust_policy
+from odoo_platform.components._shared.k8s import manifest
 from odoo_platform.components._shared.network import service_log_group
 from odoo_platform.components.node_groups import (
     LABEL_NODE_POOL,
@@ -387,10 +388,12 @@ class KubernetesCluster(pulumi.ComponentResource):
         opts = child_opts(self, provider=self.provider)
         k8s.storage.v1.StorageClass(
             f"{self._name}-gp3",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=args.gp3_storage_class_name,
-                labels=dict(args.k8s_labels),
-                annotations={"storageclass.kubernetes.io/is-default-class": "true"},
+            metadata=manifest(
+                {
+                    "name": args.gp3_storage_class_name,
+                    "labels": dict(args.k8s_labels),
+                    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+                }
             ),
             provisioner="ebs.csi.aws.com",
             parameters={"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"},
@@ -405,8 +408,8 @@ class KubernetesCluster(pulumi.ComponentResource):
             return
         k8s.storage.v1.StorageClass(
             f"{self._name}-efs",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=args.efs_storage_class_name, labels=dict(args.k8s_labels)
+            metadata=manifest(
+                {"name": args.efs_storage_class_name, "labels": dict(args.k8s_labels)}
             ),
             provisioner="efs.csi.aws.com",
             parameters={

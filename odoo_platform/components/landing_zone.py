@@ -32,6 +32,7 @@ from odoo_platform.components._shared.iam import (
     key_use_through_services_statement,
     policy_document,
 )
+from odoo_platform.components._shared.kms import KeyAlias, customer_key
 from odoo_platform.components._shared.network import interface_endpoints, vpc_flow_logs
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LOG_RETENTION_DAYS
@@ -228,20 +229,16 @@ class LandingZone(pulumi.ComponentResource):
 
     def _kms_key(self, purpose: str, account_id: pulumi.Output[str]) -> pulumi.Output[str]:
         region = self._args.region
-        key = aws.kms.Key(
+        key = customer_key(
             f"{self._name}-{purpose}-key",
             description=f"odoo-platform {pulumi.get_stack()} {self._name}: {purpose}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=account_id.apply(lambda account: kms_key_policy(purpose, account, region)),
             tags=self._tags,
             opts=self._opts(protect=self._args.protect),
-        )
-        aws.kms.Alias(
-            f"{self._name}-{purpose}-alias",
-            name=f"alias/odoo-platform/{pulumi.get_stack()}/{self._name}-{purpose}",
-            target_key_id=key.key_id,
-            opts=self._opts(),
+            alias=KeyAlias(
+                f"{self._name}-{purpose}-alias",
+                f"alias/odoo-platform/{pulumi.get_stack()}/{self._name}-{purpose}",
+            ),
         )
         return key.arn
 

@@ -30,6 +30,7 @@ from odoo_platform.components._shared.base import (
     child_opts,
     component_type,
 )
+from odoo_platform.components._shared.kms import customer_key
 from odoo_platform.components._shared.network import interface_endpoints, vpc_flow_logs
 from odoo_platform.components.landing_zone import kms_key_policy
 from odoo_platform.config.catalog import LOG_RETENTION_DAYS
@@ -162,11 +163,9 @@ class TenantAccountNetwork(pulumi.ComponentResource):
     def _logs_key(self) -> pulumi.Output[str]:
         """CloudWatch Logs of the tenant's account may use it, for that account's groups only."""
         args = self._args
-        key = aws.kms.Key(
+        key = customer_key(
             f"{self._name}-logs-key",
             description=f"logs of tenant {args.tenant} in its account",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=kms_key_policy("logs", args.tenant_account_id, args.region),
             tags=self._tags,
             opts=child_opts(self, protect=args.protect_logs_key),

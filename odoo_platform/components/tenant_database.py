@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -25,6 +25,12 @@ from odoo_platform.components._shared.base import (
     check_args,
     child_opts,
     component_type,
+)
+from odoo_platform.components._shared.k8s import (
+    Manifest,
+    manifest,
+    restricted_container_security,
+    restricted_pod_security,
 )
 from odoo_platform.components.postgres import PostgresServer, admin_pgpass_script
 from odoo_platform.config.capacity import tenant_connections
@@ -152,10 +158,8 @@ class TenantDatabase(pulumi.ComponentResource):
             }
         )
 
-    def _metadata(
-        self, namespace: pulumi.Input[str], **kwargs: object
-    ) -> k8s.meta.v1.ObjectMetaArgs:
-        return k8s.meta.v1.ObjectMetaArgs(namespace=namespace, labels=self._labels, **kwargs)  # type: ignore[arg-type]
+    def _metadata(self, namespace: pulumi.Input[str], **kwargs: object) -> Any:
+        return manifest({"namespace": namespace, "labels": self._labels, **kwargs})
 
     def _verifier(self, password: pulumi.Output[str]) -> pulumi.Output[str]:
         """The SCRAM-SHA-256 verifier the server stores: the plaintext never reaches the Job, the
@@ -193,123 +197,91 @@ class TenantDatabase(pulumi.ComponentResource):
         return k8s.batch.v1.Job(
             f"{self._name}-bootstrap",
             metadata=self._metadata(args.admin_namespace, name=job_name),
-            spec=k8s.batch.v1.JobSpecArgs(
-                backoff_limit=4,
-                active_deadline_seconds=900,
-                template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=self._labels),
-                    spec=self._pod(script, tenant_password),
-                ),
+            spec=manifest(
+                {
+                    "backoffLimit": 4,
+                    "activeDeadlineSeconds": 900,
+                    "template": {
+                        "metadata": {"labels": self._labels},
+                        "spec": self._pod(script, tenant_password),
+                    },
+                }
             ),
             opts=child_opts(self),
         )
 
-    def _pod(
-        self, script: k8s.core.v1.ConfigMap, tenant_password: k8s.core.v1.Secret
-    ) -> k8s.core.v1.PodSpecArgs:
+    def _pod(self, script: k8s.core.v1.ConfigMap, tenant_password: k8s.core.v1.Secret) -> Manifest:
         args = self._args
         rotated = args.admin_service_account is not None
-        pgpass = [k8s.core.v1.EnvVarArgs(name="PGPASSFILE", value=f"{PGPASS_DIR}/pgpass")]
-        return k8s.core.v1.PodSpecArgs(
-            restart_policy="Never",
-            automount_service_account_token=False,
-            service_account_name=args.admin_service_account,
-            init_containers=[self._pgpass_container()] if rotated else None,
-            security_context=k8s.core.v1.PodSecurityContextArgs(
-                run_as_non_root=True,
-                run_as_user=PSQL_UID,
-                run_as_group=PSQL_UID,
-                seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
-            ),
-            containers=[
-                k8s.core.v1.ContainerArgs(
-                    name="psql",
-                    image=args.image,
-                    command=bootstrap.render_psql_command(self._inputs),
-                    env_from=[
-                        k8s.core.v1.EnvFromSourceArgs(
-                            secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=args.admin_secret_name)
-                        )
-                    ],
-                    env=[
-                        k8s.core.v1.EnvVarArgs(
-                            name=bootstrap.PASSWORD_ENV,
-                            value_from=k8s.core.v1.EnvVarSourceArgs(
-                                secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
-                                    name=tenant_password.metadata.name, key=bootstrap.PASSWORD_ENV
-                                )
-                            ),
-                        ),
+        pgpass = [{"name": "PGPASSFILE", "value": f"{PGPASS_DIR}/pgpass"}]
+        password_ref = {"name": tenant_password.metadata.name, "key": bootstrap.PASSWORD_ENV}
+        pod: Manifest = {
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
+            "securityContext": restricted_pod_security(user=PSQL_UID, group=PSQL_UID),
+            "containers": [
+                {
+                    "name": "psql",
+                    "image": args.image,
+                    "command": bootstrap.render_psql_command(self._inputs),
+                    "envFrom": [{"secretRef": {"name": args.admin_secret_name}}],
+                    "env": [
+                        {
+                            "name": bootstrap.PASSWORD_ENV,
+                            "valueFrom": {"secretKeyRef": password_ref},
+                        },
                         *(
-                            k8s.core.v1.EnvVarArgs(name=key, value=value)
+                            {"name": key, "value": value}
                             for key, value in bootstrap.job_env(self._inputs).items()
                         ),
                         *(pgpass if rotated else []),
                     ],
-                    volume_mounts=[
-                        k8s.core.v1.VolumeMountArgs(
-                            name="sql", mount_path=bootstrap.SQL_MOUNT_DIR, read_only=True
-                        ),
-                        *(
-                            [k8s.core.v1.VolumeMountArgs(name="pgpass", mount_path=PGPASS_DIR)]
-                            if rotated
-                            else []
-                        ),
+                    "volumeMounts": [
+                        {"name": "sql", "mountPath": bootstrap.SQL_MOUNT_DIR, "readOnly": True},
+                        *([{"name": "pgpass", "mountPath": PGPASS_DIR}] if rotated else []),
                     ],
-                    resources=k8s.core.v1.ResourceRequirementsArgs(
-                        requests={"cpu": "50m", "memory": "64Mi"},
-                        limits={"cpu": "500m", "memory": "128Mi"},
-                    ),
-                    security_context=k8s.core.v1.SecurityContextArgs(
-                        allow_privilege_escalation=False,
-                        read_only_root_filesystem=True,
-                        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-                    ),
-                )
+                    "resources": {
+                        "requests": {"cpu": "50m", "memory": "64Mi"},
+                        "limits": {"cpu": "500m", "memory": "128Mi"},
+                    },
+                    "securityContext": restricted_container_security(),
+                }
             ],
-            volumes=[
-                k8s.core.v1.VolumeArgs(
-                    name="sql",
-                    config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=script.metadata.name),
-                ),
+            "volumes": [
+                {"name": "sql", "configMap": {"name": script.metadata.name}},
                 *(
-                    k8s.core.v1.VolumeArgs(
-                        name=volume,
-                        empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
-                            medium="Memory", size_limit="1Mi"
-                        ),
-                    )
+                    {"name": volume, "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}}
                     for volume in (("pgpass", "aws-home") if rotated else ())
                 ),
             ],
-        )
+        }
+        if rotated:
+            pod["serviceAccountName"] = args.admin_service_account
+            pod["initContainers"] = [self._pgpass_container()]
+        return pod
 
-    def _pgpass_container(self) -> k8s.core.v1.ContainerArgs:
+    def _pgpass_container(self) -> Manifest:
         """The admin password as Secrets Manager holds it now (rotation changes it)."""
         args = self._args
-        return k8s.core.v1.ContainerArgs(
-            name="admin-password",
-            image=AWS_CLI_IMAGE,
-            command=["sh", "-c", admin_pgpass_script()],
-            env=[
-                k8s.core.v1.EnvVarArgs(name="ADMIN_SECRET_ARN", value=args.admin_secret_arn),
-                k8s.core.v1.EnvVarArgs(name="PGPASSFILE", value=f"{PGPASS_DIR}/pgpass"),
-                k8s.core.v1.EnvVarArgs(name="HOME", value="/home/aws"),
+        return {
+            "name": "admin-password",
+            "image": AWS_CLI_IMAGE,
+            "command": ["sh", "-c", admin_pgpass_script()],
+            "env": [
+                {"name": "ADMIN_SECRET_ARN", "value": args.admin_secret_arn},
+                {"name": "PGPASSFILE", "value": f"{PGPASS_DIR}/pgpass"},
+                {"name": "HOME", "value": "/home/aws"},
             ],
-            volume_mounts=[
-                k8s.core.v1.VolumeMountArgs(name="pgpass", mount_path=PGPASS_DIR),
-                k8s.core.v1.VolumeMountArgs(name="aws-home", mount_path="/home/aws"),
+            "volumeMounts": [
+                {"name": "pgpass", "mountPath": PGPASS_DIR},
+                {"name": "aws-home", "mountPath": "/home/aws"},
             ],
-            resources=k8s.core.v1.ResourceRequirementsArgs(
-                requests={"cpu": "50m", "memory": "64Mi"},
-                limits={"cpu": "500m", "memory": "256Mi"},
-            ),
-            security_context=k8s.core.v1.SecurityContextArgs(
-                allow_privilege_escalation=False,
-                read_only_root_filesystem=True,
-                capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
-            ),
-        )
+            "resources": {
+                "requests": {"cpu": "50m", "memory": "64Mi"},
+                "limits": {"cpu": "500m", "memory": "256Mi"},
+            },
+            "securityContext": restricted_container_security(),
+        }
 
     def _credentials(self, job: k8s.batch.v1.Job) -> k8s.core.v1.Secret:
         """What the tenant's Odoo needs, in its own namespace, once the bootstrap succeeded."""

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components._shared.base import Slug, check_args, child_opts, component_type
+from odoo_platform.components._shared.k8s import manifest
 from odoo_platform.config.catalog import (
     INIT_JOB_CPU_LIMIT_M,
     INIT_JOB_MEMORY_LIMIT_MIB,
@@ -115,9 +117,8 @@ class TenantNamespace(pulumi.ComponentResource):
         self.labels = dict(args.k8s_labels)
         namespace = k8s.core.v1.Namespace(
             f"{name}-ns",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=args.namespace_name,
-                labels={**self.labels, **pod_security_labels()},
+            metadata=manifest(
+                {"name": args.namespace_name, "labels": {**self.labels, **pod_security_labels()}}
             ),
             opts=child_opts(self),
         )
@@ -126,25 +127,22 @@ class TenantNamespace(pulumi.ComponentResource):
         k8s.core.v1.ResourceQuota(
             f"{name}-quota",
             metadata=self._metadata("tenant-quota"),
-            spec=k8s.core.v1.ResourceQuotaSpecArgs(hard=quota_hard(args.profile)),
+            spec=manifest({"hard": quota_hard(args.profile)}),
             opts=in_namespace,
         )
         k8s.core.v1.LimitRange(
             f"{name}-limits",
             metadata=self._metadata("tenant-limits"),
-            spec=k8s.core.v1.LimitRangeSpecArgs(limits=limit_range_limits(args.profile)),  # type: ignore[arg-type]
+            spec=manifest({"limits": limit_range_limits(args.profile)}),
             opts=in_namespace,
         )
         k8s.networking.v1.NetworkPolicy(
             f"{name}-default-deny",
             metadata=self._metadata("default-deny"),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=k8s.meta.v1.LabelSelectorArgs(),
-                policy_types=["Ingress", "Egress"],
-            ),
+            spec=manifest({"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
             opts=in_namespace,
         )
         self.register_outputs({"name": self.name})
 
-    def _metadata(self, object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
-        return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=self.name, labels=self.labels)
+    def _metadata(self, object_name: str) -> Any:
+        return manifest({"name": object_name, "namespace": self.name, "labels": self.labels})

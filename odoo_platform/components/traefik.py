@@ -30,6 +30,11 @@ from odoo_platform.components._shared.base import (
     require_providers,
 )
 from odoo_platform.components._shared.iam import irsa_trust_policy
+from odoo_platform.components._shared.k8s import (
+    manifest,
+    restricted_container_security,
+    restricted_pod_security,
+)
 
 TRAEFIK_CHART_REPO = "https://traefik.github.io/charts"
 CERT_MANAGER_CHART_REPO = "https://charts.jetstack.io"
@@ -246,17 +251,8 @@ def traefik_values(args: TraefikIngressArgs) -> dict[str, Any]:
             "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
         },
         "topologySpreadConstraints": _spread(args),
-        "podSecurityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": TRAEFIK_UID,
-            "runAsGroup": TRAEFIK_UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"drop": ["ALL"]},
-            "readOnlyRootFilesystem": True,
-        },
+        "podSecurityContext": restricted_pod_security(user=TRAEFIK_UID, group=TRAEFIK_UID),
+        "securityContext": restricted_container_security(),
         "resources": {kind: dict(amounts) for kind, amounts in args.resources.items()},
         "service": {
             "enabled": True,
@@ -333,11 +329,7 @@ def cert_manager_values(args: CertManagerArgs, role_arn: pulumi.Input[str]) -> d
             "annotations": {"eks.amazonaws.com/role-arn": role_arn},
         },
         # Lets the non-root controller read the projected IRSA web identity token.
-        "securityContext": {
-            "runAsNonRoot": True,
-            "fsGroup": 1001,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": restricted_pod_security(fs_group=1001),
         "webhook": {"replicaCount": args.replicas},
         "cainjector": {"replicaCount": args.replicas},
         "prometheus": {"enabled": True},
@@ -451,7 +443,7 @@ class TraefikIngress(pulumi.ComponentResource):
             name=RELEASE_NAME,
             chart="traefik",
             version=args.chart_version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=TRAEFIK_CHART_REPO),
+            repository_opts={"repo": TRAEFIK_CHART_REPO},
             namespace=self.namespace,
             values=traefik_values(args),
             skip_crds=True,
@@ -492,8 +484,8 @@ class TraefikIngress(pulumi.ComponentResource):
     ) -> k8s.core.v1.Namespace:
         return k8s.core.v1.Namespace(
             resource_name,
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=namespace, labels={**object_labels, **pod_security_labels()}
+            metadata=manifest(
+                {"name": namespace, "labels": {**object_labels, **pod_security_labels()}}
             ),
             opts=child_opts(self),
         )
@@ -506,8 +498,8 @@ class TraefikIngress(pulumi.ComponentResource):
             f"{name}-tls-option",
             api_version="traefik.io/v1alpha1",
             kind="TLSOption",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=TLS_OPTION_NAME, namespace=self.namespace, labels=dict(args.labels)
+            metadata=manifest(
+                {"name": TLS_OPTION_NAME, "namespace": self.namespace, "labels": dict(args.labels)}
             ),
             spec=tls_option_spec(sni_strict=isinstance(args.tls, CertManagerArgs)),
             opts=child_opts(self, depends_on=[crds]),
@@ -548,7 +540,7 @@ class TraefikIngress(pulumi.ComponentResource):
             name="cert-manager",
             chart="cert-manager",
             version=tls.chart_version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CERT_MANAGER_CHART_REPO),
+            repository_opts={"repo": CERT_MANAGER_CHART_REPO},
             namespace=namespace.metadata.name,
             values=cert_manager_values(tls, role.arn),
             atomic=True,
@@ -561,7 +553,7 @@ class TraefikIngress(pulumi.ComponentResource):
             f"{name}-cluster-issuer",
             api_version="cert-manager.io/v1",
             kind="ClusterIssuer",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{name}-acme", labels=dict(args.labels)),
+            metadata=manifest({"name": f"{name}-acme", "labels": dict(args.labels)}),
             spec=cluster_issuer_spec(tls, account_key_secret=f"{name}-acme-account-key"),
             opts=child_opts(self, depends_on=[release]),
         )

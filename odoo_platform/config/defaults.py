@@ -138,6 +138,11 @@ def automated_backup_retention_days(config: PlatformConfig) -> int:
     return int(_or(value, env_defaults(config).automated_backup_retention_days))
 
 
+def apply_immediately(config: PlatformConfig) -> bool:
+    """Whether database changes apply at once; production waits for the maintenance window."""
+    return config.environment != "prod"
+
+
 def traefik_replicas(config: PlatformConfig) -> int:
     replicas = config.shared_services.traefik.replicas
     return int(_or(replicas, env_defaults(config).traefik_replicas))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from odoo_platform.config import ConfigError, PlatformConfig, load_stack_file
 from odoo_platform.config.freeze import FreezeState, freeze_state, override_issues
 from odoo_platform.config.tags import base_tags
+from odoo_platform.offline.placement import tenant_tiers
 from odoo_platform.policies import (
     DEFAULT_REQUIRED_TAGS,
     Finding,
@@ -103,7 +104,21 @@ def check_stack(
     result = run_stack(name, config_file=stack_file_path, program=program, today=today)
     context = stack_context(config, today)
     findings = evaluate(resource_views(result, context), context)
-    return StackCheck(name, config, result, findings, today)
+    return StackCheck(name, config, result, owned(findings, result, config), today)
+
+
+def owned(
+    findings: Sequence[Finding], result: ProgramResult, config: PlatformConfig
+) -> list[Finding]:
+    """Each finding on a resource names the tenant that owns it (`ProgramResult.placements()`),
+    also when the resource carries no tenant tag or label of its own."""
+    where = result.placements(tenant_tiers(config))
+
+    def tenant(finding: Finding) -> str | None:
+        placed = where.get(finding.urn) if finding.urn else None
+        return finding.tenant or (placed.tenant if placed else None)
+
+    return [replace(f, tenant=tenant(f)) for f in findings]
 
 
 def findings_by_tenant(findings: Sequence[Finding]) -> dict[str, dict[str, list[Finding]]]:

@@ -22,8 +22,8 @@ from typing import Any
 
 from odoo_platform.config import PlatformConfig
 from odoo_platform.config.defaults import tenant_profile
-from odoo_platform.offline.placement import DEDICATED_PREFIX, MULTI_TENANT, PLATFORM, Placement
 from odoo_platform.synthesis.harness import ProgramResult, RecordedResource
+from odoo_platform.synthesis.ownership import DEDICATED_PREFIX, MULTI_TENANT, PLATFORM, Placement
 
 PRICE_TABLE = Path(__file__).parents[1] / "data" / "prices.json"
 ASSUMED_EFS_GB = 50

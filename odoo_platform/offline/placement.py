@@ -1,15 +1,9 @@
 """What a stack declares, offline: resources grouped by tier and tenant, dependency depth, warnings.
 
 Pure functions over a `ProgramResult` (and the configuration for tenant tiers and budgets), so the
-same code plans the real platform and the small synthetic programs the tests declare.
-
-Groups:
-- `platform`: the shared platform (landing zone, cluster, ingress) and anything untagged;
-- `multi-tenant`: the multi-tenant tier, its shared services and its tenants' resources;
-- `dedicated:<slug>`: one dedicated tenant's resources.
-
-A resource's tier and tenant are its `Tier`/`Tenant` tags or `odoo-platform.io/tier`/`tenant`
-labels; a resource carrying neither takes them from its nearest component ancestor that does.
+same code plans the real platform and the small synthetic programs the tests declare. Which group
+and tenant a resource belongs to is `ProgramResult.placements()` (`synthesis.ownership`, the one
+rule the harness, the tests and the reports share).
 """
 
 from __future__ import annotations
@@ -17,106 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from odoo_platform.config import PlatformConfig, connection_budgets, memory_budget
 from odoo_platform.config.capacity import hosted_tenants
-from odoo_platform.config.catalog import LABEL_TENANT, LABEL_TIER, TAG_TENANT, TAG_TIER
 from odoo_platform.synthesis.harness import ProgramResult, RecordedResource
+from odoo_platform.synthesis.ownership import MULTI_TENANT, PLATFORM, Placement
 
-PLATFORM = "platform"
-MULTI_TENANT = "multi-tenant"
-DEDICATED_PREFIX = "dedicated:"
 HEADROOM_WARNING = 0.20
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where one resource belongs: its group, and the tenant it serves if any."""
-
-    group: str
-    tier: str
-    tenant: str | None
-
-
-def dedicated_group(slug: str) -> str:
-    return DEDICATED_PREFIX + slug
-
-
-def own_tier_and_tenant(resource: RecordedResource) -> tuple[str | None, str | None]:
-    """The tier and tenant a resource carries itself (tags for AWS, labels for Kubernetes)."""
-    tags = _mapping(resource.inputs.get("tags"))
-    labels = _mapping(_mapping(resource.inputs.get("metadata")).get("labels"))
-    tier = tags.get(TAG_TIER) or labels.get(LABEL_TIER)
-    tenant = tags.get(TAG_TENANT) or labels.get(LABEL_TENANT)
-    return (str(tier) if tier else None), (str(tenant) if tenant else None)
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def place(tier: str | None, tenant: str | None, tenant_tiers: Mapping[str, str]) -> Placement:
-    """The group of a tier/tenant pair; a tenant's configured tier wins over a missing tag."""
-    if tenant is not None:
-        tier = tenant_tiers.get(tenant, tier or "shared")
-        if tier == "dedicated":
-            return Placement(dedicated_group(tenant), tier, tenant)
-        return Placement(MULTI_TENANT, "shared", tenant)
-    if tier == "shared":
-        return Placement(MULTI_TENANT, tier, None)
-    return Placement(PLATFORM, tier or PLATFORM, None)
-
-
-def placements(
-    result: ProgramResult, tenant_tiers: Mapping[str, str] | None = None
-) -> dict[str, Placement]:
-    """Every resource's placement by URN.
-
-    A resource carrying neither tier nor tenant takes its parent's placement; one carrying only
-    a tier takes its parent's tenant when the parent is of the same tier. A component carries
-    no tags, so its tier and tenant are the ones all its tagged descendants agree on, if they do.
-    """
-    tiers = tenant_tiers or {}
-    by_urn = {r.urn: r for r in result.resources}
-    children: dict[str, list[RecordedResource]] = {}
-    for resource in result.resources:
-        children.setdefault(resource.parent or "", []).append(resource)
-    found: dict[str, Placement] = {}
-
-    def tagged_below(urn: str) -> set[tuple[str | None, str | None]]:
-        seen: set[tuple[str | None, str | None]] = set()
-        for below in children.get(urn, []):
-            own = own_tier_and_tenant(below)
-            if own != (None, None):
-                seen.add(own)
-            if not below.custom:
-                seen |= tagged_below(below.urn)
-        return seen
-
-    def agreed_below(tagged: set[tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
-        tiers_below = {tier for tier, _ in tagged if tier is not None}
-        tenants_below = {tenant for _, tenant in tagged}
-        tier = tiers_below.pop() if len(tiers_below) == 1 else None
-        tenant = tenants_below.pop() if len(tenants_below) == 1 else None
-        return tier, tenant
-
-    def resolve(urn: str) -> Placement:
-        if urn in found:
-            return found[urn]
-        resource = by_urn[urn]
-        tier, tenant = own_tier_and_tenant(resource)
-        parent = resolve(resource.parent) if resource.parent in by_urn else None
-        if not resource.custom and (tier, tenant) == (None, None):
-            tier, tenant = agreed_below(tagged_below(urn))
-        inherits = tenant is None and (tier is None or (parent is not None and parent.tier == tier))
-        placement = parent if inherits and parent is not None else place(tier, tenant, tiers)
-        found[urn] = placement
-        return placement
-
-    for resource in result.resources:
-        resolve(resource.urn)
-    return found
 
 
 @dataclass(frozen=True)

@@ -11,20 +11,19 @@ from odoo_platform.offline.cost import CostEstimate, PriceList, estimate_cost, p
 from odoo_platform.offline.placement import (
     DepthReport,
     GroupCount,
-    Placement,
     capacity_warnings,
     dependency_depth,
     group_counts,
-    placements,
     tenant_tiers,
     unknown_tenants,
 )
+from odoo_platform.synthesis.ownership import Placements
 
 
 @dataclass(frozen=True)
 class StackPlan:
     check: StackCheck
-    placements: dict[str, Placement]
+    placements: Placements
     groups: list[GroupCount]
     depth: DepthReport
     cost: CostEstimate
@@ -34,7 +33,7 @@ class StackPlan:
 def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
     """Group, measure, price and warn about everything `check.result` declares."""
     config = check.config
-    where = placements(check.result, tenant_tiers(config))
+    where = check.result.placements(tenant_tiers(config))
     cost = estimate_cost(check.result, config, where, prices or price_list(config.region))
     warnings = [str(issue) for issue in config_warnings(config)]
     warnings += capacity_warnings(config) + mail_warnings(config)

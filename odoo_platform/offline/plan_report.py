@@ -13,10 +13,11 @@ from rich.table import Table
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
 from odoo_platform.offline.cost import CostEstimate, assumptions
-from odoo_platform.offline.placement import DEDICATED_PREFIX, Chain
+from odoo_platform.offline.placement import Chain
 from odoo_platform.offline.plan import StackPlan
 from odoo_platform.policies import Finding, Severity
 from odoo_platform.synthesis.harness import RecordedResource
+from odoo_platform.synthesis.ownership import DEDICATED_PREFIX
 
 SCHEMA_VERSION = 1
 TENANT_ROWS = 20  # human output lists this many tenants' depth; JSON lists all

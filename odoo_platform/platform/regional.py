@@ -19,6 +19,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components._shared.base import child_opts, component_type
+from odoo_platform.components._shared.kms import customer_key
 from odoo_platform.components.aws_backup import BackupPlan
 from odoo_platform.components.backup_bucket import BackupsOutput
 from odoo_platform.components.cluster import KubernetesCluster
@@ -187,11 +188,9 @@ class RegionalPlatform(pulumi.ComponentResource):
         protect = defaults.protect_stateful(config)
 
         def key(purpose: str) -> pulumi.Output[str]:
-            created = aws.kms.Key(
+            created = customer_key(
                 f"{name}-dr-{purpose}-key",
                 description=f"{purpose} copies from {config.region} (disaster recovery)",
-                enable_key_rotation=True,
-                deletion_window_in_days=30,
                 policy=account.apply(lambda a: kms_key_policy(purpose, a, dr.dr_region)),
                 tags=resource_tags(),
                 opts=child_opts(self, provider=provider, protect=protect),

@@ -23,6 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components._shared.base import child_opts, component_type
+from odoo_platform.components._shared.kms import KeyAlias, customer_key
 from odoo_platform.components.aws_backup import BackupPlan
 from odoo_platform.components.backup_bucket import BackupBucket
 from odoo_platform.components.cluster import KubernetesCluster
@@ -34,7 +35,6 @@ from odoo_platform.components.postgres import (
     AdminRotation,
     CrossRegionBackups,
     PostgresServer,
-    PostgresServerArgs,
 )
 from odoo_platform.components.redis_cache import RedisCache
 from odoo_platform.components.tenant_account_network import (
@@ -51,6 +51,7 @@ from odoo_platform.config.tags import base_tags, resource_tags
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
 from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
 from odoo_platform.platform.assembly.mail import tenant_mail_args
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 
 
@@ -308,7 +309,7 @@ class MultiTenantTier(pulumi.ComponentResource):
         network = data_network(zone, zone.kms_key_arns["data"])
         server = PostgresServer(
             f"{name}-postgres",
-            PostgresServerArgs.from_config(
+            postgres_server_args(
                 config,
                 args.budgets[ServerKey.shared()],
                 cross_region_backups=_cross_region_backups(args),
@@ -360,7 +361,7 @@ class DedicatedTier(pulumi.ComponentResource):
         own = _own_account_network(self, name, args, tenant, account) if account else None
         key_arn = self._data_key(name, tenant, protect, account)
         network = own.data_network(key_arn) if own else data_network(zone, key_arn)
-        server_args = PostgresServerArgs.from_config(
+        server_args = postgres_server_args(
             config,
             args.budgets[ServerKey.dedicated(tenant.slug)],
             tenant=tenant,
@@ -440,20 +441,13 @@ class DedicatedTier(pulumi.ComponentResource):
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
         key_region = region or config.region
         suffix = "-dr" if region else ""
-        key = aws.kms.Key(
+        key = customer_key(
             f"{name}-key{suffix}",
             description=f"data of tenant {tenant.slug}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=account_id.apply(lambda account: kms_key_policy("data", account, key_region)),
             tags=resource_tags("dedicated", tenant.slug),
             opts=child_opts(self, protect=protect, provider=provider),
-        )
-        aws.kms.Alias(
-            f"{name}-key{suffix}-alias" if region else f"{name}-key-alias",
-            name=f"alias/odoo-platform/{tenant.slug}/data",
-            target_key_id=key.key_id,
-            opts=child_opts(self, provider=provider),
+            alias=KeyAlias(f"{name}-key{suffix}-alias", f"alias/odoo-platform/{tenant.slug}/data"),
         )
         return key.arn
 

@@ -44,8 +44,10 @@ offline under the mocks harness; the CrossGuard pack `{PACK_NAME}`, shipped in t
   counts as taggable when it has a `tags` or `tagsAll` property; the AWS provider's default tags
   count as present.
 - **Backup buckets** are the S3 buckets tagged `{BACKUP_PURPOSE_TAG}={BACKUP_PURPOSE_VALUE}`.
-- **Tenant** of a finding: the `{TENANT_TAG}` tag or the `{TENANT_LABEL}` label; tenant
-  namespaces are the Namespaces with that label.
+- **Tenant** of a finding: the `{TENANT_TAG}` tag or the `{TENANT_LABEL}` label; offline
+  (`odoo-platform plan`/`policies`), a resource without either takes the tenant that owns it
+  (its parent's, see `ProgramResult.placements()` in docs/testing.md); tenant namespaces are the
+  Namespaces with that label.
 - **Stack facts** (tenant tier, regulation and residency, the region's residency zone, the
   change-freeze windows and any override) come from the stack configuration; rules that need
   them are skipped (not applicable) without them. The freeze is judged on the day of the run

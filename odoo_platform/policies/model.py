@@ -19,6 +19,8 @@ ENVIRONMENTS: tuple[Environment, ...] = ("dev", "staging", "prod")
 DEFAULT_REQUIRED_TAGS = ("Owner", "CostCentre", "Environment", "ManagedBy")
 TENANT_TAG = "Tenant"
 TENANT_LABEL = "odoo-platform.io/tenant"
+TIER_TAG = "Tier"
+TIER_LABEL = "odoo-platform.io/tier"
 PACK_NAME = "odoo-platform-governance"  # the CrossGuard policy pack
 
 
@@ -91,19 +93,25 @@ class ResourceView:
     @property
     def tenant(self) -> str | None:
         """The tenant slug from the `Tenant` tag or the `odoo-platform.io/tenant` label."""
-        for bag in (self.props.get("tags"), self.props.get("tagsAll"), _labels(self.props)):
-            if not isinstance(bag, Mapping):
-                continue
-            for key in (TENANT_TAG, TENANT_LABEL):
-                value = bag.get(key)
-                if isinstance(value, str) and value:
-                    return value
-        return None
+        return marked_tier_and_tenant(self.props)[1]
 
 
-def _labels(props: Mapping[str, Any]) -> Any:
+def marked_tier_and_tenant(props: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The tier and tenant a resource's own properties name: its tags (or `tagsAll`), then its
+    metadata labels (what `config.tags` writes). The one reading of them: policy findings, the
+    harness and the plan (`synthesis.ownership.placements`, which places unmarked resources by
+    their parents and children) all use it."""
     metadata = props.get("metadata")
-    return metadata.get("labels") if isinstance(metadata, Mapping) else None
+    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+    bags = [
+        bag for bag in (props.get("tags"), props.get("tagsAll"), labels) if isinstance(bag, Mapping)
+    ]
+
+    def first(*keys: str) -> str | None:
+        values = (bag.get(key) for bag in bags for key in keys)
+        return next((v for v in values if isinstance(v, str) and v), None)
+
+    return first(TIER_TAG, TIER_LABEL), first(TENANT_TAG, TENANT_LABEL)
 
 
 @dataclass(frozen=True)

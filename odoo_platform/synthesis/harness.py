@@ -33,10 +33,11 @@ from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _ensure_event_loop
 
-from odoo_platform.config.catalog import LABEL_TENANT, TAG_TENANT
 from odoo_platform.config.clock import pinned_day
 from odoo_platform.config.loader import read_stack_config, stack_file
+from odoo_platform.policies.model import marked_tier_and_tenant
 from odoo_platform.synthesis.mocks import PlatformMocks
+from odoo_platform.synthesis.ownership import Placements, placements
 
 Program = Callable[[], None]
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -75,10 +76,8 @@ class RecordedResource:
 
     @property
     def tenant(self) -> str | None:
-        tags = self.inputs.get("tags") or {}
-        labels = (self.inputs.get("metadata") or {}).get("labels") or {}
-        value = tags.get(TAG_TENANT) or labels.get(LABEL_TENANT)
-        return str(value) if value else None
+        """The tenant its own tags or labels name; whose it is: `ProgramResult.placements()`."""
+        return marked_tier_and_tenant(self.inputs)[1]
 
 
 @dataclass
@@ -298,14 +297,15 @@ class ProgramResult:
             found += [child, *self.descendants(child)]
         return found
 
+    def placements(self, tenant_tiers: Mapping[str, str] | None = None) -> Placements:
+        """Each resource's tier and tenant or platform, by URN or resource (`ownership`);
+        `tenant_tiers` (slug to tier) places tenants whose resources carry no tier."""
+        return placements(self.resources, tenant_tiers)
+
     def by_tenant(self, slug: str) -> list[RecordedResource]:
-        """Resources tagged or labelled with the tenant, and everything parented under them."""
-        tagged = [r for r in self.resources if r.tenant == slug]
-        seen = {r.urn for r in tagged}
-        for resource in list(tagged):
-            tagged += [d for d in self.descendants(resource) if d.urn not in seen]
-            seen.update(r.urn for r in tagged)
-        return tagged
+        """The resources the tenant owns (`placements()`), in declaration order."""
+        where = self.placements()
+        return [r for r in self.resources if where[r].tenant == slug]
 
     def urns(self) -> set[str]:
         return {r.urn for r in self.resources}

@@ -17,15 +17,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "Placement",
+    "Placements",
     "PlatformMocks",
     "ProgramResult",
     "PulumiProject",
     "RecordedResource",
     "RecordingMonitor",
+    "UrnDiff",
     "manifest",
     "run_program",
     "run_stack",
     "stack_config",
+    "urn_diff",
 ]
 
 if TYPE_CHECKING:
@@ -40,12 +44,23 @@ if TYPE_CHECKING:
         stack_config,
     )
     from odoo_platform.synthesis.mocks import PlatformMocks
+    from odoo_platform.synthesis.ownership import Placement, Placements
+    from odoo_platform.synthesis.urns import UrnDiff, urn_diff
+
+# Where each name lives under odoo_platform.synthesis (the rest: harness).
+_MODULES = {
+    "PlatformMocks": "mocks",
+    "Placement": "ownership",
+    "Placements": "ownership",
+    "UrnDiff": "urns",
+    "urn_diff": "urns",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'odoo_platform.testing' has no attribute {name!r}")
-    module = "mocks" if name == "PlatformMocks" else "harness"
+    module = _MODULES.get(name, "harness")
     value = getattr(importlib.import_module(f"odoo_platform.synthesis.{module}"), name)
     globals()[name] = value
     return value

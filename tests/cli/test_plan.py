@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from odoo_platform.cli import Exit, app
 from odoo_platform.config import load_stack_file
 from odoo_platform.config.capacity import SHARED_SERVER, connection_budgets
-from odoo_platform.offline.placement import capacity_warnings, placements
+from odoo_platform.offline.placement import capacity_warnings
 from odoo_platform.offline.plan_report import SCHEMA_VERSION
 from odoo_platform.testing import run_program
 from tests.synthetic_platform import EXPECTED_DEPTH
@@ -211,7 +211,7 @@ def test_low_connection_headroom_is_a_warning() -> None:
 
 def test_untagged_children_take_their_component_group() -> None:
     result = run_program(synthetic_platform)
-    where = placements(result)
+    where = result.placements()
     password = result.named("nb-consulting-db-password")
     assert password.tenant is None  # it carries no tags or labels of its own
     assert where[password.urn].tenant == "nb-consulting"
@@ -304,3 +304,26 @@ def test_version() -> None:
         0,
         f"odoo-platform {metadata.version('odoo-platform')}\n",
     )
+
+
+class _TenantBox(pulumi.ComponentResource):
+    """A tenant's component: one tagged bucket, and one that carries no tags of its own."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__("test:index:TenantBox", slug)
+        child = pulumi.ResourceOptions(parent=self)
+        aws.s3.Bucket(f"{slug}-files", tags={"Tier": "dedicated", "Tenant": slug}, opts=child)
+        aws.s3.Bucket(f"{slug}-untagged", opts=child)
+        self.register_outputs({})
+
+
+def tenant_with_an_untagged_bucket() -> None:
+    _TenantBox("halden-law")
+
+
+def test_a_finding_on_an_untagged_resource_names_the_tenant_that_owns_it() -> None:
+    _, document = plan_json("--program", "tests.cli.test_plan:tenant_with_an_untagged_bucket")
+    findings = document["policy"]["findings"]
+    untagged = [f for f in findings if f["resource"] == "halden-law-untagged"]
+    assert untagged  # it lacks the required tags, at least
+    assert {f["tenant"] for f in untagged} == {"halden-law"}

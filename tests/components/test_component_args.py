@@ -37,6 +37,7 @@ from odoo_platform.config.models import BackupPolicy
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
 from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
 from odoo_platform.platform.assembly.landing_zone import landing_zone_args
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 from odoo_platform.platform.assembly.traefik import traefik_args
 from odoo_platform.testing import run_program
@@ -48,7 +49,7 @@ NETWORK = {"subnet_ids": ["subnet-1"], "vpc_id": "vpc-1", "nodes_security_group_
 
 
 def postgres_args(config: PlatformConfig = CONFIG, **changes: Any) -> PostgresServerArgs:
-    args = PostgresServerArgs.from_config(
+    args = postgres_server_args(
         config, connection_budgets(config)[0], kms_key_arn="arn:kms", **NETWORK
     )
     return dataclasses.replace(args, **changes)

@@ -146,6 +146,7 @@ def test_tenant_mail_args_for_ses_and_for_an_own_relay() -> None:
     assert run_program(program).errors() == []
 
 
+@pytest.mark.sample_data
 def test_sample_prod_stack_tenants_all_send_through_ses() -> None:
     config = sample_config()
     args = mail_args(config, vpc_id="vpc-1", vpc_cidr=VPC_CIDR, subnet_ids=["subnet-a"])

@@ -20,6 +20,7 @@ from odoo_platform.components.postgres import (
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.config.capacity import ConnectionBudget
 from odoo_platform.config.models import DatabaseConfig
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 from tests.components.conftest import assert_valid_kubernetes
 
@@ -30,7 +31,7 @@ DR_KMS = "arn:aws:kms:eu-central-1:123456789012:key/dr"
 
 
 def shared_args(config: PlatformConfig, dr: CrossRegionBackups | None = None) -> PostgresServerArgs:
-    return PostgresServerArgs.from_config(
+    return postgres_server_args(
         config,
         connection_budgets(config)[0],
         subnet_ids=["subnet-db-a", "subnet-db-b"],
@@ -248,7 +249,7 @@ def test_reporting_replica_for_a_dedicated_tenant(prod_config: PlatformConfig) -
     budget = next(b for b in connection_budgets(prod_config) if b.server.endswith(tenant.slug))
 
     def program() -> None:
-        args = PostgresServerArgs.from_config(
+        args = postgres_server_args(
             prod_config,
             budget,
             subnet_ids=["subnet-db-a"],

@@ -17,12 +17,13 @@ from odoo_platform.components.aws_backup import BackupPlan
 from odoo_platform.components.backup_bucket import BackupBucket
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZone
-from odoo_platform.components.postgres import CrossRegionBackups, PostgresServer, PostgresServerArgs
+from odoo_platform.components.postgres import CrossRegionBackups, PostgresServer
 from odoo_platform.components.redis_cache import RedisCache
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
 from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
 from odoo_platform.platform.assembly.landing_zone import landing_zone_args
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 from odoo_platform.testing import ProgramResult, run_program
 from tests.components import tenant_programs
@@ -60,7 +61,7 @@ def file_system(_: PlatformConfig) -> None:
 
 def postgres(config: PlatformConfig) -> None:
     dr = aws.Provider("dr", region="eu-central-1")
-    args = PostgresServerArgs.from_config(
+    args = postgres_server_args(
         config,
         connection_budgets(config)[0],
         subnet_ids=SUBNETS,

@@ -20,6 +20,7 @@ from odoo_platform.components.postgres import (
 )
 from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.testing import ProgramResult, run_program
 from tests.components.conftest import assert_valid_kubernetes
 
@@ -30,7 +31,7 @@ ROTATION = AdminRotation(["subnet-priv-a", "subnet-priv-b"], OIDC_ARN, OIDC_URL,
 
 
 def server_args(config: PlatformConfig, rotation: AdminRotation | None) -> PostgresServerArgs:
-    return PostgresServerArgs.from_config(
+    return postgres_server_args(
         config,
         connection_budgets(config)[0],
         subnet_ids=["subnet-db-a", "subnet-db-b"],

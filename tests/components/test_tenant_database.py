@@ -10,11 +10,12 @@ from dataclasses import replace
 import pulumi
 import pytest
 
-from odoo_platform.components.postgres import PostgresServer, PostgresServerArgs
+from odoo_platform.components.postgres import PostgresServer
 from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.config.capacity import tenant_connections
 from odoo_platform.odoo import bootstrap
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 from tests.components.conftest import assert_valid_kubernetes
 
@@ -177,7 +178,7 @@ def test_from_config_wires_a_server_and_the_budget(prod_config: PlatformConfig) 
     def program() -> None:
         server = PostgresServer(
             "pg",
-            PostgresServerArgs.from_config(
+            postgres_server_args(
                 prod_config,
                 connection_budgets(prod_config)[0],
                 subnet_ids=["s"],

@@ -73,6 +73,7 @@ def test_sample_stacks_validate(path: Path) -> None:
     assert config.tenants
 
 
+@pytest.mark.sample_data
 def test_the_four_sample_estates_exist() -> None:
     names = {p.name for p in SAMPLE_STACKS}
     assert {

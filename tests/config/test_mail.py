@@ -181,6 +181,7 @@ def test_plan_warns_until_ses_production_access_is_recorded(
     assert mail_warnings(valid(base)) == []
 
 
+@pytest.mark.sample_data
 @pytest.mark.parametrize("stack", PROD_STACKS)
 def test_sample_prod_stacks_send_through_ses(stack: str) -> None:
     config = load_stack_file(STACKS / f"Pulumi.{stack}.yaml")

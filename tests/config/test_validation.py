@@ -402,6 +402,7 @@ def test_a_series_upstream_no_longer_builds_is_a_warning_not_an_error(base: dict
     assert validation.warnings(parse_platform(base)) == []
 
 
+@pytest.mark.sample_data
 @pytest.mark.parametrize("stack", sorted(p.name for p in STACKS_DIR.glob("Pulumi.*.yaml")))
 def test_sample_stacks_pin_images_upstream_published(stack: str) -> None:
     # odoo/docker's releases of the built series around the samples' date (git log of its repo)

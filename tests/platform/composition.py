@@ -8,7 +8,7 @@ from typing import Any
 
 from odoo_platform.config import PlatformConfig, parse_platform
 from odoo_platform.platform.regional import build_platform
-from odoo_platform.testing import ProgramResult, run_program
+from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 
 TODAY = dt.date(2026, 11, 18)
 
@@ -79,10 +79,13 @@ def plan(platform_config: PlatformConfig, today: dt.date = TODAY) -> ProgramResu
     )
 
 
+def owned_by(result: ProgramResult, slug: str) -> list[RecordedResource]:
+    """The tenant's resources: those it owns (`placements()`), and those that cannot say (no
+    tags, under a component of several tenants: a KMS alias) but carry its slug in their name."""
+    where = result.placements()
+    return [r for r in result.resources if where[r].tenant == slug or f"-{slug}-" in f"{r.name}-"]
+
+
 def urns_of(result: ProgramResult, slug: str | None = None) -> set[str]:
-    """All URNs, or those of one tenant (by its tag/label or its slug in the logical name)."""
-    return {
-        r.urn
-        for r in result.resources
-        if slug is None or r.tenant == slug or f"-{slug}-" in f"{r.name}-"
-    }
+    """All URNs, or those of one tenant."""
+    return {r.urn for r in (result.resources if slug is None else owned_by(result, slug))}

@@ -11,8 +11,9 @@ from dataclasses import replace as evolve
 
 import pytest
 
-from odoo_platform.components.postgres import PostgresServer, PostgresServerArgs
+from odoo_platform.components.postgres import PostgresServer
 from odoo_platform.config import ConfigError, connection_budgets
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 from tests.components.infra_fixtures import declare as declare_zone
 from tests.components.infra_fixtures import make_config
@@ -117,7 +118,7 @@ def test_a_stack_deployed_earlier_keeps_its_instance_and_cluster_names() -> None
     assert "/aws/eks/odoo-cluster-eks-1a2b3c4/cluster" in log_groups(result)
 
     def program() -> None:
-        args = PostgresServerArgs.from_config(
+        args = postgres_server_args(
             config,
             connection_budgets(config)[0],
             subnet_ids=["subnet-a"],

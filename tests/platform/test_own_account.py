@@ -10,7 +10,7 @@ import pytest
 from odoo_platform.config import ConfigError
 from odoo_platform.platform.regional import build_platform
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
-from tests.platform.composition import TODAY, config, plan, tenant, urns_of
+from tests.platform.composition import TODAY, config, owned_by, plan, tenant, urns_of
 
 ROLE = "arn:aws:iam::444455556666:role/odoo-platform-deployer"
 OTHER_ROLE = "arn:aws:iam::777788889999:role/odoo-platform-deployer"
@@ -56,13 +56,7 @@ def own() -> ProgramResult:
 
 
 def tenant_aws(result: ProgramResult, slug: str = SLUG) -> list[RecordedResource]:
-    return [
-        r
-        for r in result.resources
-        if r.custom
-        and r.type.startswith("aws:")
-        and (r.tenant == slug or f"-{slug}-" in f"{r.name}-")
-    ]
+    return [r for r in owned_by(result, slug) if r.custom and r.type.startswith("aws:")]
 
 
 def test_every_aws_resource_of_the_tenant_is_declared_in_its_account(own: ProgramResult) -> None:

@@ -14,10 +14,11 @@ import pulumi_aws as aws
 import pytest
 
 from odoo_platform.components.backup_bucket import BackupBucket
-from odoo_platform.components.postgres import PostgresServer, PostgresServerArgs
+from odoo_platform.components.postgres import PostgresServer
 from odoo_platform.config import connection_budgets, load_stack_file
 from odoo_platform.offline.terraform_plan import stacks_plan, terraform_plan
 from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
+from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.policies.scanners import CHECKOV_ALLOWED
 from odoo_platform.testing import ProgramResult, run_program
 from tests.scanners.scanning import ROOT, Finding, checkov
@@ -51,7 +52,7 @@ def test_a_weakened_resource_fails_the_matching_check(tmp_path: Path) -> None:
     dev_config = load_stack_file(ROOT / "stacks" / "Pulumi.dev-eu-west-1.yaml")
 
     def program() -> None:
-        args = PostgresServerArgs.from_config(
+        args = postgres_server_args(
             dev_config,
             connection_budgets(dev_config)[0],
             subnet_ids=["subnet-a", "subnet-b"],

@@ -62,7 +62,7 @@ def unexplained_changes(
     """What adding the acquired tenants changed beyond adding their own resources.
 
     `base` holds the URNs before, `consolidated` maps each URN after to its tenant when known
-    (from its Tenant tag or label); a URN without one is attributed by its logical name.
+    (`ProgramResult.placements()`); a URN without one is attributed by its logical name.
     """
     before = set(base)
     problems = [f"gone or renamed: {urn}" for urn in sorted(before - consolidated.keys())]
@@ -78,9 +78,10 @@ def changed_existing_tenants(
 ) -> list[str]:
     """Resources of the existing tenants whose URN or inputs differ after the consolidation."""
     after = {r.urn: r for r in consolidated.resources}
+    where = base.placements()
     problems = []
     for resource in base.resources:
-        tenant = resource.tenant or named_tenant(resource.urn, existing)
+        tenant = where[resource].tenant or named_tenant(resource.urn, existing)
         if tenant not in existing:
             continue
         if resource.urn not in after:
@@ -94,7 +95,8 @@ def acquisition_problems(
     base: ProgramResult, consolidated: ProgramResult, existing: set[str], acquired: set[str]
 ) -> list[str]:
     """Everything the consolidation changed beyond adding the acquired tenants' resources."""
-    after = {r.urn: r.tenant for r in consolidated.resources}
+    where = consolidated.placements()
+    after = {r.urn: where[r].tenant for r in consolidated.resources}
     return unexplained_changes(base.urns(), after, acquired) + changed_existing_tenants(
         base, consolidated, existing
     )

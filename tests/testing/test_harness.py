@@ -99,7 +99,13 @@ def test_realistic_outputs(result: ProgramResult) -> None:
 
 def test_queries(result: ProgramResult) -> None:
     assert [r.name for r in result.by_type("aws:kms/key:Key")] == ["acme-key"]
-    assert [r.name for r in result.by_tenant("acme")] == ["acme-secret"]
+    # the labelled secret, and the component and siblings its one tenant owns (placements())
+    assert [r.name for r in result.by_tenant("acme")] == [
+        "acme",
+        "acme-password",
+        "acme-key",
+        "acme-secret",
+    ]
     with pytest.raises(KeyError, match="0 resources named 'nope'"):
         result.named("nope")
 

@@ -1,0 +1,59 @@
+"""`PostgresServerArgs` from a stack's configuration: the shared server or a dedicated one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+
+from odoo_platform.components.postgres import AdminRotation, CrossRegionBackups, PostgresServerArgs
+from odoo_platform.config import defaults
+from odoo_platform.config.capacity import ConnectionBudget
+from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.tags import labels
+
+
+def postgres_server_args(
+    config: PlatformConfig,
+    budget: ConnectionBudget,
+    *,
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
+    vpc_id: pulumi.Input[str],
+    nodes_security_group_id: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str],
+    logs_kms_key_arn: pulumi.Input[str] | None = None,
+    rotation: AdminRotation | None = None,
+    tenant: TenantConfig | None = None,
+    cross_region_backups: CrossRegionBackups | None = None,
+) -> PostgresServerArgs:
+    """The shared server (no `tenant`) or a dedicated tenant's server, with the environment's
+    defaults (`config.defaults`). `cross_region_backups` is used only when the stack's DR mode
+    replicates database backups."""
+    if tenant is None:
+        database, tier, slug, replica = config.multi_tenant.database, "shared", None, False
+    else:
+        dedicated = defaults.dedicated_settings(config, tenant)
+        database, tier, slug = dedicated.database, "dedicated", tenant.slug
+        replica = dedicated.reporting_replica
+    replicate = defaults.replicates_database_backups(config)
+    return PostgresServerArgs(
+        database=database,
+        budget=budget,
+        subnet_ids=subnet_ids,
+        vpc_id=vpc_id,
+        nodes_security_group_id=nodes_security_group_id,
+        kms_key_arn=kms_key_arn,
+        multi_az=defaults.multi_az(config, database),
+        deletion_protection=defaults.deletion_protection(config, database),
+        protect=defaults.protect_stateful(config),
+        apply_immediately=defaults.apply_immediately(config),
+        backup_retention_days=defaults.automated_backup_retention_days(config),
+        reporting_replica=replica,
+        cross_region_backups=cross_region_backups if replicate else None,
+        logs_kms_key_arn=logs_kms_key_arn,
+        log_retention_days=config.landing_zone.log_retention_days,
+        rotation=rotation,
+        tier=tier,
+        tenant=slug,
+        k8s_labels=labels(config, tier, slug),
+    )
