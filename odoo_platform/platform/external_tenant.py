@@ -46,13 +46,26 @@ class ExternalTenantArgs:
     """The tenant, the platform it joins, and who owns it (labels and tags)."""
 
     platform: PlatformReference
+    """The platform stack's outputs: cluster, shared database server, cache, bucket, file system,
+    ingress."""
     tenant: TenantConfig
+    """The tenant, parsed as strictly as a platform stack's (`parse_tenant`); it must be `shared`,
+    not regulated, not `sessions_in_redis`, and `active` or `suspended`."""
     owner: str
+    """The `Owner` tag and owner label of everything declared."""
     cost_centre: str
-    environment: str  # must be the platform's environment
+    """The `CostCentre` tag and cost-centre label of everything declared."""
+    environment: str
+    """The platform's environment (`dev`, `staging` or `prod`); a different one is refused before
+    anything reaches the cluster."""
     rpo_hours: int = 24
-    protect: bool | None = None  # None: protected in prod
-    tls_from_platform: bool = True  # certificates from the platform's cert-manager issuer
+    """Hours between the tenant's backups (its recovery point objective); OdooTenantArgs allows 1 to
+    24."""
+    protect: bool | None = None
+    """Pulumi `protect` on the tenant's data (database, backups); None: protected in prod."""
+    tls_from_platform: bool = True
+    """Certificates from the platform's cert-manager issuer; false: the platform uses an ACM
+    certificate on its load balancer, which must cover the tenant's host names."""
 
     def __post_init__(self) -> None:
         problems = placement_problems(self.tenant)

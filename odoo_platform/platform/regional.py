@@ -48,7 +48,9 @@ TENANTS = "tenants"  # per tenant, among others the Odoo series it runs (`odoo_v
 @dataclass(frozen=True)
 class RegionalPlatformArgs:
     config: PlatformConfig
-    today: dt.date  # lifecycle decisions (purge dates) are taken as of this day
+    """The stack's validated configuration (`odoo-platform:platform`)."""
+    today: dt.date
+    """The day lifecycle decisions (offboarding and purge dates, freeze windows) are taken as of."""
 
 
 class RegionalPlatform(pulumi.ComponentResource):
