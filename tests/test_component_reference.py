@@ -12,7 +12,7 @@ import pytest
 from odoo_platform.components._shared.base import Between, Matches, OneOf, Slug
 from odoo_platform.offline import component_reference as ref
 from odoo_platform.synthesis.harness import ProgramResult
-from tests.golden_urns import GOLDEN_DAY, ROOT, STACKS
+from tests.golden_urns import GOLDEN_DAY, ROOT, STACKS, sample_result
 
 DOCS = ROOT / "docs" / "components"
 # Documented on their own branches (issue 15, helpers A and E); the integrator removes this set
@@ -103,8 +103,9 @@ def test_inputs_read_as_inputs_and_nested_classes_link_to_their_table() -> None:
 
 @pytest.fixture(scope="module")
 def samples() -> dict[str, ProgramResult]:
-    """Every sample stack, run once for this module, on the golden URN lists' day."""
-    return ref.sample_results(ROOT / "stacks", GOLDEN_DAY)
+    """Every sample stack on the golden URN lists' day, the same runs the golden URN test reads
+    (once per session)."""
+    return {stack: sample_result(stack) for stack in STACKS}
 
 
 def test_the_index_is_planned_on_the_golden_day() -> None:

@@ -303,6 +303,8 @@ def render_reference() -> str:
     links: dict[type, str] = {}
     owners: dict[type, Component] = {}
     for component in found:
+        links[component.cls] = f"#{anchor(component.name)}"
+    for component in found:
         for cls in documented_classes(component.args):
             links.setdefault(cls, f"#{anchor(cls.__name__)}")
             owners.setdefault(cls, component)

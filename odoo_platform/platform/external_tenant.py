@@ -62,10 +62,11 @@ class ExternalTenantArgs:
     """Hours between the tenant's backups (its recovery point objective); OdooTenantArgs allows 1 to
     24."""
     protect: bool | None = None
-    """Pulumi `protect` on the tenant's data (database, backups); None: protected in prod."""
+    """Pulumi `protect` on the tenant's filestore (EFS access point, volume, claim); None:
+    protected in prod."""
     tls_from_platform: bool = True
-    """Certificates from the platform's cert-manager issuer; false: the platform uses an ACM
-    certificate on its load balancer, which must cover the tenant's host names."""
+    """A certificate for the tenant's host names from the platform's cert-manager issuer; false:
+    none is requested, TLS comes from elsewhere (an ACM certificate on the load balancer)."""
 
     def __post_init__(self) -> None:
         problems = placement_problems(self.tenant)

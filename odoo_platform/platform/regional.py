@@ -50,7 +50,7 @@ class RegionalPlatformArgs:
     config: PlatformConfig
     """The stack's validated configuration (`odoo-platform:platform`)."""
     today: dt.date
-    """The day lifecycle decisions (offboarding and purge dates, freeze windows) are taken as of."""
+    """The day lifecycle decisions (offboarding, purge dates, retained tenants) are taken as of."""
 
 
 class RegionalPlatform(pulumi.ComponentResource):
