@@ -60,7 +60,7 @@ class SesMailArgs:
     """Tenant slug -> the domain it sends from: one IAM user and SMTP login per tenant, limited to
     `*@<domain>`."""
     port: int = 587
-    """SMTP port (STARTTLS) opened on the endpoint: SES offers 587 or 2587."""
+    """SMTP port (STARTTLS) opened on the endpoint; the stack file allows 587 or 2587."""
     tiers: Mapping[str, str] = field(default_factory=dict)
     """Tenant slug -> its tier, for the `Tier` tag of its IAM user (unlisted: `shared`)."""
 
