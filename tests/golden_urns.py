@@ -11,9 +11,10 @@ them with:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
-from odoo_platform.testing import run_stack
+from odoo_platform.testing import ProgramResult, run_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -25,10 +26,18 @@ GOLDEN_DAY = dt.date(2026, 11, 18)
 REGENERATE = ".venv/bin/python -m tests.golden_urns"
 
 
-def urn_lines(stack: str) -> str:
-    """The stack's URNs as the golden file holds them."""
+@functools.cache
+def sample_result(stack: str) -> ProgramResult:
+    """The sample stack as of `GOLDEN_DAY`, run once per test session: the golden URN lists and
+    the resource index (tests/test_component_reference.py) read the same run."""
     result = run_stack(stack, stacks_dir=ROOT / "stacks", today=GOLDEN_DAY)
     assert result.errors() == [], result.errors()
+    return result
+
+
+def urn_lines(stack: str) -> str:
+    """The stack's URNs as the golden file holds them."""
+    result = sample_result(stack)
     lines = sorted(
         resource.urn + (f"  aliases: {', '.join(resource.aliases)}" if resource.aliases else "")
         for resource in result.resources

@@ -27,10 +27,15 @@ class WorkloadNames:
     """Object names inside a tenant namespace, as `OdooTenant` declares them."""
 
     web_deployment: str = "odoo-web"
+    """The Odoo web Deployment."""
     cron_deployment: str = "odoo-cron"
+    """The Odoo cron Deployment."""
     web_service: str = "odoo"
+    """The web Service, whose 5xx ratio the error rules watch."""
     backup_cronjob: str = "odoo-backup"
+    """The backup CronJob, whose last success the RPO rule watches."""
     restore_check_cronjob: str = "odoo-restore-check"
+    """The restore-check CronJob, whose failures the rules report."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,9 @@ class ClosePeriod:
     """The month-end close: the last and first days of every month, in UTC."""
 
     last_days_of_month: Annotated[int, Between(0, 10)] = 0
+    """Last days of every month that belong to the close (0: none)."""
     first_days_of_month: Annotated[int, Between(0, 10)] = 0
+    """First days of every month that belong to the close (0: none)."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -62,10 +69,15 @@ class TenantAlerting:
     """One tenant as the alerts see it: who it is and where its workloads run."""
 
     slug: Slug
+    """The tenant's slug: the rules' `tenant` label and the PrometheusRule's name `odoo-<slug>`."""
     display_name: str
+    """The tenant's name as the alert summaries write it."""
     namespace: str
+    """The tenant's namespace (`odoo-<slug>`), which every rule selects."""
     tier: TierLabel = "shared"
+    """`shared` or `dedicated`, the rules' `tier` label."""
     labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels of the PrometheusRule object (owner, tier, tenant)."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -81,13 +93,23 @@ class RulePolicy:
     """
 
     paging: bool
+    """Prod: critical alerts stay critical and close-sensitive warnings get a critical twin in the
+    close; otherwise every alert is a warning."""
     rpo_hours: Annotated[int, Between(1, 24)]
+    """The recovery point objective: a backup older than this plus `backup_margin_hours` alerts."""
     backup_margin_hours: Annotated[int, Between(0, 24)] = 1
+    """Slack for a running backup before the stale-backup alert fires."""
     close_period: ClosePeriod | None = None
+    """The month-end close that escalates warnings in prod; None: no escalation."""
     runbooks: str = RUNBOOKS
+    """Path (or URL) prefix of the `runbook_url` annotations."""
     error_ratio_warning: float = 0.05
+    """Share of 5xx responses of the web Service that raises a warning."""
     error_ratio_critical: float = 0.25
-    min_request_rate: float = 0.1  # req/s below which an error ratio is noise (night traffic)
+    """Share of 5xx responses that raises a critical alert."""
+    min_request_rate: float = 0.1
+    """Requests per second below which an error ratio is noise (night traffic) and no error rule
+    fires."""
 
     def __post_init__(self) -> None:
         check_args(self)

@@ -58,15 +58,30 @@ def kept_classes(policy: BackupPolicy) -> dict[str, int]:
 @dataclass(frozen=True)
 class BackupPlanArgs:
     policy: BackupPolicy
+    """The stack's `backup` policy: RPO (how often the daily rule runs) and how long daily, weekly
+    and monthly recovery points are kept (a class with 0 is not scheduled)."""
     kms_key_arn: pulumi.Input[str]
+    """KMS key that encrypts the backup vault (the landing zone's `backups` key)."""
     immutability: ImmutabilityMode = "none"
+    """Vault Lock: `compliance` locks it for good after a 3-day grace period, `governance` can be
+    lifted by privileged users, `none` leaves it unlocked."""
     protect: bool = False
+    """Pulumi `protect` on the vaults and their locks (prod: true), so no update can delete them."""
     dr_provider: pulumi.ProviderResource | None = None
+    """AWS provider of the DR region; with `dr_kms_key_arn`, a vault there receives a copy of every
+    recovery point (both or neither)."""
     dr_kms_key_arn: pulumi.Input[str] | None = None
+    """KMS key in the DR region for the DR vault; set together with `dr_provider`."""
     selection_value: str = DEFAULT_BACKUP_PLAN
+    """Value of the `BackupPlan` tag by which the plan selects RDS instances and EFS
+    file systems."""
     schedule_hour_utc: Annotated[int, Between(0, 23)] = 5
+    """Hour (UTC) at which the backup rules start; sub-daily RPOs repeat from it."""
     tier: TierLabel = PLATFORM_TIER
+    """The `Tier` tag of every resource: `platform`, `shared` or `dedicated`."""
     tenant: Slug | None = None
+    """The tenant slug tagged on every resource (`Tenant`); None for the platform's
+    own."""
 
     def __post_init__(self) -> None:
         check_args(self)

@@ -61,14 +61,29 @@ __all__ = [
 @dataclass(frozen=True)
 class BackupBucketArgs:
     policy: BackupPolicy
+    """The stack's `backup` policy: lifecycle expiry of the daily, weekly and monthly prefixes and
+    the Object Lock retention (`immutability_days`)."""
     immutability: ImmutabilityMode = "none"
+    """S3 Object Lock mode: `compliance` (no one can shorten it, prod), `governance` (privileged
+    users can) or `none`. Locked retention may not outlive the daily backups' expiry."""
     protect: bool = False
+    """Pulumi `protect` on the bucket, its KMS key and the DR copy (prod: true)."""
     kms_key_arn: pulumi.Input[str] | None = None
+    """KMS key for SSE-KMS (the shared bucket: the landing zone's `backups` key); None creates a key
+    of the bucket's own (dedicated tenants)."""
     access_log_bucket: pulumi.Input[str] | None = None
+    """Bucket that receives the server access logs; None creates a log bucket of its own (S3
+    delivers access logs within a region only)."""
     dr_provider: pulumi.ProviderResource | None = None
+    """AWS provider of the DR region: a replica bucket with its own key is created there and every
+    object is replicated; None: no replication."""
     noncurrent_version_days: Annotated[int, Between(1, 3650)] = 30
+    """Days a noncurrent (overwritten or deleted) object version is kept before it expires."""
     tier: TierLabel = PLATFORM_TIER
+    """The `Tier` tag of every resource: `platform`, `shared` or `dedicated`."""
     tenant: Slug | None = None
+    """The tenant slug tagged on every resource (`Tenant`); None for the platform's
+    own."""
 
     def __post_init__(self) -> None:
         check_args(self)

@@ -84,23 +84,42 @@ class EksSettings:
     """What creating an EKS cluster needs; the ids and ARNs come from the landing zone."""
 
     region: AwsRegion
+    """AWS region of the cluster, written into the kubeconfig the provider uses."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private subnets of the control plane's network interfaces and of every node group."""
     node_security_group_id: pulumi.Input[str]
+    """The landing zone's node security group, added to every node beside the cluster's own
+    group."""
     secrets_kms_key_arn: pulumi.Input[str]
+    """KMS key that envelope-encrypts Kubernetes Secrets (the landing zone's `kubernetes` key)."""
     kubernetes_version: Annotated[str, Matches(K8S_VERSION_PATTERN, "1.28 to 1.39")] = "1.33"
+    """Kubernetes minor version of the control plane (`1.33`); node groups follow it."""
     public_endpoint_cidrs: Sequence[str] = ()
+    """CIDRs allowed to reach a public API endpoint; empty: the endpoint is private only."""
     admin_role_arns: Sequence[str] = ()
+    """IAM roles given cluster-admin through EKS access entries (the creator gets no hidden admin);
+    the role that runs `pulumi up` belongs here."""
     system_node_group: NodeGroupConfig = field(
         default_factory=lambda: NodeGroupConfig(instance_types=["m7i.large"], max_size=3)
     )
+    """Size and instance types of the `system` node group (`odoo-platform.io/node-pool=system`):
+    where pods that select no pool run, such as the add-ons and the ingress."""
     shared_node_group: NodeGroupConfig = field(default_factory=NodeGroupConfig)
+    """Size and instance types of the `shared` node group (`odoo-platform.io/node-pool=shared`),
+    which the shared tier's Odoo pods select."""
     instance_tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags of the nodes' EC2 instances and volumes (launch template), which the provider's default
+    tags do not reach."""
     imds_hop_limit: Annotated[int, Between(1, 64)] = DEFAULT_IMDS_HOP_LIMIT
-    # None: `<component>-eks-<stack>`, known before the cluster exists (its log group's name).
+    """IMDSv2 hop limit of the nodes: 1 keeps pods (one hop away) off the node's instance role; they
+    use IRSA."""
     cluster_name: str | None = None
-    # The control-plane log group: this key (a logs key; None: AWS-owned) and retention.
+    """EKS cluster name; None: `<component>-eks-<stack>`, known before the cluster exists (its log
+    group is named after it)."""
     logs_kms_key_arn: pulumi.Input[str] | None = None
+    """KMS key of the control-plane log group (a logs key); None: AWS-owned encryption."""
     log_retention_days: int = 90
+    """Days the control-plane logs (api, audit, authenticator) are kept."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -116,12 +135,22 @@ class KubernetesClusterArgs:
     """
 
     eks: EksSettings | None = None
+    """Create an EKS cluster with these settings; set exactly one of `eks` and `kubeconfig`."""
     kubeconfig: pulumi.Input[str] | None = None
+    """Kubeconfig of an existing cluster (a secret); set exactly one of `eks` and `kubeconfig`."""
     dedicated_node_groups: Mapping[str, NodeGroupConfig] = field(default_factory=dict)
+    """Dedicated tenant slug -> its node group (label and taint
+    `odoo-platform.io/dedicated=<slug>`): created in EKS mode; with a kubeconfig only the
+    selectors and tolerations are derived."""
     efs_file_system_id: pulumi.Input[str] | None = None
+    """EFS of the `efs_storage_class_name` class (access point per claim, reclaim `Retain`); None:
+    no EFS class."""
     gp3_storage_class_name: str = "gp3"
+    """Name of the default StorageClass: encrypted gp3 EBS volumes through the EBS CSI driver."""
     efs_storage_class_name: str = "efs-filestore"
+    """Name of the EFS StorageClass for RWX filestores (only with `efs_file_system_id`)."""
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels of the Kubernetes objects declared here (owner, cost centre, environment)."""
 
     def __post_init__(self) -> None:
         check_args(self)

@@ -30,21 +30,36 @@ NFS_PORT = 2049
 @dataclass(frozen=True)
 class FileSystemArgs:
     vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]  # one mount target per subnet (per AZ)
+    """VPC of the NFS security group."""
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """Subnets of the mount targets: one per subnet, so one per AZ."""
     nodes_security_group_id: pulumi.Input[str]
+    """Security group of the Kubernetes nodes: the only source allowed to reach NFS (2049)."""
     kms_key_arn: pulumi.Input[str]
+    """KMS key that encrypts the file system at rest (the landing zone's `data` key)."""
     protect: bool = False
+    """Pulumi `protect` on the file system (prod: true): filestores are tenant data."""
     throughput_mode: Literal["elastic", "bursting"] = "elastic"
+    """EFS throughput mode: `elastic` (scales with use) or `bursting` (credits grow with size)."""
     performance_mode: Literal["generalPurpose", "maxIO"] = "generalPurpose"
-    backup_plan: str | None = DEFAULT_BACKUP_PLAN  # AWS Backup selects by this tag
+    """EFS performance mode: `generalPurpose` (lowest latency, what Odoo's small files need) or
+    `maxIO`."""
+    backup_plan: str | None = DEFAULT_BACKUP_PLAN
+    """Value of the `BackupPlan` tag by which AWS Backup selects the file system;
+    None: not tagged, not backed up by a plan."""
     tier: TierLabel = "dedicated"
+    """The `Tier` tag of every resource: `platform`, `shared` or `dedicated`."""
     tenant: Slug | None = None
+    """The tenant slug tagged on every resource (`Tenant`); None for the platform's
+    own."""
 
     def __post_init__(self) -> None:
         check_args(self)
 
 
 class FileSystem(pulumi.ComponentResource):
+    """Encrypted EFS with a mount target per subnet, reachable over NFS from the nodes only."""
+
     file_system_id: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     mount_target_ips: list[pulumi.Output[str]]  # per AZ; mounts from a peered VPC need one

@@ -54,20 +54,35 @@ DEFAULT_SUBNET_PREFIXES: Mapping[str, int] = {"public": 24, "private": 20, "data
 @dataclass(frozen=True)
 class LandingZoneArgs:
     region: AwsRegion
+    """AWS region of the stack: of the explicit AWS provider created here and every child."""
     default_tags: Mapping[str, str]
+    """Tags the AWS provider puts on every taggable resource (owner, cost centre, environment,
+    managed-by)."""
     vpc_cidr: str = "10.0.0.0/16"
+    """IPv4 range of the VPC; the subnets are carved from it."""
     availability_zones: Annotated[int, Between(1, 6)] = 3
+    """Number of AZs: one public, private and database subnet (and, with `nat_per_az`, one NAT
+    gateway) in each."""
     subnet_prefixes: Mapping[str, int] = field(
         default_factory=lambda: dict(DEFAULT_SUBNET_PREFIXES)
     )
+    """Prefix length of each subnet kind; keys exactly `public`, `private` and `database`."""
     nat_per_az: bool = False
+    """One NAT gateway per AZ (prod: an AZ outage keeps egress) instead of one for all."""
     interface_endpoints: bool = False
+    """VPC interface endpoints for ECR, STS, Secrets Manager and CloudWatch Logs, so nodes reach
+    them without NAT."""
     flow_log_retention_days: Annotated[int, OneOf(LOG_RETENTION_DAYS)] = 90
+    """Days the VPC flow logs are kept in CloudWatch Logs (a retention CloudWatch offers)."""
     protect: bool = False
+    """Pulumi `protect` on the KMS keys and the shared EFS (prod: true)."""
     efs_throughput_mode: Literal["elastic", "bursting"] = "elastic"
+    """Throughput mode of the shared EFS (see FileSystemArgs.throughput_mode)."""
     efs_performance_mode: Literal["generalPurpose", "maxIO"] = "generalPurpose"
-    # AWS Backup selection tag of the shared EFS (BackupPlan selects by it); None leaves it out.
+    """Performance mode of the shared EFS (see FileSystemArgs.performance_mode)."""
     backup_plan: str | None = DEFAULT_BACKUP_PLAN
+    """AWS Backup selection tag value of the shared EFS (BackupPlan selects by it); None leaves it
+    out."""
 
     def __post_init__(self) -> None:
         check_args(self)

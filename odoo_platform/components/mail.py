@@ -42,14 +42,26 @@ class SmtpLogin:
 @dataclass(frozen=True)
 class SesMailArgs:
     domain: str
+    """Domain of the SES identity (Easy DKIM, 2048-bit); tenants send From addresses of it or its
+    subdomains."""
     route53_zone_id: str
+    """Route53 hosted zone that receives the three DKIM CNAME records."""
     region: str
+    """The stack's region: of the identity, the SMTP endpoint and the host
+    `email-smtp.<region>.amazonaws.com`."""
     vpc_id: pulumi.Input[str]
+    """VPC of the SMTP interface endpoint and its security group."""
     vpc_cidr: pulumi.Input[str]
+    """The only range allowed to reach the SMTP endpoint on `port`."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    senders: Mapping[str, str]  # tenant slug -> the domain it sends from
+    """Subnets of the SMTP interface endpoint (the private ones, where the pods are)."""
+    senders: Mapping[str, str]
+    """Tenant slug -> the domain it sends from: one IAM user and SMTP login per tenant, limited to
+    `*@<domain>`."""
     port: int = 587
-    tiers: Mapping[str, str] = field(default_factory=dict)  # tenant slug -> tier, for tags
+    """SMTP port (STARTTLS) opened on the endpoint; the stack file allows 587 or 2587."""
+    tiers: Mapping[str, str] = field(default_factory=dict)
+    """Tenant slug -> its tier, for the `Tier` tag of its IAM user (unlisted: `shared`)."""
 
 
 class SesMail(pulumi.ComponentResource):

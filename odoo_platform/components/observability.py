@@ -63,20 +63,36 @@ class AlarmPolicy:
     """
 
     advisory: bool
+    """Non-prod: every alarm description starts with `[advisory, <environment>]`."""
     period_seconds: int
+    """Length of one evaluation period of every alarm (and of the cache metrics)."""
     evaluation_periods: int
+    """How many recent periods an alarm looks at."""
     datapoints_to_alarm: int
+    """How many of those periods must breach for the alarm to fire."""
     cpu_percent: float
+    """RDS `CPUUtilization` (average) above which the CPU alarm fires."""
     connections_ratio: float
+    """Share of the server's `max_connections` in use above which the connections alarm fires."""
     free_storage_ratio: float
+    """Share of allocated storage that must stay free (with `min_free_storage_gib`, the larger
+    wins)."""
     min_free_storage_gib: float
+    """Free storage (GiB) below which the storage alarm fires whatever the ratio."""
     replica_lag_seconds: int
+    """`ReplicaLag` of a reporting replica above which its alarm fires."""
     cache_memory_percent: float
+    """ElastiCache `DatabaseMemoryUsagePercentage` (maximum over nodes) above which the memory alarm
+    fires."""
     cache_cpu_percent: float
+    """ElastiCache `EngineCPUUtilization` (highest node) above which the CPU alarm fires."""
     evictions_per_period: int
-    # Missing data: load metrics are not evidence of load; a silent replica is not replicating,
-    # but non-prod servers stop at night, so silence there is normal.
+    """Evicted keys per period (sum over nodes) above which the evictions alarm fires: evicted keys
+    are lost sessions."""
     missing_replica_lag: str
+    """CloudWatch `treat_missing_data` of the replica-lag alarm: `breaching` in prod (a silent
+    replica is not replicating), `notBreaching` elsewhere (servers stop at night). Load metrics
+    always treat missing data as not breaching."""
 
 
 PROD_ALARMS = AlarmPolicy(
@@ -116,12 +132,19 @@ class DatabaseAlarms:
     """One RDS server to watch: its identifier, capacity and the tenants it hosts."""
 
     instance_identifier: pulumi.Input[str]
+    """RDS instance identifier of the primary (CPU, storage and connections alarms)."""
     max_connections: Annotated[int, Between(1, 100_000)]
+    """The server's `max_connections`: the connections alarm fires at `connections_ratio` of it."""
     allocated_storage_gib: Annotated[int, Between(1, 65536)]
+    """Allocated storage: the free-storage threshold is `free_storage_ratio` of it."""
     tenants: Sequence[Slug]
+    """Tenants on the server, named in every alarm description."""
     replica_identifier: pulumi.Input[str] | None = None
+    """RDS identifier of the reporting replica, which gets a replica-lag alarm; None: no replica."""
     tier: TierLabel = "shared"
+    """The `Tier` tag of its alarms: `platform`, `shared` or `dedicated`."""
     tenant: Slug | None = None
+    """The `Tenant` tag of its alarms (a dedicated tenant's own); None for shared ones."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -132,10 +155,15 @@ class CacheAlarms:
     """One ElastiCache replication group (cluster mode disabled) and the tenants using it."""
 
     replication_group_id: pulumi.Input[str]
+    """ElastiCache replication group id; its nodes are `<id>-001`, `<id>-002`, ..."""
     node_count: Annotated[int, Between(1, 6)]
+    """Number of nodes (primary and replicas): each is watched, as a failover moves the primary."""
     tenants: Sequence[Slug]
+    """Tenants using the cache, named in every alarm description."""
     tier: TierLabel = "shared"
+    """The `Tier` tag of its alarms: `platform`, `shared` or `dedicated`."""
     tenant: Slug | None = None
+    """The `Tenant` tag of its alarms (a dedicated tenant's own); None for shared ones."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -164,17 +192,31 @@ class AlarmSpec:
 @dataclass(frozen=True)
 class ObservabilityArgs:
     kms_key_arn: pulumi.Input[str]
+    """KMS key of the alert SNS topic (the landing zone's `logs` key, whose policy lets CloudWatch
+    alarms publish)."""
     monitoring_namespace: str
+    """Namespace of the PrometheusRule objects (where the Prometheus Operator looks for rules)."""
     alarm_policy: AlarmPolicy
+    """Thresholds and windows of the CloudWatch alarms (`PROD_ALARMS` or `ADVISORY_ALARMS`)."""
     rule_policy: RulePolicy
+    """How loud the tenants' PrometheusRules are, their RPO and month-end close."""
     environment: Environment
+    """`dev`, `staging` or `prod`: named in the topic and in advisory alarm descriptions."""
     alert_emails: Sequence[str] = ()
+    """E-mail addresses subscribed to the alert topic (each must confirm the subscription)."""
     extra_topic_arns: Sequence[pulumi.Input[str]] = ()
+    """Further SNS topics every alarm notifies (on alarm and on OK), e.g. a paging service's."""
     databases: Mapping[str, DatabaseAlarms] = field(default_factory=dict)
+    """Server key (`multi-tenant`, `dedicated:<slug>`) -> the RDS server to watch."""
     caches: Mapping[str, CacheAlarms] = field(default_factory=dict)
+    """Cache key (`multi-tenant`, `dedicated:<slug>`) -> the replication group to watch."""
     tenants: Sequence[TenantAlerting] = ()
+    """Tenants that get a PrometheusRule (workloads, errors, backups); needs a Kubernetes
+    provider."""
     workload_names: WorkloadNames = field(default_factory=WorkloadNames)
+    """Object names inside each tenant namespace that the rules query."""
     rule_selector_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels added to every PrometheusRule so the Prometheus `ruleSelector` picks them up."""
 
     def __post_init__(self) -> None:
         check_args(self)

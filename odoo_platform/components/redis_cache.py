@@ -44,18 +44,34 @@ MAINTENANCE_WINDOW = "sun:05:00-sun:06:00"
 @dataclass(frozen=True)
 class RedisCacheArgs:
     redis: RedisConfig
+    """Engine (`valkey` or `redis`), version, node type, `maxmemory-policy` (parameter group) from
+    the stack file."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Subnets of the cache's subnet group (the database subnets)."""
     vpc_id: pulumi.Input[str]
+    """VPC of the cache's security group."""
     nodes_security_group_id: pulumi.Input[str]
+    """Security group of the Kubernetes nodes: the only source allowed to reach port 6379."""
     kms_key_arn: pulumi.Input[str]
+    """KMS key for encryption at rest (the landing zone's `data` key, or a dedicated tenant's)."""
     tenants: Sequence[Slug] = ()
+    """Tenants that get an ACL user of their own, limited to keys `<slug>:*`; `default` and
+    `platform-admin` are reserved, slugs unique."""
     replicas: Annotated[int, Between(0, 5, " (ElastiCache replicas per shard)")] = 0
+    """Replicas besides the primary; 1 or more enables automatic failover."""
     multi_az: bool = False
+    """Spread primary and replicas over AZs (prod); needs `replicas` of 1 or more."""
     snapshot_retention_days: Annotated[int, Between(0, 35, " days")] = 1
+    """Days automatic snapshots are kept; 0 turns them off."""
     final_snapshot: bool = False
+    """Take a final snapshot when the group is deleted (prod)."""
     apply_immediately: bool = True
+    """Apply modifications now rather than in the maintenance window (non-prod)."""
     tier: TierLabel = PLATFORM_TIER
+    """The `Tier` tag of every resource: `platform`, `shared` or `dedicated`."""
     tenant: Slug | None = None
+    """The `Tenant` tag of every resource (a dedicated tenant's own cache); None for the shared
+    one."""
 
     def __post_init__(self) -> None:
         check_args(self)

@@ -41,20 +41,37 @@ from odoo_platform.config.tags import resource_tags
 @dataclass(frozen=True)
 class TenantAccountNetworkArgs:
     vpc_cidr: str
-    tenant_account_id: AccountId  # the peer owner: the account of the provider in `opts`
-    platform_provider: pulumi.ProviderResource  # the requester side of the peering
+    """IPv4 range of the tenant's VPC; must not overlap the platform VPC (they are peered)."""
+    tenant_account_id: AccountId
+    """The tenant's AWS account: owner of the peer VPC, the account of the provider in `opts`."""
+    platform_provider: pulumi.ProviderResource
+    """AWS provider of the platform account: the requester side of the peering and the platform-side
+    routes."""
     platform_vpc_id: pulumi.Input[str]
+    """The platform VPC the tenant's VPC is peered with."""
     platform_vpc_cidr: str
-    platform_route_table_ids: Sequence[pulumi.Input[str]]  # the nodes' (private) route tables
+    """The platform VPC's range, routed into the peering from the tenant's subnets."""
+    platform_route_table_ids: Sequence[pulumi.Input[str]]
+    """Route tables of the platform nodes (the private subnets'), which get a route to `vpc_cidr`
+    through the peering."""
     region: AwsRegion
+    """Region of both VPCs (the peering is in-region) and of the Secrets Manager endpoint."""
     availability_zones: Annotated[int, Between(1, 6)] = 3
+    """Number of AZs: one private and one database subnet in each."""
     flow_log_retention_days: Annotated[int, OneOf(LOG_RETENTION_DAYS)] = 90
+    """Days the VPC flow logs are kept in CloudWatch Logs (a retention CloudWatch offers)."""
     protect_logs_key: bool = False
+    """Pulumi `protect` on the logs KMS key in the tenant's account (prod)."""
     subnet_prefixes: Mapping[str, int] = field(
         default_factory=lambda: dict(ACCOUNT_SUBNET_PREFIXES)
     )
+    """Prefix length of each subnet kind carved from `vpc_cidr` (`private` and `database` are
+    used)."""
     tenant: Slug | None = None
+    """The `Tenant` tag of every resource, and the tenant named in the key's description."""
     tier: TierLabel = "dedicated"
+    """The `Tier` tag of every resource: `dedicated` (only dedicated tenants have their own
+    account)."""
 
     def __post_init__(self) -> None:
         check_args(self)

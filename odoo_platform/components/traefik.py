@@ -98,17 +98,29 @@ class CertManagerArgs:
     """
 
     acme_email: Annotated[str, Matches(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", "an e-mail address")]
+    """Contact address of the ACME account (expiry notices)."""
     route53_zone_id: Annotated[str, Matches(r"Z[A-Z0-9]{4,32}", "a Route53 zone id (Z...)")]
+    """Route53 zone in which DNS-01 challenges are answered; cert-manager's IAM role may change only
+    this zone."""
     route53_zone_name: str
+    """Name of that zone: the issuer solves challenges only for names in it
+    (`selector.dnsZones`)."""
     oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider, trusted by cert-manager's IRSA role."""
     oidc_issuer_url: pulumi.Input[str]
+    """The cluster's OIDC issuer URL, for the role's `sub` and `aud` conditions."""
     acme_server: Annotated[str, Matches(r"https://\S+", "an https:// ACME directory")] = LETSENCRYPT
+    """ACME directory URL (Let's Encrypt production by default; its staging URL for tests)."""
     chart_version: Annotated[str, Matches(r"v[0-9]+\.[0-9]+\.[0-9]+", "a tag like v1.19.1")] = (
         "v1.19.1"
     )
+    """Version of the cert-manager Helm chart (and of its CRDs)."""
     namespace: str = "cert-manager"
+    """Namespace of cert-manager, created here."""
     service_account: str = "cert-manager"
+    """Service account of the cert-manager controller, bound to the IRSA role."""
     replicas: Annotated[int, Between(1, 10)] = 1
+    """Replicas of the controller, webhook and cainjector; 2 or more adds a PodDisruptionBudget."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -121,7 +133,9 @@ class AcmArgs:
     certificate_arn: Annotated[
         str, Matches(r"arn:aws:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9_-]+", "an ACM ARN")
     ]
+    """The ACM certificate the NLB presents (it must cover every tenant host name)."""
     ssl_policy: str = NLB_TLS_POLICY
+    """TLS negotiation policy of the NLB listener (TLS 1.2 and 1.3 only by default)."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -137,21 +151,36 @@ class TraefikIngressArgs:
     """
 
     vpc_cidr: str
+    """The only range trusted for forwarded headers and proxy protocol (where the NLB is)."""
     tls: CertManagerArgs | AcmArgs
+    """Where certificates come from: cert-manager (ACME DNS-01) or an ACM certificate on the NLB."""
     chart_version: Annotated[str, Matches(r"[0-9]+\.[0-9]+\.[0-9]+", "a version like 41.3.0")] = (
         "41.3.0"
     )
+    """Version of the Traefik Helm chart; its CRDs are installed from the same version."""
     replicas: Annotated[int, Between(1, 10)] = 1
+    """Traefik replicas; 2 or more adds a PodDisruptionBudget (`minAvailable: 1`)."""
     require_zone_spread: bool = False
+    """Spread replicas over zones strictly (`DoNotSchedule`, prod) rather than best effort."""
     namespace: str = "traefik"
+    """Namespace of Traefik, created here."""
     resources: Mapping[str, Mapping[str, str]] = field(default_factory=_default_resources)
+    """Container requests and limits of Traefik (`requests`/`limits` -> `cpu`/`memory`)."""
     dns_zone_id: pulumi.Input[str] | None = None
+    """Route53 zone of the tenants' host names (a CNAME each to the NLB); None: no DNS records."""
     hostnames: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Tenant slug -> its host names, each a CNAME in `dns_zone_id` (below the zone apex only)."""
     labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels of the Kubernetes objects declared here."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags of cert-manager's IAM role (the only taggable AWS resource declared here)."""
     load_balancer_tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags of the NLB, set through the Service annotation
+    `aws-load-balancer-additional-resource-tags`; no `,` or `=` in keys and values."""
     internet_facing: bool = True
+    """An internet-facing NLB; false: an internal one."""
     protect_crds: bool = False
+    """Pulumi `protect` on the CRDs (prod): deleting a CRD deletes every object of its kind."""
 
     def __post_init__(self) -> None:
         check_args(self)

@@ -70,10 +70,15 @@ class TenantConnections:
     """One tenant's worst case: every pool full at once, during a rollout at maximum scale."""
 
     slug: str
+    """The tenant."""
     web: int
+    """Connections of every web pod at maximum scale plus the rollout surge (workers and gevent)."""
     cron: int
+    """Connections of the cron pod (`cron_workers` x `db_maxconn`)."""
     init_job: int
+    """Connections of the init/upgrade Job (its Odoo processes and clients)."""
     maintenance: int = MAINTENANCE_CONNECTIONS
+    """Sessions besides Odoo's under the tenant role: a dump or restore plus a psql."""
 
     @property
     def worst_case(self) -> int:
@@ -85,9 +90,14 @@ class ConnectionBudget:
     """All tenants of one database server against its `max_connections`."""
 
     server: ServerKey
+    """The server: `multi-tenant` or `dedicated:<slug>`."""
     max_connections: int
+    """The server's `max_connections` (set, or what RDS derives from the instance memory)."""
     reserved: int
+    """Connections kept free for administrators and RDS (`reserved_connections`)."""
     tenants: tuple[TenantConnections, ...]
+    """Each tenant's worst case on this server; their sum plus `reserved` must fit
+    `max_connections`."""
 
     @property
     def total(self) -> int:

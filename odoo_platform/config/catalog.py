@@ -43,17 +43,35 @@ class SizeProfile:
     """What a tenant size means for its Odoo processes and pods."""
 
     http_workers: int
+    """Prefork HTTP workers of each web pod (odoo.conf `workers`)."""
     cron_workers: int
+    """Cron threads of the cron pod (`max_cron_threads`; web pods run 0)."""
     min_replicas: int
+    """Web replicas the HPA keeps (and a resumed tenant starts with); 2 or more adds a
+    PodDisruptionBudget."""
     max_replicas: int
+    """Web replicas the HPA may reach: the connection budget counts them all, plus the rollout
+    surge."""
     cpu_request_m: int
+    """CPU request of each Odoo container, in millicores."""
     cpu_limit_m: int
+    """CPU limit of each Odoo container, in millicores."""
     memory_request_mib: int
+    """Memory request of each Odoo container (MiB), from resident estimates."""
     memory_limit_mib: int
+    """Memory limit of each Odoo container (MiB): must hold every process's resident set and a
+    concurrent wkhtmltopdf."""
     limit_memory_soft_mib: int
+    """Odoo's `limit_memory_soft`: per-process virtual size after which a worker is recycled; below
+    the hard cap."""
     limit_memory_hard_mib: int
+    """Odoo's `limit_memory_hard`: per-process `RLIMIT_AS`, inherited by wkhtmltopdf, so at least
+    2048 MiB for PDF reports."""
     db_maxconn: int
+    """Odoo's `db_maxconn`: connections each process's pool may open."""
     db_maxconn_gevent: int = 16
+    """`db_maxconn_gevent` (Odoo 17+): the pool of the gevent (websocket) process; 16.0 uses
+    `db_maxconn` there."""
 
 
 # Memory model (docs/capacity.md). Odoo's limit_memory_soft/hard cap each process's *virtual*

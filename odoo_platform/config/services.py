@@ -22,13 +22,25 @@ from odoo_platform.config.fields import (
 
 
 class NodeGroupConfig(Strict):
+    """An EKS managed node group: on-demand nodes, scaled by the cluster autoscaler."""
+
     instance_types: list[Ec2InstanceType] = Field(
-        default_factory=lambda: ["m7i.xlarge"], min_length=1, max_length=20
+        default_factory=lambda: ["m7i.xlarge"],
+        min_length=1,
+        max_length=20,
+        description="EC2 instance types the group may launch",
     )
-    min_size: int = Field(2, ge=0, le=100)
-    max_size: int = Field(6, ge=1, le=100)
-    desired_size: int | None = Field(None, ge=0, le=100)
-    disk_gib: int = Field(50, ge=20, le=1000)
+    min_size: int = Field(2, ge=0, le=100, description="nodes the autoscaler keeps at least")
+    max_size: int = Field(6, ge=1, le=100, description="nodes the autoscaler may add up to")
+    desired_size: int | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="nodes at creation (default: min_size); later the autoscaler owns it",
+    )
+    disk_gib: int = Field(
+        50, ge=20, le=1000, description="GiB of each node's encrypted gp3 root volume"
+    )
 
 
 class DatabaseConfig(Strict):

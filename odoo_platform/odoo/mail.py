@@ -30,11 +30,20 @@ class SmtpSettings:
     `user` is rendered for a relay without password; a login comes from a Secret."""
 
     host: str
+    """The relay's host name (`smtp_server`)."""
     port: int = 587
+    """The relay's STARTTLS port (`smtp_port`); 465 (implicit TLS) is refused: Odoo's `smtp_ssl`
+    means STARTTLS."""
     starttls: bool = True
+    """`smtp_ssl`: STARTTLS on; false sends in clear (a relay inside the VPC only)."""
     user: str | None = None
+    """`smtp_user` rendered into odoo.conf, for a relay without password; a login with a password
+    comes from a Secret instead."""
     email_from: str | None = None
+    """`email_from`: the From address of notifications when `mail.default.from` is not set."""
     from_filter: str | None = None
+    """`from_filter`: From addresses outside it are rewritten to the notification address (the
+    tenant's domain)."""
 
     def __post_init__(self) -> None:
         if self.port == IMPLICIT_TLS_PORT:

@@ -46,13 +46,27 @@ class ExternalTenantArgs:
     """The tenant, the platform it joins, and who owns it (labels and tags)."""
 
     platform: PlatformReference
+    """The platform stack's outputs: cluster, shared database server, cache, bucket, file system,
+    ingress."""
     tenant: TenantConfig
+    """The tenant, parsed as strictly as a platform stack's (`parse_tenant`); it must be `shared`,
+    not regulated, not `sessions_in_redis`, and `active` or `suspended`."""
     owner: str
+    """The `Owner` tag and owner label of everything declared."""
     cost_centre: str
-    environment: str  # must be the platform's environment
+    """The `CostCentre` tag and cost-centre label of everything declared."""
+    environment: str
+    """The platform's environment (`dev`, `staging` or `prod`); a different one is refused before
+    anything reaches the cluster."""
     rpo_hours: int = 24
-    protect: bool | None = None  # None: protected in prod
-    tls_from_platform: bool = True  # certificates from the platform's cert-manager issuer
+    """Hours between the tenant's backups (its recovery point objective); OdooTenantArgs allows 1 to
+    24."""
+    protect: bool | None = None
+    """Pulumi `protect` on the tenant's filestore (EFS access point, volume, claim); None:
+    protected in prod."""
+    tls_from_platform: bool = True
+    """A certificate for the tenant's host names from the platform's cert-manager issuer; false:
+    none is requested, TLS comes from elsewhere (an ACM certificate on the load balancer)."""
 
     def __post_init__(self) -> None:
         problems = placement_problems(self.tenant)

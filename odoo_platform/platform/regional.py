@@ -61,7 +61,9 @@ SharedBackupsOutput = BackupsOutput
 @dataclass(frozen=True)
 class RegionalPlatformArgs:
     config: PlatformConfig
-    today: dt.date  # lifecycle decisions (purge dates) are taken as of this day
+    """The stack's validated configuration (`odoo-platform:platform`)."""
+    today: dt.date
+    """The day lifecycle decisions (offboarding, purge dates, retained tenants) are taken as of."""
 
 
 class RegionalPlatform(pulumi.ComponentResource):

@@ -60,7 +60,9 @@ class DisasterRecoverySite:
     """The DR region: a provider there and a KMS key for replicated database backups."""
 
     provider: aws.Provider
+    """AWS provider of the DR region."""
     database_key_arn: pulumi.Output[str]
+    """KMS key in the DR region for the RDS automated backups replicated there."""
 
 
 @dataclass(frozen=True)
@@ -68,16 +70,28 @@ class TierArgs:
     """What the regional platform hands to both tiers (`budgets`: derived once, by server)."""
 
     config: PlatformConfig
+    """The stack's validated configuration."""
     today: dt.date
+    """The day lifecycle decisions (offboarding, purge, data protection) are taken as of."""
     landing_zone: LandingZone
+    """The stack's network, keys and shared EFS."""
     cluster: KubernetesCluster
+    """The cluster: its Kubernetes provider, node selectors and tolerations."""
     ingress: TraefikIngress
+    """Traefik: the tenants' IngressRoutes use its namespace, entry point and issuer."""
     tenants: Sequence[TenantConfig]
+    """The tenants of this tier that the platform declares (running or keeping data)."""
     budgets: Mapping[ServerKey, ConnectionBudget]
+    """The connection budget of every database server, derived once by the platform."""
     oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider, trusted by the tenants' IRSA roles."""
     oidc_issuer_url: pulumi.Input[str]
+    """The cluster's OIDC issuer URL, for the IRSA trust conditions."""
     dr: DisasterRecoverySite | None = None
-    mail: SesMail | None = None  # SES logins; a tenant's own relay needs none
+    """The DR region's provider and key, when the stack has a DR mode; None: no cross-region
+    copies."""
+    mail: SesMail | None = None
+    """SES and its per-tenant SMTP logins; None: no SES (a tenant's own relay needs none)."""
 
 
 @dataclass(frozen=True)
