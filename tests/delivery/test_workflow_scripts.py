@@ -1,0 +1,151 @@
+"""The workflows' own shell steps, run as GitHub runs them (`bash -eo pipefail`), for real:
+the GitOps render check against a committed rendering, and the drift step's handling of what
+`pulumi preview --refresh --expect-no-changes --json` printed.
+
+The Pulumi CLI is not on this machine: the drift step gets a `pulumi` that prints a recorded
+preview digest (tests/delivery/previews) with the exit code the real one has (non-zero on drift).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from odoo_platform.offline.render import HEADER
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
+PREVIEWS = Path(__file__).resolve().parent / "previews"
+STACK = "dev-eu-west-1"
+
+
+def step_script(workflow: str, job: str, name: str) -> str:
+    document: dict[str, Any] = yaml.safe_load((WORKFLOWS / workflow).read_text())
+    steps = document["jobs"][job]["steps"]
+    return str(next(s["run"] for s in steps if s.get("name") == name))
+
+
+def workspace(tmp_path: Path) -> Path:
+    """A checkout as the job sees it: the stack files and the .venv the setup steps made."""
+    root = tmp_path / "checkout"
+    root.mkdir()
+    (root / ".venv").symlink_to(REPO / ".venv")
+    (root / "stacks").symlink_to(REPO / "stacks")
+    return root
+
+
+def run_step(
+    script: str, cwd: Path, tmp_path: Path, **env: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir(exist_ok=True)
+    files = {"GITHUB_STEP_SUMMARY": "summary.md", "GITHUB_OUTPUT": "output.txt"}
+    for file in files.values():
+        (runner_temp / file).touch()
+    variables = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "STACK": STACK,
+        "RUNNER_TEMP": str(runner_temp),
+        **{key: str(runner_temp / file) for key, file in files.items()},
+        **env,
+    }
+    run = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=variables,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return run, runner_temp
+
+
+RENDER_STEP = ("pull-request.yml", "check", "Rendering matches the committed rendering (GitOps)")
+
+
+@pytest.fixture(scope="module")
+def committed_rendering(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("rendering") / STACK
+    subprocess.run(
+        [str(REPO / ".venv/bin/odoo-platform"), "render", "--stack", STACK, "--out", str(out)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def test_render_check_skips_cleanly_without_a_committed_rendering(tmp_path: Path) -> None:
+    run, _ = run_step(step_script(*RENDER_STEP), workspace(tmp_path), tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert f"No rendered/{STACK} committed: render check skipped" in run.stdout
+
+
+def test_render_check_fails_on_a_changed_or_stale_committed_file(
+    tmp_path: Path, committed_rendering: Path
+) -> None:
+    root = workspace(tmp_path)
+    committed = root / "rendered" / STACK
+    shutil.copytree(committed_rendering, committed)
+    edited = sorted(committed.rglob("*.yaml"))[-1]
+    edited.write_text(edited.read_text() + "# edited by hand\n")
+    stale = committed / "_cluster" / "99-Namespace-gone.yaml"
+    stale.write_text(HEADER.format(stack=STACK) + "kind: Namespace\n")
+
+    run, _ = run_step(step_script(*RENDER_STEP), root, tmp_path)
+
+    assert run.returncode == 1
+    assert f"::error::rendered/{STACK} differs from the stack" in run.stdout
+    differing = [line for line in run.stdout.splitlines() if line.startswith(("diff ", "Only in"))]
+    assert sorted(differing) == [
+        f"Only in rendered/{STACK}/_cluster: {stale.name}",
+        f"diff -ru {edited.relative_to(root)} {tmp_path}/runner-temp/rendered/{STACK}/"
+        f"{edited.relative_to(committed)}",
+    ]
+
+
+DRIFT_STEP = ("drift.yml", "preview", "pulumi preview --refresh --expect-no-changes")
+
+
+def drift_step(tmp_path: Path, preview: str, exit_code: int) -> tuple[int, Path]:
+    """The drift step with a `pulumi` that prints `preview` and exits with `exit_code`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pulumi"
+    fake.write_text(f'#!/bin/sh\ncat "{PREVIEWS / preview}" 2>/dev/null\nexit {exit_code}\n')
+    fake.chmod(0o755)
+    path = f"{bin_dir}:{os.environ['PATH']}"
+    run, runner_temp = run_step(
+        step_script(*DRIFT_STEP), workspace(tmp_path), tmp_path, PATH=path, PULUMI_ORG="acme"
+    )
+    return run.returncode, runner_temp
+
+
+def test_drift_step_records_drift_for_the_issue_job_and_the_summary(tmp_path: Path) -> None:
+    code, temp = drift_step(tmp_path, "drift.json", 255)
+    assert code == 0  # the issue job fails the run, after opening the issue
+    assert (temp / "drift" / "status").read_text() == "1\n"
+    assert "status=1" in (temp / "output.txt").read_text().splitlines()
+    body = (temp / "drift" / "body.md").read_text()
+    assert body.startswith(f"## Drift in stack `{STACK}`")
+    assert body in (temp / "summary.md").read_text()
+
+
+def test_drift_step_records_no_drift(tmp_path: Path) -> None:
+    code, temp = drift_step(tmp_path, "clean.json", 0)
+    assert code == 0
+    assert (temp / "drift" / "status").read_text() == "0\n"
+
+
+def test_drift_step_fails_when_the_preview_failed(tmp_path: Path) -> None:
+    """No digest on stdout (credentials, a program error): the check fails, it is not 'no drift'."""
+    code, temp = drift_step(tmp_path, "absent.json", 255)
+    assert code == 1
+    assert (temp / "drift" / "status").read_text() == "2\n"
