@@ -81,11 +81,26 @@ def resource_type(step: Mapping[str, Any]) -> str:
 
 
 def changed_paths(step: Mapping[str, Any]) -> tuple[tuple[str, str | None], ...]:
-    """detailedDiff's paths with their kind (add, update, delete, *-replace), else diffReasons."""
+    """detailedDiff's paths with their kind (add, update, delete, *-replace); without one, the
+    top-level keys of replaceReasons (as `replace`) and diffReasons."""
     detailed = step.get("detailedDiff")
     if isinstance(detailed, dict) and detailed:
         return tuple((path, str(diff.get("kind"))) for path, diff in sorted(detailed.items()))
-    return tuple((str(key), None) for key in sorted(step.get("diffReasons") or []))
+    replacing = {str(key) for key in step.get("replaceReasons") or []}
+    changed = replacing | {str(key) for key in step.get("diffReasons") or []}
+    return tuple((key, "replace" if key in replacing else None) for key in sorted(changed))
+
+
+REPLACING_OPS = frozenset({"replace", "create-replacement", "delete-replaced"})
+
+
+def destructive(found: list[Difference]) -> list[Difference]:
+    """Steps by which `pulumi up` would replace or delete a resource that exists. A `delete`
+    followed by a `create` of the same URN is a resource already gone (the refresh dropped it)."""
+    created = {d.urn for d in found if d.op == "create"}
+    return [
+        d for d in found if d.op in REPLACING_OPS or (d.op == "delete" and d.urn not in created)
+    ]
 
 
 def stack_of(digest: Mapping[str, Any]) -> str:
@@ -102,6 +117,14 @@ def drift_markdown(stack: str, found: list[Difference]) -> str:
     rows = [
         f"| `{cell(d.urn)}` | `{cell(d.type)}` | {d.op} | {paths_cell(d.paths)} |" for d in found
     ]
+    warning = []
+    if risky := destructive(found):
+        count = f"{len(risky)} resource" + ("s" if len(risky) > 1 else "")
+        warning = [
+            f"**`pulumi up` would replace or delete {count}**: a replaced database, bucket or "
+            "file system starts empty, so codify the change or undo it by hand instead.",
+            "",
+        ]
     return "\n".join(
         [
             f"## Drift in stack `{stack}`",
@@ -110,6 +133,7 @@ def drift_markdown(stack: str, found: list[Difference]) -> str:
             "that would change the cloud back to what the stack declares: the resources below "
             "were changed outside the pipeline.",
             "",
+            *warning,
             "| URN | type | operation | changed properties |",
             "|---|---|---|---|",
             *rows,

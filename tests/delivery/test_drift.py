@@ -56,6 +56,12 @@ def test_paths_fall_back_to_diff_reasons_without_a_detailed_diff() -> None:
     assert differences(digest)[0].paths == (("tags", None), ("versioning", None))
 
 
+def test_a_replacement_names_the_properties_that_force_it() -> None:
+    """Without a detailedDiff (older providers), replaceReasons say what forces a replace."""
+    step = {"op": "replace", "urn": BUCKET, "diffReasons": ["tags"], "replaceReasons": ["bucket"]}
+    assert differences({"steps": [step]})[0].paths == (("bucket", "replace"), ("tags", None))
+
+
 def test_report_lists_each_resource_in_a_table_and_names_the_stack_and_runbook() -> None:
     code, out, _ = drift_report(str(PREVIEWS / "drift.json"))
     assert code == 1
@@ -66,6 +72,15 @@ def test_report_lists_each_resource_in_a_table_and_names_the_stack_and_runbook()
     assert "4 resource steps" in out
     assert "docs/runbooks/drift.md" in out
     assert "odoo-dr-data-key" not in out  # refreshed without a change
+    assert "would replace or delete" not in out  # the group is gone already: create, not delete
+
+
+def test_a_report_that_would_replace_or_delete_warns_before_reconciling() -> None:
+    replace = {"op": "replace", "urn": BUCKET, "replaceReasons": ["bucket"]}
+    update = {"op": "update", "urn": BUCKET, "diffReasons": ["tags"]}
+    warning = "**`pulumi up` would replace or delete 1 resource**"
+    assert warning in drift_markdown("s", differences({"steps": [replace, update]}))
+    assert "would replace or delete" not in drift_markdown("s", differences({"steps": [update]}))
 
 
 def test_no_drift_exits_0_with_one_line() -> None:
