@@ -149,3 +149,18 @@ def test_drift_step_fails_when_the_preview_failed(tmp_path: Path) -> None:
     code, temp = drift_step(tmp_path, "absent.json", 255)
     assert code == 1
     assert (temp / "drift" / "status").read_text() == "2\n"
+
+
+CHANGES_STEP = ("pull-request.yml", "changes", "Stacks the change touches, referenced stacks first")
+
+
+def test_changed_stacks_step_fails_when_git_cannot_diff(tmp_path: Path) -> None:
+    """A base commit the clone lacks is an error, never an empty list that skips every check."""
+    root = workspace(tmp_path)
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "base"], check=True)
+    run, temp = run_step(step_script(*CHANGES_STEP), root, tmp_path, BASE_SHA="0" * 40)
+    assert run.returncode != 0
+    assert "bad revision" in run.stderr or "invalid" in run.stderr.lower()
+    assert "stacks=" not in (temp / "output.txt").read_text()
