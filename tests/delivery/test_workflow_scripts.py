@@ -164,3 +164,22 @@ def test_changed_stacks_step_fails_when_git_cannot_diff(tmp_path: Path) -> None:
     assert run.returncode != 0
     assert "bad revision" in run.stderr or "invalid" in run.stderr.lower()
     assert "stacks=" not in (temp / "output.txt").read_text()
+
+
+FACTS_STEP = ("pull-request.yml", "preview", "Region and policy facts of the stack")
+
+
+def test_facts_step_gives_the_region_and_the_policy_facts(tmp_path: Path) -> None:
+    run, temp = run_step(step_script(*FACTS_STEP), workspace(tmp_path), tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert (temp / "output.txt").read_text() == "region=eu-west-1\n"
+    facts = yaml.safe_load((temp / "stack-facts.json").read_text())
+    assert facts["region"] == "eu-west-1"
+
+
+def test_facts_step_fails_on_a_stack_without_a_file(tmp_path: Path) -> None:
+    """Never an empty region handed on to the credentials step."""
+    root = workspace(tmp_path)
+    run, temp = run_step(step_script(*FACTS_STEP), root, tmp_path, STACK="prod-xx-nowhere-1")
+    assert run.returncode != 0
+    assert (temp / "output.txt").read_text() == ""
