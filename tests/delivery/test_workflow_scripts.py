@@ -2,12 +2,15 @@
 the GitOps render check against a committed rendering, and the drift step's handling of what
 `pulumi preview --refresh --expect-no-changes --json` printed.
 
-The Pulumi CLI is not on this machine: the drift step gets a `pulumi` that prints a recorded
-preview digest (tests/delivery/previews) with the exit code the real one has (non-zero on drift).
+The Pulumi CLI and GitHub are not reachable here: the drift step gets a `pulumi` that prints a
+recorded preview digest (tests/delivery/previews) with the exit code the real one has (non-zero on
+drift), and the issue job a `gh` that answers `issue list` from a list of open issues (through the
+script's own `--jq` filter, run by jq) and records every other call.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -183,3 +186,75 @@ def test_facts_step_fails_on_a_stack_without_a_file(tmp_path: Path) -> None:
     run, temp = run_step(step_script(*FACTS_STEP), root, tmp_path, STACK="prod-xx-nowhere-1")
     assert run.returncode != 0
     assert (temp / "output.txt").read_text() == ""
+
+
+ISSUE_STEP = ("drift.yml", "issue", "Open, update or close the stack's drift issue")
+TITLE = f"Drift: {STACK}"
+
+
+def issue_step(tmp_path: Path, status: str, open_issues: list[dict[str, Any]]) -> tuple[int, str]:
+    """The issue job's script with a `gh` that answers `issue list` from `open_issues` (applying
+    the script's own --jq filter with jq) and logs every call; returns the exit code and the log."""
+    root = workspace(tmp_path)
+    (root / "drift").mkdir()
+    (root / "drift" / "status").write_text(f"{status}\n")
+    (root / "drift" / "body.md").write_text("## Drift\n")
+    (tmp_path / "issues.json").write_text(json.dumps(open_issues))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "gh"
+    fake.write_text(
+        "#!/bin/bash\n"
+        'printf "%s\\n" "$*" >> "$GH_LOG"\n'
+        'if [ "$1 $2" = "issue list" ]; then\n'
+        "  while [ $# -gt 0 ]; do\n"
+        '    if [ "$1" = --jq ]; then jq -r "$2" "$GH_ISSUES"; exit; fi; shift\n'
+        "  done\n"
+        "fi\n"
+    )
+    fake.chmod(0o755)
+    log = tmp_path / "gh.log"
+    run, _ = run_step(
+        step_script(*ISSUE_STEP),
+        root,
+        tmp_path,
+        PATH=f"{bin_dir}:{os.environ['PATH']}",
+        GH_LOG=str(log),
+        GH_ISSUES=str(tmp_path / "issues.json"),
+        TITLE=TITLE,
+        GITHUB_SERVER_URL="https://github.com",
+        GITHUB_REPOSITORY="acme/odoo-platform",
+        GITHUB_RUN_ID="42",
+    )
+    return run.returncode, log.read_text() if log.exists() else ""
+
+
+OTHER = {"number": 7, "title": "Drift: prod-eu-west-1"}
+
+
+def test_drift_opens_one_issue_for_the_stack_and_fails(tmp_path: Path) -> None:
+    code, log = issue_step(tmp_path, "1", [OTHER])
+    assert code == 1
+    assert f"issue create --title {TITLE} --label drift --body-file drift/body.md" in log
+    assert "issue edit" not in log
+
+
+def test_drift_updates_the_open_issue_of_the_stack(tmp_path: Path) -> None:
+    code, log = issue_step(tmp_path, "1", [OTHER, {"number": 12, "title": TITLE}])
+    assert code == 1
+    assert "issue edit 12 --body-file drift/body.md" in log
+    assert "issue comment 12 --body Still drifting at https://github.com/acme/" in log
+    assert "issue create" not in log
+
+
+def test_no_drift_closes_the_open_issue_and_passes(tmp_path: Path) -> None:
+    code, log = issue_step(tmp_path, "0", [{"number": 12, "title": TITLE}, OTHER])
+    assert code == 0
+    assert "issue close 12 --comment No drift found by https://github.com/" in log
+    assert "issue close 7" not in log
+
+
+def test_a_failed_check_fails_without_touching_issues(tmp_path: Path) -> None:
+    code, log = issue_step(tmp_path, "4", [{"number": 12, "title": TITLE}])
+    assert code == 1
+    assert [line for line in log.splitlines() if not line.startswith("issue list")] == []
