@@ -258,3 +258,57 @@ def test_a_failed_check_fails_without_touching_issues(tmp_path: Path) -> None:
     code, log = issue_step(tmp_path, "4", [{"number": 12, "title": TITLE}])
     assert code == 1
     assert [line for line in log.splitlines() if not line.startswith("issue list")] == []
+
+
+RECORD_STEP = (
+    "deploy.yml",
+    "deploy",
+    "Deployment record on the stack (odoo-platform:deployment, exported as deployment)",
+)
+
+
+def record_step(tmp_path: Path, record: dict[str, Any]) -> tuple[int, list[str]]:
+    """The step with an evidence record in place and a `pulumi` that logs its arguments."""
+    evidence = tmp_path / "runner-temp" / "evidence"
+    evidence.mkdir(parents=True)
+    (evidence / f"{STACK}.json").write_text(json.dumps(record))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pulumi"
+    fake.write_text('#!/bin/bash\nprintf "%s|" "$@" >> "$PULUMI_LOG"; echo >> "$PULUMI_LOG"\n')
+    fake.chmod(0o755)
+    log = tmp_path / "pulumi.log"
+    run, _ = run_step(
+        step_script(*RECORD_STEP),
+        workspace(tmp_path),
+        tmp_path,
+        PATH=f"{bin_dir}:{os.environ['PATH']}",
+        PULUMI_ORG="acme",
+        PULUMI_LOG=str(log),
+    )
+    return run.returncode, log.read_text().splitlines() if log.exists() else []
+
+
+def test_the_deployment_object_of_the_evidence_record_is_set_key_by_key(tmp_path: Path) -> None:
+    deployment = {
+        "approver": "Jane Doe",
+        "commit": "0123456789abcdef0123456789abcdef01234567",
+        "run_url": "https://github.com/acme/odoo-platform/actions/runs/42",
+        "time": "2026-12-02T01:30:00Z",
+    }
+    code, calls = record_step(tmp_path, {"stack": STACK, "deployment": deployment})
+    assert code == 0
+    ref = f"acme/{STACK}"
+    assert calls == [
+        f"stack|select|--create|{ref}|",
+        *(
+            f"config|set|--stack|{ref}|--path|--type|string|odoo-platform:deployment.{key}|{value}|"
+            for key, value in deployment.items()
+        ),
+    ]
+
+
+def test_a_record_without_a_deployment_object_stops_before_pulumi_up(tmp_path: Path) -> None:
+    code, calls = record_step(tmp_path, {"stack": STACK})
+    assert code != 0
+    assert not any(call.startswith("config|set") for call in calls)
