@@ -24,7 +24,7 @@ from odoo_platform.config import ConfigError, PlatformConfig, stack_file
 from odoo_platform.config.clock import utc_today
 from odoo_platform.config.schema import json_schema_text
 from odoo_platform.config.validation import warnings as config_warnings
-from odoo_platform.offline import check_report, plan_report
+from odoo_platform.offline import check_report, drift, plan_report
 from odoo_platform.offline.check import StackCheck, check_stack, load_for_day
 from odoo_platform.offline.plan import plan_stack
 from odoo_platform.offline.render import RenderError, check_out_dir, render_objects, write_files
@@ -45,6 +45,7 @@ class Exit(IntEnum):
 
     OK = 0
     INVALID_INPUT = 1  # the stack file is invalid (every problem listed, with its key path)
+    DRIFT = 1  # drift-report: the preview found drift (the issue body is on stdout)
     USAGE = 2  # wrong options
     POLICY_FAILED = 3  # a mandatory policy finding
     FAILED = 4  # the program failed, or the output cannot be written
@@ -325,6 +326,33 @@ def console() -> Console:
 def schema() -> None:
     """Print the JSON Schema of the `odoo-platform:platform` stack key."""
     sys.stdout.write(json_schema_text())
+
+
+@app.command("drift-report")
+def drift_report(
+    preview: Annotated[
+        Path, typer.Argument(help="the output of `pulumi preview --refresh --json`")
+    ],
+    stack: Annotated[
+        str | None,
+        typer.Option("--stack", "-s", help="stack name in the title (default: the URNs')"),
+    ] = None,
+) -> None:
+    """Print drift found by a preview as markdown: exit 1 on drift, 0 on none.
+
+    Exit 2 when the file is not a preview digest, 4 when the preview itself failed.
+    """
+    try:
+        digest = drift.load_preview(preview.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, drift.DriftError) as error:
+        fail(f"{preview}: {error}")
+    if errors := drift.preview_errors(digest):
+        fail("the preview failed, so drift is unknown:\n" + "\n".join(errors), Exit.FAILED)
+    name = stack or drift.stack_of(digest)
+    found = drift.differences(digest)
+    typer.echo(drift.drift_markdown(name, found) if found else drift.no_drift_line(name))
+    if found:
+        raise typer.Exit(Exit.DRIFT)
 
 
 def main() -> None:
