@@ -49,6 +49,7 @@ TENANTS = "tenants"  # per tenant, among others the Odoo series it runs (`odoo_v
 class RegionalPlatformArgs:
     config: PlatformConfig
     today: dt.date  # lifecycle decisions (purge dates) are taken as of this day
+    deployment: dict[str, str] | None = None  # the pipeline's record, exported as it is
 
 
 class RegionalPlatform(pulumi.ComponentResource):
@@ -115,7 +116,9 @@ class RegionalPlatform(pulumi.ComponentResource):
         self.observability = Observability(
             f"{name}-observability", self._observability_args(config), opts=on_cluster
         )
-        self.outputs = self._outputs(config, args.today, oidc_arn, oidc_url)
+        self.outputs = dataclasses.replace(
+            self._outputs(config, args.today, oidc_arn, oidc_url), deployment=args.deployment
+        )
         self.register_outputs({"tenants": list(self.hosted_tenants)})
 
     @property
@@ -343,6 +346,8 @@ class PlatformOutputs:
     connection_budgets: dict[str, dict[str, int]]  # per server: worst case and max_connections
     alerts_topic_arn: pulumi.Input[str]
     freeze_override: dict[str, str] | None
+    # commit, approver, run_url, time of this deployment (config key odoo-platform:deployment)
+    deployment: dict[str, str] | None = None
 
     def export(self) -> None:
         for item in dataclasses.fields(self):
@@ -538,8 +543,10 @@ class PlatformReference:
         return aws.Provider(name, region=self.region, default_tags=tags, opts=opts)
 
 
-def build_platform(config: PlatformConfig, today: dt.date) -> RegionalPlatform:
+def build_platform(
+    config: PlatformConfig, today: dt.date, deployment: dict[str, str] | None = None
+) -> RegionalPlatform:
     """The stack program's body: one RegionalPlatform, its outputs exported."""
-    platform = RegionalPlatform("odoo", RegionalPlatformArgs(config, today))
+    platform = RegionalPlatform("odoo", RegionalPlatformArgs(config, today, deployment))
     platform.outputs.export()
     return platform
