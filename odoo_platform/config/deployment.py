@@ -40,7 +40,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 class DeploymentRecord(BaseModel):
-    """Which commit a deployment runs, who approved it, the pipeline run and when it started."""
+    """Which commit a deployment runs, who approved it, when it started and the pipeline run."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -49,19 +49,23 @@ class DeploymentRecord(BaseModel):
         str,
         _matching(APPROVER, "a login or name: up to 100 letters, digits, spaces and ._@+-"),
     ]
-    run_url: Annotated[
-        str, _matching(RUN_URL, "the https URL of the pipeline run"), Field(max_length=500)
-    ]
     time: Annotated[dt.datetime, AfterValidator(_utc)]
+    # absent for a deployment made by hand (an emergency change, recorded all the same)
+    run_url: (
+        Annotated[
+            str, _matching(RUN_URL, "the https URL of the pipeline run"), Field(max_length=500)
+        ]
+        | None
+    ) = None
 
     def output(self) -> dict[str, str]:
         """The `deployment` stack output: the same keys, the time as ISO 8601 UTC."""
-        return {
+        record = {
             "commit": self.commit,
             "approver": self.approver,
-            "run_url": self.run_url,
             "time": self.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
+        return record | ({"run_url": self.run_url} if self.run_url else {})
 
 
 def parse_deployment(text: str | None, source: str) -> DeploymentRecord | None:
@@ -78,7 +82,7 @@ def parse_deployment(text: str | None, source: str) -> DeploymentRecord | None:
         issue = ConfigIssue(
             DEPLOYMENT_ROOT,
             f"{text[:60]!r} is not allowed: must be a JSON object with commit, approver, "
-            "run_url and time",
+            "time and run_url",
         )
         raise ConfigError([issue], source)
     try:

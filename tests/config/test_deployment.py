@@ -76,8 +76,14 @@ def test_a_missing_key_is_required() -> None:
     assert errors(record) == ["deployment.approver: is required"]
 
 
+def test_a_deployment_by_hand_has_no_run_url() -> None:
+    record = {k: v for k, v in GOOD.items() if k != "run_url"}
+    parsed = parse_deployment(json.dumps(record), SOURCE)
+    assert parsed is not None and parsed.output() == record
+
+
 @pytest.mark.parametrize("value", ["not json", "[1, 2]", '"a string"'])
 def test_not_an_object_is_refused_at_the_key(value: str) -> None:
     (message,) = errors(value)
     assert message.startswith("deployment: ")
-    assert "JSON object with commit, approver, run_url and time" in message
+    assert "JSON object with commit, approver, time and run_url" in message
