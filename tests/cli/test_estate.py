@@ -198,6 +198,40 @@ def test_the_repository_orders_the_example_tenant_stack_after_its_platform() -> 
     )
 
 
+def test_the_table_plans_platform_stacks_and_reports_the_others(tmp_path: Path) -> None:
+    """A valid stack is planned, an invalid one shows its errors, a tenant stack is listed."""
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    small = ROOT / "tests" / "stacks" / "Pulumi.prod-eu-west-1.yaml"
+    (stacks / "Pulumi.prod-eu-west-1.yaml").write_text(small.read_text())
+    write_stack(stacks, "broken", {"odoo-platform:platform": {"environment": "qa"}})
+    (tmp_path / "Pulumi.yaml").write_text("name: odoo-platform\n")
+    example = ROOT / "examples" / "tenant-stack"
+    dirs = ["--stacks-dir", str(stacks), "--stacks-dir", str(example)]
+    code, out, _ = run("--json", "--date", OUTSIDE_FREEZE, *dirs)
+    assert code == Exit.INVALID_INPUT
+    document = json.loads(out)
+    rows = {row["stack"]: row for row in document["stacks"]}
+    assert document["order"] == ["broken", "prod-eu-west-1", "example"]
+    assert rows["example"]["depends_on"] == ["prod-eu-west-1"]
+    assert rows["example"]["planned"] is False and rows["example"]["error"] is None
+    assert rows["broken"]["planned"] is False
+    assert "platform.environment" in rows["broken"]["error"]
+    planned = rows["prod-eu-west-1"]
+    assert planned["tenants"] == {"shared": 1, "dedicated": 0, "own_account": 0}
+    assert planned["policy"] == {"result": "pass", "mandatory": 0, "advisory": 0}
+    assert planned["freeze"] is None
+    assert document["passed"] is False
+    # in the freeze window the row says until when; the table shows the same
+    wide = CliRunner().invoke(
+        app, ["estate", "--date", "2026-11-30", *dirs], env={"COLUMNS": "300"}
+    )
+    code, out = wide.exit_code, wide.stdout
+    assert code == Exit.INVALID_INPUT
+    assert "frozen until 2026-12-03 (month-end-close)" in out
+    assert "Deploy order: broken -> prod-eu-west-1 -> example" in out
+
+
 # --- the estate itself, end to end over the real sample stacks (slow: plans all of them) ------
 
 
