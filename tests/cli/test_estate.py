@@ -15,6 +15,8 @@ from odoo_platform.cli import Exit, app
 from odoo_platform.offline.estate import (
     SCHEMA_VERSION,
     EstateError,
+    Stack,
+    dependencies,
     deploy_order,
     discover,
     referenced_stacks,
@@ -34,29 +36,29 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_a_referenced_stack_deploys_first_and_independent_ones_alphabetically() -> None:
     graph = {
-        "tenants-b": {"platform-eu"},
-        "tenants-a": {"platform-eu"},
-        "standby-eu": {"platform-eu"},
-        "platform-eu": set(),
+        "b-tenants": {"prod-eu"},
+        "a-tenants": {"prod-eu"},
+        "prod-eu-standby": {"prod-eu"},
+        "prod-eu": set(),
         "zeta": set(),
         "alpha": set(),
-        "tenant-of-standby": {"standby-eu"},
+        "c-tenant-of-standby": {"prod-eu-standby"},
     }
     assert deploy_order(graph) == [
         "alpha",
-        "platform-eu",
-        "standby-eu",
-        "tenant-of-standby",
-        "tenants-a",
-        "tenants-b",
+        "prod-eu",
+        "a-tenants",
+        "b-tenants",
+        "prod-eu-standby",
+        "c-tenant-of-standby",
         "zeta",
     ]
 
 
 def test_the_order_does_not_depend_on_how_the_graph_is_listed() -> None:
-    graph = {"c": {"a"}, "b": {"a"}, "a": set(), "d": {"b", "c"}}
+    graph = {"c": {"d"}, "b": {"d"}, "d": set(), "a": {"b", "c"}}
     reversed_graph = dict(reversed(list(graph.items())))
-    assert deploy_order(graph) == deploy_order(reversed_graph) == ["a", "b", "c", "d"]
+    assert deploy_order(graph) == deploy_order(reversed_graph) == ["d", "b", "c", "a"]
 
 
 @pytest.mark.parametrize(
@@ -99,8 +101,8 @@ def repo(tmp_path: Path) -> Iterator[Path]:
     write_stack(tmp_path / "stacks", "prod-a", {"aws:region": "eu-west-1"})
     write_stack(tmp_path / "stacks", "prod-b", {"aws:region": "eu-west-2"})
     tenants = tmp_path / "tenants"
-    write_stack(tenants, "t1", {"odoo-tenant:platform_stack": "acme/odoo-platform/prod-b"})
-    write_stack(tenants, "t2", {"odoo-tenant:platform_stack": "acme/odoo-platform/prod-a"})
+    write_stack(tenants, "a-t1", {"odoo-tenant:platform_stack": "acme/odoo-platform/prod-b"})
+    write_stack(tenants, "a-t2", {"odoo-tenant:platform_stack": "acme/odoo-platform/prod-a"})
     (tenants / "Pulumi.yaml").write_text("name: odoo-tenant\nruntime: python\n")
     (tenants / "__main__.py").write_text("")
     cwd = Path.cwd()
@@ -111,6 +113,9 @@ def repo(tmp_path: Path) -> Iterator[Path]:
         os.chdir(cwd)
 
 
+EVERY = ["prod-a", "a-t2", "prod-b", "a-t1"]
+
+
 def order(*args: str) -> tuple[int, list[str], str]:
     code, out, err = run("--order", "--stacks-dir", "stacks", "--stacks-dir", "tenants", *args)
     return code, out.split(), err
@@ -118,20 +123,20 @@ def order(*args: str) -> tuple[int, list[str], str]:
 
 @pytest.mark.usefixtures("repo")
 def test_order_puts_each_platform_before_its_tenant_stacks() -> None:
-    assert order() == (0, ["prod-a", "prod-b", "t1", "t2"], "")
+    assert order() == (0, ["prod-a", "a-t2", "prod-b", "a-t1"], "")
 
 
 @pytest.mark.usefixtures("repo")
 @pytest.mark.parametrize(
     ("changed", "expected"),
     [
-        (["stacks/Pulumi.prod-b.yaml"], ["prod-b", "t1"]),  # and its tenant stack after it
-        (["tenants/Pulumi.t2.yaml"], ["t2"]),
-        (["./tenants/Pulumi.t2.yaml", "stacks/Pulumi.prod-b.yaml"], ["prod-b", "t1", "t2"]),
-        (["tenants/__main__.py"], ["t1", "t2"]),  # the tenant project's own program
-        (["odoo_platform/offline/plan.py"], ["prod-a", "prod-b", "t1", "t2"]),
-        (["constraints.txt"], ["prod-a", "prod-b", "t1", "t2"]),
-        (["stacks/__main__.py"], ["prod-a", "prod-b", "t1", "t2"]),
+        (["stacks/Pulumi.prod-b.yaml"], ["prod-b", "a-t1"]),  # and its tenant stack after it
+        (["tenants/Pulumi.a-t2.yaml"], ["a-t2"]),
+        (["./tenants/Pulumi.a-t2.yaml", "stacks/Pulumi.prod-b.yaml"], ["a-t2", "prod-b", "a-t1"]),
+        (["tenants/__main__.py"], ["a-t2", "a-t1"]),  # the tenant project's own program
+        (["odoo_platform/offline/plan.py"], EVERY),
+        (["constraints.txt"], EVERY),
+        (["stacks/__main__.py"], EVERY),
         (["docs/cli.md", "README.md"], []),
         ([], []),
     ],
@@ -154,11 +159,20 @@ def test_changed_keeps_the_affected_stacks_and_their_dependents(
 
 
 def test_a_cycle_between_stack_files_is_exit_2_naming_it(repo: Path) -> None:
-    write_stack(repo / "stacks", "prod-a", {"x:primary": "acme/odoo-tenant/t2"})
+    write_stack(repo / "stacks", "prod-a", {"x:primary": "acme/odoo-tenant/a-t2"})
     code, out, err = order()
     assert code == Exit.USAGE
     assert out == []
-    assert "cycle: prod-a -> t2 -> prod-a" in err
+    assert "cycle: a-t2 -> prod-a -> a-t2" in err
+
+
+def test_a_bare_stack_name_refers_to_the_same_project() -> None:
+    stacks = [
+        Stack("prod-a", Path("stacks/Pulumi.prod-a.yaml"), "odoo-platform", ()),
+        Stack("t1", Path("tenants/Pulumi.t1.yaml"), "odoo-tenant", ("prod-a",)),
+        Stack("t2", Path("tenants/Pulumi.t2.yaml"), "odoo-tenant", ("t1", "other/x/y")),
+    ]
+    assert dependencies(stacks) == {"prod-a": set(), "t1": set(), "t2": {"t1"}}
 
 
 def test_two_stacks_of_one_name_are_refused(repo: Path) -> None:
