@@ -207,6 +207,17 @@ def test_a_dev_stack_has_no_freeze_to_meet(small_plan: StackPlan) -> None:
     assert by_id(dev)["governance.freezes"].status == "not applicable"
 
 
+def test_an_offboarded_tenant_has_no_schedule_or_workloads_to_judge(small_plan: StackPlan) -> None:
+    config = small_plan.check.config
+    tenant = config.tenants[0].model_copy(update={"state": "offboarded"})
+    offboarded = config.model_copy(update={"tenants": [tenant]})
+    check = dataclasses.replace(small_plan.check, config=offboarded)
+    found = by_id(dataclasses.replace(small_plan, check=check))
+    assert found["backups.alpha-law"].status == "not applicable"
+    assert found["isolation.alpha-law"].status == "not applicable"
+    assert "offboarded" in found["backups.alpha-law"].detail
+
+
 # --- the command and the deployment record ---------------------------------------------------
 
 GITHUB = {
