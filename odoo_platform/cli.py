@@ -25,6 +25,8 @@ from odoo_platform.config.clock import utc_today
 from odoo_platform.config.schema import json_schema_text
 from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.offline import check_report, drift, plan_report
+from odoo_platform.offline import estate as estate_mod
+from odoo_platform.offline import evidence as evidence_mod
 from odoo_platform.offline.check import StackCheck, check_stack, load_for_day
 from odoo_platform.offline.plan import plan_stack
 from odoo_platform.offline.render import RenderError, check_out_dir, render_objects, write_files
@@ -353,6 +355,123 @@ def drift_report(
     typer.echo(drift.drift_markdown(name, found) if found else drift.no_drift_line(name))
     if found:
         raise typer.Exit(Exit.DRIFT)
+
+
+StackDirsOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--stacks-dir",
+        help="a folder of stack files; repeat for more (default: stacks). "
+        "Add examples/tenant-stack to order the example tenant stack too",
+    ),
+]
+
+
+@app.command()
+def estate(
+    *,
+    stacks_dir: StackDirsOption = None,
+    json_output: JsonOption = False,
+    order: Annotated[
+        bool, typer.Option("--order", help="print only the stacks to deploy, in order")
+    ] = False,
+    changed: Annotated[
+        bool,
+        typer.Option(
+            "--changed", help="with --order: only the stacks the PATHS (from the repo root) affect"
+        ),
+    ] = False,
+    paths: Annotated[list[str] | None, typer.Argument(help="the changed files")] = None,
+    date: DateOption = None,
+) -> None:
+    """Every stack of the repository: plan each, one table, and the order they deploy in.
+
+    `--order` prints only the stack names, one per line, a referenced stack first; `--order
+    --changed PATH ...` only those the paths affect, and their dependents. A cycle is exit 2.
+    """
+    if paths and not changed:
+        fail("name changed files after --changed (--order --changed PATH ...)")
+    if changed and not order:
+        fail("--changed goes with --order")
+    try:
+        stacks = estate_mod.discover(stacks_dir or list(estate_mod.DEFAULT_STACK_DIRS))
+        deploy = estate_mod.order_for_change(stacks, (paths or []) if changed else None)
+    except estate_mod.EstateError as error:
+        fail(str(error))
+    except ConfigError as error:
+        invalid_input(error, json_output)
+    if order:
+        if json_output:
+            typer.echo(json.dumps({"schema_version": estate_mod.SCHEMA_VERSION, "order": deploy}))
+        else:
+            typer.echo("\n".join(deploy))
+        return
+    today = day_of(date)
+    with progress(f"Planning {len(stacks)} stacks under mocks, one after the other..."):
+        rows = estate_mod.plan_estate(stacks, today)
+    if json_output:
+        document = estate_mod.estate_json(rows, deploy, today)
+        typer.echo(json.dumps(document, indent=2, sort_keys=True))
+    else:
+        estate_mod.print_estate(rows, deploy, console())
+    raise typer.Exit(estate_exit(rows))
+
+
+def estate_exit(rows: list[estate_mod.EstateRow]) -> Exit:
+    """The worst of the stacks: an invalid file, then a failed program, then a policy failure."""
+    if any(r.invalid for r in rows):
+        return Exit.INVALID_INPUT
+    if any(r.error for r in rows):
+        return Exit.FAILED
+    if any(r.plan and r.plan.check.mandatory_failures for r in rows):
+        return Exit.POLICY_FAILED
+    return Exit.OK
+
+
+@app.command()
+def evidence(
+    *,
+    stack: StackOption = None,
+    config_file: ConfigFileOption = None,
+    stacks_dir: StacksDirOption = Path("stacks"),
+    json_output: JsonOption = False,
+    record: Annotated[
+        Path | None,
+        typer.Option("--record", help="also write the deployment evidence record (JSON) here"),
+    ] = None,
+    approver: Annotated[
+        str | None,
+        typer.Option("--approver", help="who approved the deployment (default: GITHUB_ACTOR)"),
+    ] = None,
+    date: DateOption = None,
+) -> None:
+    """The controls the stack meets and the declared resources that prove each, for an auditor.
+
+    Offline, from what the stack program declares under mocks. Exit 3 on a mandatory policy
+    failure (the record is written first), 1 on an invalid stack file.
+    """
+    path = resolve_stack_file(stack, config_file, stacks_dir)
+    check = run_offline(path, stack, date, None, json_output)
+    with progress("Collecting the evidence..."):
+        stack_plan = plan_stack(check)
+        found = evidence_mod.controls(stack_plan)
+    if record is not None:
+        time = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            document = evidence_mod.deployment_record(
+                stack_plan, found, approver=approver, time=time
+            )
+            record.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+        except evidence_mod.RecordError as error:
+            fail(str(error))
+        except OSError as error:
+            fail(f"cannot write {record}: {error}", Exit.FAILED)
+    if json_output:
+        document = evidence_mod.evidence_json(stack_plan, found)
+        typer.echo(json.dumps(document, indent=2, sort_keys=True))
+    else:
+        evidence_mod.print_evidence(stack_plan, found, console())
+    exit_for(check)
 
 
 def main() -> None:

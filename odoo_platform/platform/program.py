@@ -13,6 +13,7 @@ import pulumi
 
 from odoo_platform.config import ConfigError, PlatformConfig
 from odoo_platform.config.clock import utc_today
+from odoo_platform.config.deployment import DEPLOYMENT_KEY, DEPLOYMENT_ROOT, parse_deployment
 from odoo_platform.config.errors import ROOT
 from odoo_platform.config.freeze import freeze_state, freeze_stop_message, override_issues
 from odoo_platform.config.lifecycle import removed_tenant_issues, version_change_issues
@@ -20,7 +21,14 @@ from odoo_platform.config.loader import CONFIG_NAMESPACE, parse_engine_value
 from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.platform.regional import RETAINED_TENANTS, TENANTS, build_platform
 
-__all__ = ["PREVIOUS_DEPLOYMENT", "check_change_freeze", "load_config", "main", "utc_today"]
+__all__ = [
+    "PREVIOUS_DEPLOYMENT",
+    "check_change_freeze",
+    "load_config",
+    "load_deployment",
+    "main",
+    "utc_today",
+]
 
 Clock = Callable[[], dt.date]
 PREVIOUS_DEPLOYMENT = "previous-deployment"  # logical name of the reference to this stack
@@ -39,6 +47,17 @@ def load_config() -> PlatformConfig:
     for issue in config_warnings(config):
         pulumi.log.warn(f"{source}: {issue}")
     return config
+
+
+def load_deployment() -> dict[str, str] | None:
+    """The pipeline's deployment record (`odoo-platform:deployment`), checked; None if unset."""
+    source = f"stack {pulumi.get_stack()} (key {DEPLOYMENT_KEY})"
+    text = pulumi.Config(CONFIG_NAMESPACE).get(DEPLOYMENT_ROOT)
+    try:
+        record = parse_deployment(text, source)
+    except ConfigError as error:
+        raise pulumi.RunError(str(error)) from None
+    return record.output() if record else None
 
 
 def check_change_freeze(config: PlatformConfig, today: dt.date) -> None:
@@ -93,7 +112,8 @@ def _deployed_versions(tenants: object) -> dict[str, str]:
 
 def main(clock: Clock = utc_today) -> None:
     config = load_config()
+    deployment = load_deployment()
     today = clock()
     check_change_freeze(config, today)
     check_previous_deployment(config)
-    build_platform(config, today)
+    build_platform(config, today, deployment)

@@ -64,6 +64,8 @@ class RegionalPlatformArgs:
     """The stack's validated configuration (`odoo-platform:platform`)."""
     today: dt.date
     """The day lifecycle decisions (offboarding, purge dates, retained tenants) are taken as of."""
+    deployment: dict[str, str] | None = None
+    """The pipeline's deployment record (`odoo-platform:deployment`), exported as it is."""
 
 
 class RegionalPlatform(pulumi.ComponentResource):
@@ -140,7 +142,9 @@ class RegionalPlatform(pulumi.ComponentResource):
         self.observability = Observability(
             f"{name}-observability", self._observability_args(config), opts=on_cluster
         )
-        self.outputs = self._outputs(config, args.today, oidc_arn, oidc_url)
+        self.outputs = dataclasses.replace(
+            self._outputs(config, args.today, oidc_arn, oidc_url), deployment=args.deployment
+        )
         self.register_outputs({"tenants": list(self.hosted_tenants)})
 
     @property
@@ -367,6 +371,8 @@ class PlatformOutputs:
     connection_budgets: dict[str, dict[str, int]]  # per server: worst case and max_connections
     alerts_topic_arn: pulumi.Input[str]
     freeze_override: dict[str, str] | None
+    deployment: dict[str, str] | None = None
+    """Commit, approver, run URL and time of this deployment (`odoo-platform:deployment`)."""
 
     def export(self) -> None:
         for item in dataclasses.fields(self):
@@ -509,8 +515,10 @@ class PlatformReference:
         return aws.Provider(name, region=self.region, default_tags=tags, opts=opts)
 
 
-def build_platform(config: PlatformConfig, today: dt.date) -> RegionalPlatform:
+def build_platform(
+    config: PlatformConfig, today: dt.date, deployment: dict[str, str] | None = None
+) -> RegionalPlatform:
     """The stack program's body: one RegionalPlatform, its outputs exported."""
-    platform = RegionalPlatform("odoo", RegionalPlatformArgs(config, today))
+    platform = RegionalPlatform("odoo", RegionalPlatformArgs(config, today, deployment))
     platform.outputs.export()
     return platform

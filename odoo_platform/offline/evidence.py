@@ -1,0 +1,612 @@
+"""Evidence for an auditor: the controls a stack meets and the declared resources that prove each.
+
+Everything is read from what the stack program declares under the mocks harness (the same run
+as `odoo-platform plan`), never from the stack file: a control is met only when the resources
+that implement it are in the program's output with the settings that make it hold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.table import Table
+
+from odoo_platform.config.lifecycle import runs_workloads
+from odoo_platform.config.models import TenantConfig
+from odoo_platform.offline.check_report import finding_json, freeze_json
+from odoo_platform.offline.plan import StackPlan
+from odoo_platform.policies import ALL_RULES, Severity
+from odoo_platform.synthesis.harness import RecordedResource
+
+Status = Literal["met", "not met", "not applicable"]
+STATUSES: tuple[Status, ...] = ("met", "not met", "not applicable")
+SCHEMA_VERSION = 1
+
+KMS_KEY = "aws:kms/key:Key"
+RDS = "aws:rds/instance:Instance"
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_SSE = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+EFS = "aws:efs/fileSystem:FileSystem"
+BACKUP_PLAN = "aws:backup/plan:Plan"
+BACKUP_SELECTION = "aws:backup/selection:Selection"
+CRON_JOB = "kubernetes:batch/v1:CronJob"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+TENANT_DATABASE = "odoo-platform:index:TenantDatabase"
+REDIS_USER = "aws:elasticache/user:User"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+BUDGET = "aws:budgets/budget:Budget"
+
+
+@dataclass(frozen=True)
+class Control:
+    id: str
+    description: str
+    status: Status
+    detail: str  # what holds, or what is missing
+    resources: tuple[RecordedResource, ...] = ()  # what proves it (or, not met, what fails it)
+
+
+def _status(ok: bool) -> Status:
+    return "met" if ok else "not met"
+
+
+class _Stack:
+    """The declared resources of one plan, with the lookups the controls need."""
+
+    def __init__(self, plan: StackPlan) -> None:
+        self.plan = plan
+        self.resources = plan.check.result.resources
+        self.by_urn = {r.urn: r for r in self.resources}
+
+    def of_type(self, type_token: str, tenant: str | None = None) -> list[RecordedResource]:
+        return [
+            r
+            for r in self.resources
+            if r.type == type_token
+            and (tenant is None or self.plan.placements[r.urn].tenant == tenant)
+        ]
+
+    def key_of(self, resource: RecordedResource, prop: str) -> RecordedResource | None:
+        """The KMS key a property's value came from (the engine records the dependency)."""
+        for urn in resource.property_dependencies.get(prop, ()):
+            if urn in self.by_urn and self.by_urn[urn].type == KMS_KEY:
+                return self.by_urn[urn]
+        return None
+
+
+# --- encryption at rest ---------------------------------------------------------------------
+
+
+def _encryption(
+    stack: _Stack,
+    control_id: str,
+    what: str,
+    type_token: str,
+    encrypted: Callable[[RecordedResource], bool],
+) -> Control:
+    """Every resource of a type is encrypted with a KMS key of this stack."""
+    found = stack.of_type(type_token)
+    description = f"every {what} is encrypted at rest with a customer-managed KMS key"
+    if not found:
+        return Control(control_id, description, "not applicable", f"this stack declares no {what}")
+    failing = [r for r in found if not encrypted(r) or stack.key_of(r, "kmsKeyId") is None]
+    keys = [k for r in found if (k := stack.key_of(r, "kmsKeyId")) is not None]
+    if failing:
+        names = ", ".join(r.name for r in failing)
+        return Control(
+            control_id,
+            description,
+            "not met",
+            f"not encrypted with a KMS key: {names}",
+            tuple(failing),
+        )
+    return Control(
+        control_id,
+        description,
+        "met",
+        f"{len(found)} {what}(s), each with its key",
+        tuple(_unique([*found, *keys])),
+    )
+
+
+def _kms_keys(stack: _Stack) -> Control:
+    keys = stack.of_type(KMS_KEY)
+    description = "every KMS key of the stack rotates yearly"
+    failing = [k for k in keys if k.inputs.get("enableKeyRotation") is not True]
+    if not keys or failing:
+        detail = (
+            "no KMS key declared"
+            if not keys
+            else "no rotation: " + ", ".join(k.name for k in failing)
+        )
+        return Control("encryption.kms-keys", description, "not met", detail, tuple(failing))
+    return Control(
+        "encryption.kms-keys", description, "met", f"{len(keys)} keys, all rotating", tuple(keys)
+    )
+
+
+def _buckets(stack: _Stack) -> Control:
+    """Every bucket has default encryption: SSE-KMS with its key, or SSE-S3 where AWS allows
+    nothing else (server access log targets)."""
+    description = "every S3 bucket encrypts objects by default (SSE-KMS; access-log buckets SSE-S3)"
+    buckets = stack.of_type(BUCKET)
+    if not buckets:
+        return Control("encryption.buckets", description, "not applicable", "no bucket declared")
+    configured: dict[str, RecordedResource] = {}
+    for config in stack.of_type(BUCKET_SSE):
+        for urn in config.property_dependencies.get("bucket", ()):
+            configured[urn] = config
+    proof: list[RecordedResource] = []
+    failing = []
+    for bucket in buckets:
+        sse = configured.get(bucket.urn)
+        algorithm = _sse_algorithm(sse) if sse else None
+        key = stack.key_of(sse, "rules") if sse else None
+        by_kms = algorithm == "aws:kms" and key is not None
+        # S3 server access logs cannot be delivered to an SSE-KMS bucket: SSE-S3 there.
+        log_target = "access-logs" in bucket.name and algorithm == "AES256"
+        if sse is None or not (by_kms or log_target):
+            failing.append(bucket)
+            continue
+        proof += [bucket, sse, *([key] if key else [])]
+    if failing:
+        names = ", ".join(b.name for b in failing)
+        return Control(
+            "encryption.buckets",
+            description,
+            "not met",
+            f"no default encryption: {names}",
+            tuple(failing),
+        )
+    return Control(
+        "encryption.buckets", description, "met", f"{len(buckets)} buckets", tuple(_unique(proof))
+    )
+
+
+def _sse_algorithm(sse: RecordedResource) -> str | None:
+    rules = sse.inputs.get("rules") or []
+    defaults = [r.get("applyServerSideEncryptionByDefault") or {} for r in rules]
+    return next((d.get("sseAlgorithm") for d in defaults if d.get("sseAlgorithm")), None)
+
+
+# --- backups and restore checks ---------------------------------------------------------------
+
+
+def _aws_backup(stack: _Stack) -> Control:
+    description = "an AWS Backup plan selects every RDS database and EFS file system"
+    plans = stack.of_type(BACKUP_PLAN)
+    selections = stack.of_type(BACKUP_SELECTION)
+    selected = [str(a) for s in selections for a in s.inputs.get("resources") or []]
+    covers = {
+        "RDS": any(a.startswith("arn:aws:rds:") for a in selected),
+        "EFS": any(a.startswith("arn:aws:elasticfilesystem:") for a in selected),
+    }
+    missing = [kind for kind, ok in covers.items() if not ok]
+    if not plans or missing:
+        detail = "no backup plan" if not plans else "not selected: " + ", ".join(missing)
+        return Control(
+            "backups.aws-backup", description, "not met", detail, tuple(plans + selections)
+        )
+    return Control(
+        "backups.aws-backup",
+        description,
+        "met",
+        f"{len(plans)} plan(s), selection: {', '.join(selected)}",
+        tuple(plans + selections),
+    )
+
+
+def _component(resource: RecordedResource) -> str | None:
+    labels = (resource.inputs.get("metadata") or {}).get("labels") or {}
+    value = labels.get("app.kubernetes.io/component")
+    return str(value) if value else None
+
+
+def _tenant_backups(stack: _Stack, tenant: TenantConfig) -> Control:
+    control_id = f"backups.{tenant.slug}"
+    description = (
+        f"tenant {tenant.slug}: a scheduled dump of its database and filestore, and a scheduled "
+        "restore check of the latest dump into a scratch database"
+    )
+    if not runs_workloads(tenant):
+        return Control(
+            control_id,
+            description,
+            "not applicable",
+            f"tenant is {tenant.state}: its final backup is kept, no schedule runs",
+        )
+    jobs = {_component(j): j for j in stack.of_type(CRON_JOB, tenant.slug)}
+    missing = [c for c in ("backup", "restore-check") if c not in jobs]
+    proof = tuple(j for c, j in jobs.items() if c in ("backup", "restore-check"))
+    if missing:
+        return Control(
+            control_id, description, "not met", "no CronJob: " + ", ".join(missing), proof
+        )
+    schedules = ", ".join(
+        f"{c} {jobs[c].inputs.get('spec', {}).get('schedule')}" for c in ("backup", "restore-check")
+    )
+    return Control(control_id, description, "met", schedules, proof)
+
+
+# --- isolation --------------------------------------------------------------------------------
+
+
+def _default_deny(policy: RecordedResource) -> bool:
+    spec = policy.inputs.get("spec") or {}
+    return (
+        spec.get("podSelector") in ({}, None)
+        and {"Ingress", "Egress"} <= set(spec.get("policyTypes") or [])
+        and not spec.get("ingress")
+        and not spec.get("egress")
+    )
+
+
+def _namespace_of(resource: RecordedResource) -> str | None:
+    return (resource.inputs.get("metadata") or {}).get("namespace") or (
+        resource.inputs.get("metadata") or {}
+    ).get("name")
+
+
+def _own_prefix_policy(policy: RecordedResource, slug: str) -> bool | None:
+    """Whether every S3 object the policy grants lies under the tenant's prefix; None when it
+    grants no object access."""
+    try:
+        document = json.loads(str(policy.inputs.get("policy") or "{}"))
+    except ValueError:
+        return False
+    objects: list[str] = []
+    for statement in document.get("Statement") or []:
+        actions = _listed(statement.get("Action"))
+        if statement.get("Effect") == "Allow" and any(
+            a in ("s3:GetObject", "s3:PutObject", "s3:*", "*") for a in actions
+        ):
+            objects += [
+                r
+                for r in _listed(statement.get("Resource"))
+                if r.startswith("arn:aws:s3:::") or r == "*"
+            ]
+    if not objects:
+        return None
+    return all(f"/{slug}/" in r for r in objects)
+
+
+def _listed(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
+
+
+def _redis_user_of(user: RecordedResource, slug: str) -> bool:
+    access = str(user.inputs.get("accessString") or "").split()
+    keys = [a for a in access if a.startswith("~")]
+    return user.inputs.get("userName") == slug and bool(keys) and all(slug in k for k in keys)
+
+
+def _tenant_isolation(stack: _Stack, tenant: TenantConfig) -> Control:
+    slug = tenant.slug
+    control_id = f"isolation.{slug}"
+    description = (
+        f"tenant {slug}: own namespace with default-deny network policies, own database role, "
+        "own Redis ACL user limited to its key prefix, backup access limited to its own prefix"
+    )
+    if not runs_workloads(tenant):
+        return Control(
+            control_id, description, "not applicable", f"tenant is {tenant.state}: no workloads run"
+        )
+    namespaces = [
+        n
+        for n in stack.of_type(NAMESPACE, slug)
+        if ((n.inputs.get("metadata") or {}).get("labels") or {}).get("odoo-platform.io/tenant")
+        == slug
+    ]
+    names = {_namespace_of(n) for n in namespaces}
+    deny = [
+        p
+        for p in stack.of_type(NETWORK_POLICY, slug)
+        if _default_deny(p) and _namespace_of(p) in names
+    ]
+    database = stack.of_type(TENANT_DATABASE, slug)
+    redis = [u for u in stack.of_type(REDIS_USER, slug) if _redis_user_of(u, slug)]
+    policies = [(p, _own_prefix_policy(p, slug)) for p in stack.of_type(ROLE_POLICY, slug)]
+    prefix = [p for p, own in policies if own]
+    leaking = [p for p, own in policies if own is False]
+    parts = {
+        "tenant namespace": namespaces,
+        "default-deny NetworkPolicy": deny,
+        "own database role (TenantDatabase)": database,
+        "Redis ACL user": redis,
+        "bucket prefix policy": prefix,
+    }
+    missing = [what for what, found in parts.items() if not found]
+    proof = tuple(r for found in parts.values() for r in found)
+    if missing or leaking:
+        detail = "; ".join(
+            ["missing: " + ", ".join(missing)] * bool(missing)
+            + ["reaches beyond its prefix: " + ", ".join(p.name for p in leaking)] * bool(leaking)
+        )
+        return Control(control_id, description, "not met", detail, tuple(leaking) + proof)
+    return Control(
+        control_id,
+        description,
+        "met",
+        f"namespace {', '.join(sorted(str(n) for n in names))}",
+        proof,
+    )
+
+
+# --- governance -------------------------------------------------------------------------------
+
+
+def _freezes(stack: _Stack) -> Control:
+    config = stack.plan.check.config
+    windows = config.governance.freeze_windows
+    description = (
+        "changes to prod stop during the declared change-freeze windows (overrides are recorded)"
+    )
+    state = stack.plan.check.freeze
+    today = f"on {stack.plan.check.today.isoformat()}: " + (
+        state.notice() if state else "not frozen"
+    )
+    listed = ", ".join(w.name for w in windows)
+    if config.environment != "prod":
+        return Control(
+            "governance.freezes",
+            description,
+            "not applicable",
+            f"{config.environment} stack; windows: {listed or 'none'}",
+        )
+    if not windows:
+        return Control(
+            "governance.freezes", description, "not met", "a prod stack with no freeze window"
+        )
+    return Control("governance.freezes", description, "met", f"windows: {listed}; {today}")
+
+
+def _budgets(stack: _Stack) -> Control:
+    description = "a cost budget alerts per stack and per dedicated tenant"
+    budgets = stack.of_type(BUDGET)
+    if not budgets:
+        return Control(
+            "governance.budgets",
+            description,
+            "not met",
+            "not configured: the stack declares no budget (issue 16)",
+        )
+    return Control(
+        "governance.budgets", description, "met", f"{len(budgets)} budget(s)", tuple(budgets)
+    )
+
+
+def _policies(stack: _Stack) -> Control:
+    check = stack.plan.check
+    mandatory = check.mandatory_failures
+    advisory = len(check.findings) - len(mandatory)
+    checked = sum(r.custom for r in stack.resources)
+    description = "the stack passes every mandatory governance rule (docs/policies.md)"
+    detail = (
+        f"{len(ALL_RULES)} rules on {checked} resources: "
+        f"{len(mandatory)} mandatory, {advisory} advisory findings"
+    )
+    failing = tuple(_unique(stack.by_urn[f.urn] for f in mandatory if f.urn in stack.by_urn))
+    return Control("governance.policies", description, _status(not mandatory), detail, failing)
+
+
+def _unique(resources: Iterable[RecordedResource]) -> list[RecordedResource]:
+    return list({r.urn: r for r in resources}.values())
+
+
+def controls(plan: StackPlan) -> list[Control]:
+    """Every control, for the stack and each of its tenants, judged on what was declared."""
+    stack = _Stack(plan)
+    found = [
+        _kms_keys(stack),
+        _encryption(
+            stack,
+            "encryption.databases",
+            "RDS database",
+            RDS,
+            lambda r: r.inputs.get("storageEncrypted") is True,
+        ),
+        _encryption(
+            stack,
+            "encryption.caches",
+            "ElastiCache replication group",
+            CACHE,
+            lambda r: r.inputs.get("atRestEncryptionEnabled") is True,
+        ),
+        _buckets(stack),
+        _encryption(
+            stack,
+            "encryption.file-systems",
+            "EFS file system",
+            EFS,
+            lambda r: r.inputs.get("encrypted") is True,
+        ),
+        _aws_backup(stack),
+    ]
+    tenants = plan.check.config.tenants
+    found += [_tenant_backups(stack, t) for t in tenants]
+    found += [_tenant_isolation(stack, t) for t in tenants]
+    found += [_freezes(stack), _budgets(stack), _policies(stack)]
+    return found
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+def control_json(control: Control) -> dict[str, Any]:
+    return {
+        "id": control.id,
+        "description": control.description,
+        "status": control.status,
+        "detail": control.detail,
+        "resources": [{"urn": r.urn, "type": r.type} for r in control.resources],
+    }
+
+
+def summary(found: Sequence[Control]) -> dict[str, Any]:
+    counts: dict[str, Any] = {s: sum(c.status == s for c in found) for s in STATUSES}
+    return {**counts, "not_met": [c.id for c in found if c.status == "not met"]}
+
+
+def rule_results(plan: StackPlan) -> list[dict[str, Any]]:
+    """Per rule: its severity and how many findings it raised (0: passed)."""
+    findings = plan.check.findings
+    return [
+        {
+            "rule": rule.id,
+            "severity": rule.severity.value,
+            "findings": sum(f.rule_id == rule.id for f in findings),
+        }
+        for rule in ALL_RULES
+    ]
+
+
+def policy_json(plan: StackPlan) -> dict[str, Any]:
+    check = plan.check
+    return {
+        "passed": not check.mandatory_failures,
+        "counts": {s.value: sum(f.severity is s for f in check.findings) for s in Severity},
+        "rules": rule_results(plan),
+        "findings": [finding_json(f) for f in check.findings],
+    }
+
+
+def plan_summary(plan: StackPlan) -> dict[str, Any]:
+    resources = plan.check.result.resources
+    return {
+        "resources": sum(r.custom for r in resources),
+        "components": sum(not r.custom for r in resources),
+        "cost": {
+            "estimate": True,
+            "currency": plan.cost.prices.currency,
+            "monthly": round(plan.cost.total, 2),
+        },
+    }
+
+
+def evidence_json(plan: StackPlan, found: Sequence[Control]) -> dict[str, Any]:
+    """`odoo-platform evidence --json` (docs/evidence.md)."""
+    check = plan.check
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "stack": check.stack,
+        "environment": check.config.environment,
+        "region": check.config.region,
+        "date": check.today.isoformat(),
+        "freeze": freeze_json(check),
+        "summary": summary(found),
+        "controls": [control_json(c) for c in found],
+        "policy": policy_json(plan),
+        "plan": plan_summary(plan),
+    }
+
+
+def print_evidence(plan: StackPlan, found: Sequence[Control], console: Console) -> None:
+    style = {"met": "green", "not met": "bold red", "not applicable": "dim"}
+    check = plan.check
+    console.print(
+        f"Evidence for stack {check.stack} ({check.config.environment}, "
+        f"{check.config.region}) as declared on {check.today.isoformat()}"
+    )
+    table = Table(title_justify="left")
+    table.add_column("control", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("what holds / what is missing", overflow="fold")
+    table.add_column("proved by", overflow="fold")
+    for control in found:
+        table.add_row(
+            control.id,
+            f"[{style[control.status]}]{control.status}[/]",
+            f"{control.description}\n[dim]{control.detail}[/]",
+            "\n".join(f"{r.type} {r.name}" for r in control.resources[:8])
+            + (
+                f"\n(+{len(control.resources) - 8} more, --json lists all)"
+                if len(control.resources) > 8
+                else ""
+            ),
+        )
+    console.print(table)
+    console.print(
+        ", ".join(f"{n} {status}" for status, n in summary(found).items() if status in STATUSES)
+    )
+
+
+# --- the deployment evidence record -----------------------------------------------------------
+
+
+class RecordError(ValueError):
+    """What the record needs and could not find (the commit, the approver)."""
+
+
+def current_commit(environ: Mapping[str, str]) -> str:
+    """`GITHUB_SHA` in GitHub Actions, else the work tree's HEAD."""
+    if environ.get("GITHUB_SHA"):
+        return environ["GITHUB_SHA"]
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise RecordError(
+            f"no commit: GITHUB_SHA is not set and git rev-parse HEAD failed ({error})"
+        ) from None
+    return done.stdout.strip()
+
+
+def run_details(environ: Mapping[str, str]) -> dict[str, str | None]:
+    """The pipeline run: its id, repository and URL (GitHub Actions variables), or nulls."""
+    server, repository, run_id = (
+        environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    url = (
+        f"{server}/{repository}/actions/runs/{run_id}" if server and repository and run_id else None
+    )
+    return {"id": run_id, "repository": repository, "url": url}
+
+
+def deployment_record(
+    plan: StackPlan,
+    found: Sequence[Control],
+    *,
+    approver: str | None,
+    time: str,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The deployment evidence record (docs/evidence.md). Its `deployment` object is what the
+    deploy job sets as `odoo-platform:deployment` so the stack exports it."""
+    environ = os.environ if environ is None else environ
+    who = approver or environ.get("GITHUB_ACTOR")
+    if not who:
+        raise RecordError(
+            "no approver: pass --approver NAME (in GitHub Actions, GITHUB_ACTOR is used)"
+        )
+    run = run_details(environ)
+    check = plan.check
+    deployment = {
+        "commit": current_commit(environ),
+        "approver": who,
+        "run_url": run["url"],
+        "time": time,
+    }
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "stack": check.stack,
+        "environment": check.config.environment,
+        "region": check.config.region,
+        **{k: deployment[k] for k in ("commit", "approver", "time")},
+        "run": run,
+        "deployment": {k: v for k, v in deployment.items() if v is not None},
+        "freeze": freeze_json(check),
+        "policy": {k: v for k, v in policy_json(plan).items() if k != "findings"},
+        "plan": plan_summary(plan),
+        "controls": summary(found),
+    }
