@@ -16,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components._shared.base import Slug, check_args, child_opts, component_type
+from odoo_platform.components._shared.k8s import pod_security_labels
 from odoo_platform.config.catalog import (
     INIT_JOB_CPU_LIMIT_M,
     INIT_JOB_MEMORY_LIMIT_MIB,
@@ -26,8 +27,6 @@ from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels
 from odoo_platform.odoo.names import tenant_namespace
 
-PSS_LEVEL = "restricted"
-PSS_VERSION = "latest"
 # Pods the quota must admit at once: every web replica the HPA may run, one surge pod of a
 # rolling update, the cron pod and one Job pod (init/upgrade, backup or restore-check).
 EXTRA_PODS_OVER_MAX_REPLICAS = 3
@@ -38,14 +37,6 @@ DEFAULT_MEMORY = "256Mi"
 
 def namespace_name(slug: str) -> str:
     return tenant_namespace(slug)
-
-
-def pod_security_labels(level: str = PSS_LEVEL) -> dict[str, str]:
-    return {
-        f"pod-security.kubernetes.io/{mode}{suffix}": value
-        for mode in ("enforce", "audit", "warn")
-        for suffix, value in (("", level), ("-version", PSS_VERSION))
-    }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,58 @@
+"""Kubernetes building blocks every component shares, as camelCase manifest fragments.
+
+The restricted Pod Security Standard in one place: the namespace labels that enforce it and the
+pod and container `securityContext` that meet it (DESIGN.md, invariant 4). Plain dicts, so they
+fit a manifest as is and `policies.kubernetes.restricted_violations` can judge them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Manifest = dict[str, Any]
+
+PSS_LEVEL = "restricted"
+PSS_VERSION = "latest"
+RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
+
+
+def pod_security_labels(level: str = PSS_LEVEL) -> dict[str, str]:
+    """Namespace labels that enforce, audit and warn at `level`, pinned to the latest version."""
+    return {
+        f"pod-security.kubernetes.io/{mode}{suffix}": value
+        for mode in ("enforce", "audit", "warn")
+        for suffix, value in (("", level), ("-version", PSS_VERSION))
+    }
+
+
+def restricted_pod_security(
+    uid: int, gid: int | None = None, *, fs_group: int | None = None
+) -> Manifest:
+    """A pod `securityContext` that runs as `uid`:`gid` (default: `uid`), never as root, under
+    the runtime's seccomp profile; `fs_group` owns the pod's volumes (omitted when None)."""
+    if uid == 0:
+        raise ValueError("uid 0: the restricted profile refuses root")
+    security: Manifest = {
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "runAsGroup": uid if gid is None else gid,
+        "seccompProfile": dict(RUNTIME_DEFAULT),
+    }
+    if fs_group is not None:
+        security["fsGroup"] = fs_group
+    return security
+
+
+def restricted_container_security(uid: int | None = None, gid: int | None = None) -> Manifest:
+    """A container `securityContext`: no privilege escalation, no capabilities, a read-only root
+    file system; `uid` (and `gid`, default `uid`) override the pod's user for this container."""
+    security: Manifest = {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": dict(RUNTIME_DEFAULT),
+    }
+    if uid is not None:
+        security |= {"runAsUser": uid, "runAsGroup": uid if gid is None else gid}
+    return security
