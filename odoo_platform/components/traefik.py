@@ -3,17 +3,17 @@
 Owns Traefik's namespace, its CRDs (applied explicitly: Helm never upgrades CRDs), the Traefik
 Helm release behind an AWS Network Load Balancer, the global `default` TLSOption, TLS issuance
 (cert-manager with an ACME DNS-01 ClusterIssuer on Route53, or an ACM certificate on the load
-balancer) and the Route53 records of the tenants' host names.
+balancer). It knows no tenants.
 
-Tenant routing objects (IngressRoute, middlewares, Certificate) live in each tenant's namespace
-and belong to `OdooTenant`: cross-namespace references are off, so a tenant's IngressRoute can
-only use middlewares and TLS secrets from its own namespace.
+Tenant routing objects (IngressRoute, middlewares, Certificate) and DNS records belong to
+`OdooTenant`: cross-namespace references are off, so a tenant's IngressRoute can only use
+middlewares and TLS secrets from its own namespace; its records point to `load_balancer_hostname`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -30,7 +30,7 @@ from odoo_platform.components._shared.base import (
     require_providers,
 )
 from odoo_platform.components._shared.iam import irsa_trust_policy
-from odoo_platform.config import defaults, lifecycle
+from odoo_platform.config import defaults
 from odoo_platform.config.models import AcmTls, CertManagerTls, PlatformConfig
 from odoo_platform.config.tags import base_tags, labels, resource_tags
 
@@ -129,8 +129,6 @@ class AcmArgs:
 class TraefikIngressArgs:
     """Plain settings plus the few Inputs that come from other components.
 
-    `hostnames` maps a tenant slug to its host names; each gets a CNAME in `dns_zone_id` to the
-    load balancer (names below the zone apex only: a CNAME cannot sit at the apex).
     `protect_crds` protects the CRDs: deleting a CRD deletes every object of its kind.
     """
 
@@ -143,8 +141,6 @@ class TraefikIngressArgs:
     require_zone_spread: bool = False
     namespace: str = "traefik"
     resources: Mapping[str, Mapping[str, str]] = field(default_factory=_default_resources)
-    dns_zone_id: pulumi.Input[str] | None = None
-    hostnames: Mapping[str, Sequence[str]] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
     load_balancer_tags: Mapping[str, str] = field(default_factory=dict)
@@ -165,7 +161,7 @@ class TraefikIngressArgs:
         oidc_provider_arn: pulumi.Input[str] | None = None,
         oidc_issuer_url: pulumi.Input[str] | None = None,
     ) -> TraefikIngressArgs:
-        """Settings for a stack: environment defaults, TLS mode and every tenant's host names."""
+        """Settings for a stack: environment defaults and TLS mode."""
         prod = config.environment == "prod"
         return cls(
             vpc_cidr=str(config.landing_zone.vpc_cidr),
@@ -173,12 +169,6 @@ class TraefikIngressArgs:
             chart_version=config.shared_services.traefik.chart_version,
             replicas=defaults.traefik_replicas(config),
             require_zone_spread=prod,
-            dns_zone_id=config.shared_services.tls.route53_zone_id,
-            hostnames={
-                tenant.slug: tuple(tenant.hostnames)
-                for tenant in config.tenants
-                if lifecycle.runs_workloads(tenant)
-            },
             labels=labels(config),
             tags=resource_tags(),
             load_balancer_tags={**base_tags(config), **resource_tags()},
@@ -462,12 +452,10 @@ def _partition(arn: str) -> str:
     return arn.split(":")[1] if arn.startswith("arn:") else "aws"
 
 
-def _record_name(component: str, slug: str, hostname: str) -> str:
-    return f"{component}-{slug}-{hostname}"
-
-
 class TraefikIngress(pulumi.ComponentResource):
-    """Traefik behind an NLB, with TLS from cert-manager or ACM and tenants' DNS records."""
+    """Traefik behind an NLB, with TLS from cert-manager or ACM."""
+
+    resource_name: str
 
     namespace: pulumi.Output[str]
     service_name: pulumi.Output[str]
@@ -476,14 +464,14 @@ class TraefikIngress(pulumi.ComponentResource):
     tls_option_name: str
     cluster_issuer_name: pulumi.Output[str] | None
     cert_manager_role_arn: pulumi.Output[str] | None
-    records: dict[str, aws.route53.Record]
 
     def __init__(
         self, name: str, args: TraefikIngressArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type("TraefikIngress"), name, None, opts)
-        uses_aws = isinstance(args.tls, CertManagerArgs) or args.dns_zone_id is not None
+        uses_aws = isinstance(args.tls, CertManagerArgs)
         require_providers(self, "kubernetes", *(["aws"] if uses_aws else []))
+        self.resource_name = name
         self.entry_point = ENTRY_POINT
         self.tls_option_name = TLS_OPTION_NAME
         namespace = self._namespace(f"{name}-namespace", args.namespace, args.labels)
@@ -514,7 +502,6 @@ class TraefikIngress(pulumi.ComponentResource):
         self.cert_manager_role_arn = None
         if isinstance(args.tls, CertManagerArgs):
             self._cert_manager(name, args.tls, args)
-        self.records = self._records(name, args)
         self.register_outputs(
             {
                 "namespace": self.namespace,
@@ -606,20 +593,3 @@ class TraefikIngress(pulumi.ComponentResource):
         issuer_name = f"{name}-acme"
         self.cluster_issuer_name = issuer.id.apply(lambda _: issuer_name)
         self.cert_manager_role_arn = role.arn
-
-    def _records(self, name: str, args: TraefikIngressArgs) -> dict[str, aws.route53.Record]:
-        if args.dns_zone_id is None:
-            return {}
-        return {
-            hostname: aws.route53.Record(
-                _record_name(name, slug, hostname),
-                zone_id=args.dns_zone_id,
-                name=hostname,
-                type="CNAME",
-                ttl=300,
-                records=[self.load_balancer_hostname],
-                opts=child_opts(self),
-            )
-            for slug, hostnames in sorted(args.hostnames.items())
-            for hostname in hostnames
-        }

@@ -239,6 +239,7 @@ class RegionalPlatform(pulumi.ComponentResource):
                 "entry_point": ingress.entry_point,
                 "cluster_issuer": ingress.cluster_issuer_name,
                 "load_balancer_hostname": ingress.load_balancer_hostname,
+                "dns_zone_id": config.shared_services.tls.route53_zone_id,
             },
             shared_database=(
                 {
@@ -361,6 +362,7 @@ class IngressOutput(TypedDict):
     entry_point: str
     cluster_issuer: str | None  # None when TLS certificates are not issued by cert-manager
     load_balancer_hostname: str
+    dns_zone_id: str | None  # the Route53 zone of tenant host names; None: DNS is elsewhere
 
 
 class SharedDatabaseOutput(TypedDict):

@@ -29,7 +29,7 @@ from odoo_platform.components.cluster import KubernetesCluster
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
 from odoo_platform.components.mail import SesMail, tenant_mail_args
-from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
+from odoo_platform.components.odoo_tenant import OdooTenant
 from odoo_platform.components.postgres import (
     AdminRotation,
     CrossRegionBackups,
@@ -41,14 +41,22 @@ from odoo_platform.components.tenant_account_network import (
     TenantAccountNetwork,
     TenantAccountNetworkArgs,
 )
-from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
-from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
+from odoo_platform.components.tenant_database import TenantDatabase
+from odoo_platform.components.tenant_namespace import TenantNamespace
 from odoo_platform.components.traefik import TraefikIngress
 from odoo_platform.config.capacity import SHARED_SERVER, ConnectionBudget, connection_budgets
 from odoo_platform.config.lifecycle import protect_tenant_data
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.network import plan_subnets
 from odoo_platform.config.tags import base_tags, resource_tags
+from odoo_platform.platform.assembly.tenant import (
+    database_args,
+    namespace_args,
+    platform_dns,
+    server_of,
+    tenant_args,
+    tenant_context,
+)
 
 
 @dataclass(frozen=True)
@@ -235,20 +243,24 @@ def _declare_tenant(
 ) -> HostedTenant:
     """Namespace first (the database Job writes its Secret there), then database, then Odoo."""
     config = args.config
+    context = tenant_context(config, tenant, args.today)
     namespace = TenantNamespace(
-        f"{name}-ns", TenantNamespaceArgs.from_config(config, tenant), opts=child_opts(parent)
+        f"{name}-ns", namespace_args(tenant, context), opts=child_opts(parent)
     )
     database = TenantDatabase(
         f"{name}-db",
-        TenantDatabaseArgs.from_config(
-            config, tenant, services.server, tenant_namespace=namespace.name
+        database_args(
+            tenant,
+            context,
+            server_of(services.server, tenant.slug),
+            tenant_namespace=namespace.name,
         ),
         opts=child_opts(parent),
     )
     cache = services.cache
-    odoo_args = OdooTenantArgs.from_config(
-        config,
+    odoo_args = tenant_args(
         tenant,
+        context,
         namespace=namespace.name,
         database_name=database.database_name,
         db_credentials_secret=database.credentials_secret_name,
@@ -268,7 +280,7 @@ def _declare_tenant(
         traefik_namespace=args.ingress.namespace,
         entry_point=args.ingress.entry_point,
         cluster_issuer=args.ingress.cluster_issuer_name,
-        today=args.today,
+        dns=platform_dns(config, tenant, args.ingress, args.landing_zone.provider),
         **tenant_mail_args(config, tenant, args.mail),
     )
     # In its own account, the tenant's IAM role and EFS access point go there too.

@@ -33,12 +33,12 @@ from odoo_platform.components.postgres import (
 from odoo_platform.components.redis_cache import RedisCacheArgs
 from odoo_platform.components.tenant_account_network import TenantAccountNetworkArgs
 from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
-from odoo_platform.components.tenant_namespace import TenantNamespaceArgs
 from odoo_platform.components.traefik import AcmArgs, TraefikIngressArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.config.models import BackupPolicy
 from odoo_platform.testing import run_program
 from tests.components.conftest import sample_config
+from tests.components.tenant_programs import ns_args
 from tests.components.test_odoo_tenant import _tenant_args
 
 CONFIG = sample_config("prod-eu-west-1")
@@ -69,7 +69,7 @@ VALID: dict[str, Callable[[], Any]] = {
     "BackupBucketArgs": lambda: BackupBucketArgs.from_config(CONFIG),
     "BackupPlanArgs": lambda: BackupPlanArgs.from_config(CONFIG, kms_key_arn="k"),
     "FileSystemArgs": lambda: FileSystemArgs("vpc-1", ["subnet-1"], "sg-1", "arn:kms"),
-    "TenantNamespaceArgs": lambda: TenantNamespaceArgs.from_config(CONFIG, CONFIG.tenants[0]),
+    "TenantNamespaceArgs": lambda: ns_args(CONFIG, CONFIG.tenants[0]),
     "TraefikIngressArgs": lambda: TraefikIngressArgs.from_config(
         CONFIG, oidc_provider_arn="arn:oidc", oidc_issuer_url="https://oidc"
     ),

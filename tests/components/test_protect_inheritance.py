@@ -22,7 +22,7 @@ from odoo_platform.components.redis_cache import RedisCache, RedisCacheArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.testing import ProgramResult, run_program
 from tests.components import tenant_programs
-from tests.components.tenant_programs import OdooTenant, OdooTenantArgs
+from tests.components.tenant_programs import OdooTenant
 
 KMS = "arn:aws:kms:eu-west-1:123456789012:key/data"
 NETWORK = {"vpc_id": "vpc-0123", "nodes_security_group_id": "sg-0nodes"}
@@ -88,7 +88,7 @@ def redis(config: PlatformConfig) -> None:
 
 def odoo_tenant(config: PlatformConfig) -> None:
     first = config.tenants[0]
-    args = OdooTenantArgs.from_config(
+    args = tenant_programs.odoo_args(
         config, first, namespace=first.slug, **tenant_programs.infra(first.slug)
     )
     OdooTenant(f"odoo-{first.slug}", args, opts=PROTECTED)

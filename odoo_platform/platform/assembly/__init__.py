@@ -1,0 +1,1 @@
+"""Typed assembly of component args from the stack configuration (the platform layer)."""
