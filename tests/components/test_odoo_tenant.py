@@ -1111,3 +1111,32 @@ def _documented_fields(cls: type) -> set[str]:
 )
 def test_every_tenant_args_field_is_documented(cls: type) -> None:
     assert _documented_fields(cls) == {f.name for f in dataclasses.fields(cls)}
+
+
+COMPONENTS = Path(__file__).resolve().parents[2] / "odoo_platform" / "components"
+TENANT_MODULES = sorted(
+    [
+        *(COMPONENTS / "odoo_tenant").glob("*.py"),
+        COMPONENTS / "tenant_namespace.py",
+        COMPONENTS / "tenant_database.py",
+    ]
+)
+
+
+@pytest.mark.parametrize("module", TENANT_MODULES, ids=lambda p: p.name)
+def test_tenant_components_do_not_read_the_stack_configuration(module: Path) -> None:
+    """The platform layer (platform/assembly/tenant.py) turns a TenantConfig into args."""
+    imported: set[str] = set()
+    for node in ast.walk(ast.parse(module.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            imported |= {node.module or ""} | {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+    forbidden = {
+        name
+        for name in imported
+        if name.startswith(("odoo_platform.config.models", "odoo_platform.platform"))
+        or name.endswith((".PlatformConfig", ".TenantConfig"))
+    }
+    assert forbidden == set()
+    assert len(module.read_text().splitlines()) <= 600
