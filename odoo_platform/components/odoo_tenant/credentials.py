@@ -26,6 +26,8 @@ class Credentials:
     admin: k8s.core.v1.Secret
     admin_password: pulumi.Output[str]
     admin_login_password: pulumi.Output[str]
+    smtp: k8s.core.v1.Secret | None
+    redis: k8s.core.v1.Secret | None
 
 
 def declare_credentials(scope: TenantScope, admin_login: str) -> Credentials:
@@ -38,7 +40,7 @@ def declare_credentials(scope: TenantScope, admin_login: str) -> Credentials:
     )
     admin_password: pulumi.Output[str] = pulumi.Output.secret(password.result)
     login_password: pulumi.Output[str] = pulumi.Output.secret(login.result)
-    credentials = Credentials(
+    return Credentials(
         admin=k8s.core.v1.Secret(
             f"{name}-admin",
             metadata=k8s_value(scope.metadata(ADMIN_SECRET)),
@@ -52,17 +54,16 @@ def declare_credentials(scope: TenantScope, admin_login: str) -> Credentials:
         ),
         admin_password=admin_password,
         admin_login_password=login_password,
+        smtp=_smtp_login(scope),
+        redis=_redis(scope),
     )
-    _smtp_login(scope)
-    _redis(scope)
-    return credentials
 
 
-def _smtp_login(scope: TenantScope) -> None:
+def _smtp_login(scope: TenantScope) -> k8s.core.v1.Secret | None:
     args = scope.args
     if args.smtp_user is None or args.smtp_password is None:
-        return
-    k8s.core.v1.Secret(
+        return None
+    return k8s.core.v1.Secret(
         f"{scope.name}-smtp",
         metadata=k8s_value(scope.metadata(SMTP_SECRET)),
         type="Opaque",
@@ -71,16 +72,16 @@ def _smtp_login(scope: TenantScope) -> None:
     )
 
 
-def _redis(scope: TenantScope) -> None:
+def _redis(scope: TenantScope) -> k8s.core.v1.Secret | None:
     args = scope.args
     if args.redis_password is None or args.redis_host is None:
-        return
+        return None
     password = pulumi.Output.secret(args.redis_password)
     user = args.redis_user or args.slug
     url = pulumi.Output.format(
         "rediss://{0}:{1}@{2}:{3}/0", user, password, args.redis_host, args.redis_port
     )
-    k8s.core.v1.Secret(
+    return k8s.core.v1.Secret(
         f"{scope.name}-redis",
         metadata=k8s_value(scope.metadata(f"{APP}-redis")),
         type="Opaque",

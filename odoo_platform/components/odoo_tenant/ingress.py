@@ -64,19 +64,22 @@ MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024  # Odoo's DEFAULT_MAX_CONTENT_LENGTH
 REQUESTS_PER_WORKER = 25  # requests/s one prefork worker serves at most (light RPC)
 
 
-def declare_ingress(scope: TenantScope) -> None:
+def declare_ingress(scope: TenantScope) -> list[k8s.apiextensions.CustomResource]:
     """Middlewares, the websocket transport, the Certificate (with a cluster issuer) and the
     IngressRoute (TLS from that certificate's secret)."""
     args = scope.args
-    for suffix, spec in middlewares(args.profile).items():
+    declared = [
         _custom(scope, suffix, TRAEFIK_API, "Middleware", spec)
-    _custom(
+        for suffix, spec in middlewares(args.profile).items()
+    ]
+    transport = _custom(
         scope,
         "websocket-transport",
         TRAEFIK_API,
         "ServersTransport",
         {"forwardingTimeouts": {"dialTimeout": "30s", "idleConnTimeout": "3600s"}},
     )
+    declared.append(transport)
     route: Manifest = {
         "entryPoints": [args.entry_point],
         "routes": routes(args.hostnames, APP, f"{APP}-websocket-transport"),
@@ -93,13 +96,18 @@ def declare_ingress(scope: TenantScope) -> None:
             },
             "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
         }
-        _custom(scope, "certificate", "cert-manager.io/v1", "Certificate", certificate)
+        declared.append(
+            _custom(scope, "certificate", "cert-manager.io/v1", "Certificate", certificate)
+        )
         route["tls"] = {"secretName": tls_secret}
-    _custom(scope, "route", TRAEFIK_API, "IngressRoute", route)
+    declared.append(_custom(scope, "route", TRAEFIK_API, "IngressRoute", route))
+    return declared
 
 
-def _custom(scope: TenantScope, suffix: str, api_version: str, kind: str, spec: Manifest) -> None:
-    k8s.apiextensions.CustomResource(
+def _custom(
+    scope: TenantScope, suffix: str, api_version: str, kind: str, spec: Manifest
+) -> k8s.apiextensions.CustomResource:
+    return k8s.apiextensions.CustomResource(
         f"{scope.name}-{suffix}",
         api_version=api_version,
         kind=kind,
