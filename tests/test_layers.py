@@ -14,19 +14,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "odoo_platform"
 COMPONENTS = PACKAGE / "components"
 FORBIDDEN_MODULES = ("odoo_platform.config.models", "odoo_platform.config.loader")
 FORBIDDEN_NAMES = frozenset({"PlatformConfig", "TenantConfig"})
-# Helpers A (OdooTenant, TenantNamespace, TenantDatabase) and E (PostgresServer) move these
-# modules' adapters into platform/assembly/ in parallel: the integrator empties this set.
-UNTIL_MERGED = frozenset(
-    {
-        "odoo_tenant.py",
-        "postgres.py",
-        "tenant_namespace.py",
-        "tenant_database.py",
-        # relay_args forwards to platform/assembly/mail.py until external_tenant.py (A) imports
-        # it from there.
-        "mail.py",
-    }
-)
 
 
 def stack_config_uses(path: Path) -> list[str]:
@@ -58,7 +45,7 @@ def stack_config_uses(path: Path) -> list[str]:
 
 
 def component_modules() -> list[Path]:
-    return sorted(p for p in COMPONENTS.rglob("*.py") if p.name not in UNTIL_MERGED)
+    return sorted(COMPONENTS.rglob("*.py"))
 
 
 def test_no_component_reads_the_stack_configuration() -> None:
@@ -81,8 +68,3 @@ def test_the_check_sees_what_it_forbids(tmp_path: Path) -> None:
         "key = pulumi.Config('odoo-platform').require_secret('k')\n"
     )
     assert len(stack_config_uses(module)) == 5
-
-
-def test_the_exceptions_are_only_the_modules_being_moved_in_parallel() -> None:
-    present = {p.name for p in COMPONENTS.rglob("*.py")}
-    assert present >= UNTIL_MERGED - {"odoo_tenant.py"}  # A turns it into a package

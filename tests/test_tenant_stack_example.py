@@ -43,6 +43,7 @@ PLATFORM_STACK = EXAMPLE_CONFIG[f"{PROJECT}:platform_stack"]
 SLUG = json.loads(EXAMPLE_CONFIG[f"{PROJECT}:tenant"])["slug"]
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 AWS_PROVIDER = "pulumi:providers:aws"
+RECORD = "aws:route53/record:Record"
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +175,31 @@ def test_ingress_route_attaches_to_the_platforms_entry_point_and_issuer(
     assert route["spec"]["entryPoints"] == [ingress["entry_point"]]
     (certificate,) = [m for m in example.manifests() if m["kind"] == "Certificate"]
     assert certificate["spec"]["issuerRef"]["name"] == ingress["cluster_issuer"]
+
+
+def test_the_tenants_host_names_get_records_in_the_platforms_zone(
+    platform: ProgramResult, example: ProgramResult
+) -> None:
+    ingress = platform.outputs["ingress"]
+    assert ingress["dns_zone_id"]
+    (aws,) = example.by_type(AWS_PROVIDER)
+    odoo = example.named(f"{SLUG}-odoo", "odoo-platform:index:OdooTenant")
+    records = example.by_type(RECORD)
+    assert sorted(r.inputs["name"] for r in records) == sorted(example_tenant()["hostnames"])
+    for record in records:
+        assert record.parent == odoo.urn
+        assert record.provider == aws.urn
+        assert record.inputs["zoneId"] == ingress["dns_zone_id"]
+        assert record.inputs["type"] == "CNAME"
+        assert record.inputs["records"] == [ingress["load_balancer_hostname"]]
+
+
+def test_a_platform_without_a_dns_zone_is_refused_naming_the_setting(
+    platform: ProgramResult,
+) -> None:
+    outputs = {**platform.outputs, "ingress": {**platform.outputs["ingress"], "dns_zone_id": None}}
+    with pytest.raises(Exception, match=rf"{PLATFORM_STACK}.*no Route53 zone.*dns_from_platform"):
+        run_example(outputs)
 
 
 def test_kubeconfig_stays_secret_and_is_not_exported(example: ProgramResult) -> None:

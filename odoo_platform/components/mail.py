@@ -25,7 +25,6 @@ import pulumi_aws as aws
 
 from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.config import mail as mail_config
-from odoo_platform.config.mail import TenantRelay
 from odoo_platform.config.tags import resource_tags
 
 DKIM_TOKENS = 3  # Easy DKIM always publishes three selectors
@@ -178,11 +177,3 @@ def send_policy(identity_arn: str, domain: str) -> str:
             ],
         }
     )
-
-
-def relay_args(relay: TenantRelay | None, login: Login | None = None) -> dict[str, Any]:
-    """Moved to `odoo_platform.platform.assembly.mail` (the stack's secrets are read there);
-    kept until `platform/external_tenant.py` imports it from there."""
-    from odoo_platform.platform.assembly import mail  # noqa: PLC0415 (upward, temporary)
-
-    return mail.relay_args(relay, login)

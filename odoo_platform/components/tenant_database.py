@@ -32,10 +32,7 @@ from odoo_platform.components._shared.k8s import (
     restricted_container_security,
     restricted_pod_security,
 )
-from odoo_platform.components.postgres import PostgresServer, admin_pgpass_script
-from odoo_platform.config.capacity import tenant_connections
-from odoo_platform.config.models import PlatformConfig, TenantConfig
-from odoo_platform.config.tags import labels
+from odoo_platform.components.postgres import admin_pgpass_script
 from odoo_platform.odoo import bootstrap
 
 # The client only; pinned. Runs as the image's non-root `postgres` user (uid 70 on Alpine).
@@ -54,47 +51,35 @@ class TenantDatabaseArgs:
     with admin_namespace=True): the bootstrap Job runs there, never in a default namespace."""
 
     slug: Slug
+    """The tenant's id: names its database and login role (`-` becomes `_`) and the Job."""
     connection_limit: Annotated[int, Between(1, 5000, " connections")]
+    """The role's CONNECTION LIMIT, 1 to 5000: the tenant's worst case from the budget."""
     host: pulumi.Input[str]
+    """The PostgreSQL server's address."""
     port: pulumi.Input[int]
+    """The PostgreSQL server's port."""
     admin_namespace: pulumi.Input[str]
+    """The server's admin namespace, where its administrator Secret is and the Job runs."""
     admin_secret_name: pulumi.Input[str]
+    """The administrator Secret there (PG* variables for psql); it never leaves that namespace."""
     tenant_namespace: pulumi.Input[str]
+    """The tenant's namespace: the credentials Secret for its Odoo goes there."""
     image: str = PSQL_IMAGE
+    """The psql client image, pinned; it runs as its non-root `postgres` user (uid 70)."""
     password_version: Annotated[int, Between(1, 1_000_000)] = 1
-    # With a rotated admin password (PostgresServer rotation): the Job runs as this service
-    # account and an init container writes the secret's current password as a pgpass file.
+    """Raise it to rotate the tenant's password: a new password and verifier, and a new Job."""
     admin_secret_arn: pulumi.Input[str] | None = None
+    """With a rotated admin password (PostgresServer rotation): the Secrets Manager secret an
+    init container reads the current password from; None: the admin Secret's password."""
     admin_service_account: pulumi.Input[str] | None = None
+    """The service account (IRSA) the Job runs as to read that secret; None: no rotation, the
+    namespace's default account and the admin Secret's password."""
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels of the Job, its ConfigMap and Secrets (owner, cost centre, environment, tier,
+    tenant)."""
 
     def __post_init__(self) -> None:
         check_args(self)
-
-    @classmethod
-    def from_config(
-        cls,
-        config: PlatformConfig,
-        tenant: TenantConfig,
-        server: PostgresServer,
-        *,
-        tenant_namespace: pulumi.Input[str],
-    ) -> TenantDatabaseArgs:
-        """The role's CONNECTION LIMIT is the tenant's worst case from the connection budget."""
-        if server.admin_namespace is None or server.admin_secret_name is None:
-            raise ValueError(f"server for '{tenant.slug}' was declared without admin_namespace")
-        return cls(
-            slug=tenant.slug,
-            connection_limit=tenant_connections(tenant).worst_case,
-            host=server.address,
-            port=server.port,
-            admin_namespace=server.admin_namespace,
-            admin_secret_name=server.admin_secret_name,
-            admin_secret_arn=server.master_secret_arn if server.admin_service_account else None,
-            admin_service_account=server.admin_service_account,
-            tenant_namespace=tenant_namespace,
-            k8s_labels=labels(config, tenant.tier, tenant.slug),
-        )
 
 
 def inputs_digest(args: TenantDatabaseArgs, host: str, port: int) -> str:
@@ -218,7 +203,7 @@ class TenantDatabase(pulumi.ComponentResource):
         pod: Manifest = {
             "restartPolicy": "Never",
             "automountServiceAccountToken": False,
-            "securityContext": restricted_pod_security(user=PSQL_UID, group=PSQL_UID),
+            "securityContext": restricted_pod_security(PSQL_UID),
             "containers": [
                 {
                     "name": "psql",

@@ -17,19 +17,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components._shared.base import Slug, check_args, child_opts, component_type
-from odoo_platform.components._shared.k8s import manifest
+from odoo_platform.components._shared.k8s import manifest, pod_security_labels
 from odoo_platform.config.catalog import (
     INIT_JOB_CPU_LIMIT_M,
     INIT_JOB_MEMORY_LIMIT_MIB,
     SizeProfile,
 )
-from odoo_platform.config.defaults import tenant_profile
-from odoo_platform.config.models import PlatformConfig, TenantConfig
-from odoo_platform.config.tags import labels
 from odoo_platform.odoo.names import tenant_namespace
 
-PSS_LEVEL = "restricted"
-PSS_VERSION = "latest"
 # Pods the quota must admit at once: every web replica the HPA may run, one surge pod of a
 # rolling update, the cron pod and one Job pod (init/upgrade, backup or restore-check).
 EXTRA_PODS_OVER_MAX_REPLICAS = 3
@@ -42,31 +37,22 @@ def namespace_name(slug: str) -> str:
     return tenant_namespace(slug)
 
 
-def pod_security_labels(level: str = PSS_LEVEL) -> dict[str, str]:
-    return {
-        f"pod-security.kubernetes.io/{mode}{suffix}": value
-        for mode in ("enforce", "audit", "warn")
-        for suffix, value in (("", level), ("-version", PSS_VERSION))
-    }
-
-
 @dataclass(frozen=True)
 class TenantNamespaceArgs:
+    """One tenant's namespace and the guard rails sized from its profile."""
+
     slug: Slug
+    """The tenant's id; the namespace is `odoo-<slug>` unless `namespace` is given."""
     profile: SizeProfile
+    """The tenant's size: the quota admits `max_replicas + 3` pods of its web pod's size, the
+    LimitRange caps a container at its pod limit (or the init Job's, when larger)."""
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels of the namespace and its objects (owner, cost centre, environment, tier, tenant)."""
     namespace: str | None = None
+    """The namespace's name; None: `odoo-<slug>`."""
 
     def __post_init__(self) -> None:
         check_args(self)
-
-    @classmethod
-    def from_config(cls, config: PlatformConfig, tenant: TenantConfig) -> TenantNamespaceArgs:
-        return cls(
-            slug=tenant.slug,
-            profile=tenant_profile(tenant),
-            k8s_labels=labels(config, tenant.tier, tenant.slug),
-        )
 
     @property
     def namespace_name(self) -> str:

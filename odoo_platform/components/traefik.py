@@ -3,17 +3,17 @@
 Owns Traefik's namespace, its CRDs (applied explicitly: Helm never upgrades CRDs), the Traefik
 Helm release behind an AWS Network Load Balancer, the global `default` TLSOption, TLS issuance
 (cert-manager with an ACME DNS-01 ClusterIssuer on Route53, or an ACM certificate on the load
-balancer) and the Route53 records of the tenants' host names.
+balancer). It knows no tenants.
 
-Tenant routing objects (IngressRoute, middlewares, Certificate) live in each tenant's namespace
-and belong to `OdooTenant`: cross-namespace references are off, so a tenant's IngressRoute can
-only use middlewares and TLS secrets from its own namespace.
+Tenant routing objects (IngressRoute, middlewares, Certificate) and DNS records belong to
+`OdooTenant`: cross-namespace references are off, so a tenant's IngressRoute can only use
+middlewares and TLS secrets from its own namespace; its records point to `load_balancer_hostname`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypedDict, cast
 
@@ -145,8 +145,6 @@ class AcmArgs:
 class TraefikIngressArgs:
     """Plain settings plus the few Inputs that come from other components.
 
-    `hostnames` maps a tenant slug to its host names; each gets a CNAME in `dns_zone_id` to the
-    load balancer (names below the zone apex only: a CNAME cannot sit at the apex).
     `protect_crds` protects the CRDs: deleting a CRD deletes every object of its kind.
     """
 
@@ -166,10 +164,6 @@ class TraefikIngressArgs:
     """Namespace of Traefik, created here."""
     resources: Mapping[str, Mapping[str, str]] = field(default_factory=_default_resources)
     """Container requests and limits of Traefik (`requests`/`limits` -> `cpu`/`memory`)."""
-    dns_zone_id: pulumi.Input[str] | None = None
-    """Route53 zone of the tenants' host names (a CNAME each to the NLB); None: no DNS records."""
-    hostnames: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    """Tenant slug -> its host names, each a CNAME in `dns_zone_id` (below the zone apex only)."""
     labels: Mapping[str, str] = field(default_factory=dict)
     """Labels of the Kubernetes objects declared here."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -280,7 +274,7 @@ def traefik_values(args: TraefikIngressArgs) -> dict[str, Any]:
             "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
         },
         "topologySpreadConstraints": _spread(args),
-        "podSecurityContext": restricted_pod_security(user=TRAEFIK_UID, group=TRAEFIK_UID),
+        "podSecurityContext": restricted_pod_security(TRAEFIK_UID),
         "securityContext": restricted_container_security(),
         "resources": {kind: dict(amounts) for kind, amounts in args.resources.items()},
         "service": {
@@ -427,10 +421,6 @@ def _partition(arn: str) -> str:
     return arn.split(":")[1] if arn.startswith("arn:") else "aws"
 
 
-def _record_name(component: str, slug: str, hostname: str) -> str:
-    return f"{component}-{slug}-{hostname}"
-
-
 class IngressOutput(TypedDict):
     """The `ingress` output: where tenant IngressRoutes attach and who issues certificates."""
 
@@ -441,7 +431,9 @@ class IngressOutput(TypedDict):
 
 
 class TraefikIngress(pulumi.ComponentResource):
-    """Traefik behind an NLB, with TLS from cert-manager or ACM and tenants' DNS records."""
+    """Traefik behind an NLB, with TLS from cert-manager or ACM."""
+
+    resource_name: str
 
     namespace: pulumi.Output[str]
     service_name: pulumi.Output[str]
@@ -450,14 +442,14 @@ class TraefikIngress(pulumi.ComponentResource):
     tls_option_name: str
     cluster_issuer_name: pulumi.Output[str] | None
     cert_manager_role_arn: pulumi.Output[str] | None
-    records: dict[str, aws.route53.Record]
 
     def __init__(
         self, name: str, args: TraefikIngressArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(component_type("TraefikIngress"), name, None, opts)
-        uses_aws = isinstance(args.tls, CertManagerArgs) or args.dns_zone_id is not None
+        uses_aws = isinstance(args.tls, CertManagerArgs)
         require_providers(self, "kubernetes", *(["aws"] if uses_aws else []))
+        self.resource_name = name
         self.entry_point = ENTRY_POINT
         self.tls_option_name = TLS_OPTION_NAME
         namespace = self._namespace(f"{name}-namespace", args.namespace, args.labels)
@@ -488,7 +480,6 @@ class TraefikIngress(pulumi.ComponentResource):
         self.cert_manager_role_arn = None
         if isinstance(args.tls, CertManagerArgs):
             self._cert_manager(name, args.tls, args)
-        self.records = self._records(name, args)
         self.register_outputs(
             {
                 "namespace": self.namespace,
@@ -589,20 +580,3 @@ class TraefikIngress(pulumi.ComponentResource):
         issuer_name = f"{name}-acme"
         self.cluster_issuer_name = issuer.id.apply(lambda _: issuer_name)
         self.cert_manager_role_arn = role.arn
-
-    def _records(self, name: str, args: TraefikIngressArgs) -> dict[str, aws.route53.Record]:
-        if args.dns_zone_id is None:
-            return {}
-        return {
-            hostname: aws.route53.Record(
-                _record_name(name, slug, hostname),
-                zone_id=args.dns_zone_id,
-                name=hostname,
-                type="CNAME",
-                ttl=300,
-                records=[self.load_balancer_hostname],
-                opts=child_opts(self),
-            )
-            for slug, hostnames in sorted(args.hostnames.items())
-            for hostname in hostnames
-        }

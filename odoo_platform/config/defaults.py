@@ -126,7 +126,12 @@ def deletion_protection(config: PlatformConfig, database: DatabaseConfig) -> boo
 
 def protect_stateful(config: PlatformConfig) -> bool:
     """Whether stateful resources carry Pulumi's `protect` option."""
-    return env_defaults(config).protect_stateful
+    return protects_stateful(config.environment)
+
+
+def protects_stateful(environment: str) -> bool:
+    """The same, for a stack that knows only its environment (a tenant stack)."""
+    return ENVIRONMENT_DEFAULTS[environment].protect_stateful
 
 
 def immutability(config: PlatformConfig) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from odoo_platform.config.defaults import protect_stateful
 from odoo_platform.config.errors import ConfigIssue, key_path
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 
@@ -37,8 +38,9 @@ def purge_due(tenant: TenantConfig, today: dt.date) -> bool:
 
 
 def protect_tenant_data(config: PlatformConfig, tenant: TenantConfig, today: dt.date) -> bool:
-    """Stateful resources carry `protect` in prod, unless an explicit purge is due."""
-    return config.environment == "prod" and not purge_due(tenant, today)
+    """Stateful resources carry `protect` where the environment protects them (prod), unless an
+    explicit purge is due."""
+    return protect_stateful(config) and not purge_due(tenant, today)
 
 
 def retained_tenants(config: PlatformConfig, today: dt.date) -> list[str]:

@@ -3,7 +3,8 @@
 `ExternalTenant` places one tenant on the platform a `PlatformReference` points to: its namespace,
 its database and role on the shared PostgreSQL server (the bootstrap Job runs in the server's admin
 namespace), and Odoo with its own prefix in the shared backup bucket, its own access point on the
-shared file system, and its IngressRoute behind the platform's Traefik.
+shared file system, its IngressRoute behind the platform's Traefik, and a CNAME per host name in
+the platform's Route53 zone to Traefik's load balancer.
 
 Sessions stay on the shared filestore: Redis users are members of the user group that the
 platform's `RedisCache` owns, so only the platform stack can add one.
@@ -13,24 +14,29 @@ The caller passes the providers (see `PlatformReference.kubernetes_provider` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from odoo_platform.components._shared.base import child_opts, component_type
-from odoo_platform.components.mail import relay_args
-from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
-from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
-from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
-from odoo_platform.config.capacity import tenant_connections
-from odoo_platform.config.defaults import tenant_profile
+from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs, TenantDns
+from odoo_platform.components.tenant_database import TenantDatabase
+from odoo_platform.components.tenant_namespace import TenantNamespace
+from odoo_platform.config.defaults import protects_stateful
 from odoo_platform.config.errors import ConfigError, ConfigIssue
 from odoo_platform.config.loader import parse_section
 from odoo_platform.config.mail import own_relay
 from odoo_platform.config.models import TenantConfig
 from odoo_platform.config.tags import labels, ownership_tags
+from odoo_platform.platform.assembly.mail import relay_args
+from odoo_platform.platform.assembly.tenant import (
+    DatabaseServer,
+    TenantContext,
+    database_args,
+    namespace_args,
+    tenant_args,
+)
 from odoo_platform.platform.regional import (
     MissingPlatformOutputError,
     PlatformReference,
@@ -67,6 +73,9 @@ class ExternalTenantArgs:
     tls_from_platform: bool = True
     """A certificate for the tenant's host names from the platform's cert-manager issuer; false:
     none is requested, TLS comes from elsewhere (an ACM certificate on the load balancer)."""
+    dns_from_platform: bool = True
+    """CNAMEs for the tenant's host names in the platform's Route53 zone (the `ingress` output's
+    `dns_zone_id`); false: the tenant's DNS is managed elsewhere."""
 
     def __post_init__(self) -> None:
         problems = placement_problems(self.tenant)
@@ -75,7 +84,7 @@ class ExternalTenantArgs:
 
     @property
     def protected(self) -> bool:
-        return self.environment == "prod" if self.protect is None else self.protect
+        return protects_stateful(self.environment) if self.protect is None else self.protect
 
     @property
     def default_tags(self) -> dict[str, str]:
@@ -129,35 +138,41 @@ class ExternalTenant(pulumi.ComponentResource):
     ) -> None:
         super().__init__(component_type("ExternalTenant"), name, None, opts)
         tenant = args.tenant
-        tenant_labels = labels(args, SHARED_TIER, tenant.slug)
+        context = TenantContext(
+            k8s_labels=labels(args, SHARED_TIER, tenant.slug),
+            rpo_hours=args.rpo_hours,
+            aws_region=args.platform.region,
+            protect=args.protected,
+        )
         server = self._checked_server(args)
         # nothing reaches the cluster before the checks pass: a namespace of a tenant the
         # platform already hosts would otherwise be taken over (server-side apply)
         checked: pulumi.Output[list[pulumi.Resource]] = server.apply(lambda _: [])
         namespace = TenantNamespace(
             f"{name}-ns",
-            TenantNamespaceArgs(tenant.slug, tenant_profile(tenant), tenant_labels),
+            namespace_args(tenant, context),
             opts=child_opts(self, depends_on=checked),
         )
         self.database = TenantDatabase(
             f"{name}-db",
-            TenantDatabaseArgs(
-                slug=tenant.slug,
-                connection_limit=tenant_connections(tenant).worst_case,
-                host=server["address"],
-                port=server["port"],
-                admin_namespace=server["admin_namespace"],
-                admin_secret_name=server["admin_secret_name"],
-                admin_secret_arn=server["admin_secret_arn"],
-                admin_service_account=server["admin_service_account"],
+            database_args(
+                tenant,
+                context,
+                DatabaseServer(
+                    host=server["address"],
+                    port=server["port"],
+                    admin_namespace=server["admin_namespace"],
+                    admin_secret_name=server["admin_secret_name"],
+                    admin_secret_arn=server["admin_secret_arn"],
+                    admin_service_account=server["admin_service_account"],
+                ),
                 tenant_namespace=namespace.name,
-                k8s_labels=tenant_labels,
             ),
             opts=child_opts(self),
         )
         self.odoo = OdooTenant(
             f"{name}-odoo",
-            self._odoo_args(args, namespace.name, tenant_labels),
+            self._odoo_args(args, context, namespace.name),
             opts=child_opts(self, depends_on=[self.database]),
         )
         self.namespace = namespace.name
@@ -198,20 +213,14 @@ class ExternalTenant(pulumi.ComponentResource):
         ).apply(check)
 
     def _odoo_args(
-        self, args: ExternalTenantArgs, namespace: pulumi.Output[str], k8s_labels: Mapping[str, str]
+        self, args: ExternalTenantArgs, context: TenantContext, namespace: pulumi.Output[str]
     ) -> OdooTenantArgs:
-        platform, tenant = args.platform, args.tenant
+        platform = args.platform
         backups, ingress = platform.shared_backups, platform.ingress
-        return OdooTenantArgs(
-            slug=tenant.slug,
+        return tenant_args(
+            args.tenant,
+            context,
             namespace=namespace,
-            odoo_version=tenant.odoo_version,
-            image=tenant.image,
-            profile=tenant_profile(tenant),
-            hostnames=tuple(tenant.hostnames),
-            addons=tuple(tenant.addons),
-            tier=SHARED_TIER,
-            k8s_labels=k8s_labels,
             database_name=self.database.database_name,
             db_credentials_secret=self.database.credentials_secret_name,
             backup_bucket_name=backups["bucket_name"],
@@ -222,15 +231,16 @@ class ExternalTenant(pulumi.ComponentResource):
             oidc_issuer_url=platform.oidc_issuer_url,
             database_cidrs=platform.database_cidrs,
             vpc_cidr=platform.vpc_cidr,
-            aws_region=platform.region,
             traefik_namespace=ingress["namespace"],
             entry_point=ingress["entry_point"],
             cluster_issuer=_cluster_issuer(platform) if args.tls_from_platform else None,
-            rpo_hours=args.rpo_hours,
-            suspended=tenant.state == "suspended",
-            protect=args.protected,
+            dns=(
+                TenantDns(zone_id=_dns_zone(platform), target=ingress["load_balancer_hostname"])
+                if args.dns_from_platform
+                else None
+            ),
             # the platform's SES logins belong to its own stack: here only the tenant's relay
-            **relay_args(own_relay(tenant.mail) if tenant.mail else None),
+            **relay_args(own_relay(args.tenant.mail) if args.tenant.mail else None),
         )
 
 
@@ -244,3 +254,16 @@ def _cluster_issuer(platform: PlatformReference) -> pulumi.Output[str]:
         return issuer
 
     return platform.ingress["cluster_issuer"].apply(present)
+
+
+def _dns_zone(platform: PlatformReference) -> pulumi.Output[str]:
+    def present(zone_id: str | None) -> str:
+        if not zone_id:
+            raise MissingPlatformOutputError(
+                f"platform stack {platform.stack!r} has no Route53 zone for tenant host names: "
+                "set dns_from_platform to false and publish them another way"
+            )
+        return zone_id
+
+    # a platform deployed before its ingress output had the key counts as having no zone
+    return platform.ingress.apply(lambda ingress: present(ingress.get("dns_zone_id")))

@@ -263,7 +263,7 @@ class RegionalPlatform(pulumi.ComponentResource):
             kubeconfig=pulumi.Output.secret(cluster.kubeconfig),
             oidc_provider_arn=oidc_arn,
             oidc_issuer_url=oidc_url,
-            ingress=self.ingress.output(),
+            ingress=_ingress_output(self.ingress, config.shared_services.tls.route53_zone_id),
             shared_database=_database_output(shared.server) if shared else None,
             shared_cache=shared.cache.output() if shared else None,
             shared_backups=shared.bucket.output() if shared else None,
@@ -336,6 +336,20 @@ class SharedDatabaseOutput(TypedDict):
     max_connections: int
 
 
+class PlatformIngressOutput(IngressOutput):
+    """The `ingress` output: the ingress's own part and the zone of the tenants' DNS records."""
+
+    dns_zone_id: str | None  # None: the tenants' host names are managed elsewhere
+
+
+def _ingress_output(
+    ingress: TraefikIngress, dns_zone_id: str | None
+) -> pulumi.Output[PlatformIngressOutput]:
+    return ingress.output().apply(
+        lambda part: cast(PlatformIngressOutput, {**part, "dns_zone_id": dns_zone_id})
+    )
+
+
 @dataclass(frozen=True)
 class PlatformOutputs:
     """What a platform stack exports (field name = output name); secrets stay secret.
@@ -360,7 +374,7 @@ class PlatformOutputs:
     kubeconfig: pulumi.Output[str]
     oidc_provider_arn: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]
-    ingress: pulumi.Output[IngressOutput]
+    ingress: pulumi.Output[PlatformIngressOutput]
     shared_database: pulumi.Output[SharedDatabaseOutput] | None
     shared_cache: pulumi.Output[SharedCacheOutput] | None
     shared_backups: pulumi.Output[SharedBackupsOutput] | None
@@ -385,7 +399,7 @@ OUTPUT_NAMES = tuple(f.name for f in dataclasses.fields(PlatformOutputs))
 
 # The keys of the nested outputs, checked against what RegionalPlatform exports by the tests.
 NESTED_OUTPUT_KEYS: dict[str, frozenset[str]] = {
-    "ingress": frozenset(IngressOutput.__annotations__),
+    "ingress": frozenset(PlatformIngressOutput.__annotations__),
     "shared_database": frozenset(SharedDatabaseOutput.__annotations__),
     "shared_cache": frozenset(SharedCacheOutput.__annotations__),
     "shared_backups": frozenset(SharedBackupsOutput.__annotations__),
@@ -478,7 +492,7 @@ class PlatformReference:
         return self.require("file_system_id")
 
     @property
-    def ingress(self) -> pulumi.Output[IngressOutput]:
+    def ingress(self) -> pulumi.Output[PlatformIngressOutput]:
         return self.require("ingress")
 
     @property

@@ -30,7 +30,7 @@ from odoo_platform.components.cluster import KubernetesCluster
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
 from odoo_platform.components.mail import SesMail
-from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
+from odoo_platform.components.odoo_tenant import OdooTenant
 from odoo_platform.components.postgres import (
     AdminRotation,
     CrossRegionBackups,
@@ -41,8 +41,8 @@ from odoo_platform.components.tenant_account_network import (
     TenantAccountNetwork,
     TenantAccountNetworkArgs,
 )
-from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
-from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
+from odoo_platform.components.tenant_database import TenantDatabase
+from odoo_platform.components.tenant_namespace import TenantNamespace
 from odoo_platform.components.traefik import TraefikIngress
 from odoo_platform.config.capacity import ConnectionBudget, ServerKey
 from odoo_platform.config.lifecycle import protect_tenant_data
@@ -53,6 +53,14 @@ from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
 from odoo_platform.platform.assembly.mail import tenant_mail_args
 from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.platform.assembly.redis_cache import redis_cache_args
+from odoo_platform.platform.assembly.tenant import (
+    database_args,
+    namespace_args,
+    platform_dns,
+    server_of,
+    tenant_args,
+    tenant_context,
+)
 
 
 @dataclass(frozen=True)
@@ -265,20 +273,24 @@ def _declare_tenant(
 ) -> HostedTenant:
     """Namespace first (the database Job writes its Secret there), then database, then Odoo."""
     config = args.config
+    context = tenant_context(config, tenant, args.today)
     namespace = TenantNamespace(
-        f"{name}-ns", TenantNamespaceArgs.from_config(config, tenant), opts=child_opts(parent)
+        f"{name}-ns", namespace_args(tenant, context), opts=child_opts(parent)
     )
     database = TenantDatabase(
         f"{name}-db",
-        TenantDatabaseArgs.from_config(
-            config, tenant, services.server, tenant_namespace=namespace.name
+        database_args(
+            tenant,
+            context,
+            server_of(services.server, tenant.slug),
+            tenant_namespace=namespace.name,
         ),
         opts=child_opts(parent),
     )
     cache = services.cache
-    odoo_args = OdooTenantArgs.from_config(
-        config,
+    odoo_args = tenant_args(
         tenant,
+        context,
         namespace=namespace.name,
         database_name=database.database_name,
         db_credentials_secret=database.credentials_secret_name,
@@ -298,7 +310,7 @@ def _declare_tenant(
         traefik_namespace=args.ingress.namespace,
         entry_point=args.ingress.entry_point,
         cluster_issuer=args.ingress.cluster_issuer_name,
-        today=args.today,
+        dns=platform_dns(config, tenant, args.ingress, args.landing_zone.provider),
         **tenant_mail_args(config, tenant, args.mail),
     )
     # In its own account, the tenant's IAM role and EFS access point go there too.

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs
+from odoo_platform.components.postgres import PostgresServer
+from odoo_platform.components.tenant_database import TenantDatabaseArgs
 from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
 from odoo_platform.config import PlatformConfig, load_stack_file
 from odoo_platform.config.models import TenantConfig
+from odoo_platform.platform.assembly.tenant import (
+    database_args,
+    namespace_args,
+    server_of,
+    tenant_args,
+    tenant_context,
+)
 from odoo_platform.synthesis.harness import ProgramResult, run_program
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
@@ -48,12 +58,28 @@ def infra(slug: str, **overrides: Any) -> dict[str, Any]:
     return {**values, **overrides}
 
 
+def odoo_args(
+    config: PlatformConfig, t: TenantConfig, today: dt.date | None = None, **infra: Any
+) -> OdooTenantArgs:
+    """The tenant's OdooTenantArgs as a platform stack assembles them."""
+    return tenant_args(t, tenant_context(config, t, today), **infra)
+
+
+def ns_args(config: PlatformConfig, t: TenantConfig) -> TenantNamespaceArgs:
+    return namespace_args(t, tenant_context(config, t))
+
+
+def db_args(
+    config: PlatformConfig, t: TenantConfig, server: PostgresServer, *, tenant_namespace: str
+) -> TenantDatabaseArgs:
+    context = tenant_context(config, t)
+    return database_args(t, context, server_of(server, t.slug), tenant_namespace=tenant_namespace)
+
+
 def declare(config: PlatformConfig, tenants: list[TenantConfig], **overrides: Any) -> None:
     for t in tenants:
-        namespace = TenantNamespace(f"ns-{t.slug}", TenantNamespaceArgs.from_config(config, t))
-        args = OdooTenantArgs.from_config(
-            config, t, namespace=namespace.name, **infra(t.slug, **overrides)
-        )
+        namespace = TenantNamespace(f"ns-{t.slug}", ns_args(config, t))
+        args = odoo_args(config, t, namespace=namespace.name, **infra(t.slug, **overrides))
         OdooTenant(f"odoo-{t.slug}", args)
 
 

@@ -30,7 +30,6 @@ from odoo_platform.components.postgres import (
 )
 from odoo_platform.components.tenant_account_network import TenantAccountNetworkArgs
 from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
-from odoo_platform.components.tenant_namespace import TenantNamespaceArgs
 from odoo_platform.components.traefik import AcmArgs
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.config.models import BackupPolicy
@@ -42,6 +41,7 @@ from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 from odoo_platform.platform.assembly.traefik import traefik_args
 from odoo_platform.testing import run_program
 from tests.components.conftest import sample_config
+from tests.components.tenant_programs import ns_args
 from tests.components.test_odoo_tenant import _tenant_args
 
 CONFIG = sample_config("prod-eu-west-1")
@@ -72,7 +72,7 @@ VALID: dict[str, Callable[[], Any]] = {
     "BackupBucketArgs": lambda: backup_bucket_args(CONFIG),
     "BackupPlanArgs": lambda: backup_plan_args(CONFIG, kms_key_arn="k"),
     "FileSystemArgs": lambda: FileSystemArgs("vpc-1", ["subnet-1"], "sg-1", "arn:kms"),
-    "TenantNamespaceArgs": lambda: TenantNamespaceArgs.from_config(CONFIG, CONFIG.tenants[0]),
+    "TenantNamespaceArgs": lambda: ns_args(CONFIG, CONFIG.tenants[0]),
     "TraefikIngressArgs": lambda: traefik_args(
         CONFIG, oidc_provider_arn="arn:oidc", oidc_issuer_url="https://oidc"
     ),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from odoo_platform.components.odoo_routes import middlewares, routes
+from odoo_platform.components.odoo_tenant.ingress import middlewares, routes
 from odoo_platform.config.catalog import SIZE_PROFILES
 from tests.components.tenant_programs import run_tenants, sample_config, tenant
 from tests.k8s_validation import validate_manifest

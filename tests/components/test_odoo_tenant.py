@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import configparser
+import dataclasses
 import datetime as dt
+import hashlib
+import inspect
 import json
 import re
 import subprocess
+import textwrap
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
@@ -23,8 +29,11 @@ from odoo_platform.components.odoo_tenant import (
     RUN_DIR,
     OdooTenant,
     OdooTenantArgs,
+    TenantDns,
     backup_schedule,
 )
+from odoo_platform.components.tenant_database import TenantDatabaseArgs
+from odoo_platform.components.tenant_namespace import TenantNamespaceArgs
 from odoo_platform.config.catalog import SIZE_PROFILES
 from odoo_platform.config.models import Migration, Offboarding, PlatformConfig
 from odoo_platform.config.tags import base_tags
@@ -41,6 +50,7 @@ from tests.components.tenant_programs import (
     KMS_ARN,
     declare,
     infra,
+    odoo_args,
     run_args,
     run_tenants,
     sample_config,
@@ -421,7 +431,7 @@ def test_dedicated_pods_are_schedulable_on_the_clusters_node_group_only() -> Non
 
 def _tenant_args(**changes: Any) -> OdooTenantArgs:
     config = sample_config()
-    base = OdooTenantArgs.from_config(
+    base = odoo_args(
         config,
         tenant(config, "nb-consulting"),
         namespace="odoo-nb-consulting",
@@ -660,7 +670,7 @@ def test_offboarded_tenant_data_stays_protected_until_the_purge_is_due() -> None
     config = _offboarded(sample_config(), "nb-consulting", purge_after=dt.date(2027, 1, 1))
     t = tenant(config, "nb-consulting")
     for today, protected in ((dt.date(2026, 12, 31), True), (dt.date(2027, 1, 1), False)):
-        args = OdooTenantArgs.from_config(
+        args = odoo_args(
             config, t, today=today, namespace="odoo-nb-consulting", **infra("nb-consulting")
         )
         assert args.offboarded and args.offboarding_requested_on == "2026-11-20"
@@ -776,7 +786,6 @@ def test_backup_and_restore_check_follow_the_contract(result: ProgramResult) -> 
     slug = "nb-consulting"
     (backup,) = component(result, slug, "CronJob", "backup")
     (restore,) = component(result, slug, "CronJob", "restore-check")
-    assert backup["spec"]["schedule"].split()[1] == "*/4"  # prod stack RPO: 4 hours
     assert backup["spec"]["concurrencyPolicy"] == "Forbid"
     steps = {}
     for cron in (backup, restore):
@@ -797,16 +806,64 @@ def test_backup_and_restore_check_follow_the_contract(result: ProgramResult) -> 
         assert script in steps[name]["command"][-1]
     check_env = {e["name"]: e.get("value") for e in steps["check"]["env"]}
     assert check_env["RESTORE_DATABASE"] == "nb_consulting_restore_check"
-    assert check_env["RPO_HOURS"] == "4" and check_env["TENANT"] == slug
+    assert check_env["TENANT"] == slug
     dump_mounts = {m["mountPath"]: m for m in steps["dump"]["volumeMounts"]}
     assert dump_mounts["/filestore"]["readOnly"] is True
     assert steps["dump"]["image"].startswith("postgres:")
     assert steps["upload"]["image"].startswith("amazon/aws-cli:")
 
 
+@pytest.mark.sample_data
+def test_the_prod_sample_backs_up_within_its_4_hour_rpo(result: ProgramResult) -> None:
+    jobs = _cron_jobs(result, "nb-consulting")
+    assert jobs["backup"]["spec"]["schedule"].split()[1] == "*/4"
+    pod = jobs["restore-check"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (check,) = pod["containers"]
+    assert {"name": "RPO_HOURS", "value": "4"} in check["env"]
+
+
 @pytest.mark.parametrize(("rpo", "hours"), [(24, "3"), (4, "*/4"), (1, "*/1"), (5, "*/5")])
 def test_backup_schedule_never_exceeds_the_rpo(rpo: int, hours: str) -> None:
     assert backup_schedule(rpo, 17, 3) == f"17 {hours} * * *"
+
+
+def _cron_jobs(result: ProgramResult, slug: str) -> dict[str, Manifest]:
+    return {
+        part: component(result, slug, "CronJob", part)[0] for part in ("backup", "restore-check")
+    }
+
+
+def test_backups_are_staggered_by_a_digest_of_the_slug(result: ProgramResult) -> None:
+    """Minute = SHA-256(slug) mod 60, night hour 1 to 4 UTC from the next digits; the restore
+    check 12 hours later. The sample's tenants all dump at a different minute."""
+    minutes = set()
+    for slug in SLUGS:
+        jobs = _cron_jobs(result, slug)
+        digest = int(hashlib.sha256(slug.encode()).hexdigest(), 16)
+        minute, hour = digest % 60, 1 + digest // 60 % 4
+        assert jobs["backup"]["spec"]["schedule"] == f"{minute} */4 * * *"  # RPO 4 hours
+        assert jobs["restore-check"]["spec"]["schedule"] == f"{minute} {hour + 12} * * *"
+        minutes.add(minute)
+    assert len(minutes) == len(SLUGS)
+    daily = _cron_jobs(run_args(_tenant_args(rpo_hours=24)), "nb-consulting")["backup"]
+    digest = int(hashlib.sha256(b"nb-consulting").hexdigest(), 16)
+    assert daily["spec"]["schedule"] == f"{digest % 60} {1 + digest // 60 % 4} * * *"
+
+
+def _gap_seconds(schedule: str) -> int:
+    hours = schedule.split()[1]
+    return 3600 * (int(hours.removeprefix("*/")) if hours.startswith("*/") else 24)
+
+
+@pytest.mark.parametrize("rpo", [1, 4, 24])
+def test_a_missed_backup_starts_late_at_most_15_minutes_never_into_the_next_run(rpo: int) -> None:
+    """Kubernetes may never schedule a CronJob whose deadline is under 10 s (its controller's
+    sync period); a deadline past the next run would start a late dump over it."""
+    result = run_args(_tenant_args(rpo_hours=rpo))
+    for cron in _cron_jobs(result, "nb-consulting").values():
+        deadline = cron["spec"]["startingDeadlineSeconds"]
+        assert deadline == 900
+        assert 10 < deadline < _gap_seconds(cron["spec"]["schedule"])
 
 
 def test_component_outputs(result: ProgramResult) -> None:
@@ -905,7 +962,7 @@ def test_first_login_gets_its_own_generated_password_as_a_secret() -> None:
     )
     # from the stack file; unset, Odoo's login stays `admin` (still with the generated password)
     config = with_tenant(sample_config(), "nb-consulting", admin_login="it@nb.example.com")
-    given = OdooTenantArgs.from_config(
+    given = odoo_args(
         config,
         tenant(config, "nb-consulting"),
         namespace="odoo-nb-consulting",
@@ -976,3 +1033,111 @@ def test_every_container_fits_the_namespaces_limit_range(result: ProgramResult) 
                 assert int(limit["cpu"].removesuffix("m")) <= int(most["cpu"].removesuffix("m")), (
                     where
                 )
+
+
+# -- DNS ----------------------------------------------------------------------------------------
+
+RECORD = "aws:route53/record:Record"
+ZONE_ID = "Z0123456789ABC"
+LOAD_BALANCER = "k8s-traefik-0123456789.elb.eu-west-1.amazonaws.com"
+OLD_INGRESS = "urn:pulumi:test::odoo-platform::odoo-platform:index:TraefikIngress::ingress"
+
+
+def _records(result: ProgramResult) -> dict[str, RecordedResource]:
+    return {r.inputs["name"]: r for r in result.by_type(RECORD)}
+
+
+def test_each_host_name_gets_a_cname_to_the_load_balancer_under_the_tenant() -> None:
+    hosts = ("nb.erp.acme.example", "nb-consulting.erp.acme.example")
+    dns = TenantDns(zone_id=ZONE_ID, target=LOAD_BALANCER)
+    result = run_args(_tenant_args(hostnames=hosts, dns=dns))
+    assert result.errors() == []
+    odoo = result.named("odoo-nb-consulting", "odoo-platform:index:OdooTenant")
+    records = _records(result)
+    assert set(records) == set(hosts)
+    for record in records.values():
+        assert record.parent == odoo.urn
+        assert record.inputs["zoneId"] == ZONE_ID
+        assert (record.inputs["type"], record.inputs["ttl"]) == ("CNAME", 300)
+        assert record.inputs["records"] == [LOAD_BALANCER]
+    assert _records(run_args(_tenant_args(hostnames=hosts))) == {}  # no zone: no records
+
+
+def test_a_suspended_tenant_keeps_its_records_an_offboarded_one_has_none() -> None:
+    dns = TenantDns(zone_id=ZONE_ID, target=LOAD_BALANCER)
+    suspended = run_args(_tenant_args(dns=dns, suspended=True))
+    assert set(_records(suspended)) == set(_tenant_args().hostnames)
+    gone = _tenant_args(dns=dns, offboarded=True, offboarding_requested_on="2026-11-20")
+    assert _records(run_args(gone)) == {}
+
+
+def test_a_moved_record_carries_its_alias_and_uses_the_zones_provider() -> None:
+    host = _tenant_args().hostnames[0]
+    old_name = f"ingress-nb-consulting-{host}"
+
+    def program() -> None:
+        zone_account = aws.Provider("platform-aws", region="eu-west-1")
+        dns = TenantDns(
+            zone_id=ZONE_ID,
+            target=LOAD_BALANCER,
+            provider=zone_account,
+            moved_from={host: [pulumi.Alias(name=old_name, parent=OLD_INGRESS)]},
+        )
+        OdooTenant("odoo-nb-consulting", _tenant_args(dns=dns))
+
+    result = run_program(program)
+    record = _records(result)[host]
+    assert record.provider == result.named("platform-aws", "pulumi:providers:aws").urn
+    assert record.aliases == (f"name={old_name},parent={OLD_INGRESS}",)
+
+
+def _documented_fields(cls: type) -> set[str]:
+    """Fields with an attribute docstring (a string statement right below them)."""
+    (node,) = ast.parse(textwrap.dedent(inspect.getsource(cls))).body
+    assert isinstance(node, ast.ClassDef)
+    return {
+        stmt.target.id
+        for stmt, after in zip(node.body, node.body[1:], strict=False)
+        if isinstance(stmt, ast.AnnAssign)
+        and isinstance(stmt.target, ast.Name)
+        and isinstance(after, ast.Expr)
+        and isinstance(after.value, ast.Constant)
+        and isinstance(after.value.value, str)
+        and after.value.value.strip()
+    }
+
+
+@pytest.mark.parametrize(
+    "cls", [OdooTenantArgs, TenantDns, TenantNamespaceArgs, TenantDatabaseArgs], ids=str
+)
+def test_every_tenant_args_field_is_documented(cls: type) -> None:
+    assert _documented_fields(cls) == {f.name for f in dataclasses.fields(cls)}
+
+
+COMPONENTS = Path(__file__).resolve().parents[2] / "odoo_platform" / "components"
+TENANT_MODULES = sorted(
+    [
+        *(COMPONENTS / "odoo_tenant").glob("*.py"),
+        COMPONENTS / "tenant_namespace.py",
+        COMPONENTS / "tenant_database.py",
+    ]
+)
+
+
+@pytest.mark.parametrize("module", TENANT_MODULES, ids=lambda p: p.name)
+def test_tenant_components_do_not_read_the_stack_configuration(module: Path) -> None:
+    """The platform layer (platform/assembly/tenant.py) turns a TenantConfig into args."""
+    imported: set[str] = set()
+    for node in ast.walk(ast.parse(module.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            imported |= {node.module or ""} | {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+    forbidden = {
+        name
+        for name in imported
+        if name.startswith(("odoo_platform.config.models", "odoo_platform.platform"))
+        or name.endswith((".PlatformConfig", ".TenantConfig"))
+    }
+    assert forbidden == set()
+    assert len(module.read_text().splitlines()) <= 600

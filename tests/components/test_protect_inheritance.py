@@ -27,7 +27,7 @@ from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 from odoo_platform.testing import ProgramResult, run_program
 from tests.components import tenant_programs
-from tests.components.tenant_programs import OdooTenant, OdooTenantArgs
+from tests.components.tenant_programs import OdooTenant
 
 KMS = "arn:aws:kms:eu-west-1:123456789012:key/data"
 NETWORK = {"vpc_id": "vpc-0123", "nodes_security_group_id": "sg-0nodes"}
@@ -91,7 +91,7 @@ def redis(config: PlatformConfig) -> None:
 
 def odoo_tenant(config: PlatformConfig) -> None:
     first = config.tenants[0]
-    args = OdooTenantArgs.from_config(
+    args = tenant_programs.odoo_args(
         config, first, namespace=first.slug, **tenant_programs.infra(first.slug)
     )
     OdooTenant(f"odoo-{first.slug}", args, opts=PROTECTED)

@@ -18,11 +18,12 @@ from odoo_platform.components.postgres import (
     PostgresServer,
     PostgresServerArgs,
 )
-from odoo_platform.components.tenant_database import TenantDatabase, TenantDatabaseArgs
+from odoo_platform.components.tenant_database import TenantDatabase
 from odoo_platform.config import PlatformConfig, connection_budgets
 from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.testing import ProgramResult, run_program
 from tests.components.conftest import assert_valid_kubernetes
+from tests.components.tenant_programs import db_args
 
 KMS = "arn:aws:kms:eu-west-1:123456789012:key/data"
 OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"
@@ -47,9 +48,7 @@ def declare(config: PlatformConfig, rotation: AdminRotation | None = ROTATION) -
         server = PostgresServer("pg", server_args(config, rotation))
         TenantDatabase(
             "acme-db",
-            TenantDatabaseArgs.from_config(
-                config, config.tenants[0], server, tenant_namespace="acme"
-            ),
+            db_args(config, config.tenants[0], server, tenant_namespace="acme"),
         )
 
     return run_program(program)

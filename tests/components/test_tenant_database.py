@@ -18,6 +18,7 @@ from odoo_platform.odoo import bootstrap
 from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 from tests.components.conftest import assert_valid_kubernetes
+from tests.components.tenant_programs import db_args
 
 JOB = "kubernetes:batch/v1:Job"
 SECRET = "kubernetes:core/v1:Secret"
@@ -189,7 +190,7 @@ def test_from_config_wires_a_server_and_the_budget(prod_config: PlatformConfig) 
         )
         TenantDatabase(
             f"db-{SLUG}",
-            TenantDatabaseArgs.from_config(prod_config, tenant, server, tenant_namespace="t"),
+            db_args(prod_config, tenant, server, tenant_namespace="t"),
         )
 
     declared = run_program(program)

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from odoo_platform.components.tenant_namespace import TenantNamespace, TenantNamespaceArgs
+from odoo_platform.components.tenant_namespace import TenantNamespace
 from odoo_platform.config.catalog import LABEL_ENVIRONMENT, LABEL_TENANT, LABEL_TIER, SIZE_PROFILES
 from odoo_platform.synthesis.harness import ProgramResult, run_program
-from tests.components.tenant_programs import sample_config, tenant
+from tests.components.tenant_programs import ns_args, sample_config, tenant
 from tests.k8s_validation import validate_manifest
 
 K8S_VERSION = sample_config().cluster.kubernetes_version
@@ -21,9 +21,7 @@ def result() -> ProgramResult:
 
     def program() -> None:
         for slug in ("nb-tax-ie", "halden-law"):
-            TenantNamespace(
-                f"ns-{slug}", TenantNamespaceArgs.from_config(config, tenant(config, slug))
-            )
+            TenantNamespace(f"ns-{slug}", ns_args(config, tenant(config, slug)))
 
     return run_program(program)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -402,40 +403,20 @@ def test_outputs(prod: ProgramResult) -> None:
     assert prod.outputs["load_balancer_hostname"].endswith(".elb.eu-west-1.amazonaws.com")
 
 
-def test_one_record_per_tenant_host_name_to_the_load_balancer(prod: ProgramResult) -> None:
-    records = {r.name: r.inputs for r in prod.by_type(RECORD)}
-    assert set(records) == {
-        "ingress-alpha-law-alpha.erp.acme.example",
-        "ingress-gamma-tax-gamma.erp.acme.example",
+def test_the_ingress_knows_no_tenants(platform: Configure, prod: ProgramResult) -> None:
+    """Tenants declare their own DNS records (OdooTenant): the ingress takes no tenant, so
+    adding, suspending or offboarding one changes nothing here."""
+    assert not {"hostnames", "dns_zone_id"} & {
+        f.name for f in dataclasses.fields(TraefikIngressArgs)
     }
-    for name, record in records.items():
-        assert name.endswith(record["name"])
-        assert record["zoneId"] == ZONE_ID
-        assert record["type"] == "CNAME"
-        assert record["records"] == [prod.outputs["load_balancer_hostname"]]
-
-
-def test_adding_a_tenant_changes_no_existing_urn(platform: Configure) -> None:
-    before = _run(platform()).urns()
-    tenants = [_tenant("beta-audit", "beta.erp.acme.example"), *PLATFORM["tenants"]]
-    after = _run(platform(tenants=tenants)).urns()
-    assert before < after
-    assert {urn.rsplit("::", 1)[1] for urn in after - before} == {
-        "ingress-beta-audit-beta.erp.acme.example"
-    }
-
-
-def test_offboarded_tenants_get_no_record_and_suspended_ones_keep_theirs(
-    platform: Configure,
-) -> None:
+    assert prod.by_type(RECORD) == []
     alpha, gamma = PLATFORM["tenants"]
-    offboarding = {"requested_on": "2026-01-01"}
     tenants = [
-        {**alpha, "state": "offboarded", "offboarding": offboarding},
+        _tenant("beta-audit", "beta.erp.acme.example"),
+        {**alpha, "state": "offboarded", "offboarding": {"requested_on": "2026-01-01"}},
         {**gamma, "state": "suspended"},
     ]
-    args = _args(platform(tenants=tenants))
-    assert dict(args.hostnames) == {"gamma-tax": ("gamma.erp.acme.example",)}
+    assert _run(platform(tenants=tenants)).urns() == prod.urns()
 
 
 def test_crds_are_protected_in_prod_only(platform: Configure, prod: ProgramResult) -> None:

@@ -18,6 +18,7 @@ SLUG = "gamma-audit"
 NAME = f"odoo-dedicated-{SLUG}"
 ACCOUNT_CIDR = "10.60.0.0/20"
 PROVIDER = "pulumi:providers:aws"
+RECORD = "aws:route53/record:Record"
 PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
 ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
 ROUTE = "aws:ec2/route:Route"
@@ -94,6 +95,22 @@ def test_every_aws_resource_of_the_tenant_is_declared_in_its_account(own: Progra
     assert elsewhere == []
     for name in platform_side:
         assert own.named(name).provider == own.named("odoo-network-aws", PROVIDER).urn
+
+
+def test_tenant_records_stay_in_the_platform_zone_and_move_from_the_ingress(
+    own: ProgramResult,
+) -> None:
+    """Every tenant declares its records, with the platform account's provider (the zone is
+    there) and an alias to where TraefikIngress declared them, so `pulumi up` moves them."""
+    platform_aws = own.named("odoo-network-aws", PROVIDER)
+    ingress = own.named("odoo-ingress", "odoo-platform:index:TraefikIngress")
+    assert not [r for r in own.by_type(RECORD) if r.parent == ingress.urn]
+    for slug, name in (("alpha-law", "odoo-shared-alpha-law"), (SLUG, NAME)):
+        odoo = own.named(name, "odoo-platform:index:OdooTenant")
+        (record,) = [r for r in own.by_type(RECORD) if r.parent == odoo.urn]
+        host = record.inputs["name"]
+        assert record.provider == platform_aws.urn
+        assert record.aliases == (f"name=odoo-ingress-{slug}-{host},parent={ingress.urn}",)
 
 
 def uses(resource: RecordedResource, key: str, *others: RecordedResource) -> bool:

@@ -1,49 +1,63 @@
-"""Kubernetes manifest pieces the components share: the restricted Pod Security Standard's
-security contexts and namespace labels, as camelCase dicts (the project's manifest style)."""
+"""Kubernetes building blocks every component shares, as camelCase manifest fragments.
+
+The restricted Pod Security Standard in one place: the namespace labels that enforce it and the
+pod and container `securityContext` that meet it (DESIGN.md, invariant 4). Plain dicts, so they
+fit a manifest as is and `policies.kubernetes.restricted_violations` can judge them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 Manifest = dict[str, Any]
-RUNTIME_DEFAULT_SECCOMP = {"type": "RuntimeDefault"}
+
+PSS_LEVEL = "restricted"
+PSS_VERSION = "latest"
+RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
+
+
+def pod_security_labels(level: str = PSS_LEVEL) -> dict[str, str]:
+    """Namespace labels that enforce, audit and warn at `level`, pinned to the latest version."""
+    return {
+        f"pod-security.kubernetes.io/{mode}{suffix}": value
+        for mode in ("enforce", "audit", "warn")
+        for suffix, value in (("", level), ("-version", PSS_VERSION))
+    }
+
+
+def restricted_pod_security(
+    uid: int | None = None, gid: int | None = None, *, fs_group: int | None = None
+) -> Manifest:
+    """A pod `securityContext` that never runs as root, under the runtime's seccomp profile; as
+    `uid`:`gid` (default: `uid`) when given, else as the image's user; `fs_group` owns the
+    pod's volumes (omitted when None)."""
+    if uid == 0:
+        raise ValueError("uid 0: the restricted profile refuses root")
+    security: Manifest = {"runAsNonRoot": True}
+    if uid is not None:
+        security |= {"runAsUser": uid, "runAsGroup": uid if gid is None else gid}
+    security["seccompProfile"] = dict(RUNTIME_DEFAULT)
+    if fs_group is not None:
+        security["fsGroup"] = fs_group
+    return security
+
+
+def restricted_container_security(uid: int | None = None, gid: int | None = None) -> Manifest:
+    """A container `securityContext`: no privilege escalation, no capabilities, a read-only root
+    file system; `uid` (and `gid`, default `uid`) override the pod's user for this container."""
+    security: Manifest = {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": dict(RUNTIME_DEFAULT),
+    }
+    if uid is not None:
+        security |= {"runAsUser": uid, "runAsGroup": uid if gid is None else gid}
+    return security
 
 
 def manifest(fragment: Manifest) -> Any:
     """A camelCase manifest fragment handed to pulumi-kubernetes as is (its typed dicts spell
     keys in snake_case, so a camelCase dict is typed as what the provider accepts: anything)."""
     return fragment
-
-
-def restricted_pod_security(
-    user: int | None = None, group: int | None = None, fs_group: int | None = None
-) -> Manifest:
-    """A pod security context of the restricted standard: non-root, the runtime's seccomp
-    profile, and the given user, group and volume group (each left out when None)."""
-    ids = {"runAsUser": user, "runAsGroup": group, "fsGroup": fs_group}
-    return {
-        "runAsNonRoot": True,
-        **{key: value for key, value in ids.items() if value is not None},
-        "seccompProfile": dict(RUNTIME_DEFAULT_SECCOMP),
-    }
-
-
-def restricted_container_security() -> Manifest:
-    """A container security context of the restricted standard (no privilege escalation, every
-    capability dropped) on a read-only root filesystem; the pod's context sets the rest."""
-    return {
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "capabilities": {"drop": ["ALL"]},
-    }
-
-
-def pod_security_labels(level: str = "restricted", version: str | None = None) -> dict[str, str]:
-    """The Pod Security admission labels of a namespace: enforce, audit and warn at `level`,
-    pinned to a standard's `version` (e.g. `v1.30`) when given."""
-    labels = {}
-    for mode in ("enforce", "audit", "warn"):
-        labels[f"pod-security.kubernetes.io/{mode}"] = level
-        if version is not None:
-            labels[f"pod-security.kubernetes.io/{mode}-version"] = version
-    return labels

@@ -1,11 +1,11 @@
-"""`TraefikIngressArgs` of the stack: environment defaults, TLS mode, the tenants' host names."""
+"""`TraefikIngressArgs` of the stack: environment defaults and the TLS mode (no tenant DNS)."""
 
 from __future__ import annotations
 
 import pulumi
 
 from odoo_platform.components.traefik import AcmArgs, CertManagerArgs, TraefikIngressArgs
-from odoo_platform.config import defaults, lifecycle
+from odoo_platform.config import defaults
 from odoo_platform.config.models import AcmTls, PlatformConfig
 from odoo_platform.config.tags import base_tags, labels, resource_tags
 
@@ -22,12 +22,6 @@ def traefik_args(
         chart_version=config.shared_services.traefik.chart_version,
         replicas=defaults.traefik_replicas(config),
         require_zone_spread=defaults.env_defaults(config).ingress_zone_spread,
-        dns_zone_id=config.shared_services.tls.route53_zone_id,
-        hostnames={
-            tenant.slug: tuple(tenant.hostnames)
-            for tenant in config.tenants
-            if lifecycle.runs_workloads(tenant)
-        },
         labels=labels(config),
         tags=resource_tags(),
         load_balancer_tags={**base_tags(config), **resource_tags()},

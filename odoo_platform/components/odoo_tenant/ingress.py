@@ -1,4 +1,8 @@
-"""A tenant's Traefik routers and middlewares (plain manifests, used by `OdooTenant`).
+"""A tenant's Traefik IngressRoute, Middlewares, websocket ServersTransport and Certificate.
+
+All live in the tenant's namespace: cross-namespace references are off in Traefik, so a tenant's
+IngressRoute can only use middlewares and TLS secrets of its own. The routers and middlewares are
+plain manifests (`routes`, `middlewares`), tested on their own.
 
 Traefik's `buffering` middleware buffers the response as well as the request (its
 `memResponseBodyBytes`, then disk; the CRD has no request-only mode), so it is attached only
@@ -36,11 +40,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pulumi_kubernetes as k8s
+
+from odoo_platform.components.odoo_tenant.scope import Manifest, TenantScope, k8s_value
 from odoo_platform.config.catalog import SizeProfile
 from odoo_platform.odoo import conf as odoo_conf
+from odoo_platform.odoo.names import APP
 
-Manifest = dict[str, Any]
-APP = "odoo"
+TRAEFIK_API = "traefik.io/v1alpha1"
 STRIPPED_REQUEST_HEADERS = ("X-Odoo-Database", "X-Odoo-Dbfilter", "X-Openerp-Database")
 BLOCKED_PATHS = ("/web/database", "/xmlrpc/db", "/xmlrpc/2/db")
 SIGN_IN_PATHS = (
@@ -55,6 +62,59 @@ POSTED_DOWNLOADS = ("/report/download", "/web/export/xlsx", "/web/export/csv", "
 READ_METHODS = ("GET", "HEAD")
 MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024  # Odoo's DEFAULT_MAX_CONTENT_LENGTH
 REQUESTS_PER_WORKER = 25  # requests/s one prefork worker serves at most (light RPC)
+
+
+def declare_ingress(scope: TenantScope) -> list[k8s.apiextensions.CustomResource]:
+    """Middlewares, the websocket transport, the Certificate (with a cluster issuer) and the
+    IngressRoute (TLS from that certificate's secret)."""
+    args = scope.args
+    declared = [
+        _custom(scope, suffix, TRAEFIK_API, "Middleware", spec)
+        for suffix, spec in middlewares(args.profile).items()
+    ]
+    transport = _custom(
+        scope,
+        "websocket-transport",
+        TRAEFIK_API,
+        "ServersTransport",
+        {"forwardingTimeouts": {"dialTimeout": "30s", "idleConnTimeout": "3600s"}},
+    )
+    declared.append(transport)
+    route: Manifest = {
+        "entryPoints": [args.entry_point],
+        "routes": routes(args.hostnames, APP, f"{APP}-websocket-transport"),
+    }
+    if args.cluster_issuer is not None:
+        tls_secret = f"{APP}-{args.slug}-tls"
+        certificate = {
+            "secretName": tls_secret,
+            "dnsNames": list(args.hostnames),
+            "issuerRef": {
+                "name": args.cluster_issuer,
+                "kind": "ClusterIssuer",
+                "group": "cert-manager.io",
+            },
+            "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+        }
+        declared.append(
+            _custom(scope, "certificate", "cert-manager.io/v1", "Certificate", certificate)
+        )
+        route["tls"] = {"secretName": tls_secret}
+    declared.append(_custom(scope, "route", TRAEFIK_API, "IngressRoute", route))
+    return declared
+
+
+def _custom(
+    scope: TenantScope, suffix: str, api_version: str, kind: str, spec: Manifest
+) -> k8s.apiextensions.CustomResource:
+    return k8s.apiextensions.CustomResource(
+        f"{scope.name}-{suffix}",
+        api_version=api_version,
+        kind=kind,
+        metadata=k8s_value(scope.metadata(f"{APP}-{suffix}")),
+        spec=spec,
+        opts=scope.opts(),
+    )
 
 
 def middlewares(profile: SizeProfile) -> dict[str, Manifest]:

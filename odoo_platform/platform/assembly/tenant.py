@@ -1,0 +1,170 @@
+"""From a `TenantConfig` to a tenant's three args: namespace, database and Odoo.
+
+One path, used by the tiers (a platform stack's tenants) and by `ExternalTenant` (a tenant added
+from another stack): `TenantContext` holds what the platform decides for the tenant (ownership
+labels, RPO, region, protection), `DatabaseServer` where its database goes; the builders add
+what the tenant's own configuration says. Environment rules come from `config.defaults`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
+from odoo_platform.components.odoo_tenant import OdooTenantArgs, TenantDns
+from odoo_platform.components.postgres import PostgresServer
+from odoo_platform.components.tenant_database import TenantDatabaseArgs
+from odoo_platform.components.tenant_namespace import TenantNamespaceArgs
+from odoo_platform.components.traefik import TraefikIngress
+from odoo_platform.config import lifecycle
+from odoo_platform.config.capacity import tenant_connections
+from odoo_platform.config.defaults import protect_stateful, tenant_profile
+from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.tags import labels
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    """What the platform decides for one tenant."""
+
+    k8s_labels: Mapping[str, str]
+    rpo_hours: int
+    aws_region: pulumi.Input[str]
+    protect: bool
+
+
+@dataclass(frozen=True)
+class DatabaseServer:
+    """The PostgreSQL server a tenant's database goes on: its endpoint, and the admin namespace
+    and Secret where the bootstrap Job runs (see `PostgresServer`)."""
+
+    host: pulumi.Input[str]
+    port: pulumi.Input[int]
+    admin_namespace: pulumi.Input[str]
+    admin_secret_name: pulumi.Input[str]
+    admin_secret_arn: pulumi.Input[str] | None = None
+    admin_service_account: pulumi.Input[str] | None = None
+
+
+def tenant_context(
+    config: PlatformConfig, tenant: TenantConfig, today: dt.date | None = None
+) -> TenantContext:
+    """A platform stack's tenant. With `today`, protection follows the tenant's lifecycle (an
+    offboarded tenant whose purge is due is unprotected); without it, the environment's."""
+    return TenantContext(
+        k8s_labels=labels(config, tenant.tier, tenant.slug),
+        rpo_hours=config.backup.rpo_hours,
+        aws_region=config.region,
+        protect=(
+            protect_stateful(config)
+            if today is None
+            else lifecycle.protect_tenant_data(config, tenant, today)
+        ),
+    )
+
+
+def server_of(server: PostgresServer, slug: str) -> DatabaseServer:
+    """A server this stack declares (with `admin_namespace=True`); a rotated admin password is
+    read by the Job through the server's service account."""
+    if server.admin_namespace is None or server.admin_secret_name is None:
+        raise ValueError(f"server for '{slug}' was declared without admin_namespace")
+    return DatabaseServer(
+        host=server.address,
+        port=server.port,
+        admin_namespace=server.admin_namespace,
+        admin_secret_name=server.admin_secret_name,
+        admin_secret_arn=server.master_secret_arn if server.admin_service_account else None,
+        admin_service_account=server.admin_service_account,
+    )
+
+
+def platform_dns(
+    config: PlatformConfig,
+    tenant: TenantConfig,
+    ingress: TraefikIngress,
+    zone_provider: pulumi.ProviderResource,
+) -> TenantDns | None:
+    """The tenant's records in the stack's zone (none without `route53_zone_id`), under the
+    platform account's provider even for a tenant in its own account. Until issue 15 the
+    ingress declared them, named `<ingress>-<slug>-<host>`: the aliases move them from there."""
+    zone_id = config.shared_services.tls.route53_zone_id
+    if zone_id is None:
+        return None
+    return TenantDns(
+        zone_id=zone_id,
+        target=ingress.load_balancer_hostname,
+        provider=zone_provider,
+        moved_from={
+            host: [
+                pulumi.Alias(name=f"{ingress.resource_name}-{tenant.slug}-{host}", parent=ingress)
+            ]
+            for host in tenant.hostnames
+        },
+    )
+
+
+def namespace_args(tenant: TenantConfig, context: TenantContext) -> TenantNamespaceArgs:
+    return TenantNamespaceArgs(
+        slug=tenant.slug, profile=tenant_profile(tenant), k8s_labels=context.k8s_labels
+    )
+
+
+def database_args(
+    tenant: TenantConfig,
+    context: TenantContext,
+    server: DatabaseServer,
+    *,
+    tenant_namespace: pulumi.Input[str],
+) -> TenantDatabaseArgs:
+    """The role's CONNECTION LIMIT is the tenant's worst case from the connection budget."""
+    return TenantDatabaseArgs(
+        slug=tenant.slug,
+        connection_limit=tenant_connections(tenant).worst_case,
+        host=server.host,
+        port=server.port,
+        admin_namespace=server.admin_namespace,
+        admin_secret_name=server.admin_secret_name,
+        admin_secret_arn=server.admin_secret_arn,
+        admin_service_account=server.admin_service_account,
+        tenant_namespace=tenant_namespace,
+        k8s_labels=context.k8s_labels,
+    )
+
+
+def tenant_args(tenant: TenantConfig, context: TenantContext, **infra: Any) -> OdooTenantArgs:
+    """Everything the configuration decides; `infra` gives the ids, ARNs, names and CIDRs."""
+    # An offboarded tenant's node group is gone (KubernetesClusterArgs.from_config): its
+    # final backup runs on the shared nodes.
+    dedicated = tenant.tier == "dedicated" and lifecycle.runs_workloads(tenant)
+    migration, offboarding = tenant.migration, tenant.offboarding
+    return OdooTenantArgs(
+        slug=tenant.slug,
+        odoo_version=tenant.odoo_version,
+        image=tenant.image,
+        profile=tenant_profile(tenant),
+        hostnames=tuple(tenant.hostnames),
+        addons=tuple(tenant.addons),
+        admin_login=tenant.admin_login,
+        filestore_version=(
+            (migration.filestore_version or migration.from_version) if migration else None
+        ),
+        tier=tenant.tier,
+        k8s_labels=context.k8s_labels,
+        sessions_in_redis=tenant.sessions_in_redis,
+        rpo_hours=context.rpo_hours,
+        aws_region=context.aws_region,
+        suspended=tenant.state == "suspended",
+        offboarded=tenant.state == "offboarded",
+        offboarding_requested_on=(
+            offboarding.requested_on.isoformat() if offboarding is not None else None
+        ),
+        protect=context.protect,
+        node_selector=dedicated_node_selector(tenant.slug) if dedicated else {},
+        tolerations=tuple(dedicated_tolerations(tenant.slug)) if dedicated else (),
+        **infra,
+    )
