@@ -21,7 +21,7 @@ DEPLOYMENT_ROOT = "deployment"
 DEPLOYMENT_KEY = f"{CONFIG_NAMESPACE}:{DEPLOYMENT_ROOT}"
 COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 RUN_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%/+-]*)?$")
-APPROVER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@+-]{0,99}$")
+APPROVER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@+-]{0,99}(\[bot\])?$")  # [bot]: GitHub apps
 
 
 def _matching(pattern: re.Pattern[str], meaning: str) -> AfterValidator:
@@ -47,7 +47,10 @@ class DeploymentRecord(BaseModel):
     commit: Annotated[str, _matching(COMMIT, "a git commit SHA: 7 to 40 of 0-9 and a-f")]
     approver: Annotated[
         str,
-        _matching(APPROVER, "a login or name: up to 100 letters, digits, spaces and ._@+-"),
+        _matching(
+            APPROVER,
+            "a login or name: up to 100 letters, digits, spaces and ._@+- (a bot: [bot] after it)",
+        ),
     ]
     time: Annotated[dt.datetime, AfterValidator(_utc)]
     # absent for a deployment made by hand (an emergency change, recorded all the same)

@@ -87,3 +87,10 @@ def test_not_an_object_is_refused_at_the_key(value: str) -> None:
     (message,) = errors(value)
     assert message.startswith("deployment: ")
     assert "JSON object with commit, approver, time and run_url" in message
+
+
+def test_a_bot_login_may_approve() -> None:
+    """GitHub's bot accounts (`github-actions[bot]`) trigger deploys without reviewers."""
+    record = parse_deployment(json.dumps({**GOOD, "approver": "github-actions[bot]"}), SOURCE)
+    assert record is not None and record.approver == "github-actions[bot]"
+    assert errors({**GOOD, "approver": "x[admin]"})

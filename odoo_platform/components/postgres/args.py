@@ -11,7 +11,7 @@ import pulumi
 from odoo_platform.components._shared.base import Between, Slug, TierLabel, check_args
 from odoo_platform.config.capacity import ConnectionBudget
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN
-from odoo_platform.config.models import DatabaseConfig
+from odoo_platform.config.services import DatabaseConfig
 from odoo_platform.config.tags import PLATFORM_TIER
 
 
