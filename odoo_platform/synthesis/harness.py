@@ -116,12 +116,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         resource_id, state = self.mocks.new_resource(sdk.resource_args(request, inputs))
         secret_keys = set(request.additionalSecretOutputs) & set(state)
         sent = {k: rpc.wrap_rpc_secret(v) if k in secret_keys else v for k, v in state.items()}
-        response_object = shortcuts.serialize_answer(sent, request.object, inputs)
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
         self.recorded[urn] = self._record(request, urn, inputs, state, resource_id)
-        return resource_pb2.RegisterResourceResponse(
-            urn=urn, id=resource_id, object=response_object
-        )
+        return shortcuts.registration_response(urn, resource_id, sent, request.object, inputs)
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         """The SDK mock monitor's invoke, serializing the answer without a nested event loop."""
@@ -133,9 +130,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             pulumi_mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider)
         )
         values, failures = (answer, []) if isinstance(answer, dict) else answer
-        return resource_pb2.ResourceInvokeResponse(
+        return sdk.invoke_response(
             failures=[provider_pb2.CheckFailure(property=p, reason=r) for p, r in failures or []],
-            **{"return": shortcuts.serialize_answer(values, request.args, {})},
+            **{"return": shortcuts.serialize(values)},
         )
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name

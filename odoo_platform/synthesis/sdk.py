@@ -12,6 +12,7 @@ from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 
 _RESOURCE_ARGS = frozenset(inspect.signature(pulumi_mocks.MockResourceArgs.__init__).parameters)
 
@@ -49,3 +50,10 @@ def resource_args(request: Any, inputs: dict[str, Any]) -> Any:
         custom=request.custom or False,
         **extra,
     )
+
+
+def invoke_response(**fields: Any) -> Any:
+    """The monitor's answer to an invoke: `ResourceInvokeResponse` from 3.24x, the provider
+    protocol's `InvokeResponse` before."""
+    response = getattr(resource_pb2, "ResourceInvokeResponse", None) or provider_pb2.InvokeResponse
+    return response(**fields)

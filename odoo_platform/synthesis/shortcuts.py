@@ -22,13 +22,14 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any
 
 import pulumi
+from pulumi.runtime import known_types, rpc, settings, sync_await
 from pulumi.runtime import resource as pulumi_resource
-from pulumi.runtime import rpc, settings, sync_await
 from pulumi.runtime import stack as pulumi_stack
+from pulumi.runtime.proto import resource_pb2
 
 ENV_VAR = "ODOO_PLATFORM_SDK_SHORTCUTS"
 # The pulumi releases the shortcuts were run against (tests/testing, tests/test_golden_urns.py):
@@ -125,33 +126,33 @@ def _stack_trace_without_source_lines() -> Any:
     """The SDK's `_get_stack_trace`, without reading source lines it never sends.
 
     The SDK extracts each registration's call stack with `traceback.extract_stack()`, which stats
-    every file and reads every line, and turns each path into a URI anew. This keeps the same
-    frames (up to the resource class's own `__init__`) from a per-(file, line) cache.
+    every file and reads every line, and turns each path into a URI anew. This walks the frames
+    itself and keeps the same ones (up to the resource class's own `__init__`), each converted
+    once per (file, line).
     """
-    stack = traceback.StackSummary.extract(
-        traceback.walk_stack(sys._getframe(1)), lookup_lines=False
-    )
+    stack: list[tuple[str, int | None, str]] = []  # (file, line, function)
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        stack.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+        frame = frame.f_back
     stack.reverse()
     inits, cut = 0, 0
     for cut in range(len(stack) - 1, -1, -1):
-        if stack[cut].name == "__init__":
+        if stack[cut][2] == "__init__":
             inits += 1
             if inits == 3:
                 break
     if cut < 1:
         return pulumi_resource.source_pb2.StackTrace()
-    frames = [_stack_frame(f.filename, f.lineno) for f in reversed(stack[:cut])]
+    frames = [_stack_frame(filename, line) for filename, line, _ in reversed(stack[:cut])]
     return pulumi_resource.source_pb2.StackTrace(frames=frames)
 
 
 @functools.lru_cache(maxsize=4096)
-def _source_position(filename: str, line: int | None) -> Any:
-    frame = traceback.FrameSummary(filename, line, "", lookup_line=False)
-    return pulumi_resource._get_source_position_for_frame(frame)
-
-
 def _stack_frame(filename: str, line: int | None) -> Any:
-    return pulumi_resource.source_pb2.StackFrame(pc=_source_position(filename, line))
+    frame = traceback.FrameSummary(filename, line, "", lookup_line=False)
+    position = pulumi_resource._get_source_position_for_frame(frame)
+    return pulumi_resource.source_pb2.StackFrame(pc=position)  # copied into each StackTrace
 
 
 # --- no debug-channel messages -----------------------------------------------------------------
@@ -167,6 +168,8 @@ def _drop_debug_message(
 # --- plain leaves pass through (de)serialization untouched -------------------------------------
 
 _ORIGINALS: dict[str, Callable[..., Any]] = {
+    "pulumi.runtime.rpc.contains_unknowns": rpc.contains_unknowns,
+    "pulumi.runtime.rpc.deserialize_properties": rpc.deserialize_properties,
     "pulumi.runtime.rpc.serialize_property": rpc.serialize_property,
     "pulumi.runtime.rpc.translate_output_properties": rpc.translate_output_properties,
 }
@@ -249,45 +252,25 @@ def _translate_output_properties(  # noqa: PLR0917 - the SDK's signature
 
 _NOT_CACHED = object()
 
-SHORTCUTS = (
-    Shortcut(
-        pulumi_stack,
-        "wait_for_rpcs",
-        _wait_for_rpcs_linearly,
-        ("await_all_outstanding_tasks",),
-        needs=((settings, "_get_rpc_manager"), (settings, "SETTINGS")),
-    ),
-    Shortcut(
-        pulumi_resource,
-        "_get_stack_trace",
-        _stack_trace_without_source_lines,
-        (),
-        needs=(
-            (pulumi_resource, "_get_source_position_for_frame"),
-            (pulumi_resource, "source_pb2"),
-        ),
-    ),
-    Shortcut(
-        pulumi.log, "debug", _drop_debug_message, ("msg", "resource", "stream_id", "ephemeral")
-    ),
-    Shortcut(
-        rpc,
-        "serialize_property",
-        _serialize_property,
-        tuple(inspect.signature(_serialize_property).parameters),
-    ),
-    Shortcut(
-        rpc,
-        "translate_output_properties",
-        _translate_output_properties,
-        tuple(inspect.signature(_translate_output_properties).parameters),
-    ),
-)
 
-
-def unavailable() -> list[str]:
-    """The shortcuts whose SDK symbol is missing or has another shape (they are not applied)."""
-    return [shortcut.name for shortcut in SHORTCUTS if not shortcut.fits()]
+def _contains_unknowns(val: Any) -> bool:
+    """`rpc.contains_unknowns` (run on every output's value as it resolves), walking the value
+    without a closure call per element and passing over plain leaves at once."""
+    pending, seen = [val], set()
+    while pending:
+        item = pending.pop()
+        if type(item) in _LEAVES:
+            continue
+        if known_types.is_unknown(item):
+            return True
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
+            pending.extend(item[k] for k in item)
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 # --- the harness's own steps: the monitor's calls and answers ----------------------------------
@@ -327,6 +310,7 @@ def applied(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
                     )
             _active = True
             patches.callback(_deactivate)
+            patches.callback(_answers.clear)
         yield
 
 
@@ -345,23 +329,65 @@ def _patched(target: Any, name: str, replacement: Any) -> Iterator[None]:
         setattr(target, name, original)
 
 
-def serialize_answer(values: dict[str, Any], request_object: Any, inputs: dict[str, Any]) -> Any:
-    """The monitor's answer `values` as a Struct, as `rpc.serialize_properties` makes it.
-
-    With shortcuts: a value the mocks echoed unchanged from the inputs (the same object) is
-    copied from the request as sent, and the rest is serialized by driving the SDK's coroutine
-    to completion here when nothing in it awaits (mock values are plain), which saves an event
-    loop round per registration. Otherwise, the SDK mock monitor's way (`_sync_await`).
-    """
+def serialize(values: dict[str, Any]) -> Any:
+    """`rpc.serialize_properties(values)` for the monitor's answers, as the SDK's mock monitor
+    runs it (`_sync_await`), or with shortcuts driven to completion here when nothing in it awaits
+    (mock values are plain), which saves an event loop round per answer."""
     if not _active:
         return sync_await._sync_await(rpc.serialize_properties(values, {}))
+    return _run_to_completion(rpc.serialize_properties(values, {}), values)
+
+
+def registration_response(
+    urn: str, resource_id: Any, values: dict[str, Any], request_object: Any, inputs: dict[str, Any]
+) -> Any:
+    """The monitor's answer to a registration: the resource's `values` as a Struct.
+
+    With shortcuts, a value the mocks echoed from the inputs (the same object) is not serialized
+    again but copied from the request as the SDK sent it; and when the SDK deserializes the answer
+    (`resolve_outputs`), it gets those inputs as the monitor deserialized them from that same
+    request, instead of deserializing them a second time.
+    """
     fields = request_object.fields
-    echoed = [k for k, v in values.items() if k in fields and v is inputs.get(k, _NOT_CACHED)]
-    rest = {k: v for k, v in values.items() if k not in echoed} if echoed else values
-    struct = _run_to_completion(rpc.serialize_properties(rest, {}), rest)
+    echoed = {k: v for k, v in values.items() if k in fields and v is inputs.get(k, _NOT_CACHED)}
+    if not _active or not echoed:
+        return resource_pb2.RegisterResourceResponse(
+            urn=urn, id=resource_id, object=serialize(values)
+        )
+    rest = serialize({k: v for k, v in values.items() if k not in echoed})
+    response = resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=rest)
     for key in echoed:
-        struct.fields[key].CopyFrom(fields[key])
-    return struct
+        response.object.fields[key].CopyFrom(fields[key])
+    _answers[id(response.object)] = (response.object, rest, echoed)
+    return response
+
+
+# id of an answer's Struct -> (that Struct, its serialized part, its echoed inputs)
+_answers: dict[int, tuple[Any, Any, dict[str, Any]]] = {}
+
+
+def _deserialize_properties(
+    props_struct: Any, keep_unknowns: bool | None = None, keep_internal: bool | None = True
+) -> Any:
+    """`rpc.deserialize_properties`, reading a registration answer's echoed inputs as the monitor
+    deserialized them (same request field, same function; its unknowns are kept as this run keeps
+    them: in a preview, or when the caller drops them)."""
+    answer = _answers.pop(id(props_struct), None)
+    sdk_deserialize = _ORIGINALS["pulumi.runtime.rpc.deserialize_properties"]
+    if (
+        answer is None
+        or answer[0] is not props_struct
+        or (keep_unknowns and not settings.is_dry_run())
+    ):
+        return sdk_deserialize(props_struct, keep_unknowns, keep_internal)
+    _, rest, echoed = answer
+    values = sdk_deserialize(rest, keep_unknowns, keep_internal)
+    values.update(
+        (k, v)
+        for k, v in echoed.items()
+        if keep_internal is not False or not k.startswith("__") or k == "__provider"
+    )
+    return values
 
 
 def _run_to_completion(coroutine: Any, values: dict[str, Any]) -> Any:
@@ -376,3 +402,51 @@ def _run_to_completion(coroutine: Any, values: dict[str, Any]) -> Any:
 def is_active() -> bool:
     """Whether this run's harness steps take the shortcuts (the recorder shares echoed values)."""
     return _active
+
+
+SHORTCUTS = (
+    Shortcut(
+        pulumi_stack,
+        "wait_for_rpcs",
+        _wait_for_rpcs_linearly,
+        ("await_all_outstanding_tasks",),
+        needs=((settings, "_get_rpc_manager"), (settings, "SETTINGS")),
+    ),
+    Shortcut(
+        pulumi_resource,
+        "_get_stack_trace",
+        _stack_trace_without_source_lines,
+        (),
+        needs=(
+            (pulumi_resource, "_get_source_position_for_frame"),
+            (pulumi_resource, "source_pb2"),
+        ),
+    ),
+    Shortcut(
+        pulumi.log, "debug", _drop_debug_message, ("msg", "resource", "stream_id", "ephemeral")
+    ),
+    Shortcut(rpc, "contains_unknowns", _contains_unknowns, ("val",)),
+    Shortcut(
+        rpc,
+        "deserialize_properties",
+        _deserialize_properties,
+        ("props_struct", "keep_unknowns", "keep_internal"),
+    ),
+    Shortcut(
+        rpc,
+        "serialize_property",
+        _serialize_property,
+        tuple(inspect.signature(_serialize_property).parameters),
+    ),
+    Shortcut(
+        rpc,
+        "translate_output_properties",
+        _translate_output_properties,
+        tuple(inspect.signature(_translate_output_properties).parameters),
+    ),
+)
+
+
+def unavailable() -> list[str]:
+    """The shortcuts whose SDK symbol is missing or has another shape (they are not applied)."""
+    return [shortcut.name for shortcut in SHORTCUTS if not shortcut.fits()]
