@@ -26,6 +26,7 @@ from types import FrameType, ModuleType
 from typing import Any
 
 import pulumi
+from pulumi import output as pulumi_output
 from pulumi.runtime import known_types, rpc, settings, sync_await
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import stack as pulumi_stack
@@ -253,6 +254,45 @@ def _translate_output_properties(  # noqa: PLR0917 - the SDK's signature
 _NOT_CACHED = object()
 
 
+def _transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
+    """`rpc.transfer_properties`: each output property of a new resource, with one future.
+
+    The SDK gives each output four futures (value, known, secret, dependencies) and a task that
+    awaits them in turn to build the output's data; a resource with 30 outputs schedules some 150
+    loop callbacks. Here the resolver sets the output's data future at once, with the same data
+    (`_OutputData`, which marks a value with unknowns unknown) or the same exception.
+    """
+    resolvers: dict[str, Any] = {}
+    loop = asyncio.get_event_loop()
+    for name in props:
+        if name == "urn" or (name == "id" and custom):
+            continue  # the SDK resolves these itself
+        data = loop.create_future()
+        resolvers[name] = functools.partial(_resolve_output, res, data)
+        res.__dict__[name] = pulumi.Output._from_data(data)
+    return resolvers
+
+
+def _resolve_output(  # noqa: PLR0917 - the SDK's resolver signature
+    res: Any,
+    data: asyncio.Future[Any],
+    value: Any,
+    is_known: bool,
+    is_secret: bool,
+    deps: Any,
+    failed: Exception | None,
+) -> None:
+    if failed is not None:
+        data.set_exception(failed)
+        return
+    resources = {*deps, res} if deps else {res}
+    data.set_result(
+        pulumi_output._OutputData(
+            resources=resources, value=value, is_known=is_known, is_secret=is_secret
+        )
+    )
+
+
 def _contains_unknowns(val: Any) -> bool:
     """`rpc.contains_unknowns` (run on every output's value as it resolves), walking the value
     without a closure call per element and passing over plain leaves at once."""
@@ -426,6 +466,13 @@ SHORTCUTS = (
         pulumi.log, "debug", _drop_debug_message, ("msg", "resource", "stream_id", "ephemeral")
     ),
     Shortcut(rpc, "contains_unknowns", _contains_unknowns, ("val",)),
+    Shortcut(
+        rpc,
+        "transfer_properties",
+        _transfer_properties,
+        ("res", "props", "custom"),
+        needs=((pulumi.Output, "_from_data"), (pulumi_output, "_OutputData")),
+    ),
     Shortcut(
         rpc,
         "deserialize_properties",

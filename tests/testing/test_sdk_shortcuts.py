@@ -75,10 +75,14 @@ def test_secret_outputs_stay_secret_and_invokes_answer() -> None:
 # --- every shortcut checked, and none changes what a stack records -----------------------------
 
 
+# What does not fit a tested release, which then takes the SDK's path (3.231 has no _OutputData).
+NOT_FITTING = {(3, 231, 0): ["pulumi.runtime.rpc.transfer_properties"]}
+
+
 def test_every_shortcut_fits_each_tested_sdk_release() -> None:
     lowest, highest = shortcuts.TESTED_SDK
     assert lowest <= shortcuts.sdk_version() <= highest, "run the suite on a tested release"
-    assert shortcuts.unavailable() == []
+    assert shortcuts.unavailable() == NOT_FITTING.get(shortcuts.sdk_version(), [])
 
 
 def test_the_lowest_tested_release_is_the_lowest_pyproject_admits() -> None:
@@ -131,7 +135,7 @@ def test_an_sdk_symbol_of_another_shape_is_left_to_the_sdk(monkeypatch: pytest.M
         return sdk_translate(output, *rest, **named)
 
     monkeypatch.setattr(rpc, "translate_output_properties", translate)
-    assert shortcuts.unavailable() == ["pulumi.runtime.rpc.translate_output_properties"]
+    assert "pulumi.runtime.rpc.translate_output_properties" in shortcuts.unavailable()
     seen: list[Any] = []
 
     def program() -> None:
