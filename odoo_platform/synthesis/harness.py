@@ -86,8 +86,13 @@ class LogRecord:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that records the full register request of every resource."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(
+        self, mocks: pulumi.runtime.Mocks, project: str = DEFAULT_PROJECT, stack: str = "test"
+    ) -> None:
         super().__init__(mocks)
+        # kept here, not read from the SDK's settings: those are context variables, which
+        # SDK releases before 3.24x do not carry to the thread pool that calls the monitor
+        self.project, self.stack = project, stack
         self.recorded: dict[str, RecordedResource] = {}
         self.stack_outputs: dict[str, Any] = {}
         self.secret_outputs: frozenset[str] = frozenset()
@@ -98,7 +103,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         parent_type = parent.split("::")[2] if parent else STACK_TYPE
         if parent_type != STACK_TYPE:
             type_ = f"{parent_type}${type_}"
-        return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{type_}::{name}"
+        return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         """The SDK mock monitor's registration, in one pass over the request.
@@ -365,7 +370,8 @@ def run_program(
     (`odoo_platform.config.clock`).
     """
     config = dict(config or {})
-    monitor = RecordingMonitor(mocks or PlatformMocks(region=config.get("aws:region", "eu-west-1")))
+    mocks = mocks or PlatformMocks(region=config.get("aws:region", "eu-west-1"))
+    monitor = RecordingMonitor(mocks, project, stack)
     engine = _RecordingEngine()
     with _fresh_loop() as loop:
         settings.ROOT.set(None)
