@@ -16,6 +16,11 @@ ratio to the floor, and the growth exponent of time in tenants between sizes (1.
     python benchmarks/synthesis.py --quick    # 10 and 50
     python benchmarks/synthesis.py --sizes 20,100 --json
     python benchmarks/synthesis.py --program mypackage.module:program   # another program
+    python benchmarks/synthesis.py --sizes 50 --baseline /tmp/before   # another checkout beside
+
+With `--baseline DIR` (a checkout of this repository, e.g. `git archive <commit> | tar -x -C DIR`)
+each size is also planned and floored by that checkout's code, in turn with this one's, so a
+before/after comparison shares the machine's load.
 
 A size whose configuration the platform rejects (e.g. the shared server's connection budget)
 is reported with the reason and skipped: that is a finding, not a benchmark failure.
@@ -166,14 +171,14 @@ def measure_floor(count: int) -> dict[str, Any]:
     }
 
 
-def in_subprocess(*args: str) -> dict[str, Any]:
+def in_subprocess(*args: str, checkout: Path = REPO) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, __file__, "--worker", *args],
+        [sys.executable, str(checkout / "benchmarks" / "synthesis.py"), "--worker", *args],
         capture_output=True,
         text=True,
         check=False,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
     )
     if done.returncode != 0:
         raise RuntimeError(f"worker {args} failed:\n{done.stderr[-3000:]}")
@@ -189,16 +194,25 @@ def growth_exponent(n1: int, t1: float, n2: int, t2: float) -> float:
     return math.log(t2 / t1) / math.log(n2 / n1)
 
 
-def run(sizes: tuple[int, ...], program: str | None, progress: bool) -> list[dict[str, Any]]:
+def run(
+    sizes: tuple[int, ...],
+    program: str | None,
+    progress: bool,
+    checkouts: tuple[Path, ...] = (REPO,),
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
         warm_up = write_stack(1, Path(folder))
-        for shared in sizes:
+        for shared, checkout in itertools.product(sizes, checkouts):
             stack_file = write_stack(shared, Path(folder))
-            plan = in_subprocess("plan", str(stack_file), str(warm_up), program or "")
+            plan = in_subprocess(
+                "plan", str(stack_file), str(warm_up), program or "", checkout=checkout
+            )
             row: dict[str, Any] = {"shared_tenants": shared, "plan": plan}
+            if checkout != REPO:
+                row["checkout"] = str(checkout)
             if "invalid" not in plan and plan["resources"]:
-                row["floor"] = in_subprocess("floor", str(plan["resources"]))
+                row["floor"] = in_subprocess("floor", str(plan["resources"]), checkout=checkout)
                 per_plan = plan["wall_s"] / max(plan["resources"], 1)
                 per_floor = row["floor"]["wall_s"] / max(row["floor"]["resources"], 1)
                 row["per_resource_ms"] = 1000 * per_plan
@@ -215,6 +229,10 @@ def run(sizes: tuple[int, ...], program: str | None, progress: bool) -> list[dic
 
 
 def line(row: dict[str, Any]) -> str:
+    return (f"[{row['checkout']}] " if "checkout" in row else "") + _measured(row)
+
+
+def _measured(row: dict[str, Any]) -> str:
     plan = row["plan"]
     if "invalid" in plan:
         return f"{row['shared_tenants']:>5} tenants: configuration rejected: {plan['invalid']}"
@@ -233,7 +251,7 @@ def line(row: dict[str, Any]) -> str:
 
 
 def growth(rows: list[dict[str, Any]]) -> list[str]:
-    measured = [r for r in rows if "floor" in r]
+    measured = [r for r in rows if "floor" in r and "checkout" not in r]
     lines = []
     for a, b in itertools.pairwise(measured):
         n1, n2 = a["shared_tenants"], b["shared_tenants"]
@@ -254,6 +272,9 @@ def main() -> None:
     parser.add_argument(
         "--program", help="MODULE:FUNCTION to plan instead of the stack program (as the CLI)"
     )
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout to measure beside this one, size by size"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -267,7 +288,8 @@ def main() -> None:
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
     if args.sizes:
         sizes = tuple(int(s) for s in args.sizes.split(","))
-    rows = run(sizes, args.program, progress=args.json)
+    checkouts = (REPO, args.baseline.resolve()) if args.baseline else (REPO,)
+    rows = run(sizes, args.program, progress=args.json, checkouts=checkouts)
     if args.json:
         print(json.dumps({"results": rows, "growth": growth(rows)}, indent=2))
         return

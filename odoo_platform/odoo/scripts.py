@@ -20,6 +20,7 @@ They read only the environment variables in `SCRIPT_ENV` (see docs/backup-and-re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from importlib import metadata, resources
 from typing import Final, Literal
@@ -93,6 +94,7 @@ _VERSION_PLACEHOLDER = "@ODOO_PLATFORM_VERSION@"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
+@functools.cache  # asked once per script of every tenant: read the metadata once
 def package_version() -> str:
     """The installed odoo-platform version, recorded in every backup manifest."""
     try:
@@ -101,6 +103,7 @@ def package_version() -> str:
         return "unknown"
 
 
+@functools.cache  # the shipped scripts do not change while a program runs
 def script_text(name: str) -> str:
     """The script as shipped, with the package version filled in (for the ConfigMap)."""
     if name not in SCRIPT_NAMES:

@@ -9,14 +9,10 @@ plan can check them.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import datetime as dt
-import functools
 import json
 import logging
-import sys
-import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +21,7 @@ from typing import Any
 import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import resource as pulumi_resource
-from pulumi.runtime import rpc, settings, sync_await
-from pulumi.runtime import stack as pulumi_stack
+from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.stack import run_in_stack
@@ -36,6 +30,7 @@ from pulumi.runtime.sync_await import _ensure_event_loop
 from odoo_platform.config.clock import pinned_day
 from odoo_platform.config.loader import read_stack_config, stack_file
 from odoo_platform.policies.model import marked_tier_and_tenant
+from odoo_platform.synthesis import sdk, shortcuts
 from odoo_platform.synthesis.mocks import PlatformMocks
 from odoo_platform.synthesis.ownership import Placements, placements
 
@@ -65,6 +60,7 @@ class RecordedResource:
     aliases: tuple[str, ...]
     delete_before_replace: bool
     additional_secret_outputs: tuple[str, ...]
+    custom_timeouts: dict[str, str] = field(default_factory=dict)  # create/update/delete, set ones
     secret_inputs: frozenset[str] = field(default_factory=frozenset)
     id: str | None = (
         None  # the provider's id (the mocks'), which the engine keeps apart from outputs
@@ -89,8 +85,13 @@ class LogRecord:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that records the full register request of every resource."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(
+        self, mocks: pulumi.runtime.Mocks, project: str = DEFAULT_PROJECT, stack: str = "test"
+    ) -> None:
         super().__init__(mocks)
+        # kept here, not read from the SDK's settings: those are context variables, which
+        # SDK releases before 3.24x do not carry to the thread pool that calls the monitor
+        self.project, self.stack = project, stack
         self.recorded: dict[str, RecordedResource] = {}
         self.stack_outputs: dict[str, Any] = {}
         self.secret_outputs: frozenset[str] = frozenset()
@@ -101,7 +102,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         parent_type = parent.split("::")[2] if parent else STACK_TYPE
         if parent_type != STACK_TYPE:
             type_ = f"{parent_type}${type_}"
-        return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{type_}::{name}"
+        return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         """The SDK mock monitor's registration, in one pass over the request.
@@ -116,25 +117,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         _ensure_event_loop()  # deserializing resource references needs one on this thread
         inputs = rpc.deserialize_properties(request.object)
         resource_id: Any
-        resource_id, state = self.mocks.new_resource(
-            pulumi_mocks.MockResourceArgs(
-                typ=request.type,
-                name=request.name,
-                inputs=inputs,
-                provider=request.provider,
-                resource_id=request.importId,
-                custom=request.custom or False,
-                transforms=pulumi_mocks._resolve_callbacks(request.transforms),
-            )
-        )
+        resource_id, state = self.mocks.new_resource(sdk.resource_args(request, inputs))
         secret_keys = set(request.additionalSecretOutputs) & set(state)
         sent = {k: rpc.wrap_rpc_secret(v) if k in secret_keys else v for k, v in state.items()}
-        response_object = _serialize(sent)
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
         self.recorded[urn] = self._record(request, urn, inputs, state, resource_id)
-        return resource_pb2.RegisterResourceResponse(
-            urn=urn, id=resource_id, object=response_object
-        )
+        return shortcuts.registration_response(urn, resource_id, sent, request.object, inputs)
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         """The SDK mock monitor's invoke, serializing the answer without a nested event loop."""
@@ -146,9 +134,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             pulumi_mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider)
         )
         values, failures = (answer, []) if isinstance(answer, dict) else answer
-        return resource_pb2.ResourceInvokeResponse(
+        return sdk.invoke_response(
             failures=[provider_pb2.CheckFailure(property=p, reason=r) for p, r in failures or []],
-            **{"return": _serialize(values)},
+            **{"return": shortcuts.serialize(values)},
         )
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
@@ -166,7 +154,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         resource_id: Any = None,
     ) -> RecordedResource:
         inputs, secret = _unwrap(sent_inputs)
-        outputs = _plain(state)
+        if shortcuts.is_active():  # what the mocks echoed is recorded once, for both
+            outputs = {
+                k: inputs[k] if k in inputs and v is sent_inputs[k] else _plain(v)
+                for k, v in state.items()
+            }
+        else:
+            outputs = _plain(state)
+        timeouts = request.customTimeouts
         return RecordedResource(
             urn=urn,
             type=request.type,
@@ -187,25 +182,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             aliases=tuple(request.aliasURNs) + tuple(_alias_text(a) for a in request.aliases),
             delete_before_replace=bool(request.deleteBeforeReplace),
             additional_secret_outputs=tuple(request.additionalSecretOutputs),
+            custom_timeouts={
+                k: v for k in ("create", "update", "delete") if (v := getattr(timeouts, k))
+            },
             secret_inputs=secret,
             id=None if resource_id is None else str(resource_id),
         )
-
-
-def _serialize(values: dict[str, Any]) -> Any:
-    """`rpc.serialize_properties(values)`, run to completion here when nothing in it awaits.
-
-    Mock states are plain values, for which the SDK's coroutine never suspends; driving it
-    directly saves an event loop round (`_sync_await`) per registration. A value that does await
-    (a resource reference) takes the SDK's way.
-    """
-    coroutine = rpc.serialize_properties(values, {})
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    coroutine.close()
-    return sync_await._sync_await(rpc.serialize_properties(values, {}))
 
 
 def _alias_text(alias: Any) -> str:
@@ -335,124 +317,9 @@ def manifest(resource: RecordedResource) -> dict[str, Any]:
     return {"apiVersion": api_version, "kind": kind, **body}
 
 
-async def _wait_for_rpcs_linearly(await_all_outstanding_tasks: bool = True) -> None:
-    """Pulumi's `wait_for_rpcs`, awaiting the outstanding outputs one after another.
-
-    The SDK re-waits on every pending output (`asyncio.wait(..., FIRST_COMPLETED)`) each time one
-    completes, which is quadratic in the number of outputs and dominated synthesis of large stacks
-    under mocks. Awaiting them in turn waits for the same set, surfaces the same errors and is
-    linear (see docs/performance.md).
-    """
-    rpc_manager = settings._get_rpc_manager()
-    while True:
-        while rpc_manager.rpcs:
-            await asyncio.sleep(0)
-            try:
-                await rpc_manager.rpcs.pop()
-            except Exception as error:
-                cause = rpc_manager.unhandled_exception
-                if cause is not None:
-                    raise error from cause.with_traceback(rpc_manager.exception_traceback)
-                raise
-        if rpc_manager.unhandled_exception is not None:
-            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
-        if await_all_outstanding_tasks:
-            while True:
-                with settings.SETTINGS.lock:
-                    pending = list(settings.SETTINGS.outputs)
-                    settings.SETTINGS.outputs.clear()
-                if not pending:
-                    break
-                for task in pending:
-                    await task
-        if not rpc_manager.rpcs:
-            break
-
-
-def _stack_trace_without_source_lines() -> Any:
-    """The SDK's `_get_stack_trace`, without reading source lines it never sends.
-
-    The SDK sends each registration's call stack as file URIs and line numbers, but extracts it
-    with `traceback.extract_stack()`, which stats every file and reads every line, and turns
-    each frame's path into a URI anew: per resource, in proportion to the stack's depth.
-    This keeps the same frames (up to the resource class's own `__init__`), without line text,
-    and converts each file name and line once.
-    """
-    stack = traceback.StackSummary.extract(
-        traceback.walk_stack(sys._getframe(1)), lookup_lines=False
-    )
-    stack.reverse()
-    inits, cut = 0, 0
-    for cut in range(len(stack) - 1, -1, -1):
-        if stack[cut].name == "__init__":
-            inits += 1
-            if inits == 3:
-                break
-    if cut < 1:
-        return pulumi_resource.source_pb2.StackTrace()
-    frames = [_stack_frame(f.filename, f.lineno) for f in reversed(stack[:cut])]
-    return pulumi_resource.source_pb2.StackTrace(frames=frames)
-
-
-@functools.lru_cache(maxsize=4096)
-def _source_position(filename: str, line: int | None) -> Any:
-    frame = traceback.FrameSummary(filename, line, "", lookup_line=False)
-    return pulumi_resource._get_source_position_for_frame(frame)
-
-
-def _stack_frame(filename: str, line: int | None) -> Any:
-    return pulumi_resource.source_pb2.StackFrame(pc=_source_position(filename, line))
-
-
-def _drop_debug_message(*_args: Any, **_kwargs: Any) -> None:
-    """The debug channel, which `pulumi up` shows only with `--debug`: the SDK sends a few
-    messages per resource (RPCs begun, resources registered) that nothing here reads."""
-
-
-@contextlib.contextmanager
-def _patched(target: Any, name: str, replacement: Any) -> Iterator[None]:
-    original = getattr(target, name)
-    setattr(target, name, replacement)
-    try:
-        yield
-    finally:
-        setattr(target, name, original)
-
-
-@contextlib.contextmanager
-def _sdk_shortcuts() -> Iterator[None]:
-    """Equivalent, cheaper versions of SDK steps whose cost grows with the program (see
-    docs/performance.md): the linear wait for outstanding outputs, stack traces without source
-    lines, and no debug-channel messages."""
-    with (
-        _patched(pulumi_stack, "wait_for_rpcs", _wait_for_rpcs_linearly),
-        _patched(pulumi_resource, "_get_stack_trace", _stack_trace_without_source_lines),
-        _patched(pulumi.log, "debug", _drop_debug_message),
-    ):
-        yield
-
-
-class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
-    """Runs the SDK's monitor calls on the event loop's own thread, as they are made.
-
-    The SDK sends every RPC through `loop.run_in_executor` because a real monitor is a gRPC
-    server. The mock monitor answers in microseconds, so the hop to a worker thread and back
-    (and the GIL contention between worker threads and the loop) cost more than the answer.
-    """
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
-        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as error:  # raised where the SDK awaits the call, as from a thread
-            future.set_exception(error)
-        return future
-
-
 @contextlib.contextmanager
 def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
-    loop.set_default_executor(_InlineExecutor(max_workers=1))
     loop.set_exception_handler(_unless_left_behind)
     asyncio.set_event_loop(loop)
     try:
@@ -503,28 +370,27 @@ def run_program(
     (`odoo_platform.config.clock`).
     """
     config = dict(config or {})
-    monitor = RecordingMonitor(mocks or PlatformMocks(region=config.get("aws:region", "eu-west-1")))
+    mocks = mocks or PlatformMocks(region=config.get("aws:region", "eu-west-1"))
+    monitor = RecordingMonitor(mocks, project, stack)
     engine = _RecordingEngine()
     with _fresh_loop() as loop:
         settings.ROOT.set(None)
         set_all_config(config, secret_keys or [])
         settings.configure(
-            pulumi_mocks.MockSettings(
-                monitor=monitor,
-                monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            sdk.mock_settings(
+                monitor,
                 engine=engine,
                 project=project,
                 stack=stack,
                 dry_run=preview,
                 organization="organization",
-                callbacks=None,
             )
         )
         # MockSettings renews the RPC manager but not the outstanding outputs: a program that
         # failed leaves its pending tasks there, and the next run would await them (their error,
         # or "attached to a different loop"). Every run starts with none.
-        settings.SETTINGS.outputs = set()
-        with _sdk_shortcuts(), pinned_day(today):
+        settings.SETTINGS.outputs = sdk.no_outstanding_outputs()
+        with shortcuts.applied(loop), pinned_day(today):
             loop.run_until_complete(run_in_stack(program))
     return ProgramResult(
         resources=list(monitor.recorded.values()),

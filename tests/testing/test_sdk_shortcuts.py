@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import dataclasses
+import enum
+import re
+import tomllib
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random
+import pytest
 from pulumi.runtime import resource as pulumi_resource
+from pulumi.runtime import rpc
 
-from odoo_platform.synthesis.harness import _stack_trace_without_source_lines
-from odoo_platform.testing import run_program
+from odoo_platform.synthesis import shortcuts
+from odoo_platform.synthesis.shortcuts import _stack_trace_without_source_lines
+from odoo_platform.testing import ProgramResult, RecordedResource, run_program, run_stack
+from tests.golden_urns import GOLDEN_DAY, ROOT
+from tests.testing import golden_options
 
 
 class _Base:
@@ -60,3 +70,135 @@ def test_secret_outputs_stay_secret_and_invokes_answer() -> None:
     assert "password" in result.secret_outputs
     assert len(result.outputs["password"]) == 16
     assert result.outputs["account"] == "123456789012"
+
+
+# --- every shortcut checked, and none changes what a stack records -----------------------------
+
+
+# What does not fit a tested release, which then takes the SDK's path (3.231 has no _OutputData).
+NOT_FITTING = {(3, 231, 0): ["pulumi.runtime.rpc.transfer_properties"]}
+
+
+def test_every_shortcut_fits_each_tested_sdk_release() -> None:
+    lowest, highest = shortcuts.TESTED_SDK
+    assert lowest <= shortcuts.sdk_version() <= highest, "run the suite on a tested release"
+    assert shortcuts.unavailable() == NOT_FITTING.get(shortcuts.sdk_version(), [])
+
+
+def test_the_lowest_tested_release_is_the_lowest_pyproject_admits() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    (bound,) = [d for d in pyproject["project"]["dependencies"] if d.startswith("pulumi>")]
+    lowest = tuple(int(p) for p in re.search(r">=([\d.]+)", bound)[1].split("."))  # type: ignore[index]
+    assert lowest + (0,) * (3 - len(lowest)) == shortcuts.TESTED_SDK[0]
+
+
+def _plain_and_shortcut_runs(stack: str) -> tuple[ProgramResult, ProgramResult]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(shortcuts.ENV_VAR, "0")
+        plain = run_stack(stack, stacks_dir=ROOT / "stacks", today=GOLDEN_DAY)
+    return plain, run_stack(stack, stacks_dir=ROOT / "stacks", today=GOLDEN_DAY)
+
+
+def _comparable(resource: RecordedResource) -> RecordedResource:
+    # a property's dependency list follows which output resolves first, as under the engine
+    return dataclasses.replace(
+        resource,
+        dependencies=tuple(sorted(resource.dependencies)),
+        property_dependencies={
+            k: tuple(sorted(v)) for k, v in resource.property_dependencies.items()
+        },
+    )
+
+
+def test_shortcuts_record_what_the_sdks_own_path_records() -> None:
+    plain, fast = _plain_and_shortcut_runs(golden_options.STACK)
+    assert len(fast.resources) > 800
+    assert sorted(map(_comparable, fast.resources), key=str) == sorted(
+        map(_comparable, plain.resources), key=str
+    )
+    assert (fast.outputs, fast.secret_outputs) == (plain.outputs, plain.secret_outputs)
+    assert fast.logs == [log for log in plain.logs if log.severity != "debug"]
+    assert any(log.severity == "debug" for log in plain.logs)  # the plain path was taken
+
+
+def test_the_recorded_options_of_a_sample_stack_are_the_golden_ones() -> None:
+    declared = golden_options.option_lines()
+    assert declared == golden_options.GOLDEN.read_text(), (
+        f"recorded options changed (intended? run `{golden_options.REGENERATE}`)"
+    )
+
+
+def test_an_sdk_symbol_of_another_shape_is_left_to_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    sdk_translate = rpc.translate_output_properties
+
+    def translate(output: Any, *rest: Any, **named: Any) -> Any:  # a reshaped SDK function
+        return sdk_translate(output, *rest, **named)
+
+    monkeypatch.setattr(rpc, "translate_output_properties", translate)
+    assert "pulumi.runtime.rpc.translate_output_properties" in shortcuts.unavailable()
+    seen: list[Any] = []
+
+    def program() -> None:
+        seen.append((rpc.translate_output_properties, rpc.serialize_property))
+        pulumi.export("id", pulumi_random.RandomId("id", byte_length=4).byte_length)
+
+    result = run_program(program)
+    assert seen == [(translate, shortcuts._serialize_property)]
+    assert result.outputs == {"id": 4}
+
+
+def test_an_untested_sdk_release_takes_the_sdks_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shortcuts, "sdk_version", lambda: (3, 999, 0))
+    sdk_serialize = rpc.serialize_property
+    seen: list[Any] = []
+
+    def program() -> None:
+        seen.append(rpc.serialize_property)
+        pulumi.log.debug("kept")
+
+    result = run_program(program)
+    assert seen == [sdk_serialize]
+    assert ("debug", "kept") in [(log.severity, log.message) for log in result.logs]
+
+
+class _Tier(enum.StrEnum):
+    SHARED = "shared"
+
+
+class _Size(enum.Enum):
+    ONE = 1
+
+
+LEAVES: list[Any] = ["x", "shared", 3, 3.0, 2.5, True, False, None, 1]
+ANNOTATIONS: list[Any] = [
+    None,
+    Any,
+    str,
+    int,
+    float,
+    bool,
+    _Tier,
+    _Size,
+]
+ANNOTATIONS += [Optional[int], Optional[_Tier]]  # noqa: UP045 - as generated SDK code annotates
+
+
+@pytest.mark.parametrize("typ", ANNOTATIONS, ids=str)
+def test_leaves_translate_as_the_sdk_translates_them(typ: Any) -> None:
+    for leaf in LEAVES:
+        try:
+            expected: Any = rpc.translate_output_properties(leaf, str, typ)
+        except ValueError as error:  # e.g. an enum without that value
+            with pytest.raises(type(error)):
+                shortcuts._translate_output_properties(leaf, str, typ)
+            continue
+        got = shortcuts._translate_output_properties(leaf, str, typ)
+        assert (got, type(got)) == (expected, type(expected)), (leaf, typ)
+
+
+@pytest.mark.parametrize("typ", ANNOTATIONS, ids=str)
+def test_leaves_serialize_as_the_sdk_serializes_them(typ: Any) -> None:
+    for leaf in LEAVES:
+        expected = asyncio.run(rpc.serialize_property(leaf, [], "key", typ=typ))
+        got = asyncio.run(shortcuts._serialize_property(leaf, [], "key", typ=typ))
+        assert (got, type(got)) == (expected, type(expected)), (leaf, typ)

@@ -1,0 +1,499 @@
+"""Cheaper, equivalent versions of Pulumi SDK steps for runs under mocks, each checked first.
+
+The SDK is written for a real engine behind gRPC; under the in-process mock monitor some of its
+steps cost more than the work (docs/performance.md). Every replacement of an SDK symbol lives
+here, and names the symbol and the shape it expects (coroutine or not, parameter names, the
+other SDK symbols it uses). A shortcut applies only if the installed SDK is in `TESTED_SDK` and
+the symbol has that shape; otherwise the harness takes the SDK's own path: slower, same results.
+`ODOO_PLATFORM_SDK_SHORTCUTS=0` turns them all off (tests compare both ways).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import enum
+import functools
+import importlib.metadata
+import inspect
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import FrameType, ModuleType
+from typing import Any
+
+import pulumi
+from pulumi import output as pulumi_output
+from pulumi.runtime import known_types, rpc, settings, sync_await
+from pulumi.runtime import resource as pulumi_resource
+from pulumi.runtime import stack as pulumi_stack
+from pulumi.runtime.proto import resource_pb2
+
+ENV_VAR = "ODOO_PLATFORM_SDK_SHORTCUTS"
+# The pulumi releases the shortcuts were run against (tests/testing, tests/test_golden_urns.py):
+# the lowest the pinned providers admit and the pinned one. A release outside turns them off.
+TESTED_SDK = ((3, 231, 0), (3, 272, 0))
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def sdk_version() -> tuple[int, ...]:
+    text = importlib.metadata.version("pulumi")
+    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+
+
+def requested() -> bool:
+    """Whether shortcuts are wanted: not turned off, and an SDK release they were tested with."""
+    lowest, highest = TESTED_SDK
+    return os.environ.get(ENV_VAR, "1") != "0" and lowest <= sdk_version() <= highest
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """`module.attribute` replaced by `replacement`, if it has the shape it was written for."""
+
+    module: ModuleType
+    attribute: str
+    replacement: Callable[..., Any]
+    parameters: tuple[str, ...]
+    needs: tuple[tuple[Any, str], ...] = ()  # (object, attribute) the replacement uses
+
+    @property
+    def name(self) -> str:
+        return f"{self.module.__name__}.{self.attribute}"
+
+    def fits(self) -> bool:
+        original = getattr(self.module, self.attribute, None)
+        if original is None:
+            return False
+        if original is self.replacement:
+            return True  # applied by a run in progress
+        if _ORIGINALS.get(self.name, original) is not original:
+            return False  # another function than the SDK's, which this one wraps, is installed
+        try:
+            parameters = tuple(inspect.signature(original).parameters)
+        except (TypeError, ValueError):
+            return False
+        return (
+            parameters == self.parameters
+            and inspect.iscoroutinefunction(original)
+            == inspect.iscoroutinefunction(self.replacement)
+            and all(hasattr(owner, attribute) for owner, attribute in self.needs)
+        )
+
+
+# --- the linear wait for outstanding outputs ---------------------------------------------------
+
+
+async def _wait_for_rpcs_linearly(await_all_outstanding_tasks: bool = True) -> None:
+    """Pulumi's `wait_for_rpcs`, awaiting the outstanding outputs one after another.
+
+    The SDK re-waits on every pending output (`asyncio.wait(..., FIRST_COMPLETED)`) each time one
+    completes, which is quadratic in the number of outputs. Awaiting them in turn waits for the
+    same set, surfaces the same errors and is linear.
+    """
+    rpc_manager = settings._get_rpc_manager()
+    while True:
+        while rpc_manager.rpcs:
+            await asyncio.sleep(0)
+            try:
+                await rpc_manager.rpcs.pop()
+            except Exception as error:
+                cause = rpc_manager.unhandled_exception
+                if cause is not None:
+                    raise error from cause.with_traceback(rpc_manager.exception_traceback)
+                raise
+        if rpc_manager.unhandled_exception is not None:
+            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+        if await_all_outstanding_tasks:
+            while True:
+                with settings.SETTINGS.lock:
+                    pending = list(settings.SETTINGS.outputs)
+                    settings.SETTINGS.outputs.clear()
+                if not pending:
+                    break
+                for task in pending:
+                    await task
+        if not rpc_manager.rpcs:
+            break
+
+
+# --- stack traces without source lines ---------------------------------------------------------
+
+
+def _stack_trace_without_source_lines() -> Any:
+    """The SDK's `_get_stack_trace`, without reading source lines it never sends.
+
+    The SDK extracts each registration's call stack with `traceback.extract_stack()`, which stats
+    every file and reads every line, and turns each path into a URI anew. This walks the frames
+    itself and keeps the same ones (up to the resource class's own `__init__`), each converted
+    once per (file, line).
+    """
+    stack: list[tuple[str, int | None, str]] = []  # (file, line, function)
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        stack.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+        frame = frame.f_back
+    stack.reverse()
+    inits, cut = 0, 0
+    for cut in range(len(stack) - 1, -1, -1):
+        if stack[cut][2] == "__init__":
+            inits += 1
+            if inits == 3:
+                break
+    if cut < 1:
+        return pulumi_resource.source_pb2.StackTrace()
+    frames = [_stack_frame(filename, line) for filename, line, _ in reversed(stack[:cut])]
+    return pulumi_resource.source_pb2.StackTrace(frames=frames)
+
+
+@functools.lru_cache(maxsize=4096)
+def _stack_frame(filename: str, line: int | None) -> Any:
+    frame = traceback.FrameSummary(filename, line, "", lookup_line=False)
+    position = pulumi_resource._get_source_position_for_frame(frame)
+    return pulumi_resource.source_pb2.StackFrame(pc=position)  # copied into each StackTrace
+
+
+# --- no debug-channel messages -----------------------------------------------------------------
+
+
+def _drop_debug_message(
+    msg: str, resource: Any = None, stream_id: int | None = None, ephemeral: bool | None = None
+) -> None:
+    """The debug channel, which `pulumi up` shows only with `--debug`: the SDK sends a few
+    messages per resource (RPCs begun, resources registered) that nothing here reads."""
+
+
+# --- plain leaves pass through (de)serialization untouched -------------------------------------
+
+_ORIGINALS: dict[str, Callable[..., Any]] = {
+    "pulumi.runtime.rpc.contains_unknowns": rpc.contains_unknowns,
+    "pulumi.runtime.rpc.deserialize_properties": rpc.deserialize_properties,
+    "pulumi.runtime.rpc.serialize_property": rpc.serialize_property,
+    "pulumi.runtime.rpc.translate_output_properties": rpc.translate_output_properties,
+}
+
+
+async def _serialize_property(  # noqa: PLR0917 - the SDK's signature
+    value: Any,
+    deps: Any,
+    property_key: Any,
+    resource_obj: Any = None,
+    input_transformer: Any = None,
+    typ: Any = None,
+    keep_output_values: bool = False,
+    exclude_resource_refs_from_deps: bool = False,
+    return_protobuf_value: bool = False,
+) -> Any:
+    """`rpc.serialize_property`, answering a plain str/number/bool/None at once.
+
+    The SDK runs a leaf through a dozen type tests (sequence, unknown, resource, asset, archive,
+    awaitable, output, input type, mapping) and unwraps its annotation, to return it unchanged.
+    """
+    if type(value) in _LEAVES and not return_protobuf_value:
+        return value
+    return await _ORIGINALS["pulumi.runtime.rpc.serialize_property"](
+        value,
+        deps,
+        property_key,
+        resource_obj,
+        input_transformer,
+        typ,
+        keep_output_values,
+        exclude_resource_refs_from_deps,
+        return_protobuf_value,
+    )
+
+
+@functools.lru_cache(maxsize=2048)
+def _leaf_target(typ: Any) -> Any:
+    """What `translate_output_properties` turns a leaf into for annotation `typ`: an enum class,
+    `int` (floats become ints), or None (left as is)."""
+    from pulumi import _types  # noqa: PLC0415 - the SDK's own helper, as it calls it
+
+    unwrapped = _types.unwrap_optional_type(typ) if typ else typ
+    if inspect.isclass(unwrapped) and issubclass(unwrapped, enum.Enum):
+        return unwrapped
+    return int if unwrapped is int else None
+
+
+def _translate_output_properties(  # noqa: PLR0917 - the SDK's signature
+    output: Any,
+    output_transformer: Any,
+    typ: Any = None,
+    transform_using_type_metadata: bool = False,
+    path: Any = None,
+    return_none_on_dict_type_mismatch: bool = False,
+) -> Any:
+    """`rpc.translate_output_properties`, with the leaf rules (enum, float to int) decided once
+    per annotation instead of per value."""
+    kind = type(output)
+    if kind in _LEAVES:
+        try:
+            target = _leaf_target(typ)
+        except TypeError:  # an unhashable annotation: the SDK's way
+            target = _NOT_CACHED
+        if target is None:
+            return output
+        if target is int:
+            return int(output) if kind is float else output
+        if target is not _NOT_CACHED:  # an enum, which the SDK makes of any non-None leaf
+            return output if output is None else target(output)
+    return _ORIGINALS["pulumi.runtime.rpc.translate_output_properties"](
+        output,
+        output_transformer,
+        typ,
+        transform_using_type_metadata,
+        path,
+        return_none_on_dict_type_mismatch,
+    )
+
+
+_NOT_CACHED = object()
+
+
+def _transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
+    """`rpc.transfer_properties`: each output property of a new resource, with one future.
+
+    The SDK gives each output four futures (value, known, secret, dependencies) and a task that
+    awaits them in turn to build the output's data; a resource with 30 outputs schedules some 150
+    loop callbacks. Here the resolver sets the output's data future at once, with the same data
+    (`_OutputData`, which marks a value with unknowns unknown) or the same exception.
+    """
+    resolvers: dict[str, Any] = {}
+    loop = asyncio.get_event_loop()
+    for name in props:
+        if name == "urn" or (name == "id" and custom):
+            continue  # the SDK resolves these itself
+        data = loop.create_future()
+        resolvers[name] = functools.partial(_resolve_output, res, data)
+        res.__dict__[name] = pulumi.Output._from_data(data)
+    return resolvers
+
+
+def _resolve_output(  # noqa: PLR0917 - the SDK's resolver signature
+    res: Any,
+    data: asyncio.Future[Any],
+    value: Any,
+    is_known: bool,
+    is_secret: bool,
+    deps: Any,
+    failed: Exception | None,
+) -> None:
+    if failed is not None:
+        data.set_exception(failed)
+        return
+    resources = {*deps, res} if deps else {res}
+    data.set_result(
+        pulumi_output._OutputData(
+            resources=resources, value=value, is_known=is_known, is_secret=is_secret
+        )
+    )
+
+
+def _contains_unknowns(val: Any) -> bool:
+    """`rpc.contains_unknowns` (run on every output's value as it resolves), walking the value
+    without a closure call per element and passing over plain leaves at once."""
+    pending, seen = [val], set()
+    while pending:
+        item = pending.pop()
+        if type(item) in _LEAVES:
+            continue
+        if known_types.is_unknown(item):
+            return True
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
+            pending.extend(item[k] for k in item)
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+# --- the harness's own steps: the monitor's calls and answers ----------------------------------
+
+
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs the SDK's monitor calls on the event loop's own thread, as they are made.
+
+    The SDK sends every RPC through `loop.run_in_executor` because a real monitor is a gRPC
+    server. The mock monitor answers in microseconds, so the hop to a worker thread and back
+    (and the GIL contention between worker threads and the loop) cost more than the answer.
+    """
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # raised where the SDK awaits the call, as from a thread
+            future.set_exception(error)
+        return future
+
+
+_active = False
+
+
+@contextlib.contextmanager
+def applied(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Apply the shortcuts that fit (if `requested()`) for one run on `loop`."""
+    global _active  # noqa: PLW0603 - one run at a time, as the SDK's own settings
+    with contextlib.ExitStack() as patches:
+        if requested():
+            loop.set_default_executor(_InlineExecutor(max_workers=1))
+            for shortcut in SHORTCUTS:
+                if shortcut.fits():
+                    patches.enter_context(
+                        _patched(shortcut.module, shortcut.attribute, shortcut.replacement)
+                    )
+            _active = True
+            patches.callback(_deactivate)
+            patches.callback(_answers.clear)
+        yield
+
+
+def _deactivate() -> None:
+    global _active  # noqa: PLW0603
+    _active = False
+
+
+@contextlib.contextmanager
+def _patched(target: Any, name: str, replacement: Any) -> Iterator[None]:
+    original = getattr(target, name)
+    setattr(target, name, replacement)
+    try:
+        yield
+    finally:
+        setattr(target, name, original)
+
+
+def serialize(values: dict[str, Any]) -> Any:
+    """`rpc.serialize_properties(values)` for the monitor's answers, as the SDK's mock monitor
+    runs it (`_sync_await`), or with shortcuts driven to completion here when nothing in it awaits
+    (mock values are plain), which saves an event loop round per answer."""
+    if not _active:
+        return sync_await._sync_await(rpc.serialize_properties(values, {}))
+    return _run_to_completion(rpc.serialize_properties(values, {}), values)
+
+
+def registration_response(
+    urn: str, resource_id: Any, values: dict[str, Any], request_object: Any, inputs: dict[str, Any]
+) -> Any:
+    """The monitor's answer to a registration: the resource's `values` as a Struct.
+
+    With shortcuts, a value the mocks echoed from the inputs (the same object) is not serialized
+    again but copied from the request as the SDK sent it; and when the SDK deserializes the answer
+    (`resolve_outputs`), it gets those inputs as the monitor deserialized them from that same
+    request, instead of deserializing them a second time.
+    """
+    fields = request_object.fields
+    echoed = {k: v for k, v in values.items() if k in fields and v is inputs.get(k, _NOT_CACHED)}
+    if not _active or not echoed:
+        return resource_pb2.RegisterResourceResponse(
+            urn=urn, id=resource_id, object=serialize(values)
+        )
+    rest = serialize({k: v for k, v in values.items() if k not in echoed})
+    response = resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=rest)
+    for key in echoed:
+        response.object.fields[key].CopyFrom(fields[key])
+    _answers[id(response.object)] = (response.object, rest, echoed)
+    return response
+
+
+# id of an answer's Struct -> (that Struct, its serialized part, its echoed inputs)
+_answers: dict[int, tuple[Any, Any, dict[str, Any]]] = {}
+
+
+def _deserialize_properties(
+    props_struct: Any, keep_unknowns: bool | None = None, keep_internal: bool | None = True
+) -> Any:
+    """`rpc.deserialize_properties`, reading a registration answer's echoed inputs as the monitor
+    deserialized them (same request field, same function; its unknowns are kept as this run keeps
+    them: in a preview, or when the caller drops them)."""
+    answer = _answers.pop(id(props_struct), None)
+    sdk_deserialize = _ORIGINALS["pulumi.runtime.rpc.deserialize_properties"]
+    if (
+        answer is None
+        or answer[0] is not props_struct
+        or (keep_unknowns and not settings.is_dry_run())
+    ):
+        return sdk_deserialize(props_struct, keep_unknowns, keep_internal)
+    _, rest, echoed = answer
+    values = sdk_deserialize(rest, keep_unknowns, keep_internal)
+    values.update(
+        (k, v)
+        for k, v in echoed.items()
+        if keep_internal is not False or not k.startswith("__") or k == "__provider"
+    )
+    return values
+
+
+def _run_to_completion(coroutine: Any, values: dict[str, Any]) -> Any:
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()  # it awaited something (a resource reference): the SDK's way
+    return sync_await._sync_await(rpc.serialize_properties(values, {}))
+
+
+def is_active() -> bool:
+    """Whether this run's harness steps take the shortcuts (the recorder shares echoed values)."""
+    return _active
+
+
+SHORTCUTS = (
+    Shortcut(
+        pulumi_stack,
+        "wait_for_rpcs",
+        _wait_for_rpcs_linearly,
+        ("await_all_outstanding_tasks",),
+        needs=((settings, "_get_rpc_manager"), (settings, "SETTINGS")),
+    ),
+    Shortcut(
+        pulumi_resource,
+        "_get_stack_trace",
+        _stack_trace_without_source_lines,
+        (),
+        needs=(
+            (pulumi_resource, "_get_source_position_for_frame"),
+            (pulumi_resource, "source_pb2"),
+        ),
+    ),
+    Shortcut(
+        pulumi.log, "debug", _drop_debug_message, ("msg", "resource", "stream_id", "ephemeral")
+    ),
+    Shortcut(rpc, "contains_unknowns", _contains_unknowns, ("val",)),
+    Shortcut(
+        rpc,
+        "transfer_properties",
+        _transfer_properties,
+        ("res", "props", "custom"),
+        needs=((pulumi.Output, "_from_data"), (pulumi_output, "_OutputData")),
+    ),
+    Shortcut(
+        rpc,
+        "deserialize_properties",
+        _deserialize_properties,
+        ("props_struct", "keep_unknowns", "keep_internal"),
+    ),
+    Shortcut(
+        rpc,
+        "serialize_property",
+        _serialize_property,
+        tuple(inspect.signature(_serialize_property).parameters),
+    ),
+    Shortcut(
+        rpc,
+        "translate_output_properties",
+        _translate_output_properties,
+        tuple(inspect.signature(_translate_output_properties).parameters),
+    ),
+)
+
+
+def unavailable() -> list[str]:
+    """The shortcuts whose SDK symbol is missing or has another shape (they are not applied)."""
+    return [shortcut.name for shortcut in SHORTCUTS if not shortcut.fits()]
