@@ -24,7 +24,7 @@ from odoo_platform.config import ConfigError, PlatformConfig, stack_file
 from odoo_platform.config.clock import utc_today
 from odoo_platform.config.schema import json_schema_text
 from odoo_platform.config.validation import warnings as config_warnings
-from odoo_platform.offline import check_report, drift, plan_report
+from odoo_platform.offline import check_report, drift, evidence_report, plan_report
 from odoo_platform.offline import estate as estate_mod
 from odoo_platform.offline import evidence as evidence_mod
 from odoo_platform.offline.check import StackCheck, check_stack, load_for_day
@@ -458,19 +458,19 @@ def evidence(
     if record is not None:
         time = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
-            document = evidence_mod.deployment_record(
+            document = evidence_report.deployment_record(
                 stack_plan, found, approver=approver, time=time
             )
             record.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
-        except evidence_mod.RecordError as error:
+        except evidence_report.RecordError as error:
             fail(str(error))
         except OSError as error:
             fail(f"cannot write {record}: {error}", Exit.FAILED)
     if json_output:
-        document = evidence_mod.evidence_json(stack_plan, found)
+        document = evidence_report.evidence_json(stack_plan, found)
         typer.echo(json.dumps(document, indent=2, sort_keys=True))
     else:
-        evidence_mod.print_evidence(stack_plan, found, console())
+        evidence_report.print_evidence(stack_plan, found, console())
     exit_for(check)
 
 
