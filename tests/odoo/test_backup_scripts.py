@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -312,6 +312,34 @@ def test_backup_then_restore_check_succeeds(
         " all in the archive (2 filestore files)"
     ) in output
     assert public_tables(pg, tenant.restore_database) == []  # emptied after the check
+
+
+def test_one_backup_reads_the_clock_once(
+    backups: Backups, tenant: Tenant, s3_client: object, tmp_path: Path
+) -> None:
+    """Folder name, `created_at` and retention class come from one reading of the clock: a
+    `date` that moves on at every call (a slow pod, or midnight between two calls) must not
+    give a manifest whose time differs from its folder's (restore-check refuses that)."""
+    real_date = shutil.which("date")
+    assert real_date
+    ticks = tmp_path / "ticks"
+    fake = tmp_path / "clock" / "date"
+    fake.parent.mkdir()
+    # each call is one second later than the previous one, from 2025-11-30T23:59:58Z on
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'n=$(cat "{ticks}" 2>/dev/null || echo 0); echo $((n + 1)) > "{ticks}"\n'
+        "shift  # -u\n"
+        f'exec {real_date} -u -d "@$((1764547198 + n))" "$@"\n'
+    )
+    fake.chmod(0o755)
+    moving = replace(backups, tool_path=f"{fake.parent}:{backups.tool_path}")
+    prefix = moving.backup(tenant, "ticking", tmp_path / "b")
+    body = s3_client.get_object(Bucket=BUCKET, Key=prefix + "manifest.json")  # type: ignore[attr-defined]
+    manifest = json.loads(body["Body"].read())
+    created = dt.datetime.strptime(manifest["created_at"], "%Y-%m-%dT%H:%M:%SZ")
+    assert prefix.split("/")[2] == created.strftime(scripts.STAMP_FORMAT), (prefix, manifest)
+    assert prefix.split("/")[0] == scripts.retention_class(created.date())
 
 
 def test_default_retention_class_follows_the_utc_date(

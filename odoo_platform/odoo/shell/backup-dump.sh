@@ -23,13 +23,16 @@ for var in PGHOST PGUSER PGPASSWORD PGDATABASE FILESTORE_DIR WORK_DIR TENANT; do
   [ -n "$value" ] || die "environment variable $var is not set"
 done
 
-now=$(date -u +%Y%m%dT%H%M%SZ)
-created_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# One reading of the clock: the folder name, created_at (restore-check compares them) and the
+# retention class must agree, even when a call lands on the next second or day.
+read -r now created_at day_of_month weekday << EOF
+$(date -u '+%Y%m%dT%H%M%SZ %Y-%m-%dT%H:%M:%SZ %d %u')
+EOF
 if [ -n "${RETENTION_CLASS:-}" ]; then
   class=$RETENTION_CLASS
-elif [ "$(date -u +%d)" = "01" ]; then
+elif [ "$day_of_month" = "01" ]; then
   class=monthly
-elif [ "$(date -u +%u)" = "7" ]; then
+elif [ "$weekday" = "7" ]; then
   class=weekly
 else
   class=daily
