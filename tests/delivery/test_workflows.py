@@ -219,6 +219,4 @@ def invoked_commands() -> set[str]:
 @pytest.mark.parametrize("command", sorted(invoked_commands()))
 def test_every_command_the_workflows_run_exists(command: str) -> None:
     commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
-    if command not in commands and command in {"estate", "evidence"}:
-        pytest.skip(f"`{command}` is the other half of issue 18, not on this branch yet")
     assert command in commands
