@@ -195,3 +195,16 @@ def replicates_database_backups(config: PlatformConfig) -> bool:
     """RDS automated backups (point-in-time restore) are replicated for the faster DR modes."""
     dr = config.disaster_recovery
     return dr is not None and dr.mode in ("pilot-light", "warm-standby")
+
+
+def scheduled_shutdown(config: PlatformConfig) -> bool:
+    """Whether the stack stops outside `capacity.working_hours` (never in prod)."""
+    if config.environment == "prod":
+        return False
+    enabled = config.capacity.working_hours.enabled
+    return bool(_or(enabled, env_defaults(config).scheduled_shutdown))
+
+
+def follows_working_hours(config: PlatformConfig, tenant: TenantConfig) -> bool:
+    """Whether this tenant scales to zero outside working hours (its `always_on` opts out)."""
+    return scheduled_shutdown(config) and not tenant.always_on

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
+from odoo_platform.config.calendar import CapacityConfig
 from odoo_platform.config.catalog import (
     RESERVED_TENANT_SLUGS,
     DataClassification,
@@ -295,6 +296,28 @@ class DisasterRecoveryConfig(Strict):
     )
 
 
+class DrSiteConfig(Strict):
+    """This stack is the disaster-recovery site of another regional stack (docs/runbooks/dr.md).
+
+    It runs in the primary's `disaster_recovery.dr_region` and reads the primary's outputs through
+    `PlatformReference`. Failing over is the reviewed change `role: primary`.
+    """
+
+    primary_stack: str = Field(
+        pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+        description="the primary's fully qualified stack name: organisation/project/stack",
+    )
+    primary_region: Region = Field(description="the primary stack's region")
+    mode: Literal["backup-restore", "pilot-light", "warm-standby"] = Field(
+        description="the primary's disaster_recovery.mode (checked against its outputs)"
+    )
+    role: Literal["standby", "primary"] = Field(
+        "standby",
+        description="standby: replicas and zero-replica workloads (warm standby) or nothing "
+        "restored yet; primary: failed over, the site serves the tenants",
+    )
+
+
 class FreezeWindow(Strict):
     """A period with no prod updates: monthly (around close) or between two dates."""
 
@@ -373,6 +396,11 @@ class TenantConfig(Strict):
     )
     db_maxconn: int | None = Field(None, ge=2, le=64, description="default: the size profile's")
     dedicated: DedicatedOverrides | None = None
+    always_on: bool = Field(
+        False,
+        description="opt out of capacity.working_hours: the tenant runs nights and weekends "
+        "(its database server too, when it has its own)",
+    )
     mail: SmtpRelayConfig | None = Field(
         None, description="the tenant's own relay instead of shared_services.mail"
     )
@@ -413,5 +441,9 @@ class PlatformConfig(Strict):
     dedicated_defaults: DedicatedTierConfig = DedicatedTierConfig()
     backup: BackupPolicy = BackupPolicy()
     disaster_recovery: DisasterRecoveryConfig | None = None
+    dr_site: DrSiteConfig | None = Field(
+        None, description="set on a disaster-recovery stack: the primary it recovers"
+    )
+    capacity: CapacityConfig = CapacityConfig()
     governance: GovernanceConfig = GovernanceConfig()
     tenants: list[TenantConfig] = Field(default_factory=list)
