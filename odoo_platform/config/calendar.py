@@ -28,9 +28,7 @@ class WorkingHours(Strict):
         None, description="default: true in dev and staging, false in prod (never on in prod)"
     )
     timezone: str = Field("UTC", description="an IANA time zone, e.g. Europe/London")
-    days: list[Weekday] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
-    )
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]), min_length=1)
     start: str = Field("07:00", pattern=HHMM, description="local time the stack starts (HH:MM)")
     end: str = Field("20:00", pattern=HHMM, description="local time the stack stops (HH:MM)")
 
