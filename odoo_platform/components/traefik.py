@@ -32,6 +32,7 @@ from odoo_platform.components._shared.base import (
 from odoo_platform.components._shared.iam import irsa_trust_policy
 from odoo_platform.components._shared.k8s import (
     manifest,
+    pod_security_labels,
     restricted_container_security,
     restricted_pod_security,
 )
@@ -67,7 +68,6 @@ WEBSOCKET_READ_TIMEOUT = "3600s"
 TLS_OPTION_NAME = "default"  # Traefik applies the TLSOption named `default` to every router
 TRAEFIK_UID = 65532  # the official image's non-root user
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
-POD_SECURITY_LEVEL = "restricted"
 # TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3 suites are not configurable).
 STRONG_CIPHER_SUITES = (
     "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
@@ -188,10 +188,6 @@ class TraefikIngressArgs:
 
 def traefik_crd_urls(chart_version: str) -> list[str]:
     return [TRAEFIK_CRD_URL.format(version=chart_version, file=f) for f in TRAEFIK_CRD_FILES]
-
-
-def pod_security_labels(level: str = POD_SECURITY_LEVEL) -> dict[str, str]:
-    return {f"pod-security.kubernetes.io/{mode}": level for mode in ("enforce", "audit", "warn")}
 
 
 def load_balancer_annotations(args: TraefikIngressArgs) -> dict[str, str]:

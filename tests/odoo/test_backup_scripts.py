@@ -745,7 +745,7 @@ def test_dump_fails_when_the_filestore_is_unreadable(
         dump = subprocess.run(
             ["sh", str(base / "scripts" / "backup-dump.sh")],
             env=backups.env(locked, "locked", base / "work", RETENTION_CLASS="daily"),
-            capture_output=True, text=True, timeout=60, check=False,
+            capture_output=True, text=True, timeout=60, check=False, cwd=base,
             preexec_fn=run_as.preexec if run_as else None,
         )  # fmt: skip
     finally:
