@@ -18,14 +18,26 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
 
-from odoo_platform.components._shared.base import child_opts, component_type
+from odoo_platform.components._shared.base import (
+    AwsRegion,
+    Matches,
+    OneOf,
+    Slug,
+    TierLabel,
+    check_args,
+    child_opts,
+    component_type,
+)
 from odoo_platform.config import mail as mail_config
+from odoo_platform.config.fields import HOSTNAME_PATTERN, PATTERN_MEANINGS
 from odoo_platform.config.tags import resource_tags
+
+HOSTNAME_MEANING = PATTERN_MEANINGS[HOSTNAME_PATTERN]
 
 DKIM_TOKENS = 3  # Easy DKIM always publishes three selectors
 DKIM_TTL = 1800
@@ -40,12 +52,12 @@ class SmtpLogin:
 
 @dataclass(frozen=True)
 class SesMailArgs:
-    domain: str
+    domain: Annotated[str, Matches(HOSTNAME_PATTERN.strip("^$"), HOSTNAME_MEANING)]
     """Domain of the SES identity (Easy DKIM, 2048-bit); tenants send From addresses of it or its
     subdomains."""
-    route53_zone_id: str
+    route53_zone_id: Annotated[str, Matches(r"Z[A-Z0-9]{4,32}", "a Route53 zone id (Z...)")]
     """Route53 hosted zone that receives the three DKIM CNAME records."""
-    region: str
+    region: AwsRegion
     """The stack's region: of the identity, the SMTP endpoint and the host
     `email-smtp.<region>.amazonaws.com`."""
     vpc_id: pulumi.Input[str]
@@ -54,13 +66,16 @@ class SesMailArgs:
     """The only range allowed to reach the SMTP endpoint on `port`."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Subnets of the SMTP interface endpoint (the private ones, where the pods are)."""
-    senders: Mapping[str, str]
+    senders: Mapping[Slug, str]
     """Tenant slug -> the domain it sends from: one IAM user and SMTP login per tenant, limited to
     `*@<domain>`."""
-    port: int = 587
+    port: Annotated[int, OneOf((587, 2587))] = 587
     """SMTP port (STARTTLS) opened on the endpoint; the stack file allows 587 or 2587."""
-    tiers: Mapping[str, str] = field(default_factory=dict)
+    tiers: Mapping[Slug, TierLabel] = field(default_factory=dict)
     """Tenant slug -> its tier, for the `Tier` tag of its IAM user (unlisted: `shared`)."""
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 class SesMail(pulumi.ComponentResource):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from typing import Any
 
 import pytest
 
+from odoo_platform.components._shared.base import ArgsError
 from odoo_platform.components.mail import SesMail, SesMailArgs
 from odoo_platform.config.mail import tenant_relay
 from odoo_platform.platform.assembly.mail import mail_args, tenant_mail_args
@@ -156,3 +158,19 @@ def test_sample_prod_stack_tenants_all_send_through_ses() -> None:
     for slug, domain in args.senders.items():
         relay = tenant_relay(config, tenant(config, slug))
         assert relay is not None and relay.from_filter == domain
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"port": 465}, "port: 465 is not allowed: one of 587, 2587"),
+        ({"domain": "Mail_Example"}, "domain: 'Mail_Example' is not allowed"),
+        ({"route53_zone_id": "zone"}, "route53_zone_id: 'zone' is not allowed"),
+        ({"senders": {"Bad Slug": "example.com"}}, "senders: ['Bad Slug'] 'Bad Slug' is not"),
+    ],
+)
+def test_bad_args_are_refused_with_the_field_and_what_is_allowed(
+    change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ArgsError, match=re.escape(message)):
+        ses_args(**change)
