@@ -12,6 +12,7 @@ from ipaddress import IPv4Network
 
 from odoo_platform.config import defaults
 from odoo_platform.config import mail as mail_rules
+from odoo_platform.config import recovery
 from odoo_platform.config.capacity import (
     SHARED_SERVER,
     connection_budgets,
@@ -546,6 +547,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     mail_rules.issues,
     cluster_access,
     database_identifiers,
+    recovery.objectives,
 )
 
 
