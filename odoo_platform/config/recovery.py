@@ -83,7 +83,10 @@ def _resolve(config: PlatformConfig, index: int, key: str) -> Target:
     stack = config.recovery_defaults
     levels = (
         (getattr(tenant.recovery, key), key_path("tenants", index, "recovery", key)),
-        (getattr(getattr(stack, tenant.tier), key), key_path("recovery_defaults", tenant.tier, key)),
+        (
+            getattr(getattr(stack, tenant.tier), key),
+            key_path("recovery_defaults", tenant.tier, key),
+        ),
         (getattr(stack, key), key_path("recovery_defaults", key)),
     )
     found = (Target(value, path) for value, path in levels if value is not None)
@@ -299,7 +302,9 @@ def _candidates(config: PlatformConfig) -> list[tuple[str, Setup]]:
             for h in range(hours, 0, -1)
         ]
     elif mode == _BR:
-        found += [(f"lower backup.rpo_hours to {h}", Setup(_BR, h)) for h in range(hours - 1, 0, -1)]
+        found += [
+            (f"lower backup.rpo_hours to {h}", Setup(_BR, h)) for h in range(hours - 1, 0, -1)
+        ]
     faster = MODES[MODES.index(mode) + 1 :] if mode else MODES[1:]
     return found + [(f"disaster_recovery mode {m}", Setup(m, hours)) for m in faster]
 

@@ -10,9 +10,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network
 
-from odoo_platform.config import defaults
+from odoo_platform.config import defaults, recovery
 from odoo_platform.config import mail as mail_rules
-from odoo_platform.config import recovery
 from odoo_platform.config.capacity import (
     SHARED_SERVER,
     connection_budgets,

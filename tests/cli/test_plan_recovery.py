@@ -1,0 +1,89 @@
+"""`odoo-platform plan` reports every tenant's recovery objectives (issue 17): the sample stack
+prod-eu-west-1 (pilot-light, a 200 GiB shared server) against hand-computed figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from odoo_platform.cli import app
+
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+SYNTHETIC = "tests.synthetic_platform:program"
+OUTSIDE_FREEZE = "2026-11-18"
+STACKS_DIR = ("--stacks-dir", str(STACKS))
+KEYS = {
+    "mode",
+    "rpo_target_minutes",
+    "rpo_achieved_minutes",
+    "rto_target_minutes",
+    "rto_estimated_minutes",
+}
+
+
+def plan(*args: str, exit_code: int = 0) -> str:
+    result = CliRunner().invoke(
+        app,
+        ["plan", "--stack", "prod-eu-west-1", "--date", OUTSIDE_FREEZE, *args, *STACKS_DIR],
+    )
+    assert result.exit_code == exit_code, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return json.loads(plan("--json"))  # the real stack program
+
+
+def test_json_has_each_tenants_objectives_with_exactly_the_five_keys(
+    document: dict[str, Any],
+) -> None:
+    tenants = document["recovery"]["tenants"]
+    assert set(tenants) == {r["tenant"] for r in document["resources"] if r["tenant"]}
+    assert all(set(entry) == KEYS for entry in tenants.values())
+    # shared: PITR of the 200 GiB server (45) outlasts the cluster (15 + 5 + 10):
+    # network 5 + 45 + Odoo start 10 + DNS 5
+    assert tenants["nb-consulting"] == {
+        "mode": "pilot-light",
+        "rpo_target_minutes": 60,
+        "rpo_achieved_minutes": 30,
+        "rto_target_minutes": 240,
+        "rto_estimated_minutes": 65,
+    }
+    # dedicated: a 100 GiB server restores in 30, as long as the cluster takes: 5 + 30 + 10 + 5
+    assert tenants["halden-law"]["rto_estimated_minutes"] == 50
+    assert tenants["halden-law"]["rpo_target_minutes"] == 30  # recovery_defaults.dedicated
+
+
+def test_json_sources_name_every_figure_with_its_source(document: dict[str, Any]) -> None:
+    sources = document["recovery"]["sources"]
+    assert sources["retrieved"] == "2026-12-02"
+    assert "loss of the stack's primary region" in sources["scope"]
+    figure = sources["figures"]["backup_replication_lag_minutes"]
+    assert figure["value"] == 30 and "prescriptive-guidance" in figure["source"]
+    assert sources["tables"]["rds_pitr_restore_minutes"]["rows"][1] == {
+        "up_to_gib": 500,
+        "minutes": 45,
+    }
+
+
+@pytest.mark.parametrize("details", [False, True], ids=["summary", "details"])
+def test_text_shows_mode_rpo_and_rto_against_targets(details: bool) -> None:
+    extra = ("--details",) if details else ()
+    # the synthetic program breaks mandatory rules on purpose (exit 3); the section is the file's
+    out = plan("--program", SYNTHETIC, *extra, exit_code=3)
+    start = out.index("Recovery objectives (loss of eu-west-1, recovered in eu-central-1)")
+    section = out[start : out.index("tenants meet their recovery objectives", start) + 40]
+    rows = {line.split("│")[1].strip(): line for line in section.splitlines() if "│" in line}
+    assert "pilot-light" in rows["nb-consulting"]
+    assert [cell.strip() for cell in rows["halden-law"].split("│")[2:6]] == [
+        "pilot-light",
+        "30 / 30",
+        "50 / 120",
+        "met",
+    ]
+    assert "10 of 10 tenants meet their recovery objectives" in section
