@@ -15,7 +15,7 @@ from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, fre
 from odoo_platform.offline.cost import CostEstimate, assumptions
 from odoo_platform.offline.placement import Chain
 from odoo_platform.offline.plan import StackPlan
-from odoo_platform.offline.recovery import print_recovery, recovery_json
+from odoo_platform.offline.recovery import print_recovery, print_recovery_summary, recovery_json
 from odoo_platform.policies import Finding, Severity
 from odoo_platform.synthesis.harness import RecordedResource
 from odoo_platform.synthesis.ownership import DEDICATED_PREFIX
@@ -266,7 +266,7 @@ def print_summary(plan: StackPlan, console: Console) -> None:
         f"[dim]Costs are an ESTIMATE from the price table dated {plan.cost.prices.retrieved} "
         f"(on-demand list prices, usage-based charges excluded); assumptions: --details.[/]"
     )
-    print_recovery(plan.check.config, console, limit=TENANT_ROWS)
+    print_recovery_summary(plan.check.config, console)
     print_warnings(plan.warnings, console, limit=5)
     console.print(
         "[dim]Every type, finding, chain and tenant: --details; policy details: "

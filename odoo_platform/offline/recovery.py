@@ -49,8 +49,8 @@ def verdict(entry: TenantRecovery) -> str:
     return "no target" if met is None else ("met" if met else "[bold red]not met[/]")
 
 
-def print_recovery(config: PlatformConfig, console: Console, limit: int | None = None) -> None:
-    """One row per tenant; `limit` keeps the summary to a screen."""
+def print_recovery(config: PlatformConfig, console: Console) -> None:
+    """One row per tenant (`plan --details`)."""
     entries = recovery.tenant_recoveries(config)
     if not entries:
         return
@@ -64,8 +64,7 @@ def print_recovery(config: PlatformConfig, console: Console, limit: int | None =
     table.add_column("RPO min / target", justify="right", no_wrap=True)
     table.add_column("RTO min / target", justify="right", no_wrap=True)
     table.add_column("", no_wrap=True)
-    shown = entries if limit is None else entries[:limit]
-    for entry in shown:
+    for entry in entries:
         table.add_row(
             entry.slug,
             entry.achieved.mode or NO_DR,
@@ -73,12 +72,33 @@ def print_recovery(config: PlatformConfig, console: Console, limit: int | None =
             _versus(entry.achieved.rto_minutes, entry.rto_target.value),
             verdict(entry),
         )
-    if len(shown) < len(entries):
-        table.add_row(f"... {len(entries) - len(shown)} more (--details, --json)", "", "", "", "")
     console.print(table)
-    met = sum(entry.met is True for entry in entries)
     console.print(
-        f"[dim]{met} of {len(entries)} tenants meet their recovery objectives; figures and their "
-        f"sources (retrieved {recovery.FIGURES['retrieved']}): docs/disaster-recovery.md, "
-        "--json recovery.sources.[/]"
+        f"[dim]{summary(entries)}; figures and their sources (retrieved "
+        f"{recovery.FIGURES['retrieved']}): docs/disaster-recovery.md, --json "
+        "recovery.sources.[/]"
     )
+
+
+def summary(entries: list[TenantRecovery]) -> str:
+    """`8/10 tenants meet targets, 2 have none`."""
+    met = sum(entry.met is True for entry in entries)
+    unset = sum(entry.met is None for entry in entries)
+    return f"{met}/{len(entries)} tenants meet targets" + (f", {unset} have none" if unset else "")
+
+
+def print_recovery_summary(config: PlatformConfig, console: Console) -> None:
+    """One line of the one-screen summary: the mode, the verdicts and the worst figures."""
+    entries = recovery.tenant_recoveries(config)
+    if not entries:
+        return
+    rpo = [e.achieved.rpo_minutes for e in entries]
+    rto = [e.achieved.rto_minutes for e in entries]
+    worst = (
+        f"worst RPO {max(r for r in rpo if r is not None)}/"
+        f"RTO {max(r for r in rto if r is not None)} min"
+        if None not in rpo and None not in rto
+        else "RPO/RTO unbounded"
+    )
+    mode = recovery.recovery_mode(config) or NO_DR
+    console.print(f"Recovery: {summary(entries)} ({mode}, {worst})")

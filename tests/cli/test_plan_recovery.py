@@ -71,13 +71,11 @@ def test_json_sources_name_every_figure_with_its_source(document: dict[str, Any]
     }
 
 
-@pytest.mark.parametrize("details", [False, True], ids=["summary", "details"])
-def test_text_shows_mode_rpo_and_rto_against_targets(details: bool) -> None:
-    extra = ("--details",) if details else ()
+def test_details_show_mode_rpo_and_rto_against_targets_per_tenant() -> None:
     # the synthetic program breaks mandatory rules on purpose (exit 3); the section is the file's
-    out = plan("--program", SYNTHETIC, *extra, exit_code=3)
+    out = plan("--program", SYNTHETIC, "--details", exit_code=3)
     start = out.index("Recovery objectives (loss of eu-west-1, recovered in eu-central-1)")
-    section = out[start : out.index("tenants meet their recovery objectives", start) + 40]
+    section = out[start : out.index("tenants meet targets", start) + 40]
     rows = {line.split("│")[1].strip(): line for line in section.splitlines() if "│" in line}
     assert "pilot-light" in rows["nb-consulting"]
     assert [cell.strip() for cell in rows["halden-law"].split("│")[2:6]] == [
@@ -86,4 +84,11 @@ def test_text_shows_mode_rpo_and_rto_against_targets(details: bool) -> None:
         "50 / 120",
         "met",
     ]
-    assert "10 of 10 tenants meet their recovery objectives" in section
+    assert "10/10 tenants meet targets" in section
+
+
+def test_the_summary_gives_the_verdict_and_the_worst_figures_in_one_line() -> None:
+    out = plan("--program", SYNTHETIC, exit_code=3)
+    assert "Recovery: 10/10 tenants meet targets (pilot-light, worst RPO 30/RTO 65 min)" in (
+        out.splitlines()
+    )
