@@ -7,10 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 from typer.testing import CliRunner
 
 from odoo_platform.cli import app
+from odoo_platform.platform.program import main
+from odoo_platform.testing import run_program, stack_config
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 SYNTHETIC = "tests.synthetic_platform:program"
@@ -92,3 +95,20 @@ def test_the_summary_gives_the_verdict_and_the_worst_figures_in_one_line() -> No
     assert "Recovery: 10/10 tenants meet targets (pilot-light, worst RPO 30/RTO 65 min)" in (
         out.splitlines()
     )
+
+
+def test_an_unachievable_target_stops_the_program_at_its_key_path(tmp_path: Path) -> None:
+    """prod-eu-west-1 (pilot-light) asked for an RPO of 10 minutes: refused before any resource
+    is declared (`pulumi up` runs the same check), naming the change that would meet it."""
+    text = (STACKS / "Pulumi.prod-eu-west-1.yaml").read_text()
+    anchor = "      - slug: halden-law\n"
+    stack = tmp_path / "Pulumi.prod-eu-west-1.yaml"
+    stack.write_text(text.replace(anchor, anchor + "        recovery: {rpo_minutes: 10}\n", 1))
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program(main, config=stack_config(stack)[0], stack="prod-eu-west-1")
+    message = str(raised.value)
+    assert "platform.tenants[8].recovery.rpo_minutes: tenant 'halden-law': RPO target 10 min" in (
+        message
+    )
+    assert "pilot-light achieves 30 min (replicated automated backups' lag 30)" in message
+    assert "to meet it: disaster_recovery mode warm-standby (RPO ~5 min)" in message
