@@ -39,6 +39,7 @@ from odoo_platform.config.fields import (
     VpcCidr,
     check_tags,
 )
+from odoo_platform.config.objectives import RecoveryDefaults, RecoveryObjectives
 from odoo_platform.config.services import (
     BackupPolicy,
     DatabaseConfig,
@@ -404,6 +405,11 @@ class TenantConfig(Strict):
     mail: SmtpRelayConfig | None = Field(
         None, description="the tenant's own relay instead of shared_services.mail"
     )
+    recovery: RecoveryObjectives = Field(
+        RecoveryObjectives(),
+        description="the tenant's recovery objectives; unset keys: recovery_defaults "
+        "(docs/disaster-recovery.md)",
+    )
 
     @field_validator("slug")
     @classmethod
@@ -443,6 +449,11 @@ class PlatformConfig(Strict):
     disaster_recovery: DisasterRecoveryConfig | None = None
     dr_site: DrSiteConfig | None = Field(
         None, description="set on a disaster-recovery stack: the primary it recovers"
+    )
+    recovery_defaults: RecoveryDefaults = Field(
+        RecoveryDefaults(),
+        description="recovery objectives of every tenant, by stack and tier "
+        "(docs/disaster-recovery.md)",
     )
     capacity: CapacityConfig = CapacityConfig()
     governance: GovernanceConfig = GovernanceConfig()

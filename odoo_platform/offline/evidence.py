@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from odoo_platform.config import recovery
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.config.models import TenantConfig
 from odoo_platform.offline.plan import StackPlan
@@ -39,6 +40,10 @@ TENANT_DATABASE = "odoo-platform:index:TenantDatabase"
 REDIS_USER = "aws:elasticache/user:User"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 BUDGET = "aws:budgets/budget:Budget"
+BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+RDS_BACKUP_REPLICATION = (
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+)
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,80 @@ def _tenant_backups(stack: _Stack, tenant: TenantConfig) -> Control:
         f"{c} {jobs[c].inputs.get('spec', {}).get('schedule')}" for c in ("backup", "restore-check")
     )
     return Control(control_id, description, "met", schedules, proof)
+
+
+# --- recovery objectives ----------------------------------------------------------------------
+
+
+def _dump_interval_hours(backup: RecordedResource) -> int | None:
+    """The hours between dumps of a backup CronJob (`m */h * * *`, or daily `m h * * *`)."""
+    schedule = str((backup.inputs.get("spec") or {}).get("schedule") or "").split()
+    if len(schedule) != 5 or schedule[2:] != ["*", "*", "*"] or not schedule[1]:
+        return None
+    hours = schedule[1]
+    if hours.startswith("*/") and hours[2:].isdigit():
+        return int(hours[2:])
+    return 24 if hours.isdigit() else None
+
+
+def _tenant_or_shared(stack: _Stack, type_token: str, slug: str) -> list[RecordedResource]:
+    """The tenant's own resources of a type, else the shared ones (no tenant tag)."""
+    found = stack.of_type(type_token)
+    own = [r for r in found if stack.plan.placements[r.urn].tenant == slug]
+    return own or [r for r in found if stack.plan.placements[r.urn].tenant is None]
+
+
+def _recovery_proof(
+    stack: _Stack, slug: str, mode: str | None
+) -> tuple[list[RecordedResource], str]:
+    """What copies the tenant's data out of the region in its mode, and what is missing."""
+    needed = {"S3 replication of its backups": BUCKET_REPLICATION}
+    if mode in ("pilot-light", "warm-standby"):
+        needed["replication of its server's automated backups"] = RDS_BACKUP_REPLICATION
+    proof: list[RecordedResource] = []
+    missing = []
+    for what, type_token in needed.items():
+        found = _tenant_or_shared(stack, type_token, slug)
+        proof += found
+        if not found:
+            missing.append(what)
+    return proof, ", ".join(missing)
+
+
+def _tenant_recovery(stack: _Stack, index: int) -> Control:
+    """The tenant's objectives, judged by the derivation fed with what is declared: the backup
+    CronJob's interval and the resources that copy its data to the DR region."""
+    config = stack.plan.check.config
+    tenant = config.tenants[index]
+    control_id = f"recovery.{tenant.slug}"
+    description = (
+        f"tenant {tenant.slug}: its recovery objectives after the loss of the region (RPO, RTO) "
+        "are met by what copies its data to the DR region"
+    )
+    if not recovery.recovered(tenant):
+        return Control(control_id, description, "not applicable", f"tenant is {tenant.state}")
+    targets = next(r for r in recovery.tenant_recoveries(config) if r.slug == tenant.slug)
+    if targets.rpo_target.value is None or targets.rto_target.value is None:
+        return Control(control_id, description, "not met", "no recovery objectives set")
+    backups = [j for j in stack.of_type(CRON_JOB, tenant.slug) if _component(j) == "backup"]
+    hours = next((h for j in backups if (h := _dump_interval_hours(j)) is not None), None)
+    mode = recovery.recovery_mode(config)
+    proof, missing = _recovery_proof(stack, tenant.slug, mode)
+    if hours is None or missing:
+        missing = ", ".join(filter(None, [missing, "" if hours else "backup CronJob"]))
+        proof = backups + proof
+        return Control(control_id, description, "not met", f"not declared: {missing}", tuple(proof))
+    result = replace(
+        targets, achieved=recovery.achieved(config, index, recovery.Setup(mode, hours))
+    )
+    done = result.achieved
+    detail = (
+        f"{mode or recovery.NO_DR}: RPO {done.rpo_minutes} of {targets.rpo_target.value} min, "
+        f"RTO {done.rto_minutes} of {targets.rto_target.value} min; dumps every {hours} h"
+    )
+    return Control(
+        control_id, description, _status(bool(result.met)), detail, tuple(backups + proof)
+    )
 
 
 # --- isolation --------------------------------------------------------------------------------
@@ -429,6 +508,7 @@ def controls(plan: StackPlan) -> list[Control]:
     tenants = plan.check.config.tenants
     found += [_tenant_backups(stack, t) for t in tenants]
     found += [_tenant_isolation(stack, t) for t in tenants]
+    found += [_tenant_recovery(stack, i) for i in range(len(tenants))]
     found += [_freezes(stack), _budgets(stack), _policies(stack)]
     return found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from odoo_platform.config.mail import mail_warnings
+from odoo_platform.config.recovery import missing_targets
 from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.offline.check import StackCheck
 from odoo_platform.offline.cost import CostEstimate, PriceList, estimate_cost, price_list
@@ -36,7 +37,7 @@ def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
     where = check.result.placements(tenant_tiers(config))
     cost = estimate_cost(check.result, config, where, prices or price_list(config.region))
     warnings = [str(issue) for issue in config_warnings(config)]
-    warnings += capacity_warnings(config) + mail_warnings(config)
+    warnings += capacity_warnings(config) + mail_warnings(config) + missing_targets(config)
     warnings += [f"no price for {item}; left out of the estimate" for item in cost.unpriced]
     warnings += [
         f"resources are tagged with tenant {slug}, which the stack file does not declare"

@@ -15,6 +15,7 @@ from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, fre
 from odoo_platform.offline.cost import CostEstimate, assumptions
 from odoo_platform.offline.placement import Chain
 from odoo_platform.offline.plan import StackPlan
+from odoo_platform.offline.recovery import print_recovery, print_recovery_summary, recovery_json
 from odoo_platform.policies import Finding, Severity
 from odoo_platform.synthesis.harness import RecordedResource
 from odoo_platform.synthesis.ownership import DEDICATED_PREFIX
@@ -146,6 +147,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
         },
         "cost": cost_json(plan.cost),
         "first_logins": first_logins(plan),
+        "recovery": recovery_json(check.config),
         "warnings": plan.warnings,
         # Sorted: registration order varies with the event loop's scheduling between runs.
         "resources": [resource_json(r, plan) for r in sorted(resources, key=lambda r: r.urn)],
@@ -193,6 +195,7 @@ def print_plan(plan: StackPlan, console: Console, details: bool = False) -> None
     print_policy(plan, console)
     print_depth(plan, console)
     print_cost(plan.cost, console)
+    print_recovery(check.config, console)
     print_first_logins(plan, console)
     print_warnings(plan.warnings, console)
 
@@ -263,6 +266,7 @@ def print_summary(plan: StackPlan, console: Console) -> None:
         f"[dim]Costs are an ESTIMATE from the price table dated {plan.cost.prices.retrieved} "
         f"(on-demand list prices, usage-based charges excluded); assumptions: --details.[/]"
     )
+    print_recovery_summary(plan.check.config, console)
     print_warnings(plan.warnings, console, limit=5)
     console.print(
         "[dim]Every type, finding, chain and tenant: --details; policy details: "

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from odoo_platform.cli import Exit, app
+from odoo_platform.config import recovery
 from odoo_platform.config.deployment import DEPLOYMENT_KEY
 from odoo_platform.offline.check import check_stack
 from odoo_platform.offline.evidence import KMS_KEY, Control, controls
@@ -105,6 +106,7 @@ def test_every_control_of_the_small_stack_is_met_but_budgets(small_plan: StackPl
         "backups.aws-backup": "met",
         "backups.alpha-law": "met",
         "isolation.alpha-law": "met",
+        "recovery.alpha-law": "met",
         "governance.freezes": "met",
         "governance.budgets": "not met",  # not configured until budgets exist (issue 16)
         "governance.policies": "met",
@@ -157,6 +159,19 @@ def test_the_proof_is_the_declared_resources_and_their_keys(small_plan: StackPla
             "beyond its prefix: odoo-shared-alpha-law-backup-policy",
         ),
         ("backups.alpha-law", "odoo-shared-alpha-law-restore-check", None, "restore-check"),
+        (
+            "recovery.alpha-law",
+            "odoo-shared-backups-replication",
+            None,
+            "not declared: S3 replication of its backups",
+        ),
+        ("recovery.alpha-law", "odoo-shared-alpha-law-backup", None, "backup CronJob"),
+        (
+            "recovery.alpha-law",
+            "odoo-shared-alpha-law-backup",
+            {"spec": {"schedule": "@daily"}},
+            "backup CronJob",
+        ),
         ("backups.aws-backup", "odoo-backup-plan-selection", None, "RDS, EFS"),
         (
             "encryption.databases",
@@ -184,6 +199,9 @@ def test_the_proof_is_the_declared_resources_and_their_keys(small_plan: StackPla
         "redis user reaches every key",
         "backup role reaches the whole bucket",
         "no restore check",
+        "backups not replicated",
+        "no backup job",
+        "unreadable backup schedule",
         "no backup selection",
         "unencrypted database",
         "bucket without default encryption",
@@ -266,7 +284,7 @@ def test_evidence_json_and_the_record_of_a_deployment(tmp_path: Path) -> None:
     assert record["plan"]["resources"] == document["plan"]["resources"] > 100
     assert record["plan"]["cost"]["monthly"] > 0
     assert record["policy"]["passed"] is True
-    assert record["controls"]["met"] == 10 and record["controls"]["not_met"] == [
+    assert record["controls"]["met"] == 11 and record["controls"]["not_met"] == [
         "governance.budgets"
     ]
     recorded = dt.datetime.fromisoformat(record["time"])
@@ -294,3 +312,34 @@ def test_a_record_without_an_approver_is_wrong_usage(tmp_path: Path) -> None:
     assert code == Exit.USAGE
     assert "--approver" in err
     assert not (tmp_path / "r.json").exists()
+
+
+def test_recovery_is_judged_on_the_declared_dump_interval(small_plan: StackPlan) -> None:
+    met = by_id(small_plan)["recovery.alpha-law"]
+    # backup-restore, 100 GiB (the shared server's storage): 1440 + 200 dump + 15 replication;
+    # RTO 5 + max(30, 15) + 300 restore + 10 + 5
+    assert met.detail == (
+        "backup-restore: RPO 1655 of 1800 min, RTO 350 of 480 min; dumps every 24 h"
+    )
+    assert {r.name for r in met.resources} == {
+        "odoo-shared-alpha-law-backup",
+        "odoo-shared-backups-replication",
+    }
+    every_2h = changed(
+        small_plan, "odoo-shared-alpha-law-backup", {"spec": {"schedule": "7 */2 * * *"}}
+    )
+    assert by_id(every_2h)["recovery.alpha-law"].detail.startswith(
+        "backup-restore: RPO 335 of 1800 min"
+    )
+
+
+def test_the_derived_recovery_figures_match_what_the_program_declares(
+    small_plan: StackPlan,
+) -> None:
+    """Odoo start is the web startup probe's budget; the DNS switch the records' TTL."""
+    declared = {r.name: r for r in small_plan.check.result.resources}
+    web = declared["odoo-shared-alpha-law-web"].inputs["spec"]["template"]["spec"]
+    probe = web["containers"][0]["startupProbe"]
+    assert probe["failureThreshold"] * probe["periodSeconds"] == recovery.ODOO_START_MINUTES * 60
+    record = declared["odoo-shared-alpha-law-dns-alpha.erp.acme.example"]
+    assert record.inputs["ttl"] == recovery.DNS_SWITCH_MINUTES * 60

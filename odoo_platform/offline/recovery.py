@@ -1,0 +1,104 @@
+"""The plan's recovery objectives: per tenant, the DR mode, RPO achieved and RTO estimated against
+their targets (`config.recovery` derives them; a valid configuration meets every target)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from odoo_platform.config import recovery
+from odoo_platform.config.models import PlatformConfig
+from odoo_platform.config.recovery import NO_DR, TenantRecovery
+
+
+def recovery_json(config: PlatformConfig) -> dict[str, Any]:
+    """`recovery` of `plan --json`: `tenants.<slug>` and the figures with their sources."""
+    return {
+        "tenants": {
+            r.slug: {
+                "mode": r.achieved.mode or NO_DR,
+                "rpo_target_minutes": r.rpo_target.value,
+                "rpo_achieved_minutes": r.achieved.rpo_minutes,
+                "rto_target_minutes": r.rto_target.value,
+                "rto_estimated_minutes": r.achieved.rto_minutes,
+            }
+            for r in recovery.tenant_recoveries(config)
+        },
+        "sources": {
+            "scope": recovery.SCOPE,
+            "retrieved": recovery.FIGURES["retrieved"],
+            "figures": recovery.FIGURES["figures"],
+            "tables": recovery.FIGURES["tables"],
+        },
+    }
+
+
+def _versus(value: int | None, target: int | None) -> str:
+    """`achieved / target` in minutes."""
+    return (
+        ("unbounded" if value is None else str(value))
+        + " / "
+        + ("-" if target is None else str(target))
+    )
+
+
+def verdict(entry: TenantRecovery) -> str:
+    met = entry.met
+    return "no target" if met is None else ("met" if met else "[bold red]not met[/]")
+
+
+def print_recovery(config: PlatformConfig, console: Console) -> None:
+    """One row per tenant (`plan --details`)."""
+    entries = recovery.tenant_recoveries(config)
+    if not entries:
+        return
+    dr = config.disaster_recovery
+    where = f", recovered in {dr.dr_region}" if dr is not None else ""
+    table = Table(
+        title=f"Recovery objectives (loss of {config.region}{where})", title_justify="left"
+    )
+    table.add_column("tenant", no_wrap=True)
+    table.add_column("mode", no_wrap=True)
+    table.add_column("RPO min / target", justify="right", no_wrap=True)
+    table.add_column("RTO min / target", justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    for entry in entries:
+        table.add_row(
+            entry.slug,
+            entry.achieved.mode or NO_DR,
+            _versus(entry.achieved.rpo_minutes, entry.rpo_target.value),
+            _versus(entry.achieved.rto_minutes, entry.rto_target.value),
+            verdict(entry),
+        )
+    console.print(table)
+    console.print(
+        f"[dim]{summary(entries)}; figures and their sources (retrieved "
+        f"{recovery.FIGURES['retrieved']}): docs/disaster-recovery.md, --json "
+        "recovery.sources.[/]"
+    )
+
+
+def summary(entries: list[TenantRecovery]) -> str:
+    """`8/10 tenants meet targets, 2 have none`."""
+    met = sum(entry.met is True for entry in entries)
+    unset = sum(entry.met is None for entry in entries)
+    return f"{met}/{len(entries)} tenants meet targets" + (f", {unset} have none" if unset else "")
+
+
+def print_recovery_summary(config: PlatformConfig, console: Console) -> None:
+    """One line of the one-screen summary: the mode, the verdicts and the worst figures."""
+    entries = recovery.tenant_recoveries(config)
+    if not entries:
+        return
+    rpo = [e.achieved.rpo_minutes for e in entries]
+    rto = [e.achieved.rto_minutes for e in entries]
+    worst = (
+        f"worst RPO {max(r for r in rpo if r is not None)}/"
+        f"RTO {max(r for r in rto if r is not None)} min"
+        if None not in rpo and None not in rto
+        else "RPO/RTO unbounded"
+    )
+    mode = recovery.recovery_mode(config) or NO_DR
+    console.print(f"Recovery: {summary(entries)} ({mode}, {worst})")

@@ -1,0 +1,114 @@
+"""`odoo-platform plan` reports every tenant's recovery objectives (issue 17): the sample stack
+prod-eu-west-1 (pilot-light, a 200 GiB shared server) against hand-computed figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from typer.testing import CliRunner
+
+from odoo_platform.cli import app
+from odoo_platform.platform.program import main
+from odoo_platform.testing import run_program, stack_config
+
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+SYNTHETIC = "tests.synthetic_platform:program"
+OUTSIDE_FREEZE = "2026-11-18"
+STACKS_DIR = ("--stacks-dir", str(STACKS))
+KEYS = {
+    "mode",
+    "rpo_target_minutes",
+    "rpo_achieved_minutes",
+    "rto_target_minutes",
+    "rto_estimated_minutes",
+}
+
+
+def plan(*args: str, exit_code: int = 0) -> str:
+    result = CliRunner().invoke(
+        app,
+        ["plan", "--stack", "prod-eu-west-1", "--date", OUTSIDE_FREEZE, *args, *STACKS_DIR],
+    )
+    assert result.exit_code == exit_code, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return json.loads(plan("--json"))  # the real stack program
+
+
+def test_json_has_each_tenants_objectives_with_exactly_the_five_keys(
+    document: dict[str, Any],
+) -> None:
+    tenants = document["recovery"]["tenants"]
+    assert set(tenants) == {r["tenant"] for r in document["resources"] if r["tenant"]}
+    assert all(set(entry) == KEYS for entry in tenants.values())
+    # shared: PITR of the 200 GiB server (45) outlasts the cluster (15 + 5 + 10):
+    # network 5 + 45 + Odoo start 10 + DNS 5
+    assert tenants["nb-consulting"] == {
+        "mode": "pilot-light",
+        "rpo_target_minutes": 60,
+        "rpo_achieved_minutes": 30,
+        "rto_target_minutes": 240,
+        "rto_estimated_minutes": 65,
+    }
+    # dedicated: a 100 GiB server restores in 30, as long as the cluster takes: 5 + 30 + 10 + 5
+    assert tenants["halden-law"]["rto_estimated_minutes"] == 50
+    assert tenants["halden-law"]["rpo_target_minutes"] == 30  # recovery_defaults.dedicated
+
+
+def test_json_sources_name_every_figure_with_its_source(document: dict[str, Any]) -> None:
+    sources = document["recovery"]["sources"]
+    assert sources["retrieved"] == "2026-12-02"
+    assert "loss of the stack's primary region" in sources["scope"]
+    figure = sources["figures"]["backup_replication_lag_minutes"]
+    assert figure["value"] == 30 and "prescriptive-guidance" in figure["source"]
+    assert sources["tables"]["rds_pitr_restore_minutes"]["rows"][1] == {
+        "up_to_gib": 500,
+        "minutes": 45,
+    }
+
+
+def test_details_show_mode_rpo_and_rto_against_targets_per_tenant() -> None:
+    # the synthetic program breaks mandatory rules on purpose (exit 3); the section is the file's
+    out = plan("--program", SYNTHETIC, "--details", exit_code=3)
+    start = out.index("Recovery objectives (loss of eu-west-1, recovered in eu-central-1)")
+    section = out[start : out.index("tenants meet targets", start) + 40]
+    rows = {line.split("│")[1].strip(): line for line in section.splitlines() if "│" in line}
+    assert "pilot-light" in rows["nb-consulting"]
+    assert [cell.strip() for cell in rows["halden-law"].split("│")[2:6]] == [
+        "pilot-light",
+        "30 / 30",
+        "50 / 120",
+        "met",
+    ]
+    assert "10/10 tenants meet targets" in section
+
+
+def test_the_summary_gives_the_verdict_and_the_worst_figures_in_one_line() -> None:
+    out = plan("--program", SYNTHETIC, exit_code=3)
+    assert "Recovery: 10/10 tenants meet targets (pilot-light, worst RPO 30/RTO 65 min)" in (
+        out.splitlines()
+    )
+
+
+def test_an_unachievable_target_stops_the_program_at_its_key_path(tmp_path: Path) -> None:
+    """prod-eu-west-1 (pilot-light) asked for an RPO of 10 minutes: refused before any resource
+    is declared (`pulumi up` runs the same check), naming the change that would meet it."""
+    text = (STACKS / "Pulumi.prod-eu-west-1.yaml").read_text()
+    anchor = "      - slug: halden-law\n"
+    stack = tmp_path / "Pulumi.prod-eu-west-1.yaml"
+    stack.write_text(text.replace(anchor, anchor + "        recovery: {rpo_minutes: 10}\n", 1))
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program(main, config=stack_config(stack)[0], stack="prod-eu-west-1")
+    message = str(raised.value)
+    assert "platform.tenants[8].recovery.rpo_minutes: tenant 'halden-law': RPO target 10 min" in (
+        message
+    )
+    assert "pilot-light achieves 30 min (replicated automated backups' lag 30)" in message
+    assert "to meet it: disaster_recovery mode warm-standby (RPO ~5 min)" in message
