@@ -377,8 +377,11 @@ def print_cost(cost: CostEstimate, console: Console) -> None:
 def print_pools(plan: StackPlan, console: Console) -> None:
     """Which shared database pool hosts which tenants, against each server's budget."""
     table = Table(title="Shared database pools (placement)", title_justify="left")
-    for column in ("pool", "server", "tenants", "worst case / max_connections", "on it"):
-        table.add_column(column, overflow="fold")
+    table.add_column("pool", no_wrap=True)
+    table.add_column("server", no_wrap=True)
+    table.add_column("tenants", justify="right")
+    table.add_column("worst case / max_connections")
+    table.add_column("on it", overflow="fold")
     for pool in database_placement(plan.check.config):
         shown = ", ".join(pool.tenants[:TENANT_ROWS])
         if len(pool.tenants) > TENANT_ROWS:
