@@ -1,7 +1,8 @@
 """The two tenancy tiers (DESIGN.md, "Tenancy model").
 
-`MultiTenantTier`: one shared PostgreSQL server, Redis cache and backup bucket; per tenant its own
-namespace, database and role, and Odoo on the shared node group.
+`MultiTenantTier`: shared PostgreSQL servers (one per database pool), one Redis cache and backup
+bucket; per tenant its own namespace, database and role (on its pool's server), and Odoo on the
+shared node group.
 `DedicatedTier`: per tenant its own server (Multi-AZ in prod, optional reporting replica), cache,
 backup bucket with its own KMS key, file system and node group; Odoo pinned to that node group.
 A dedicated tenant with an account role has all of these (but the nodes) in its own AWS account,

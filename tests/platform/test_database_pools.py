@@ -78,6 +78,7 @@ def test_each_pool_has_its_alarms_and_budget(pooled: ProgramResult) -> None:
     described = pooled.named(connections, ALARM).inputs["alarmDescription"]
     assert "'multi-tenant:eu2'" in described and "delta-tax" in described
     assert "alpha-law" not in described
+    assert "of 2000 connections" in described  # the pool's own max_connections
     budgets = pooled.outputs["connection_budgets"]
     assert budgets["multi-tenant:eu2"]["max_connections"] == 2000
     assert set(budgets) >= {"multi-tenant", "multi-tenant:eu2", "dedicated:gamma-audit"}
