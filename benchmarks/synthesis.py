@@ -1,8 +1,10 @@
 """Synthesis benchmark: how long planning a stack takes as the number of tenants grows.
 
 For each size it writes a stack file (the sample `stacks/Pulumi.prod-eu-west-1.yaml` with its
-tenants replaced by N generated shared tenants plus a few dedicated ones), then, in a fresh
-process each (so peak memory is that run's own):
+tenants replaced by N generated shared tenants plus a few dedicated ones, the shared ones spread
+over as many database pools as their connection budget needs, filled in turn as a user would,
+each pool kept at the plan's headroom), then, in a fresh process each (so peak memory is that
+run's own):
 
 - plan: runs the stack program under the mocks harness (`run_stack(config_file=...)`), then the
   policy rules and the plan analysis (grouping, depth, cost) as `odoo-platform plan` does;
@@ -12,7 +14,8 @@ process each (so peak memory is that run's own):
 It prints wall time, peak memory (max RSS) and resources per size, the per-resource overhead as a
 ratio to the floor, and the growth exponent of time in tenants between sizes (1.0 is linear).
 
-    python benchmarks/synthesis.py            # 10, 50, 200 and 500 shared tenants
+    python benchmarks/synthesis.py            # 10, 50, 200, 500 and 1000 shared tenants
+    python benchmarks/synthesis.py --write-stack 1000 /tmp/Pulumi.bench-1000.yaml   # file only
     python benchmarks/synthesis.py --quick    # 10 and 50
     python benchmarks/synthesis.py --sizes 20,100 --json
     python benchmarks/synthesis.py --program mypackage.module:program   # another program
@@ -52,14 +55,17 @@ import pulumi_random  # noqa: E402
 import yaml  # noqa: E402
 
 from odoo_platform.config import ConfigError, load_stack_file  # noqa: E402
+from odoo_platform.config.capacity import tenant_connections  # noqa: E402
+from odoo_platform.config.models import DatabaseConfig, TenantConfig  # noqa: E402
 from odoo_platform.offline.check import StackCheck, resource_views, stack_context  # noqa: E402
+from odoo_platform.offline.placement import HEADROOM_WARNING  # noqa: E402
 from odoo_platform.offline.plan import plan_stack  # noqa: E402
 from odoo_platform.policies import evaluate  # noqa: E402
 from odoo_platform.synthesis.harness import run_stack  # noqa: E402
 from odoo_platform.testing import run_program  # noqa: E402
 
 SAMPLE_STACK = REPO / "stacks" / "Pulumi.prod-eu-west-1.yaml"
-FULL_SIZES = (10, 50, 200, 500)
+FULL_SIZES = (10, 50, 200, 500, 1000)
 QUICK_SIZES = (10, 50)
 DEDICATED_TENANTS = 3
 BENCH_DATE = "2026-11-18"  # outside the sample's freeze windows
@@ -85,25 +91,61 @@ def generated_tenant(index: int, zone: str, tier: str) -> dict[str, Any]:
     }
 
 
-def stack_document(shared: int, sample: Path = SAMPLE_STACK) -> dict[str, Any]:
-    """The sample stack file with its tenants replaced by generated ones."""
+# Every pool's server, the default one included: RDS caps max_connections at 5000.
+POOL_SERVER = {"instance_class": "db.r7g.4xlarge", "max_connections": 5000}
+
+
+def tenants_per_pool(zone: str = "example.com") -> int:
+    """How many generated tenants one pool's server takes with the plan's headroom left free
+    (worst-case connections from the platform's own budget model)."""
+    worst = tenant_connections(parse_tenant(generated_tenant(0, zone, "shared"))).worst_case
+    usable = POOL_SERVER["max_connections"] * (1 - HEADROOM_WARNING)
+    return int((usable - DatabaseConfig().reserved_connections) // worst)
+
+
+def pool_name(index: int) -> str | None:
+    """Pool 0 is the default (`multi_tenant.database`, no `database_pool`), then pool-01 ..."""
+    return None if index == 0 else f"pool-{index:02d}"
+
+
+def stack_document(
+    shared: int, sample: Path = SAMPLE_STACK, per_pool: int | None = None
+) -> dict[str, Any]:
+    """The sample stack file with its tenants replaced by generated ones: the shared ones fill
+    the default pool, then `pool-01`, `pool-02`, ... (`per_pool` each; default: what the budget
+    takes with headroom; 0: everyone on the default pool)."""
     document: dict[str, Any] = yaml.safe_load(sample.read_text())
     platform = copy.deepcopy(document["config"]["odoo-platform:platform"])
     zone = platform["shared_services"]["tls"].get("route53_zone_name", "example.com")
-    platform["multi_tenant"]["database"].update(
-        {"instance_class": "db.r7g.4xlarge", "max_connections": 5000}
-    )
-    platform["tenants"] = [generated_tenant(i, zone, "shared") for i in range(shared)] + [
+    per_pool = tenants_per_pool(zone) if per_pool is None else per_pool
+    platform["multi_tenant"]["database"].update(POOL_SERVER)
+    tenants = [generated_tenant(i, zone, "shared") for i in range(shared)]
+    pools = math.ceil(shared / per_pool) if per_pool else 1
+    platform["multi_tenant"]["database_pools"] = {
+        pool_name(p): {**platform["multi_tenant"]["database"]} for p in range(1, pools)
+    }
+    for index, tenant in enumerate(tenants):
+        pool = pool_name(index // per_pool) if per_pool else None
+        if pool is not None:
+            tenant["database_pool"] = pool
+    platform["tenants"] = tenants + [
         generated_tenant(i, zone, "dedicated") for i in range(DEDICATED_TENANTS)
     ]
     document["config"]["odoo-platform:platform"] = platform
     return document
 
 
-def write_stack(shared: int, folder: Path) -> Path:
-    path = folder / f"Pulumi.bench-{shared}.yaml"
-    path.write_text(yaml.safe_dump(stack_document(shared), sort_keys=False))
+def write_stack(shared: int, folder: Path, per_pool: int | None = None) -> Path:
+    return write_stack_file(shared, folder / f"Pulumi.bench-{shared}.yaml", per_pool)
+
+
+def write_stack_file(shared: int, path: Path, per_pool: int | None = None) -> Path:
+    path.write_text(yaml.safe_dump(stack_document(shared, per_pool=per_pool), sort_keys=False))
     return path
+
+
+def parse_tenant(entry: dict[str, Any]) -> TenantConfig:
+    return TenantConfig.model_validate(entry)
 
 
 # --- measurements (each in its own process) ---------------------------------------------------
@@ -146,6 +188,7 @@ def measure_plan(stack_file: Path, warm_up: Path, program: str | None = None) ->
     done = time.perf_counter()
     return {
         "resources": len(result.resources),
+        "state_mib": state_size(result) / 2**20,
         "cpu_s": time.process_time() - cpu_start,
         "cold_start_s": start - cold,
         "synthesis_s": synthesized - start,
@@ -153,6 +196,27 @@ def measure_plan(stack_file: Path, warm_up: Path, program: str | None = None) ->
         "wall_s": done - start,
         "peak_rss_mib": peak_rss_mib(),
     }
+
+
+def state_size(result: Any) -> int:
+    """Bytes of the recorded resources as JSON (URN, type, parent, inputs, outputs, dependencies):
+    a proxy for the Pulumi state file, which keeps the same per resource (and a little more)."""
+    return len(
+        json.dumps(
+            [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "parent": r.parent,
+                    "inputs": r.inputs,
+                    "outputs": r.outputs,
+                    "dependencies": r.dependencies,
+                }
+                for r in result.resources
+            ],
+            default=str,
+        )
+    )
 
 
 def measure_floor(count: int) -> dict[str, Any]:
@@ -242,7 +306,7 @@ def _measured(row: dict[str, Any]) -> str:
         f"{row['shared_tenants']:>5} tenants: {plan['resources']:>6} resources, "
         f"plan {plan['wall_s']:7.2f} s (synthesis {plan['synthesis_s']:.2f} s, analysis "
         f"{plan['analysis_s']:.2f} s; cold start {plan['cold_start_s']:.2f} s), "
-        f"peak {plan['peak_rss_mib']:7.1f} MiB; floor "
+        f"peak {plan['peak_rss_mib']:7.1f} MiB, state ~{plan.get('state_mib', 0):.1f} MiB; floor "
         f"{row['floor']['wall_s']:6.2f} s, {row['floor']['peak_rss_mib']:6.1f} MiB; "
         f"overhead x{row['overhead_ratio']:.2f} per resource "
         f"(CPU: plan {plan['cpu_s']:.2f} s, floor {row['floor']['cpu_s']:.2f} s, "
@@ -275,8 +339,19 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=Path, help="another checkout to measure beside this one, size by size"
     )
+    parser.add_argument(
+        "--write-stack",
+        nargs=2,
+        metavar=("N", "PATH"),
+        help="only write the generated stack file of N shared tenants to PATH",
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.write_stack:
+        count, target = args.write_stack
+        written = write_stack_file(int(count), Path(target))
+        print(f"wrote {written}: {count} shared tenants, {tenants_per_pool()} per database pool")
+        return
     if args.worker:
         kind, value, *rest = args.worker
         if kind == "plan":

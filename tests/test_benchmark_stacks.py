@@ -1,16 +1,24 @@
-"""The synthesis benchmark's generated stack files stay valid as the configuration model evolves."""
+"""The synthesis benchmark's generated stack files stay valid as the configuration model evolves,
+and spread their shared tenants over database pools as a user would."""
 
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
+import time
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from odoo_platform.config import ConfigError, load_stack_file
+from odoo_platform.config.capacity import connection_budgets
+from odoo_platform.offline.placement import HEADROOM_WARNING
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "synthesis.py"
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "synthesis.py"
 
 
 def benchmark() -> ModuleType:
@@ -21,14 +29,55 @@ def benchmark() -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize("shared", [1, 10, 72])  # 72: the largest that fits one server
+@pytest.mark.parametrize("shared", [1, 10, 57])  # 57: one full pool at the plan's headroom
 def test_generated_stacks_are_valid(tmp_path: Path, shared: int) -> None:
     config = load_stack_file(benchmark().write_stack(shared, tmp_path))
     tiers = [t.tier for t in config.tenants]
     assert tiers.count("shared") == shared
     assert tiers.count("dedicated") == benchmark().DEDICATED_TENANTS
+    assert config.multi_tenant.database_pools == {}
 
 
-def test_500_shared_tenants_exceed_one_shared_server_and_say_so(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="max_connections"):
-        load_stack_file(benchmark().write_stack(500, tmp_path))
+def test_a_pool_takes_what_its_budget_allows_with_headroom() -> None:
+    # size s with db_maxconn 2: 69 connections; (5000 x 0.8 - 10) // 69 = 57
+    assert benchmark().tenants_per_pool() == 57
+
+
+def test_200_shared_tenants_validate_spread_over_pools(tmp_path: Path) -> None:
+    config = load_stack_file(benchmark().write_stack(200, tmp_path))
+    assert list(config.multi_tenant.database_pools) == ["pool-01", "pool-02", "pool-03"]
+    on_pool = Counter(t.database_pool for t in config.tenants if t.tier == "shared")
+    assert on_pool == {None: 57, "pool-01": 57, "pool-02": 57, "pool-03": 29}
+    shared = [b for b in connection_budgets(config) if b.server.is_shared]
+    assert len(shared) == 4
+    assert all(b.fits and b.headroom >= HEADROOM_WARNING for b in shared)
+
+
+def test_without_pools_one_server_is_the_ceiling_and_says_so(tmp_path: Path) -> None:
+    path = benchmark().write_stack(200, tmp_path, per_pool=0)  # everyone on the default pool
+    with pytest.raises(ConfigError, match=r"multi_tenant\.database\.max_connections") as raised:
+        load_stack_file(path)
+    assert "add a pool under multi_tenant.database_pools" in str(raised.value)
+
+
+@pytest.mark.slow
+def test_a_written_1000_tenant_stack_validates_quickly(tmp_path: Path) -> None:
+    """`--write-stack` then `odoo-platform validate --config-file`, as a user would run them."""
+    path = tmp_path / "Pulumi.bench-1000.yaml"
+    subprocess.run(
+        [sys.executable, str(SCRIPT), "--write-stack", "1000", str(path)], check=True, cwd=ROOT
+    )
+    cli = Path(sys.executable).with_name("odoo-platform")
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(cli), "validate", "--config-file", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = load_stack_file(path)
+    assert sum(t.tier == "shared" for t in config.tenants) == 1000
+    assert len(config.multi_tenant.database_pools) == 17  # 18 pools of at most 57
+    assert elapsed < 30, f"validate took {elapsed:.1f} s"

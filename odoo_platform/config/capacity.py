@@ -21,9 +21,10 @@ from odoo_platform.config.catalog import (
 )
 from odoo_platform.config.defaults import dedicated_settings, tenant_profile
 from odoo_platform.config.lifecycle import runs_workloads
-from odoo_platform.config.models import DatabaseConfig, PlatformConfig, TenantConfig
+from odoo_platform.config.models import DEFAULT_POOL, DatabaseConfig, PlatformConfig, TenantConfig
 
 SHARED_SERVER = "multi-tenant"
+POOL_SEPARATOR = ":"  # `multi-tenant:<pool>`: a shared server besides the default one
 DEDICATED_SERVER_PREFIX = "dedicated:"
 # Sessions besides Odoo's that log in as the tenant role and may overlap with a fully scaled
 # tenant: one dump or restore (the backup CronJob's pg_dump or the restore check's pg_restore)
@@ -40,7 +41,8 @@ ROLLOUT_SURGE_PODS = 1
 
 class ServerKey(str):
     """One database server of the stack, spelt as outputs and alarm names spell it: `multi-tenant`
-    (the shared tier's server) or `dedicated:<slug>` (a dedicated tenant's own)."""
+    (the shared tier's default pool), `multi-tenant:<pool>` (another pool of the shared tier) or
+    `dedicated:<slug>` (a dedicated tenant's own)."""
 
     __slots__ = ()
 
@@ -49,13 +51,34 @@ class ServerKey(str):
         return cls(SHARED_SERVER)
 
     @classmethod
+    def pool(cls, name: str | None) -> ServerKey:
+        """A shared pool's server; None or `default` is the default pool (`multi-tenant`)."""
+        if name is None or name == DEFAULT_POOL:
+            return cls.shared()
+        return cls(SHARED_SERVER + POOL_SEPARATOR + name)
+
+    @classmethod
     def dedicated(cls, slug: str) -> ServerKey:
         return cls(DEDICATED_SERVER_PREFIX + slug)
 
     @classmethod
     def of(cls, tenant: TenantConfig) -> ServerKey:
         """The server that hosts the tenant's database."""
-        return cls.shared() if tenant.tier == "shared" else cls.dedicated(tenant.slug)
+        if tenant.tier == "shared":
+            return cls.pool(tenant.database_pool)
+        return cls.dedicated(tenant.slug)
+
+    @property
+    def is_shared(self) -> bool:
+        """A server of the shared tier (the default pool or another)."""
+        return self == SHARED_SERVER or self.startswith(SHARED_SERVER + POOL_SEPARATOR)
+
+    @property
+    def pool_name(self) -> str | None:
+        """The shared pool's name (`default` for `multi-tenant`); None for a dedicated server."""
+        if not self.is_shared:
+            return None
+        return self.removeprefix(SHARED_SERVER).removeprefix(POOL_SEPARATOR) or DEFAULT_POOL
 
     @property
     def tenant(self) -> str | None:
@@ -90,7 +113,7 @@ class ConnectionBudget:
     """All tenants of one database server against its `max_connections`."""
 
     server: ServerKey
-    """The server: `multi-tenant` or `dedicated:<slug>`."""
+    """The server: `multi-tenant`, `multi-tenant:<pool>` or `dedicated:<slug>`."""
     max_connections: int
     """The server's `max_connections` (set, or what RDS derives from the instance memory)."""
     reserved: int
@@ -176,17 +199,33 @@ def hosted_tenants(config: PlatformConfig) -> list[TenantConfig]:
     return [t for t in config.tenants if runs_workloads(t)]
 
 
+def shared_servers(config: PlatformConfig) -> dict[ServerKey, DatabaseConfig]:
+    """The shared tier's servers: the default pool (`multi_tenant.database`) first, then each of
+    `multi_tenant.database_pools` in the stack file's order."""
+    pools = config.multi_tenant.database_pools
+    return {
+        ServerKey.shared(): config.multi_tenant.database,
+        **{ServerKey.pool(name): database for name, database in pools.items()},
+    }
+
+
 def connection_budgets(config: PlatformConfig) -> list[ConnectionBudget]:
-    """One budget for the shared server and one per dedicated tenant's server."""
+    """One budget per shared pool's server and one per dedicated tenant's server.
+
+    A tenant naming a pool that does not exist is in no budget (validation reports it)."""
     hosted = hosted_tenants(config)
-    shared_db = config.multi_tenant.database
+    on_server: dict[ServerKey, list[TenantConnections]] = {}
+    for tenant in hosted:
+        if tenant.tier == "shared":
+            on_server.setdefault(ServerKey.of(tenant), []).append(tenant_connections(tenant))
     budgets = [
         ConnectionBudget(
-            ServerKey.shared(),
-            max_connections(shared_db),
-            shared_db.reserved_connections,
-            tuple(tenant_connections(t) for t in hosted if t.tier == "shared"),
+            key,
+            max_connections(database),
+            database.reserved_connections,
+            tuple(on_server.get(key, ())),
         )
+        for key, database in shared_servers(config).items()
     ]
     for tenant in hosted:
         if tenant.tier == "dedicated":

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from odoo_platform.config.catalog import SIZE_PROFILES, SizeProfile
 from odoo_platform.config.models import (
+    DEFAULT_POOL,
     DatabaseConfig,
     DedicatedTierConfig,
     PlatformConfig,
@@ -183,7 +184,9 @@ def tenant_database(config: PlatformConfig, tenant: TenantConfig) -> DatabaseCon
     """The database server settings that host this tenant."""
     if tenant.tier == "dedicated":
         return dedicated_settings(config, tenant).database
-    return config.multi_tenant.database
+    if tenant.database_pool in (None, DEFAULT_POOL):
+        return config.multi_tenant.database
+    return config.multi_tenant.database_pools[tenant.database_pool]  # validated to exist
 
 
 def replicates_backups(config: PlatformConfig) -> bool:

@@ -254,10 +254,31 @@ class SharedServicesConfig(Strict):
     )
 
 
+DEFAULT_POOL = "default"  # the name of `multi_tenant.database` as a pool (never a pool's key)
+PoolName = Annotated[str, Field(pattern=SLUG_PATTERN)]
+
+
 class MultiTenantTierConfig(Strict):
-    database: DatabaseConfig = DatabaseConfig()
+    database: DatabaseConfig = Field(
+        DatabaseConfig(),
+        description="the default pool: the shared server of every tenant without database_pool",
+    )
+    database_pools: dict[PoolName, DatabaseConfig] = Field(
+        default_factory=dict,
+        description="more shared servers, each with its own connection budget; a tenant picks "
+        "one with database_pool (docs/capacity.md#database-pools)",
+    )
     redis: RedisConfig = RedisConfig()
     file_system: FileSystemConfig = FileSystemConfig()
+
+    @field_validator("database_pools")
+    @classmethod
+    def _not_default(cls, pools: dict[str, DatabaseConfig]) -> dict[str, DatabaseConfig]:
+        if DEFAULT_POOL in pools:
+            raise ValueError(
+                f"'{DEFAULT_POOL}' names multi_tenant.database itself; choose another pool name"
+            )
+        return pools
 
 
 class DedicatedOverrides(Strict):
@@ -366,6 +387,19 @@ class Migration(Strict):
     )
 
 
+class PoolMigration(Strict):
+    """A move of a shared tenant's database to another pool, done outside the platform
+    (docs/runbooks/database-pools.md): dumped from the old pool's server and restored on the new
+    one before the tenant's `database_pool` changed."""
+
+    from_pool: PoolName = Field(
+        description="the pool the last deployment placed the tenant on ('default': "
+        "multi_tenant.database)"
+    )
+    migrated_on: dt.date = Field(description="the day the database was restored on the new pool")
+    change_ref: str = Field(min_length=3, max_length=64, description="change or ticket reference")
+
+
 class TenantConfig(Strict):
     slug: str = Field(pattern=SLUG_PATTERN, description="immutable identity of the tenant")
     display_name: Text = Field(min_length=1, max_length=80)
@@ -396,6 +430,16 @@ class TenantConfig(Strict):
         "series the last deployment ran",
     )
     db_maxconn: int | None = Field(None, ge=2, le=64, description="default: the size profile's")
+    database_pool: PoolName | None = Field(
+        None,
+        description="shared tier: the multi_tenant.database_pools entry whose server hosts the "
+        "tenant's database; unset: the default pool (multi_tenant.database), forever",
+    )
+    pool_migration: PoolMigration | None = Field(
+        None,
+        description="required to change database_pool: records the move from the pool the "
+        "last deployment used",
+    )
     dedicated: DedicatedOverrides | None = None
     always_on: bool = Field(
         False,

@@ -10,13 +10,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network
 
-from odoo_platform.config import defaults, recovery
+from odoo_platform.config import defaults, pools, recovery
 from odoo_platform.config import mail as mail_rules
-from odoo_platform.config.capacity import (
-    SHARED_SERVER,
-    connection_budgets,
-    memory_budget,
-)
+from odoo_platform.config.capacity import connection_budgets, memory_budget
 from odoo_platform.config.catalog import (
     BASE_TAG_KEYS,
     CACHE_INSTANCE_TYPES,
@@ -156,20 +152,21 @@ def _cidrs(taken: list[tuple[str, IPv4Network]]) -> str:
     return ", ".join(f"{cidr} ({name})" for name, cidr in taken)
 
 
-def _budget_path(config: PlatformConfig, server: str) -> str:
-    if server == SHARED_SERVER:
-        return key_path("multi_tenant", "database", "max_connections")
-    slug = server.split(":", 1)[1]
+def _budget_path(config: PlatformConfig, slug: str) -> str:
     index = next(i for i, t in enumerate(config.tenants) if t.slug == slug)
     return key_path("tenants", index, "dedicated", "database", "max_connections")
 
 
 def connection_budget(config: PlatformConfig) -> Issues:
     for budget in connection_budgets(config):
-        if not budget.fits:
+        if budget.fits:
+            continue
+        if budget.server.is_shared:
+            yield pools.budget_issue(config, budget)
+        else:
             detail = ", ".join(f"{t.slug}={t.worst_case}" for t in budget.tenants)
             yield ConfigIssue(
-                _budget_path(config, budget.server),
+                _budget_path(config, str(budget.server.tenant)),
                 f"database server '{budget.server}' needs {budget.total} connections "
                 f"({detail}, reserved={budget.reserved}) but max_connections is "
                 f"{budget.max_connections}; use a larger instance class, set max_connections, "
@@ -264,6 +261,8 @@ def backups(config: PlatformConfig) -> Issues:
 def _databases(config: PlatformConfig) -> Iterator[tuple[Path, DatabaseConfig]]:
     """Every database setting block with its key path: shared, dedicated defaults, overrides."""
     yield ("multi_tenant", "database"), config.multi_tenant.database
+    for name, pool in config.multi_tenant.database_pools.items():
+        yield ("multi_tenant", "database_pools", name), pool
     yield ("dedicated_defaults", "database"), config.dedicated_defaults.database
     for i, tenant in enumerate(config.tenants):
         if tenant.dedicated and tenant.dedicated.database:
@@ -529,6 +528,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     residency,
     network,
     own_accounts,
+    pools.issues,
     connection_budget,
     memory,
     migrations,

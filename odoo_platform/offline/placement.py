@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from odoo_platform.config import PlatformConfig, connection_budgets, memory_budget
-from odoo_platform.config.capacity import hosted_tenants
+from odoo_platform.config.capacity import ServerKey, hosted_tenants
 from odoo_platform.synthesis.harness import ProgramResult, RecordedResource
 from odoo_platform.synthesis.ownership import MULTI_TENANT, PLATFORM, Placement
 
@@ -214,6 +214,42 @@ def capacity_warnings(config: PlatformConfig, threshold: float = HEADROOM_WARNIN
                 f"headroom (below {threshold:.0%})"
             )
     return warnings
+
+
+@dataclass(frozen=True)
+class PoolPlacement:
+    """One shared database pool: its server, the tenants on it and its connection budget."""
+
+    pool: str
+    server: str
+    tenants: tuple[str, ...]
+    worst_case: int
+    max_connections: int
+
+    @property
+    def free(self) -> int:
+        return self.max_connections - self.worst_case
+
+
+def database_placement(config: PlatformConfig) -> list[PoolPlacement]:
+    """Every shared pool in the stack file's order (default first) with its running tenants;
+    offboarded tenants keep their database on their pool but take no budget."""
+    return [
+        PoolPlacement(
+            str(b.server.pool_name),
+            str(b.server),
+            tuple(t.slug for t in b.tenants),
+            b.total,
+            b.max_connections,
+        )
+        for b in connection_budgets(config)
+        if b.server.is_shared
+    ]
+
+
+def tenant_pools(config: PlatformConfig) -> dict[str, str]:
+    """Each shared tenant's pool (`default`: multi_tenant.database), offboarded ones included."""
+    return {t.slug: ServerKey.of(t).pool_name or "" for t in config.tenants if t.tier == "shared"}
 
 
 def tenant_tiers(config: PlatformConfig) -> dict[str, str]:

@@ -13,7 +13,7 @@ from rich.table import Table
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
 from odoo_platform.offline.cost import CostEstimate, assumptions
-from odoo_platform.offline.placement import Chain
+from odoo_platform.offline.placement import Chain, database_placement, tenant_pools
 from odoo_platform.offline.plan import StackPlan
 from odoo_platform.offline.recovery import print_recovery, print_recovery_summary, recovery_json
 from odoo_platform.policies import Finding, Severity
@@ -85,6 +85,24 @@ def cost_json(cost: CostEstimate) -> dict[str, Any]:
     }
 
 
+def pools_json(plan: StackPlan) -> dict[str, Any]:
+    """The shared tier's database pools and which pool hosts each shared tenant."""
+    config = plan.check.config
+    return {
+        "pools": [
+            {
+                "pool": p.pool,
+                "server": p.server,
+                "tenants": list(p.tenants),
+                "worst_case_connections": p.worst_case,
+                "max_connections": p.max_connections,
+            }
+            for p in database_placement(config)
+        ],
+        "tenant_pools": tenant_pools(config),
+    }
+
+
 def first_logins(plan: StackPlan) -> dict[str, dict[str, str]]:
     """Each running tenant's first Odoo login and where its generated password is (never the
     password: it exists only once deployed, as a secret)."""
@@ -146,6 +164,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
             "by_tenant": {t: chain_json(c) for t, c in plan.depth.by_tenant.items()},
         },
         "cost": cost_json(plan.cost),
+        "database_pools": pools_json(plan),
         "first_logins": first_logins(plan),
         "recovery": recovery_json(check.config),
         "warnings": plan.warnings,
@@ -196,6 +215,7 @@ def print_plan(plan: StackPlan, console: Console, details: bool = False) -> None
     print_depth(plan, console)
     print_cost(plan.cost, console)
     print_recovery(check.config, console)
+    print_pools(plan, console)
     print_first_logins(plan, console)
     print_warnings(plan.warnings, console)
 
@@ -356,6 +376,23 @@ def print_cost(cost: CostEstimate, console: Console) -> None:
     console.print(f"[dim]Prices: {cost.prices.source}[/]")
     for line in assumptions(cost.prices):
         console.print(f"[dim]- {line}[/]")
+
+
+def print_pools(plan: StackPlan, console: Console) -> None:
+    """Which shared database pool hosts which tenants, against each server's budget."""
+    table = Table(title="Shared database pools (placement)", title_justify="left")
+    table.add_column("pool", no_wrap=True)
+    table.add_column("server", no_wrap=True)
+    table.add_column("tenants", justify="right")
+    table.add_column("worst case / max_connections")
+    table.add_column("on it", overflow="fold")
+    for pool in database_placement(plan.check.config):
+        shown = ", ".join(pool.tenants[:TENANT_ROWS])
+        if len(pool.tenants) > TENANT_ROWS:
+            shown += f" and {len(pool.tenants) - TENANT_ROWS} more (see --json)"
+        used = f"{pool.worst_case} / {pool.max_connections} ({pool.free} free)"
+        table.add_row(pool.pool, pool.server, str(len(pool.tenants)), used, shown)
+    console.print(table)
 
 
 def print_first_logins(plan: StackPlan, console: Console) -> None:

@@ -12,12 +12,14 @@ from collections.abc import Callable
 import pulumi
 
 from odoo_platform.config import ConfigError, PlatformConfig
+from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.clock import utc_today
 from odoo_platform.config.deployment import DEPLOYMENT_KEY, DEPLOYMENT_ROOT, parse_deployment
 from odoo_platform.config.errors import ROOT
 from odoo_platform.config.freeze import freeze_state, freeze_stop_message, override_issues
 from odoo_platform.config.lifecycle import removed_tenant_issues, version_change_issues
 from odoo_platform.config.loader import CONFIG_NAMESPACE, parse_engine_value
+from odoo_platform.config.pools import pool_change_issues
 from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.platform.regional import RETAINED_TENANTS, TENANTS, build_platform
 
@@ -77,8 +79,9 @@ def check_change_freeze(config: PlatformConfig, today: dt.date) -> None:
 
 def check_previous_deployment(config: PlatformConfig) -> None:
     """Fail, before Pulumi changes anything, when the configuration would lose or break what
-    the last deployment runs: a tenant with data left the configuration, or a tenant's Odoo
-    series changed without a recorded migration.
+    the last deployment runs: a tenant with data left the configuration, a tenant's Odoo
+    series changed without a recorded migration, or a shared tenant's database pool changed
+    without a recorded move.
 
     The last deployment's `retained_tenants` and `tenants` outputs are read through a reference
     to this very stack; a stack that was never deployed has none. The engine deletes resources
@@ -91,6 +94,7 @@ def check_previous_deployment(config: PlatformConfig) -> None:
         retained, tenants = outputs
         issues = removed_tenant_issues(config, retained if isinstance(retained, list) else [])
         issues += version_change_issues(config, _deployed_versions(tenants))
+        issues += pool_change_issues(config, _deployed_servers(tenants))
         if issues:
             raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
 
@@ -108,6 +112,23 @@ def _deployed_versions(tenants: object) -> dict[str, str]:
         for slug, entry in tenants.items()
         if isinstance(entry, dict) and "odoo_version" in entry
     }
+
+
+def _deployed_servers(tenants: object) -> dict[str, str]:
+    """`{slug: server key}` from the previous `tenants` output. Deployments from before database
+    pools exported no `database_server`: a shared tenant then was on the one shared server."""
+    if not isinstance(tenants, dict):
+        return {}
+    found = {}
+    for slug, entry in tenants.items():
+        if not isinstance(entry, dict):
+            continue
+        server = entry.get("database_server")
+        if server is None and entry.get("tier") == "shared":
+            server = str(ServerKey.shared())
+        if server is not None:
+            found[slug] = str(server)
+    return found
 
 
 def main(clock: Clock = utc_today) -> None:

@@ -212,7 +212,8 @@ class RegionalPlatform(pulumi.ComponentResource):
         replicas: dict[ServerKey, pulumi.Input[str]] = {}
         if self.shared_tier is not None:
             services = self.shared_tier.services
-            servers[ServerKey.shared()] = services.server.identifier
+            for key, shared in self.shared_tier.servers.items():  # every database pool
+                servers[key] = shared.identifier
             caches[ServerKey.shared()] = services.cache.replication_group_id
         for slug, tenant in (self.dedicated_tier.tenants if self.dedicated_tier else {}).items():
             key = ServerKey.dedicated(slug)

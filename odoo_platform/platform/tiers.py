@@ -1,7 +1,8 @@
 """The two tenancy tiers (DESIGN.md, "Tenancy model").
 
-`MultiTenantTier`: one shared PostgreSQL server, Redis cache and backup bucket; per tenant its own
-namespace, database and role, and Odoo on the shared node group.
+`MultiTenantTier`: shared PostgreSQL servers (one per database pool), one Redis cache and backup
+bucket; per tenant its own namespace, database and role (on its pool's server), and Odoo on the
+shared node group.
 `DedicatedTier`: per tenant its own server (Multi-AZ in prod, optional reporting replica), cache,
 backup bucket with its own KMS key, file system and node group; Odoo pinned to that node group.
 A dedicated tenant with an account role has all of these (but the nodes) in its own AWS account,
@@ -121,6 +122,7 @@ class HostedTenantOutput(TypedDict):
     odoo_version: str
     hostnames: list[str]
     namespace: str
+    database_server: str  # its ServerKey: the next deployment refuses an unrecorded pool move
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class HostedTenant:
             odoo_version=tenant.odoo_version,
             hostnames=list(tenant.hostnames),
             namespace=self.namespace,
+            database_server=str(ServerKey.of(tenant)),
         ).apply(lambda values: cast(HostedTenantOutput, values))
 
 
@@ -322,9 +325,14 @@ def _declare_tenant(
 
 
 class MultiTenantTier(pulumi.ComponentResource):
-    """Shared data services and, per tenant, a namespace, a database and Odoo."""
+    """Shared data services and, per tenant, a namespace, a database and Odoo.
+
+    The default pool's server is `<name>-postgres`; each other database pool is a server of its
+    own, `<name>-pool-<pool>`, and a tenant's database is on its pool's server.
+    """
 
     services: TenantServices
+    servers: dict[ServerKey, PostgresServer]
     tenants: dict[str, HostedTenant]
 
     def __init__(
@@ -333,18 +341,25 @@ class MultiTenantTier(pulumi.ComponentResource):
         super().__init__(component_type("MultiTenantTier"), name, None, opts)
         config, zone = args.config, args.landing_zone
         network = data_network(zone, zone.kms_key_arns["data"])
-        server = PostgresServer(
-            f"{name}-postgres",
-            postgres_server_args(
-                config,
-                args.budgets[ServerKey.shared()],
-                cross_region_backups=_cross_region_backups(args),
-                logs_kms_key_arn=zone.kms_key_arns["logs"],
-                rotation=_admin_rotation(args, zone.private_subnet_ids, args.oidc_provider_arn),
-                **network,
-            ),
-            opts=child_opts(self),
-        )
+
+        def server(logical: str, pool: str | None) -> PostgresServer:
+            return PostgresServer(
+                logical,
+                postgres_server_args(
+                    config,
+                    args.budgets[ServerKey.pool(pool)],
+                    pool=pool,
+                    cross_region_backups=_cross_region_backups(args),
+                    logs_kms_key_arn=zone.kms_key_arns["logs"],
+                    rotation=_admin_rotation(args, zone.private_subnet_ids, args.oidc_provider_arn),
+                    **network,
+                ),
+                opts=child_opts(self),
+            )
+
+        self.servers = {ServerKey.shared(): server(f"{name}-postgres", None)}
+        for pool in config.multi_tenant.database_pools:
+            self.servers[ServerKey.pool(pool)] = server(f"{name}-pool-{pool}", pool)
         cache = RedisCache(
             f"{name}-redis", redis_cache_args(config, **network), opts=child_opts(self)
         )
@@ -357,9 +372,16 @@ class MultiTenantTier(pulumi.ComponentResource):
             ),
             opts=child_opts(self),
         )
-        self.services = TenantServices(server, cache, bucket, zone.efs_file_system_id)
+        default = self.servers[ServerKey.shared()]
+        self.services = TenantServices(default, cache, bucket, zone.efs_file_system_id)
         self.tenants = {
-            t.slug: _declare_tenant(self, f"{name}-{t.slug}", args, t, self.services)
+            t.slug: _declare_tenant(
+                self,
+                f"{name}-{t.slug}",
+                args,
+                t,
+                dataclasses.replace(self.services, server=self.servers[ServerKey.of(t)]),
+            )
             for t in args.tenants
         }
         self.register_outputs({"tenants": list(self.tenants)})

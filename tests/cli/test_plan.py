@@ -327,3 +327,24 @@ def test_a_finding_on_an_untagged_resource_names_the_tenant_that_owns_it() -> No
     untagged = [f for f in findings if f["resource"] == "halden-law-untagged"]
     assert untagged  # it lacks the required tags, at least
     assert {f["tenant"] for f in untagged} == {"halden-law"}
+
+
+def test_plan_shows_which_database_pool_hosts_each_shared_tenant() -> None:
+    code, out, _ = run(
+        "plan", "--stack", "prod-eu-central-1", "--json", "--date", OUTSIDE_FREEZE,
+        "--program", SYNTHETIC,
+    )  # fmt: skip
+    pools = json.loads(out)["database_pools"]
+    by_pool = {p["pool"]: p for p in pools["pools"]}
+    assert list(by_pool) == ["default", "dach-2"]
+    assert by_pool["dach-2"]["server"] == "multi-tenant:dach-2"
+    assert by_pool["dach-2"]["tenants"] == ["nb-advisory-ch"]
+    assert "nb-advisory-ch" not in by_pool["default"]["tenants"]
+    assert by_pool["dach-2"]["max_connections"] == 901  # db.m7g.large: RDS's memory formula
+    assert pools["tenant_pools"]["nb-advisory-ch"] == "dach-2"
+    assert pools["tenant_pools"]["nb-tax-de"] == "default"
+    _, human, _ = run(
+        "plan", "--stack", "prod-eu-central-1", "--details", "--date", OUTSIDE_FREEZE,
+        "--program", SYNTHETIC,
+    )  # fmt: skip
+    assert "Shared database pools" in human and "multi-tenant:dach-2" in human

@@ -21,7 +21,12 @@ from odoo_platform.components.observability import (
     ObservabilityArgs,
 )
 from odoo_platform.config import defaults
-from odoo_platform.config.capacity import ConnectionBudget, ServerKey, hosted_tenants
+from odoo_platform.config.capacity import (
+    ConnectionBudget,
+    ServerKey,
+    hosted_tenants,
+    shared_servers,
+)
 from odoo_platform.config.capacity import max_connections as server_max_connections
 from odoo_platform.config.models import PlatformConfig, RedisConfig, TenantConfig
 from odoo_platform.config.tags import labels
@@ -102,11 +107,10 @@ def _database_alarms(
     ]
     _require("reporting replica identifiers", replicas, with_replica)
     result: dict[str, DatabaseAlarms] = {}
+    shared = shared_servers(config)
     for key, budget in budgets.items():
         owner = owners.get(key)
-        database = (
-            defaults.tenant_database(config, owner) if owner else config.multi_tenant.database
-        )
+        database = defaults.tenant_database(config, owner) if owner else shared[key]
         result[key] = DatabaseAlarms(
             instance_identifier=identifiers[key],
             max_connections=server_max_connections(database),

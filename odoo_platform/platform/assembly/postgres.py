@@ -8,7 +8,7 @@ import pulumi
 
 from odoo_platform.components.postgres import AdminRotation, CrossRegionBackups, PostgresServerArgs
 from odoo_platform.config import defaults
-from odoo_platform.config.capacity import ConnectionBudget
+from odoo_platform.config.capacity import ConnectionBudget, ServerKey, shared_servers
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels
 
@@ -24,13 +24,15 @@ def postgres_server_args(
     logs_kms_key_arn: pulumi.Input[str] | None = None,
     rotation: AdminRotation | None = None,
     tenant: TenantConfig | None = None,
+    pool: str | None = None,
     cross_region_backups: CrossRegionBackups | None = None,
 ) -> PostgresServerArgs:
-    """The shared server (no `tenant`) or a dedicated tenant's server, with the environment's
-    defaults (`config.defaults`). `cross_region_backups` is used only when the stack's DR mode
-    replicates database backups."""
+    """A shared server (no `tenant`: the default pool, or the database `pool` of that name) or a
+    dedicated tenant's server, with the environment's defaults (`config.defaults`).
+    `cross_region_backups` is used only when the stack's DR mode replicates database backups."""
     if tenant is None:
-        database, tier, slug, replica = config.multi_tenant.database, "shared", None, False
+        database = shared_servers(config)[ServerKey.pool(pool)]
+        tier, slug, replica = "shared", None, False
     else:
         dedicated = defaults.dedicated_settings(config, tenant)
         database, tier, slug = dedicated.database, "dedicated", tenant.slug
