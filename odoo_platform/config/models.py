@@ -22,6 +22,7 @@ from odoo_platform.config.catalog import (
     SizeName,
     Tier,
 )
+from odoo_platform.config.cost_controls import CostConfig
 from odoo_platform.config.fields import (
     HOSTNAME_PATTERN,
     IMAGE_DIGEST,
@@ -445,5 +446,6 @@ class PlatformConfig(Strict):
         None, description="set on a disaster-recovery stack: the primary it recovers"
     )
     capacity: CapacityConfig = CapacityConfig()
+    cost: CostConfig = CostConfig()
     governance: GovernanceConfig = GovernanceConfig()
     tenants: list[TenantConfig] = Field(default_factory=list)

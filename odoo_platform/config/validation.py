@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network
 
-from odoo_platform.config import defaults
+from odoo_platform.config import cost_controls, defaults
 from odoo_platform.config import mail as mail_rules
 from odoo_platform.config.capacity import (
     SHARED_SERVER,
@@ -546,6 +546,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     mail_rules.issues,
     cluster_access,
     database_identifiers,
+    cost_controls.issues,
 )
 
 

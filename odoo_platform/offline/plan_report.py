@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from odoo_platform.config.lifecycle import runs_workloads
+from odoo_platform.offline.budgets import BudgetCheck, budgets_json
 from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
 from odoo_platform.offline.cost import CostEstimate, assumptions
 from odoo_platform.offline.placement import Chain
@@ -145,6 +146,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
             "by_tenant": {t: chain_json(c) for t, c in plan.depth.by_tenant.items()},
         },
         "cost": cost_json(plan.cost),
+        "budgets": budgets_json(plan.check.config, plan.budgets),
         "first_logins": first_logins(plan),
         "warnings": plan.warnings,
         # Sorted: registration order varies with the event loop's scheduling between runs.
@@ -193,6 +195,7 @@ def print_plan(plan: StackPlan, console: Console, details: bool = False) -> None
     print_policy(plan, console)
     print_depth(plan, console)
     print_cost(plan.cost, console)
+    print_budgets(plan, console)
     print_first_logins(plan, console)
     print_warnings(plan.warnings, console)
 
@@ -263,6 +266,8 @@ def print_summary(plan: StackPlan, console: Console) -> None:
         f"[dim]Costs are an ESTIMATE from the price table dated {plan.cost.prices.retrieved} "
         f"(on-demand list prices, usage-based charges excluded); assumptions: --details.[/]"
     )
+    for check in plan.budgets:
+        console.print(budget_line(check))
     print_warnings(plan.warnings, console, limit=5)
     console.print(
         "[dim]Every type, finding, chain and tenant: --details; policy details: "
@@ -352,6 +357,31 @@ def print_cost(cost: CostEstimate, console: Console) -> None:
     console.print(f"[dim]Prices: {cost.prices.source}[/]")
     for line in assumptions(cost.prices):
         console.print(f"[dim]- {line}[/]")
+
+
+def budget_line(check: BudgetCheck) -> str:
+    state = "[red]OVER[/]" if check.over else "within"
+    return (
+        f"Budget of {check.covers} ({check.filter}): estimate {check.estimate:,.2f} of "
+        f"{check.limit:,.2f} USD/mo, {state}"
+    )
+
+
+def print_budgets(plan: StackPlan, console: Console) -> None:
+    if not plan.budgets:
+        return
+    table = Table(title="Budgets (AWS Budgets, monthly, USD)", title_justify="left")
+    for column in ("covers", "filter", "limit", "estimate", ""):
+        table.add_column(column, justify="right" if column in ("limit", "estimate") else "left")
+    for check in plan.budgets:
+        table.add_row(
+            check.covers,
+            check.filter,
+            f"{check.limit:,.2f}",
+            f"{check.estimate:,.2f}",
+            "[red]OVER[/]" if check.over else "within",
+        )
+    console.print(table)
 
 
 def print_first_logins(plan: StackPlan, console: Console) -> None:
