@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components._shared.base import (
+    AccountId,
     AwsRegion,
     Between,
     ChildOptions,
@@ -83,12 +84,17 @@ class LandingZoneArgs:
     backup_plan: str | None = DEFAULT_BACKUP_PLAN
     """AWS Backup selection tag value of the shared EFS (BackupPlan selects by it); None leaves it
     out."""
+    cost_alert_accounts: Sequence[AccountId] | None = None
+    """Accounts (besides this one) whose AWS Budgets notify the alert topic the `logs` key
+    encrypts; with it, Budgets and Cost Anomaly Detection may use the key (None: neither)."""
 
     def __post_init__(self) -> None:
         check_args(self)
 
 
-def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
+def kms_key_policy(
+    purpose: str, account_id: str, region: str, cost_alert_accounts: Sequence[str] | None = None
+) -> str:
     """Administration delegated to the account's IAM; use only through the purpose's services.
 
     No statement grants `kms:*`: IAM principals of the account can manage the key (so it can never
@@ -131,7 +137,21 @@ def kms_key_policy(purpose: str, account_id: str, region: str) -> str:
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             }
         )
+        if cost_alert_accounts is not None:
+            statements.append(_cost_alert_key_use(account_id, cost_alert_accounts))
     return json.dumps(policy_document(*statements))
+
+
+def _cost_alert_key_use(account_id: str, others: Sequence[str]) -> dict[str, object]:
+    """Budgets and anomaly alerts publish to the encrypted alert topic (docs/cost.md)."""
+    return {
+        "Sid": "CostAlertNotifications",
+        "Effect": "Allow",
+        "Principal": {"Service": ["budgets.amazonaws.com", "costalerts.amazonaws.com"]},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": sorted({account_id, *others})}},
+    }
 
 
 def _check(args: LandingZoneArgs) -> None:
@@ -243,11 +263,13 @@ class LandingZone(pulumi.ComponentResource):
         return child_opts(self, protect=protect, **kwargs)
 
     def _kms_key(self, purpose: str, account_id: pulumi.Output[str]) -> pulumi.Output[str]:
-        region = self._args.region
+        region, cost_accounts = self._args.region, self._args.cost_alert_accounts
         key = customer_key(
             f"{self._name}-{purpose}-key",
             description=f"odoo-platform {pulumi.get_stack()} {self._name}: {purpose}",
-            policy=account_id.apply(lambda account: kms_key_policy(purpose, account, region)),
+            policy=account_id.apply(
+                lambda account: kms_key_policy(purpose, account, region, cost_accounts)
+            ),
             tags=self._tags,
             opts=self._opts(protect=self._args.protect),
             alias=KeyAlias(

@@ -5,7 +5,8 @@
   the firm already has (`alerts.sns_topic_arns`) receive the same alarm and OK notifications.
   The key policy must let `cloudwatch.amazonaws.com` (and `events.amazonaws.com`, should
   EventBridge rules publish here later) call `kms:GenerateDataKey*` and `kms:Decrypt`, or alarm
-  notifications are silently dropped.
+  notifications are silently dropped. With `cost_alert_accounts`, AWS Budgets and Cost Anomaly
+  Detection publish too (docs/cost.md): the topic policy and the key policy allow them.
 - CloudWatch alarms per RDS server (CPU, free storage, connections against `max_connections`,
   replica lag) and per ElastiCache replication group (memory, evictions, engine CPU); each
   description names the tenants affected and what to do.
@@ -23,13 +24,14 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components._shared.base import (
+    AccountId,
     Between,
     Slug,
     TierLabel,
@@ -217,6 +219,9 @@ class ObservabilityArgs:
     """Object names inside each tenant namespace that the rules query."""
     rule_selector_labels: Mapping[str, str] = field(default_factory=dict)
     """Labels added to every PrometheusRule so the Prometheus `ruleSelector` picks them up."""
+    cost_alert_accounts: Sequence[AccountId] | None = None
+    """AWS Budgets and Cost Anomaly Detection may publish to the topic for its own account and
+    these others (tenant accounts whose budgets live there); None: neither may publish."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -235,14 +240,45 @@ def tenant_list(tenants: Sequence[str]) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
-def topic_policy(topic_arn: str) -> str:
-    """Only CloudWatch alarms of the topic's own account publish, and only over TLS."""
+def cost_alert_statements(topic_arn: str, accounts: Sequence[str] | None) -> list[dict[str, Any]]:
+    """Budgets (of the topic's account and `accounts`) and anomaly alerts may publish."""
+    if accounts is None:
+        return []
+    _, partition, _, _, account, _ = topic_arn.split(":", 5)
+    sources = sorted({account, *accounts})
+    return [
+        {
+            "Sid": "BudgetsOfTheseAccounts",
+            "Effect": "Allow",
+            "Principal": {"Service": "budgets.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": sources},
+                "ArnLike": {"aws:SourceArn": [f"arn:{partition}:budgets::{a}:*" for a in sources]},
+            },
+        },
+        {
+            "Sid": "CostAnomalyAlertsOfThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": "costalerts.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+        },
+    ]
+
+
+def topic_policy(topic_arn: str, cost_alert_accounts: Sequence[str] | None = None) -> str:
+    """Only CloudWatch alarms of the topic's own account publish (and, with cost alerts, AWS
+    Budgets and Cost Anomaly Detection), and only over TLS."""
     _, partition, _, region, account, _ = topic_arn.split(":", 5)
     alarms = f"arn:{partition}:cloudwatch:{region}:{account}:alarm:*"
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
+                *cost_alert_statements(topic_arn, cost_alert_accounts),
                 {
                     "Sid": "CloudWatchAlarmsOfThisAccount",
                     "Effect": "Allow",
@@ -316,7 +352,7 @@ class Observability(pulumi.ComponentResource):
         aws.sns.TopicPolicy(
             f"{name}-alerts-policy",
             arn=topic.arn,
-            policy=topic.arn.apply(topic_policy),
+            policy=topic.arn.apply(lambda arn: topic_policy(arn, args.cost_alert_accounts)),
             opts=child_opts(self),
         )
         for email in args.alert_emails:

@@ -206,6 +206,8 @@ TAG_COST_CENTRE = "CostCentre"
 TAG_ENVIRONMENT = "Environment"
 TAG_TIER = "Tier"
 TAG_TENANT = "Tenant"
+# Identifies the stack (`<environment>-<region>`): budgets and the anomaly monitor filter on it.
+TAG_STACK = "Stack"
 TAG_MANAGED_BY = "ManagedBy"
 BASE_TAG_KEYS = (TAG_OWNER, TAG_COST_CENTRE, TAG_ENVIRONMENT, TAG_MANAGED_BY)
 

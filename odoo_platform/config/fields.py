@@ -18,6 +18,7 @@ from odoo_platform.config.catalog import (
     REGION_RESIDENCY,
     RESIDENCY_ZONES,
     TAG_BACKUP_PLAN,
+    TAG_STACK,
     TAG_TENANT,
     TAG_TIER,
 )
@@ -50,7 +51,7 @@ PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 # `aws:` prefix is reserved; at most 50 per resource, of which the platform sets up to 8.
 TAG_SYMBOLS = frozenset("_.:/=+-@ ")
 MAX_EXTRA_TAGS = 40
-PLATFORM_TAG_KEYS = (*BASE_TAG_KEYS, TAG_TIER, TAG_TENANT, TAG_BACKUP_PLAN, "Role")
+PLATFORM_TAG_KEYS = (*BASE_TAG_KEYS, TAG_STACK, TAG_TIER, TAG_TENANT, TAG_BACKUP_PLAN, "Role")
 
 
 def _check_region(value: str) -> str:

@@ -22,6 +22,7 @@ from odoo_platform.config.catalog import (
     SizeName,
     Tier,
 )
+from odoo_platform.config.cost_controls import CostConfig
 from odoo_platform.config.fields import (
     HOSTNAME_PATTERN,
     IMAGE_DIGEST,
@@ -500,5 +501,6 @@ class PlatformConfig(Strict):
         "(docs/disaster-recovery.md)",
     )
     capacity: CapacityConfig = CapacityConfig()
+    cost: CostConfig = CostConfig()
     governance: GovernanceConfig = GovernanceConfig()
     tenants: list[TenantConfig] = Field(default_factory=list)

@@ -15,6 +15,7 @@ from odoo_platform.config.catalog import (
     TAG_ENVIRONMENT,
     TAG_MANAGED_BY,
     TAG_OWNER,
+    TAG_STACK,
     TAG_TENANT,
     TAG_TIER,
 )
@@ -38,11 +39,17 @@ PLATFORM_TIER = "platform"
 
 
 def base_tags(config: PlatformConfig) -> dict[str, str]:
-    """Owner, cost centre, environment and managed-by, plus the stack's extra tags.
+    """Owner, cost centre, environment, managed-by and stack, plus the stack's extra tags.
 
     The landing zone's AWS provider applies these as `default_tags` to every taggable resource.
     """
-    return {**config.tags, **ownership_tags(config)}
+    return {**config.tags, **ownership_tags(config), TAG_STACK: stack_tag(config)}
+
+
+def stack_tag(config: PlatformConfig) -> str:
+    """The `Stack` tag: unique per account (one stack per environment and region), so the
+    stack's budget and anomaly monitor see only its own cost."""
+    return f"{config.environment}-{config.region}"
 
 
 def ownership_tags(owner: Ownership) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Estimated monthly cost of what a stack declares, from the dated price table in `data/`.
 
-An estimate, not a bill: on-demand list prices times 730 hours, storage at assumed sizes where
+An estimate, not a bill: on-demand list prices times 730 hours (a scheduled RDS server: its
+running hours), storage at assumed sizes where
 the program cannot know them, usage-based charges left out (see `prices.json` "basis").
 
 Who pays:
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from odoo_platform.config import PlatformConfig
+from odoo_platform.config.database_schedule import WEEKS_PER_MONTH
 from odoo_platform.config.defaults import tenant_profile
 from odoo_platform.synthesis.harness import ProgramResult, RecordedResource
 from odoo_platform.synthesis.ownership import DEDICATED_PREFIX, MULTI_TENANT, PLATFORM, Placement
@@ -132,7 +134,10 @@ def _require(value: float | None, what: str) -> float:
     return value
 
 
-def _rds(resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
+def _rds(
+    resource: RecordedResource, prices: PriceList, _: Lookup, hours: float | None = None
+) -> Priced:
+    """`hours`: the instance hours a month of a scheduled server (None: always on)."""
     inputs = resource.inputs
     klass = str(inputs.get("instanceClass"))
     deployment = "multi_az" if inputs.get("multiAz") else "single_az"
@@ -140,10 +145,36 @@ def _rds(resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
     storage = int(inputs.get("allocatedStorage") or ASSUMED_RDS_STORAGE_GB)
     gb_month = _require(prices.get("rds_gp3_gb_month", deployment), "RDS gp3 storage")
     role = "read replica" if inputs.get("replicateSourceDb") else "PostgreSQL"
+    what = f"{role} {klass} {deployment.replace('_', '-')}, {storage} GB gp3"
+    if hours is None:
+        return Priced(prices.hourly_monthly(hourly) + storage * gb_month, what)
+    # Stopped outside working hours: no instance hours, but the storage is billed all month.
     return Priced(
-        prices.hourly_monthly(hourly) + storage * gb_month,
-        f"{role} {klass} {deployment.replace('_', '-')}, {storage} GB gp3",
+        hourly * hours + storage * gb_month,
+        f"{what}, stopped outside working hours ({hours:.0f} of {prices.hours_per_month} h)",
     )
+
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+START_TARGET = "arn:aws:scheduler:::aws-sdk:rds:startDBInstance"
+
+
+def scheduled_instances(result: ProgramResult) -> set[str]:
+    """The RDS identifiers an EventBridge Scheduler schedule starts (so stops: a server sleeps
+    only with both, declared together by `DatabaseSchedule`)."""
+    found: set[str] = set()
+    for schedule in result.by_type(SCHEDULE):
+        target = schedule.inputs.get("target") or {}
+        if target.get("arn") == START_TARGET and isinstance(target.get("input"), str):
+            found.add(str(json.loads(target["input"]).get("DbInstanceIdentifier")))
+    return found
+
+
+def running_hours(result: ProgramResult, config: PlatformConfig) -> dict[str, float]:
+    """Instance hours a month of each scheduled RDS instance: working hours x 52/12."""
+    hours = config.capacity.working_hours.hours_per_week * WEEKS_PER_MONTH
+    return {identifier: hours for identifier in scheduled_instances(result)}
 
 
 def _cache_nodes(inputs: Mapping[str, Any]) -> int:
@@ -333,6 +364,9 @@ def assumptions(prices: PriceList) -> list[str]:
         "Valkey nodes at the published Valkey discount to Redis OSS",
         "multi-tenant shared services split across active shared tenants by weight = size "
         "profile CPU request x minimum replicas; the shared platform is not split",
+        "RDS servers with a stop/start schedule (non-production nights and weekends): instance "
+        "hours = capacity.working_hours hours per week x 52/12 instead of "
+        f"{prices.hours_per_month}; their storage is charged for the full month",
     ]
 
 
@@ -347,19 +381,29 @@ def tenant_weights(config: PlatformConfig) -> dict[str, float]:
 
 
 def cost_lines(
-    result: ProgramResult, where: Mapping[str, Placement], prices: PriceList
+    result: ProgramResult,
+    where: Mapping[str, Placement],
+    prices: PriceList,
+    running: Mapping[str, float] | None = None,
 ) -> tuple[list[CostLine], list[str]]:
-    """A line per billable resource, and the billable resources the table cannot price."""
+    """A line per billable resource, and the billable resources the table cannot price.
+
+    `running`: RDS identifier -> instance hours a month, for servers that sleep at night."""
     lines: list[CostLine] = []
     unpriced: list[str] = []
     lookup = {r.urn: r for r in result.resources}
+    running = running or {}
     for resource in result.resources:
         pricer = pricer_for(resource)
         if pricer is None:
             continue
         placement = where[resource.urn]
+        hours = running.get(str(resource.inputs.get("identifier")))
         try:
-            priced = pricer(resource, prices, lookup)
+            if resource.type == RDS_INSTANCE and hours is not None:
+                priced = _rds(resource, prices, lookup, hours)
+            else:
+                priced = pricer(resource, prices, lookup)
         except UnpricedError as missing:
             unpriced.append(f"{resource.name} ({resource.type}): {missing}")
             continue
@@ -385,7 +429,7 @@ def estimate_cost(
 ) -> CostEstimate:
     """The monthly estimate of everything `result` declares, allocated to tenants and tiers."""
     prices = prices or price_list(config.region)
-    lines, unpriced = cost_lines(result, where, prices)
+    lines, unpriced = cost_lines(result, where, prices, running_hours(result, config))
     estimate = CostEstimate(prices, lines, unpriced, tenant_weights(config))
     by_tenant = {t.slug: 0.0 for t in config.tenants}
     tiers = {PLATFORM: 0.0, MULTI_TENANT: 0.0, "dedicated": 0.0}

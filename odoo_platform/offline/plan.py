@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from odoo_platform.config.database_schedule import schedule_warnings
 from odoo_platform.config.mail import mail_warnings
 from odoo_platform.config.recovery import missing_targets
 from odoo_platform.config.validation import warnings as config_warnings
+from odoo_platform.offline.budgets import BudgetCheck, budget_checks, budget_warnings
 from odoo_platform.offline.check import StackCheck
 from odoo_platform.offline.cost import CostEstimate, PriceList, estimate_cost, price_list
 from odoo_platform.offline.placement import (
@@ -29,6 +31,7 @@ class StackPlan:
     depth: DepthReport
     cost: CostEstimate
     warnings: list[str]
+    budgets: list[BudgetCheck] = field(default_factory=list)
 
 
 def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
@@ -37,7 +40,10 @@ def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
     where = check.result.placements(tenant_tiers(config))
     cost = estimate_cost(check.result, config, where, prices or price_list(config.region))
     warnings = [str(issue) for issue in config_warnings(config)]
-    warnings += capacity_warnings(config) + mail_warnings(config) + missing_targets(config)
+    warnings += capacity_warnings(config) + mail_warnings(config) + schedule_warnings(config)
+    warnings += missing_targets(config)
+    budgets = budget_checks(config, cost)
+    warnings += budget_warnings(config, budgets, cost.prices.currency)
     warnings += [f"no price for {item}; left out of the estimate" for item in cost.unpriced]
     warnings += [
         f"resources are tagged with tenant {slug}, which the stack file does not declare"
@@ -51,4 +57,5 @@ def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
         dependency_depth(check.result, where),
         cost,
         warnings,
+        budgets,
     )

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from odoo_platform.config.lifecycle import runs_workloads
+from odoo_platform.offline.budgets import BudgetCheck, budgets_json
 from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
 from odoo_platform.offline.cost import CostEstimate, assumptions
 from odoo_platform.offline.placement import Chain, database_placement, tenant_pools
@@ -165,6 +166,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
         },
         "cost": cost_json(plan.cost),
         "database_pools": pools_json(plan),
+        "budgets": budgets_json(plan.check.config, plan.budgets),
         "first_logins": first_logins(plan),
         "recovery": recovery_json(check.config),
         "warnings": plan.warnings,
@@ -216,6 +218,7 @@ def print_plan(plan: StackPlan, console: Console, details: bool = False) -> None
     print_cost(plan.cost, console)
     print_recovery(check.config, console)
     print_pools(plan, console)
+    print_budgets(plan, console)
     print_first_logins(plan, console)
     print_warnings(plan.warnings, console)
 
@@ -287,6 +290,8 @@ def print_summary(plan: StackPlan, console: Console) -> None:
         f"(on-demand list prices, usage-based charges excluded); assumptions: --details.[/]"
     )
     print_recovery_summary(plan.check.config, console)
+    for check in plan.budgets:
+        console.print(budget_line(check))
     print_warnings(plan.warnings, console, limit=5)
     console.print(
         "[dim]Every type, finding, chain and tenant: --details; policy details: "
@@ -392,6 +397,30 @@ def print_pools(plan: StackPlan, console: Console) -> None:
             shown += f" and {len(pool.tenants) - TENANT_ROWS} more (see --json)"
         used = f"{pool.worst_case} / {pool.max_connections} ({pool.free} free)"
         table.add_row(pool.pool, pool.server, str(len(pool.tenants)), used, shown)
+
+
+def budget_line(check: BudgetCheck) -> str:
+    state = "[red]OVER[/]" if check.over else "within"
+    return (
+        f"Budget of {check.covers} ({check.filter}): estimate {check.estimate:,.2f} of "
+        f"{check.limit:,.2f} USD/mo, {state}"
+    )
+
+
+def print_budgets(plan: StackPlan, console: Console) -> None:
+    if not plan.budgets:
+        return
+    table = Table(title="Budgets (AWS Budgets, monthly, USD)", title_justify="left")
+    for column in ("covers", "filter", "limit", "estimate", ""):
+        table.add_column(column, justify="right" if column in ("limit", "estimate") else "left")
+    for check in plan.budgets:
+        table.add_row(
+            check.covers,
+            check.filter,
+            f"{check.limit:,.2f}",
+            f"{check.estimate:,.2f}",
+            "[red]OVER[/]" if check.over else "within",
+        )
     console.print(table)
 
 

@@ -22,6 +22,7 @@ from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.components._shared.kms import customer_key
 from odoo_platform.components.aws_backup import BackupPlan
 from odoo_platform.components.backup_bucket import BackupsOutput
+from odoo_platform.components.budgets import CostControls
 from odoo_platform.components.cluster import KubernetesCluster
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
 from odoo_platform.components.mail import SesMail
@@ -36,6 +37,7 @@ from odoo_platform.config.mail import ses_settings
 from odoo_platform.config.models import EksClusterConfig
 from odoo_platform.config.tags import base_tags, resource_tags
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
+from odoo_platform.platform.assembly.budgets import cost_controls_args
 from odoo_platform.platform.assembly.cluster import cluster_args
 from odoo_platform.platform.assembly.landing_zone import landing_zone_args
 from odoo_platform.platform.assembly.mail import mail_args
@@ -79,6 +81,7 @@ class RegionalPlatform(pulumi.ComponentResource):
     mail: SesMail | None
     backup_plan: BackupPlan
     observability: Observability
+    cost_controls: CostControls | None
     outputs: PlatformOutputs
 
     def __init__(
@@ -141,6 +144,10 @@ class RegionalPlatform(pulumi.ComponentResource):
         )
         self.observability = Observability(
             f"{name}-observability", self._observability_args(config), opts=on_cluster
+        )
+        cost_args = cost_controls_args(config, self.observability.topic_arn)
+        self.cost_controls = (
+            CostControls(f"{name}-cost", cost_args, opts=child_opts(self)) if cost_args else None
         )
         self.outputs = dataclasses.replace(
             self._outputs(config, args.today, oidc_arn, oidc_url), deployment=args.deployment

@@ -28,6 +28,7 @@ from odoo_platform.components._shared.kms import KeyAlias, customer_key
 from odoo_platform.components.aws_backup import BackupPlan
 from odoo_platform.components.backup_bucket import BackupBucket
 from odoo_platform.components.cluster import KubernetesCluster
+from odoo_platform.components.database_schedule import DatabaseSchedule
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
 from odoo_platform.components.mail import SesMail
@@ -51,6 +52,7 @@ from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import base_tags, resource_tags
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
 from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
+from odoo_platform.platform.assembly.database_schedule import database_schedule_args
 from odoo_platform.platform.assembly.mail import tenant_mail_args
 from odoo_platform.platform.assembly.postgres import postgres_server_args
 from odoo_platform.platform.assembly.redis_cache import redis_cache_args
@@ -265,6 +267,23 @@ def _own_account_network(
     )
 
 
+def _database_schedule(
+    parent: pulumi.Resource,
+    name: str,
+    server: PostgresServer,
+    config: PlatformConfig,
+    *,
+    tenant: TenantConfig | None = None,
+    providers: Mapping[str, pulumi.ProviderResource] | None = None,
+) -> DatabaseSchedule | None:
+    """Night and weekend stop of a server that follows working hours (issue 16)."""
+    args = database_schedule_args(config, server, tenant)
+    if args is None:
+        return None
+    opts = child_opts(parent, providers=dict(providers or {}))
+    return DatabaseSchedule(f"{name}-schedule", args, opts=opts)
+
+
 def _declare_tenant(
     parent: pulumi.Resource,
     name: str,
@@ -343,7 +362,7 @@ class MultiTenantTier(pulumi.ComponentResource):
         network = data_network(zone, zone.kms_key_arns["data"])
 
         def server(logical: str, pool: str | None) -> PostgresServer:
-            return PostgresServer(
+            created = PostgresServer(
                 logical,
                 postgres_server_args(
                     config,
@@ -356,6 +375,8 @@ class MultiTenantTier(pulumi.ComponentResource):
                 ),
                 opts=child_opts(self),
             )
+            _database_schedule(self, logical, created, config)
+            return created
 
         self.servers = {ServerKey.shared(): server(f"{name}-postgres", None)}
         for pool in config.multi_tenant.database_pools:
@@ -426,6 +447,9 @@ class DedicatedTier(pulumi.ComponentResource):
             f"{name}-postgres",
             dataclasses.replace(server_args, protect=protect),
             opts=child_opts(self, providers=in_account),
+        )
+        _database_schedule(
+            self, f"{name}-postgres", server, config, tenant=tenant, providers=in_account
         )
         cache = RedisCache(
             f"{name}-redis",

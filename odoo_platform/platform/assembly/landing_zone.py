@@ -6,6 +6,7 @@ from odoo_platform.components.landing_zone import LandingZoneArgs
 from odoo_platform.config import defaults
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.tags import base_tags
+from odoo_platform.platform.assembly.budgets import cost_alert_accounts
 
 
 def landing_zone_args(config: PlatformConfig) -> LandingZoneArgs:
@@ -23,4 +24,5 @@ def landing_zone_args(config: PlatformConfig) -> LandingZoneArgs:
         protect=defaults.protect_stateful(config),
         efs_throughput_mode=file_system.throughput_mode,
         efs_performance_mode=file_system.performance_mode,
+        cost_alert_accounts=cost_alert_accounts(config),
     )

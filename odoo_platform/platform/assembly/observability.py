@@ -31,6 +31,7 @@ from odoo_platform.config.capacity import max_connections as server_max_connecti
 from odoo_platform.config.models import PlatformConfig, RedisConfig, TenantConfig
 from odoo_platform.config.tags import labels
 from odoo_platform.odoo.names import tenant_namespace
+from odoo_platform.platform.assembly.budgets import cost_alert_accounts
 
 
 def observability_args(
@@ -62,6 +63,7 @@ def observability_args(
         caches=_cache_alarms(config, cache_group_ids),
         tenants=tuple(tenant_alerting(config, t) for t in config.tenants if t.state == "active"),
         rule_selector_labels=dict(rule_selector_labels or {}),
+        cost_alert_accounts=cost_alert_accounts(config),
     )
 
 
