@@ -8,7 +8,9 @@ from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.tags import base_tags
 
 
-def landing_zone_args(config: PlatformConfig) -> LandingZoneArgs:
+def landing_zone_args(
+    config: PlatformConfig, *, node_discovery: str | None = None
+) -> LandingZoneArgs:
     zone = config.landing_zone
     file_system = config.multi_tenant.file_system
     return LandingZoneArgs(
@@ -23,4 +25,5 @@ def landing_zone_args(config: PlatformConfig) -> LandingZoneArgs:
         protect=defaults.protect_stateful(config),
         efs_throughput_mode=file_system.throughput_mode,
         efs_performance_mode=file_system.performance_mode,
+        node_discovery=node_discovery,
     )
