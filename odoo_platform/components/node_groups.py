@@ -34,12 +34,18 @@ def dedicated_tolerations(slug: str) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class NodePool:
-    """One node group: `key` in `node_group_names`, `suffix` of its logical names."""
+    """One pool of nodes: a managed node group and, with Karpenter, its NodePool."""
 
     key: str
+    """`system`, `shared` or `tenant-<slug>`: the key in `node_group_names`, the name of the
+    pool's Karpenter NodePool and EC2NodeClass."""
     suffix: str
+    """Suffix of the managed group's logical names (`ng-shared`)."""
     config: NodeGroupConfig
+    """Instance types, sizes and disk of the pool."""
     tenant: str | None = None
+    """The dedicated tenant whose pool it is (labelled and tainted with its slug); None for
+    the platform's pools."""
 
     @property
     def tier(self) -> str:
