@@ -38,6 +38,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "SesMail",
         "SesMailArgs",
     ),
+    "odoo_platform.components.node_autoscaler": (
+        "NodeAutoscaler",
+        "NodeAutoscalerArgs",
+    ),
     "odoo_platform.components.observability": (
         "Observability",
         "ObservabilityArgs",
@@ -166,6 +170,8 @@ __all__ = [
     "MemoryBudget",
     "MissingPlatformOutputError",
     "MultiTenantTier",
+    "NodeAutoscaler",
+    "NodeAutoscalerArgs",
     "Observability",
     "ObservabilityArgs",
     "OdooTenant",
@@ -236,6 +242,10 @@ if TYPE_CHECKING:
     from odoo_platform.components.mail import (
         SesMail,
         SesMailArgs,
+    )
+    from odoo_platform.components.node_autoscaler import (
+        NodeAutoscaler,
+        NodeAutoscalerArgs,
     )
     from odoo_platform.components.observability import (
         Observability,

@@ -187,3 +187,33 @@ def assert_restricted(pod_spec: Mapping[str, Any]) -> None:
     assert not violations, "restricted Pod Security Standard violated:\n  " + "\n  ".join(
         violations
     )
+
+
+def validate_helm_value_keys(
+    chart: str, version: str, values: Mapping[str, Any], free_form: tuple[str, ...] = ()
+) -> None:
+    """For a chart without a values.schema.json: every key we set is one of the chart's
+    `values.yaml` (vendored in `helm-values/`), so a misspelt key cannot be silently ignored.
+
+    The chart's empty maps (`annotations: {}`) and the dotted paths in `free_form` take any key.
+    """
+    path = reference_data_dir() / "helm-values" / f"{chart}-{version}.values.yaml"
+    reference = yaml.safe_load(path.read_text())
+    problems: list[str] = []
+
+    def walk(ours: Mapping[str, Any], theirs: Mapping[str, Any], prefix: str) -> None:
+        for key, value in ours.items():
+            where = f"{prefix}{key}"
+            if key not in theirs:
+                problems.append(f"{where}: not a value of the chart")
+            elif (
+                isinstance(value, Mapping)
+                and isinstance(theirs[key], Mapping)
+                and theirs[key]
+                and where not in free_form
+            ):
+                walk(value, theirs[key], f"{where}.")
+
+    walk(values, reference, "")
+    if problems:
+        raise AssertionError(f"{chart} {version} values:\n  " + "\n  ".join(problems))

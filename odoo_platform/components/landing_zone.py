@@ -38,6 +38,7 @@ from odoo_platform.components._shared.network import interface_endpoints, vpc_fl
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LOG_RETENTION_DAYS
 from odoo_platform.config.network import plan_subnets
+from odoo_platform.config.node_autoscaling import DISCOVERY_TAG
 from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
 
 KEY_PURPOSES = ("data", "backups", "logs", "kubernetes")
@@ -87,6 +88,9 @@ class LandingZoneArgs:
     cost_alert_accounts: Sequence[AccountId] | None = None
     """Accounts (besides this one) whose AWS Budgets notify the alert topic the `logs` key
     encrypts; with it, Budgets and Cost Anomaly Detection may use the key (None: neither)."""
+    node_discovery: str | None = None
+    """Value of the `karpenter.sh/discovery` tag on the private subnets and the node security
+    group, by which Karpenter selects them for its nodes (the cluster name); None: no tag."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -189,6 +193,9 @@ class LandingZone(pulumi.ComponentResource):
         _check(args)
         self._name, self._args = name, args
         self._tags = resource_tags()
+        self._discovery = (
+            {DISCOVERY_TAG: args.node_discovery} if args.node_discovery is not None else {}
+        )
         plan = plan_subnets(
             ipaddress.IPv4Network(args.vpc_cidr),
             args.availability_zones,
@@ -219,7 +226,9 @@ class LandingZone(pulumi.ComponentResource):
         )
         self.vpc_id, self.vpc_cidr = vpc.id, args.vpc_cidr
         public = self._subnets("public", plan.public, {"kubernetes.io/role/elb": "1"})
-        private = self._subnets("private", plan.private, {"kubernetes.io/role/internal-elb": "1"})
+        private = self._subnets(
+            "private", plan.private, {"kubernetes.io/role/internal-elb": "1", **self._discovery}
+        )
         database = self._subnets("database", plan.database, {})
         self.public_subnet_ids = [s.id for s in public]
         self.private_subnet_ids = [s.id for s in private]
@@ -406,12 +415,14 @@ class LandingZone(pulumi.ComponentResource):
         )
         self.flow_log_group_name = log_group.name
 
-    def _security_group(self, suffix: str, description: str) -> aws.ec2.SecurityGroup:
+    def _security_group(
+        self, suffix: str, description: str, extra_tags: Mapping[str, str] | None = None
+    ) -> aws.ec2.SecurityGroup:
         return aws.ec2.SecurityGroup(
             f"{self._name}-{suffix}",
             vpc_id=self.vpc_id,
             description=description,
-            tags={**self._tags, "Name": f"{self._name}-{suffix}"},
+            tags={**self._tags, **(extra_tags or {}), "Name": f"{self._name}-{suffix}"},
             opts=self._opts(),
         )
 
@@ -435,7 +446,9 @@ class LandingZone(pulumi.ComponentResource):
         It holds no ingress rule: node-to-node and control-plane traffic goes through the EKS
         cluster security group, which the nodes carry as well.
         """
-        group = self._security_group("nodes-sg", "Kubernetes nodes (source for data services)")
+        group = self._security_group(
+            "nodes-sg", "Kubernetes nodes (source for data services)", self._discovery
+        )
         aws.vpc.SecurityGroupEgressRule(
             f"{self._name}-nodes-egress",
             security_group_id=group.id,

@@ -34,12 +34,18 @@ def dedicated_tolerations(slug: str) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class NodePool:
-    """One node group: `key` in `node_group_names`, `suffix` of its logical names."""
+    """One pool of nodes: a managed node group and, with Karpenter, its NodePool."""
 
     key: str
+    """`system`, `shared` or `tenant-<slug>`: the key in `node_group_names`, the name of the
+    pool's Karpenter NodePool and EC2NodeClass."""
     suffix: str
+    """Suffix of the managed group's logical names (`ng-shared`)."""
     config: NodeGroupConfig
+    """Instance types, sizes and disk of the pool."""
     tenant: str | None = None
+    """The dedicated tenant whose pool it is (labelled and tainted with its slug); None for
+    the platform's pools."""
 
     @property
     def tier(self) -> str:
@@ -57,6 +63,24 @@ def node_pools(
             for slug, group in dedicated.items()
         ),
     ]
+
+
+def node_labels(pool: NodePool) -> dict[str, str]:
+    """The labels of a pool's nodes (managed or Karpenter's) that tenant pods select."""
+    labels = {LABEL_NODE_POOL: "dedicated" if pool.tenant else pool.key}
+    if pool.tenant is not None:
+        labels.update(dedicated_node_selector(pool.tenant))
+    return labels
+
+
+def node_taints(pool: NodePool) -> list[dict[str, str]]:
+    """The taints of a pool's nodes: a dedicated tenant's keep every other pod off."""
+    if pool.tenant is None:
+        return []
+    return [{"key": LABEL_DEDICATED, "value": pool.tenant, "effect": "NoSchedule"}]
+
+
+EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE"}
 
 
 @dataclass(frozen=True)
@@ -112,13 +136,12 @@ def node_group(
     """The managed group on its launch template; a dedicated one labelled and tainted."""
     template = launch_template(parent, name, pool, nodes)
     config, tenant = pool.config, pool.tenant
-    node_labels = {LABEL_NODE_POOL: "dedicated" if tenant else pool.key}
-    taints = []
-    if tenant is not None:
-        node_labels.update(dedicated_node_selector(tenant))
-        taints.append(
-            aws.eks.NodeGroupTaintArgs(key=LABEL_DEDICATED, value=tenant, effect="NO_SCHEDULE")
+    taints = [
+        aws.eks.NodeGroupTaintArgs(
+            key=t["key"], value=t["value"], effect=EKS_TAINT_EFFECTS[t["effect"]]
         )
+        for t in node_taints(pool)
+    ]
     desired = config.desired_size if config.desired_size is not None else config.min_size
     return aws.eks.NodeGroup(
         f"{name}-{pool.suffix}",
@@ -135,10 +158,11 @@ def node_group(
         launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
             id=template.id, version=template.latest_version.apply(str)
         ),
-        labels=node_labels,
+        labels=node_labels(pool),
         taints=taints,
         tags=resource_tags(pool.tier, tenant),
-        # The cluster autoscaler owns the desired size once the group exists.
+        # The group is the pool's always-on baseline: nothing resizes it (Karpenter adds its own
+        # nodes above it, docs/architecture.md), so a hand resize during an incident is kept.
         opts=child_opts(
             parent, depends_on=list(nodes.after), ignore_changes=["scalingConfig.desiredSize"]
         ),

@@ -40,6 +40,7 @@ from odoo_platform.config.fields import (
     VpcCidr,
     check_tags,
 )
+from odoo_platform.config.node_autoscaling import KarpenterConfig, NodeAutoscaler
 from odoo_platform.config.objectives import RecoveryDefaults, RecoveryObjectives
 from odoo_platform.config.services import (
     BackupPolicy,
@@ -110,6 +111,12 @@ class EksClusterConfig(Strict):
         description="the EKS cluster name; default `odoo-cluster-eks-<stack>`. Set it to the "
         "name of a cluster created before names were explicit, so it is kept",
     )
+    node_autoscaler: NodeAutoscaler = Field(
+        "karpenter",
+        description="karpenter: installed here, adding nodes above the managed groups' "
+        "min_size; bring-your-own: none is installed (you run one)",
+    )
+    karpenter: KarpenterConfig = KarpenterConfig()
 
 
 class ExistingClusterConfig(Strict):
@@ -126,6 +133,23 @@ class ExistingClusterConfig(Strict):
     )
     oidc_issuer_url: str = Field(
         pattern=r"^https://\S+$", description="the cluster's OIDC issuer URL (https://...)"
+    )
+    node_autoscaler: NodeAutoscaler = Field(
+        "bring-your-own",
+        description="bring-your-own: the cluster's own autoscaler adds nodes, nothing is "
+        "installed; karpenter: installed here (needs `name`; tag its private subnets and node "
+        "security group `karpenter.sh/discovery: <name>`)",
+    )
+    name: str | None = Field(
+        None,
+        pattern=r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$",
+        description="the cluster's EKS name; required with node_autoscaler karpenter",
+    )
+    karpenter: KarpenterConfig = KarpenterConfig()
+    shared_node_pool: NodeGroupConfig = Field(
+        default_factory=NodeGroupConfig,
+        description="with node_autoscaler karpenter: instance types, disk and max_size of the "
+        "shared tier's NodePool (EKS stacks take them from node_groups.shared)",
     )
 
 

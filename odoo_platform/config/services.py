@@ -22,7 +22,8 @@ from odoo_platform.config.fields import (
 
 
 class NodeGroupConfig(Strict):
-    """An EKS managed node group: on-demand nodes, scaled by the cluster autoscaler."""
+    """A pool of on-demand nodes: an EKS managed node group, the always-on baseline, and with
+    Karpenter (`cluster.node_autoscaler`) a NodePool that adds nodes above it."""
 
     instance_types: list[Ec2InstanceType] = Field(
         default_factory=lambda: ["m7i.xlarge"],
@@ -30,13 +31,20 @@ class NodeGroupConfig(Strict):
         max_length=20,
         description="EC2 instance types the group may launch",
     )
-    min_size: int = Field(2, ge=0, le=100, description="nodes the autoscaler keeps at least")
-    max_size: int = Field(6, ge=1, le=100, description="nodes the autoscaler may add up to")
+    min_size: int = Field(2, ge=0, le=100, description="nodes of the managed group, always on")
+    max_size: int = Field(
+        6,
+        ge=1,
+        le=100,
+        description="the managed group's maximum; Karpenter may add up to max_size nodes of the "
+        "largest type above the baseline (its NodePool limits)",
+    )
     desired_size: int | None = Field(
         None,
         ge=0,
         le=100,
-        description="nodes at creation (default: min_size); later the autoscaler owns it",
+        description="nodes at creation (default: min_size); later changes are ignored, so a "
+        "manual resize is kept",
     )
     disk_gib: int = Field(
         50, ge=20, le=1000, description="GiB of each node's encrypted gp3 root volume"

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network
 
-from odoo_platform.config import cost_controls, defaults, pools, recovery
+from odoo_platform.config import cost_controls, defaults, node_autoscaling, pools, recovery
 from odoo_platform.config import mail as mail_rules
 from odoo_platform.config.capacity import connection_budgets, memory_budget
 from odoo_platform.config.catalog import (
@@ -544,6 +544,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     host_names,
     node_groups,
     mail_rules.issues,
+    node_autoscaling.issues,
     cluster_access,
     database_identifiers,
     recovery.objectives,

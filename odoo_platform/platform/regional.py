@@ -26,6 +26,7 @@ from odoo_platform.components.budgets import CostControls
 from odoo_platform.components.cluster import KubernetesCluster
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
 from odoo_platform.components.mail import SesMail
+from odoo_platform.components.node_autoscaler import NodeAutoscaler
 from odoo_platform.components.observability import Observability, ObservabilityArgs
 from odoo_platform.components.postgres import PostgresServer
 from odoo_platform.components.redis_cache import CacheOutput
@@ -41,6 +42,7 @@ from odoo_platform.platform.assembly.budgets import cost_controls_args
 from odoo_platform.platform.assembly.cluster import cluster_args
 from odoo_platform.platform.assembly.landing_zone import landing_zone_args
 from odoo_platform.platform.assembly.mail import mail_args
+from odoo_platform.platform.assembly.node_autoscaler import node_autoscaler_args, node_discovery
 from odoo_platform.platform.assembly.observability import observability_args
 from odoo_platform.platform.assembly.traefik import traefik_args
 from odoo_platform.platform.tiers import (
@@ -75,6 +77,7 @@ class RegionalPlatform(pulumi.ComponentResource):
 
     landing_zone: LandingZone
     cluster: KubernetesCluster
+    node_autoscaler: NodeAutoscaler | None
     ingress: TraefikIngress
     shared_tier: MultiTenantTier | None
     dedicated_tier: DedicatedTier | None
@@ -92,8 +95,11 @@ class RegionalPlatform(pulumi.ComponentResource):
         # Derived once from the configuration and handed to the tiers, alarms and outputs.
         self._budgets = budgets_by_server(config)
         self._dr_backups_key: pulumi.Output[str] | None = None
+        discovery = node_discovery(config, f"{name}-cluster")
         self.landing_zone = zone = LandingZone(
-            f"{name}-network", landing_zone_args(config), opts=child_opts(self)
+            f"{name}-network",
+            landing_zone_args(config, node_discovery=discovery),
+            opts=child_opts(self),
         )
         on_aws = child_opts(self, providers=[zone.provider])
         self.cluster = cluster = KubernetesCluster(
@@ -110,6 +116,7 @@ class RegionalPlatform(pulumi.ComponentResource):
         )
         oidc_arn, oidc_url = _oidc(config, cluster)
         on_cluster = child_opts(self, providers=[zone.provider, cluster.provider])
+        self.node_autoscaler = self._node_autoscaler(name, config, oidc_arn, oidc_url)
         self.ingress = TraefikIngress(
             f"{name}-ingress",
             traefik_args(config, oidc_provider_arn=oidc_arn, oidc_issuer_url=oidc_url),
@@ -166,6 +173,28 @@ class RegionalPlatform(pulumi.ComponentResource):
         zone, cluster = args.landing_zone, args.cluster
         opts = child_opts(self, providers=[zone.provider, cluster.provider])
         return kind(name, dataclasses.replace(args, tenants=tenants), opts=opts)
+
+    def _node_autoscaler(
+        self,
+        name: str,
+        config: PlatformConfig,
+        oidc_arn: pulumi.Input[str],
+        oidc_url: pulumi.Input[str],
+    ) -> NodeAutoscaler | None:
+        """Karpenter, unless the stack brings its own node autoscaler."""
+        cluster = self.cluster
+        args = node_autoscaler_args(
+            config,
+            cluster_component=f"{name}-cluster",
+            oidc_provider_arn=oidc_arn,
+            oidc_issuer_url=oidc_url,
+            eks_cluster_name=cluster.cluster_name,
+            cluster_security_group_id=cluster.cluster_security_group_id,
+        )
+        if args is None:
+            return None
+        opts = child_opts(self, providers=[self.landing_zone.provider, cluster.provider])
+        return NodeAutoscaler(f"{name}-nodes", args, opts=opts)
 
     def _mail(self, name: str, config: PlatformConfig, zone: LandingZone) -> SesMail | None:
         """SES for the tenants that send through it (none without `shared_services.mail`)."""

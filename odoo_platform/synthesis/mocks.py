@@ -267,6 +267,20 @@ def _auto_named(_mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
     return {"name": inputs.get("name") or f"{name}-{_digest(name, 7)}"}
 
 
+def _sqs_queue(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    queue = _auto_named(mocks, name, inputs)["name"]
+    return {
+        "name": queue,
+        "arn": f"arn:aws:sqs:{mocks.region}:{mocks.account_id}:{queue}",
+        "url": f"https://sqs.{mocks.region}.amazonaws.com/{mocks.account_id}/{queue}",
+    }
+
+
+def _event_rule(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    rule = _auto_named(mocks, name, inputs)["name"]
+    return {"name": rule, "arn": f"arn:aws:events:{mocks.region}:{mocks.account_id}:rule/{rule}"}
+
+
 def _email_identity(mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
     """A domain identity with Easy DKIM: SES generates three DKIM tokens."""
     identity = str(inputs.get("emailIdentity", name))
@@ -354,5 +368,7 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] =
     "aws:elasticache/parameterGroup:ParameterGroup": _auto_named,
     "aws:elasticache/subnetGroup:SubnetGroup": _auto_named,
     "aws:backup/vault:Vault": _backup_vault,
+    "aws:sqs/queue:Queue": _sqs_queue,
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
     "aws:backup/plan:Plan": _backup_plan,
 }

@@ -9,7 +9,9 @@ from odoo_platform.config.tags import base_tags
 from odoo_platform.platform.assembly.budgets import cost_alert_accounts
 
 
-def landing_zone_args(config: PlatformConfig) -> LandingZoneArgs:
+def landing_zone_args(
+    config: PlatformConfig, *, node_discovery: str | None = None
+) -> LandingZoneArgs:
     zone = config.landing_zone
     file_system = config.multi_tenant.file_system
     return LandingZoneArgs(
@@ -25,4 +27,5 @@ def landing_zone_args(config: PlatformConfig) -> LandingZoneArgs:
         efs_throughput_mode=file_system.throughput_mode,
         efs_performance_mode=file_system.performance_mode,
         cost_alert_accounts=cost_alert_accounts(config),
+        node_discovery=node_discovery,
     )
