@@ -204,7 +204,10 @@ def test_objectives_out_of_range_are_refused_by_the_schema(base: dict[str, Any])
 
 
 def test_prod_tenants_without_targets_are_warned_about(base: dict[str, Any]) -> None:
-    config = parse_platform(base)
-    assert len(rec.missing_targets(config)) == 2
+    (warning,) = rec.missing_targets(parse_platform(base))
+    assert warning.startswith("2 tenant(s) without recovery objectives")
+    assert "alpha-law, beta-audit; set recovery_defaults" in warning
+    base["tenants"][1]["recovery"] = {"rpo_minutes": 2000, "rto_minutes": 600}
+    assert "1 tenant(s) without recovery objectives" in rec.missing_targets(parse_platform(base))[0]
     base["recovery_defaults"] = {"rpo_minutes": 2000, "rto_minutes": 600}
     assert rec.missing_targets(parse_platform(base)) == []
