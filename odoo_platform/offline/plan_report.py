@@ -13,6 +13,7 @@ from rich.table import Table
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
 from odoo_platform.offline.cost import CostEstimate, assumptions
+from odoo_platform.offline.node_autoscaling import node_autoscaling_json, node_autoscaling_line
 from odoo_platform.offline.placement import Chain
 from odoo_platform.offline.plan import StackPlan
 from odoo_platform.policies import Finding, Severity
@@ -146,6 +147,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
         },
         "cost": cost_json(plan.cost),
         "first_logins": first_logins(plan),
+        "node_autoscaling": node_autoscaling_json(check.config, check.result),
         "warnings": plan.warnings,
         # Sorted: registration order varies with the event loop's scheduling between runs.
         "resources": [resource_json(r, plan) for r in sorted(resources, key=lambda r: r.urn)],
@@ -254,6 +256,7 @@ def print_summary(plan: StackPlan, console: Console) -> None:
     )
     console.print(table)
     console.print(f"Policy: {verdict(plan.check.findings)}")
+    console.print(node_autoscaling_line(plan.check.config, plan.check.result))
     chain = plan.depth.overall
     console.print(
         f"Deepest chain ({chain.depth} resources created one after another): "
