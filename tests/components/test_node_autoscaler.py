@@ -521,3 +521,13 @@ def test_cost_prices_the_baseline_groups_and_says_karpenter_nodes_are_left_out(
     assert not [u for u in estimate.unpriced if "nodes" in u]
     [note] = [a for a in assumptions(estimate.prices) if "Karpenter" in a]
     assert "not included" in note and "max_size" in note
+
+
+def test_backups_in_flight_keep_their_node(prod: ProgramResult) -> None:
+    """Consolidation runs when load drops, at night, when backups run: Karpenter must not evict a
+    dump or a restore check half-way (a failed backup), so their pods opt out of disruption."""
+    cronjobs = [m for m in prod.manifests() if m["kind"] == "CronJob"]
+    assert {m["metadata"]["name"] for m in cronjobs} >= {"odoo-backup", "odoo-restore-check"}
+    for cronjob in cronjobs:
+        template = cronjob["spec"]["jobTemplate"]["spec"]["template"]
+        assert template["metadata"]["annotations"]["karpenter.sh/do-not-disrupt"] == "true"
