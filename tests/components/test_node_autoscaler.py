@@ -392,7 +392,16 @@ def test_prod_consolidates_one_node_at_a_time_dev_faster() -> None:
     assert prod == {
         "consolidationPolicy": "WhenEmptyOrUnderutilized",
         "consolidateAfter": "15m",
-        "budgets": [{"nodes": "1"}],
+        "budgets": [
+            {"nodes": "1"},
+            # working hours default to 07:00-20:00 UTC, Monday to Friday
+            {
+                "nodes": "0",
+                "reasons": ["Underutilized"],
+                "schedule": "0 7 * * MON,TUE,WED,THU,FRI",
+                "duration": "13h",
+            },
+        ],
     }
     assert dev["consolidationPolicy"] == "WhenEmptyOrUnderutilized"
     assert dev["consolidateAfter"] == "2m"

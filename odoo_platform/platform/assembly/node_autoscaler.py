@@ -72,8 +72,7 @@ def node_autoscaler_args(
         chart_version=karpenter.chart_version,
         ami_alias=karpenter.ami_alias,
         consolidate_after=node_autoscaling.consolidate_after(config),
-        # Prod: one node at a time, so PodDisruptionBudgets and rollouts keep up.
-        disruption_budgets=({"nodes": "1"},) if prod else ({"nodes": "20%"},),
+        disruption_budgets=node_autoscaling.disruption_budgets(config),
         replicas=2 if prod else 1,
         labels=labels(config),
         tags=base_tags(config),
