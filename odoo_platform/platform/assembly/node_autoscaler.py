@@ -42,6 +42,7 @@ def karpenter_pools(config: PlatformConfig) -> list[NodePool]:
         for t in config.tenants
         if t.tier == "dedicated" and lifecycle.runs_workloads(t)
     }
+    # The same pools (keys, labels, taints) as the managed groups, less the system pool.
     return [pool for pool in node_pools(shared, shared, dedicated) if pool.key != "system"]
 
 
