@@ -8,14 +8,17 @@ its largest instance type, whose vCPUs and memory `instance_specs.json` records.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import zoneinfo
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
+from odoo_platform.config.calendar import WEEKDAYS, WorkingHours
 from odoo_platform.config.errors import ConfigIssue, key_path
 from odoo_platform.config.fields import Strict
 
@@ -118,3 +121,59 @@ def issues(config: PlatformConfig) -> Iterator[ConfigIssue]:
                     "Karpenter's NodePool limits need; choose a type listed in "
                     "odoo_platform/data/instance_specs.json",
                 )
+
+
+@dataclass(frozen=True)
+class UtcWindow:
+    """A weekly window in UTC, as Karpenter's budget `schedule` (cron, UTC only) and `duration`."""
+
+    schedule: str
+    duration: str
+
+
+def _utc_offsets_minutes(timezone: str) -> list[int]:
+    """The zone's UTC offsets over a year (winter and summer time), in minutes."""
+    zone = zoneinfo.ZoneInfo(timezone)
+    days = [dt.datetime(2026, month, 15, 12, tzinfo=zone) for month in (1, 4, 7, 10)]
+    return sorted({int((d.utcoffset() or dt.timedelta()).total_seconds()) // 60 for d in days})
+
+
+def business_hours_utc(hours: WorkingHours) -> UtcWindow:
+    """The working hours as one UTC window that covers them under every offset of the zone:
+    from the earliest UTC start to the latest UTC end (an hour wider across daylight saving
+    time), the days moved when UTC is on the previous or the next day."""
+    offsets = _utc_offsets_minutes(hours.timezone)
+    start = _minutes_of(hours.start) - offsets[-1]
+    end = _minutes_of(hours.end) - offsets[0]
+    shift, start = divmod(start, 24 * 60)
+    days = ",".join(
+        WEEKDAYS[(WEEKDAYS.index(d) + shift) % 7].upper() for d in WEEKDAYS if d in hours.days
+    )
+    length = end - (start + shift * 24 * 60)
+    return UtcWindow(
+        schedule=f"{start % 60} {start // 60} * * {days}",
+        duration=f"{length // 60}h{length % 60}m" if length % 60 else f"{length // 60}h",
+    )
+
+
+def _minutes_of(hhmm: str) -> int:
+    hour, minute = hhmm.split(":")
+    return int(hour) * 60 + int(minute)
+
+
+def disruption_budgets(config: PlatformConfig) -> list[dict[str, Any]]:
+    """Prod: one node at a time, and no consolidation of underused nodes during the working
+    hours (`capacity.working_hours`, whose times prod keeps though it never sleeps): moving pods
+    restarts users' requests and websockets; empty nodes still go. Elsewhere 20% at a time."""
+    if config.environment != "prod":
+        return [{"nodes": "20%"}]
+    window = business_hours_utc(config.capacity.working_hours)
+    return [
+        {"nodes": "1"},
+        {
+            "nodes": "0",
+            "reasons": ["Underutilized"],
+            "schedule": window.schedule,
+            "duration": window.duration,
+        },
+    ]

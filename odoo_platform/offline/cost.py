@@ -362,6 +362,8 @@ def assumptions(prices: PriceList) -> list[str]:
         f"size is set, node disks {ASSUMED_NODE_DISK_GB} GB when no size is set",
         "node groups at their desired size (else minimum), RDS Multi-AZ as two instances, "
         "Valkey nodes at the published Valkey discount to Redis OSS",
+        "nodes the node autoscaler (Karpenter) adds above the managed groups depend on load and "
+        "are not included: at most each NodePool's limits (max_size x its largest type)",
         "multi-tenant shared services split across active shared tenants by weight = size "
         "profile CPU request x minimum replicas; the shared platform is not split",
         "RDS servers with a stop/start schedule (non-production nights and weekends): instance "

@@ -14,6 +14,7 @@ from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.offline.budgets import BudgetCheck, budgets_json
 from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
 from odoo_platform.offline.cost import CostEstimate, assumptions
+from odoo_platform.offline.node_autoscaling import node_autoscaling_json, node_autoscaling_line
 from odoo_platform.offline.placement import Chain, database_placement, tenant_pools
 from odoo_platform.offline.plan import StackPlan
 from odoo_platform.offline.recovery import print_recovery, print_recovery_summary, recovery_json
@@ -169,6 +170,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
         "budgets": budgets_json(plan.check.config, plan.budgets),
         "first_logins": first_logins(plan),
         "recovery": recovery_json(check.config),
+        "node_autoscaling": node_autoscaling_json(check.config, check.result),
         "warnings": plan.warnings,
         # Sorted: registration order varies with the event loop's scheduling between runs.
         "resources": [resource_json(r, plan) for r in sorted(resources, key=lambda r: r.urn)],
@@ -280,6 +282,7 @@ def print_summary(plan: StackPlan, console: Console) -> None:
     )
     console.print(table)
     console.print(f"Policy: {verdict(plan.check.findings)}")
+    console.print(node_autoscaling_line(plan.check.config, plan.check.result))
     chain = plan.depth.overall
     console.print(
         f"Deepest chain ({chain.depth} resources created one after another): "

@@ -142,4 +142,29 @@ CHECKOV_ALLOWED: tuple[Allowance, ...] = (
     ),
 )
 
-PARLIAMENT_ALLOWED: tuple[Allowance, ...] = ()
+KARPENTER = r".*-nodes-controller-{policy}\.policy"
+PARLIAMENT_ALLOWED: tuple[Allowance, ...] = (
+    Allowance(
+        "PERMISSIONS_MANAGEMENT_ACTIONS",
+        KARPENTER.format(policy="iam-integration"),
+        "Karpenter creates one instance profile per EC2NodeClass and passes its node role to "
+        "EC2 (the CloudFormation reference's IAM integration policy): PassRole only for that one "
+        "role and only to ec2.amazonaws.com; instance profiles only with this cluster's "
+        "ownership, region and EC2NodeClass tags (tests/components/test_node_autoscaler.py).",
+    ),
+    Allowance(
+        "RESOURCE_MISMATCH",
+        KARPENTER.format(policy="node-lifecycle"),
+        "RunInstances and CreateFleet are authorised per resource type, so the reference splits "
+        "them: images, subnets and security groups unconditioned, launch templates only with the "
+        "cluster's tags, new instances, volumes and interfaces only when tagged for the cluster "
+        "and a NodePool. parliament wants every resource type in each statement.",
+    ),
+    Allowance(
+        "RESOURCE_MISMATCH",
+        KARPENTER.format(policy="resource-discovery"),
+        "The AMI and EKS-version lookups read AWS's public SSM parameters, whose ARNs have no "
+        "account (`arn:aws:ssm:<region>::parameter/aws/service/*`, as in the reference); "
+        "parliament's format expects one.",
+    ),
+)

@@ -16,6 +16,8 @@ import pytest
 from odoo_platform.config import ConfigError, PlatformConfig, parse_platform
 from odoo_platform.config.catalog import LABEL_DEDICATED
 from odoo_platform.config.node_autoscaling import INSTANCE_SPECS, installs_karpenter
+from odoo_platform.offline.cost import assumptions, estimate_cost
+from odoo_platform.offline.placement import tenant_tiers
 from odoo_platform.platform.regional import build_platform
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 from tests.components.conftest import sample_config
@@ -390,7 +392,16 @@ def test_prod_consolidates_one_node_at_a_time_dev_faster() -> None:
     assert prod == {
         "consolidationPolicy": "WhenEmptyOrUnderutilized",
         "consolidateAfter": "15m",
-        "budgets": [{"nodes": "1"}],
+        "budgets": [
+            {"nodes": "1"},
+            # working hours default to 07:00-20:00 UTC, Monday to Friday
+            {
+                "nodes": "0",
+                "reasons": ["Underutilized"],
+                "schedule": "0 7 * * MON,TUE,WED,THU,FRI",
+                "duration": "13h",
+            },
+        ],
     }
     assert dev["consolidationPolicy"] == "WhenEmptyOrUnderutilized"
     assert dev["consolidateAfter"] == "2m"
@@ -506,3 +517,26 @@ def test_an_instance_type_without_specs_is_refused_with_its_path() -> None:
         config(cluster={**BASE["cluster"], "node_groups": groups})
     paths = [i.path for i in error.value.issues]
     assert "platform.cluster.node_groups.shared.instance_types[1]" in paths
+
+
+def test_cost_prices_the_baseline_groups_and_says_karpenter_nodes_are_left_out(
+    prod: ProgramResult,
+) -> None:
+    platform_config = config(tenants=TENANTS)
+    estimate = estimate_cost(prod, platform_config, prod.placements(tenant_tiers(platform_config)))
+    priced = {line.type for line in estimate.lines}
+    assert NODE_GROUP in priced  # the always-on baseline stays priced
+    assert not {NODE_POOL, NODE_CLASS, QUEUE, RULE} & priced
+    assert not [u for u in estimate.unpriced if "nodes" in u]
+    [note] = [a for a in assumptions(estimate.prices) if "Karpenter" in a]
+    assert "not included" in note and "max_size" in note
+
+
+def test_backups_in_flight_keep_their_node(prod: ProgramResult) -> None:
+    """Consolidation runs when load drops, at night, when backups run: Karpenter must not evict a
+    dump or a restore check half-way (a failed backup), so their pods opt out of disruption."""
+    cronjobs = [m for m in prod.manifests() if m["kind"] == "CronJob"]
+    assert {m["metadata"]["name"] for m in cronjobs} >= {"odoo-backup", "odoo-restore-check"}
+    for cronjob in cronjobs:
+        template = cronjob["spec"]["jobTemplate"]["spec"]["template"]
+        assert template["metadata"]["annotations"]["karpenter.sh/do-not-disrupt"] == "true"

@@ -44,6 +44,8 @@ FILESTORE_DIR = "/filestore"
 # A run missed by more than 15 minutes (controller down) is skipped, not started late; the
 # controller also counts missed runs from this deadline only (over 100 would stop the CronJob).
 STARTING_DEADLINE_SECONDS = 900
+# Karpenter leaves a node alone while a pod with this annotation runs on it.
+DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt"
 
 
 def declare_scripts_map(scope: TenantScope) -> k8s.core.v1.ConfigMap:
@@ -90,7 +92,7 @@ def declare_backups(
                         "spec": {
                             "backoffLimit": 1,
                             "activeDeadlineSeconds": 3 * 3600,
-                            "template": _pod_template(scope, component, pod),
+                            "template": _keep_node(_pod_template(scope, component, pod)),
                         }
                     },
                 }
@@ -145,6 +147,14 @@ def _pod_template(scope: TenantScope, component: str, pod: Manifest) -> Manifest
         "metadata": {"labels": scope.selector(component), "annotations": irsa_skip(pod)},
         "spec": pod,
     }
+
+
+def _keep_node(template: Manifest) -> Manifest:
+    """Karpenter consolidates when load drops, at night, when backups run: a dump or restore
+    check evicted half-way is a failed backup, so it keeps its node until it ends (ignored
+    without Karpenter). Not on Jobs: their template is immutable, a change would re-run them."""
+    annotations = {**template["metadata"]["annotations"], DO_NOT_DISRUPT: "true"}
+    return {**template, "metadata": {**template["metadata"], "annotations": annotations}}
 
 
 def upload_sidecar(scope: TenantScope) -> Manifest:

@@ -42,6 +42,7 @@ def karpenter_pools(config: PlatformConfig) -> list[NodePool]:
         for t in config.tenants
         if t.tier == "dedicated" and lifecycle.runs_workloads(t)
     }
+    # The same pools (keys, labels, taints) as the managed groups, less the system pool.
     return [pool for pool in node_pools(shared, shared, dedicated) if pool.key != "system"]
 
 
@@ -72,8 +73,7 @@ def node_autoscaler_args(
         chart_version=karpenter.chart_version,
         ami_alias=karpenter.ami_alias,
         consolidate_after=node_autoscaling.consolidate_after(config),
-        # Prod: one node at a time, so PodDisruptionBudgets and rollouts keep up.
-        disruption_budgets=({"nodes": "1"},) if prod else ({"nodes": "20%"},),
+        disruption_budgets=node_autoscaling.disruption_budgets(config),
         replicas=2 if prod else 1,
         labels=labels(config),
         tags=base_tags(config),
