@@ -12,6 +12,7 @@ from ipaddress import IPv4Network
 
 from odoo_platform.config import defaults
 from odoo_platform.config import mail as mail_rules
+from odoo_platform.config import scaling as scaling_rules
 from odoo_platform.config.capacity import (
     SHARED_SERVER,
     connection_budgets,
@@ -544,6 +545,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     host_names,
     node_groups,
     mail_rules.issues,
+    scaling_rules.issues,
     cluster_access,
     database_identifiers,
 )
