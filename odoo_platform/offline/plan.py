@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from odoo_platform.config.mail import mail_warnings
 from odoo_platform.config.validation import warnings as config_warnings
+from odoo_platform.offline.capacity_plan import CapacityPlan, capacity_plan
 from odoo_platform.offline.check import StackCheck
 from odoo_platform.offline.cost import CostEstimate, PriceList, estimate_cost, price_list
 from odoo_platform.offline.placement import (
@@ -28,6 +29,7 @@ class StackPlan:
     depth: DepthReport
     cost: CostEstimate
     warnings: list[str]
+    capacity: CapacityPlan | None = None
 
 
 def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
@@ -50,4 +52,5 @@ def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
         dependency_depth(check.result, where),
         cost,
         warnings,
+        capacity_plan(config),
     )

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
+from odoo_platform.offline.capacity_plan import capacity_json, print_capacity
 from odoo_platform.offline.cost import CostEstimate, assumptions
 from odoo_platform.offline.placement import Chain
 from odoo_platform.offline.plan import StackPlan
@@ -145,6 +146,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
             "by_tenant": {t: chain_json(c) for t, c in plan.depth.by_tenant.items()},
         },
         "cost": cost_json(plan.cost),
+        "capacity": capacity_json(plan.capacity) if plan.capacity else None,
         "first_logins": first_logins(plan),
         "warnings": plan.warnings,
         # Sorted: registration order varies with the event loop's scheduling between runs.
@@ -193,6 +195,8 @@ def print_plan(plan: StackPlan, console: Console, details: bool = False) -> None
     print_policy(plan, console)
     print_depth(plan, console)
     print_cost(plan.cost, console)
+    if plan.capacity:
+        print_capacity(plan.capacity, console)
     print_first_logins(plan, console)
     print_warnings(plan.warnings, console)
 
