@@ -89,7 +89,9 @@ class CronWindow:
     """One KEDA cron trigger's window: active from `start` until the following `end`."""
 
     start: str
+    """A robfig/cron 5-field expression: when the window opens."""
     end: str
+    """The expression of when it closes."""
 
 
 # A non-leap year: February's "last days" start on the 28-day calendar, so in a leap year the

@@ -31,8 +31,11 @@ class ScheduledCapacity:
     name: str
     """The event's name, or `working-hours`."""
     window: CronWindow
+    """When: a KEDA cron trigger's start and end."""
     web_replicas: int
+    """The web minimum inside the window (the trigger's `desiredReplicas`)."""
     cron_replicas: int
+    """The cron pods inside the window."""
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,15 @@ class TenantScaling:
     timezone: str
     """The IANA zone the windows are in (`capacity.working_hours.timezone`)."""
     web_min: int
+    """Web replicas outside every window (0: the tenant sleeps outside working hours)."""
     web_max: int
+    """The most web replicas CPU may reach (the profile's `max_replicas`)."""
     cron_min: int
+    """Cron pods outside every window."""
     cron_max: int
+    """The most cron pods a window runs."""
     schedules: tuple[ScheduledCapacity, ...] = ()
+    """The windows that raise the minimum (events, working hours)."""
 
     def __post_init__(self) -> None:
         peaks = [s.web_replicas for s in self.schedules] + [self.web_min]
