@@ -59,6 +59,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "RedisCache",
         "RedisCacheArgs",
     ),
+    "odoo_platform.components.event_autoscaler": (
+        "EventAutoscaler",
+        "EventAutoscalerArgs",
+    ),
     "odoo_platform.components.tenant_database": (
         "TenantDatabase",
         "TenantDatabaseArgs",
@@ -155,6 +159,8 @@ __all__ = [
     "DedicatedTier",
     "DedicatedTierConfig",
     "EksClusterConfig",
+    "EventAutoscaler",
+    "EventAutoscalerArgs",
     "ExistingClusterConfig",
     "ExternalTenant",
     "ExternalTenantArgs",
@@ -230,6 +236,10 @@ if TYPE_CHECKING:
     from odoo_platform.components.cluster import (
         KubernetesCluster,
         KubernetesClusterArgs,
+    )
+    from odoo_platform.components.event_autoscaler import (
+        EventAutoscaler,
+        EventAutoscalerArgs,
     )
     from odoo_platform.components.file_system import (
         FileSystem,

@@ -97,7 +97,8 @@ class TenantConnections:
     web: int
     """Connections of every web pod at maximum scale plus the rollout surge (workers and gevent)."""
     cron: int
-    """Connections of the cron pod (`cron_workers` x `db_maxconn`)."""
+    """Connections of the cron pods at their event peak (`event_cron_replicas` x `cron_workers`
+    x `db_maxconn`)."""
     init_job: int
     """Connections of the init/upgrade Job (its Odoo processes and clients)."""
     maintenance: int = MAINTENANCE_CONNECTIONS
@@ -186,7 +187,7 @@ def tenant_connections(tenant: TenantConfig) -> TenantConnections:
     return TenantConnections(
         tenant.slug,
         web=web_pods * web_pod_connections(profile, tenant.odoo_version),
-        cron=profile.cron_workers * profile.db_maxconn,
+        cron=profile.event_cron_replicas * profile.cron_workers * profile.db_maxconn,
         init_job=INIT_JOB_ODOO_PROCESSES * profile.db_maxconn + INIT_JOB_CLIENT_CONNECTIONS,
     )
 

@@ -6,7 +6,7 @@ Plain data, no Pulumi: the config layer, the components and the cost estimate al
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
 
@@ -72,6 +72,20 @@ class SizeProfile:
     db_maxconn_gevent: int = 16
     """`db_maxconn_gevent` (Odoo 17+): the pool of the gevent (websocket) process; 16.0 uses
     `db_maxconn` there."""
+    event_min_replicas: int = field(default=0, kw_only=True)
+    """Web replicas KEDA keeps ahead of and during a business event (capacity.events); at most
+    `max_replicas`, which the connection budget already counts."""
+    event_cron_replicas: int = field(default=1, kw_only=True)
+    """Cron pods during an event. Several are safe: each cron worker takes a job with `FOR NO KEY
+    UPDATE SKIP LOCKED` (odoo/addons/base/models/ir_cron.py `_acquire_one_job`); the connection
+    budget counts them all."""
+
+    def __post_init__(self) -> None:
+        if not self.min_replicas <= self.event_min_replicas <= self.max_replicas:
+            raise ValueError(
+                f"event_min_replicas {self.event_min_replicas}: between min_replicas "
+                f"{self.min_replicas} and max_replicas {self.max_replicas}"
+            )
 
 
 # Memory model (docs/capacity.md). Odoo's limit_memory_soft/hard cap each process's *virtual*
@@ -123,10 +137,40 @@ INIT_JOB_MEMORY_LIMIT_MIB = 3072
 # small per-process pool (db_maxconn) is enough; the gevent process multiplexes every websocket
 # of the pod over its own pool (db_maxconn_gevent), one connection held by the bus listener.
 SIZE_PROFILES: dict[str, SizeProfile] = {
-    "s": SizeProfile(2, 1, 1, 2, 250, 1000, 1536, 1792, 1536, 2048, 4),
-    "m": SizeProfile(4, 1, 2, 4, 500, 2000, 2560, 3072, 1536, 2048, 6),
-    "l": SizeProfile(8, 2, 2, 6, 1000, 4000, 4352, 5376, 2048, 2560, 8, 24),
-    "xl": SizeProfile(16, 2, 3, 10, 2000, 8000, 8192, 10240, 2048, 2560, 8, 32),
+    "s": SizeProfile(2, 1, 1, 2, 250, 1000, 1536, 1792, 1536, 2048, 4, event_min_replicas=2),
+    "m": SizeProfile(4, 1, 2, 4, 500, 2000, 2560, 3072, 1536, 2048, 6, event_min_replicas=3),
+    "l": SizeProfile(
+        8,
+        2,
+        2,
+        6,
+        1000,
+        4000,
+        4352,
+        5376,
+        2048,
+        2560,
+        8,
+        24,
+        event_min_replicas=4,
+        event_cron_replicas=2,
+    ),
+    "xl": SizeProfile(
+        16,
+        2,
+        3,
+        10,
+        2000,
+        8000,
+        8192,
+        10240,
+        2048,
+        2560,
+        8,
+        32,
+        event_min_replicas=6,
+        event_cron_replicas=2,
+    ),
 }
 
 # Series whose official image odoo/docker no longer builds (no security fixes): still accepted,

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from odoo_platform.config.calendar import CapacityConfig
+from odoo_platform.config.calendar import CapacityConfig, EventAutoscaler
 from odoo_platform.config.catalog import (
     RESERVED_TENANT_SLUGS,
     DataClassification,
@@ -117,6 +117,11 @@ class EksClusterConfig(Strict):
         "min_size; bring-your-own: none is installed (you run one)",
     )
     karpenter: KarpenterConfig = KarpenterConfig()
+    event_autoscaler: EventAutoscaler = Field(
+        "keda",
+        description="keda: the platform installs KEDA (shared_services.keda); bring-your-own: "
+        "the cluster already runs KEDA 2.15 or later (the tenants' ScaledObjects need it)",
+    )
 
 
 class ExistingClusterConfig(Strict):
@@ -151,6 +156,11 @@ class ExistingClusterConfig(Strict):
         description="with node_autoscaler karpenter: instance types, disk and max_size of the "
         "shared tier's NodePool (EKS stacks take them from node_groups.shared)",
     )
+    event_autoscaler: EventAutoscaler = Field(
+        "keda",
+        description="keda: the platform installs KEDA (shared_services.keda); bring-your-own: "
+        "the cluster already runs KEDA 2.15 or later (the tenants' ScaledObjects need it)",
+    )
 
 
 ClusterConfig = Annotated[EksClusterConfig | ExistingClusterConfig, Field(discriminator="mode")]
@@ -159,6 +169,14 @@ ClusterConfig = Annotated[EksClusterConfig | ExistingClusterConfig, Field(discri
 class TraefikConfig(Strict):
     replicas: int | None = Field(None, ge=1, le=10, description="default: 2 in prod, else 1")
     chart_version: str = Field("41.3.0", pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
+
+
+class KedaConfig(Strict):
+    chart_version: str = Field(
+        "2.20.2",
+        pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$",
+        description="pinned kedacore/keda Helm chart (its CRDs come with it)",
+    )
 
 
 class CertManagerTls(Strict):
@@ -272,6 +290,7 @@ MailConfig = Annotated[SmtpRelayConfig | SesMailConfig, Field(discriminator="mod
 
 class SharedServicesConfig(Strict):
     traefik: TraefikConfig = TraefikConfig()
+    keda: KedaConfig = KedaConfig()
     tls: TlsConfig
     alerts: AlertsConfig = AlertsConfig()
     mail: MailConfig | None = Field(

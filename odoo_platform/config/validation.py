@@ -12,6 +12,7 @@ from ipaddress import IPv4Network
 
 from odoo_platform.config import cost_controls, defaults, node_autoscaling, pools, recovery
 from odoo_platform.config import mail as mail_rules
+from odoo_platform.config import scaling as scaling_rules
 from odoo_platform.config.capacity import connection_budgets, memory_budget
 from odoo_platform.config.catalog import (
     BASE_TAG_KEYS,
@@ -545,6 +546,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     node_groups,
     mail_rules.issues,
     node_autoscaling.issues,
+    scaling_rules.issues,
     cluster_access,
     database_identifiers,
     recovery.objectives,

@@ -67,7 +67,7 @@ SCRIPT_ENV: Final[dict[str, tuple[str, ...]]] = {
     ),
     "scale-workloads.sh": (
         "KUBE_API", "NAMESPACE", "SCALE_TARGETS", "TOKEN_DIR", "WORK_DIR", "WHEN_STATE",
-        "DRAIN_SECONDS",
+        "DRAIN_SECONDS", "KEDA_PAUSE",
     ),
     "odoo-init.sh": (
         "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "WORK_DIR",

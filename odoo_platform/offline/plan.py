@@ -9,6 +9,7 @@ from odoo_platform.config.mail import mail_warnings
 from odoo_platform.config.recovery import missing_targets
 from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.offline.budgets import BudgetCheck, budget_checks, budget_warnings
+from odoo_platform.offline.capacity_plan import CapacityPlan, capacity_plan
 from odoo_platform.offline.check import StackCheck
 from odoo_platform.offline.cost import CostEstimate, PriceList, estimate_cost, price_list
 from odoo_platform.offline.placement import (
@@ -32,6 +33,7 @@ class StackPlan:
     cost: CostEstimate
     warnings: list[str]
     budgets: list[BudgetCheck] = field(default_factory=list)
+    capacity: CapacityPlan | None = None
 
 
 def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
@@ -58,4 +60,5 @@ def plan_stack(check: StackCheck, prices: PriceList | None = None) -> StackPlan:
         cost,
         warnings,
         budgets,
+        capacity_plan(config),
     )

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.offline.budgets import BudgetCheck, budgets_json
+from odoo_platform.offline.capacity_plan import capacity_json, print_capacity
 from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
 from odoo_platform.offline.cost import CostEstimate, assumptions
 from odoo_platform.offline.node_autoscaling import node_autoscaling_json, node_autoscaling_line
@@ -168,6 +169,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
         "cost": cost_json(plan.cost),
         "database_pools": pools_json(plan),
         "budgets": budgets_json(plan.check.config, plan.budgets),
+        "capacity": capacity_json(plan.capacity) if plan.capacity else None,
         "first_logins": first_logins(plan),
         "recovery": recovery_json(check.config),
         "node_autoscaling": node_autoscaling_json(check.config, check.result),
@@ -221,6 +223,8 @@ def print_plan(plan: StackPlan, console: Console, details: bool = False) -> None
     print_recovery(check.config, console)
     print_pools(plan, console)
     print_budgets(plan, console)
+    if plan.capacity:
+        print_capacity(plan.capacity, console)
     print_first_logins(plan, console)
     print_warnings(plan.warnings, console)
 

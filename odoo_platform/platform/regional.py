@@ -24,6 +24,7 @@ from odoo_platform.components.aws_backup import BackupPlan
 from odoo_platform.components.backup_bucket import BackupsOutput
 from odoo_platform.components.budgets import CostControls
 from odoo_platform.components.cluster import KubernetesCluster
+from odoo_platform.components.event_autoscaler import EventAutoscaler
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
 from odoo_platform.components.mail import SesMail
 from odoo_platform.components.node_autoscaler import NodeAutoscaler
@@ -40,6 +41,7 @@ from odoo_platform.config.tags import base_tags, resource_tags
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
 from odoo_platform.platform.assembly.budgets import cost_controls_args
 from odoo_platform.platform.assembly.cluster import cluster_args
+from odoo_platform.platform.assembly.event_autoscaler import event_autoscaler_args
 from odoo_platform.platform.assembly.landing_zone import landing_zone_args
 from odoo_platform.platform.assembly.mail import mail_args
 from odoo_platform.platform.assembly.node_autoscaler import node_autoscaler_args, node_discovery
@@ -79,6 +81,7 @@ class RegionalPlatform(pulumi.ComponentResource):
     cluster: KubernetesCluster
     node_autoscaler: NodeAutoscaler | None
     ingress: TraefikIngress
+    event_autoscaler: EventAutoscaler | None
     shared_tier: MultiTenantTier | None
     dedicated_tier: DedicatedTier | None
     mail: SesMail | None
@@ -122,6 +125,7 @@ class RegionalPlatform(pulumi.ComponentResource):
             traefik_args(config, oidc_provider_arn=oidc_arn, oidc_issuer_url=oidc_url),
             opts=on_cluster,
         )
+        self.event_autoscaler = self._event_autoscaler(name, config, on_cluster)
         dr = self._disaster_recovery_site(name, config)
         self.mail = self._mail(name, config, zone)
         tier_args = TierArgs(
@@ -171,7 +175,9 @@ class RegionalPlatform(pulumi.ComponentResource):
         if not tenants:
             return None
         zone, cluster = args.landing_zone, args.cluster
-        opts = child_opts(self, providers=[zone.provider, cluster.provider])
+        # The tenants' ScaledObjects need KEDA's CRDs and webhook first.
+        after = [self.event_autoscaler] if self.event_autoscaler else []
+        opts = child_opts(self, providers=[zone.provider, cluster.provider], depends_on=after)
         return kind(name, dataclasses.replace(args, tenants=tenants), opts=opts)
 
     def _node_autoscaler(
@@ -195,6 +201,14 @@ class RegionalPlatform(pulumi.ComponentResource):
             return None
         opts = child_opts(self, providers=[self.landing_zone.provider, cluster.provider])
         return NodeAutoscaler(f"{name}-nodes", args, opts=opts)
+
+    def _event_autoscaler(
+        self, name: str, config: PlatformConfig, opts: pulumi.ResourceOptions
+    ) -> EventAutoscaler | None:
+        autoscaler = event_autoscaler_args(config)
+        if autoscaler is None:
+            return None
+        return EventAutoscaler(f"{name}-event-autoscaler", autoscaler, opts=opts)
 
     def _mail(self, name: str, config: PlatformConfig, zone: LandingZone) -> SesMail | None:
         """SES for the tenants that send through it (none without `shared_services.mail`)."""

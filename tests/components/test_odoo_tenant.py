@@ -222,12 +222,14 @@ def test_web_deployment_spreads_rolls_and_scales(result: ProgramResult) -> None:
     assert web["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
     keys = {c["topologyKey"] for c in web["spec"]["template"]["spec"]["topologySpreadConstraints"]}
     assert "topology.kubernetes.io/zone" in keys
-    (hpa,) = in_ns(result, slug, "HorizontalPodAutoscaler")
+    assert in_ns(result, slug, "HorizontalPodAutoscaler") == []  # KEDA owns the HPA
+    (scaler,) = in_ns(result, slug, "ScaledObject")
     profile = SIZE_PROFILES["m"]
-    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (
+    assert (scaler["spec"]["minReplicaCount"], scaler["spec"]["maxReplicaCount"]) == (
         profile.min_replicas,
         profile.max_replicas,
     )
+    assert "replicas" not in web["spec"]  # never fought over: KEDA's HPA sets it
     assert len(in_ns(result, slug, "PodDisruptionBudget")) == 1
     assert in_ns(result, "brightwater-hr", "PodDisruptionBudget") == []  # size s: one replica
     (odoo,) = web["spec"]["template"]["spec"]["containers"]
@@ -514,6 +516,7 @@ def test_init_job_decides_once_stops_backs_up_then_installs_or_upgrades() -> Non
     stop_env = {e["name"]: e.get("value") for e in by_name["stop"]["env"]}
     assert stop_env["WHEN_STATE"] == "upgrade"
     assert stop_env["SCALE_TARGETS"] == "odoo-web=0 odoo-cron=0"
+    assert stop_env["KEDA_PAUSE"] == "hold"  # else KEDA scales web back up during the upgrade
     assert int(stop_env["DRAIN_SECONDS"]) >= 120  # the cron pods' grace period
     assert "odoo-init.sh" in by_name["odoo"]["command"][-1]
     env = {e["name"]: e for e in by_name["odoo"]["env"]}
@@ -540,7 +543,8 @@ def test_resume_job_starts_web_and_cron_after_the_deployments_rolled() -> None:
     assert job["metadata"]["name"] == _job(result)["metadata"]["name"].replace("init", "resume")
     (container,) = job["spec"]["template"]["spec"]["containers"]
     env = {e["name"]: e.get("value") for e in container["env"]}
-    assert env["SCALE_TARGETS"] == "odoo-web=2 odoo-cron=1"  # size m: the HPA's minimum
+    assert env["SCALE_TARGETS"] == "odoo-web=2 odoo-cron=1"  # size m: the profile's minimum
+    assert env["KEDA_PAUSE"] == "release"  # KEDA scales again from there
     assert "WHEN_STATE" not in env
     resume = result.named("odoo-nb-consulting-resume")
     for part in ("web", "cron"):
@@ -564,7 +568,13 @@ def test_upgrade_role_scales_only_this_tenants_deployments() -> None:
             "resources": ["deployments/scale"],
             "resourceNames": ["odoo-web", "odoo-cron"],
             "verbs": ["get", "patch"],
-        }
+        },
+        {  # the upgrade pauses KEDA (which would scale the stopped web back up)
+            "apiGroups": ["keda.sh"],
+            "resources": ["scaledobjects"],
+            "resourceNames": ["odoo-web", "odoo-cron"],
+            "verbs": ["patch"],
+        },
     ]
     (binding,) = in_ns(result, "nb-consulting", "RoleBinding")
     assert binding["roleRef"] == {
@@ -614,6 +624,7 @@ WORKLOAD_KINDS = (
     "Deployment",
     "CronJob",
     "HorizontalPodAutoscaler",
+    "ScaledObject",
     "PodDisruptionBudget",
     "Service",
     "IngressRoute",

@@ -120,7 +120,7 @@ FAILING: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
             size="xl", dedicated={"database": {"instance_class": "db.t4g.micro"}}
         ),
         "platform.tenants[1].dedicated.database.max_connections",
-        ("'dedicated:beta-audit'", "1805 connections", "beta-audit=1795", "is 112"),
+        ("'dedicated:beta-audit'", "1821 connections", "beta-audit=1811", "is 112"),
     ),
     "sessions in redis with the official image": (
         lambda d: tenant(d, 0).update(sessions_in_redis=True),

@@ -151,6 +151,20 @@ class FakeScaleApi(http.server.BaseHTTPRequestHandler):
     allowed: set[str]
     calls: list[tuple[str, str, Any]]
     token: str = "projected-token"
+    # KEDA, as its scale executor acts (kedacore/keda pkg/scaling/executor/
+    # scale_scaledobjects.go): unpaused, a target below `minReplicaCount` goes back up to it;
+    # paused (`autoscaling.keda.sh/paused-replicas`), it is held at that count.
+    scaled_objects: dict[str, dict[str, Any]] = {}
+
+    def _keda(self) -> None:
+        for name, scaler in self.scaled_objects.items():
+            paused = scaler["annotations"].get("autoscaling.keda.sh/paused-replicas")
+            if name not in self.deployments:
+                continue
+            if paused is not None:
+                self.deployments[name] = int(paused)
+            elif self.deployments[name] < scaler["min"]:
+                self.deployments[name] = scaler["min"]
 
     def _reply(self, code: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
@@ -181,13 +195,39 @@ class FakeScaleApi(http.server.BaseHTTPRequestHandler):
         spec = self.deployments[name]
         return {"kind": "Scale", "spec": {"replicas": spec}, "status": {"replicas": spec}}
 
+    def _scaled_object(self) -> bool:
+        """A merge patch of a ScaledObject's annotations: True when the path was one."""
+        parts = self.path.strip("/").split("/")
+        if parts[:4] != ["apis", "keda.sh", "v1alpha1", "namespaces"]:
+            return False
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        name = parts[6]
+        if parts[5] != "scaledobjects" or name not in self.allowed:
+            self._reply(403, {"kind": "Status", "code": 403, "reason": "Forbidden"})
+        elif name not in self.scaled_objects:
+            self._reply(404, {"kind": "Status", "code": 404})
+        else:
+            self.calls.append(("PATCH-SO", name, body))
+            annotations = self.scaled_objects[name]["annotations"]
+            for key, value in body["metadata"]["annotations"].items():
+                if value is None:
+                    annotations.pop(key, None)
+                else:
+                    annotations[key] = value
+            self._reply(200, {"kind": "ScaledObject"})
+        return True
+
     def do_GET(self) -> None:
+        self._keda()
         name = self._target()
         if name is not None:
             self.calls.append(("GET", name, None))
             self._reply(200, self._scale(name))
 
     def do_PATCH(self) -> None:
+        if self._scaled_object():
+            self._keda()
+            return
         name = self._target()
         if name is None:
             return
@@ -195,6 +235,7 @@ class FakeScaleApi(http.server.BaseHTTPRequestHandler):
         assert self.headers["Content-Type"] == "application/merge-patch+json"
         self.calls.append(("PATCH", name, body))
         self.deployments[name] = body["spec"]["replicas"]
+        self._keda()
         self._reply(200, self._scale(name))
 
     def log_message(self, *args: object) -> None:
@@ -207,7 +248,7 @@ def api() -> Iterator[tuple[str, type[FakeScaleApi]]]:
         "Api",
         (FakeScaleApi,),
         {"deployments": {"odoo-web": 3, "odoo-cron": 1}, "allowed": {"odoo-web", "odoo-cron"},
-         "calls": []},
+         "calls": [], "scaled_objects": {}},
     )  # fmt: skip
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -285,3 +326,42 @@ def test_a_refused_or_failed_call_fails_the_job(
     )  # fmt: skip
     assert result.returncode != 0 and "scale-workloads: FAILED" in result.stderr
     assert handler.deployments == {"odoo-web": 3, "odoo-cron": 1}
+
+
+def test_an_upgrade_holds_keda_at_zero_until_the_resume_releases_it(
+    shipped: Path, tmp_path: Path, api: Any
+) -> None:
+    """Without the pause KEDA scales the stopped web straight back to its minimum and the stop
+    step waits for zero forever; with it, web and cron stay at zero through the upgrade."""
+    url, handler = api
+    handler.scaled_objects.update({"odoo-web": {"min": 2, "annotations": {}}})
+    result = scale(
+        shipped, tmp_path, url, "odoo-web=0 odoo-cron=0", WHEN_STATE="upgrade", KEDA_PAUSE="hold"
+    )
+    assert result.returncode == 0, result.stderr
+    paused = {"autoscaling.keda.sh/paused-replicas": "0"}
+    assert handler.scaled_objects["odoo-web"]["annotations"] == paused
+    assert "no ScaledObject odoo-cron: nothing to hold" in result.stdout  # cron without one
+    handler._keda(handler)  # type: ignore[arg-type]  # KEDA reconciles during the upgrade
+    assert handler.deployments == {"odoo-web": 0, "odoo-cron": 0}
+
+    result = scale(shipped, tmp_path, url, "odoo-web=2 odoo-cron=1", None, KEDA_PAUSE="release")
+    assert result.returncode == 0, result.stderr
+    assert handler.scaled_objects["odoo-web"]["annotations"] == {}
+    assert handler.deployments == {"odoo-web": 2, "odoo-cron": 1}
+
+
+def test_a_paused_tenant_resumes_held_at_its_paused_replicas(
+    shipped: Path, tmp_path: Path, api: Any
+) -> None:
+    url, handler = api
+    handler.scaled_objects.update({"odoo-web": {"min": 2, "annotations": {}}})
+    result = scale(shipped, tmp_path, url, "odoo-web=1 odoo-cron=0", None, KEDA_PAUSE="hold")
+    assert result.returncode == 0, result.stderr
+    assert handler.scaled_objects["odoo-web"]["annotations"] == {
+        "autoscaling.keda.sh/paused-replicas": "1"
+    }
+    handler._keda(handler)  # type: ignore[arg-type]
+    assert handler.deployments == {"odoo-web": 1, "odoo-cron": 0}
+    bad = scale(shipped, tmp_path, url, "odoo-web=1", None, KEDA_PAUSE="stop")
+    assert bad.returncode != 0 and "KEDA_PAUSE is 'stop'" in bad.stderr

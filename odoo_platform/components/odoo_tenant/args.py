@@ -14,6 +14,7 @@ import pulumi
 
 from odoo_platform.components._shared.base import Port, Slug, TierLabel, check_args
 from odoo_platform.config.catalog import OdooVersion, SizeProfile
+from odoo_platform.config.scaling import TenantScaling
 from odoo_platform.config.validation import SESSIONS_IN_REDIS_REFUSED
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import mail
@@ -126,6 +127,13 @@ class OdooTenantArgs:
     """The recovery point objective, 1 to 24 hours: the backup CronJob runs at least this often."""
     suspended: bool = False
     """Web and cron scaled to zero; data, backups and restore checks stay."""
+    scaling: TenantScaling | None = None
+    """The web and cron ScaledObjects' bounds and calendar windows (`config.scaling`); None: the
+    profile's replica range on CPU only, one cron pod."""
+    paused_replicas: int | None = None
+    """Web held at this many replicas and cron stopped, autoscaling paused (KEDA's
+    `autoscaling.keda.sh/paused-replicas`): a standby's workloads (0) until it takes over.
+    None: not paused."""
     offboarded: bool = False
     """Only the data and one final backup remain (needs `offboarding_requested_on`)."""
     offboarding_requested_on: str | None = None
@@ -157,6 +165,16 @@ class OdooTenantArgs:
                     f"not {self.offboarding_requested_on!r}",
                 ),
                 (self.offboarded and self.suspended, "offboarded and suspended: choose one"),
+                (
+                    self.paused_replicas is not None
+                    and not 0 <= self.paused_replicas <= self.profile.max_replicas,
+                    f"paused_replicas: 0 to the profile's max_replicas "
+                    f"{self.profile.max_replicas}, not {self.paused_replicas}",
+                ),
+                (
+                    self.paused_replicas is not None and self.suspended,
+                    "paused_replicas and suspended: choose one (suspended is paused at zero)",
+                ),
                 (
                     self.smtp is None and self.smtp_password is not None,
                     "smtp_password: only with smtp (the relay it authenticates to)",

@@ -3,8 +3,8 @@
 The component only orders the builders of its package; each declares one concern, parented to
 the component, and returns what later ones depend on. Kept in every state: network rules,
 identities, secrets, the filestore and the scripts. Active and suspended tenants then get Odoo
-(conf, init Job, web, cron, resume Job, Service, ingress, backups); an offboarded tenant gets its
-final backup only.
+(conf, init Job, web, cron and their ScaledObjects, resume Job, Service, ingress, backups); an
+offboarded tenant gets its final backup only.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import pulumi
 
 from odoo_platform.components._shared.base import component_type, require_providers
-from odoo_platform.components.odoo_tenant import backups, init_job, workloads
+from odoo_platform.components.odoo_tenant import autoscaling, backups, init_job, workloads
 from odoo_platform.components.odoo_tenant.args import OdooTenantArgs
 from odoo_platform.components.odoo_tenant.credentials import declare_credentials
 from odoo_platform.components.odoo_tenant.dns import declare_records
@@ -110,6 +110,7 @@ def _declare_odoo(
     after_job = scope.opts(depends_on=[job, *ready])
     web = workloads.declare_web(scope, conf_map.metadata.name, after_job)
     cron = workloads.declare_cron(scope, conf_map.metadata.name, after_job)
+    autoscaling.declare_autoscaling(scope, web, cron)
     init_job.declare_resume_job(scope, [web, cron, identities.upgrade])
     workloads.declare_service(scope)
     declare_ingress(scope)

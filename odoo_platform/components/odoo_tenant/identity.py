@@ -4,7 +4,7 @@ Odoo (web, cron, the init Job's Odoo) has no AWS role. The backup writer may onl
 tenant's three bucket prefixes; the restore check may only list and read them; both use the
 backup key. The init/upgrade and resume Jobs run as the upgrade account: the backup role (for
 the pre-upgrade backup) and a Role that may only read and set the scale of this tenant's web and
-cron Deployments.
+cron Deployments, and pause their ScaledObjects.
 """
 
 from __future__ import annotations
@@ -96,7 +96,14 @@ def _upgrade_identity(scope: TenantScope, role: aws.iam.Role) -> k8s.rbac.v1.Rol
                     "resources": ["deployments/scale"],
                     "resourceNames": [WEB_DEPLOYMENT, CRON_DEPLOYMENT],
                     "verbs": ["get", "patch"],
-                }
+                },
+                {
+                    # pauses KEDA while an upgrade runs (scale-workloads.sh, KEDA_PAUSE)
+                    "apiGroups": ["keda.sh"],
+                    "resources": ["scaledobjects"],
+                    "resourceNames": [WEB_DEPLOYMENT, CRON_DEPLOYMENT],
+                    "verbs": ["patch"],
+                },
             ]
         ),
         opts=scope.opts(),

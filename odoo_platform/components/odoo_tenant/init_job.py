@@ -17,6 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components.odoo_tenant.args import OdooTenantArgs
+from odoo_platform.components.odoo_tenant.autoscaling import paused_at
 from odoo_platform.components.odoo_tenant.backups import (
     backup_volumes,
     script_container,
@@ -104,10 +105,11 @@ def declare_init_job(scope: TenantScope, ready: Sequence[pulumi.Resource]) -> k8
 
 
 def declare_resume_job(scope: TenantScope, ready: Sequence[pulumi.Resource]) -> k8s.batch.v1.Job:
-    """After the Deployments carry the new image: start web (the HPA's minimum; it scales
-    from there) and cron again, or keep them at zero while suspended."""
-    args = scope.args
-    web, cron = (0, 0) if args.suspended else (args.profile.min_replicas, 1)
+    """After the Deployments carry the new image: start web (the profile's minimum; KEDA scales
+    from there) and cron again, or keep them where they are paused (suspended, standby)."""
+    web, cron, pause = scope.args.profile.min_replicas, 1, "release"
+    if paused_at(scope, "web") is not None:
+        web, cron, pause = paused_at(scope, "web") or 0, paused_at(scope, "cron") or 0, "hold"
     targets = f"{WEB_DEPLOYMENT}={web} {CRON_DEPLOYMENT}={cron}"
     spec = scope.placed(
         {
@@ -115,7 +117,7 @@ def declare_resume_job(scope: TenantScope, ready: Sequence[pulumi.Resource]) -> 
             "automountServiceAccountToken": False,
             "securityContext": pod_security(scope),
             "restartPolicy": "Never",
-            "containers": [scale_container(scope, "resume", targets)],
+            "containers": [scale_container(scope, "resume", targets, KEDA_PAUSE=pause)],
             "volumes": [
                 {"name": "scripts", "configMap": {"name": BACKUP_SCRIPTS_MAP}},
                 {"name": "work", "emptyDir": {"sizeLimit": "16Mi"}},
@@ -172,6 +174,7 @@ def _pre_upgrade_steps(scope: TenantScope) -> list[Manifest]:
         "stop",
         f"{WEB_DEPLOYMENT}=0 {CRON_DEPLOYMENT}=0",
         WHEN_STATE="upgrade",
+        KEDA_PAUSE="hold",
         DRAIN_SECONDS=str(max(WEB_GRACE_SECONDS, CRON_GRACE_SECONDS)),
     )
     return [

@@ -1,8 +1,9 @@
-"""Odoo's workloads: the conf ConfigMap, the web Deployment (+ HPA, PDB), cron, the Service.
+"""Odoo's workloads: the conf ConfigMap, the web Deployment (+ PDB), cron, the Service.
 
-Web pods run with `max_cron_threads = 0` and scale on CPU between the profile's minimum and
-maximum; cron runs once (`--no-http`, `Recreate`) with a liveness check that needs no HTTP. The
-ConfigMap's name and the pods' annotation carry the conf hash: a change rolls the pods.
+Web pods run with `max_cron_threads = 0` and scale (KEDA, autoscaling.py) on CPU and the business
+calendar; cron runs one pod (`--no-http`, `Recreate`) with a liveness check that needs no HTTP,
+more during events or none at night when its ScaledObject says so. The ConfigMap's name and the
+pods' annotation carry the conf hash: a change rolls the pods.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
+from odoo_platform.components.odoo_tenant.autoscaling import paused_at, scaling_of
 from odoo_platform.components.odoo_tenant.pods import (
     odoo_container,
     odoo_pod_spec,
@@ -85,16 +87,17 @@ def declare_web(
         "revisionHistoryLimit": 5,
         "template": workload_template(scope, "web", spec),
     }
-    # Running, the HPA owns the replica count; suspended, zero (the HPA stays idle at zero).
-    if scope.args.suspended:
-        deployment["replicas"] = 0
+    # KEDA owns the replica count; paused (suspended, standby), the count KEDA is paused at.
+    paused = paused_at(scope, "web")
+    if paused is not None:
+        deployment["replicas"] = paused
     web = k8s.apps.v1.Deployment(
         f"{scope.name}-web",
         metadata=k8s_value(_workload_metadata(scope, WEB_DEPLOYMENT, "web")),
         spec=k8s_value(deployment),
         opts=opts,
     )
-    _autoscaling(scope, web)
+    _disruption_budget(scope)
     return web
 
 
@@ -119,18 +122,20 @@ def declare_cron(
         conf_map=conf_map,
         terminationGracePeriodSeconds=CRON_GRACE_SECONDS,
     )
+    deployment: Manifest = {
+        "selector": {"matchLabels": scope.selector("cron")},
+        "strategy": {"type": "Recreate"},
+        "revisionHistoryLimit": 5,
+        "template": workload_template(scope, "cron", spec),
+    }
+    # One pod, unless a ScaledObject owns the count (working hours, events) or it is paused.
+    paused = paused_at(scope, "cron")
+    if paused is not None or not scaling_of(scope).cron_scaled:
+        deployment["replicas"] = 1 if paused is None else paused
     return k8s.apps.v1.Deployment(
         f"{scope.name}-cron",
         metadata=k8s_value(_workload_metadata(scope, CRON_DEPLOYMENT, "cron")),
-        spec=k8s_value(
-            {
-                "replicas": 0 if scope.args.suspended else 1,
-                "selector": {"matchLabels": scope.selector("cron")},
-                "strategy": {"type": "Recreate"},
-                "revisionHistoryLimit": 5,
-                "template": workload_template(scope, "cron", spec),
-            }
-        ),
+        spec=k8s_value(deployment),
         opts=opts,
     )
 
@@ -170,28 +175,8 @@ def _spread(scope: TenantScope, component: str) -> list[Manifest]:
     ]
 
 
-def _autoscaling(scope: TenantScope, web: k8s.apps.v1.Deployment) -> None:
-    profile = scope.args.profile
-    cpu = {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}
-    k8s.autoscaling.v2.HorizontalPodAutoscaler(
-        f"{scope.name}-web-hpa",
-        metadata=k8s_value(scope.metadata(WEB_DEPLOYMENT, "web")),
-        spec=k8s_value(
-            {
-                "scaleTargetRef": {
-                    "apiVersion": "apps/v1",
-                    "kind": "Deployment",
-                    "name": WEB_DEPLOYMENT,
-                },
-                "minReplicas": profile.min_replicas,
-                "maxReplicas": profile.max_replicas,
-                "metrics": [{"type": "Resource", "resource": cpu}],
-                "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
-            }
-        ),
-        opts=scope.opts(depends_on=[web]),
-    )
-    if profile.min_replicas >= 2:
+def _disruption_budget(scope: TenantScope) -> None:
+    if scope.args.profile.min_replicas >= 2:
         k8s.policy.v1.PodDisruptionBudget(
             f"{scope.name}-web-pdb",
             metadata=k8s_value(scope.metadata(WEB_DEPLOYMENT, "web")),

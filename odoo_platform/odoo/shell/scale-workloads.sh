@@ -5,6 +5,11 @@
 #   WHEN_STATE     if set, act only when db-state.sh decided this (`upgrade`); else always
 #   DRAIN_SECONDS  after scaling to 0: wait until no replica is counted, then this long, for the
 #                  terminating pods' grace period (they are no longer counted while they drain)
+#   KEDA_PAUSE     hold: first pause the ScaledObject of the same name at those replicas
+#                  (`autoscaling.keda.sh/paused-replicas`): KEDA would otherwise scale a stopped
+#                  Deployment straight back to its minimum (or up, while a cron trigger is
+#                  active); release: remove the pause, KEDA scales from the replicas set here.
+#                  A Deployment without a ScaledObject (404) is scaled all the same.
 # Runs in the odoo image (curl, python3) with a projected service account token in TOKEN_DIR.
 set -eu
 
@@ -27,10 +32,10 @@ fi
 token=$(cat "$TOKEN_DIR/token") || die "no service account token in $TOKEN_DIR"
 body="$WORK_DIR/scale-response.json"
 
-# api METHOD NAME [JSON]: the HTTP status of one call on NAME's scale subresource; body in $body
-api() {
+# call METHOD URL [JSON]: the HTTP status of one Kubernetes API call; the answer in $body
+call() {
   method=$1
-  url="$KUBE_API/apis/apps/v1/namespaces/$NAMESPACE/deployments/$2/scale"
+  url=$2
   if [ -n "${3:-}" ]; then
     set -- -H "Content-Type: application/merge-patch+json" --data "$3"
   else
@@ -42,6 +47,28 @@ api() {
     -H "Authorization: Bearer $token" -X "$method" "$url" "$@" || true # 000: no answer
 }
 
+# api METHOD NAME [JSON]: one call on NAME's scale subresource
+api() {
+  call "$1" "$KUBE_API/apis/apps/v1/namespaces/$NAMESPACE/deployments/$2/scale" "${3:-}"
+}
+
+# pause NAME REPLICAS: hold or release NAME's ScaledObject as KEDA_PAUSE says
+pause() {
+  case "${KEDA_PAUSE:-}" in
+    "") return 0 ;;
+    hold) value="\"$2\"" ;;
+    release) value=null ;;
+    *) die "KEDA_PAUSE is '$KEDA_PAUSE', not hold or release" ;;
+  esac
+  code=$(call PATCH "$KUBE_API/apis/keda.sh/v1alpha1/namespaces/$NAMESPACE/scaledobjects/$1" \
+    "{\"metadata\":{\"annotations\":{\"autoscaling.keda.sh/paused-replicas\":$value}}}")
+  case "$code" in
+    200) echo "scale-workloads: ScaledObject $1: $KEDA_PAUSE" ;;
+    404) echo "scale-workloads: no ScaledObject $1: nothing to $KEDA_PAUSE" ;;
+    *) die "PATCH scaledobjects/$1 answered $code: $(cat "$body" 2>/dev/null)" ;;
+  esac
+}
+
 counted() {
   python3 -c 'import json, sys; print(json.load(sys.stdin).get("status", {}).get("replicas", 0))' \
     <"$body"
@@ -50,6 +77,7 @@ counted() {
 for target in $SCALE_TARGETS; do
   name=${target%%=*}
   replicas=${target#*=}
+  pause "$name" "$replicas"
   code=$(api PATCH "$name" "{\"spec\":{\"replicas\":$replicas}}")
   case "$code" in
     200) echo "scale-workloads: $name -> $replicas" ;;

@@ -25,6 +25,7 @@ from odoo_platform.config import lifecycle
 from odoo_platform.config.capacity import tenant_connections
 from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.scaling import TenantScaling, tenant_scaling
 from odoo_platform.config.tags import labels
 
 
@@ -36,6 +37,8 @@ class TenantContext:
     rpo_hours: int
     aws_region: pulumi.Input[str]
     protect: bool
+    scaling: TenantScaling | None = None
+    """The calendar's capacity (KEDA triggers); None: the profile's range on CPU only."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ def tenant_context(
             if today is None
             else lifecycle.protect_tenant_data(config, tenant, today)
         ),
+        scaling=tenant_scaling(config, tenant),
     )
 
 
@@ -159,6 +163,7 @@ def tenant_args(tenant: TenantConfig, context: TenantContext, **infra: Any) -> O
         rpo_hours=context.rpo_hours,
         aws_region=context.aws_region,
         suspended=tenant.state == "suspended",
+        scaling=context.scaling,
         offboarded=tenant.state == "offboarded",
         offboarding_requested_on=(
             offboarding.requested_on.isoformat() if offboarding is not None else None
