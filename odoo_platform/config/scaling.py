@@ -116,7 +116,14 @@ def tenant_scaling(config: PlatformConfig, tenant: TenantConfig) -> TenantScalin
 
 
 def issues(config: PlatformConfig) -> Iterator[ConfigIssue]:
-    """An event's own web minimum must lie within its size profile's replica range."""
+    """An event's own web minimum must lie within its size profile's replica range; prod never
+    sleeps, so asking it to is an error rather than a setting silently ignored."""
+    if config.environment == "prod" and config.capacity.working_hours.enabled:
+        yield ConfigIssue(
+            key_path("capacity", "working_hours", "enabled"),
+            "true is not allowed in prod: production runs around the clock (scale-to-zero "
+            "and database stops are for dev and staging); remove the key or set false",
+        )
     for i, event in enumerate(config.capacity.events or ()):
         for size, replicas in event.min_web_replicas.items():
             profile = SIZE_PROFILES[size]

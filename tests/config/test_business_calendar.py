@@ -267,6 +267,11 @@ def test_dev_tenants_sleep_and_always_on_ones_keep_their_minimum(
 
 
 REFUSED: list[Refusal] = [
+    (  # the base stack is prod, which never sleeps
+        lambda c: c.update(capacity={"working_hours": {"enabled": True}}),
+        "platform.capacity.working_hours.enabled",
+        ("true is not allowed in prod",),
+    ),
     (
         lambda c: c.update(capacity={"working_hours": {"timezone": "Europe/Londres"}}),
         "platform.capacity.working_hours.timezone",
