@@ -2,7 +2,7 @@
 
 A server follows `capacity.working_hours` when the stack shuts down at night
 (`defaults.scheduled_shutdown`) and nobody on it must run around the clock:
-- the shared server: unless ANY shared tenant is `always_on` (they all share the instance);
+- a shared pool's server: unless ANY tenant on that pool is `always_on` (they share it);
 - a dedicated tenant's server: unless that tenant is `always_on`.
 RDS refuses to stop an instance that has a read replica (or is one), so a server with a
 reporting replica is never scheduled and the plan says so.
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from odoo_platform.config import defaults
 from odoo_platform.config.calendar import WorkingHours
-from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.models import DEFAULT_POOL, PlatformConfig, TenantConfig
+from odoo_platform.config.pools import pool_of
 
 WEEKS_PER_MONTH = 52 / 12
 
@@ -64,11 +65,14 @@ def server_schedule(hours: WorkingHours) -> ServerSchedule:
     )
 
 
-def shared_server_schedule(config: PlatformConfig) -> ServerSchedule | None:
-    """The shared server's schedule; None when the stack never sleeps or a tenant is always on."""
+def shared_server_schedule(
+    config: PlatformConfig, pool: str = DEFAULT_POOL
+) -> ServerSchedule | None:
+    """A shared pool's server schedule; None when the stack never sleeps or a tenant on that
+    pool is always on (tenants on other pools do not keep it up)."""
     if not defaults.scheduled_shutdown(config):
         return None
-    if any(t.always_on for t in config.tenants if t.tier == "shared"):
+    if any(t.always_on for t in config.tenants if t.tier == "shared" and pool_of(t) == pool):
         return None
     return server_schedule(config.capacity.working_hours)
 

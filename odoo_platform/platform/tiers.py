@@ -48,7 +48,7 @@ from odoo_platform.components.tenant_namespace import TenantNamespace
 from odoo_platform.components.traefik import TraefikIngress
 from odoo_platform.config.capacity import ConnectionBudget, ServerKey
 from odoo_platform.config.lifecycle import protect_tenant_data
-from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.models import DEFAULT_POOL, PlatformConfig, TenantConfig
 from odoo_platform.config.tags import base_tags, resource_tags
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
 from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
@@ -274,10 +274,11 @@ def _database_schedule(
     config: PlatformConfig,
     *,
     tenant: TenantConfig | None = None,
+    pool: str | None = None,
     providers: Mapping[str, pulumi.ProviderResource] | None = None,
 ) -> DatabaseSchedule | None:
     """Night and weekend stop of a server that follows working hours (issue 16)."""
-    args = database_schedule_args(config, server, tenant)
+    args = database_schedule_args(config, server, tenant, pool or DEFAULT_POOL)
     if args is None:
         return None
     opts = child_opts(parent, providers=dict(providers or {}))
@@ -375,7 +376,7 @@ class MultiTenantTier(pulumi.ComponentResource):
                 ),
                 opts=child_opts(self),
             )
-            _database_schedule(self, logical, created, config)
+            _database_schedule(self, logical, created, config, pool=pool)
             return created
 
         self.servers = {ServerKey.shared(): server(f"{name}-postgres", None)}

@@ -11,6 +11,7 @@ from odoo_platform.cli import app
 from odoo_platform.config import load_stack_file
 from odoo_platform.config.catalog import SIZE_PROFILES
 from odoo_platform.offline.capacity_plan import capacity_plan
+from tests.components.tenant_programs import with_always_on
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 
@@ -38,7 +39,8 @@ def test_plan_json_shows_each_tenants_windows() -> None:
 
 
 def test_a_dev_plan_shows_the_nights() -> None:
-    plan = capacity_plan(load_stack_file(STACKS / "Pulumi.dev-eu-west-1.yaml"))
+    config = load_stack_file(STACKS / "Pulumi.dev-eu-west-1.yaml")
+    plan = capacity_plan(with_always_on(config, "dev-v17"))
     assert plan.working_hours == "mon,tue,wed,thu,fri 07:00-20:00"
     assert plan.running_fraction == round(5 * 13 / 168, 4)
     main = {w.window: (w.web_min, w.web_max, w.cron) for w in plan.tenants["dev-main"]}

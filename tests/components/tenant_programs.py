@@ -38,6 +38,14 @@ def tenant(config: PlatformConfig, slug: str) -> TenantConfig:
     return next(t for t in config.tenants if t.slug == slug)
 
 
+def with_always_on(config: PlatformConfig, slug: str) -> PlatformConfig:
+    """The configuration with one tenant opted out of working hours (`always_on`)."""
+    tenants = [
+        t.model_copy(update={"always_on": t.slug == slug or t.always_on}) for t in config.tenants
+    ]
+    return config.model_copy(update={"tenants": tenants})
+
+
 def infra(slug: str, **overrides: Any) -> dict[str, Any]:
     """What other components would pass: ids, ARNs, names and CIDRs."""
     values: dict[str, Any] = {

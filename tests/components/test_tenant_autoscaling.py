@@ -27,12 +27,13 @@ from tests.components.tenant_programs import (
     run_tenants,
     sample_config,
     tenant,
+    with_always_on,
 )
 from tests.k8s_validation import assert_restricted, validate_manifest
 
 Manifest = dict[str, Any]
 PROD = sample_config("prod-eu-west-1")
-DEV = sample_config("dev-eu-west-1")
+DEV = with_always_on(sample_config("dev-eu-west-1"), "dev-v17")
 K8S_VERSION = PROD.cluster.kubernetes_version
 
 

@@ -167,3 +167,12 @@ def test_a_server_with_a_reporting_replica_cannot_stop_and_the_plan_says_so() ->
     (warning,) = schedule_warnings(dev)
     assert "beta-audit" in warning and "reporting replica" in warning
     assert schedule_warnings(platform("prod", tenants=tenants)) == []
+
+
+def test_an_always_on_tenant_keeps_only_its_own_pool_up() -> None:
+    tenants = copy.deepcopy(BASE["tenants"])
+    tenants[0].update(always_on=True, database_pool="night-owls")
+    pools = {"database_pools": {"night-owls": {"instance_class": "db.t4g.medium"}}}
+    dev = platform("dev", tenants=tenants, multi_tenant=pools)
+    assert shared_server_schedule(dev, "night-owls") is None
+    assert shared_server_schedule(dev) is not None  # the default pool sleeps

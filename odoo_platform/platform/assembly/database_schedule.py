@@ -8,15 +8,18 @@ from odoo_platform.config.database_schedule import (
     dedicated_server_schedule,
     shared_server_schedule,
 )
-from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.models import DEFAULT_POOL, PlatformConfig, TenantConfig
 
 
 def database_schedule_args(
-    config: PlatformConfig, server: PostgresServer, tenant: TenantConfig | None = None
+    config: PlatformConfig,
+    server: PostgresServer,
+    tenant: TenantConfig | None = None,
+    pool: str = DEFAULT_POOL,
 ) -> DatabaseScheduleArgs | None:
-    """The shared server's schedule (no `tenant`) or a dedicated tenant's; None: always on."""
+    """A shared pool's server schedule (no `tenant`) or a dedicated tenant's; None: always on."""
     schedule = (
-        shared_server_schedule(config)
+        shared_server_schedule(config, pool)
         if tenant is None
         else dedicated_server_schedule(config, tenant)
     )
