@@ -34,7 +34,7 @@ def schedule_args(**changes: object) -> DatabaseScheduleArgs:
 
 
 def test_a_five_field_unix_cron_is_refused() -> None:
-    with pytest.raises(ArgsError, match="start_expression: .*6 fields"):
+    with pytest.raises(ArgsError, match=r"start_expression: .*6 fields"):
         schedule_args(start_expression="cron(0 8 * * 1-5)")
     with pytest.raises(ArgsError, match="stop_expression"):
         schedule_args(stop_expression="0 18 * * *")
@@ -53,9 +53,7 @@ def test_one_instance_alone_gets_two_schedules_and_a_role_on_its_arn_only() -> N
     assert trust["Statement"][0]["Condition"] == {
         "StringEquals": {"aws:SourceAccount": "210987654321"}
     }
-    policy = json.loads(
-        result.named("erp-role", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]
-    )
+    policy = json.loads(result.named("erp-role", "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
     assert [s["Resource"] for s in policy["Statement"]] == [ARN]
 
 
