@@ -14,7 +14,11 @@ from odoo_platform.components.budgets import (
     CostControlsArgs,
     Threshold,
 )
-from odoo_platform.components.database_schedule import DatabaseSchedule, DatabaseScheduleArgs
+from odoo_platform.components.database_schedule import (
+    DatabaseSchedule,
+    DatabaseScheduleArgs,
+    schedule_name,
+)
 from odoo_platform.testing import run_program
 
 ARN = "arn:aws:rds:eu-west-1:210987654321:db:erp-dev"
@@ -49,6 +53,7 @@ def test_one_instance_alone_gets_two_schedules_and_a_role_on_its_arn_only() -> N
         "cron(0 18 * * ? *)",
     )
     assert start["scheduleExpressionTimezone"] == "Europe/Paris"
+    assert (start["name"], stop["name"]) == ("erp-dev-start", "erp-dev-stop")
     trust = json.loads(result.named("erp-role", "aws:iam/role:Role").inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Condition"] == {
         "StringEquals": {"aws:SourceAccount": "210987654321"}
@@ -75,3 +80,12 @@ def test_cost_controls_alone_need_only_a_topic() -> None:
     assert budget["limitAmount"] == "250.00"
     assert budget["notifications"][0]["subscriberSnsTopicArns"] == [TOPIC]
     assert result.by_type("aws:costexplorer/anomalyMonitor:AnomalyMonitor") == []
+
+
+def test_schedule_names_stay_unique_within_schedulers_64_characters() -> None:
+    longest = "odoo-dedicated-abcdefghijklmnopqrstu-postgres-db-staging-eu-west-1"[:63]
+    other = longest[:-1] + "x"
+    names = {schedule_name(i, a) for i in (longest, other) for a in ("start", "stop")}
+    assert len(names) == 4
+    assert all(len(n) <= 64 and n[0].isalpha() and "--" not in n for n in names)
+    assert schedule_name("erp-dev", "stop") == "erp-dev-stop"
