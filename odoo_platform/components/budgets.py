@@ -42,7 +42,9 @@ class Threshold:
     """Notify at `percent` of the limit, on actual spend or on AWS's month-end forecast."""
 
     percent: int
+    """Percent of the monthly limit."""
     basis: Literal["actual", "forecasted"]
+    """`actual`: spend so far this month; `forecasted`: AWS's forecast for the month."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,13 @@ class AnomalyMonitorSpec:
     """A CUSTOM anomaly monitor on one cost-allocation tag, alerting from an absolute impact."""
 
     name: BudgetName
+    """The monitor's and its subscription's name."""
     tag_key: str
+    """The cost-allocation tag key (without `user:`), e.g. `Stack`."""
     tag_value: str
+    """The value it watches, e.g. `dev-eu-west-1`."""
     threshold_usd: float
+    """Alert when an anomaly's total impact reaches this many USD."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,9 @@ class CostControlsArgs:
     topic_arn: pulumi.Input[str]
     """The platform's alert topic: every notification goes there."""
     budgets: Sequence[BudgetSpec] = ()
+    """The budgets (the stack's, each dedicated tenant's)."""
     anomaly_monitor: AnomalyMonitorSpec | None = None
+    """A CUSTOM Cost Anomaly Detection monitor (None: none)."""
     default_tags: Mapping[str, str] = field(default_factory=dict)
     """The stack's tags, as the us-east-1 providers' `default_tags`."""
 

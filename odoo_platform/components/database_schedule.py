@@ -9,6 +9,7 @@ and may stop and start exactly this one instance. The expressions come from
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Annotated
@@ -33,6 +34,7 @@ SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
 # the database away in the middle of the working day.
 RETRY_ATTEMPTS = 3
 MAX_EVENT_AGE_SECONDS = 3600
+SCHEDULE_NAME_MAX = 64
 CRON = Annotated[
     str, Matches(r"cron\(\S+ \S+ \S+ \S+ \S+ \S+\)", "an EventBridge Scheduler cron(...), 6 fields")
 ]
@@ -70,6 +72,17 @@ def trust_policy(account_id: str) -> str:
         "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
     }
     return json.dumps(policy_document(statement))
+
+
+def schedule_name(identifier: str, action: str) -> str:
+    """`<instance>-<action>`: unique per account and region like the RDS identifier, and within
+    Scheduler's 64 characters (a long identifier is cut and keeps a digest of itself)."""
+    name = f"{identifier}-{action}"
+    if len(name) <= SCHEDULE_NAME_MAX:
+        return name
+    digest = hashlib.sha256(identifier.encode()).hexdigest()[:6]
+    keep = SCHEDULE_NAME_MAX - len(action) - len(digest) - 2
+    return f"{identifier[:keep].rstrip('-')}-{digest}-{action}"
 
 
 def stop_start_policy(instance_arn: str) -> str:
@@ -121,8 +134,10 @@ class DatabaseSchedule(pulumi.ComponentResource):
         self, action: str, args: DatabaseScheduleArgs, role: aws.iam.Role
     ) -> aws.scheduler.Schedule:
         expression = args.start_expression if action == "start" else args.stop_expression
+        identifier = pulumi.Output.from_input(args.instance_identifier)
         return aws.scheduler.Schedule(
             f"{self._name}-{action}",
+            name=identifier.apply(lambda i: schedule_name(i, action)),
             description=f"{action} the RDS instance outside working hours",
             schedule_expression=expression,
             schedule_expression_timezone=args.timezone,
@@ -131,9 +146,7 @@ class DatabaseSchedule(pulumi.ComponentResource):
             target=aws.scheduler.ScheduleTargetArgs(
                 arn=RDS_TARGET.format(action=action),
                 role_arn=role.arn,
-                input=pulumi.Output.from_input(args.instance_identifier).apply(
-                    lambda identifier: json.dumps({"DbInstanceIdentifier": identifier})
-                ),
+                input=identifier.apply(lambda i: json.dumps({"DbInstanceIdentifier": i})),
                 retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
                     maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
                     maximum_retry_attempts=RETRY_ATTEMPTS,

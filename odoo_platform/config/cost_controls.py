@@ -27,7 +27,7 @@ from odoo_platform.config.errors import ConfigIssue, key_path
 from odoo_platform.config.fields import SLUG_PATTERN, Strict
 
 if TYPE_CHECKING:  # models.py imports this module
-    from odoo_platform.config.models import PlatformConfig
+    from odoo_platform.config.models import PlatformConfig, TenantConfig
 
 # The tags the payer account activates for cost allocation (docs/cost.md, "Payer account").
 COST_ALLOCATION_TAGS = (TAG_STACK, TAG_TENANT, TAG_TIER, TAG_ENVIRONMENT, TAG_COST_CENTRE)
@@ -86,32 +86,45 @@ class CostConfig(Strict):
         return self.budget is not None or bool(self.tenant_budgets)
 
 
+def tenant_account_id(tenant: TenantConfig) -> str | None:
+    """The tenant's own AWS account (from its account role), None in the platform account."""
+    role = tenant.dedicated.aws_account_role_arn if tenant.dedicated else None
+    return role.split(":")[4] if role else None
+
+
 def issues(config: PlatformConfig) -> Iterator[ConfigIssue]:
     """Tenant budgets name declared dedicated tenants; alerts are not repeated."""
+    yield from _tenant_budget_issues(config)
     cost = config.cost
-    tiers = {t.slug: t.tier for t in config.tenants}
-    dedicated = sorted(s for s, tier in tiers.items() if tier == "dedicated")
-    for slug in cost.tenant_budgets:
-        where = key_path("cost", "tenant_budgets", slug)
-        if tiers.get(slug) != "dedicated":
-            found = f"a '{tiers[slug]}' tenant" if slug in tiers else "not a tenant of this stack"
-            yield ConfigIssue(
-                where,
-                f"'{slug}' is {found}; tenant budgets are for dedicated tenants "
-                f"({', '.join(dedicated) or 'none declared'}); shared tenants are in the "
-                "stack's budget",
-            )
     budgets = [(("cost", "budget"), cost.budget)] + [
         (("cost", "tenant_budgets", slug), b) for slug, b in cost.tenant_budgets.items()
     ]
     for path, budget in budgets:
-        if budget is None:
+        if budget is not None:
+            yield from _repeated_alerts(path, budget)
+
+
+def _tenant_budget_issues(config: PlatformConfig) -> Iterator[ConfigIssue]:
+    tiers = {t.slug: t.tier for t in config.tenants}
+    dedicated = ", ".join(sorted(s for s, tier in tiers.items() if tier == "dedicated"))
+    for slug in config.cost.tenant_budgets:
+        if tiers.get(slug) == "dedicated":
             continue
-        seen = Counter((a.percent, a.basis) for a in budget.alerts)
-        for i, alert in enumerate(budget.alerts):
-            if seen[(alert.percent, alert.basis)] > 1:
-                yield ConfigIssue(
-                    key_path(*path, "alerts", i),
-                    f"{alert.percent}% {alert.basis} is listed {seen[(alert.percent, alert.basis)]}"
-                    " times; each threshold and basis once",
-                )
+        found = f"a '{tiers[slug]}' tenant" if slug in tiers else "not a tenant of this stack"
+        yield ConfigIssue(
+            key_path("cost", "tenant_budgets", slug),
+            f"'{slug}' is {found}; tenant budgets are for dedicated tenants "
+            f"({dedicated or 'none declared'}); shared tenants are in the stack's budget",
+        )
+
+
+def _repeated_alerts(path: tuple[str, ...], budget: BudgetConfig) -> Iterator[ConfigIssue]:
+    seen = Counter((a.percent, a.basis) for a in budget.alerts)
+    for i, alert in enumerate(budget.alerts):
+        times = seen[(alert.percent, alert.basis)]
+        if times > 1:
+            yield ConfigIssue(
+                key_path(*path, "alerts", i),
+                f"{alert.percent}% {alert.basis} is listed {times} times; each threshold and "
+                "basis once",
+            )

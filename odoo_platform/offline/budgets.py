@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from odoo_platform.config.catalog import TAG_STACK, TAG_TENANT
-from odoo_platform.config.cost_controls import BudgetConfig
+from odoo_platform.config.cost_controls import BudgetConfig, tenant_account_id
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.tags import stack_tag
 from odoo_platform.offline.cost import CostEstimate
@@ -34,12 +34,6 @@ class BudgetCheck:
         return self.estimate > self.limit
 
 
-def _account(config: PlatformConfig, slug: str) -> str | None:
-    tenant = next(t for t in config.tenants if t.slug == slug)
-    role = tenant.dedicated.aws_account_role_arn if tenant.dedicated else None
-    return role.split(":")[4] if role else None
-
-
 def _check(covers: str, how: str, budget: BudgetConfig, estimate: float, tag: bool) -> BudgetCheck:
     return BudgetCheck(covers, how, budget.monthly_limit_usd, round(estimate, 2), tag)
 
@@ -49,8 +43,9 @@ def budget_checks(config: PlatformConfig, cost: CostEstimate) -> list[BudgetChec
     if config.cost.budget is not None:
         how = f"tag {TAG_STACK}={stack_tag(config)}"
         checks.append(_check("stack", how, config.cost.budget, cost.total, tag=True))
+    tenants = {t.slug: t for t in config.tenants}
     for slug, budget in sorted(config.cost.tenant_budgets.items()):
-        account = _account(config, slug)
+        account = tenant_account_id(tenants[slug])
         how = f"account {account}" if account else f"tag {TAG_TENANT}={slug}"
         estimate = cost.by_tenant.get(slug, 0.0)
         checks.append(_check(slug, how, budget, estimate, tag=account is None))

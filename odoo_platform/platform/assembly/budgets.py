@@ -11,7 +11,7 @@ from odoo_platform.components.budgets import (
     Threshold,
 )
 from odoo_platform.config.catalog import TAG_STACK, TAG_TENANT
-from odoo_platform.config.cost_controls import BudgetConfig
+from odoo_platform.config.cost_controls import BudgetConfig, tenant_account_id
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import base_tags, stack_tag
 
@@ -21,11 +21,6 @@ NAME_PREFIX = "odoo-platform"
 def tag_filter(key: str, value: str) -> dict[str, list[str]]:
     """A Budgets filter on a user-defined cost-allocation tag."""
     return {"TagKeyValue": [f"user:{key}${value}"]}
-
-
-def _account_id(tenant: TenantConfig) -> str | None:
-    role = tenant.dedicated.aws_account_role_arn if tenant.dedicated else None
-    return role.split(":")[4] if role else None
 
 
 def _thresholds(budget: BudgetConfig) -> tuple[Threshold, ...]:
@@ -38,7 +33,7 @@ def _tenant_budget(
     """In the tenant's own account by linked account, else by its `Tenant` tag (values of one
     filter are ORed, so it cannot also require the stack's tag: a slug is unique per account
     as long as two stacks of one account do not host the same tenant)."""
-    account = _account_id(tenant)
+    account = tenant_account_id(tenant)
     return BudgetSpec(
         key=tenant.slug,
         name=f"{NAME_PREFIX}-{stack_tag(config)}-{tenant.slug}",
@@ -57,7 +52,7 @@ def cost_alert_accounts(config: PlatformConfig) -> tuple[str, ...] | None:
     if not config.cost.declares_budgets:
         return None
     tenants = {t.slug: t for t in config.tenants}
-    accounts = (_account_id(tenants[slug]) for slug in config.cost.tenant_budgets)
+    accounts = (tenant_account_id(tenants[slug]) for slug in config.cost.tenant_budgets)
     return tuple(sorted({a for a in accounts if a}))
 
 
