@@ -330,7 +330,7 @@ def test_a_finding_on_an_untagged_resource_names_the_tenant_that_owns_it() -> No
 
 
 def test_plan_shows_which_database_pool_hosts_each_shared_tenant() -> None:
-    code, out, _ = run(
+    _, out, _ = run(
         "plan", "--stack", "prod-us-west-2", "--json", "--date", OUTSIDE_FREEZE,
         "--program", SYNTHETIC,
     )  # fmt: skip
