@@ -158,7 +158,7 @@ def test_a_stack_that_passes_every_mandatory_rule_exits_0() -> None:
 
 
 def test_plan_warns_while_ses_is_in_the_sandbox() -> None:
-    _, out, _ = run("plan", "--stack", "prod-us-west-2", "--json", "--date", OUTSIDE_FREEZE)
+    _, out, _ = run("plan", "--stack", "prod-eu-central-1", "--json", "--date", OUTSIDE_FREEZE)
     warnings = json.loads(out)["warnings"]
     assert any(w.startswith("mail: SES in eu-central-1 is in the sandbox") for w in warnings)
 
