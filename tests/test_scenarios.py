@@ -5,7 +5,7 @@
 - regulated client unit: prod-us-east-2;
 - post-acquisition consolidation: prod-us-east-1 plus an acquired firm's tenants
   (tests/scenarios/acquisition.py), where nothing else may change;
-- high-growth firm: prod-us-west-2, 40+ shared tenants on one server.
+- high-growth firm: prod-us-west-2, 40+ shared tenants on one server, the next on a second pool.
 
 The URN-level tests run the stack program under the mocks harness; they compare whatever the
 program declares, so they hold the composed platform to the same properties.
@@ -180,6 +180,15 @@ def test_high_growth_tenants_fit_the_shared_servers_connection_budget() -> None:
     shared = next(b for b in connection_budgets(growth) if b.server == SHARED_SERVER)
     assert shared.fits
     assert len(shared.tenants) >= MIN_HIGH_GROWTH_TENANTS
+
+
+@pytest.mark.sample_data
+def test_the_next_practice_is_on_a_second_pool_and_nobody_moved() -> None:
+    growth = stack("prod-us-west-2")
+    pools = {t.slug: t.database_pool for t in growth.tenants}
+    assert list(growth.multi_tenant.database_pools) == ["west-2"]
+    assert [slug for slug, pool in pools.items() if pool] == ["redwood-books"]
+    assert all(b.fits for b in connection_budgets(growth))
 
 
 def test_the_next_smaller_class_would_not_carry_the_high_growth_estate() -> None:

@@ -330,21 +330,22 @@ def test_a_finding_on_an_untagged_resource_names_the_tenant_that_owns_it() -> No
 
 
 def test_plan_shows_which_database_pool_hosts_each_shared_tenant() -> None:
-    code, out, _ = run(
-        "plan", "--stack", "prod-eu-central-1", "--json", "--date", OUTSIDE_FREEZE,
+    _, out, _ = run(
+        "plan", "--stack", "prod-us-west-2", "--json", "--date", OUTSIDE_FREEZE,
         "--program", SYNTHETIC,
     )  # fmt: skip
     pools = json.loads(out)["database_pools"]
     by_pool = {p["pool"]: p for p in pools["pools"]}
-    assert list(by_pool) == ["default", "dach-2"]
-    assert by_pool["dach-2"]["server"] == "multi-tenant:dach-2"
-    assert by_pool["dach-2"]["tenants"] == ["nb-advisory-ch"]
-    assert "nb-advisory-ch" not in by_pool["default"]["tenants"]
-    assert by_pool["dach-2"]["max_connections"] == 901  # db.m7g.large: RDS's memory formula
-    assert pools["tenant_pools"]["nb-advisory-ch"] == "dach-2"
-    assert pools["tenant_pools"]["nb-tax-de"] == "default"
+    assert list(by_pool) == ["default", "west-2"]
+    assert by_pool["west-2"]["server"] == "multi-tenant:west-2"
+    assert by_pool["west-2"]["tenants"] == ["redwood-books"]
+    assert len(by_pool["default"]["tenants"]) == 44
+    assert by_pool["west-2"]["max_connections"] == 5000
+    assert by_pool["west-2"]["worst_case_connections"] == 20 + 87  # reserved + one size-s
+    assert pools["tenant_pools"]["redwood-books"] == "west-2"
+    assert pools["tenant_pools"]["copperline-mkt"] == "default"
     _, human, _ = run(
-        "plan", "--stack", "prod-eu-central-1", "--details", "--date", OUTSIDE_FREEZE,
+        "plan", "--stack", "prod-us-west-2", "--details", "--date", OUTSIDE_FREEZE,
         "--program", SYNTHETIC,
     )  # fmt: skip
-    assert "Shared database pools" in human and "multi-tenant:dach-2" in human
+    assert "Shared database pools" in human and "multi-tenant:west-2" in human
