@@ -85,8 +85,9 @@ def declare_web(
         "revisionHistoryLimit": 5,
         "template": workload_template(scope, "web", spec),
     }
-    # Running, the HPA owns the replica count; suspended, zero (the HPA stays idle at zero).
-    if scope.args.suspended:
+    # Running, the HPA owns the replica count; suspended, zero (the HPA stays idle at zero);
+    # standby, zero and no HPA (its minimum would start pods on a read-only replica).
+    if scope.args.suspended or scope.args.standby:
         deployment["replicas"] = 0
     web = k8s.apps.v1.Deployment(
         f"{scope.name}-web",
@@ -94,7 +95,8 @@ def declare_web(
         spec=k8s_value(deployment),
         opts=opts,
     )
-    _autoscaling(scope, web)
+    if not scope.args.standby:
+        _autoscaling(scope, web)
     return web
 
 
@@ -124,7 +126,7 @@ def declare_cron(
         metadata=k8s_value(_workload_metadata(scope, CRON_DEPLOYMENT, "cron")),
         spec=k8s_value(
             {
-                "replicas": 0 if scope.args.suspended else 1,
+                "replicas": 0 if scope.args.suspended or scope.args.standby else 1,
                 "selector": {"matchLabels": scope.selector("cron")},
                 "strategy": {"type": "Recreate"},
                 "revisionHistoryLimit": 5,
