@@ -65,8 +65,16 @@ def primary_issues(
     """
     site = config.dr_site
     assert site is not None
-    found: list[ConfigIssue] = []
     region, dr = primary.get("region"), primary.get("disaster_recovery")
+    if region is None:
+        return [
+            ConfigIssue(
+                key_path("dr_site", "primary_stack"),
+                f"stack {site.primary_stack} exports nothing (never deployed, or not readable "
+                "with these credentials); deploy the primary before its DR site",
+            )
+        ]
+    found: list[ConfigIssue] = []
     if region != site.primary_region:
         found.append(
             ConfigIssue(
