@@ -15,6 +15,7 @@ import pytest
 from pulumi import RunError
 
 from odoo_platform.config import ConfigError, PlatformConfig, load_stack_file, parse_platform
+from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN
 from odoo_platform.odoo.bootstrap import database_name, role_name
 from odoo_platform.platform.regional import build_platform
 from odoo_platform.synthesis.mocks import PlatformMocks, replicated_secret_string
@@ -298,6 +299,8 @@ def test_failover_promotes_every_replica_without_replacing_it(
         assert promoted.protect == replica.protect and promoted.provider == replica.provider
         assert promoted.inputs["backupRetentionPeriod"] > 0
         assert promoted.inputs["multiAz"] is True
+        assert promoted.inputs["tags"]["BackupPlan"] == DEFAULT_BACKUP_PLAN
+        assert "BackupPlan" not in replica.inputs["tags"]
 
 
 def test_failover_scales_the_tenants_up_and_keeps_every_urn(

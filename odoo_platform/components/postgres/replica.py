@@ -38,6 +38,7 @@ from odoo_platform.components.postgres.parameters import (
     parameter_group_family,
 )
 from odoo_platform.components.postgres.scope import POSTGRES_PORT
+from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, TAG_BACKUP_PLAN
 from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
 
 
@@ -75,6 +76,9 @@ class CrossRegionReplicaArgs:
     """The `Tier` tag."""
     tenant: Slug | None = None
     """The `Tenant` tag of a dedicated tenant's server."""
+    backup_plan: str | None = DEFAULT_BACKUP_PLAN
+    """Once promoted, the AWS Backup plan that selects it by its `BackupPlan` tag (a replica has
+    no backups of its own; None: untagged)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags."""
 
@@ -122,6 +126,9 @@ class CrossRegionReplica(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         promoted = args.promoted
+        role = {"Role": "primary" if promoted else "standby-replica"}
+        if promoted and args.backup_plan is not None:
+            role[TAG_BACKUP_PLAN] = args.backup_plan
         instance = aws.rds.Instance(
             f"{name}-db",
             identifier=instance_identifier(pulumi.get_stack(), f"{name}-db"),
@@ -147,7 +154,7 @@ class CrossRegionReplica(pulumi.ComponentResource):
             performance_insights_enabled=True,
             performance_insights_kms_key_id=args.kms_key_arn,
             performance_insights_retention_period=7,
-            tags={**tags, "Role": "primary" if promoted else "standby-replica"},
+            tags={**tags, **role},
             opts=child_opts(self, protect=args.protect),
         )
         self.address, self.port = instance.address, instance.port
