@@ -48,11 +48,11 @@ def issues(config: PlatformConfig) -> Issues:
             f"is set but {config.region} is in the primary's zone '{zone}'; allowed only for a "
             "site outside the zone",
         )
-    if site.role == "standby" and config.disaster_recovery is not None:
+    if config.disaster_recovery is not None:
         yield ConfigIssue(
             key_path("disaster_recovery"),
-            "is set on a standby; a DR site has no DR copies of its own until it has failed over "
-            "(role: primary); see the failback steps of docs/runbooks/dr-failover.md",
+            f"is set on a DR site (role {site.role}); a DR site declares no DR copies of its "
+            "own: fail back to a primary stack first (docs/runbooks/dr-failover.md, failback)",
         )
 
 

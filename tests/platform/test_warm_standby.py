@@ -362,7 +362,7 @@ def test_config_refuses_a_site_in_the_primary_s_region_and_dr_copies_on_a_standb
         parse_platform(data)
     message = str(error.value)
     assert "platform.dr_site.primary_region: 'eu-central-1' is this stack's own region" in message
-    assert "platform.disaster_recovery: is set on a standby" in message
+    assert "platform.disaster_recovery: is set on a DR site (role standby)" in message
 
 
 def test_config_keeps_a_site_in_the_residency_zone_unless_a_transfer_basis_is_recorded():
