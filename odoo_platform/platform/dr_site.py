@@ -116,8 +116,10 @@ def _checked(
         issues = primary_issues(config, primary, tenants if isinstance(tenants, dict) else {})
         if issues:
             raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
+        site = config.dr_site
+        if not isinstance(sources, dict) and site is not None and site.mode != "warm-standby":
+            return StandbySources(servers={}, backups={}, tenants={})  # nothing is replicated
         if not isinstance(sources, dict):
-            site = config.dr_site
             raise pulumi.RunError(
                 f"stack {site.primary_stack if site else '?'} exports no {STANDBY_SOURCES!r}: "
                 "deploy it with disaster_recovery.mode warm-standby first"

@@ -19,8 +19,9 @@ from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN
 from odoo_platform.odoo.bootstrap import database_name, role_name
 from odoo_platform.platform.regional import build_platform
 from odoo_platform.synthesis.mocks import PlatformMocks, replicated_secret_string
-from odoo_platform.testing import ProgramResult, RecordedResource, run_program
+from odoo_platform.testing import ProgramResult, RecordedResource, manifest, run_program
 from tests.golden_urns import GOLDEN_DAY, ROOT, sample_result
+from tests.k8s_validation import assert_restricted, pod_spec_of, validate_manifest
 
 PRIMARY_STACK = "northbridge-partners/odoo-platform/prod-eu-west-1"
 STANDBY_FILE = ROOT / "stacks" / "Pulumi.dr-eu-central-1.yaml"
@@ -377,3 +378,19 @@ def test_config_keeps_a_site_in_the_residency_zone_unless_a_transfer_basis_is_re
     data["dr_site"]["primary_region"] = "eu-west-1"
     with pytest.raises(ConfigError, match=r"platform.dr_site.transfer_basis: is set but"):
         parse_platform(data)
+
+
+def test_every_standby_object_is_valid_and_restricted(deployed: ProgramResult):
+    manifests = []
+    for resource in deployed.kubernetes_objects():
+        if resource.type.rsplit(":", 1)[-1] in ("Deployment", "CronJob", "Secret"):
+            item = manifest(resource)
+            # auto-named objects get their name from the provider (here: the mocks)
+            item["metadata"].setdefault("name", resource.outputs["metadata"]["name"])
+            manifests.append(item)
+    assert {m["kind"] for m in manifests} == {"Deployment", "CronJob", "Secret"}
+    for item in manifests:
+        validate_manifest(item, "1.33")
+        pod = pod_spec_of(item)
+        if pod is not None:
+            assert_restricted(pod)
