@@ -117,13 +117,17 @@ def test_each_resource_type_is_listed_with_its_nearest_component(
     declared = ref.declared_types(samples)
     prod = samples["prod-eu-west-1"]
     assert {r.type for r in prod.resources} <= set(declared)
-    # an RDS instance belongs to PostgresServer, though PostgresServer sits inside a tier
-    assert set(declared["aws:rds/instance:Instance"]) == {"PostgresServer"}
+    # an RDS instance belongs to PostgresServer (or, on a warm standby, CrossRegionReplica),
+    # though both sit inside a tier
+    assert set(declared["aws:rds/instance:Instance"]) == {"PostgresServer", "CrossRegionReplica"}
     # components are indexed too, under the component that composes them
     assert "MultiTenantTier" in declared["odoo-platform:index:OdooTenant"]
     assert set(declared["odoo-platform:index:RegionalPlatform"]) == {ref.STACK_PROGRAM}
     text = ref.render_index(samples)
-    assert "| `aws:rds/instance:Instance` | [PostgresServer](reference.md#postgresserver) |" in text
+    assert (
+        "| `aws:rds/instance:Instance` | [CrossRegionReplica](reference.md#crossregionreplica), "
+        "[PostgresServer](reference.md#postgresserver) |"
+    ) in text
 
 
 def test_every_index_link_has_a_reference_section(samples: dict[str, ProgramResult]) -> None:

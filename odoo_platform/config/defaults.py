@@ -17,6 +17,7 @@ from odoo_platform.config.models import (
     RedisConfig,
     TenantConfig,
 )
+from odoo_platform.config.services import NodeGroupConfig
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ def apply_immediately(config: PlatformConfig) -> bool:
 
 
 def traefik_replicas(config: PlatformConfig) -> int:
+    if warm_standby(config):
+        return 1  # nothing to serve until failover
     replicas = config.shared_services.traefik.replicas
     return int(_or(replicas, env_defaults(config).traefik_replicas))
 
@@ -211,3 +214,16 @@ def scheduled_shutdown(config: PlatformConfig) -> bool:
 def follows_working_hours(config: PlatformConfig, tenant: TenantConfig) -> bool:
     """Whether this tenant scales to zero outside working hours (its `always_on` opts out)."""
     return scheduled_shutdown(config) and not tenant.always_on
+
+
+def warm_standby(config: PlatformConfig) -> bool:
+    """A warm-standby DR site that has not failed over: replicas, workloads at zero, small."""
+    site = config.dr_site
+    return site is not None and site.mode == "warm-standby" and site.role == "standby"
+
+
+def standby_node_group(config: PlatformConfig, group: NodeGroupConfig) -> NodeGroupConfig:
+    """A standby keeps one node per group (pods are at zero); failover restores the sizes."""
+    if not warm_standby(config):
+        return group
+    return group.model_copy(update={"min_size": min(group.min_size, 1), "desired_size": None})

@@ -382,6 +382,13 @@ class DrSiteConfig(Strict):
         description="standby: replicas and zero-replica workloads (warm standby) or nothing "
         "restored yet; primary: failed over, the site serves the tenants",
     )
+    transfer_basis: Text | None = Field(
+        None,
+        min_length=10,
+        max_length=300,
+        description="recorded legal basis for a DR site outside the primary's residency zone; "
+        "unset: the site's region must be in the primary's zone",
+    )
 
 
 class FreezeWindow(Strict):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network
 
 from odoo_platform.config import cost_controls, defaults, node_autoscaling, pools, recovery
+from odoo_platform.config import dr_site as dr_site_rules
 from odoo_platform.config import mail as mail_rules
 from odoo_platform.config import scaling as scaling_rules
 from odoo_platform.config.capacity import connection_budgets, memory_budget
@@ -75,6 +76,8 @@ def placement(config: PlatformConfig) -> Issues:
 
 
 def residency(config: PlatformConfig) -> Issues:
+    if dr_site_rules.outside_zone(config):
+        return  # a DR site with a recorded transfer basis (checked by dr_site_rules)
     zone = REGION_RESIDENCY[config.region]
     if config.residency != zone:
         yield ConfigIssue(
@@ -306,12 +309,12 @@ def prod_guardrails(config: PlatformConfig) -> Issues:
         return
     for path, database in _databases(config):
         yield from _prod_database(path, database)
-    if config.disaster_recovery is None:
+    if config.disaster_recovery is None and config.dr_site is None:
         yield ConfigIssue(
             key_path("disaster_recovery"),
             "is missing; prod stacks must name a DR mode and a DR region",
         )
-    if defaults.traefik_replicas(config) < 2:
+    if defaults.traefik_replicas(config) < 2 and not defaults.warm_standby(config):
         yield ConfigIssue(
             key_path("shared_services", "traefik", "replicas"),
             f"{defaults.traefik_replicas(config)} is too few for prod; at least 2 are required",
@@ -537,6 +540,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     backups,
     prod_guardrails,
     disaster_recovery,
+    dr_site_rules.issues,
     database_windows,
     database_storage,
     instance_types,

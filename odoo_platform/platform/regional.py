@@ -21,7 +21,7 @@ import pulumi_kubernetes as k8s
 from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.components._shared.kms import customer_key
 from odoo_platform.components.aws_backup import BackupPlan
-from odoo_platform.components.backup_bucket import BackupsOutput
+from odoo_platform.components.backup_bucket import BackupBucket, BackupsOutput
 from odoo_platform.components.budgets import CostControls
 from odoo_platform.components.cluster import KubernetesCluster
 from odoo_platform.components.event_autoscaler import EventAutoscaler
@@ -38,6 +38,7 @@ from odoo_platform.config.lifecycle import retained_tenants
 from odoo_platform.config.mail import ses_settings
 from odoo_platform.config.models import EksClusterConfig
 from odoo_platform.config.tags import base_tags, resource_tags
+from odoo_platform.platform import warm_standby
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
 from odoo_platform.platform.assembly.budgets import cost_controls_args
 from odoo_platform.platform.assembly.cluster import cluster_args
@@ -47,6 +48,7 @@ from odoo_platform.platform.assembly.mail import mail_args
 from odoo_platform.platform.assembly.node_autoscaler import node_autoscaler_args, node_discovery
 from odoo_platform.platform.assembly.observability import observability_args
 from odoo_platform.platform.assembly.traefik import traefik_args
+from odoo_platform.platform.dr_site import StandbySources, primary_site
 from odoo_platform.platform.tiers import (
     DedicatedTier,
     DisasterRecoverySite,
@@ -127,6 +129,7 @@ class RegionalPlatform(pulumi.ComponentResource):
         )
         self.event_autoscaler = self._event_autoscaler(name, config, on_cluster)
         dr = self._disaster_recovery_site(name, config)
+        site = primary_site(config, self)
         self.mail = self._mail(name, config, zone)
         tier_args = TierArgs(
             config=config,
@@ -140,6 +143,8 @@ class RegionalPlatform(pulumi.ComponentResource):
             oidc_issuer_url=oidc_url,
             dr=dr,
             mail=self.mail,
+            standby=site if config.dr_site and config.dr_site.mode == "warm-standby" else None,
+            dns_failover=warm_standby.dns_failover(config, self._health_check(name, config)),
         )
         self.shared_tier = self._tier(MultiTenantTier, f"{name}-shared", tier_args, "shared")
         self.dedicated_tier = self._tier(DedicatedTier, f"{name}-dedicated", tier_args, "dedicated")
@@ -209,6 +214,50 @@ class RegionalPlatform(pulumi.ComponentResource):
         if autoscaler is None:
             return None
         return EventAutoscaler(f"{name}-event-autoscaler", autoscaler, opts=opts)
+
+    def _health_check(self, name: str, config: PlatformConfig) -> aws.route53.HealthCheck | None:
+        """The ingress's health check that the PRIMARY records of a warm standby's primary use."""
+        if not warm_standby.primary_of_standby(config):
+            return None
+        if config.shared_services.tls.route53_zone_id is None:
+            return None
+        opts = child_opts(self, providers=[self.landing_zone.provider])
+        return warm_standby.ingress_health_check(name, self.ingress, opts)
+
+    def _standby_sources(self, config: PlatformConfig) -> pulumi.Output[StandbySources] | None:
+        """What the warm standby replicates: servers and bucket replicas by ServerKey, and per
+        tenant its server and password secret (never the password)."""
+        if not warm_standby.primary_of_standby(config):
+            return None
+        servers: dict[str, Any] = {}
+        backups: dict[str, Any] = {}
+        if self.shared_tier is not None:
+            bucket = self.shared_tier.services.bucket
+            assert isinstance(bucket, BackupBucket)
+            for key, pool_server in self.shared_tier.servers.items():
+                assert isinstance(pool_server, PostgresServer)
+                servers[key] = warm_standby.server_source(pool_server)
+            backups[ServerKey.shared()] = warm_standby.dr_backups_output(bucket)
+        by_slug = {t.slug: t for t in config.tenants}
+        for slug, hosted in (self.dedicated_tier.tenants if self.dedicated_tier else {}).items():
+            key, server, bucket = (
+                ServerKey.dedicated(slug),
+                hosted.services.server,
+                hosted.services.bucket,
+            )
+            assert isinstance(server, PostgresServer) and isinstance(bucket, BackupBucket)
+            servers[key] = warm_standby.server_source(server, by_slug[slug])
+            backups[key] = warm_standby.dr_backups_output(bucket)
+        tenants = {
+            t.slug: {
+                "server": ServerKey.of(t),
+                "password_secret": warm_standby.password_secret_name(t.slug),
+            }
+            for t in config.tenants
+        }
+        return pulumi.Output.all(servers=servers, backups=backups, tenants=tenants).apply(
+            lambda values: cast(StandbySources, values)
+        )
 
     def _mail(self, name: str, config: PlatformConfig, zone: LandingZone) -> SesMail | None:
         """SES for the tenants that send through it (none without `shared_services.mail`)."""
@@ -315,7 +364,11 @@ class RegionalPlatform(pulumi.ComponentResource):
             oidc_provider_arn=oidc_arn,
             oidc_issuer_url=oidc_url,
             ingress=_ingress_output(self.ingress, config.shared_services.tls.route53_zone_id),
-            shared_database=_database_output(shared.server) if shared else None,
+            shared_database=(
+                _database_output(shared.server)
+                if shared and isinstance(shared.server, PostgresServer)
+                else None
+            ),
             shared_cache=shared.cache.output() if shared else None,
             shared_backups=shared.bucket.output() if shared else None,
             tenants={t.slug: self.hosted_tenants[t.slug].output(t) for t in config.tenants},
@@ -328,6 +381,12 @@ class RegionalPlatform(pulumi.ComponentResource):
                 if config.governance.freeze_override
                 else None
             ),
+            disaster_recovery=(
+                config.disaster_recovery.model_dump(mode="json", include={"mode", "dr_region"})
+                if config.disaster_recovery
+                else None
+            ),
+            standby_sources=self._standby_sources(config),
         )
 
 
@@ -436,6 +495,10 @@ class PlatformOutputs:
     connection_budgets: dict[str, dict[str, int]]  # per server: worst case and max_connections
     alerts_topic_arn: pulumi.Input[str]
     freeze_override: dict[str, str] | None
+    disaster_recovery: dict[str, str] | None = None
+    """The DR mode and region (a DR site checks that they name it)."""
+    standby_sources: pulumi.Output[StandbySources] | None = None
+    """With a warm standby: what it replicates (servers, bucket replicas, password secrets)."""
     deployment: dict[str, str] | None = None
     """Commit, approver, run URL and time of this deployment (`odoo-platform:deployment`)."""
 

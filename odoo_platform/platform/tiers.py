@@ -32,12 +32,13 @@ from odoo_platform.components.database_schedule import DatabaseSchedule
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.components.landing_zone import LandingZone, kms_key_policy
 from odoo_platform.components.mail import SesMail
-from odoo_platform.components.odoo_tenant import OdooTenant
+from odoo_platform.components.odoo_tenant import DnsFailover, OdooTenant
 from odoo_platform.components.postgres import (
     AdminRotation,
     CrossRegionBackups,
     PostgresServer,
 )
+from odoo_platform.components.postgres.replica import CrossRegionReplica
 from odoo_platform.components.redis_cache import RedisCache
 from odoo_platform.components.tenant_account_network import (
     TenantAccountNetwork,
@@ -50,6 +51,7 @@ from odoo_platform.config.capacity import ConnectionBudget, ServerKey
 from odoo_platform.config.lifecycle import protect_tenant_data
 from odoo_platform.config.models import DEFAULT_POOL, PlatformConfig, TenantConfig
 from odoo_platform.config.tags import base_tags, resource_tags
+from odoo_platform.odoo import bootstrap
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
 from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
 from odoo_platform.platform.assembly.database_schedule import database_schedule_args
@@ -63,6 +65,16 @@ from odoo_platform.platform.assembly.tenant import (
     server_of,
     tenant_args,
     tenant_context,
+)
+from odoo_platform.platform.dr_site import PrimarySite
+from odoo_platform.platform.warm_standby import (
+    PasswordReplica,
+    RestoreSource,
+    primary_of_standby,
+    replica_server,
+    replicate_password,
+    restore_source,
+    standby_credentials,
 )
 
 
@@ -103,15 +115,20 @@ class TierArgs:
     copies."""
     mail: SesMail | None = None
     """SES and its per-tenant SMTP logins; None: no SES (a tenant's own relay needs none)."""
+    standby: PrimarySite | None = None
+    """On a warm-standby DR site: the primary whose servers it replicates; None: a primary."""
+    dns_failover: DnsFailover | None = None
+    """The tenants' records are failover records (a primary with a warm standby, or the
+    standby); None: simple records."""
 
 
 @dataclass(frozen=True)
 class TenantServices:
     """The data services a tenant's Odoo uses: the tier's shared ones or its own."""
 
-    server: PostgresServer
+    server: PostgresServer | CrossRegionReplica  # a replica on a warm standby
     cache: RedisCache
-    bucket: BackupBucket
+    bucket: BackupBucket | RestoreSource  # a standby restores from the primary's replica
     file_system_id: pulumi.Input[str]
 
 
@@ -134,7 +151,7 @@ class HostedTenant:
     slug: str
     tier: str
     namespace: pulumi.Output[str]
-    database: TenantDatabase
+    database: TenantDatabase | None  # None on a standby: the role comes with the replica
     odoo: OdooTenant
     services: TenantServices
 
@@ -201,6 +218,16 @@ class OwnAccount:
             nodes_security_group_id=self.nodes_security_group_ref,
             kms_key_arn=kms_key_arn,
         )
+
+
+def _password_replica(
+    args: TierArgs, kms_key_arn: pulumi.Input[str], dr_copies: CrossRegionBackups | None
+) -> PasswordReplica | None:
+    """On a primary with a warm standby: the tenants' passwords go to the DR region too."""
+    dr = args.config.disaster_recovery
+    if dr is None or dr_copies is None or not primary_of_standby(args.config):
+        return None
+    return PasswordReplica(kms_key_arn, dr.dr_region, dr_copies.kms_key_arn)
 
 
 def _admin_rotation(
@@ -293,30 +320,60 @@ def _declare_tenant(
     services: TenantServices,
     *,
     placement: TenantPlacement | None = None,
+    password_replica: PasswordReplica | None = None,
 ) -> HostedTenant:
-    """Namespace first (the database Job writes its Secret there), then database, then Odoo."""
+    """Namespace first (the database Job writes its Secret there), then database, then Odoo.
+
+    On a warm standby the database, its role and password come with the replica: the
+    credentials Secret is written from the replicated password (`warm_standby`)."""
     config = args.config
     context = tenant_context(config, tenant, args.today)
     namespace = TenantNamespace(
         f"{name}-ns", namespace_args(tenant, context), opts=child_opts(parent)
     )
-    database = TenantDatabase(
-        f"{name}-db",
-        database_args(
+    account = placement.providers.get("aws") if placement else None
+    database: TenantDatabase | None = None
+    if args.standby is not None:
+        assert isinstance(services.server, CrossRegionReplica)
+        credentials = standby_credentials(
+            parent,
+            name,
             tenant,
-            context,
-            server_of(services.server, tenant.slug),
-            tenant_namespace=namespace.name,
-        ),
-        opts=child_opts(parent),
-    )
+            args.standby,
+            services.server,
+            namespace=namespace.name,
+            k8s_labels=dict(context.k8s_labels),
+            provider=account,
+        )
+        database_name: pulumi.Input[str] = bootstrap.database_name(tenant.slug)
+        credentials_name: pulumi.Input[str] = credentials.metadata.name
+        ready: list[pulumi.Resource] = [credentials]
+    else:
+        assert isinstance(services.server, PostgresServer)
+        database = TenantDatabase(
+            f"{name}-db",
+            database_args(
+                tenant,
+                context,
+                server_of(services.server, tenant.slug),
+                tenant_namespace=namespace.name,
+            ),
+            opts=child_opts(parent),
+        )
+        if password_replica is not None:
+            replicate_password(
+                parent, name, tenant.slug, database.password, password_replica, provider=account
+            )
+        database_name, credentials_name = database.database_name, database.credentials_secret_name
+        ready = [database]
     cache = services.cache
     odoo_args = tenant_args(
         tenant,
         context,
+        standby=args.standby is not None and not args.standby.promoted,
         namespace=namespace.name,
-        database_name=database.database_name,
-        db_credentials_secret=database.credentials_secret_name,
+        database_name=database_name,
+        db_credentials_secret=credentials_name,
         backup_bucket_name=services.bucket.bucket_name,
         backup_bucket_arn=services.bucket.bucket_arn,
         backup_kms_key_arn=services.bucket.kms_key_arn,
@@ -333,13 +390,15 @@ def _declare_tenant(
         traefik_namespace=args.ingress.namespace,
         entry_point=args.ingress.entry_point,
         cluster_issuer=args.ingress.cluster_issuer_name,
-        dns=platform_dns(config, tenant, args.ingress, args.landing_zone.provider),
+        dns=platform_dns(
+            config, tenant, args.ingress, args.landing_zone.provider, failover=args.dns_failover
+        ),
         **tenant_mail_args(config, tenant, args.mail),
     )
     # In its own account, the tenant's IAM role and EFS access point go there too.
     in_account = dict(placement.providers) if placement else {}
     odoo = OdooTenant(
-        name, odoo_args, opts=child_opts(parent, depends_on=[database], providers=in_account)
+        name, odoo_args, opts=child_opts(parent, depends_on=ready, providers=in_account)
     )
     return HostedTenant(tenant.slug, tenant.tier, namespace.name, database, odoo, services)
 
@@ -352,7 +411,7 @@ class MultiTenantTier(pulumi.ComponentResource):
     """
 
     services: TenantServices
-    servers: dict[ServerKey, PostgresServer]
+    servers: dict[ServerKey, PostgresServer | CrossRegionReplica]
     tenants: dict[str, HostedTenant]
 
     def __init__(
@@ -362,12 +421,23 @@ class MultiTenantTier(pulumi.ComponentResource):
         config, zone = args.config, args.landing_zone
         network = data_network(zone, zone.kms_key_arns["data"])
 
-        def server(logical: str, pool: str | None) -> PostgresServer:
+        def server(logical: str, pool: str | None) -> PostgresServer | CrossRegionReplica:
+            budget = args.budgets[ServerKey.pool(pool)]
+            if args.standby is not None:
+                return replica_server(
+                    logical,
+                    config,
+                    args.standby,
+                    budget,
+                    pool=pool,
+                    opts=child_opts(self),
+                    **network,
+                )
             created = PostgresServer(
                 logical,
                 postgres_server_args(
                     config,
-                    args.budgets[ServerKey.pool(pool)],
+                    budget,
                     pool=pool,
                     cross_region_backups=_cross_region_backups(args),
                     logs_kms_key_arn=zone.kms_key_arns["logs"],
@@ -385,17 +455,22 @@ class MultiTenantTier(pulumi.ComponentResource):
         cache = RedisCache(
             f"{name}-redis", redis_cache_args(config, **network), opts=child_opts(self)
         )
-        bucket = BackupBucket(
-            f"{name}-backups",
-            backup_bucket_args(
-                config,
-                kms_key_arn=zone.kms_key_arns["backups"],
-                dr_provider=args.dr.provider if args.dr else None,
-            ),
-            opts=child_opts(self),
-        )
+        bucket: BackupBucket | RestoreSource
+        if args.standby is not None:
+            bucket = restore_source(args.standby, ServerKey.shared())
+        else:
+            bucket = BackupBucket(
+                f"{name}-backups",
+                backup_bucket_args(
+                    config,
+                    kms_key_arn=zone.kms_key_arns["backups"],
+                    dr_provider=args.dr.provider if args.dr else None,
+                ),
+                opts=child_opts(self),
+            )
         default = self.servers[ServerKey.shared()]
         self.services = TenantServices(default, cache, bucket, zone.efs_file_system_id)
+        replica = _password_replica(args, zone.kms_key_arns["data"], _cross_region_backups(args))
         self.tenants = {
             t.slug: _declare_tenant(
                 self,
@@ -403,6 +478,7 @@ class MultiTenantTier(pulumi.ComponentResource):
                 args,
                 t,
                 dataclasses.replace(self.services, server=self.servers[ServerKey.of(t)]),
+                password_replica=replica,
             )
             for t in args.tenants
         }
@@ -431,39 +507,60 @@ class DedicatedTier(pulumi.ComponentResource):
         own = _own_account_network(self, name, args, tenant, account) if account else None
         key_arn = self._data_key(name, tenant, protect, account)
         network = own.data_network(key_arn) if own else data_network(zone, key_arn)
-        server_args = postgres_server_args(
-            config,
-            args.budgets[ServerKey.dedicated(tenant.slug)],
-            tenant=tenant,
-            cross_region_backups=self._dr_backups(name, tenant, protect, account_dr),
-            logs_kms_key_arn=own.network.logs_kms_key_arn if own else zone.kms_key_arns["logs"],
-            rotation=(
-                _admin_rotation(args, own.network.private_subnet_ids, own.oidc_provider_arn)
-                if own
-                else _admin_rotation(args, zone.private_subnet_ids, args.oidc_provider_arn)
-            ),
-            **network,
-        )
-        server = PostgresServer(
-            f"{name}-postgres",
-            dataclasses.replace(server_args, protect=protect),
-            opts=child_opts(self, providers=in_account),
-        )
-        _database_schedule(
-            self, f"{name}-postgres", server, config, tenant=tenant, providers=in_account
-        )
+        key = ServerKey.dedicated(tenant.slug)
+        server: PostgresServer | CrossRegionReplica
+        bucket: BackupBucket | RestoreSource
+        dr_copies: CrossRegionBackups | None = None
+        if args.standby is not None:
+            server = replica_server(
+                f"{name}-postgres",
+                config,
+                args.standby,
+                args.budgets[key],
+                tenant=tenant,
+                opts=child_opts(self, providers=in_account),
+                **network,
+            )
+        else:
+            dr_copies = self._dr_backups(name, tenant, protect, account_dr)
+            server_args = postgres_server_args(
+                config,
+                args.budgets[key],
+                tenant=tenant,
+                cross_region_backups=dr_copies,
+                logs_kms_key_arn=(
+                    own.network.logs_kms_key_arn if own else zone.kms_key_arns["logs"]
+                ),
+                rotation=(
+                    _admin_rotation(args, own.network.private_subnet_ids, own.oidc_provider_arn)
+                    if own
+                    else _admin_rotation(args, zone.private_subnet_ids, args.oidc_provider_arn)
+                ),
+                **network,
+            )
+            server = PostgresServer(
+                f"{name}-postgres",
+                dataclasses.replace(server_args, protect=protect),
+                opts=child_opts(self, providers=in_account),
+            )
+            _database_schedule(
+                self, f"{name}-postgres", server, config, tenant=tenant, providers=in_account
+            )
         cache = RedisCache(
             f"{name}-redis",
             redis_cache_args(config, tenant=tenant, **network),
             opts=child_opts(self, providers=in_account),
         )
-        dr_provider = account_dr or (args.dr.provider if args.dr else None)
-        bucket_args = backup_bucket_args(config, tenant=tenant, dr_provider=dr_provider)
-        bucket = BackupBucket(
-            f"{name}-backups",
-            dataclasses.replace(bucket_args, protect=protect),
-            opts=child_opts(self, providers=in_account),
-        )
+        if args.standby is not None:
+            bucket = restore_source(args.standby, key)
+        else:
+            dr_provider = account_dr or (args.dr.provider if args.dr else None)
+            bucket_args = backup_bucket_args(config, tenant=tenant, dr_provider=dr_provider)
+            bucket = BackupBucket(
+                f"{name}-backups",
+                dataclasses.replace(bucket_args, protect=protect),
+                opts=child_opts(self, providers=in_account),
+            )
         file_system = FileSystem(
             f"{name}-efs",
             FileSystemArgs(
@@ -477,16 +574,18 @@ class DedicatedTier(pulumi.ComponentResource):
             opts=child_opts(self, providers=in_account),
         )
         services = TenantServices(server, cache, bucket, file_system.file_system_id)
-        if account is not None:
+        if account is not None and isinstance(bucket, BackupBucket):
             self._account_backup_plan(name, tenant, bucket, account_dr, account)
+        replica = _password_replica(args, key_arn, dr_copies)
         if own is None or account is None:
-            return _declare_tenant(self, name, args, tenant, services)
+            return _declare_tenant(self, name, args, tenant, services, password_replica=replica)
         return _declare_tenant(
             self,
             name,
             args,
             tenant,
             services,
+            password_replica=replica,
             placement=TenantPlacement(
                 database_cidrs=own.network.database_cidrs,
                 vpc_cidr=own.network.vpc_cidr,

@@ -28,7 +28,8 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _ensure_event_loop
 
 from odoo_platform.config.clock import pinned_day
-from odoo_platform.config.loader import read_stack_config, stack_file
+from odoo_platform.config.errors import ROOT as ROOT_KEY
+from odoo_platform.config.loader import CONFIG_NAMESPACE, read_stack_config, stack_file
 from odoo_platform.policies.model import marked_tier_and_tenant
 from odoo_platform.synthesis import sdk, shortcuts
 from odoo_platform.synthesis.mocks import PlatformMocks
@@ -400,6 +401,22 @@ def run_program(
     )
 
 
+def _primary_outputs(
+    config: Mapping[str, str], config_file: Path, project: str, today: dt.date | None
+) -> dict[str, Any]:
+    """`{primary_stack: outputs}` for a DR site whose primary's stack file is beside its own."""
+    platform = json.loads(config.get(f"{CONFIG_NAMESPACE}:{ROOT_KEY}", "{}") or "{}")
+    site = platform.get("dr_site") if isinstance(platform, dict) else None
+    if not isinstance(site, dict) or not isinstance(site.get("primary_stack"), str):
+        return {}
+    primary = site["primary_stack"]
+    primary_file = config_file.with_name(f"Pulumi.{primary.rsplit('/', 1)[-1]}.yaml")
+    if not primary_file.is_file() or primary_file == config_file:
+        return {}
+    result = run_stack(config_file=primary_file, project=project, today=today)
+    return {primary: result.outputs}
+
+
 def stack_config(path: Path) -> tuple[dict[str, str], list[str]]:
     """A stack file's config as the engine passes it: strings, objects as JSON, secrets masked.
 
@@ -454,6 +471,8 @@ def run_stack(
     `program` defaults to this package's stack program (`odoo_platform.platform.program.main`);
     `mocks` to `PlatformMocks` for the stack's region (pass one with `stack_outputs` to give the
     program the outputs of its previous deployment or of referenced stacks); `today` pins its clock.
+    By default a DR site (`dr_site`) reads its primary as planned from the primary's stack file
+    beside its own, as a deployed primary would export it.
     """
     if config_file is None:
         if stack is None:
@@ -461,6 +480,11 @@ def run_stack(
         config_file = stack_file(stack, stacks_dir)
     stack_name = stack or config_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
     config, secret_keys = stack_config(config_file)
+    if mocks is None:
+        mocks = PlatformMocks(
+            region=config.get("aws:region", "eu-west-1"),
+            stack_outputs=_primary_outputs(config, config_file, project, today),
+        )
     if program is None:
         # The whole platform: imported only when run (the pytest plugin loads this module).
         from odoo_platform.platform.program import main  # noqa: PLC0415

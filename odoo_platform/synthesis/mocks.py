@@ -112,7 +112,31 @@ def _partition(_mocks: PlatformMocks, _args: Outputs) -> Outputs:
     return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
 
 
+def replicated_secret_string(secret_id: str) -> str:
+    """What the mocks answer for a secret's current value: derived from its id, so a test can
+    tell which secret a program read."""
+    return f"secret-{_digest(secret_id, 24)}"
+
+
+def _secret_version(mocks: PlatformMocks, args: Outputs) -> Outputs:
+    secret_id = str(args.get("secretId", ""))
+    arn = (
+        secret_id
+        if secret_id.startswith("arn:")
+        else mocks.arn("aws:secretsmanager/secret:Secret", secret_id)
+    )
+    return {
+        "id": f"{secret_id}|AWSCURRENT",
+        "arn": arn,
+        "secretId": secret_id,
+        "secretString": replicated_secret_string(secret_id),
+        "versionId": _digest(secret_id, 32),
+        "versionStages": ["AWSCURRENT"],
+    }
+
+
 _INVOKE_OUTPUTS: dict[str, Callable[[PlatformMocks, Outputs], Outputs]] = {
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": _secret_version,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,

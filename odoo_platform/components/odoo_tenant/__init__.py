@@ -8,7 +8,7 @@
 `OdooTenant` that calls them in order). No builder reads the stack configuration.
 """
 
-from odoo_platform.components.odoo_tenant.args import OdooTenantArgs, TenantDns
+from odoo_platform.components.odoo_tenant.args import DnsFailover, OdooTenantArgs, TenantDns
 from odoo_platform.components.odoo_tenant.backups import backup_schedule
 from odoo_platform.components.odoo_tenant.component import OdooTenant
 from odoo_platform.components.odoo_tenant.identity import backup_policy, restore_check_policy
@@ -24,6 +24,7 @@ __all__ = [
     "CONF_DIR",
     "CONF_HASH_ANNOTATION",
     "RUN_DIR",
+    "DnsFailover",
     "OdooTenant",
     "OdooTenantArgs",
     "TenantDns",

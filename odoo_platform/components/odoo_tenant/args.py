@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 
@@ -18,6 +19,22 @@ from odoo_platform.config.scaling import TenantScaling
 from odoo_platform.config.validation import SESSIONS_IN_REDIS_REFUSED
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import mail
+
+
+@dataclass(frozen=True)
+class DnsFailover:
+    """Route53 failover routing: the primary site answers while its health check passes."""
+
+    role: Literal["PRIMARY", "SECONDARY"]
+    """PRIMARY: the serving site (with a health check); SECONDARY: the warm standby."""
+    set_identifier: str
+    """Tells the two records of a name apart; stable per site (its region), so a change of
+    `role` updates the record in place."""
+    health_check_id: pulumi.Input[str] | None = None
+    """The health check of the PRIMARY site's ingress; None on the SECONDARY."""
+
+    def __post_init__(self) -> None:
+        check_args(self)
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,8 @@ class TenantDns:
     moved_from: Mapping[str, Sequence[pulumi.Alias]] = field(default_factory=dict)
     """Per host name, where its record was declared before (the platform's `TraefikIngress`
     until issue 15), so that `pulumi up` moves it instead of deleting and creating it."""
+    failover: DnsFailover | None = None
+    """Failover records between a primary and its warm standby; None: one simple record."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -134,6 +153,10 @@ class OdooTenantArgs:
     """Web held at this many replicas and cron stopped, autoscaling paused (KEDA's
     `autoscaling.keda.sh/paused-replicas`): a standby's workloads (0) until it takes over.
     None: not paused."""
+    standby: bool = False
+    """A warm-standby copy on a read replica: web and cron at zero, no autoscaler, no init or
+    resume Job (the database is read-only) and the backup and restore-check CronJobs suspended;
+    false after failover."""
     offboarded: bool = False
     """Only the data and one final backup remain (needs `offboarding_requested_on`)."""
     offboarding_requested_on: str | None = None
@@ -165,6 +188,7 @@ class OdooTenantArgs:
                     f"not {self.offboarding_requested_on!r}",
                 ),
                 (self.offboarded and self.suspended, "offboarded and suspended: choose one"),
+                (self.offboarded and self.standby, "offboarded and standby: choose one"),
                 (
                     self.paused_replicas is not None
                     and not 0 <= self.paused_replicas <= self.profile.max_replicas,

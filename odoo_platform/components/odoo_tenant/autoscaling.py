@@ -38,9 +38,10 @@ def scaling_of(scope: TenantScope) -> TenantScaling:
 
 
 def paused_at(scope: TenantScope, component: str) -> int | None:
-    """Replicas the ScaledObject is paused at: 0 while suspended, the standby's web count."""
+    """Replicas the ScaledObject is paused at: 0 while suspended or a warm standby (its database
+    is a read-only replica until failover), else `paused_replicas` for web."""
     args = scope.args
-    if args.suspended:
+    if args.suspended or args.standby:
         return 0
     if args.paused_replicas is None:
         return None

@@ -83,6 +83,8 @@ def declare_backups(
             spec=k8s_value(
                 {
                     "schedule": schedule,
+                    # A standby's bucket is the primary's replica and its server read-only.
+                    **({"suspend": True} if args.standby else {}),
                     "timeZone": "Etc/UTC",
                     "concurrencyPolicy": "Forbid",
                     "startingDeadlineSeconds": STARTING_DEADLINE_SECONDS,

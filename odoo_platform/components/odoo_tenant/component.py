@@ -104,14 +104,22 @@ def _declare_odoo(
     """Odoo itself (active and suspended tenants): the Deployments wait for the init Job, the
     resume Job for the Deployments."""
     conf_map = workloads.declare_conf_map(scope, scope.conf_texts)
-    job = init_job.declare_init_job(
-        scope, [*ready, identities.backup, identities.upgrade, scripts_map]
+    # A standby's database is a read-only replica: no install or upgrade until failover.
+    jobs = (
+        []
+        if scope.args.standby
+        else [
+            init_job.declare_init_job(
+                scope, [*ready, identities.backup, identities.upgrade, scripts_map]
+            )
+        ]
     )
-    after_job = scope.opts(depends_on=[job, *ready])
+    after_job = scope.opts(depends_on=[*jobs, *ready])
     web = workloads.declare_web(scope, conf_map.metadata.name, after_job)
     cron = workloads.declare_cron(scope, conf_map.metadata.name, after_job)
     autoscaling.declare_autoscaling(scope, web, cron)
-    init_job.declare_resume_job(scope, [web, cron, identities.upgrade])
+    if not scope.args.standby:
+        init_job.declare_resume_job(scope, [web, cron, identities.upgrade])
     workloads.declare_service(scope)
     declare_ingress(scope)
     if scope.args.dns is not None:

@@ -26,6 +26,7 @@ class PostgresServer(pulumi.ComponentResource):
     identifier: pulumi.Output[str]
     arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
     master_secret_arn: pulumi.Output[str]
     admin_username: str
     admin_password: pulumi.Output[str]
@@ -68,6 +69,7 @@ class PostgresServer(pulumi.ComponentResource):
         self.address, self.port = primary.address, primary.port
         self.identifier, self.arn = primary.identifier, primary.arn
         self.security_group_id = security_group.id
+        self.kms_key_arn = pulumi.Output.from_input(args.kms_key_arn)
         secret, first_version = rotation.master_secret(scope, primary, self.admin_password)
         self.master_secret_arn = secret.arn
         if args.rotation is not None:

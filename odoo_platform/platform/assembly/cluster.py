@@ -30,7 +30,9 @@ def cluster_args(
     """
     # An offboarded tenant's node group goes with its workloads.
     dedicated = {
-        t.slug: defaults.dedicated_settings(config, t).node_group
+        t.slug: defaults.standby_node_group(
+            config, defaults.dedicated_settings(config, t).node_group
+        )
         for t in config.tenants
         if t.tier == "dedicated" and lifecycle.runs_workloads(t)
     }
@@ -55,8 +57,8 @@ def cluster_args(
         kubernetes_version=cluster.kubernetes_version,
         public_endpoint_cidrs=[str(c) for c in cluster.public_endpoint_cidrs],
         admin_role_arns=list(cluster.admin_role_arns),
-        system_node_group=cluster.node_groups.system,
-        shared_node_group=cluster.node_groups.shared,
+        system_node_group=defaults.standby_node_group(config, cluster.node_groups.system),
+        shared_node_group=defaults.standby_node_group(config, cluster.node_groups.shared),
         instance_tags={**base_tags(config), **resource_tags()},
         logs_kms_key_arn=logs_kms_key_arn,
         log_retention_days=config.landing_zone.log_retention_days,

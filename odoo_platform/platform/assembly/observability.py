@@ -104,8 +104,11 @@ def _database_alarms(
 ) -> dict[str, DatabaseAlarms]:
     _require("database identifiers", identifiers, list(budgets))
     owners = {ServerKey.of(t): t for t in hosted_tenants(config) if t.tier == "dedicated"}
+    # A DR site runs no reporting replicas: its servers are the primary's replicas.
     with_replica = [
-        k for k, t in owners.items() if defaults.dedicated_settings(config, t).reporting_replica
+        k
+        for k, t in owners.items()
+        if defaults.dedicated_settings(config, t).reporting_replica and config.dr_site is None
     ]
     _require("reporting replica identifiers", replicas, with_replica)
     result: dict[str, DatabaseAlarms] = {}

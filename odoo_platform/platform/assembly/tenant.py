@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
-from odoo_platform.components.odoo_tenant import OdooTenantArgs, TenantDns
+from odoo_platform.components.odoo_tenant import DnsFailover, OdooTenantArgs, TenantDns
 from odoo_platform.components.postgres import PostgresServer
 from odoo_platform.components.tenant_database import TenantDatabaseArgs
 from odoo_platform.components.tenant_namespace import TenantNamespaceArgs
@@ -92,6 +92,7 @@ def platform_dns(
     tenant: TenantConfig,
     ingress: TraefikIngress,
     zone_provider: pulumi.ProviderResource,
+    failover: DnsFailover | None = None,
 ) -> TenantDns | None:
     """The tenant's records in the stack's zone (none without `route53_zone_id`), under the
     platform account's provider even for a tenant in its own account. Until issue 15 the
@@ -109,6 +110,7 @@ def platform_dns(
             ]
             for host in tenant.hostnames
         },
+        failover=failover,
     )
 
 
