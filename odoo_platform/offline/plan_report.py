@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from odoo_platform.config.lifecycle import runs_workloads
-from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
 from odoo_platform.offline.capacity_plan import capacity_json, print_capacity
+from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
 from odoo_platform.offline.cost import CostEstimate, assumptions
 from odoo_platform.offline.placement import Chain
 from odoo_platform.offline.plan import StackPlan
