@@ -22,6 +22,7 @@ from odoo_platform.config.catalog import (
     SizeName,
     Tier,
 )
+from odoo_platform.config.drills import DrillsConfig
 from odoo_platform.config.fields import (
     HOSTNAME_PATTERN,
     IMAGE_DIGEST,
@@ -294,6 +295,7 @@ class DisasterRecoveryConfig(Strict):
         "(a zone with a single region, such as 'uk', has no DR region inside it); "
         "unset: the DR region must be in the zone",
     )
+    drills: DrillsConfig = DrillsConfig()
 
 
 class DrSiteConfig(Strict):

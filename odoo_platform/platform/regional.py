@@ -31,6 +31,7 @@ from odoo_platform.components.redis_cache import CacheOutput
 from odoo_platform.components.traefik import IngressOutput, TraefikIngress
 from odoo_platform.config import PlatformConfig, defaults
 from odoo_platform.config.capacity import ConnectionBudget, ServerKey, budgets_by_server
+from odoo_platform.config.drills import restores_on_start
 from odoo_platform.config.lifecycle import retained_tenants
 from odoo_platform.config.mail import ses_settings
 from odoo_platform.config.models import EksClusterConfig
@@ -40,6 +41,12 @@ from odoo_platform.platform.assembly.cluster import cluster_args
 from odoo_platform.platform.assembly.landing_zone import landing_zone_args
 from odoo_platform.platform.assembly.mail import mail_args
 from odoo_platform.platform.assembly.observability import observability_args
+from odoo_platform.platform.assembly.recovery import (
+    DrReplicaOutput,
+    PrimaryReplicas,
+    dr_backup_replicas,
+    drill_alarms,
+)
 from odoo_platform.platform.assembly.traefik import traefik_args
 from odoo_platform.platform.tiers import (
     DedicatedTier,
@@ -126,6 +133,11 @@ class RegionalPlatform(pulumi.ComponentResource):
             oidc_issuer_url=oidc_url,
             dr=dr,
             mail=self.mail,
+            dr_primary=(
+                PrimaryReplicas(name, config, child_opts(self))
+                if restores_on_start(config)
+                else None
+            ),
         )
         self.shared_tier = self._tier(MultiTenantTier, f"{name}-shared", tier_args, "shared")
         self.dedicated_tier = self._tier(DedicatedTier, f"{name}-dedicated", tier_args, "dedicated")
@@ -235,7 +247,7 @@ class RegionalPlatform(pulumi.ComponentResource):
         )
         if not config.shared_services.alerts.prometheus_rules:
             args = dataclasses.replace(args, tenants=())
-        return args
+        return dataclasses.replace(args, dr_drills=drill_alarms(self.hosted_tenants))
 
     def _outputs(
         self,
@@ -277,6 +289,7 @@ class RegionalPlatform(pulumi.ComponentResource):
                 if config.governance.freeze_override
                 else None
             ),
+            dr_backup_replicas=dr_backup_replicas(config, self.hosted_tenants),
         )
 
 
@@ -387,6 +400,8 @@ class PlatformOutputs:
     freeze_override: dict[str, str] | None
     deployment: dict[str, str] | None = None
     """Commit, approver, run URL and time of this deployment (`odoo-platform:deployment`)."""
+    dr_backup_replicas: dict[str, pulumi.Output[DrReplicaOutput]] | None = None
+    """Per tenant, the DR-region copy of its backups: what a DR site restores from."""
 
     def export(self) -> None:
         for item in dataclasses.fields(self):

@@ -52,6 +52,7 @@ from odoo_platform.platform.assembly.aws_backup import backup_plan_args
 from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
 from odoo_platform.platform.assembly.mail import tenant_mail_args
 from odoo_platform.platform.assembly.postgres import postgres_server_args
+from odoo_platform.platform.assembly.recovery import PrimaryReplicas, recovery_args
 from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 from odoo_platform.platform.assembly.tenant import (
     database_args,
@@ -100,6 +101,8 @@ class TierArgs:
     copies."""
     mail: SesMail | None = None
     """SES and its per-tenant SMTP logins; None: no SES (a tenant's own relay needs none)."""
+    dr_primary: PrimaryReplicas | None = None
+    """On a DR site that restores on start: the primary's DR-region copies of the backups."""
 
 
 @dataclass(frozen=True)
@@ -312,6 +315,9 @@ def _declare_tenant(
         cluster_issuer=args.ingress.cluster_issuer_name,
         dns=platform_dns(config, tenant, args.ingress, args.landing_zone.provider),
         **tenant_mail_args(config, tenant, args.mail),
+        **recovery_args(
+            config, tenant, services.bucket, args.dr_primary, own_account=placement is not None
+        ),
     )
     # In its own account, the tenant's IAM role and EFS access point go there too.
     in_account = dict(placement.providers) if placement else {}
