@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 
 from odoo_platform.components.odoo_tenant import DrDrillArgs, DrReplica, OdooTenantArgs
+from odoo_platform.config import ConfigError
 from odoo_platform.config.drills import drill_target_minutes
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import scripts
 from odoo_platform.policies.kubernetes import restricted_violations
-from odoo_platform.synthesis.harness import ProgramResult
+from odoo_platform.platform.regional import build_platform
+from odoo_platform.synthesis.harness import ProgramResult, run_program
+from odoo_platform.synthesis.mocks import PlatformMocks
 from tests.components.tenant_programs import (
     BUCKET_ARN,
     KMS_ARN,
@@ -26,7 +29,7 @@ from tests.components.tenant_programs import (
 )
 from tests.k8s_validation import assert_restricted, pod_spec_of, validate_manifest
 from tests.platform.composition import config as platform_config
-from tests.platform.composition import plan
+from tests.platform.composition import TODAY, plan
 
 SLUG = "nb-consulting"
 K8S_VERSION = sample_config().cluster.kubernetes_version
@@ -287,3 +290,95 @@ def test_drills_can_be_switched_off_and_do_not_move_other_urns(platform: Program
 def test_drill_target_is_none_until_the_recovery_objectives_land() -> None:
     config = sample_config()
     assert drill_target_minutes(config, config.tenants[0]) is None
+
+
+PRIMARY_STACK = "acme-group/odoo-platform/prod-eu-west-1"
+DR_SITE = {
+    "region": "eu-central-1",
+    "landing_zone": {"vpc_cidr": "10.30.0.0/16", "availability_zones": 3},
+    "disaster_recovery": {"mode": "backup-restore", "dr_region": "eu-west-1"},
+    "dr_site": {
+        "primary_stack": PRIMARY_STACK,
+        "primary_region": "eu-west-1",
+        "mode": "backup-restore",
+    },
+}
+
+
+def _replicas(*slugs: str) -> dict[str, Any]:
+    return {
+        slug: {
+            "bucket_name": f"primary-{slug}-dr",
+            "bucket_arn": f"arn:aws:s3:::primary-{slug}-dr",
+            "kms_key_arn": "arn:aws:kms:eu-central-1:123456789012:key/dr",
+            "region": "eu-central-1",
+        }
+        for slug in slugs
+    }
+
+
+def _plan_dr_site(replicas: dict[str, Any]) -> ProgramResult:
+    site = platform_config(**DR_SITE)
+    mocks = PlatformMocks(
+        region="eu-central-1", stack_outputs={PRIMARY_STACK: {"dr_backup_replicas": replicas}}
+    )
+    return run_program(
+        lambda: build_platform(site, TODAY),
+        config={"aws:region": "eu-central-1"},
+        stack="prod-eu-central-1",
+        preview=True,
+        mocks=mocks,
+    )
+
+
+def test_primary_exports_each_tenants_dr_copy(platform: ProgramResult) -> None:
+    replicas = platform.outputs["dr_backup_replicas"]
+    assert set(replicas) == {"alpha-law", "beta-tax", "gamma-audit"}
+    for entry in replicas.values():
+        assert entry["region"] == "eu-central-1"
+        assert entry["bucket_arn"].endswith(entry["bucket_name"])
+    # the shared tier's tenants share one replica; the dedicated tenant has its own
+    assert replicas["alpha-law"] == replicas["beta-tax"] != replicas["gamma-audit"]
+
+
+def test_dr_site_restores_every_tenant_from_the_primarys_copy_before_odoo() -> None:
+    result = _plan_dr_site(_replicas("alpha-law", "beta-tax", "gamma-audit"))
+    assert result.errors() == []
+    jobs = [r for r in result.resources if r.type == "kubernetes:batch/v1:Job"]
+    inits = [j for j in jobs if j.name.endswith("-init")]
+    assert len(inits) == 3
+    for job in inits:
+        pod = job.inputs["spec"]["template"]["spec"]
+        fetch, restore = pod["initContainers"][:2]
+        slug = _env(fetch)["TENANT"]
+        assert (fetch["name"], restore["name"]) == ("fetch", "dr-restore")
+        assert _env(fetch)["BACKUP_BUCKET"] == f"primary-{slug}-dr"
+        policy = result.named(f"{job.name.removesuffix('-init')}-dr-restore-policy")
+        assert policy.urn in job.dependencies
+    # a DR site does not drill itself, nor export copies for another site
+    assert not [r for r in result.resources if "dr-drill" in r.name]
+    assert "dr_backup_replicas" not in result.outputs
+
+
+def test_dr_site_fails_naming_the_primary_when_it_has_no_copy_of_a_tenant() -> None:
+    with pytest.raises(Exception, match="exports no DR copy of tenant 'gamma-audit'"):
+        _plan_dr_site(_replicas("alpha-law", "beta-tax"))
+
+
+def test_dr_site_outside_the_tenants_residency_zone_is_refused_with_its_key_path() -> None:
+    """A DR site in us-east-1 for EU tenants: refused before anything is declared. (The DR copy
+    itself may leave the zone only with disaster_recovery.transfer_basis on the primary.)"""
+    data = {
+        **DR_SITE,
+        "region": "us-east-1",
+        "residency": "eu",
+        "dr_site": {**DR_SITE["dr_site"], "primary_region": "eu-west-1"},
+    }
+    with pytest.raises(ConfigError) as refused:
+        platform_config(**data)
+    message = str(refused.value)
+    assert "platform.residency: 'eu' does not match region us-east-1" in message
+    assert (
+        "platform.tenants[2].residency: tenant 'gamma-audit' requires residency 'eu' but region "
+        "us-east-1 is in zone 'us'"
+    ) in message
