@@ -14,8 +14,8 @@ from odoo_platform.config import ConfigError
 from odoo_platform.config.drills import drill_target_minutes
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import scripts
-from odoo_platform.policies.kubernetes import restricted_violations
 from odoo_platform.platform.regional import build_platform
+from odoo_platform.policies.kubernetes import restricted_violations
 from odoo_platform.synthesis.harness import ProgramResult, run_program
 from odoo_platform.synthesis.mocks import PlatformMocks
 from tests.components.tenant_programs import (
@@ -28,8 +28,8 @@ from tests.components.tenant_programs import (
     tenant,
 )
 from tests.k8s_validation import assert_restricted, pod_spec_of, validate_manifest
-from tests.platform.composition import config as platform_config
 from tests.platform.composition import TODAY, plan
+from tests.platform.composition import config as platform_config
 
 SLUG = "nb-consulting"
 K8S_VERSION = sample_config().cluster.kubernetes_version
