@@ -108,6 +108,16 @@ def test_dr_site_restores_before_anything_else_of_the_init_job(dr_site: ProgramR
     assert "fetch" not in skipped["annotations"]["eks.amazonaws.com/skip-containers"].split(",")
 
 
+def test_dr_site_init_job_is_valid_and_restricted(dr_site: ProgramResult) -> None:
+    job = dr_site.named(f"odoo-{SLUG}-init")
+    manifest = {"apiVersion": "batch/v1", "kind": "Job", **job.inputs}
+    validate_manifest(manifest, K8S_VERSION)
+    pod = pod_spec_of(manifest)
+    assert pod is not None
+    assert_restricted(pod)
+    assert restricted_violations(dict(pod)) == []
+
+
 def test_odoo_starts_only_after_the_restore(dr_site: ProgramResult) -> None:
     job = dr_site.named(f"odoo-{SLUG}-init")
     assert dr_site.named(f"odoo-{SLUG}-dr-restore-policy").urn in job.dependencies
