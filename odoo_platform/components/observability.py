@@ -46,6 +46,7 @@ from odoo_platform.components.alert_rules import (
     WorkloadNames,
     prometheus_rule_spec,
 )
+from odoo_platform.components.drill_alarms import DrillAlarm, declare_drill_alarm
 from odoo_platform.config.catalog import Environment
 from odoo_platform.config.tags import resource_tags
 
@@ -222,6 +223,8 @@ class ObservabilityArgs:
     cost_alert_accounts: Sequence[AccountId] | None = None
     """AWS Budgets and Cost Anomaly Detection may publish to the topic for its own account and
     these others (tenant accounts whose budgets live there); None: neither may publish."""
+    dr_drills: Sequence[DrillAlarm] = ()
+    """Tenants whose weekly DR drill is alarmed (too slow, or no result for a week)."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -319,15 +322,19 @@ class Observability(pulumi.ComponentResource):
         topic = self._topic()
         self.topic_arn = topic.arn
         self._actions: list[pulumi.Input[str]] = [topic.arn, *args.extra_topic_arns]
-        alarms = [
-            alarm
-            for key in sorted(args.databases)
-            for alarm in self._database_alarms(key, args.databases[key])
-        ] + [
-            alarm
-            for key in sorted(args.caches)
-            for alarm in self._cache_alarms(key, args.caches[key])
-        ]
+        alarms = (
+            [
+                alarm
+                for key in sorted(args.databases)
+                for alarm in self._database_alarms(key, args.databases[key])
+            ]
+            + [
+                alarm
+                for key in sorted(args.caches)
+                for alarm in self._cache_alarms(key, args.caches[key])
+            ]
+            + [declare_drill_alarm(self, name, drill, self._actions) for drill in args.dr_drills]
+        )
         self.alarm_names = pulumi.Output.all(*[a.name for a in alarms]).apply(list)
         self.rule_names = [self._prometheus_rule(t) for t in args.tenants]
         self.register_outputs(

@@ -23,6 +23,7 @@ from odoo_platform.config.catalog import (
     Tier,
 )
 from odoo_platform.config.cost_controls import CostConfig
+from odoo_platform.config.drills import DrillsConfig
 from odoo_platform.config.fields import (
     HOSTNAME_PATTERN,
     IMAGE_DIGEST,
@@ -360,6 +361,7 @@ class DisasterRecoveryConfig(Strict):
         "(a zone with a single region, such as 'uk', has no DR region inside it); "
         "unset: the DR region must be in the zone",
     )
+    drills: DrillsConfig = DrillsConfig()
 
 
 class DrSiteConfig(Strict):

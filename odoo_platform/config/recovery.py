@@ -93,6 +93,12 @@ def _resolve(config: PlatformConfig, index: int, key: str) -> Target:
     return next(found, Target(None, ""))
 
 
+def rto_target_minutes(config: PlatformConfig, tenant: TenantConfig) -> int | None:
+    """The tenant's resolved RTO target (tenant, tier, then stack default); None: unset."""
+    index = next(i for i, t in enumerate(config.tenants) if t.slug == tenant.slug)
+    return _resolve(config, index, "rto_minutes").value
+
+
 def database_gib(config: PlatformConfig, index: int) -> int:
     """The tenant's expected database size; unset: its server's allocated storage."""
     expected = _resolve(config, index, "expected_database_gib").value

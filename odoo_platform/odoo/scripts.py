@@ -6,7 +6,13 @@ from one ConfigMap at `SCRIPTS_MOUNT_PATH` and run them with `sh`:
 - backup: `backup-dump.sh` (postgres image) streams the dump and the filestore archive through
   named pipes in the shared work dir to `backup-upload.sh` (aws-cli image), which runs beside it
   (a sidecar) and streams them to S3: nothing is staged, whatever the size;
-- restore-check: `restore-fetch.sh` (aws-cli image) then `restore-check.sh` (postgres image);
+- restore-check: `restore-fetch.sh` (aws-cli image), `restore-check.sh` (postgres image), then
+  `restore-verified.sh` (aws-cli image) marks the checked backup verified (`VERIFIED_MARKER`);
+  `restore-lib.sh` holds the checks that every restore shares (sourced, not run);
+- disaster recovery: on a DR site the init Job first runs `restore-fetch.sh` (`REQUIRE_VERIFIED=1`,
+  the primary's DR-region replica) and `dr-restore.sh` (into the tenant database and volume);
+  the DR drill CronJob runs `dr-drill.sh fetch|restore|report` (restore-fetch and restore-check
+  into the scratch database, timed; the result to `drills/`, the seconds to CloudWatch);
 - the init/upgrade Job: `db-state.sh` (postgres image) decides `install` or `upgrade` once, and
   the Job's later steps read its answer from `$WORK_DIR/db-state` (`DB_STATE_FILE`):
   `scale-workloads.sh` (odoo image) stops web and cron before an upgrade, `backup-dump.sh` with
@@ -47,8 +53,12 @@ SCRIPT_NAMES: Final[tuple[str, ...]] = (
     "odoo-init.sh",
     "backup-dump.sh",
     "backup-upload.sh",
+    "restore-lib.sh",
     "restore-fetch.sh",
     "restore-check.sh",
+    "restore-verified.sh",
+    "dr-restore.sh",
+    "dr-drill.sh",
 )
 # Package data folder of the scripts: not `scripts/`, which would shadow this module for mypy.
 SCRIPTS_PACKAGE_DIR: Final = "shell"
@@ -58,6 +68,12 @@ DB_STATE_FILE: Final = "db-state"  # under WORK_DIR: `install` or `upgrade`
 # Table db-state.sh creates on `install`, dropped by odoo-init.sh with the admin password
 FIRST_INSTALL_MARKER: Final = "odoo_platform_first_install"
 MANIFEST: Final = "manifest.json"
+# Written by restore-verified.sh beside a backup that restore-check verified
+VERIFIED_MARKER: Final = "verified.json"
+# Where dr-drill.sh writes its results in the tenant's (primary) backup bucket, and its metric
+DRILL_PREFIX: Final = "drills/"
+DRILL_METRIC_NAMESPACE: Final = "OdooPlatform/DR"
+DRILL_METRIC: Final = "RestoreSeconds"
 STAMP_FORMAT: Final = "%Y%m%dT%H%M%SZ"
 
 # Every variable a script reads; the CronJobs set these and nothing else.
@@ -83,10 +99,27 @@ SCRIPT_ENV: Final[dict[str, tuple[str, ...]]] = {
         "BACKUP_BUCKET", "BACKUP_KMS_KEY_ID", "TENANT", "WORK_DIR", "AWS_REGION",
         "AWS_ENDPOINT_URL",
     ),
-    "restore-fetch.sh": ("BACKUP_BUCKET", "TENANT", "WORK_DIR", "AWS_REGION", "AWS_ENDPOINT_URL"),
+    "restore-lib.sh": ("WORK_DIR", "TENANT", "PGDATABASE"),
+    "restore-fetch.sh": (
+        "BACKUP_BUCKET", "TENANT", "WORK_DIR", "AWS_REGION", "AWS_ENDPOINT_URL", "REQUIRE_VERIFIED",
+    ),
     "restore-check.sh": (
         "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE",
         "RESTORE_DATABASE", "WORK_DIR", "TENANT", "RPO_HOURS",
+    ),
+    "restore-verified.sh": (
+        "BACKUP_BUCKET", "BACKUP_KMS_KEY_ID", "TENANT", "WORK_DIR", "AWS_REGION",
+        "AWS_ENDPOINT_URL",
+    ),
+    "dr-restore.sh": (
+        "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "WORK_DIR",
+        "TENANT", "FILESTORE_DIR", "FILESTORE_UID",
+    ),
+    # every step's variables (fetch: restore-fetch.sh's; restore: restore-check.sh's)
+    "dr-drill.sh": (
+        "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "RESTORE_DATABASE",
+        "WORK_DIR", "TENANT", "RPO_HOURS", "BACKUP_BUCKET", "BACKUP_KMS_KEY_ID", "AWS_REGION",
+        "AWS_ENDPOINT_URL", "STACK", "RTO_TARGET_SECONDS",
     ),
 }  # fmt: skip
 

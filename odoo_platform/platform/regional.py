@@ -34,6 +34,7 @@ from odoo_platform.components.redis_cache import CacheOutput
 from odoo_platform.components.traefik import IngressOutput, TraefikIngress
 from odoo_platform.config import PlatformConfig, defaults
 from odoo_platform.config.capacity import ConnectionBudget, ServerKey, budgets_by_server
+from odoo_platform.config.drills import restores_on_start
 from odoo_platform.config.lifecycle import retained_tenants
 from odoo_platform.config.mail import ses_settings
 from odoo_platform.config.models import EksClusterConfig
@@ -47,6 +48,12 @@ from odoo_platform.platform.assembly.landing_zone import landing_zone_args
 from odoo_platform.platform.assembly.mail import mail_args
 from odoo_platform.platform.assembly.node_autoscaler import node_autoscaler_args, node_discovery
 from odoo_platform.platform.assembly.observability import observability_args
+from odoo_platform.platform.assembly.recovery import (
+    DrReplicaOutput,
+    PrimaryReplicas,
+    dr_backup_replicas,
+    drill_alarms,
+)
 from odoo_platform.platform.assembly.traefik import traefik_args
 from odoo_platform.platform.dr_site import StandbySources, primary_site
 from odoo_platform.platform.tiers import (
@@ -145,6 +152,11 @@ class RegionalPlatform(pulumi.ComponentResource):
             mail=self.mail,
             standby=site if config.dr_site and config.dr_site.mode == "warm-standby" else None,
             dns_failover=warm_standby.dns_failover(config, self._health_check(name, config)),
+            dr_primary=(
+                PrimaryReplicas(name, config, child_opts(self))
+                if restores_on_start(config)
+                else None
+            ),
         )
         self.shared_tier = self._tier(MultiTenantTier, f"{name}-shared", tier_args, "shared")
         self.dedicated_tier = self._tier(DedicatedTier, f"{name}-dedicated", tier_args, "dedicated")
@@ -335,7 +347,7 @@ class RegionalPlatform(pulumi.ComponentResource):
         )
         if not config.shared_services.alerts.prometheus_rules:
             args = dataclasses.replace(args, tenants=())
-        return args
+        return dataclasses.replace(args, dr_drills=drill_alarms(self.hosted_tenants))
 
     def _outputs(
         self,
@@ -387,6 +399,7 @@ class RegionalPlatform(pulumi.ComponentResource):
                 else None
             ),
             standby_sources=self._standby_sources(config),
+            dr_backup_replicas=dr_backup_replicas(config, self.hosted_tenants),
         )
 
 
@@ -501,6 +514,8 @@ class PlatformOutputs:
     """With a warm standby: what it replicates (servers, bucket replicas, password secrets)."""
     deployment: dict[str, str] | None = None
     """Commit, approver, run URL and time of this deployment (`odoo-platform:deployment`)."""
+    dr_backup_replicas: dict[str, pulumi.Output[DrReplicaOutput]] | None = None
+    """Per tenant, the DR-region copy of its backups: what a DR site restores from."""
 
     def export(self) -> None:
         for item in dataclasses.fields(self):

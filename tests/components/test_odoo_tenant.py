@@ -727,7 +727,14 @@ def test_irsa_policies_reach_only_the_tenants_prefixes_and_key(result: ProgramRe
     assert statements["ListOwnPrefixes"]["Condition"]["StringLike"]["s3:prefix"] == [
         f"{p}*" for p in prefixes
     ]
-    assert _actions(reader) == {"s3:ListBucket", "s3:GetObject", "kms:Decrypt", "kms:DescribeKey"}
+    # reads, and writes only the verified marker beside a backup it checked
+    assert _actions(reader) == {
+        "s3:ListBucket", "s3:GetObject", "s3:PutObject",
+        "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey",
+    }  # fmt: skip
+    assert statements["MarkVerified"]["Resource"] == [
+        f"{BUCKET_ARN}/{p}*/verified.json" for p in prefixes
+    ]
     for policy in (writer, reader):
         assert {s["Sid"]: s for s in policy["Statement"]}["UseBackupKey"]["Resource"] == KMS_ARN
 
@@ -754,7 +761,7 @@ def test_odoo_processes_run_without_any_backup_identity(result: ProgramResult) -
         assert pod["serviceAccountName"] == "odoo"
     for part, account, aws_steps in (
         ("backup", "odoo-backup", {"upload"}),
-        ("restore-check", "odoo-restore-check", {"fetch"}),
+        ("restore-check", "odoo-restore-check", {"fetch", "record"}),
     ):
         (cron,) = component(result, "nb-consulting", "CronJob", part)
         template = cron["spec"]["jobTemplate"]["spec"]["template"]
@@ -811,9 +818,11 @@ def test_backup_and_restore_check_follow_the_contract(result: ProgramResult) -> 
         ("upload", "backup-upload.sh"),
         ("fetch", "restore-fetch.sh"),
         ("check", "restore-check.sh"),
+        ("record", "restore-verified.sh"),
     ):
         env = {e["name"] for e in steps[name]["env"]} - {"HOME"}
-        assert env == set(SCRIPT_ENV[script]) - {"AWS_ENDPOINT_URL", "RETENTION_CLASS"}
+        optional = {"AWS_ENDPOINT_URL", "RETENTION_CLASS", "REQUIRE_VERIFIED"}
+        assert env == set(SCRIPT_ENV[script]) - optional
         assert script in steps[name]["command"][-1]
     check_env = {e["name"]: e.get("value") for e in steps["check"]["env"]}
     assert check_env["RESTORE_DATABASE"] == "nb_consulting_restore_check"
@@ -829,7 +838,7 @@ def test_the_prod_sample_backs_up_within_its_4_hour_rpo(result: ProgramResult) -
     jobs = _cron_jobs(result, "nb-consulting")
     assert jobs["backup"]["spec"]["schedule"].split()[1] == "*/4"
     pod = jobs["restore-check"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    (check,) = pod["containers"]
+    check = next(c for c in pod["initContainers"] if c["name"] == "check")
     assert {"name": "RPO_HOURS", "value": "4"} in check["env"]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from odoo_platform.odoo import scripts
+from tests.servers import require_binary
 
 # Variables the scripts set themselves (all lower case) are not part of the contract.
 _ENV_REFERENCE = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
@@ -75,3 +76,26 @@ def test_no_data_folder_shadows_a_module() -> None:
 def test_scripts_ship_from_the_shell_folder() -> None:
     folder = Path(scripts.__file__).with_name(scripts.SCRIPTS_PACKAGE_DIR)
     assert sorted(p.name for p in folder.glob("*.sh")) == sorted(scripts.SCRIPT_NAMES)
+
+
+# The restore scripts share restore-lib.sh; shellcheck follows it (-x) from the shipped folder.
+RESTORE_SCRIPTS = (
+    "restore-lib.sh",
+    "restore-fetch.sh",
+    "restore-check.sh",
+    "restore-verified.sh",
+    "dr-restore.sh",
+    "dr-drill.sh",
+)
+
+
+def test_restore_and_dr_scripts_are_shellcheck_clean() -> None:
+    shellcheck = require_binary("shellcheck", "apt-get install -y shellcheck")
+    folder = Path(scripts.__file__).parent / scripts.SCRIPTS_PACKAGE_DIR
+    done = subprocess.run(
+        [shellcheck, "-x", "-s", "sh", *(str(folder / name) for name in RESTORE_SCRIPTS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -4,11 +4,18 @@
 `network_policies`, `identity` (service accounts, IRSA roles), `credentials` (Secrets),
 `filestore`, `pods` (pod and container specs), `init_job` (init/upgrade and resume Jobs),
 `workloads` (web, cron, HPA, PDB, Service), `ingress` (IngressRoute, middlewares), `backups`
-(backup and restore-check CronJobs), `dns` (the host names' records) and `component` (the
-`OdooTenant` that calls them in order). No builder reads the stack configuration.
+(backup and restore-check CronJobs), `recovery` (the DR site's restore, the DR drill), `dns`
+(the host names' records) and `component` (the `OdooTenant` that calls them in order). No
+builder reads the stack configuration.
 """
 
-from odoo_platform.components.odoo_tenant.args import DnsFailover, OdooTenantArgs, TenantDns
+from odoo_platform.components.odoo_tenant.args import (
+    DnsFailover,
+    DrDrillArgs,
+    DrReplica,
+    OdooTenantArgs,
+    TenantDns,
+)
 from odoo_platform.components.odoo_tenant.backups import backup_schedule
 from odoo_platform.components.odoo_tenant.component import OdooTenant
 from odoo_platform.components.odoo_tenant.identity import backup_policy, restore_check_policy
@@ -25,6 +32,8 @@ __all__ = [
     "CONF_HASH_ANNOTATION",
     "RUN_DIR",
     "DnsFailover",
+    "DrDrillArgs",
+    "DrReplica",
     "OdooTenant",
     "OdooTenantArgs",
     "TenantDns",

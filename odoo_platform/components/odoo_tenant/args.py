@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 import pulumi
 
-from odoo_platform.components._shared.base import Port, Slug, TierLabel, check_args
+from odoo_platform.components._shared.base import Between, Port, Slug, TierLabel, check_args
 from odoo_platform.config.catalog import OdooVersion, SizeProfile
 from odoo_platform.config.scaling import TenantScaling
 from odoo_platform.config.validation import SESSIONS_IN_REDIS_REFUSED
@@ -53,6 +53,41 @@ class TenantDns:
     until issue 15), so that `pulumi up` moves it instead of deleting and creating it."""
     failover: DnsFailover | None = None
     """Failover records between a primary and its warm standby; None: one simple record."""
+
+    def __post_init__(self) -> None:
+        check_args(self)
+
+
+@dataclass(frozen=True)
+class DrReplica:
+    """The DR-region copy of the tenant's backups: the replica bucket that the primary's
+    `BackupBucket` replicates to (read-only here, the tenant's prefixes only)."""
+
+    bucket_name: pulumi.Input[str]
+    """The replica bucket's name."""
+    bucket_arn: pulumi.Input[str]
+    """Its ARN: the IAM policies name the tenant's prefixes in it."""
+    kms_key_arn: pulumi.Input[str]
+    """The DR-region key its objects are encrypted with (decrypt only)."""
+    region: pulumi.Input[str]
+    """The DR region (the AWS CLI of the fetch step talks to it)."""
+
+
+@dataclass(frozen=True)
+class DrDrillArgs:
+    """A weekly DR drill: restore the newest verified DR-region copy into the scratch database,
+    timed; the result goes to `drills/<tenant>/` in the backup bucket, the seconds to
+    CloudWatch (`OdooPlatform/DR` `RestoreSeconds`, alarmed by `Observability`)."""
+
+    replica: DrReplica
+    """Where the drill restores from."""
+    stack: str
+    """The stack's name: the metric's `Stack` dimension."""
+    weekday: Annotated[int, Between(0, 6)] = 6
+    """Day of the week (cron: 0 Sunday .. 6 Saturday); the hour and minute are staggered by the
+    slug, away from the backup and the restore check (which share the scratch database)."""
+    rto_target_minutes: Annotated[int, Between(1, 10080)] | None = None
+    """The tenant's recovery time objective: a slower drill is reported `met: false`."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -172,6 +207,11 @@ class OdooTenantArgs:
     whose DNS name does not resolve from the cluster's VPC; None: the file system's DNS name."""
     dns: TenantDns | None = None
     """Where the host names get their DNS records; None: they are published elsewhere."""
+    dr_restore_from: DrReplica | None = None
+    """On a disaster-recovery site (backup-restore, pilot-light): the primary's DR-region copy
+    that the init Job restores the tenant from before Odoo first starts; None: no restore."""
+    dr_drill: DrDrillArgs | None = None
+    """A weekly DR drill from the DR-region copy (on the primary); None: no drill."""
 
     def __post_init__(self) -> None:
         check_args(self)

@@ -2,8 +2,9 @@
 
 The steps follow the contract in `odoo_platform.odoo.scripts`: the dump (pg_dump and the
 filestore of the same moment) streams to an upload sidecar, the only step with the backup
-role's web identity token; the restore check fetches the latest backup (read-only role) and
-restores it into a scratch database. Each step's environment holds exactly what its script reads.
+role's web identity token; the restore check fetches the latest backup (its role reads the
+tenant's prefixes), restores it into a scratch database and then marks it verified. Each
+step's environment holds exactly what its script reads.
 """
 
 from __future__ import annotations
@@ -64,10 +65,14 @@ def declare_backups(
     """Backup (dump + upload) and restore-check (fetch + check) CronJobs. They keep running while
     the tenant is suspended."""
     args = scope.args
+    # a backup that passes the check is marked verified (the DR restore and drill take only those)
     restore_pod = backup_pod(
         scope,
-        init=[script_container(scope, "fetch", "restore-fetch.sh", args.aws_cli_image)],
-        main=script_container(scope, "check", "restore-check.sh", args.postgres_image),
+        init=[
+            script_container(scope, "fetch", "restore-fetch.sh", args.aws_cli_image),
+            script_container(scope, "check", "restore-check.sh", args.postgres_image),
+        ],
+        main=script_container(scope, "record", "restore-verified.sh", args.aws_cli_image),
         service_account=RESTORE_CHECK_SA,
         work_size=RESTORE_WORK_SIZE,
     )

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pulumi
 
 from odoo_platform.components._shared.base import component_type, require_providers
-from odoo_platform.components.odoo_tenant import autoscaling, backups, init_job, workloads
-from odoo_platform.components.odoo_tenant.args import OdooTenantArgs
+from odoo_platform.components.odoo_tenant import autoscaling, backups, init_job, recovery, workloads
+from odoo_platform.components.odoo_tenant.args import DrDrillArgs, OdooTenantArgs
 from odoo_platform.components.odoo_tenant.credentials import declare_credentials
 from odoo_platform.components.odoo_tenant.dns import declare_records
 from odoo_platform.components.odoo_tenant.filestore import declare_filestore
@@ -41,6 +41,7 @@ class OdooTenant(pulumi.ComponentResource):
     access_point_id: pulumi.Output[str]
     filestore_claim_name: str
     final_backup_job_name: str | None
+    dr_drill: DrDrillArgs | None
 
     def __init__(
         self, name: str, args: OdooTenantArgs, opts: pulumi.ResourceOptions | None = None
@@ -63,6 +64,8 @@ class OdooTenant(pulumi.ComponentResource):
             else None
         )
 
+        # drilled while Odoo runs (an offboarded tenant keeps only its final backup)
+        self.dr_drill = args.dr_drill if self.final_backup_job_name is None else None
         declare_network_policies(scope)
         identities = declare_identities(scope)
         credentials = declare_credentials(scope, self.admin_login)
@@ -105,15 +108,16 @@ def _declare_odoo(
     resume Job for the Deployments."""
     conf_map = workloads.declare_conf_map(scope, scope.conf_texts)
     # A standby's database is a read-only replica: no install or upgrade until failover.
-    jobs = (
-        []
-        if scope.args.standby
-        else [
-            init_job.declare_init_job(
-                scope, [*ready, identities.backup, identities.upgrade, scripts_map]
+    jobs: list[pulumi.Resource] = []
+    if not scope.args.standby:
+        before_job = [*ready, identities.backup, identities.upgrade, scripts_map]
+        if scope.args.dr_restore_from is not None:
+            before_job.append(
+                recovery.declare_dr_restore_access(
+                    scope, scope.args.dr_restore_from, identities.backup_role_name
+                )
             )
-        ]
-    )
+        jobs.append(init_job.declare_init_job(scope, before_job))
     after_job = scope.opts(depends_on=[*jobs, *ready])
     web = workloads.declare_web(scope, conf_map.metadata.name, after_job)
     cron = workloads.declare_cron(scope, conf_map.metadata.name, after_job)
@@ -127,3 +131,5 @@ def _declare_odoo(
     backups.declare_backups(
         scope, [scripts_map, identities.backup, identities.restore_check, *ready]
     )
+    if scope.args.dr_drill is not None:
+        recovery.declare_dr_drill(scope, scope.args.dr_drill, [scripts_map, *ready])

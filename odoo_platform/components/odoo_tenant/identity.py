@@ -28,6 +28,7 @@ from odoo_platform.components.odoo_tenant.scope import (
     k8s_value,
 )
 from odoo_platform.config.tags import resource_tags
+from odoo_platform.odoo import scripts
 from odoo_platform.odoo.names import APP, CRON_DEPLOYMENT, WEB_DEPLOYMENT
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -44,6 +45,7 @@ class Identities:
     restore_check: k8s.core.v1.ServiceAccount
     upgrade: k8s.rbac.v1.RoleBinding
     backup_role_arn: pulumi.Output[str]
+    backup_role_name: pulumi.Output[str]
 
 
 def declare_identities(scope: TenantScope) -> Identities:
@@ -63,6 +65,7 @@ def declare_identities(scope: TenantScope) -> Identities:
         restore_check=_irsa_account(scope, "restore-check", RESTORE_CHECK_SA, reader),
         upgrade=_upgrade_identity(scope, writer),
         backup_role_arn=writer.arn,
+        backup_role_name=writer.name,
     )
 
 
@@ -168,7 +171,8 @@ def backup_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
 
 
 def restore_check_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
-    """The restore check: list and read (no write) the tenant's three prefixes, and decrypt."""
+    """The restore check: list and read the tenant's three prefixes, decrypt, and write only
+    the `verified.json` marker beside a backup it verified (restore-verified.sh)."""
     prefixes = tenant_key_prefixes(slug)
     return _policy(
         {
@@ -185,9 +189,15 @@ def restore_check_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
             "Resource": [f"{bucket_arn}/{p}*" for p in prefixes],
         },
         {
+            "Sid": "MarkVerified",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": [f"{bucket_arn}/{p}*/{scripts.VERIFIED_MARKER}" for p in prefixes],
+        },
+        {
             "Sid": "UseBackupKey",
             "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:DescribeKey"],
+            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
             "Resource": kms_key_arn,
         },
     )

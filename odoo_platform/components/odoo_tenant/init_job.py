@@ -1,6 +1,8 @@
 """The init/upgrade Job and the resume Job, which bracket a new image or module list.
 
-The init Job's steps each read db-state.sh's one decision: for an upgrade, stop web and cron and
+On a disaster-recovery site the Job first restores the tenant from the primary's DR-region copy
+(recovery.py), so that db-state.sh finds the restored database. The init Job's steps each read
+db-state.sh's one decision: for an upgrade, stop web and cron and
 back up the database (the upload sidecar streaming the dump), then install or upgrade (see
 odoo/scripts.py). The Deployments `depends_on` it; pulumi-kubernetes waits for a Job to complete
 before it reports it created (a failed Job fails the update). The resume Job then starts web and
@@ -16,9 +18,12 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from odoo_platform.components.odoo_tenant import recovery
 from odoo_platform.components.odoo_tenant.args import OdooTenantArgs
 from odoo_platform.components.odoo_tenant.autoscaling import paused_at
 from odoo_platform.components.odoo_tenant.backups import (
+    BACKUP_WORK_SIZE,
+    RESTORE_WORK_SIZE,
     backup_volumes,
     script_container,
     upload_sidecar,
@@ -98,7 +103,11 @@ def declare_init_job(scope: TenantScope, ready: Sequence[pulumi.Resource]) -> k8
         restartPolicy="Never",
     )
     spec["initContainers"][:0] = _pre_upgrade_steps(scope)
-    spec["volumes"] += [v for v in backup_volumes() if v["name"] != "filestore"]
+    replica = scope.args.dr_restore_from
+    if replica is not None:  # a DR site: restore the tenant before anything else runs
+        spec["initContainers"][:0] = recovery.dr_restore_steps(scope, replica)
+    work_size = BACKUP_WORK_SIZE if replica is None else RESTORE_WORK_SIZE
+    spec["volumes"] += [v for v in backup_volumes(work_size) if v["name"] != "filestore"]
     spec["volumes"].append(kube_api_volume())
     name = init_job_name(scope)
     return _job(scope, "init", name, spec, [conf_map, *ready], backoff=1, hours=4)

@@ -41,7 +41,7 @@ KUBE_API = "https://kubernetes.default.svc"
 # (the EKS pod identity webhook skips the containers this annotation names).
 IRSA_SKIP_ANNOTATION = "eks.amazonaws.com/skip-containers"
 # The only steps that reach S3 (the others get no web identity token).
-AWS_STEPS = ("upload", "fetch")
+AWS_STEPS = ("upload", "fetch", "record", "report")
 
 
 def pod_security(scope: TenantScope) -> Manifest:

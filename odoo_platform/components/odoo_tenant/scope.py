@@ -37,6 +37,8 @@ BACKUP_SCRIPTS_MAP = f"{APP}-backup-scripts"
 BACKUP_SA = f"{APP}-backup"
 RESTORE_CHECK_SA = f"{APP}-restore-check"
 UPGRADE_SA = f"{APP}-upgrade"
+# The DR drill reads the DR-region copy, writes its results and publishes its metric only.
+DR_DRILL_SA = f"{APP}-dr-drill"
 WORK_DIR = "/work"
 
 

@@ -6,6 +6,7 @@
 # The scratch database is emptied completely before and after (also on failure).
 # Exits non-zero with a `restore-check: FAILED: ...` line saying what failed.
 # Runs in the restore-check CronJob's `check` container (postgres image) as the tenant role.
+# shellcheck source-path=SCRIPTDIR
 set -eu
 LC_ALL=C # byte order for sort and comm
 export LC_ALL
@@ -23,15 +24,13 @@ done
 case "$RPO_HOURS" in *[!0-9]*) die "RPO_HOURS='$RPO_HOURS': a whole number of hours" ;; esac
 
 src="$WORK_DIR/restore"
-for file in db.dump filestore.tar.gz manifest.json source; do
-  [ -s "$src/$file" ] || die "$src/$file is missing or empty: did restore-fetch succeed?"
-done
+[ -s "$src/source" ] || die "$src/source is missing or empty: did restore-fetch succeed?"
 origin=$(cat "$src/source")
+# check_backup, check_odoo, in_db
+# shellcheck source=restore-lib.sh
+. "${0%/*}/restore-lib.sh"
 
-scratch() {
-  psql --no-psqlrc --quiet --no-align --tuples-only --set=ON_ERROR_STOP=1 \
-    --dbname="$RESTORE_DATABASE" "$@"
-}
+scratch() { in_db "$RESTORE_DATABASE" "$@"; }
 
 # Drop everything the tenant role owns in the scratch database, whatever its kind or schema
 # (pg_shdepend lists it: tables, functions, types, extensions, large objects, schemas, ...; on
@@ -84,25 +83,8 @@ cleanup() {
   exit "$status"
 }
 
-manifest() {
-  sed -n "s/^  \"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$src/manifest.json"
-}
-
-# Whose backup is this, and how old?
-[ "$(manifest tenant)" = "$TENANT" ] \
-  || die "$origin manifest.json is tenant '$(manifest tenant)', not $TENANT"
-[ "$(manifest database)" = "$PGDATABASE" ] \
-  || die "$origin manifest.json is database '$(manifest database)', not $PGDATABASE"
-created=$(manifest created_at)
-stamp=$(echo "$created" | tr -d ':-')
-case "$origin" in
-  */"$stamp"/) ;;
-  *) die "$origin manifest.json says created_at '$created', which is not its prefix's stamp" ;;
-esac
-pg_restore --list "$src/db.dump" > "$WORK_DIR/dump.list" 2> /dev/null \
-  || die "$origin db.dump is not a readable pg_dump archive"
-dumped=$(sed -n 's/^; *dbname: //p' "$WORK_DIR/dump.list")
-[ "$dumped" = "$PGDATABASE" ] || die "$origin db.dump is a dump of '$dumped', not $PGDATABASE"
+# Whose backup is this (and readable)? Sets `created`.
+check_backup
 
 empty_scratch > /dev/null || die "cannot empty scratch database $RESTORE_DATABASE"
 trap cleanup EXIT
@@ -113,39 +95,19 @@ age=$(echo "SELECT floor(extract(epoch FROM now() - :'created'::timestamptz) / 6
 [ "$age" -le $(((RPO_HOURS + 1) * 60)) ] \
   || die "newest backup $origin is $((age / 60))h$((age % 60))m old: older than the ${RPO_HOURS}h RPO allows"
 
-gzip -t "$src/filestore.tar.gz" 2> /dev/null \
-  || die "$origin filestore.tar.gz is not a valid gzip file"
-tar -tzf "$src/filestore.tar.gz" > "$WORK_DIR/filestore.list" \
-  || die "$origin filestore.tar.gz does not list"
-grep -q "^$PGDATABASE/" "$WORK_DIR/filestore.list" \
-  || die "$origin filestore.tar.gz has no $PGDATABASE/ directory"
-
 echo "restore-check: restoring $origin into $RESTORE_DATABASE"
 pg_restore --dbname="$RESTORE_DATABASE" --no-owner --no-acl --exit-on-error \
   --single-transaction --no-password "$src/db.dump" \
   || die "pg_restore of $origin into $RESTORE_DATABASE failed"
 
-users=$(scratch -c "SELECT count(*) FROM res_users" 2>&1) \
-  || die "cannot count res_users: $users"
-[ "$users" -gt 0 ] 2> /dev/null || die "res_users is empty in the restored database"
-base=$(scratch -c "SELECT state FROM ir_module_module WHERE name = 'base'" 2>&1) \
-  || die "cannot read ir_module_module: $base"
-[ "$base" = "installed" ] || die "module base is '${base:-missing}', not installed"
-
-# Every file the restored database references must be in the archive (Odoo's layout:
-# <data_dir>/filestore/<db>/<store_fname>: ir.attachment._full_path joins config.filestore(db),
-# odoo/addons/base/models/ir_attachment.py, with store_fname `<sha1[:2]>/<sha1>`).
-scratch -c "SELECT DISTINCT store_fname FROM ir_attachment WHERE store_fname IS NOT NULL" \
-  > "$WORK_DIR/referenced" || die "cannot read ir_attachment in the restored database"
+# Every file the restored database references must be in the archive.
 sed -n "s|^$PGDATABASE/||p" "$WORK_DIR/filestore.list" | sort -u > "$WORK_DIR/archived"
-sort -u "$WORK_DIR/referenced" | comm -23 - "$WORK_DIR/archived" > "$WORK_DIR/missing"
-referenced=$(wc -l < "$WORK_DIR/referenced" | tr -d ' ')
-if [ -s "$WORK_DIR/missing" ]; then
-  die "$origin filestore.tar.gz lacks $(wc -l < "$WORK_DIR/missing" | tr -d ' ') of the $referenced files the database references, e.g. $(head -n 3 "$WORK_DIR/missing" | tr '\n' ' ')"
-fi
+check_odoo "$RESTORE_DATABASE"
 
 files=$(grep -c -v '/$' "$WORK_DIR/filestore.list" || true)
 echo "restore-check: ok, $origin: $users users, base installed, $referenced referenced files all in the archive ($files filestore files), $((age / 60))h$((age % 60))m old"
 if [ -s "$src/future" ]; then
   die "the newest real backup is fine, but future-dated backup prefixes hide it: $(tr '\n' ' ' < "$src/future")(written with the backup role: investigate, then delete them)"
 fi
+# restore-verified.sh (the next step) marks this backup verified: DR restores take only those.
+echo "$origin" > "$src/checked"

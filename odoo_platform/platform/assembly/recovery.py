@@ -1,0 +1,156 @@
+"""A tenant's DR drill (on a primary) and DR restore (on a DR site) args, from the config.
+
+The primary exports each tenant's DR-region copy (`dr_backup_replicas`); a DR site in
+`backup-restore` or `pilot-light` mode reads it through a reference to the primary stack
+(`dr_site.primary_stack`) and restores every tenant from it before Odoo starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
+import pulumi
+
+from odoo_platform.components.backup_bucket import BackupBucket
+from odoo_platform.components.drill_alarms import DrillAlarm
+from odoo_platform.components.odoo_tenant import DrDrillArgs, DrReplica
+from odoo_platform.components.odoo_tenant.recovery import DRILL_DEADLINE_SECONDS
+from odoo_platform.config.drills import (
+    drill_target_minutes,
+    drill_weekday,
+    drills_run,
+    restores_on_start,
+)
+from odoo_platform.config.models import PlatformConfig, TenantConfig
+
+if TYPE_CHECKING:  # tiers.py imports this module
+    from odoo_platform.platform.tiers import HostedTenant
+    from odoo_platform.platform.warm_standby import RestoreSource
+
+DR_BACKUP_REPLICAS = "dr_backup_replicas"
+
+
+class DrReplicaOutput(TypedDict):
+    """One tenant's entry of the primary's `dr_backup_replicas` output."""
+
+    bucket_name: str
+    bucket_arn: str
+    kms_key_arn: str
+    region: str
+
+
+def replica_of(config: PlatformConfig, bucket: BackupBucket) -> DrReplica | None:
+    """The DR-region copy of `bucket` (None when the stack does not replicate backups)."""
+    dr = config.disaster_recovery
+    if dr is None or bucket.dr_bucket_arn is None or bucket.dr_kms_key_arn is None:
+        return None
+    return DrReplica(
+        bucket_name=bucket.dr_bucket_arn.apply(lambda arn: arn.split(":")[-1]),
+        bucket_arn=bucket.dr_bucket_arn,
+        kms_key_arn=bucket.dr_kms_key_arn,
+        region=dr.dr_region,
+    )
+
+
+def replica_output(replica: DrReplica) -> pulumi.Output[DrReplicaOutput]:
+    return pulumi.Output.all(
+        bucket_name=replica.bucket_name,
+        bucket_arn=replica.bucket_arn,
+        kms_key_arn=replica.kms_key_arn,
+        region=replica.region,
+    ).apply(lambda values: cast(DrReplicaOutput, values))
+
+
+class PrimaryReplicas:
+    """The primary's `dr_backup_replicas`, read by a DR site (a minimal reading of its outputs:
+    the warm-standby site reads more through `PlatformReference`)."""
+
+    def __init__(self, name: str, config: PlatformConfig, opts: pulumi.ResourceOptions) -> None:
+        assert config.dr_site is not None
+        self.stack = config.dr_site.primary_stack
+        reference = pulumi.StackReference(f"{name}-dr-primary", stack_name=self.stack, opts=opts)
+        self._replicas = reference.get_output(DR_BACKUP_REPLICAS)
+
+    def replica(self, slug: str) -> DrReplica:
+        """The tenant's copy; the update fails, naming the primary, if it has none."""
+        stack = self.stack
+
+        def field(key: str) -> pulumi.Output[str]:
+            def pick(replicas: Any) -> str:
+                entry = (replicas or {}).get(slug)
+                if not entry:
+                    raise KeyError(
+                        f"primary stack {stack!r} exports no DR copy of tenant {slug!r} in "
+                        f"{DR_BACKUP_REPLICAS}: is the tenant there, with disaster_recovery set?"
+                    )
+                return str(entry[key])
+
+            return self._replicas.apply(pick)
+
+        return DrReplica(
+            bucket_name=field("bucket_name"),
+            bucket_arn=field("bucket_arn"),
+            kms_key_arn=field("kms_key_arn"),
+            region=field("region"),
+        )
+
+
+def recovery_args(
+    config: PlatformConfig,
+    tenant: TenantConfig,
+    bucket: BackupBucket | RestoreSource,
+    primary: PrimaryReplicas | None,
+    *,
+    own_account: bool,
+) -> dict[str, Any]:
+    """`dr_drill` and `dr_restore_from` of the tenant's `OdooTenantArgs`, where they apply.
+
+    A tenant in its own AWS account is not drilled yet: its drill would publish in that account,
+    where the platform's alarm does not look."""
+    found: dict[str, Any] = {}
+    # a warm standby restores from the primary's replica (RestoreSource): drills run there
+    replica = replica_of(config, bucket) if isinstance(bucket, BackupBucket) else None
+    if drills_run(config) and replica is not None and not own_account:
+        found["dr_drill"] = DrDrillArgs(
+            replica=replica,
+            stack=pulumi.get_stack(),
+            weekday=drill_weekday(config),
+            rto_target_minutes=drill_target_minutes(config, tenant),
+        )
+    if restores_on_start(config) and primary is not None:
+        found["dr_restore_from"] = primary.replica(tenant.slug)
+    return found
+
+
+def dr_backup_replicas(
+    config: PlatformConfig, hosted: Mapping[str, HostedTenant]
+) -> dict[str, pulumi.Output[DrReplicaOutput]] | None:
+    """The primary's `dr_backup_replicas` output (None when it replicates nothing)."""
+    if config.dr_site is not None:
+        return None  # a DR site's own copies are not what another site restores from
+    replicas = {
+        slug: replica_output(replica)
+        for slug, tenant in hosted.items()
+        if isinstance(tenant.services.bucket, BackupBucket)
+        and (replica := replica_of(config, tenant.services.bucket)) is not None
+    }
+    return replicas or None
+
+
+def drill_alarms(hosted: Mapping[str, HostedTenant]) -> tuple[DrillAlarm, ...]:
+    """One alarm per drilled tenant: its RTO target, or the drill's deadline without one."""
+    return tuple(
+        DrillAlarm(
+            tenant=slug,
+            stack=drill.stack,
+            threshold_seconds=(
+                drill.rto_target_minutes * 60
+                if drill.rto_target_minutes is not None
+                else DRILL_DEADLINE_SECONDS
+            ),
+            tier="dedicated" if tenant.tier == "dedicated" else "shared",
+        )
+        for slug, tenant in sorted(hosted.items())
+        if (drill := tenant.odoo.dr_drill) is not None
+    )
