@@ -16,7 +16,7 @@ from odoo_platform.config.calendar import WEEKDAYS, Weekday
 from odoo_platform.config.fields import Strict
 
 if TYPE_CHECKING:
-    from odoo_platform.config.models import PlatformConfig, TenantConfig
+    from odoo_platform.config.models import PlatformConfig
 
 # Days the drill alarm looks back: one weekly drill must land in it.
 DRILL_WINDOW_DAYS = 7
@@ -43,14 +43,6 @@ def drill_weekday(config: PlatformConfig) -> int:
     """The drill day as cron counts it (0 Sunday .. 6 Saturday)."""
     assert config.disaster_recovery is not None
     return (WEEKDAYS.index(config.disaster_recovery.drills.weekday) + 1) % 7
-
-
-def drill_target_minutes(config: PlatformConfig, tenant: TenantConfig) -> int | None:
-    """The tenant's RTO target for the drill alarm (its `recovery.rto_minutes`, else the tier's
-    or the stack's `recovery_defaults`); None: the alarm guards the drill deadline."""
-    from odoo_platform.config.recovery import rto_target_minutes  # recovery imports the models
-
-    return rto_target_minutes(config, tenant)
 
 
 def restores_on_start(config: PlatformConfig) -> bool:

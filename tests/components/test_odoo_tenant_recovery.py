@@ -11,7 +11,7 @@ import pytest
 
 from odoo_platform.components.odoo_tenant import DrDrillArgs, DrReplica, OdooTenantArgs
 from odoo_platform.config import ConfigError
-from odoo_platform.config.drills import drill_target_minutes
+from odoo_platform.config.recovery import rto_target_minutes
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import scripts
 from odoo_platform.platform.regional import build_platform
@@ -297,9 +297,14 @@ def test_drills_can_be_switched_off_and_do_not_move_other_urns(platform: Program
     assert {r.urn for r in off.resources} <= {r.urn for r in platform.resources}
 
 
-def test_drill_target_is_none_until_the_recovery_objectives_land() -> None:
-    config = sample_config()
-    assert drill_target_minutes(config, config.tenants[0]) is None
+def test_the_drill_alarm_threshold_is_the_tenants_rto_target() -> None:
+    config = sample_config()  # recovery_defaults: rto 240, dedicated 120
+    shared = next(t for t in config.tenants if t.tier == "shared")
+    dedicated = next(t for t in config.tenants if t.tier == "dedicated")
+    assert rto_target_minutes(config, shared) == 240
+    assert rto_target_minutes(config, dedicated) == 120
+    unset = config.model_copy(update={"recovery_defaults": type(config.recovery_defaults)()})
+    assert rto_target_minutes(unset, shared) is None  # the alarm guards the drill deadline
 
 
 PRIMARY_STACK = "acme-group/odoo-platform/prod-eu-west-1"

@@ -17,12 +17,12 @@ from odoo_platform.components.drill_alarms import DrillAlarm
 from odoo_platform.components.odoo_tenant import DrDrillArgs, DrReplica
 from odoo_platform.components.odoo_tenant.recovery import DRILL_DEADLINE_SECONDS
 from odoo_platform.config.drills import (
-    drill_target_minutes,
     drill_weekday,
     drills_run,
     restores_on_start,
 )
 from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.recovery import rto_target_minutes
 
 if TYPE_CHECKING:  # tiers.py imports this module
     from odoo_platform.platform.tiers import HostedTenant
@@ -116,7 +116,7 @@ def recovery_args(
             replica=replica,
             stack=pulumi.get_stack(),
             weekday=drill_weekday(config),
-            rto_target_minutes=drill_target_minutes(config, tenant),
+            rto_target_minutes=rto_target_minutes(config, tenant),
         )
     if restores_on_start(config) and primary is not None:
         found["dr_restore_from"] = primary.replica(tenant.slug)
