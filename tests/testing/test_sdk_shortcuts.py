@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import gc
 import re
 import tomllib
+import weakref
 from typing import Any, Optional
 
 import pulumi
@@ -202,3 +204,52 @@ def test_leaves_serialize_as_the_sdk_serializes_them(typ: Any) -> None:
         expected = asyncio.run(rpc.serialize_property(leaf, [], "key", typ=typ))
         got = asyncio.run(shortcuts._serialize_property(leaf, [], "key", typ=typ))
         assert (got, type(got)) == (expected, type(expected)), (leaf, typ)
+
+
+# --- the garbage collector during a run --------------------------------------------------------
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_run_sets_aside_older_objects_and_collects_its_garbage_less_often() -> None:
+    before = gc.get_threshold()
+    older = _Cycle()  # made before the run: set aside, not collected, while it runs
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        seen["thresholds"], seen["frozen"] = gc.get_threshold(), gc.get_freeze_count()
+        seen["older is frozen"] = not any(o is older for o in gc.get_objects())
+        pulumi_random.RandomId("id", byte_length=4)
+
+    run_program(program)
+    assert seen["thresholds"] == shortcuts.GC_THRESHOLDS
+    assert seen["frozen"] > 10_000  # the SDKs' modules, at least
+    assert seen["older is frozen"]
+    # everything is the collector's again, with the process's own settings
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)
+    assert any(o is older for o in gc.get_objects())
+
+
+def test_cyclic_garbage_of_a_run_is_collected_while_it_runs() -> None:
+    freed: list[bool] = []
+
+    def program() -> None:
+        garbage = weakref.ref(_Cycle())  # unreachable at once, freed only by the collector
+        keep = [[i] for i in range(3 * shortcuts.GC_THRESHOLDS[0])]  # new containers
+        freed.append(garbage() is None)
+        pulumi.export("kept", len(keep))
+
+    run_program(program)
+    assert freed == [True]
+
+
+def test_without_shortcuts_the_collector_keeps_its_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(shortcuts.ENV_VAR, "0")
+    seen: list[Any] = []
+    run_program(lambda: seen.append((gc.get_threshold(), gc.get_freeze_count())))
+    assert seen == [(gc.get_threshold(), 0)]
