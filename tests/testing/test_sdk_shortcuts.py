@@ -15,6 +15,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random
 import pytest
+from google.protobuf import struct_pb2
+from pulumi import output as pulumi_output
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
 
@@ -253,3 +255,63 @@ def test_without_shortcuts_the_collector_keeps_its_settings(
     seen: list[Any] = []
     run_program(lambda: seen.append((gc.get_threshold(), gc.get_freeze_count())))
     assert seen == [(gc.get_threshold(), 0)]
+
+
+# --- plain fields read straight from the protobuf values ---------------------------------------
+
+SECRET = {rpc._special_sig_key: rpc._special_secret_sig, "value": "s3cr3t"}
+STRUCTS: list[dict[str, Any]] = [
+    {"name": "web", "replicas": 2, "ratio": 0.5, "on": True, "off": False, "gone": None},
+    {"spec": {"template": {"labels": {"app": "odoo"}, "empty": {}, "none": None}}},
+    {"ports": [80, {"port": 443, "name": None}, None, [], ["a", ["b"]]], "no": []},
+    {"__provider": "urn::id", "__internal": {"x": 1}, "env": [{"__name": "kept?"}]},
+    {"later": rpc.UNKNOWN, "deep": {"later": [rpc.UNKNOWN]}, "plain": "x"},
+    {"password": SECRET, "nested": {"password": SECRET, "user": "u"}, "list": ["a", SECRET]},
+    {"asset": {rpc._special_sig_key: rpc._special_asset_sig, "path": "/etc/hosts"}},
+]
+
+
+def _struct(values: dict[str, Any]) -> Any:
+    struct = struct_pb2.Struct()
+    struct.update(values)
+    return struct
+
+
+def _comparable_value(value: Any) -> Any:
+    if isinstance(value, pulumi.FileAsset):
+        return ("FileAsset", value.path)
+    if isinstance(value, pulumi_output.Unknown):
+        return ("Unknown",)
+    if isinstance(value, dict):
+        return {k: _comparable_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable_value(v) for v in value]
+    return (type(value).__name__, value)
+
+
+@pytest.mark.parametrize("values", STRUCTS, ids=",".join)
+@pytest.mark.parametrize("keep_internal", [True, False, None])
+@pytest.mark.parametrize("keep_unknowns", [None, True])
+def test_structs_deserialize_as_the_sdk_deserializes_them(
+    values: dict[str, Any], keep_internal: bool | None, keep_unknowns: bool | None
+) -> None:
+    struct = _struct(values)
+    expected = rpc.deserialize_properties(struct, keep_unknowns, keep_internal)
+    got = shortcuts._deserialize_properties(struct, keep_unknowns, keep_internal)
+    assert _comparable_value(got) == _comparable_value(expected)
+
+
+def test_a_whole_struct_with_a_signature_is_the_sdks_to_read() -> None:
+    struct = _struct({rpc._special_sig_key: rpc._special_asset_sig, "text": "hello"})
+    got = shortcuts._deserialize_properties(struct)
+    assert isinstance(got, pulumi.StringAsset)
+    assert got.text == "hello"
+
+
+def test_an_unset_value_fails_as_in_the_sdk() -> None:
+    struct = _struct({"a": "x"})
+    struct.fields["unset"].Clear()
+    with pytest.raises(ValueError, match="Value not set") as sdk:
+        rpc.deserialize_properties(struct)
+    with pytest.raises(type(sdk.value), match="Value not set"):
+        shortcuts._deserialize_properties(struct)
