@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import gc
 import re
 import tomllib
+import weakref
 from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random
 import pytest
+from google.protobuf import struct_pb2
+from pulumi import output as pulumi_output
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
 
@@ -202,3 +206,112 @@ def test_leaves_serialize_as_the_sdk_serializes_them(typ: Any) -> None:
         expected = asyncio.run(rpc.serialize_property(leaf, [], "key", typ=typ))
         got = asyncio.run(shortcuts._serialize_property(leaf, [], "key", typ=typ))
         assert (got, type(got)) == (expected, type(expected)), (leaf, typ)
+
+
+# --- the garbage collector during a run --------------------------------------------------------
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_run_sets_aside_older_objects_and_collects_its_garbage_less_often() -> None:
+    before = gc.get_threshold()
+    older = _Cycle()  # made before the run: set aside, not collected, while it runs
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        seen["thresholds"], seen["frozen"] = gc.get_threshold(), gc.get_freeze_count()
+        seen["older is frozen"] = not any(o is older for o in gc.get_objects())
+        pulumi_random.RandomId("id", byte_length=4)
+
+    run_program(program)
+    assert seen["thresholds"] == shortcuts.GC_THRESHOLDS
+    assert seen["frozen"] > 10_000  # the SDKs' modules, at least
+    assert seen["older is frozen"]
+    # everything is the collector's again, with the process's own settings
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)
+    assert any(o is older for o in gc.get_objects())
+
+
+def test_cyclic_garbage_of_a_run_is_collected_while_it_runs() -> None:
+    freed: list[bool] = []
+
+    def program() -> None:
+        garbage = weakref.ref(_Cycle())  # unreachable at once, freed only by the collector
+        keep = [[i] for i in range(3 * shortcuts.GC_THRESHOLDS[0])]  # new containers
+        freed.append(garbage() is None)
+        pulumi.export("kept", len(keep))
+
+    run_program(program)
+    assert freed == [True]
+
+
+def test_without_shortcuts_the_collector_keeps_its_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(shortcuts.ENV_VAR, "0")
+    seen: list[Any] = []
+    run_program(lambda: seen.append((gc.get_threshold(), gc.get_freeze_count())))
+    assert seen == [(gc.get_threshold(), 0)]
+
+
+# --- plain fields read straight from the protobuf values ---------------------------------------
+
+SECRET = {rpc._special_sig_key: rpc._special_secret_sig, "value": "s3cr3t"}
+STRUCTS: list[dict[str, Any]] = [
+    {"name": "web", "replicas": 2, "ratio": 0.5, "on": True, "off": False, "gone": None},
+    {"spec": {"template": {"labels": {"app": "odoo"}, "empty": {}, "none": None}}},
+    {"ports": [80, {"port": 443, "name": None}, None, [], ["a", ["b"]]], "no": []},
+    {"__provider": "urn::id", "__internal": {"x": 1}, "env": [{"__name": "kept?"}]},
+    {"later": rpc.UNKNOWN, "deep": {"later": [rpc.UNKNOWN]}, "plain": "x"},
+    {"password": SECRET, "nested": {"password": SECRET, "user": "u"}, "list": ["a", SECRET]},
+    {"asset": {rpc._special_sig_key: rpc._special_asset_sig, "path": "/etc/hosts"}},
+]
+
+
+def _struct(values: dict[str, Any]) -> Any:
+    struct = struct_pb2.Struct()
+    struct.update(values)
+    return struct
+
+
+def _comparable_value(value: Any) -> Any:
+    if isinstance(value, pulumi.FileAsset):
+        return ("FileAsset", value.path)
+    if isinstance(value, pulumi_output.Unknown):
+        return ("Unknown",)
+    if isinstance(value, dict):
+        return {k: _comparable_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable_value(v) for v in value]
+    return (type(value).__name__, value)
+
+
+@pytest.mark.parametrize("values", STRUCTS, ids=",".join)
+@pytest.mark.parametrize("keep_internal", [True, False, None])
+@pytest.mark.parametrize("keep_unknowns", [None, True])
+def test_structs_deserialize_as_the_sdk_deserializes_them(
+    values: dict[str, Any], keep_internal: bool | None, keep_unknowns: bool | None
+) -> None:
+    struct = _struct(values)
+    expected = rpc.deserialize_properties(struct, keep_unknowns, keep_internal)
+    got = shortcuts._deserialize_properties(struct, keep_unknowns, keep_internal)
+    assert _comparable_value(got) == _comparable_value(expected)
+
+
+def test_a_whole_struct_with_a_signature_is_the_sdks_to_read() -> None:
+    struct = _struct({rpc._special_sig_key: rpc._special_asset_sig, "text": "hello"})
+    got = shortcuts._deserialize_properties(struct)
+    assert isinstance(got, pulumi.StringAsset)
+    assert got.text == "hello"
+
+
+def test_an_unset_value_fails_as_in_the_sdk() -> None:
+    struct = _struct({"a": "x"})
+    struct.fields["unset"].Clear()
+    with pytest.raises(ValueError, match="Value not set") as sdk:
+        rpc.deserialize_properties(struct)
+    with pytest.raises(type(sdk.value), match="Value not set"):
+        shortcuts._deserialize_properties(struct)
