@@ -56,7 +56,21 @@ class WorkingHours(Strict):
     def _start_before_end(self) -> WorkingHours:
         if _minutes(self.start) >= _minutes(self.end):
             raise ValueError(f"start {self.start} must be before end {self.end} (same day)")
+        if _minutes(self.end) - _minutes(self.start) < MIN_WORKING_MINUTES:
+            raise ValueError(
+                f"{self.start}-{self.end} is too short: at least 4 hours, so that backups, "
+                "restore checks and drills run while the databases are up"
+            )
         return self
+
+    def job_window(self) -> JobWindow:
+        """The local hours a sleeping stack's maintenance CronJobs run in: from the first full
+        hour after `start` until two hours before `end` (a dump must finish while the server
+        is up), on the working days."""
+        start_hour, start_minute = divmod(_minutes(self.start), 60)
+        first = start_hour + (1 if start_minute else 0) + 1
+        last = max(first + 1, _minutes(self.end) // 60 - 2)
+        return JobWindow(self.timezone, first, last, self.cron_days())
 
     @property
     def hours_per_week(self) -> float:
@@ -77,6 +91,24 @@ class WorkingHours(Strict):
 
     def end_time(self) -> dt.time:
         return dt.time.fromisoformat(self.end)
+
+
+MIN_WORKING_MINUTES = 4 * 60
+
+
+@dataclass(frozen=True)
+class JobWindow:
+    """Local hours (and days) in which a tenant's backup, restore check and drill run: a database
+    that sleeps outside working hours can be dumped only inside them."""
+
+    timezone: str
+    """The IANA zone of the hours (the CronJobs' `timeZone`)."""
+    first_hour: int
+    """The first hour a dump may start (local)."""
+    last_hour: int
+    """The drill's hour; the restore check runs the hour after (local)."""
+    days: str
+    """Cron day-of-week names: `MON,TUE,...`."""
 
 
 def _minutes(hhmm: str) -> int:

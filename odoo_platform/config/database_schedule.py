@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from odoo_platform.config import defaults
-from odoo_platform.config.calendar import WorkingHours
+from odoo_platform.config.calendar import JobWindow, WorkingHours
 from odoo_platform.config.models import DEFAULT_POOL, PlatformConfig, TenantConfig
 from odoo_platform.config.pools import pool_of
 
@@ -98,3 +98,14 @@ def schedule_warnings(config: PlatformConfig) -> list[str]:
         and defaults.follows_working_hours(config, t)
         and defaults.dedicated_settings(config, t).reporting_replica
     ]
+
+
+def job_window(config: PlatformConfig, tenant: TenantConfig) -> JobWindow | None:
+    """When the tenant's backups may run if its database server sleeps; None: it never sleeps
+    (backups run at night, UTC)."""
+    sleeps = (
+        shared_server_schedule(config, pool_of(tenant))
+        if tenant.tier == "shared"
+        else dedicated_server_schedule(config, tenant)
+    )
+    return None if sleeps is None else config.capacity.working_hours.job_window()

@@ -8,6 +8,7 @@ that implement it are in the program's output with the settings that make it hol
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -243,11 +244,13 @@ def _tenant_backups(stack: _Stack, tenant: TenantConfig) -> Control:
 def _dump_interval_hours(backup: RecordedResource) -> int | None:
     """The hours between dumps of a backup CronJob (`m */h * * *`, or daily `m h * * *`)."""
     schedule = str((backup.inputs.get("spec") or {}).get("schedule") or "").split()
-    if len(schedule) != 5 or schedule[2:] != ["*", "*", "*"] or not schedule[1]:
+    # every day, or the working days of a stack whose database sleeps on the others
+    if len(schedule) != 5 or schedule[2:4] != ["*", "*"] or not schedule[1]:
         return None
     hours = schedule[1]
-    if hours.startswith("*/") and hours[2:].isdigit():
-        return int(hours[2:])
+    every = re.fullmatch(r"(\*|[0-9]+-[0-9]+)/([0-9]+)", hours)
+    if every:
+        return int(every.group(2))
     return 24 if hours.isdigit() else None
 
 

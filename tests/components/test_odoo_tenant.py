@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pytest
+from croniter import croniter
 
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
 from odoo_platform.components.landing_zone import LandingZone
@@ -32,9 +33,12 @@ from odoo_platform.components.odoo_tenant import (
     TenantDns,
     backup_schedule,
 )
+from odoo_platform.components.odoo_tenant.backups import backup_times
 from odoo_platform.components.tenant_database import TenantDatabaseArgs
 from odoo_platform.components.tenant_namespace import TenantNamespaceArgs
+from odoo_platform.config.calendar import JobWindow
 from odoo_platform.config.catalog import SIZE_PROFILES
+from odoo_platform.config.database_schedule import job_window
 from odoo_platform.config.models import Migration, Offboarding, PlatformConfig
 from odoo_platform.config.tags import base_tags
 from odoo_platform.odoo import mail
@@ -1161,3 +1165,33 @@ def test_tenant_components_do_not_read_the_stack_configuration(module: Path) -> 
     }
     assert forbidden == set()
     assert len(module.read_text().splitlines()) <= 600
+
+
+SLEEPING = JobWindow("Europe/Dublin", 8, 18, "MON,TUE,WED,THU,FRI")
+
+
+@pytest.mark.parametrize("rpo", [24, 4, 1])
+def test_a_sleeping_database_is_backed_up_only_while_it_runs(rpo: int) -> None:
+    """Stopped outside 07:00-20:00 on working days (EventBridge Scheduler), the database can be
+    dumped and checked only inside those hours: every run of the backup and of the restore check
+    over four weeks falls inside them, and a working day is never without a dump."""
+    backup, check, zone = backup_times("dev-main", rpo, SLEEPING)
+    assert zone == "Europe/Dublin"
+    start = dt.datetime(2026, 3, 2)  # a Monday, spanning the change to summer time
+    for schedule in (backup, check):
+        runs = croniter(schedule, start)
+        fired = [runs.get_next(dt.datetime) for _ in range(200)]
+        fired = [t for t in fired if t < start + dt.timedelta(weeks=4)]
+        assert fired and all(t.weekday() < 5 and 8 <= t.hour <= 19 for t in fired), schedule
+        assert {t.date() for t in fired} == {
+            (start + dt.timedelta(days=d)).date() for d in range(28) if d % 7 < 5
+        }
+    assert backup_times("dev-main", rpo, None)[2] == "Etc/UTC"  # unchanged when it never sleeps
+
+
+def test_the_dev_sample_backs_up_inside_its_working_hours() -> None:
+    config = sample_config("dev-eu-west-1")
+    window = job_window(config, config.tenants[0])
+    assert window is not None and window.timezone == "Europe/Dublin"
+    assert (window.first_hour, window.last_hour) == (8, 18)  # working hours 07:00-20:00
+    assert job_window(sample_config(), sample_config().tenants[0]) is None  # prod never sleeps

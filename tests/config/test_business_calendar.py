@@ -267,6 +267,11 @@ def test_dev_tenants_sleep_and_always_on_ones_keep_their_minimum(
 
 
 REFUSED: list[Refusal] = [
+    (  # backups of a sleeping database run inside the working hours: they need room
+        lambda c: c.update(capacity={"working_hours": {"start": "09:00", "end": "12:30"}}),
+        "platform.capacity.working_hours",
+        ("09:00-12:30 is too short: at least 4 hours",),
+    ),
     (  # the base stack is prod, which never sleeps
         lambda c: c.update(capacity={"working_hours": {"enabled": True}}),
         "platform.capacity.working_hours.enabled",

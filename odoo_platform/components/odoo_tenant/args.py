@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 import pulumi
 
 from odoo_platform.components._shared.base import Between, Port, Slug, TierLabel, check_args
+from odoo_platform.config.calendar import JobWindow
 from odoo_platform.config.catalog import OdooVersion, SizeProfile
 from odoo_platform.config.scaling import TenantScaling
 from odoo_platform.config.validation import SESSIONS_IN_REDIS_REFUSED
@@ -179,6 +180,9 @@ class OdooTenantArgs:
     """Where the relay is: egress opens the relay's port to these CIDRs only."""
     rpo_hours: int = 24
     """The recovery point objective, 1 to 24 hours: the backup CronJob runs at least this often."""
+    job_window: JobWindow | None = None
+    """Local hours and days the backup, restore check and drill run in when the tenant's
+    database sleeps outside working hours (`capacity.working_hours`); None: at night, UTC."""
     suspended: bool = False
     """Web and cron scaled to zero; data, backups and restore checks stay."""
     scaling: TenantScaling | None = None

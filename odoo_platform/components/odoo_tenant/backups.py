@@ -32,6 +32,7 @@ from odoo_platform.components.odoo_tenant.scope import (
     resources,
     secret_env,
 )
+from odoo_platform.config.calendar import JobWindow
 from odoo_platform.odoo import scripts
 from odoo_platform.odoo.names import APP
 
@@ -45,6 +46,7 @@ FILESTORE_DIR = "/filestore"
 # A run missed by more than 15 minutes (controller down) is skipped, not started late; the
 # controller also counts missed runs from this deadline only (over 100 would stop the CronJob).
 STARTING_DEADLINE_SECONDS = 900
+UTC = "Etc/UTC"
 # Karpenter leaves a node alone while a pod with this annotation runs on it.
 DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt"
 
@@ -76,10 +78,10 @@ def declare_backups(
         service_account=RESTORE_CHECK_SA,
         work_size=RESTORE_WORK_SIZE,
     )
-    minute, hour = schedule_offset(args.slug)
+    backup, restore_check, timezone = backup_times(args.slug, args.rpo_hours, args.job_window)
     jobs = (
-        ("backup", backup_schedule(args.rpo_hours, minute, hour), dump_and_upload_pod(scope)),
-        ("restore-check", f"{minute} {(hour + 12) % 24} * * *", restore_pod),
+        ("backup", backup, dump_and_upload_pod(scope)),
+        ("restore-check", restore_check, restore_pod),
     )
     return [
         k8s.batch.v1.CronJob(
@@ -90,7 +92,7 @@ def declare_backups(
                     "schedule": schedule,
                     # A standby's bucket is the primary's replica and its server read-only.
                     **({"suspend": True} if args.standby else {}),
-                    "timeZone": "Etc/UTC",
+                    "timeZone": timezone,
                     "concurrencyPolicy": "Forbid",
                     "startingDeadlineSeconds": STARTING_DEADLINE_SECONDS,
                     "successfulJobsHistoryLimit": 3,
@@ -140,6 +142,26 @@ def backup_schedule(rpo_hours: int, minute: int, hour: int) -> str:
     if rpo_hours >= 24:
         return f"{minute} {hour} * * *"
     return f"{minute} */{rpo_hours} * * *"
+
+
+def backup_times(slug: str, rpo_hours: int, window: JobWindow | None) -> tuple[str, str, str]:
+    """The backup's and the restore check's schedules and their time zone.
+
+    At night (UTC) by default, the restore check 12 hours later. A tenant whose database sleeps
+    outside working hours (`window`) dumps on working days inside them, at its staggered hour
+    (or every `rpo_hours` from the window's start), and is checked at the window's end: outside
+    the window the server is stopped and the dump would fail."""
+    minute, hour = schedule_offset(slug)
+    if window is None:
+        return backup_schedule(rpo_hours, minute, hour), f"{minute} {(hour + 12) % 24} * * *", UTC
+    first, last, days = window.first_hour, window.last_hour, window.days
+    digest = int(hashlib.sha256(slug.encode()).hexdigest(), 16)
+    hours = (
+        str(first + digest // 60 % (last - first))
+        if rpo_hours >= 24
+        else f"{first}-{last - 1}/{rpo_hours}"
+    )
+    return f"{minute} {hours} * * {days}", f"{minute} {last + 1} * * {days}", window.timezone
 
 
 def schedule_offset(slug: str) -> tuple[int, int]:

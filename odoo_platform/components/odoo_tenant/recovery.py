@@ -29,6 +29,7 @@ from odoo_platform.components.odoo_tenant.backups import (
     FILESTORE_DIR,
     RESTORE_WORK_SIZE,
     STARTING_DEADLINE_SECONDS,
+    UTC,
     backup_pod,
     schedule_offset,
     script_container,
@@ -41,6 +42,7 @@ from odoo_platform.components.odoo_tenant.scope import (
     TenantScope,
     k8s_value,
 )
+from odoo_platform.config.calendar import JobWindow
 from odoo_platform.config.tags import resource_tags
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import scripts
@@ -113,8 +115,8 @@ def declare_dr_drill(
         metadata=k8s_value(scope.metadata(f"{APP}-{component}", component)),
         spec=k8s_value(
             {
-                "schedule": drill_schedule(args.slug, drill.weekday),
-                "timeZone": "Etc/UTC",
+                "schedule": drill_schedule(args.slug, drill.weekday, args.job_window),
+                "timeZone": args.job_window.timezone if args.job_window else UTC,
                 "concurrencyPolicy": "Forbid",
                 "startingDeadlineSeconds": STARTING_DEADLINE_SECONDS,
                 "successfulJobsHistoryLimit": 3,
@@ -138,10 +140,14 @@ def declare_dr_drill(
     )
 
 
-def drill_schedule(slug: str, weekday: int) -> str:
+def drill_schedule(slug: str, weekday: int, window: JobWindow | None = None) -> str:
     """Weekly, at the slug's minute, six hours after its backup night hour (7 to 10 UTC): never
-    beside the restore check (12 hours after), which uses the same scratch database."""
+    beside the restore check (12 hours after), which uses the same scratch database. A tenant
+    whose database sleeps: on the first working day, at the window's last hour (the restore
+    check runs the hour after)."""
     minute, hour = schedule_offset(slug)
+    if window is not None:
+        return f"{minute} {window.last_hour} * * {window.days.split(',')[0]}"
     return f"{minute} {(hour + 6) % 24} * * {weekday}"
 
 

@@ -22,7 +22,9 @@ from odoo_platform.components.tenant_database import TenantDatabaseArgs
 from odoo_platform.components.tenant_namespace import TenantNamespaceArgs
 from odoo_platform.components.traefik import TraefikIngress
 from odoo_platform.config import lifecycle
+from odoo_platform.config.calendar import JobWindow
 from odoo_platform.config.capacity import tenant_connections
+from odoo_platform.config.database_schedule import job_window
 from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.scaling import TenantScaling, tenant_scaling
@@ -39,6 +41,8 @@ class TenantContext:
     protect: bool
     scaling: TenantScaling | None = None
     """The calendar's capacity (KEDA triggers); None: the profile's range on CPU only."""
+    job_window: JobWindow | None = None
+    """Backups inside working hours when the tenant's database sleeps; None: at night."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ def tenant_context(
             else lifecycle.protect_tenant_data(config, tenant, today)
         ),
         scaling=tenant_scaling(config, tenant),
+        job_window=job_window(config, tenant),
     )
 
 
@@ -163,6 +168,7 @@ def tenant_args(tenant: TenantConfig, context: TenantContext, **infra: Any) -> O
         k8s_labels=context.k8s_labels,
         sessions_in_redis=tenant.sessions_in_redis,
         rpo_hours=context.rpo_hours,
+        job_window=context.job_window,
         aws_region=context.aws_region,
         suspended=tenant.state == "suspended",
         scaling=context.scaling,
