@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from odoo_platform.config import defaults
 from odoo_platform.config.errors import ConfigIssue, key_path
-from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.models import DEFAULT_POOL, PlatformConfig, TenantConfig
 
 Mode = Literal["backup-restore", "pilot-light", "warm-standby"]
 MODES: tuple[Mode, ...] = ("backup-restore", "pilot-light", "warm-standby")  # cheapest first
@@ -353,10 +353,21 @@ def _issue(config: PlatformConfig, index: int, objective: Objective) -> ConfigIs
     )
 
 
+def _known_server(config: PlatformConfig, tenant: TenantConfig) -> bool:
+    """The tenant's database server exists: an unknown `database_pool` is the pool rule's to
+    report (with the pools allowed); no estimate is derived for a server that is not there."""
+    pool = tenant.database_pool
+    return (
+        tenant.tier == "dedicated"
+        or pool in (None, DEFAULT_POOL)
+        or pool in config.multi_tenant.database_pools
+    )
+
+
 def objectives(config: PlatformConfig) -> Iterator[ConfigIssue]:
     """Refuse every target the configuration cannot meet (a `validation.RULES` rule)."""
     for i, tenant in enumerate(config.tenants):
-        if recovered(tenant):
+        if recovered(tenant) and _known_server(config, tenant):
             for objective in OBJECTIVES:
                 if (issue := _issue(config, i, objective)) is not None:
                     yield issue
