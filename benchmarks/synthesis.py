@@ -131,6 +131,11 @@ def stack_document(
     platform["tenants"] = tenants + [
         generated_tenant(i, zone, "dedicated") for i in range(DEDICATED_TENANTS)
     ]
+    # Budgets of the sample's own tenants go with them (the stack's budget covers the rest).
+    budgets = platform.get("cost", {}).get("tenant_budgets")
+    if budgets:
+        slugs = {tenant["slug"] for tenant in platform["tenants"]}
+        platform["cost"]["tenant_budgets"] = {k: v for k, v in budgets.items() if k in slugs}
     document["config"]["odoo-platform:platform"] = platform
     return document
 
