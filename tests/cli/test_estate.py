@@ -205,10 +205,18 @@ def test_the_repository_orders_the_example_tenant_stack_after_its_platform() -> 
     assert code == default_code == 0
     assert sorted(listed) == sorted(names)
     assert listed.index("prod-eu-west-1") < listed.index("example")
+    # the DR standby reads its primary's outputs (dr_site.primary_stack): it deploys after it
+    assert listed.index("prod-eu-west-1") < listed.index("dr-eu-central-1")
     # by default only the platform's own stacks: the example is a template for other projects
-    assert default_out.split() == sorted(
+    default = default_out.split()
+    assert sorted(default) == sorted(
         p.name.removeprefix("Pulumi.").removesuffix(".yaml")
         for p in (ROOT / "stacks").glob("Pulumi.*.yaml")
+    )
+    assert default.index("prod-eu-west-1") < default.index("dr-eu-central-1")
+    # independent stacks alphabetical
+    assert [n for n in default if n != "dr-eu-central-1"] == sorted(
+        n for n in default if n != "dr-eu-central-1"
     )
 
 
