@@ -404,6 +404,7 @@ def print_pools(plan: StackPlan, console: Console) -> None:
             shown += f" and {len(pool.tenants) - TENANT_ROWS} more (see --json)"
         used = f"{pool.worst_case} / {pool.max_connections} ({pool.free} free)"
         table.add_row(pool.pool, pool.server, str(len(pool.tenants)), used, shown)
+    console.print(table)
 
 
 def budget_line(check: BudgetCheck) -> str:
