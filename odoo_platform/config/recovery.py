@@ -365,7 +365,14 @@ def _known_server(config: PlatformConfig, tenant: TenantConfig) -> bool:
 
 
 def objectives(config: PlatformConfig) -> Iterator[ConfigIssue]:
-    """Refuse every target the configuration cannot meet (a `validation.RULES` rule)."""
+    """Refuse every target the configuration cannot meet (a `validation.RULES` rule).
+
+    Not on a DR site that failed over (`dr_site.role: primary`): it may declare no
+    disaster_recovery of its own (dr_site.py), and refusing its targets would block the failover
+    itself; the plan still reports them as missed until it fails back."""
+    site = config.dr_site
+    if site is not None and site.role == "primary":
+        return
     for i, tenant in enumerate(config.tenants):
         if recovered(tenant) and _known_server(config, tenant):
             for objective in OBJECTIVES:

@@ -1,8 +1,9 @@
 """`odoo-platform plan` reports every tenant's recovery objectives (issue 17): the sample stack
-prod-eu-west-1 (pilot-light, a 200 GiB shared server) against hand-computed figures."""
+prod-eu-west-1 (warm-standby, stacks/Pulumi.dr-eu-central-1.yaml) against hand-computed figures."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -48,17 +49,16 @@ def test_json_has_each_tenants_objectives_with_exactly_the_five_keys(
     tenants = document["recovery"]["tenants"]
     assert set(tenants) == {r["tenant"] for r in document["resources"] if r["tenant"]}
     assert all(set(entry) == KEYS for entry in tenants.values())
-    # shared: PITR of the 200 GiB server (45) outlasts the cluster (15 + 5 + 10):
-    # network 5 + 45 + Odoo start 10 + DNS 5
+    # the standby's replica lags by at most 5; health checks 2 + replica promotion 10 + node
+    # start 3 + Odoo start 10 + DNS 5, whatever the server's size
     assert tenants["nb-consulting"] == {
-        "mode": "pilot-light",
+        "mode": "warm-standby",
         "rpo_target_minutes": 60,
-        "rpo_achieved_minutes": 30,
+        "rpo_achieved_minutes": 5,
         "rto_target_minutes": 240,
-        "rto_estimated_minutes": 65,
+        "rto_estimated_minutes": 30,
     }
-    # dedicated: a 100 GiB server restores in 30, as long as the cluster takes: 5 + 30 + 10 + 5
-    assert tenants["halden-law"]["rto_estimated_minutes"] == 50
+    assert tenants["halden-law"]["rto_estimated_minutes"] == 30
     assert tenants["halden-law"]["rpo_target_minutes"] == 30  # recovery_defaults.dedicated
 
 
@@ -80,11 +80,11 @@ def test_details_show_mode_rpo_and_rto_against_targets_per_tenant() -> None:
     start = out.index("Recovery objectives (loss of eu-west-1, recovered in eu-central-1)")
     section = out[start : out.index("tenants meet targets", start) + 40]
     rows = {line.split("│")[1].strip(): line for line in section.splitlines() if "│" in line}
-    assert "pilot-light" in rows["nb-consulting"]
+    assert "warm-standby" in rows["nb-consulting"]
     assert [cell.strip() for cell in rows["halden-law"].split("│")[2:6]] == [
-        "pilot-light",
-        "30 / 30",
-        "50 / 120",
+        "warm-standby",
+        "5 / 30",
+        "30 / 120",
         "met",
     ]
     assert "10/10 tenants meet targets" in section
@@ -92,23 +92,28 @@ def test_details_show_mode_rpo_and_rto_against_targets_per_tenant() -> None:
 
 def test_the_summary_gives_the_verdict_and_the_worst_figures_in_one_line() -> None:
     out = plan("--program", SYNTHETIC, exit_code=3)
-    assert "Recovery: 10/10 tenants meet targets (pilot-light, worst RPO 30/RTO 65 min)" in (
+    assert "Recovery: 10/10 tenants meet targets (warm-standby, worst RPO 5/RTO 30 min)" in (
         out.splitlines()
     )
 
 
 def test_an_unachievable_target_stops_the_program_at_its_key_path(tmp_path: Path) -> None:
-    """prod-eu-west-1 (pilot-light) asked for an RPO of 10 minutes: refused before any resource
-    is declared (`pulumi up` runs the same check), naming the change that would meet it."""
+    """prod-eu-west-1 (warm-standby, the fastest mode) asked for an RPO of 2 minutes: refused
+    before any resource is declared (`pulumi up` runs the same check); no mode meets it."""
     text = (STACKS / "Pulumi.prod-eu-west-1.yaml").read_text()
     anchor = "      - slug: halden-law\n"
     stack = tmp_path / "Pulumi.prod-eu-west-1.yaml"
-    stack.write_text(text.replace(anchor, anchor + "        recovery: {rpo_minutes: 10}\n", 1))
+    stack.write_text(text.replace(anchor, anchor + "        recovery: {rpo_minutes: 2}\n", 1))
     with pytest.raises(pulumi.RunError) as raised:
-        run_program(main, config=stack_config(stack)[0], stack="prod-eu-west-1")
+        run_program(
+            main,
+            config=stack_config(stack)[0],
+            stack="prod-eu-west-1",
+            today=dt.date.fromisoformat(OUTSIDE_FREEZE),
+        )
     message = str(raised.value)
-    assert "platform.tenants[8].recovery.rpo_minutes: tenant 'halden-law': RPO target 10 min" in (
+    assert "platform.tenants[8].recovery.rpo_minutes: tenant 'halden-law': RPO target 2 min" in (
         message
     )
-    assert "pilot-light achieves 30 min (replicated automated backups' lag 30)" in message
-    assert "to meet it: disaster_recovery mode warm-standby (RPO ~5 min)" in message
+    assert "warm-standby achieves 5 min (cross-region replica lag 5)" in message
+    assert "no mode meets it (the best: warm-standby, ~5 min): raise the target" in message

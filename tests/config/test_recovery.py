@@ -104,21 +104,25 @@ def test_targets_and_sizes_resolve_tenant_then_tier_then_stack(base: dict[str, A
 
 
 def test_a_standby_dr_site_is_judged_by_the_primary_mode(base: dict[str, Any]) -> None:
+    assert rec.recovery_mode(parse_platform(base)) == "backup-restore"  # its own
+    # a DR site declares no disaster_recovery of its own (dr_site.py refuses it)
+    del base["disaster_recovery"]
     base["dr_site"] = {
         "primary_stack": "acme/odoo-platform/prod-eu-central-1",
         "primary_region": "eu-central-1",
         "mode": "warm-standby",
     }
     assert rec.recovery_mode(parse_platform(base)) == "warm-standby"
+    # failed over (role primary) it no longer stands by: nothing copies it out of its region
     base["dr_site"]["role"] = "primary"
-    assert rec.recovery_mode(parse_platform(base)) == "backup-restore"
+    assert rec.recovery_mode(parse_platform(base)) is None
 
 
 @pytest.mark.parametrize("path", STACKS, ids=lambda p: p.stem)
 def test_every_sample_stack_meets_its_tenants_objectives(path: Path) -> None:
     config = load_stack_file(path)
     recoveries = rec.tenant_recoveries(config)
-    if config.disaster_recovery is None:  # dev: nothing leaves the region, so no target
+    if rec.recovery_mode(config) is None:  # dev: nothing leaves the region, so no target
         assert all(r.met is None for r in recoveries)
         return
     assert recoveries and all(r.met for r in recoveries), [r.slug for r in recoveries]

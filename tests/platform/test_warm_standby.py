@@ -28,6 +28,8 @@ STANDBY_FILE = ROOT / "stacks" / "Pulumi.dr-eu-central-1.yaml"
 INSTANCE = "aws:rds/instance:Instance"
 RECORD = "aws:route53/record:Record"
 SECRET = "kubernetes:core/v1:Secret"
+SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
+PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas"
 PROVIDER = "pulumi:providers:aws"
 HALDEN_ROLE = "arn:aws:iam::444455556666:role/odoo-platform-deployer"
 SERVERS = {
@@ -273,8 +275,18 @@ def test_standby_records_are_secondary_to_its_ingress(standby: ProgramResult):
 def test_standby_runs_at_reduced_size(standby: ProgramResult):
     groups = by_name(standby, "aws:eks/nodeGroup:NodeGroup")
     assert groups and all(g.inputs["scalingConfig"]["minSize"] == 1 for g in groups.values())
-    release = next(r for r in standby.resources if r.type == "kubernetes:helm.sh/v3:Release")
-    assert release.inputs["values"]["deployment"]["replicas"] == 1
+    releases = by_name(standby, "kubernetes:helm.sh/v3:Release")
+    assert releases["odoo-ingress-traefik"].inputs["values"]["deployment"]["replicas"] == 1
+    # the tenants' workloads stand by at zero, and KEDA does not scale them until failover
+    deployments = by_name(standby, "kubernetes:apps/v1:Deployment")
+    assert all(
+        d.inputs["spec"]["replicas"] == 0 for n, d in deployments.items() if n.startswith("odoo-")
+    )
+    scalers = by_name(standby, SCALED_OBJECT)
+    assert len(scalers) == 11
+    assert all(
+        s.inputs["metadata"]["annotations"][PAUSED_REPLICAS] == "0" for s in scalers.values()
+    )
 
 
 # -- failover ---------------------------------------------------------------------------------
@@ -313,13 +325,22 @@ def test_failover_scales_the_tenants_up_and_keeps_every_urn(
         for n, d in deployments.items()
         if n.endswith("-web") and "upgrade-lab" not in n
     )
+    scalers = by_name(failed_over, SCALED_OBJECT)
+    crons = {n: d for n, d in deployments.items() if n.endswith("-cron") and "upgrade-lab" not in n}
+    # a cron worker scaled on its queue (a ScaledObject) leaves its replicas to KEDA
     assert all(
         d.inputs["spec"]["replicas"] == 1
-        for n, d in deployments.items()
-        if n.endswith("-cron") and "upgrade-lab" not in n
+        if f"{n}-scaler" not in scalers
+        else "replicas" not in d.inputs["spec"]
+        for n, d in crons.items()
     )
-    hpas = by_name(failed_over, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
-    assert len(hpas) == 10
+    assert len(scalers) == 11  # KEDA owns the HPAs
+    assert all(  # the suspended nb-upgrade-lab stays paused at zero
+        PAUSED_REPLICAS not in s.inputs["metadata"].get("annotations", {})
+        for n, s in scalers.items()
+        if "upgrade-lab" not in n
+    )
+    assert not by_name(failed_over, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
     assert {r.urn for r in standby.resources} <= {r.urn for r in failed_over.resources}
 
 
