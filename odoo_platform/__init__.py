@@ -22,9 +22,17 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "BackupBucket",
         "BackupBucketArgs",
     ),
+    "odoo_platform.components.budgets": (
+        "CostControls",
+        "CostControlsArgs",
+    ),
     "odoo_platform.components.cluster": (
         "KubernetesCluster",
         "KubernetesClusterArgs",
+    ),
+    "odoo_platform.components.database_schedule": (
+        "DatabaseSchedule",
+        "DatabaseScheduleArgs",
     ),
     "odoo_platform.components.file_system": (
         "FileSystem",
@@ -154,8 +162,12 @@ __all__ = [
     "ConfigError",
     "ConfigIssue",
     "ConnectionBudget",
+    "CostControls",
+    "CostControlsArgs",
     "CrossRegionBackups",
     "DatabaseConfig",
+    "DatabaseSchedule",
+    "DatabaseScheduleArgs",
     "DedicatedTier",
     "DedicatedTierConfig",
     "EksClusterConfig",
@@ -233,9 +245,17 @@ if TYPE_CHECKING:
         BackupBucket,
         BackupBucketArgs,
     )
+    from odoo_platform.components.budgets import (
+        CostControls,
+        CostControlsArgs,
+    )
     from odoo_platform.components.cluster import (
         KubernetesCluster,
         KubernetesClusterArgs,
+    )
+    from odoo_platform.components.database_schedule import (
+        DatabaseSchedule,
+        DatabaseScheduleArgs,
     )
     from odoo_platform.components.event_autoscaler import (
         EventAutoscaler,

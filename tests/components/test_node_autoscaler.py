@@ -534,9 +534,11 @@ def test_cost_prices_the_baseline_groups_and_says_karpenter_nodes_are_left_out(
 
 def test_backups_in_flight_keep_their_node(prod: ProgramResult) -> None:
     """Consolidation runs when load drops, at night, when backups run: Karpenter must not evict a
-    dump or a restore check half-way (a failed backup), so their pods opt out of disruption."""
+    dump, a restore check or a DR drill half-way (a failed backup, a drill that measures nothing),
+    so their pods opt out of disruption."""
     cronjobs = [m for m in prod.manifests() if m["kind"] == "CronJob"]
-    assert {m["metadata"]["name"] for m in cronjobs} >= {"odoo-backup", "odoo-restore-check"}
+    names = {m["metadata"]["name"] for m in cronjobs}
+    assert names >= {"odoo-backup", "odoo-restore-check", "odoo-dr-drill"}
     for cronjob in cronjobs:
         template = cronjob["spec"]["jobTemplate"]["spec"]["template"]
         assert template["metadata"]["annotations"]["karpenter.sh/do-not-disrupt"] == "true"

@@ -101,7 +101,7 @@ def declare_backups(
                         "spec": {
                             "backoffLimit": 1,
                             "activeDeadlineSeconds": 3 * 3600,
-                            "template": _keep_node(_pod_template(scope, component, pod)),
+                            "template": keep_node(_pod_template(scope, component, pod)),
                         }
                     },
                 }
@@ -178,7 +178,7 @@ def _pod_template(scope: TenantScope, component: str, pod: Manifest) -> Manifest
     }
 
 
-def _keep_node(template: Manifest) -> Manifest:
+def keep_node(template: Manifest) -> Manifest:
     """Karpenter consolidates when load drops, at night, when backups run: a dump or restore
     check evicted half-way is a failed backup, so it keeps its node until it ends (ignored
     without Karpenter). Not on Jobs: their template is immutable, a change would re-run them."""

@@ -31,6 +31,7 @@ from odoo_platform.components.odoo_tenant.backups import (
     STARTING_DEADLINE_SECONDS,
     UTC,
     backup_pod,
+    keep_node,
     schedule_offset,
     script_container,
 )
@@ -125,13 +126,16 @@ def declare_dr_drill(
                     "spec": {
                         "backoffLimit": 0,  # a retry would measure a warm cache
                         "activeDeadlineSeconds": DRILL_DEADLINE_SECONDS,
-                        "template": {
-                            "metadata": {
-                                "labels": scope.selector(component),
-                                "annotations": irsa_skip(pod),
-                            },
-                            "spec": pod,
-                        },
+                        # a drill evicted half-way measures nothing: it keeps its node
+                        "template": keep_node(
+                            {
+                                "metadata": {
+                                    "labels": scope.selector(component),
+                                    "annotations": irsa_skip(pod),
+                                },
+                                "spec": pod,
+                            }
+                        ),
                     }
                 },
             }
