@@ -34,11 +34,12 @@ NON_PROD = "(dev|staging)-.*"
 ACCESS_LOG_BUCKETS = r"aws_s3_bucket\..*_access_logs_bucket"
 DR_BUCKETS = r"aws_s3_bucket\..*_dr_bucket"
 REPLICAS = r"aws_db_instance\..*_replica"
+DR_SITE = "dr-.*"
 
 CHECKOV_ALLOWED: tuple[Allowance, ...] = (
     Allowance(
         "CKV2_AWS_5",
-        r"aws_security_group\..*_postgres_rotation_sg",
+        r"aws_security_group\..*_(postgres|pool_.*)_rotation_sg",
         "The admin password rotation function's group is attached to the Lambda function that "
         "the Serverless Application Repository stack creates (its vpcSecurityGroupIds "
         "parameter), which the plan does not show as a resource.",
@@ -126,6 +127,40 @@ CHECKOV_ALLOWED: tuple[Allowance, ...] = (
         "CKV2_AWS_50",
         r"aws_elasticache_replication_group\..*",
         "Non-production caches are one node (sessions and locks only; prod fails over).",
+        stacks=NON_PROD,
+    ),
+    Allowance(
+        "CKV_AWS_133",
+        r"aws_db_instance\..*_postgres_db",
+        "A warm standby's servers are cross-region read replicas of the primary's (read-only "
+        "until promoted); the primary's backups and their DR-region copies cover them.",
+        stacks=DR_SITE,
+    ),
+    Allowance(
+        "CKV_AWS_157",
+        r"aws_db_instance\..*_postgres_db",
+        "A warm standby's replicas are single-AZ: the standby is the second site; Multi-AZ "
+        "is for the primary.",
+        stacks=DR_SITE,
+    ),
+    Allowance(
+        "CKV_AWS_118",
+        r"aws_db_instance\..*_postgres_db",
+        "A warm standby's replicas idle until a failover; the replica lag alarms and "
+        "Performance Insights watch them (no enhanced monitoring role in the DR region yet).",
+        stacks=DR_SITE,
+    ),
+    Allowance(
+        "CKV2_AWS_57",
+        r"aws_secretsmanager_secret\..*_db_password",
+        "A tenant's database password is replicated to the DR region for its standby; Odoo "
+        "reads it from odoo.conf (db_password), so Secrets Manager rotation would desync it.",
+    ),
+    Allowance(
+        "CKV_AWS_297",
+        r"aws_scheduler_schedule\..*_postgres_schedule_(start|stop)",
+        "The night schedules' payload is only the DB instance identifier to stop or start "
+        "(no secret); the scheduler's AWS-owned key encrypts it.",
         stacks=NON_PROD,
     ),
     Allowance(
