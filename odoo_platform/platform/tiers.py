@@ -348,7 +348,7 @@ def _declare_tenant(
             k8s_labels=dict(context.k8s_labels),
             provider=account,
         )
-        database_name: pulumi.Input[str] = bootstrap.database_name(tenant.slug)
+        database_name = bootstrap.database_name(tenant.slug)
         credentials_name: pulumi.Input[str] = credentials.metadata.name
         ready: list[pulumi.Resource] = [credentials]
     else:

@@ -9,14 +9,20 @@ what the tenant's own configuration says. Environment rules come from `config.de
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Required, TypedDict, Unpack
 
 import pulumi
 
 from odoo_platform.components.cluster import dedicated_node_selector, dedicated_tolerations
-from odoo_platform.components.odoo_tenant import DnsFailover, OdooTenantArgs, TenantDns
+from odoo_platform.components.odoo_tenant import (
+    DnsFailover,
+    DrDrillArgs,
+    DrReplica,
+    OdooTenantArgs,
+    TenantDns,
+)
 from odoo_platform.components.postgres import PostgresServer
 from odoo_platform.components.tenant_database import TenantDatabaseArgs
 from odoo_platform.components.tenant_namespace import TenantNamespaceArgs
@@ -29,6 +35,7 @@ from odoo_platform.config.defaults import protect_stateful, tenant_profile
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.scaling import TenantScaling, tenant_scaling
 from odoo_platform.config.tags import labels
+from odoo_platform.odoo import mail
 
 
 @dataclass(frozen=True)
@@ -147,9 +154,45 @@ def database_args(
     )
 
 
-def tenant_args(tenant: TenantConfig, context: TenantContext, **infra: Any) -> OdooTenantArgs:
+class TenantInfra(TypedDict, total=False):
+    """What the platform (or a tenant stack) hands a tenant's `OdooTenantArgs` beyond its
+    configuration: where its services are. Each key is the `OdooTenantArgs` field of that name."""
+
+    namespace: Required[pulumi.Input[str]]
+    database_name: Required[str]
+    db_credentials_secret: Required[pulumi.Input[str]]
+    backup_bucket_name: Required[pulumi.Input[str]]
+    backup_bucket_arn: Required[pulumi.Input[str]]
+    backup_kms_key_arn: Required[pulumi.Input[str]]
+    efs_file_system_id: Required[pulumi.Input[str]]
+    oidc_provider_arn: Required[pulumi.Input[str]]
+    oidc_issuer_url: Required[pulumi.Input[str]]
+    database_cidrs: Required[pulumi.Input[Sequence[str]]]
+    vpc_cidr: Required[pulumi.Input[str]]
+    efs_mount_target_ip: pulumi.Input[str] | None
+    redis_host: pulumi.Input[str] | None
+    redis_port: int
+    redis_user: str | None
+    redis_password: pulumi.Input[str] | None
+    traefik_namespace: pulumi.Input[str]
+    entry_point: pulumi.Input[str]
+    cluster_issuer: pulumi.Input[str] | None
+    dns: TenantDns | None
+    standby: bool
+    paused_replicas: int | None
+    smtp: mail.SmtpSettings | None
+    smtp_user: pulumi.Input[str] | None
+    smtp_password: pulumi.Input[str] | None
+    smtp_egress_cidrs: pulumi.Input[Sequence[str]]
+    dr_restore_from: DrReplica | None
+    dr_drill: DrDrillArgs | None
+
+
+def tenant_args(
+    tenant: TenantConfig, context: TenantContext, **infra: Unpack[TenantInfra]
+) -> OdooTenantArgs:
     """Everything the configuration decides; `infra` gives the ids, ARNs, names and CIDRs."""
-    # An offboarded tenant's node group is gone (KubernetesClusterArgs.from_config): its
+    # An offboarded tenant's node group is gone (`cluster_args` declares none for it): its
     # final backup runs on the shared nodes.
     dedicated = tenant.tier == "dedicated" and lifecycle.runs_workloads(tenant)
     migration, offboarding = tenant.migration, tenant.offboarding
