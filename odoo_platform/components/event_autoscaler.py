@@ -21,9 +21,10 @@ from odoo_platform.components._shared.base import (
     component_type,
     require_providers,
 )
-from odoo_platform.components._shared.helm import HelmChart, install_chart, restricted_namespace
+from odoo_platform.components._shared.helm import HelmChart, install_chart
 from odoo_platform.components._shared.k8s import (
     restricted_container_security,
+    restricted_namespace,
     restricted_pod_security,
 )
 

@@ -12,7 +12,6 @@ middlewares and TLS secrets from its own namespace; its records point to `load_b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypedDict, cast
@@ -29,11 +28,12 @@ from odoo_platform.components._shared.base import (
     component_type,
     require_providers,
 )
-from odoo_platform.components._shared.helm import HelmChart, install_chart, restricted_namespace
-from odoo_platform.components._shared.iam import irsa_trust_policy
+from odoo_platform.components._shared.helm import HelmChart, install_chart
+from odoo_platform.components._shared.iam import irsa_trust_policy, policy_json
 from odoo_platform.components._shared.k8s import (
     manifest,
     restricted_container_security,
+    restricted_namespace,
     restricted_pod_security,
 )
 
@@ -371,7 +371,7 @@ def cert_manager_values(args: CertManagerArgs, role_arn: pulumi.Input[str]) -> d
 def dns01_policy(zone_id: str, partition: str = "aws") -> str:
     """Route53 rights for DNS-01: TXT records named `_acme-challenge.*` in one zone only."""
     zone_arn = f"arn:{partition}:route53:::hostedzone/{zone_id}"
-    statements = [
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "ReadChanges",
             "Effect": "Allow",
@@ -399,7 +399,7 @@ def dns01_policy(zone_id: str, partition: str = "aws") -> str:
             },
         },
     ]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+    return policy_json(*statements)
 
 
 def cluster_issuer_spec(args: CertManagerArgs, account_key_secret: str) -> dict[str, Any]:

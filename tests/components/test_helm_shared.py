@@ -6,8 +6,8 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from odoo_platform.components._shared.helm import HelmChart, install_chart, restricted_namespace
-from odoo_platform.components._shared.k8s import pod_security_labels
+from odoo_platform.components._shared.helm import HelmChart, install_chart
+from odoo_platform.components._shared.k8s import pod_security_labels, restricted_namespace
 from odoo_platform.testing import ProgramResult, run_program
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -1,5 +1,5 @@
-"""Helm charts the way every component installs them: a restricted namespace, the chart's CRDs
-applied before the release when Helm cannot keep them current, and one set of release options.
+"""Helm charts the way every component installs them: the chart's CRDs applied before the
+release when Helm cannot keep them current, and one set of release options.
 
 Helm installs a chart's `crds/` directory only on first install and never upgrades or deletes it
 (helm.sh/docs/chart_best_practices/custom_resource_definitions), so a chart whose CRDs live there
@@ -18,7 +18,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components._shared.base import child_opts
-from odoo_platform.components._shared.k8s import manifest, pod_security_labels
 
 
 @dataclass(frozen=True)
@@ -52,17 +51,6 @@ class InstalledChart:
         """What an object of one of the chart's kinds waits for: the applied CRDs, or the release
         that installs them."""
         return [self.crds] if self.crds else [self.release]
-
-
-def restricted_namespace(
-    parent: pulumi.Resource, resource_name: str, namespace: str, labels: Mapping[str, str]
-) -> k8s.core.v1.Namespace:
-    """A namespace that enforces the restricted Pod Security Standard, with `labels`."""
-    return k8s.core.v1.Namespace(
-        resource_name,
-        metadata=manifest({"name": namespace, "labels": {**labels, **pod_security_labels()}}),
-        opts=child_opts(parent),
-    )
 
 
 def install_chart(
