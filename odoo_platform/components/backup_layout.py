@@ -113,40 +113,33 @@ def bucket_policy(bucket_arn: str, kms_key_arn: str) -> dict[str, Any]:
     Uploads that name no encryption get the bucket default (that key), so they are allowed.
     """
     everything = [bucket_arn, f"{bucket_arn}/*"]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            _deny(
-                "DenyInsecureTransport",
-                "s3:*",
-                everything,
-                {"Bool": {"aws:SecureTransport": "false"}},
-            ),
-            _deny(
-                "DenyOutdatedTls", "s3:*", everything, {"NumericLessThan": {"s3:TlsVersion": "1.2"}}
-            ),
-            _deny(
-                "DenyOtherEncryption",
-                "s3:PutObject",
-                [f"{bucket_arn}/*"],
-                {
-                    "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
-                    "Null": {"s3:x-amz-server-side-encryption": "false"},
-                },
-            ),
-            _deny(
-                "DenyOtherKmsKeys",
-                "s3:PutObject",
-                [f"{bucket_arn}/*"],
-                {
-                    "StringNotEquals": {
-                        "s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn
-                    },
-                    "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"},
-                },
-            ),
-        ],
-    }
+    return policy_document(
+        _deny(
+            "DenyInsecureTransport",
+            "s3:*",
+            everything,
+            {"Bool": {"aws:SecureTransport": "false"}},
+        ),
+        _deny("DenyOutdatedTls", "s3:*", everything, {"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+        _deny(
+            "DenyOtherEncryption",
+            "s3:PutObject",
+            [f"{bucket_arn}/*"],
+            {
+                "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                "Null": {"s3:x-amz-server-side-encryption": "false"},
+            },
+        ),
+        _deny(
+            "DenyOtherKmsKeys",
+            "s3:PutObject",
+            [f"{bucket_arn}/*"],
+            {
+                "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn},
+                "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"},
+            },
+        ),
+    )
 
 
 def _deny(sid: str, action: str, resources: list[str], condition: dict[str, Any]) -> dict[str, Any]:
@@ -176,64 +169,58 @@ def service_key_policy(account_id: str, region: str) -> dict[str, Any]:
 
 def log_bucket_policy(log_bucket_arn: str, source_arn: str, account_id: str) -> dict[str, Any]:
     """S3 server access logging may write, only for our source bucket; TLS only for everyone."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "S3ServerAccessLogs",
-                "Effect": "Allow",
-                "Principal": {"Service": "logging.s3.amazonaws.com"},
-                "Action": "s3:PutObject",
-                "Resource": f"{log_bucket_arn}/*",
-                "Condition": {
-                    "ArnLike": {"aws:SourceArn": source_arn},
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                },
+    return policy_document(
+        {
+            "Sid": "S3ServerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{log_bucket_arn}/*",
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": source_arn},
+                "StringEquals": {"aws:SourceAccount": account_id},
             },
-            _deny(
-                "DenyInsecureTransport",
-                "s3:*",
-                [log_bucket_arn, f"{log_bucket_arn}/*"],
-                {"Bool": {"aws:SecureTransport": "false"}},
-            ),
-        ],
-    }
+        },
+        _deny(
+            "DenyInsecureTransport",
+            "s3:*",
+            [log_bucket_arn, f"{log_bucket_arn}/*"],
+            {"Bool": {"aws:SecureTransport": "false"}},
+        ),
+    )
 
 
 def replication_policy(
     source_arn: str, target_arn: str, source_key_arn: str, target_key_arn: str
 ) -> dict[str, Any]:
     """Read versions from the source, write replicas to the target, with both keys."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                "Resource": source_arn,
-            },
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "s3:GetObjectVersionForReplication",
-                    "s3:GetObjectVersionAcl",
-                    "s3:GetObjectVersionTagging",
-                    "s3:GetObjectRetention",
-                    "s3:GetObjectLegalHold",
-                ],
-                "Resource": f"{source_arn}/*",
-            },
-            {
-                "Effect": "Allow",
-                # No s3:ObjectOwnerOverrideToBucketOwner: both buckets are this account's.
-                "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
-                "Resource": f"{target_arn}/*",
-            },
-            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": source_key_arn},
-            {
-                "Effect": "Allow",
-                "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
-                "Resource": target_key_arn,
-            },
-        ],
-    }
+    return policy_document(
+        {
+            "Effect": "Allow",
+            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            "Resource": source_arn,
+        },
+        {
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionTagging",
+                "s3:GetObjectRetention",
+                "s3:GetObjectLegalHold",
+            ],
+            "Resource": f"{source_arn}/*",
+        },
+        {
+            "Effect": "Allow",
+            # No s3:ObjectOwnerOverrideToBucketOwner: both buckets are this account's.
+            "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
+            "Resource": f"{target_arn}/*",
+        },
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": source_key_arn},
+        {
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+            "Resource": target_key_arn,
+        },
+    )

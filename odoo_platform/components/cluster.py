@@ -26,7 +26,11 @@ from odoo_platform.components._shared.base import (
     child_opts,
     component_type,
 )
-from odoo_platform.components._shared.iam import irsa_trust_policy, service_trust_policy
+from odoo_platform.components._shared.iam import (
+    irsa_trust_policy,
+    policy_document,
+    service_trust_policy,
+)
 from odoo_platform.components._shared.k8s import manifest
 from odoo_platform.components._shared.network import service_log_group
 from odoo_platform.components.node_groups import (
@@ -243,16 +247,13 @@ class KubernetesCluster(pulumi.ComponentResource):
             f"{name}-cluster-secrets-key",
             role=cluster_role.id,
             policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"],
-                            "Resource": eks.secrets_kms_key_arn,
-                        }
-                    ],
-                }
+                policy_document(
+                    {
+                        "Effect": "Allow",
+                        "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"],
+                        "Resource": eks.secrets_kms_key_arn,
+                    }
+                )
             ),
             opts=child_opts(self),
         )

@@ -14,19 +14,17 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from odoo_platform.components._shared.base import (
     Matches,
     check_args,
-    child_opts,
     component_type,
     require_providers,
 )
+from odoo_platform.components._shared.helm import HelmChart, install_chart
 from odoo_platform.components._shared.k8s import (
-    manifest,
-    pod_security_labels,
     restricted_container_security,
+    restricted_namespace,
     restricted_pod_security,
 )
 
@@ -77,27 +75,10 @@ class EventAutoscaler(pulumi.ComponentResource):
     ) -> None:
         super().__init__(component_type("EventAutoscaler"), name, None, opts)
         require_providers(self, "kubernetes")
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata=manifest(
-                {"name": args.namespace, "labels": {**args.labels, **pod_security_labels()}}
-            ),
-            opts=child_opts(self),
-        )
+        namespace = restricted_namespace(self, f"{name}-namespace", args.namespace, args.labels)
         self.namespace = namespace.metadata.name
         self.release_name = RELEASE_NAME
-        k8s.helm.v3.Release(
-            f"{name}-keda",
-            name=RELEASE_NAME,
-            chart="keda",
-            version=args.chart_version,
-            repository_opts={"repo": KEDA_CHART_REPO},
-            namespace=self.namespace,
-            values=keda_values(args),
-            atomic=True,
-            cleanup_on_fail=True,
-            max_history=10,
-            timeout=600,
-            opts=child_opts(self),
-        )
+        # No `crd_files`: the chart templates its CRDs (`crds.install`) and upgrades them itself.
+        keda = HelmChart(RELEASE_NAME, "keda", args.chart_version, KEDA_CHART_REPO)
+        install_chart(self, name, keda, namespace=self.namespace, values=keda_values(args))
         self.register_outputs({"namespace": self.namespace, "release_name": self.release_name})

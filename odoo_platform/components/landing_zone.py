@@ -34,7 +34,11 @@ from odoo_platform.components._shared.iam import (
     policy_document,
 )
 from odoo_platform.components._shared.kms import KeyAlias, customer_key
-from odoo_platform.components._shared.network import interface_endpoints, vpc_flow_logs
+from odoo_platform.components._shared.network import (
+    interface_endpoints,
+    vpc_flow_logs,
+    vpc_with_dns,
+)
 from odoo_platform.components.file_system import FileSystem, FileSystemArgs
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LOG_RETENTION_DAYS
 from odoo_platform.config.network import plan_subnets
@@ -216,14 +220,7 @@ class LandingZone(pulumi.ComponentResource):
         ]
         self.kms_key_arns = {p: self._kms_key(p, account_id) for p in KEY_PURPOSES}
 
-        vpc = aws.ec2.Vpc(
-            f"{name}-vpc",
-            cidr_block=args.vpc_cidr,
-            enable_dns_support=True,
-            enable_dns_hostnames=True,
-            tags={**self._tags, "Name": f"{name}-vpc"},
-            opts=self._opts(),
-        )
+        vpc = vpc_with_dns(self, name, args.vpc_cidr, self._tags, provider=self.provider)
         self.vpc_id, self.vpc_cidr = vpc.id, args.vpc_cidr
         public = self._subnets("public", plan.public, {"kubernetes.io/role/elb": "1"})
         private = self._subnets(

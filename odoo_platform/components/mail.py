@@ -15,7 +15,6 @@ day) until AWS grants production access on request: docs/runbooks/mail.md; the p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -33,6 +32,7 @@ from odoo_platform.components._shared.base import (
     child_opts,
     component_type,
 )
+from odoo_platform.components._shared.iam import policy_json
 from odoo_platform.config import mail as mail_config
 from odoo_platform.config.fields import HOSTNAME_PATTERN, PATTERN_MEANINGS
 from odoo_platform.config.tags import resource_tags
@@ -178,17 +178,12 @@ def _dkim_tokens(attributes: Any) -> list[str]:
 
 def send_policy(identity_arn: str, domain: str) -> str:
     """SendRawEmail (what the SMTP interface calls) on the identity, From the tenant's domain."""
-    return json.dumps(
+    return policy_json(
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "SendFromOwnDomain",
-                    "Effect": "Allow",
-                    "Action": "ses:SendRawEmail",
-                    "Resource": identity_arn,
-                    "Condition": {"StringLike": {"ses:FromAddress": f"*@{domain}"}},
-                }
-            ],
+            "Sid": "SendFromOwnDomain",
+            "Effect": "Allow",
+            "Action": "ses:SendRawEmail",
+            "Resource": identity_arn,
+            "Condition": {"StringLike": {"ses:FromAddress": f"*@{domain}"}},
         }
     )

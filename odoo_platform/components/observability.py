@@ -20,7 +20,6 @@ alert a warning (see docs/components/observability.md).
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from odoo_platform.components._shared.base import (
     component_type,
     require_providers,
 )
+from odoo_platform.components._shared.iam import policy_json
 from odoo_platform.components.alert_rules import (
     RulePolicy,
     TenantAlerting,
@@ -277,32 +277,27 @@ def topic_policy(topic_arn: str, cost_alert_accounts: Sequence[str] | None = Non
     Budgets and Cost Anomaly Detection), and only over TLS."""
     _, partition, _, region, account, _ = topic_arn.split(":", 5)
     alarms = f"arn:{partition}:cloudwatch:{region}:{account}:alarm:*"
-    return json.dumps(
+    return policy_json(
+        *cost_alert_statements(topic_arn, cost_alert_accounts),
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                *cost_alert_statements(topic_arn, cost_alert_accounts),
-                {
-                    "Sid": "CloudWatchAlarmsOfThisAccount",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": "sns:Publish",
-                    "Resource": topic_arn,
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account},
-                        "ArnLike": {"aws:SourceArn": alarms},
-                    },
-                },
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "sns:Publish",
-                    "Resource": topic_arn,
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-            ],
-        }
+            "Sid": "CloudWatchAlarmsOfThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": alarms},
+            },
+        },
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
     )
 
 

@@ -31,7 +31,11 @@ from odoo_platform.components._shared.base import (
     component_type,
 )
 from odoo_platform.components._shared.kms import customer_key
-from odoo_platform.components._shared.network import interface_endpoints, vpc_flow_logs
+from odoo_platform.components._shared.network import (
+    interface_endpoints,
+    vpc_flow_logs,
+    vpc_with_dns,
+)
 from odoo_platform.components.landing_zone import kms_key_policy
 from odoo_platform.config.catalog import LOG_RETENTION_DAYS
 from odoo_platform.config.network import ACCOUNT_SUBNET_PREFIXES, SubnetPlan, plan_subnets
@@ -110,14 +114,7 @@ class TenantAccountNetwork(pulumi.ComponentResource):
         super().__init__(component_type("TenantAccountNetwork"), name, None, opts)
         self._name, self._args = name, args
         self._tags = resource_tags(args.tier, args.tenant)
-        vpc = aws.ec2.Vpc(
-            f"{name}-vpc",
-            cidr_block=args.vpc_cidr,
-            enable_dns_support=True,
-            enable_dns_hostnames=True,
-            tags={**self._tags, "Name": f"{name}-vpc"},
-            opts=child_opts(self),
-        )
+        vpc = vpc_with_dns(self, name, args.vpc_cidr, self._tags)
         self.vpc_id, self.vpc_cidr = vpc.id, args.vpc_cidr
         self.database_cidrs = args.database_cidrs()
         zones = aws.get_availability_zones_output(

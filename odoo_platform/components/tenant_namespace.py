@@ -17,7 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from odoo_platform.components._shared.base import Slug, check_args, child_opts, component_type
-from odoo_platform.components._shared.k8s import manifest, pod_security_labels
+from odoo_platform.components._shared.k8s import manifest, restricted_namespace
 from odoo_platform.config.catalog import (
     INIT_JOB_CPU_LIMIT_M,
     INIT_JOB_MEMORY_LIMIT_MIB,
@@ -101,13 +101,7 @@ class TenantNamespace(pulumi.ComponentResource):
     ) -> None:
         super().__init__(component_type("TenantNamespace"), name, None, opts)
         self.labels = dict(args.k8s_labels)
-        namespace = k8s.core.v1.Namespace(
-            f"{name}-ns",
-            metadata=manifest(
-                {"name": args.namespace_name, "labels": {**self.labels, **pod_security_labels()}}
-            ),
-            opts=child_opts(self),
-        )
+        namespace = restricted_namespace(self, f"{name}-ns", args.namespace_name, self.labels)
         self.name = namespace.metadata.name
         in_namespace = child_opts(self, depends_on=[namespace])
         k8s.core.v1.ResourceQuota(

@@ -12,7 +12,6 @@ middlewares and TLS secrets from its own namespace; its records point to `load_b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypedDict, cast
@@ -29,11 +28,12 @@ from odoo_platform.components._shared.base import (
     component_type,
     require_providers,
 )
-from odoo_platform.components._shared.iam import irsa_trust_policy
+from odoo_platform.components._shared.helm import HelmChart, install_chart
+from odoo_platform.components._shared.iam import irsa_trust_policy, policy_json
 from odoo_platform.components._shared.k8s import (
     manifest,
-    pod_security_labels,
     restricted_container_security,
+    restricted_namespace,
     restricted_pod_security,
 )
 
@@ -188,6 +188,19 @@ class TraefikIngressArgs:
 
 def traefik_crd_urls(chart_version: str) -> list[str]:
     return [TRAEFIK_CRD_URL.format(version=chart_version, file=f) for f in TRAEFIK_CRD_FILES]
+
+
+def traefik_chart(args: TraefikIngressArgs) -> HelmChart:
+    """The chart at `chart_version`, its CRDs applied from the same tag (Helm never upgrades
+    the chart's `crds/`)."""
+    return HelmChart(
+        release_name=RELEASE_NAME,
+        chart="traefik",
+        version=args.chart_version,
+        repo=TRAEFIK_CHART_REPO,
+        crd_files=traefik_crd_urls(args.chart_version),
+        protect_crds=args.protect_crds,
+    )
 
 
 def load_balancer_annotations(args: TraefikIngressArgs) -> dict[str, str]:
@@ -358,7 +371,7 @@ def cert_manager_values(args: CertManagerArgs, role_arn: pulumi.Input[str]) -> d
 def dns01_policy(zone_id: str, partition: str = "aws") -> str:
     """Route53 rights for DNS-01: TXT records named `_acme-challenge.*` in one zone only."""
     zone_arn = f"arn:{partition}:route53:::hostedzone/{zone_id}"
-    statements = [
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "ReadChanges",
             "Effect": "Allow",
@@ -386,7 +399,7 @@ def dns01_policy(zone_id: str, partition: str = "aws") -> str:
             },
         },
     ]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+    return policy_json(*statements)
 
 
 def cluster_issuer_spec(args: CertManagerArgs, account_key_secret: str) -> dict[str, Any]:
@@ -448,30 +461,13 @@ class TraefikIngress(pulumi.ComponentResource):
         self.resource_name = name
         self.entry_point = ENTRY_POINT
         self.tls_option_name = TLS_OPTION_NAME
-        namespace = self._namespace(f"{name}-namespace", args.namespace, args.labels)
+        namespace = restricted_namespace(self, f"{name}-namespace", args.namespace, args.labels)
         self.namespace = namespace.metadata.name
-        crds = k8s.yaml.v2.ConfigGroup(
-            f"{name}-crds",
-            files=traefik_crd_urls(args.chart_version),
-            opts=child_opts(self, protect=args.protect_crds),
+        traefik = install_chart(
+            self, name, traefik_chart(args), namespace=self.namespace, values=traefik_values(args)
         )
-        release = k8s.helm.v3.Release(
-            f"{name}-traefik",
-            name=RELEASE_NAME,
-            chart="traefik",
-            version=args.chart_version,
-            repository_opts={"repo": TRAEFIK_CHART_REPO},
-            namespace=self.namespace,
-            values=traefik_values(args),
-            skip_crds=True,
-            atomic=True,
-            cleanup_on_fail=True,
-            max_history=10,
-            timeout=600,
-            opts=child_opts(self, depends_on=[crds]),
-        )
-        self._tls_option(name, args, crds)
-        self.service_name, self.load_balancer_hostname = self._service(name, release)
+        self._tls_option(name, args, traefik.crds_ready)
+        self.service_name, self.load_balancer_hostname = self._service(name, traefik.release)
         self.cluster_issuer_name = None
         self.cert_manager_role_arn = None
         if isinstance(args.tls, CertManagerArgs):
@@ -495,19 +491,8 @@ class TraefikIngress(pulumi.ComponentResource):
             load_balancer_hostname=self.load_balancer_hostname,
         ).apply(lambda values: cast(IngressOutput, values))
 
-    def _namespace(
-        self, resource_name: str, namespace: str, object_labels: Mapping[str, str]
-    ) -> k8s.core.v1.Namespace:
-        return k8s.core.v1.Namespace(
-            resource_name,
-            metadata=manifest(
-                {"name": namespace, "labels": {**object_labels, **pod_security_labels()}}
-            ),
-            opts=child_opts(self),
-        )
-
     def _tls_option(
-        self, name: str, args: TraefikIngressArgs, crds: pulumi.Resource
+        self, name: str, args: TraefikIngressArgs, crds_ready: list[pulumi.Resource]
     ) -> k8s.apiextensions.CustomResource:
         # ACM mode: the NLB connects to Traefik without SNI, so strict SNI would refuse it.
         return k8s.apiextensions.CustomResource(
@@ -518,7 +503,7 @@ class TraefikIngress(pulumi.ComponentResource):
                 {"name": TLS_OPTION_NAME, "namespace": self.namespace, "labels": dict(args.labels)}
             ),
             spec=tls_option_spec(sni_strict=isinstance(args.tls, CertManagerArgs)),
-            opts=child_opts(self, depends_on=[crds]),
+            opts=child_opts(self, depends_on=crds_ready),
         )
 
     def _service(
@@ -533,7 +518,9 @@ class TraefikIngress(pulumi.ComponentResource):
         return service.metadata.name, service.status.apply(_load_balancer_hostname)
 
     def _cert_manager(self, name: str, tls: CertManagerArgs, args: TraefikIngressArgs) -> None:
-        namespace = self._namespace(f"{name}-cert-manager-namespace", tls.namespace, args.labels)
+        namespace = restricted_namespace(
+            self, f"{name}-cert-manager-namespace", tls.namespace, args.labels
+        )
         role = aws.iam.Role(
             f"{name}-cert-manager",
             description="cert-manager DNS-01 challenges in one Route53 zone",
@@ -551,20 +538,13 @@ class TraefikIngress(pulumi.ComponentResource):
             ),
             opts=child_opts(self),
         )
-        release = k8s.helm.v3.Release(
-            f"{name}-cert-manager",
-            name="cert-manager",
-            chart="cert-manager",
-            version=tls.chart_version,
-            repository_opts={"repo": CERT_MANAGER_CHART_REPO},
+        release = install_chart(
+            self,
+            name,
+            HelmChart("cert-manager", "cert-manager", tls.chart_version, CERT_MANAGER_CHART_REPO),
             namespace=namespace.metadata.name,
             values=cert_manager_values(tls, role.arn),
-            atomic=True,
-            cleanup_on_fail=True,
-            max_history=10,
-            timeout=600,
-            opts=child_opts(self),
-        )
+        ).release
         issuer = k8s.apiextensions.CustomResource(
             f"{name}-cluster-issuer",
             api_version="cert-manager.io/v1",

@@ -46,6 +46,11 @@ def policy_document(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
+def policy_json(*statements: dict[str, Any]) -> str:
+    """`policy_document` as the JSON string IAM, SNS and SES take."""
+    return json.dumps(policy_document(*statements))
+
+
 def service_trust_policy(service: str, *, tag_session: bool = False) -> str:
     """Trust letting one AWS service principal (e.g. `backup.amazonaws.com`) assume a role."""
     action: str | list[str] = (

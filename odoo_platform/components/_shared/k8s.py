@@ -1,13 +1,20 @@
 """Kubernetes building blocks every component shares, as camelCase manifest fragments.
 
 The restricted Pod Security Standard in one place: the namespace labels that enforce it and the
-pod and container `securityContext` that meet it (DESIGN.md, invariant 4). Plain dicts, so they
-fit a manifest as is and `policies.kubernetes.restricted_violations` can judge them.
+pod and container `securityContext` that meet it (DESIGN.md, invariant 4), as plain dicts, so they
+fit a manifest as is and `policies.kubernetes.restricted_violations` can judge them; and
+`restricted_namespace`, the Namespace that carries those labels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from odoo_platform.components._shared.base import child_opts
 
 Manifest = dict[str, Any]
 
@@ -61,3 +68,14 @@ def manifest(fragment: Manifest) -> Any:
     """A camelCase manifest fragment handed to pulumi-kubernetes as is (its typed dicts spell
     keys in snake_case, so a camelCase dict is typed as what the provider accepts: anything)."""
     return fragment
+
+
+def restricted_namespace(
+    parent: pulumi.Resource, resource_name: str, namespace: str, labels: Mapping[str, str]
+) -> k8s.core.v1.Namespace:
+    """A namespace that enforces the restricted Pod Security Standard, with `labels`."""
+    return k8s.core.v1.Namespace(
+        resource_name,
+        metadata=manifest({"name": namespace, "labels": {**labels, **pod_security_labels()}}),
+        opts=child_opts(parent),
+    )

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from odoo_platform.components._shared.base import ChildOptions, child_opts
-from odoo_platform.components._shared.iam import service_trust_policy
+from odoo_platform.components._shared.iam import policy_document, service_trust_policy
 
 HTTPS_PORT = 443
 
@@ -72,6 +72,25 @@ def service_log_group(
     )
 
 
+def vpc_with_dns(
+    parent: pulumi.Resource,
+    name: str,
+    cidr: str,
+    tags: Mapping[str, str],
+    **opts: Unpack[ChildOptions],
+) -> aws.ec2.Vpc:
+    """The VPC `<name>-vpc`, with DNS resolution and host names: interface endpoints' private
+    DNS names need both (AWS VPC user guide, "DNS attributes for your VPC")."""
+    return aws.ec2.Vpc(
+        f"{name}-vpc",
+        cidr_block=cidr,
+        enable_dns_support=True,
+        enable_dns_hostnames=True,
+        tags={**tags, "Name": f"{name}-vpc"},
+        opts=child_opts(parent, **opts),
+    )
+
+
 def vpc_flow_logs(
     parent: pulumi.Resource,
     name: str,
@@ -104,20 +123,17 @@ def vpc_flow_logs(
         f"{name}-flow-logs-write",
         role=role.id,
         policy=pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "logs:CreateLogStream",
-                            "logs:PutLogEvents",
-                            "logs:DescribeLogStreams",
-                        ],
-                        "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
-                    }
-                ],
-            }
+            policy_document(
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
+                }
+            )
         ),
         opts=child_opts(parent, **opts),
     )

@@ -9,7 +9,6 @@ cron Deployments, and pause their ScaledObjects.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,13 +16,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from odoo_platform.components._shared.iam import irsa_trust_policy
+from odoo_platform.components._shared.iam import irsa_trust_policy, policy_json
 from odoo_platform.components.backup_bucket import tenant_key_prefixes
 from odoo_platform.components.odoo_tenant.scope import (
     BACKUP_SA,
     RESTORE_CHECK_SA,
     UPGRADE_SA,
-    Manifest,
     TenantScope,
     k8s_value,
 )
@@ -154,7 +152,7 @@ def _irsa_role(
 def backup_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
     """The backup writer: put (multipart included, no read, list or delete) under the tenant's
     three prefixes, and the backup key to encrypt (multipart SSE-KMS uploads also decrypt)."""
-    return _policy(
+    return policy_json(
         {
             "Sid": "WriteOwnPrefixes",
             "Effect": "Allow",
@@ -174,7 +172,7 @@ def restore_check_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
     """The restore check: list and read the tenant's three prefixes, decrypt, and write only
     the `verified.json` marker beside a backup it verified (restore-verified.sh)."""
     prefixes = tenant_key_prefixes(slug)
-    return _policy(
+    return policy_json(
         {
             "Sid": "ListOwnPrefixes",
             "Effect": "Allow",
@@ -201,7 +199,3 @@ def restore_check_policy(bucket_arn: str, kms_key_arn: str, slug: str) -> str:
             "Resource": kms_key_arn,
         },
     )
-
-
-def _policy(*statements: Manifest) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})

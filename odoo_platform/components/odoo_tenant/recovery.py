@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from odoo_platform.components._shared.iam import irsa_trust_policy
+from odoo_platform.components._shared.iam import irsa_trust_policy, policy_json
 from odoo_platform.components.backup_bucket import tenant_key_prefixes
 from odoo_platform.components.odoo_tenant.args import DrDrillArgs, DrReplica
 from odoo_platform.components.odoo_tenant.backups import (
@@ -79,7 +78,7 @@ def declare_dr_restore_access(
     """Read-only access to the tenant's prefixes of the DR replica, for the init Job's role
     (the backup writer's, which the upgrade account uses) on a DR site."""
     policy = pulumi.Output.all(replica.bucket_arn, replica.kms_key_arn).apply(
-        lambda v: _policy(*_read_replica(v[0], v[1], scope.args.slug))
+        lambda v: policy_json(*_read_replica(v[0], v[1], scope.args.slug))
     )
     return aws.iam.RolePolicy(
         f"{scope.name}-dr-restore-policy", role=role_name, policy=policy, opts=scope.opts()
@@ -208,7 +207,7 @@ def drill_policy(
 ) -> str:
     """The drill: read the tenant's replica prefixes, write (never read or delete) its
     `drills/<tenant>/` results, publish to the DR metric namespace only."""
-    return _policy(
+    return policy_json(
         *_read_replica(replica_arn, replica_key_arn, slug),
         {
             "Sid": "WriteOwnDrillResults",
@@ -255,7 +254,3 @@ def _read_replica(replica_arn: str, replica_key_arn: str, slug: str) -> list[Man
             "Resource": replica_key_arn,
         },
     ]
-
-
-def _policy(*statements: Manifest) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})

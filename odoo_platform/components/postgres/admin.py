@@ -10,8 +10,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from odoo_platform.components._shared.iam import irsa_trust_policy
-from odoo_platform.components._shared.k8s import Manifest, manifest, pod_security_labels
+from odoo_platform.components._shared.iam import irsa_trust_policy, policy_document
+from odoo_platform.components._shared.k8s import (
+    Manifest,
+    manifest,
+    restricted_namespace,
+)
 from odoo_platform.components._shared.network import HTTPS_PORT
 from odoo_platform.components.postgres.args import AdminRotation
 from odoo_platform.components.postgres.names import admin_namespace_name
@@ -51,13 +55,8 @@ class Server:
 def admin_access(scope: Scope, server: Server) -> AdminAccess:
     """A namespace only platform Jobs use, with the admin Secret and a tight egress policy."""
     labels = dict(scope.args.k8s_labels)
-    namespace = k8s.core.v1.Namespace(
-        f"{scope.name}-admin",
-        metadata={
-            "name": admin_namespace_name(scope.name),
-            "labels": {**labels, **pod_security_labels()},
-        },
-        opts=scope.opts(),
+    namespace = restricted_namespace(
+        scope.owner, f"{scope.name}-admin", admin_namespace_name(scope.name), labels
     )
     name = namespace.metadata.name
     _guardrails(scope, name, labels)
@@ -106,24 +105,21 @@ def _reader(
         f"{scope.name}-admin-reader",
         role=role.id,
         policy=pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": "secretsmanager:GetSecretValue",
-                        "Resource": secret_arn,
+            policy_document(
+                {
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": secret_arn,
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": scope.args.kms_key_arn,
+                    "Condition": {
+                        "StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}
                     },
-                    {
-                        "Effect": "Allow",
-                        "Action": "kms:Decrypt",
-                        "Resource": scope.args.kms_key_arn,
-                        "Condition": {
-                            "StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}
-                        },
-                    },
-                ],
-            }
+                },
+            )
         ),
         opts=scope.opts(),
     )

@@ -3,6 +3,8 @@ enhanced monitoring and the cross-region copy of automated backups."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 
@@ -17,6 +19,17 @@ ENHANCED_MONITORING_POLICY_ARN = (
     "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 )
 LOG_EXPORTS = ("postgresql", "upgrade")
+
+
+def insight_settings(kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """What every instance of a server records, primary and replicas alike: its logs exported to
+    CloudWatch, and Performance Insights under the server's key for 7 days (the free tier)."""
+    return {
+        "enabled_cloudwatch_logs_exports": list(LOG_EXPORTS),
+        "performance_insights_enabled": True,
+        "performance_insights_kms_key_id": kms_key_arn,
+        "performance_insights_retention_period": 7,
+    }
 
 
 def monitoring_role(scope: Scope) -> aws.iam.Role:
@@ -79,10 +92,7 @@ def primary(
         apply_immediately=args.apply_immediately,
         auto_minor_version_upgrade=True,
         allow_major_version_upgrade=False,
-        enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-        performance_insights_enabled=True,
-        performance_insights_kms_key_id=args.kms_key_arn,
-        performance_insights_retention_period=7,
+        **insight_settings(args.kms_key_arn),
         monitoring_interval=60,
         monitoring_role_arn=role.arn,
         tags=tags,
@@ -125,10 +135,7 @@ def reporting_replica(
         deletion_protection=args.deletion_protection,
         apply_immediately=args.apply_immediately,
         auto_minor_version_upgrade=True,
-        enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-        performance_insights_enabled=True,
-        performance_insights_kms_key_id=args.kms_key_arn,
-        performance_insights_retention_period=7,
+        **insight_settings(args.kms_key_arn),
         monitoring_interval=60,
         monitoring_role_arn=role.arn,
         tags={**scope.tags, "Role": "reporting-replica"},

@@ -31,7 +31,7 @@ from odoo_platform.components._shared.base import (
     component_type,
 )
 from odoo_platform.components._shared.network import nodes_only_security_group
-from odoo_platform.components.postgres.instance import LOG_EXPORTS
+from odoo_platform.components.postgres.instance import insight_settings
 from odoo_platform.components.postgres.names import instance_identifier, snapshot_identifier
 from odoo_platform.components.postgres.parameters import (
     baseline_parameters,
@@ -150,10 +150,7 @@ class CrossRegionReplica(pulumi.ComponentResource):
             final_snapshot_identifier=snapshot_identifier(name, "final"),
             apply_immediately=True,  # a failover does not wait for the maintenance window
             auto_minor_version_upgrade=True,
-            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
-            performance_insights_enabled=True,
-            performance_insights_kms_key_id=args.kms_key_arn,
-            performance_insights_retention_period=7,
+            **insight_settings(args.kms_key_arn),
             tags={**tags, **role},
             opts=child_opts(self, protect=args.protect),
         )
