@@ -57,11 +57,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "odoo_platform.components.odoo_tenant": (
         "OdooTenant",
         "OdooTenantArgs",
+        "DrDrillArgs",
+        "DrReplica",
     ),
     "odoo_platform.components.postgres": (
         "PostgresServer",
         "PostgresServerArgs",
         "CrossRegionBackups",
+        "CrossRegionReplica",
+        "CrossRegionReplicaArgs",
     ),
     "odoo_platform.components.redis_cache": (
         "RedisCache",
@@ -165,11 +169,15 @@ __all__ = [
     "CostControls",
     "CostControlsArgs",
     "CrossRegionBackups",
+    "CrossRegionReplica",
+    "CrossRegionReplicaArgs",
     "DatabaseConfig",
     "DatabaseSchedule",
     "DatabaseScheduleArgs",
     "DedicatedTier",
     "DedicatedTierConfig",
+    "DrDrillArgs",
+    "DrReplica",
     "EksClusterConfig",
     "EventAutoscaler",
     "EventAutoscalerArgs",
@@ -282,11 +290,15 @@ if TYPE_CHECKING:
         ObservabilityArgs,
     )
     from odoo_platform.components.odoo_tenant import (
+        DrDrillArgs,
+        DrReplica,
         OdooTenant,
         OdooTenantArgs,
     )
     from odoo_platform.components.postgres import (
         CrossRegionBackups,
+        CrossRegionReplica,
+        CrossRegionReplicaArgs,
         PostgresServer,
         PostgresServerArgs,
     )

@@ -23,11 +23,10 @@ from odoo_platform.config.catalog import (
     INIT_JOB_MEMORY_LIMIT_MIB,
     SizeProfile,
 )
+from odoo_platform.config.tenant_pods import peak_pods, peak_resources
 from odoo_platform.odoo.names import tenant_namespace
 
-# Pods the quota must admit at once: every web replica the HPA may run, one surge pod of a
-# rolling update, the cron pod and one Job pod (init/upgrade, backup or restore-check).
-EXTRA_PODS_OVER_MAX_REPLICAS = 3
+# Pods that are terminating (a rollout's old pods in their grace period) still count as pods.
 MAX_PODS_HEADROOM = 10
 DEFAULT_CPU = "250m"
 DEFAULT_MEMORY = "256Mi"
@@ -44,8 +43,10 @@ class TenantNamespaceArgs:
     slug: Slug
     """The tenant's id; the namespace is `odoo-<slug>` unless `namespace` is given."""
     profile: SizeProfile
-    """The tenant's size: the quota admits `max_replicas + 3` pods of its web pod's size, the
-    LimitRange caps a container at its pod limit (or the init Job's, when larger)."""
+    """The tenant's size: the quota admits every pod the tenant may run at once
+    (`config.tenant_pods`: web at `max_replicas` plus a surge pod, cron at its event peak, the
+    init/upgrade Job, backup, restore check and DR drill); the LimitRange caps a container at its
+    pod limit (or the init Job's, when larger)."""
     k8s_labels: Mapping[str, str] = field(default_factory=dict)
     """Labels of the namespace and its objects (owner, cost centre, environment, tier, tenant)."""
     namespace: str | None = None
@@ -60,15 +61,14 @@ class TenantNamespaceArgs:
 
 
 def quota_hard(profile: SizeProfile) -> dict[str, str]:
-    """Limits and requests of the most pods the tenant runs at once, sized like web pods."""
-    pods = profile.max_replicas + EXTRA_PODS_OVER_MAX_REPLICAS
+    """Requests and limits of every pod the tenant may run at once (`config.tenant_pods`)."""
+    peak = peak_resources(profile)
     return {
-        "requests.cpu": f"{pods * profile.cpu_request_m}m",
-        "requests.memory": f"{pods * profile.memory_request_mib}Mi",
-        "limits.cpu": f"{pods * profile.cpu_limit_m}m",
-        "limits.memory": f"{pods * profile.memory_limit_mib}Mi",
-        # finished Job pods count until they are cleaned up
-        "pods": str(pods + MAX_PODS_HEADROOM),
+        "requests.cpu": f"{peak.cpu_request_m}m",
+        "requests.memory": f"{peak.memory_request_mib}Mi",
+        "limits.cpu": f"{peak.cpu_limit_m}m",
+        "limits.memory": f"{peak.memory_limit_mib}Mi",
+        "pods": str(peak_pods(profile).total + MAX_PODS_HEADROOM),
         "persistentvolumeclaims": "2",
         "services.loadbalancers": "0",
         "services.nodeports": "0",

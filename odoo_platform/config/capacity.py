@@ -22,6 +22,7 @@ from odoo_platform.config.catalog import (
 from odoo_platform.config.defaults import dedicated_settings, tenant_profile
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.config.models import DEFAULT_POOL, DatabaseConfig, PlatformConfig, TenantConfig
+from odoo_platform.config.tenant_pods import peak_pods
 
 SHARED_SERVER = "multi-tenant"
 POOL_SEPARATOR = ":"  # `multi-tenant:<pool>`: a shared server besides the default one
@@ -35,8 +36,6 @@ MAINTENANCE_CONNECTIONS = 2
 # overlapped), next to its own psql (database state) or pg_dump (pre-upgrade backup).
 INIT_JOB_ODOO_PROCESSES = 2
 INIT_JOB_CLIENT_CONNECTIONS = 1
-# The web Deployment's rolling update adds one pod (maxSurge) even at the HPA's maximum.
-ROLLOUT_SURGE_PODS = 1
 
 
 class ServerKey(str):
@@ -182,13 +181,15 @@ def max_connections(database: DatabaseConfig) -> int:
 
 
 def tenant_connections(tenant: TenantConfig) -> TenantConnections:
+    """The pods counted are the namespace quota's (`config.tenant_pods.peak_pods`)."""
     profile = tenant_profile(tenant)
-    web_pods = profile.max_replicas + ROLLOUT_SURGE_PODS
+    pods = peak_pods(profile)
+    init_job = INIT_JOB_ODOO_PROCESSES * profile.db_maxconn + INIT_JOB_CLIENT_CONNECTIONS
     return TenantConnections(
         tenant.slug,
-        web=web_pods * web_pod_connections(profile, tenant.odoo_version),
-        cron=profile.event_cron_replicas * profile.cron_workers * profile.db_maxconn,
-        init_job=INIT_JOB_ODOO_PROCESSES * profile.db_maxconn + INIT_JOB_CLIENT_CONNECTIONS,
+        web=pods.web * web_pod_connections(profile, tenant.odoo_version),
+        cron=pods.cron * profile.cron_workers * profile.db_maxconn,
+        init_job=pods.init_job * init_job,
     )
 
 

@@ -25,7 +25,7 @@ from odoo_platform.config import PlatformConfig
 from odoo_platform.config.database_schedule import WEEKS_PER_MONTH
 from odoo_platform.config.defaults import tenant_profile
 from odoo_platform.synthesis.harness import ProgramResult, RecordedResource
-from odoo_platform.synthesis.ownership import DEDICATED_PREFIX, MULTI_TENANT, PLATFORM, Placement
+from odoo_platform.synthesis.ownership import MULTI_TENANT, PLATFORM, Placement, dedicated_tenant
 
 PRICE_TABLE = Path(__file__).parents[1] / "data" / "prices.json"
 ASSUMED_EFS_GB = 50
@@ -436,7 +436,7 @@ def estimate_cost(
     by_tenant = {t.slug: 0.0 for t in config.tenants}
     tiers = {PLATFORM: 0.0, MULTI_TENANT: 0.0, "dedicated": 0.0}
     for line in lines:
-        tier = "dedicated" if line.group.startswith(DEDICATED_PREFIX) else line.group
+        tier = "dedicated" if dedicated_tenant(line.group) else line.group
         tiers[tier] += line.monthly
         if line.tenant is not None:
             by_tenant[line.tenant] = by_tenant.get(line.tenant, 0.0) + line.monthly

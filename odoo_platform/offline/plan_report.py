@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.offline.budgets import BudgetCheck, budgets_json
 from odoo_platform.offline.capacity_plan import capacity_json, print_capacity
@@ -21,14 +22,14 @@ from odoo_platform.offline.plan import StackPlan
 from odoo_platform.offline.recovery import print_recovery, print_recovery_summary, recovery_json
 from odoo_platform.policies import Finding, Severity
 from odoo_platform.synthesis.harness import RecordedResource
-from odoo_platform.synthesis.ownership import DEDICATED_PREFIX
+from odoo_platform.synthesis.ownership import dedicated_tenant
 
 SCHEMA_VERSION = 1
 TENANT_ROWS = 20  # human output lists this many tenants' depth; JSON lists all
 
 
 def _group_kind(group: str) -> str:
-    return "dedicated" if group.startswith(DEDICATED_PREFIX) else group
+    return "dedicated" if dedicated_tenant(group) else group
 
 
 def chain_json(chain: Chain) -> dict[str, Any]:
@@ -146,9 +147,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
             {
                 "group": g.group,
                 "kind": _group_kind(g.group),
-                "tenant": g.group.removeprefix(DEDICATED_PREFIX)
-                if g.group.startswith(DEDICATED_PREFIX)
-                else None,
+                "tenant": dedicated_tenant(g.group),
                 "resources": g.resource_total,
                 "components": g.component_total,
                 "resources_by_type": g.resources,
@@ -230,8 +229,8 @@ def print_plan(plan: StackPlan, console: Console, details: bool = False) -> None
 
 
 def group_cost(plan: StackPlan, group: str) -> float:
-    if group.startswith(DEDICATED_PREFIX):
-        return plan.cost.by_tenant.get(group.removeprefix(DEDICATED_PREFIX), 0.0)
+    if (tenant := dedicated_tenant(group)) is not None:
+        return plan.cost.by_tenant.get(tenant, 0.0)
     return plan.cost.platform if group == "platform" else plan.cost.by_tier.get(group, 0.0)
 
 
@@ -241,9 +240,8 @@ def finding_group(plan: StackPlan, finding: Finding) -> str:
     if placement is not None:
         return placement.group
     tenant = finding.tenant
-    dedicated = {g.group for g in plan.groups if g.group.startswith(DEDICATED_PREFIX)}
-    if tenant and f"{DEDICATED_PREFIX}{tenant}" in dedicated:
-        return f"{DEDICATED_PREFIX}{tenant}"
+    if tenant and (key := ServerKey.dedicated(tenant)) in {g.group for g in plan.groups}:
+        return key
     return "multi-tenant" if tenant else "platform"
 
 

@@ -8,7 +8,8 @@ tenant when the parent is of the same tier. A component carries no tags, so its 
 are the ones all its marked descendants agree on, if they do.
 
 Groups: `platform` (the shared platform and anything unmarked), `multi-tenant` (the multi-tenant
-tier, its shared services and its tenants' resources), `dedicated:<slug>` (one dedicated tenant).
+tier, its shared services and its tenants' resources), `dedicated:<slug>` (one dedicated tenant:
+the key of its database server, `ServerKey.dedicated`, so plan groups and budgets share it).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from odoo_platform.config.capacity import ServerKey
 from odoo_platform.policies.model import marked_tier_and_tenant
 
 PLATFORM = "platform"
 MULTI_TENANT = "multi-tenant"
-DEDICATED_PREFIX = "dedicated:"
 
 Marks = tuple[str | None, str | None]
 
@@ -48,8 +49,9 @@ class Placement:
     tenant: str | None
 
 
-def dedicated_group(slug: str) -> str:
-    return DEDICATED_PREFIX + slug
+def dedicated_tenant(group: str) -> str | None:
+    """The dedicated tenant a group is (`dedicated:<slug>`); None for the other groups."""
+    return ServerKey(group).tenant
 
 
 def place(tier: str | None, tenant: str | None, tenant_tiers: Mapping[str, str]) -> Placement:
@@ -57,7 +59,7 @@ def place(tier: str | None, tenant: str | None, tenant_tiers: Mapping[str, str])
     if tenant is not None:
         tier = tenant_tiers.get(tenant, tier or "shared")
         if tier == "dedicated":
-            return Placement(dedicated_group(tenant), tier, tenant)
+            return Placement(ServerKey.dedicated(tenant), tier, tenant)
         return Placement(MULTI_TENANT, "shared", tenant)
     if tier == "shared":
         return Placement(MULTI_TENANT, tier, None)

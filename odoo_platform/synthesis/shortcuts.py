@@ -60,6 +60,8 @@ class Shortcut:
     replacement: Callable[..., Any]
     parameters: tuple[str, ...]
     needs: tuple[tuple[Any, str], ...] = ()  # (object, attribute) the replacement uses
+    # (object, attribute, parameters) the replacement calls, with those parameters
+    calls: tuple[tuple[Any, str, tuple[str, ...]], ...] = ()
 
     @property
     def name(self) -> str:
@@ -82,7 +84,15 @@ class Shortcut:
             and inspect.iscoroutinefunction(original)
             == inspect.iscoroutinefunction(self.replacement)
             and all(hasattr(owner, attribute) for owner, attribute in self.needs)
+            and all(_parameters(owner, name) == shape for owner, name, shape in self.calls)
         )
+
+
+def _parameters(owner: Any, attribute: str) -> tuple[str, ...] | None:
+    try:
+        return tuple(inspect.signature(getattr(owner, attribute)).parameters)
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 # --- the linear wait for outstanding outputs ---------------------------------------------------
@@ -564,7 +574,10 @@ SHORTCUTS = (
         "deserialize_properties",
         _deserialize_properties,
         ("props_struct", "keep_unknowns", "keep_internal"),
-        needs=((rpc, "_special_sig_key"), (rpc, "UNKNOWN"), (rpc, "deserialize_property")),
+        needs=((rpc, "_special_sig_key"), (rpc, "UNKNOWN")),
+        # 3.231's takes no keep_internal (and its deserialize_properties drops internal fields
+        # unless keep_internal is true, not only when it is False): the SDK's path there
+        calls=((rpc, "deserialize_property", ("value", "keep_unknowns", "keep_internal")),),
     ),
     Shortcut(
         rpc,

@@ -11,6 +11,7 @@ import pytest
 
 from odoo_platform.components.odoo_tenant import DrDrillArgs, DrReplica, OdooTenantArgs
 from odoo_platform.config import ConfigError
+from odoo_platform.config.calendar import JobWindow
 from odoo_platform.config.recovery import rto_target_minutes
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import scripts
@@ -172,6 +173,36 @@ def test_drill_cron_job_is_valid_restricted_and_weekly(drilled: ProgramResult) -
     assert minute == backup[0] and hour not in (check[1],)  # never beside the restore check
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
     assert cron["spec"]["jobTemplate"]["spec"]["backoffLimit"] == 0
+
+
+def _minute_of_day(cron: Manifest) -> int:
+    minute, hour = cron["spec"]["schedule"].split()[:2]
+    return int(hour) * 60 + int(minute)
+
+
+@pytest.mark.parametrize("sleeps", [False, True], ids=["prod", "database-sleeps-at-night"])
+def test_a_missed_drill_starts_late_at_most_15_minutes_or_is_skipped(
+    drilled: ProgramResult, sleeps: bool
+) -> None:
+    """A drill the CronJob controller missed (controller down, cluster upgrade) by more than its
+    `startingDeadlineSeconds` is skipped until next week, never started hours late: a late drill
+    would restore into the scratch database while the restore check uses it, or (a database
+    that sleeps) after the server has stopped. Kubernetes may never start a CronJob whose
+    deadline is under 10 s (its controller's sync period)."""
+    result = drilled
+    if sleeps:
+        window = JobWindow("Europe/Dublin", 9, 16, "MON,TUE,WED,THU,FRI")
+        drill = DrDrillArgs(replica=REPLICA, stack="dev-eu-west-1", weekday=6)
+        result = run_args(_args(dr_drill=drill, job_window=window))
+    cron = _drill_cron(result)
+    deadline = cron["spec"]["startingDeadlineSeconds"]
+    assert deadline == 900
+    latest_start = _minute_of_day(cron) + deadline // 60
+    check = dict(result.named(f"odoo-{SLUG}-restore-check").inputs)
+    assert cron["spec"]["timeZone"] == check["spec"]["timeZone"]
+    assert deadline > 10 and latest_start < _minute_of_day(check)
+    if sleeps:  # inside the hours the server runs (the window's end is two hours later)
+        assert latest_start < (16 + 2) * 60
 
 
 def test_drill_steps_get_only_what_their_script_reads(drilled: ProgramResult) -> None:

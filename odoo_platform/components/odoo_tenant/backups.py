@@ -33,6 +33,7 @@ from odoo_platform.components.odoo_tenant.scope import (
     secret_env,
 )
 from odoo_platform.config.calendar import JobWindow
+from odoo_platform.config.tenant_pods import SCRIPT_STEP
 from odoo_platform.odoo import scripts
 from odoo_platform.odoo.names import APP
 
@@ -274,7 +275,7 @@ def script_container(
             *({"name": key, "value": value} for key, value in overrides.items()),
             {"name": "HOME", "value": "/tmp"},
         ],
-        "resources": resources(100, 1000, 256, 1024),
+        "resources": resources(SCRIPT_STEP),
         "securityContext": restricted_container_security(BACKUP_UID),
         "volumeMounts": mounts,
     }

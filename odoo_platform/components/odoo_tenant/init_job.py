@@ -50,7 +50,7 @@ from odoo_platform.components.odoo_tenant.scope import (
     secret_env,
 )
 from odoo_platform.components.odoo_tenant.workloads import CRON_GRACE_SECONDS, WEB_GRACE_SECONDS
-from odoo_platform.config.catalog import INIT_JOB_CPU_LIMIT_M, INIT_JOB_MEMORY_LIMIT_MIB
+from odoo_platform.config.tenant_pods import INIT_JOB_ODOO
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import scripts
 from odoo_platform.odoo.names import APP, CRON_DEPLOYMENT, WEB_DEPLOYMENT
@@ -83,7 +83,7 @@ def declare_init_job(scope: TenantScope, ready: Sequence[pulumi.Resource]) -> k8
     container = odoo_container(
         scope,
         ["/bin/sh", "-ec", f"exec sh {scripts.SCRIPTS_MOUNT_PATH}/odoo-init.sh"],
-        limits=resources(500, INIT_JOB_CPU_LIMIT_M, 1024, INIT_JOB_MEMORY_LIMIT_MIB),
+        limits=resources(INIT_JOB_ODOO),
     )
     container["env"] += [
         {"name": "WORK_DIR", "value": WORK_DIR},

@@ -31,6 +31,8 @@ from odoo_platform.components.odoo_tenant.scope import (
     resources,
     secret_env,
 )
+from odoo_platform.config import tenant_pods
+from odoo_platform.config.tenant_pods import RENDER_CONF_STEP, SCALE_STEP
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo import mail, scripts
 from odoo_platform.odoo.names import APP
@@ -85,7 +87,7 @@ def render_conf_container(scope: TenantScope, role: str) -> Manifest:
         "image": scope.args.image,
         "command": ["/bin/sh", "-ec", script],
         "env": env,
-        "resources": resources(50, 100, 32, 64),
+        "resources": resources(RENDER_CONF_STEP),
         "securityContext": restricted_container_security(),
         "volumeMounts": [
             {"name": "conf", "mountPath": CONF_DIR, "readOnly": True},
@@ -98,13 +100,7 @@ def odoo_container(
     scope: TenantScope, command: list[str], limits: Manifest | None = None, **extra: Any
 ) -> Manifest:
     """The Odoo container, sized by the tenant's profile unless `limits` are given."""
-    profile = scope.args.profile
-    sized = resources(
-        profile.cpu_request_m,
-        profile.cpu_limit_m,
-        profile.memory_request_mib,
-        profile.memory_limit_mib,
-    )
+    sized = resources(tenant_pods.odoo_container(scope.args.profile))
     return {
         "name": APP,
         "image": scope.args.image,
@@ -182,7 +178,7 @@ def scale_container(scope: TenantScope, name: str, targets: str, **env: str) -> 
             {"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
             *({"name": key, "value": value} for key, value in values.items()),
         ],
-        "resources": resources(50, 200, 64, 128),
+        "resources": resources(SCALE_STEP),
         "securityContext": restricted_container_security(),
         "volumeMounts": [
             {"name": "scripts", "mountPath": scripts.SCRIPTS_MOUNT_PATH, "readOnly": True},

@@ -18,6 +18,7 @@ import pulumi
 from odoo_platform.components._shared.base import ChildOptions, child_opts
 from odoo_platform.components.odoo_tenant.args import OdooTenantArgs
 from odoo_platform.config.catalog import LABEL_TENANT
+from odoo_platform.config.tenant_pods import PodResources
 from odoo_platform.odoo import conf as odoo_conf
 from odoo_platform.odoo.names import APP
 
@@ -128,8 +129,10 @@ def secret_env(name: str, secret: pulumi.Input[str], key: str) -> Manifest:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
-def resources(cpu_request: int, cpu_limit: int, mem_request: int, mem_limit: int) -> Manifest:
+def resources(size: PodResources) -> Manifest:
+    """A container's resources; the sizes live in `config.tenant_pods`, which the namespace's
+    quota adds up."""
     return {
-        "requests": {"cpu": f"{cpu_request}m", "memory": f"{mem_request}Mi"},
-        "limits": {"cpu": f"{cpu_limit}m", "memory": f"{mem_limit}Mi"},
+        "requests": {"cpu": f"{size.cpu_request_m}m", "memory": f"{size.memory_request_mib}Mi"},
+        "limits": {"cpu": f"{size.cpu_limit_m}m", "memory": f"{size.memory_limit_mib}Mi"},
     }

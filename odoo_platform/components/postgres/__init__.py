@@ -37,6 +37,7 @@ from odoo_platform.components.postgres.parameters import (
     baseline_parameters,
     parameter_group_family,
 )
+from odoo_platform.components.postgres.replica import CrossRegionReplica, CrossRegionReplicaArgs
 from odoo_platform.components.postgres.rotation import (
     ROTATION_APPLICATION,
     ROTATION_CAPABILITIES,
@@ -60,6 +61,8 @@ __all__ = [
     "SLOW_QUERY_MS",
     "AdminRotation",
     "CrossRegionBackups",
+    "CrossRegionReplica",
+    "CrossRegionReplicaArgs",
     "PostgresServer",
     "PostgresServerArgs",
     "admin_namespace_name",
