@@ -21,7 +21,7 @@ from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
 
 from odoo_platform.synthesis import shortcuts
-from odoo_platform.synthesis.shortcuts import _stack_trace_without_source_lines
+from odoo_platform.synthesis.stack_traces import stack_trace_of_call_sites
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program, run_stack
 from tests.golden_urns import GOLDEN_DAY, ROOT
 from tests.testing import golden_options
@@ -29,7 +29,7 @@ from tests.testing import golden_options
 
 class _Base:
     def __init__(self, traces: list[Any]) -> None:  # stands in for pulumi.Resource
-        traces.append((pulumi_resource._get_stack_trace(), _stack_trace_without_source_lines()))
+        traces.append((pulumi_resource._get_stack_trace(), stack_trace_of_call_sites()))
 
 
 class _Custom(_Base):
@@ -52,6 +52,17 @@ def test_stack_traces_match_the_sdks() -> None:
     ((sdk, harness),) = traces
     assert len(sdk.frames) > 1
     assert harness == sdk
+
+
+def test_stack_traces_of_each_call_site_match_the_sdks() -> None:
+    traces: list[Any] = []
+    for _ in range(2):  # one call site twice: the kept message
+        _user_code(traces)
+    _Concrete(traces)  # another call site
+    (first_sdk, first), (second_sdk, second), (other_sdk, other) = traces
+    assert first == first_sdk == second_sdk == second
+    assert other == other_sdk != first
+    assert other.frames[0].pc.line != first.frames[0].pc.line
 
 
 def test_debug_messages_are_dropped_and_the_others_kept() -> None:
