@@ -8,6 +8,7 @@ import enum
 import gc
 import re
 import tomllib
+import typing
 import weakref
 from typing import Any, Optional
 
@@ -19,6 +20,7 @@ from google.protobuf import struct_pb2
 from pulumi import output as pulumi_output
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
+from pulumi_kubernetes.meta.v1 import outputs as k8s_meta
 
 from odoo_platform.synthesis import shortcuts
 from odoo_platform.synthesis.stack_traces import stack_trace_of_call_sites
@@ -326,3 +328,61 @@ def test_an_unset_value_fails_as_in_the_sdk() -> None:
         rpc.deserialize_properties(struct)
     with pytest.raises(type(sdk.value), match="Value not set"):
         shortcuts._deserialize_properties(struct)
+
+
+# --- output values translated by each annotation's rules ---------------------------------------
+
+_META = {
+    "name": "web",
+    "labels": {"app": "odoo", "tier": "shared"},
+    "generation": 3.0,
+    "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": "p", "uid": "u1"}],
+}
+_SECRET_INSIDE = {"plain": ["a", 1.0, None, {"deep": [2.5]}], "password": SECRET}
+TRANSLATIONS: list[tuple[Any, Any]] = [
+    (_META, k8s_meta.ObjectMeta),
+    (_META, Optional[k8s_meta.ObjectMeta]),  # noqa: UP045 - as generated SDK code annotates
+    ([_META, {"name": "other"}], typing.Sequence[k8s_meta.ObjectMeta]),
+    ({"app": "odoo"}, typing.Mapping[str, str]),
+    ({"replicas": 2.0}, typing.Mapping[str, int]),
+    ({"any": {"nested": [1.0, {"x": None}]}}, typing.Mapping[str, Any]),
+    (_SECRET_INSIDE, None),
+    (_SECRET_INSIDE, Any),
+    ({"m": _META, "n": [_META]}, dict),
+    (SECRET, k8s_meta.ObjectMeta),
+    ([SECRET, "x"], list[str]),
+    # shapes the annotation does not admit: the SDK's error, with its path
+    ({"name": "x"}, str),
+    ([_META], k8s_meta.ObjectMeta),
+    ({**_META, "labels": ["not", "a", "map"]}, k8s_meta.ObjectMeta),
+    ({**_META, "ownerReferences": [{"apiVersion": {"a": 1}}]}, k8s_meta.ObjectMeta),
+]
+
+
+def _typed(value: Any) -> Any:
+    """A value with the class of every dict (output types are dicts), list and leaf in it."""
+    if isinstance(value, dict):
+        return (type(value), [(k, _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return (list, [_typed(v) for v in value])
+    return (type(value), value)
+
+
+@pytest.mark.parametrize(("value", "typ"), TRANSLATIONS, ids=lambda v: str(v)[:40])
+def test_output_values_translate_as_the_sdk_translates_them(value: Any, typ: Any) -> None:
+    path = rpc._Path("spec", resource="web")
+    try:
+        expected = rpc.translate_output_properties(value, lambda k: k, typ, True, path)
+    except AssertionError as error:
+        with pytest.raises(AssertionError) as raised:
+            shortcuts._translate_output_properties(value, lambda k: k, typ, True, path)
+        assert str(raised.value) == str(error)
+        return
+    got = shortcuts._translate_output_properties(value, lambda k: k, typ, True, path)
+    assert _typed(got) == _typed(expected)
+
+
+def test_keys_of_untyped_output_dicts_go_through_the_callers_translation() -> None:
+    value = {"someKey": {"innerKey": [{"deepKey": 1}]}}
+    expected = rpc.translate_output_properties(value, str.upper, None, True)
+    assert shortcuts._translate_output_properties(value, str.upper, None, True) == expected
