@@ -30,7 +30,7 @@ from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.proto import resource_pb2
 
-from odoo_platform.synthesis import stack_traces
+from odoo_platform.synthesis import serialization, stack_traces
 from odoo_platform.synthesis.translation import (
     translate_output_properties as _translate_output_properties,
 )
@@ -154,13 +154,21 @@ async def _serialize_property(  # noqa: PLR0917 - the SDK's signature
     exclude_resource_refs_from_deps: bool = False,
     return_protobuf_value: bool = False,
 ) -> Any:
-    """`rpc.serialize_property`, answering a plain str/number/bool/None at once.
+    """`rpc.serialize_property`, answering a plain str/number/bool/None at once, and a dict or
+    list of only those in one walk (`serialization.plain_value`).
 
     The SDK runs a leaf through a dozen type tests (sequence, unknown, resource, asset, archive,
     awaitable, output, input type, mapping) and unwraps its annotation, to return it unchanged.
     """
-    if type(value) in _LEAVES and not return_protobuf_value:
-        return value
+    if not return_protobuf_value:
+        kind = type(value)
+        if kind in _LEAVES:
+            return value
+        if kind is dict or kind is list:
+            try:
+                return serialization.plain_value(value, typ, input_transformer)
+            except (serialization.NotPlainError, TypeError):  # TypeError: unhashable annotation
+                pass  # the SDK's to serialize (its recursion comes back here for each part)
     return await _ORIGINALS["pulumi.runtime.rpc.serialize_property"](
         value,
         deps,

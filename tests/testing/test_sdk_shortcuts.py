@@ -14,12 +14,14 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 import pulumi_random
 import pytest
 from google.protobuf import struct_pb2
 from pulumi import output as pulumi_output
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
+from pulumi_kubernetes.meta.v1 import _inputs as k8s_meta_inputs
 from pulumi_kubernetes.meta.v1 import outputs as k8s_meta
 
 from odoo_platform.synthesis import shortcuts
@@ -386,3 +388,61 @@ def test_keys_of_untyped_output_dicts_go_through_the_callers_translation() -> No
     value = {"someKey": {"innerKey": [{"deepKey": 1}]}}
     expected = rpc.translate_output_properties(value, str.upper, None, True)
     assert shortcuts._translate_output_properties(value, str.upper, None, True) == expected
+
+
+# --- plain input values serialized in one walk -------------------------------------------------
+
+_META_INPUT = {
+    "name": "web",
+    "labels": {"app": "odoo"},
+    "owner_references": [{"api_version": "v1", "kind": "Pod", "name": "p", "uid": "u1"}],
+    "generation": 3,
+}
+SERIALIZATIONS: list[tuple[Any, Any]] = [
+    (_META_INPUT, k8s_meta_inputs.ObjectMetaArgs),  # Python names -> Pulumi names, nested
+    (_META_INPUT, pulumi.Input[Optional[k8s_meta_inputs.ObjectMetaArgs]]),  # noqa: UP045
+    ([_META_INPUT, {"name": "x"}], typing.Sequence[k8s_meta_inputs.ObjectMetaArgs]),
+    ({"some_key": {"inner_key": [1, 2.5, None, True]}}, None),
+    ({"some_key": {"inner_key": "x"}}, Any),
+    ({"a_b": "c"}, typing.Mapping[str, str]),
+    ({"a_b": {"c_d": 1}}, dict),
+    ({"a_b": {"c_d": 1}}, str),
+    ([["a"], {"b_c": None}], list),
+    (["a", "b"], k8s_meta_inputs.ObjectMetaArgs),  # the SDK's error: a list for an object
+    ({"name": ("a", "tuple")}, None),  # tuples, sets: the SDK's way
+    ({"name": {"a", "set"}}, None),
+]
+
+
+def _serialized(function: Any, value: Any, typ: Any, transformer: Any) -> Any:
+    deps: list[Any] = []
+    try:
+        got = asyncio.run(function(value, deps, "key", None, transformer, typ))
+    except (AssertionError, ValueError) as error:
+        return ("raised", type(error), str(error))
+    return (_typed(got), deps)
+
+
+@pytest.mark.parametrize(("value", "typ"), SERIALIZATIONS, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize("transformer", [None, str.upper])
+def test_plain_inputs_serialize_as_the_sdk_serializes_them(
+    value: Any, typ: Any, transformer: Any
+) -> None:
+    expected = _serialized(rpc.serialize_property, value, typ, transformer)
+    got = _serialized(shortcuts._serialize_property, value, typ, transformer)
+    assert got == expected
+
+
+def test_an_output_inside_a_plain_input_keeps_its_dependencies() -> None:
+    def program() -> None:
+        first = pulumi_random.RandomId("first", byte_length=4)
+        labels = {"plain": "b", "from-output": first.byte_length.apply(str)}  # two levels down
+        k8s.core.v1.ConfigMap("second", metadata={"name": "cm", "labels": labels})
+
+    result = run_program(program)
+    second = result.named("second")
+    assert second.inputs["metadata"] == {
+        "name": "cm",
+        "labels": {"plain": "b", "from-output": "4"},
+    }
+    assert second.property_dependencies["metadata"] == (result.named("first").urn,)
