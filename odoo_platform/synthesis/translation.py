@@ -52,7 +52,7 @@ def _rule(typ: Any) -> _Rule:
     if unwrapped is Any:
         unwrapped = None
     try:
-        element_type = rpc._get_list_element_type(unwrapped)
+        element_type: Any = rpc._get_list_element_type(unwrapped)
     except AssertionError:
         element_type = _SDK  # the SDK raises: a list where the annotation says otherwise
     if unwrapped is None:
