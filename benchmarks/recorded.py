@@ -16,6 +16,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -29,6 +30,12 @@ from odoo_platform.testing import ProgramResult, run_stack  # noqa: E402
 from tests.golden_urns import GOLDEN_DAY, STACKS  # noqa: E402
 
 
+def stable_repr(value: object) -> str:
+    """`repr`, without the memory address of objects that have no other (e.g. `Unknown`), which
+    differs from run to run."""
+    return re.sub(r" at 0x[0-9a-f]+>", ">", repr(value))
+
+
 def resource_lines(result: ProgramResult) -> Iterator[str]:
     for resource in result.resources:
         record = dataclasses.asdict(resource)
@@ -37,7 +44,7 @@ def resource_lines(result: ProgramResult) -> Iterator[str]:
             k: sorted(v) for k, v in record["property_dependencies"].items()
         }
         record["secret_inputs"] = sorted(record["secret_inputs"])
-        yield json.dumps(record, sort_keys=True, default=repr)
+        yield json.dumps(record, sort_keys=True, default=stable_repr)
     yield json.dumps(
         {
             "stack_outputs": result.outputs,
@@ -45,7 +52,7 @@ def resource_lines(result: ProgramResult) -> Iterator[str]:
             "logs": [(log.severity, log.message) for log in result.logs],
         },
         sort_keys=True,
-        default=repr,
+        default=stable_repr,
     )
 
 

@@ -202,31 +202,39 @@ def _alias_text(alias: Any) -> str:
 
 
 def _unwrap(props: Any) -> tuple[dict[str, Any], frozenset[str]]:
-    """Plain values, and the names of the top-level keys that held a secret."""
+    """Plain values, and the names of the top-level keys that held a secret (one walk each)."""
     if not isinstance(props, dict):
         return {}, frozenset()
-    secret = frozenset(key for key, value in props.items() if _holds_secret(value))
-    return {key: _plain(value) for key, value in props.items()}, secret
+    values: dict[str, Any] = {}
+    secret: list[str] = []
+    for key, value in props.items():
+        found: list[bool] = []
+        values[key] = _plain(value, found)
+        if found:
+            secret.append(key)
+    return values, frozenset(secret)
 
 
-def _holds_secret(value: Any) -> bool:
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
+def _plain(value: Any, secrets_found: list[bool] | None = None) -> Any:
+    """Secrets unwrapped (noted in `secrets_found`), integral floats (protobuf numbers) turned back
+    into ints; the commonest kinds are tested first, a recorded resource's inputs being mostly
+    strings in dicts and lists."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() else value
     if rpc.is_rpc_secret(value):
-        return True
+        if secrets_found is not None:
+            secrets_found.append(True)
+        return _plain(rpc.unwrap_rpc_secret(value), secrets_found)
     if isinstance(value, dict):
-        return any(_holds_secret(v) for v in value.values())
+        return {key: _plain(v, secrets_found) for key, v in value.items()}
     if isinstance(value, list):
-        return any(_holds_secret(v) for v in value)
-    return False
-
-
-def _plain(value: Any) -> Any:
-    """Secrets unwrapped, integral floats (protobuf numbers) turned back into ints."""
-    if rpc.is_rpc_secret(value):
-        return _plain(rpc.unwrap_rpc_secret(value))
-    if isinstance(value, dict):
-        return {key: _plain(v) for key, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, secrets_found) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, pulumi.Resource):

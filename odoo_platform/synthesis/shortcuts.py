@@ -13,17 +13,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import enum
 import functools
 import gc
 import importlib.metadata
 import inspect
 import os
-import sys
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import FrameType, ModuleType
+from types import ModuleType
 from typing import Any
 
 import pulumi
@@ -32,6 +29,11 @@ from pulumi.runtime import known_types, rpc, settings, sync_await
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.proto import resource_pb2
+
+from odoo_platform.synthesis import serialization, stack_traces
+from odoo_platform.synthesis.translation import (
+    translate_output_properties as _translate_output_properties,
+)
 
 ENV_VAR = "ODOO_PLATFORM_SDK_SHORTCUTS"
 # The pulumi releases the shortcuts were run against (tests/testing, tests/test_golden_urns.py):
@@ -131,42 +133,6 @@ async def _wait_for_rpcs_linearly(await_all_outstanding_tasks: bool = True) -> N
             break
 
 
-# --- stack traces without source lines ---------------------------------------------------------
-
-
-def _stack_trace_without_source_lines() -> Any:
-    """The SDK's `_get_stack_trace`, without reading source lines it never sends.
-
-    The SDK extracts each registration's call stack with `traceback.extract_stack()`, which stats
-    every file and reads every line, and turns each path into a URI anew. This walks the frames
-    itself and keeps the same ones (up to the resource class's own `__init__`), each converted
-    once per (file, line).
-    """
-    stack: list[tuple[str, int | None, str]] = []  # (file, line, function)
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        stack.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
-        frame = frame.f_back
-    stack.reverse()
-    inits, cut = 0, 0
-    for cut in range(len(stack) - 1, -1, -1):
-        if stack[cut][2] == "__init__":
-            inits += 1
-            if inits == 3:
-                break
-    if cut < 1:
-        return pulumi_resource.source_pb2.StackTrace()
-    frames = [_stack_frame(filename, line) for filename, line, _ in reversed(stack[:cut])]
-    return pulumi_resource.source_pb2.StackTrace(frames=frames)
-
-
-@functools.lru_cache(maxsize=4096)
-def _stack_frame(filename: str, line: int | None) -> Any:
-    frame = traceback.FrameSummary(filename, line, "", lookup_line=False)
-    position = pulumi_resource._get_source_position_for_frame(frame)
-    return pulumi_resource.source_pb2.StackFrame(pc=position)  # copied into each StackTrace
-
-
 # --- no debug-channel messages -----------------------------------------------------------------
 
 
@@ -198,13 +164,21 @@ async def _serialize_property(  # noqa: PLR0917 - the SDK's signature
     exclude_resource_refs_from_deps: bool = False,
     return_protobuf_value: bool = False,
 ) -> Any:
-    """`rpc.serialize_property`, answering a plain str/number/bool/None at once.
+    """`rpc.serialize_property`, answering a plain str/number/bool/None at once, and a dict or
+    list of only those in one walk (`serialization.plain_value`).
 
     The SDK runs a leaf through a dozen type tests (sequence, unknown, resource, asset, archive,
     awaitable, output, input type, mapping) and unwraps its annotation, to return it unchanged.
     """
-    if type(value) in _LEAVES and not return_protobuf_value:
-        return value
+    if not return_protobuf_value:
+        kind = type(value)
+        if kind in _LEAVES:
+            return value
+        if kind is dict or kind is list:
+            try:
+                return serialization.plain_value(value, typ, input_transformer)
+            except (serialization.NotPlainError, TypeError):  # TypeError: unhashable annotation
+                pass  # the SDK's to serialize (its recursion comes back here for each part)
     return await _ORIGINALS["pulumi.runtime.rpc.serialize_property"](
         value,
         deps,
@@ -215,50 +189,6 @@ async def _serialize_property(  # noqa: PLR0917 - the SDK's signature
         keep_output_values,
         exclude_resource_refs_from_deps,
         return_protobuf_value,
-    )
-
-
-@functools.lru_cache(maxsize=2048)
-def _leaf_target(typ: Any) -> Any:
-    """What `translate_output_properties` turns a leaf into for annotation `typ`: an enum class,
-    `int` (floats become ints), or None (left as is)."""
-    from pulumi import _types  # noqa: PLC0415 - the SDK's own helper, as it calls it
-
-    unwrapped = _types.unwrap_optional_type(typ) if typ else typ
-    if inspect.isclass(unwrapped) and issubclass(unwrapped, enum.Enum):
-        return unwrapped
-    return int if unwrapped is int else None
-
-
-def _translate_output_properties(  # noqa: PLR0917 - the SDK's signature
-    output: Any,
-    output_transformer: Any,
-    typ: Any = None,
-    transform_using_type_metadata: bool = False,
-    path: Any = None,
-    return_none_on_dict_type_mismatch: bool = False,
-) -> Any:
-    """`rpc.translate_output_properties`, with the leaf rules (enum, float to int) decided once
-    per annotation instead of per value."""
-    kind = type(output)
-    if kind in _LEAVES:
-        try:
-            target = _leaf_target(typ)
-        except TypeError:  # an unhashable annotation: the SDK's way
-            target = _NOT_CACHED
-        if target is None:
-            return output
-        if target is int:
-            return int(output) if kind is float else output
-        if target is not _NOT_CACHED:  # an enum, which the SDK makes of any non-None leaf
-            return output if output is None else target(output)
-    return _ORIGINALS["pulumi.runtime.rpc.translate_output_properties"](
-        output,
-        output_transformer,
-        typ,
-        transform_using_type_metadata,
-        path,
-        return_none_on_dict_type_mismatch,
     )
 
 
@@ -551,7 +481,7 @@ SHORTCUTS = (
     Shortcut(
         pulumi_resource,
         "_get_stack_trace",
-        _stack_trace_without_source_lines,
+        stack_traces.stack_trace_of_call_sites,
         (),
         needs=(
             (pulumi_resource, "_get_source_position_for_frame"),

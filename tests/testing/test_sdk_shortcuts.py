@@ -9,20 +9,24 @@ import gc
 import re
 import subprocess
 import tomllib
+import typing
 import weakref
 from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
 import pulumi_random
 import pytest
 from google.protobuf import struct_pb2
 from pulumi import output as pulumi_output
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
+from pulumi_kubernetes.meta.v1 import _inputs as k8s_meta_inputs
+from pulumi_kubernetes.meta.v1 import outputs as k8s_meta
 
 from odoo_platform.synthesis import shortcuts
-from odoo_platform.synthesis.shortcuts import _stack_trace_without_source_lines
+from odoo_platform.synthesis.stack_traces import stack_trace_of_call_sites
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program, run_stack
 from tests.golden_urns import GOLDEN_DAY, ROOT
 from tests.testing import golden_options
@@ -30,7 +34,7 @@ from tests.testing import golden_options
 
 class _Base:
     def __init__(self, traces: list[Any]) -> None:  # stands in for pulumi.Resource
-        traces.append((pulumi_resource._get_stack_trace(), _stack_trace_without_source_lines()))
+        traces.append((pulumi_resource._get_stack_trace(), stack_trace_of_call_sites()))
 
 
 class _Custom(_Base):
@@ -53,6 +57,17 @@ def test_stack_traces_match_the_sdks() -> None:
     ((sdk, harness),) = traces
     assert len(sdk.frames) > 1
     assert harness == sdk
+
+
+def test_stack_traces_of_each_call_site_match_the_sdks() -> None:
+    traces: list[Any] = []
+    for _ in range(2):  # one call site twice: the kept message
+        _user_code(traces)
+    _Concrete(traces)  # another call site
+    (first_sdk, first), (second_sdk, second), (other_sdk, other) = traces
+    assert first == first_sdk == second_sdk == second
+    assert other == other_sdk != first
+    assert other.frames[0].pc.line != first.frames[0].pc.line
 
 
 def test_debug_messages_are_dropped_and_the_others_kept() -> None:
@@ -337,3 +352,119 @@ def test_an_unset_value_fails_as_in_the_sdk() -> None:
         rpc.deserialize_properties(struct)
     with pytest.raises(type(sdk.value), match="Value not set"):
         shortcuts._deserialize_properties(struct)
+
+
+# --- output values translated by each annotation's rules ---------------------------------------
+
+_META = {
+    "name": "web",
+    "labels": {"app": "odoo", "tier": "shared"},
+    "generation": 3.0,
+    "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": "p", "uid": "u1"}],
+}
+_SECRET_INSIDE = {"plain": ["a", 1.0, None, {"deep": [2.5]}], "password": SECRET}
+TRANSLATIONS: list[tuple[Any, Any]] = [
+    (_META, k8s_meta.ObjectMeta),
+    (_META, Optional[k8s_meta.ObjectMeta]),  # noqa: UP045 - as generated SDK code annotates
+    ([_META, {"name": "other"}], typing.Sequence[k8s_meta.ObjectMeta]),
+    ({"app": "odoo"}, typing.Mapping[str, str]),
+    ({"replicas": 2.0}, typing.Mapping[str, int]),
+    ({"any": {"nested": [1.0, {"x": None}]}}, typing.Mapping[str, Any]),
+    (_SECRET_INSIDE, None),
+    (_SECRET_INSIDE, Any),
+    ({"m": _META, "n": [_META]}, dict),
+    (SECRET, k8s_meta.ObjectMeta),
+    ([SECRET, "x"], list[str]),
+    # shapes the annotation does not admit: the SDK's error, with its path
+    ({"name": "x"}, str),
+    ([_META], k8s_meta.ObjectMeta),
+    ({**_META, "labels": ["not", "a", "map"]}, k8s_meta.ObjectMeta),
+    ({**_META, "ownerReferences": [{"apiVersion": {"a": 1}}]}, k8s_meta.ObjectMeta),
+]
+
+
+def _typed(value: Any) -> Any:
+    """A value with the class of every dict (output types are dicts), list and leaf in it."""
+    if isinstance(value, dict):
+        return (type(value), [(k, _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return (list, [_typed(v) for v in value])
+    return (type(value), value)
+
+
+@pytest.mark.parametrize(("value", "typ"), TRANSLATIONS, ids=lambda v: str(v)[:40])
+def test_output_values_translate_as_the_sdk_translates_them(value: Any, typ: Any) -> None:
+    path = rpc._Path("spec", resource="web")
+    try:
+        expected = rpc.translate_output_properties(value, lambda k: k, typ, True, path)
+    except AssertionError as error:
+        with pytest.raises(AssertionError) as raised:
+            shortcuts._translate_output_properties(value, lambda k: k, typ, True, path)
+        assert str(raised.value) == str(error)
+        return
+    got = shortcuts._translate_output_properties(value, lambda k: k, typ, True, path)
+    assert _typed(got) == _typed(expected)
+
+
+def test_keys_of_untyped_output_dicts_go_through_the_callers_translation() -> None:
+    value = {"someKey": {"innerKey": [{"deepKey": 1}]}}
+    expected = rpc.translate_output_properties(value, str.upper, None, True)
+    assert shortcuts._translate_output_properties(value, str.upper, None, True) == expected
+
+
+# --- plain input values serialized in one walk -------------------------------------------------
+
+_META_INPUT = {
+    "name": "web",
+    "labels": {"app": "odoo"},
+    "owner_references": [{"api_version": "v1", "kind": "Pod", "name": "p", "uid": "u1"}],
+    "generation": 3,
+}
+SERIALIZATIONS: list[tuple[Any, Any]] = [
+    (_META_INPUT, k8s_meta_inputs.ObjectMetaArgs),  # Python names -> Pulumi names, nested
+    (_META_INPUT, pulumi.Input[Optional[k8s_meta_inputs.ObjectMetaArgs]]),  # noqa: UP045
+    ([_META_INPUT, {"name": "x"}], typing.Sequence[k8s_meta_inputs.ObjectMetaArgs]),
+    ({"some_key": {"inner_key": [1, 2.5, None, True]}}, None),
+    ({"some_key": {"inner_key": "x"}}, Any),
+    ({"a_b": "c"}, typing.Mapping[str, str]),
+    ({"a_b": {"c_d": 1}}, dict),
+    ({"a_b": {"c_d": 1}}, str),
+    ([["a"], {"b_c": None}], list),
+    (["a", "b"], k8s_meta_inputs.ObjectMetaArgs),  # the SDK's error: a list for an object
+    ({"name": ("a", "tuple")}, None),  # tuples, sets: the SDK's way
+    ({"name": {"a", "set"}}, None),
+]
+
+
+def _serialized(function: Any, value: Any, typ: Any, transformer: Any) -> Any:
+    deps: list[Any] = []
+    try:
+        got = asyncio.run(function(value, deps, "key", None, transformer, typ))
+    except (AssertionError, ValueError) as error:
+        return ("raised", type(error), str(error))
+    return (_typed(got), deps)
+
+
+@pytest.mark.parametrize(("value", "typ"), SERIALIZATIONS, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize("transformer", [None, str.upper])
+def test_plain_inputs_serialize_as_the_sdk_serializes_them(
+    value: Any, typ: Any, transformer: Any
+) -> None:
+    expected = _serialized(rpc.serialize_property, value, typ, transformer)
+    got = _serialized(shortcuts._serialize_property, value, typ, transformer)
+    assert got == expected
+
+
+def test_an_output_inside_a_plain_input_keeps_its_dependencies() -> None:
+    def program() -> None:
+        first = pulumi_random.RandomId("first", byte_length=4)
+        labels = {"plain": "b", "from-output": first.byte_length.apply(str)}  # two levels down
+        k8s.core.v1.ConfigMap("second", metadata={"name": "cm", "labels": labels})
+
+    result = run_program(program)
+    second = result.named("second")
+    assert second.inputs["metadata"] == {
+        "name": "cm",
+        "labels": {"plain": "b", "from-output": "4"},
+    }
+    assert second.property_dependencies["metadata"] == (result.named("first").urn,)
