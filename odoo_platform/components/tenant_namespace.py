@@ -25,7 +25,7 @@ from odoo_platform.config.catalog import (
 )
 from odoo_platform.odoo.names import tenant_namespace
 
-# Pods the quota must admit at once: every web replica the HPA may run, one surge pod of a
+# Pods the quota must admit at once: every web replica KEDA may run, one surge pod of a
 # rolling update, the cron pod and one Job pod (init/upgrade, backup or restore-check).
 EXTRA_PODS_OVER_MAX_REPLICAS = 3
 MAX_PODS_HEADROOM = 10

@@ -14,6 +14,7 @@ Tests compare the committed files with this output. Regenerate both with
 
 from __future__ import annotations
 
+import argparse
 import ast
 import dataclasses
 import datetime as dt
@@ -426,7 +427,13 @@ def _owner_link(owner: str, known: set[str]) -> str:
 def main(argv: Sequence[str] = sys.argv[1:]) -> None:
     """`python -m odoo_platform.offline.component_reference [DIR]`: write both files to DIR
     (default `docs/components`), running the sample stacks of `stacks/`."""
-    directory = Path(argv[0] if argv else "docs/components")
+    parser = argparse.ArgumentParser(
+        prog="python -m odoo_platform.offline.component_reference",
+        description="Write reference.md (every component's args) and index.md (which component "
+        "declares each resource type, from the sample stacks of stacks/) to DIR.",
+    )
+    parser.add_argument("directory", nargs="?", default="docs/components", metavar="DIR")
+    directory = Path(parser.parse_args(list(argv)).directory)
     (directory / "reference.md").write_text(render_reference())
     (directory / "index.md").write_text(render_index(sample_results(Path("stacks"))))
     print(f"wrote {directory / 'reference.md'} and {directory / 'index.md'}")
