@@ -12,6 +12,8 @@ from odoo_platform.config import recovery
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.recovery import NO_DR, TenantRecovery
 
+SHORT_STANDBY_NOTE = "Warm standby: RPO/RTO hold only with its standby stack deployed (--details)."
+
 
 def standby_note(config: PlatformConfig, stack: str = "<stack>") -> str | None:
     """On a warm-standby primary: the objectives assume a standby stack that only the estate can
@@ -126,4 +128,5 @@ def print_recovery_summary(
     )
     mode = recovery.recovery_mode(config) or NO_DR
     console.print(f"Recovery: {summary(entries)} ({mode}, {worst})")
-    _print_note(config, console, stack)
+    if standby_note(config, stack) is not None:  # one line: the summary fits one screen
+        console.print(f"[yellow]{SHORT_STANDBY_NOTE}[/]", highlight=False)
