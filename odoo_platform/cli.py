@@ -10,7 +10,7 @@ import datetime as dt
 import importlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
 from importlib import metadata
@@ -407,19 +407,23 @@ def estate(
             typer.echo("\n".join(deploy))
         return
     today = day_of(date)
+    findings = estate_mod.standby_findings(stacks)
     with progress(f"Planning {len(stacks)} stacks under mocks, one after the other..."):
         rows = estate_mod.plan_estate(stacks, today)
     if json_output:
-        document = estate_mod.estate_json(rows, deploy, today)
+        document = estate_mod.estate_json(rows, deploy, today, findings)
         typer.echo(json.dumps(document, indent=2, sort_keys=True))
     else:
-        estate_mod.print_estate(rows, deploy, console())
-    raise typer.Exit(estate_exit(rows))
+        estate_mod.print_estate(rows, deploy, console(), findings)
+    raise typer.Exit(estate_exit(rows, findings))
 
 
-def estate_exit(rows: list[estate_mod.EstateRow]) -> Exit:
-    """The worst of the stacks: an invalid file, then a failed program, then a policy failure."""
-    if any(r.invalid for r in rows):
+def estate_exit(
+    rows: list[estate_mod.EstateRow], findings: Sequence[estate_mod.EstateFinding] = ()
+) -> Exit:
+    """The worst of the stacks: an invalid file or a cross-stack finding (both name a key of a
+    stack file), then a failed program, then a policy failure."""
+    if findings or any(r.invalid for r in rows):
         return Exit.INVALID_INPUT
     if any(r.error for r in rows):
         return Exit.FAILED

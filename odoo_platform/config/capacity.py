@@ -2,10 +2,10 @@
 
 Odoo's `db_maxconn` is per process, so a tenant's worst case is the per-process value times
 every process it can run: each web pod runs its HTTP workers (`db_maxconn` each) plus one gevent
-process (its own `db_maxconn_gevent` pool), the HPA may scale web pods to the profile's maximum and
-a rollout adds a surge pod, and the cron pod runs the cron workers. The init/upgrade Job's Odoo
-processes and the sessions of backups and restore checks are added on top: the role's
-`CONNECTION LIMIT` is this worst case.
+process (its own `db_maxconn_gevent` pool), KEDA may scale web pods to the profile's maximum and
+a rollout adds a surge pod, and the cron pods (`event_cron_replicas` at an event's peak) run the
+cron workers. The init/upgrade Job's Odoo processes and the sessions of backups and restore
+checks are added on top: the role's `CONNECTION LIMIT` is this worst case.
 """
 
 from __future__ import annotations

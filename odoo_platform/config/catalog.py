@@ -47,11 +47,11 @@ class SizeProfile:
     cron_workers: int
     """Cron threads of the cron pod (`max_cron_threads`; web pods run 0)."""
     min_replicas: int
-    """Web replicas the HPA keeps (and a resumed tenant starts with); 2 or more adds a
-    PodDisruptionBudget."""
+    """Web replicas the web ScaledObject (KEDA) keeps outside events and night scale-down (and a
+    resumed tenant starts with); 2 or more adds a PodDisruptionBudget."""
     max_replicas: int
-    """Web replicas the HPA may reach: the connection budget counts them all, plus the rollout
-    surge."""
+    """Web replicas the web ScaledObject (KEDA) may reach: the connection budget counts them all,
+    plus the rollout surge."""
     cpu_request_m: int
     """CPU request of each Odoo container, in millicores."""
     cpu_limit_m: int

@@ -23,7 +23,7 @@ from odoo_platform.offline.check import check_stack
 from odoo_platform.offline.plan import StackPlan, plan_stack
 
 # Stack config keys whose value names the stack this one depends on: `org/project/stack`, or a
-# bare stack name of the same project. Issue 17's standby adds its primary's key here.
+# bare stack name of the same project. (A standby's `dr_site.primary_stack` is found by its shape.)
 REFERENCE_KEYS = ("odoo-tenant:platform_stack",)
 # What `pulumi.StackReference` / `PlatformReference` take: organisation/project/stack.
 STACK_REFERENCE = re.compile(r"^[A-Za-z0-9_.-]+/(?P<project>[A-Za-z0-9_.-]+)/(?P<stack>[\w.-]+)$")
@@ -195,6 +195,67 @@ def order_for_change(stacks: Sequence[Stack], changed: Sequence[str] | None = No
     return [name for name in order if name in keep]
 
 
+# --- cross-stack checks ---------------------------------------------------------------------
+
+WARM_STANDBY = "warm-standby"
+DR_MODE_KEY = "platform.disaster_recovery.mode"
+
+
+@dataclass(frozen=True)
+class EstateFinding:
+    """A problem no single stack file shows: `key` is the key path in `stack`'s file."""
+
+    stack: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.stack}: {self.key}: {self.message}"
+
+
+def _platform(stack: Stack) -> Mapping[str, Any]:
+    platform = read_stack_config(stack.path).get(CONFIG_KEY)
+    return platform if isinstance(platform, Mapping) else {}
+
+
+def _section(platform: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = platform.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def standby_findings(stacks: Sequence[Stack]) -> list[EstateFinding]:
+    """Every warm-standby primary that no stack of the estate stands by for.
+
+    The plan credits warm standby's RPO and RTO (config/recovery.py) from the mode alone, but
+    only a standby stack (a `dr_site` naming the primary, in warm-standby mode) has the replicas
+    and the idle workloads that meet them; failed over (`role: primary`) it still counts."""
+    sites = set()
+    for stack in stacks:
+        site = _section(_platform(stack), "dr_site")
+        match = STACK_REFERENCE.match(str(site.get("primary_stack", "")))
+        if match and site.get("mode") == WARM_STANDBY:
+            sites.add((match["project"], match["stack"]))
+    findings = []
+    for stack in stacks:
+        platform = _platform(stack)
+        dr = _section(platform, "disaster_recovery")
+        if dr.get("mode") != WARM_STANDBY or (stack.project, stack.name) in sites:
+            continue
+        region = dr.get("dr_region", "its dr_region")
+        findings.append(
+            EstateFinding(
+                stack.name,
+                DR_MODE_KEY,
+                f"'{WARM_STANDBY}' but no stack of this estate is its standby, so nothing "
+                f"meets the RPO and RTO the plan credits to warm standby: add the standby stack "
+                f"in {region} (dr_site.primary_stack naming <org>/{stack.project}/{stack.name}, "
+                f"mode {WARM_STANDBY}; like stacks/Pulumi.dr-eu-central-1.yaml) or choose the "
+                "mode that runs without one: pilot-light or backup-restore",
+            )
+        )
+    return findings
+
+
 @dataclass(frozen=True)
 class EstateRow:
     """One stack of the estate: its plan, or why it has none."""
@@ -309,15 +370,22 @@ def row_json(row: EstateRow) -> dict[str, Any]:
     return document
 
 
-def estate_json(rows: Sequence[EstateRow], order: Sequence[str], today: dt.date) -> dict[str, Any]:
+def estate_json(
+    rows: Sequence[EstateRow],
+    order: Sequence[str],
+    today: dt.date,
+    findings: Sequence[EstateFinding] = (),
+) -> dict[str, Any]:
     """`odoo-platform estate --json` (schema in docs/cli.md, versioned by `schema_version`)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "date": today.isoformat(),
         "order": list(order),
-        "passed": all(
+        "passed": not findings
+        and all(
             r.error is None and (r.plan is None or policy_result(r.plan) != "fail") for r in rows
         ),
+        "findings": [{"stack": f.stack, "key": f.key, "message": f.message} for f in findings],
         "stacks": [row_json(r) for r in rows],
     }
 
@@ -332,8 +400,13 @@ def _policy_cell(plan: StackPlan) -> str:
     return f"[yellow]warnings[/] ({advisory} advisory)" if advisory else "[green]pass[/]"
 
 
-def print_estate(rows: Sequence[EstateRow], order: Sequence[str], console: Console) -> None:
-    """One table of every stack, then the deploy order."""
+def print_estate(
+    rows: Sequence[EstateRow],
+    order: Sequence[str],
+    console: Console,
+    findings: Sequence[EstateFinding] = (),
+) -> None:
+    """One table of every stack, the deploy order, then what the stacks miss together."""
     table = Table(title="Estate", title_justify="left")
     for column in ("stack", "env", "region", "tenants s/d/own", "resources", "cost/month"):
         table.add_column(column, no_wrap=True, justify="right" if column[0] in "rc" else "left")
@@ -372,4 +445,6 @@ def print_estate(rows: Sequence[EstateRow], order: Sequence[str], console: Conso
         )
     console.print(table)
     console.print("Deploy order: " + (" -> ".join(order) or "(no stacks)"))
+    for finding in findings:
+        console.print(f"[bold red]error[/] {finding}", markup=True, highlight=False)
     console.print("[dim]Cost: an estimate from list prices (odoo-platform plan --stack NAME).[/]")

@@ -170,7 +170,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
         "budgets": budgets_json(plan.check.config, plan.budgets),
         "capacity": capacity_json(plan.capacity) if plan.capacity else None,
         "first_logins": first_logins(plan),
-        "recovery": recovery_json(check.config),
+        "recovery": recovery_json(check.config, check.stack),
         "node_autoscaling": node_autoscaling_json(check.config, check.result),
         "warnings": plan.warnings,
         # Sorted: registration order varies with the event loop's scheduling between runs.
@@ -219,7 +219,7 @@ def print_plan(plan: StackPlan, console: Console, details: bool = False) -> None
     print_policy(plan, console)
     print_depth(plan, console)
     print_cost(plan.cost, console)
-    print_recovery(check.config, console)
+    print_recovery(check.config, console, check.stack)
     print_pools(plan, console)
     print_budgets(plan, console)
     if plan.capacity:
@@ -294,7 +294,7 @@ def print_summary(plan: StackPlan, console: Console) -> None:
         f"[dim]Costs are an ESTIMATE from the price table dated {plan.cost.prices.retrieved} "
         f"(on-demand list prices, usage-based charges excluded); assumptions: --details.[/]"
     )
-    print_recovery_summary(plan.check.config, console)
+    print_recovery_summary(plan.check.config, console, plan.check.stack)
     for check in plan.budgets:
         console.print(budget_line(check))
     print_warnings(plan.warnings, console, limit=5)

@@ -12,10 +12,27 @@ from odoo_platform.config import recovery
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.config.recovery import NO_DR, TenantRecovery
 
+SHORT_STANDBY_NOTE = "Warm standby: RPO/RTO hold only with its standby stack deployed (--details)."
 
-def recovery_json(config: PlatformConfig) -> dict[str, Any]:
-    """`recovery` of `plan --json`: `tenants.<slug>` and the figures with their sources."""
+
+def standby_note(config: PlatformConfig, stack: str = "<stack>") -> str | None:
+    """On a warm-standby primary: the objectives assume a standby stack that only the estate can
+    show exists (`odoo-platform estate` checks it); elsewhere None."""
+    dr = config.disaster_recovery
+    if config.dr_site is not None or dr is None or dr.mode != "warm-standby":
+        return None
+    return (
+        f"Warm standby: these RPO and RTO hold only with its standby stack deployed in "
+        f"{dr.dr_region} (dr_site.primary_stack naming <org>/<project>/{stack}, mode "
+        "warm-standby); `odoo-platform estate` fails when the estate has none."
+    )
+
+
+def recovery_json(config: PlatformConfig, stack: str = "<stack>") -> dict[str, Any]:
+    """`recovery` of `plan --json`: `tenants.<slug>`, the figures with their sources, and the
+    condition the figures rest on (`note`, or None)."""
     return {
+        "note": standby_note(config, stack),
         "tenants": {
             r.slug: {
                 "mode": r.achieved.mode or NO_DR,
@@ -49,8 +66,8 @@ def verdict(entry: TenantRecovery) -> str:
     return "no target" if met is None else ("met" if met else "[bold red]not met[/]")
 
 
-def print_recovery(config: PlatformConfig, console: Console) -> None:
-    """One row per tenant (`plan --details`)."""
+def print_recovery(config: PlatformConfig, console: Console, stack: str = "<stack>") -> None:
+    """One row per tenant (`plan --details`), then the figures' sources and conditions."""
     entries = recovery.tenant_recoveries(config)
     if not entries:
         return
@@ -78,6 +95,13 @@ def print_recovery(config: PlatformConfig, console: Console) -> None:
         f"{recovery.FIGURES['retrieved']}): docs/disaster-recovery.md, --json "
         "recovery.sources.[/]"
     )
+    _print_note(config, console, stack)
+
+
+def _print_note(config: PlatformConfig, console: Console, stack: str) -> None:
+    note = standby_note(config, stack)
+    if note is not None:
+        console.print(f"[yellow]{note}[/]", highlight=False)
 
 
 def summary(entries: list[TenantRecovery]) -> str:
@@ -87,7 +111,9 @@ def summary(entries: list[TenantRecovery]) -> str:
     return f"{met}/{len(entries)} tenants meet targets" + (f", {unset} have none" if unset else "")
 
 
-def print_recovery_summary(config: PlatformConfig, console: Console) -> None:
+def print_recovery_summary(
+    config: PlatformConfig, console: Console, stack: str = "<stack>"
+) -> None:
     """One line of the one-screen summary: the mode, the verdicts and the worst figures."""
     entries = recovery.tenant_recoveries(config)
     if not entries:
@@ -102,3 +128,5 @@ def print_recovery_summary(config: PlatformConfig, console: Console) -> None:
     )
     mode = recovery.recovery_mode(config) or NO_DR
     console.print(f"Recovery: {summary(entries)} ({mode}, {worst})")
+    if standby_note(config, stack) is not None:  # one line: the summary fits one screen
+        console.print(f"[yellow]{SHORT_STANDBY_NOTE}[/]", highlight=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Iterator
@@ -9,17 +10,23 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.console import Console
 from typer.testing import CliRunner
 
-from odoo_platform.cli import Exit, app
+from odoo_platform.cli import Exit, app, estate_exit
+from odoo_platform.config import CONFIG_KEY, read_stack_config
 from odoo_platform.offline.estate import (
     SCHEMA_VERSION,
     EstateError,
+    EstateFinding,
     Stack,
     dependencies,
     deploy_order,
     discover,
+    estate_json,
+    print_estate,
     referenced_stacks,
+    standby_findings,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,9 +221,11 @@ def test_the_repository_orders_the_example_tenant_stack_after_its_platform() -> 
         for p in (ROOT / "stacks").glob("Pulumi.*.yaml")
     )
     assert default.index("prod-eu-west-1") < default.index("dr-eu-central-1")
+    assert default.index("prod-us-east-2") < default.index("dr-us-west-2")
     # independent stacks alphabetical
-    assert [n for n in default if n != "dr-eu-central-1"] == sorted(
-        n for n in default if n != "dr-eu-central-1"
+    standbys = {"dr-eu-central-1", "dr-us-west-2"}
+    assert [n for n in default if n not in standbys] == sorted(
+        n for n in default if n not in standbys
     )
 
 
@@ -285,3 +294,107 @@ def test_estate_json_plans_every_sample_stack() -> None:
         assert row["cost"]["monthly"] > 0
         assert row["policy"]["result"] in ("pass", "warnings")
     assert code == Exit.OK and document["passed"] is True
+
+
+# --- the estate's DR check: a warm-standby primary needs its standby stack ------------------
+
+WARM_PRIMARY = {
+    "region": "eu-west-1",
+    "disaster_recovery": {"mode": "warm-standby", "dr_region": "eu-central-1"},
+}
+
+
+def standby(primary: str = "acme/odoo-platform/prod-a", **site: str) -> dict[str, object]:
+    return {
+        "region": "eu-central-1",
+        "dr_site": {
+            "primary_stack": primary,
+            "primary_region": "eu-west-1",
+            "mode": "warm-standby",
+            "role": "standby",
+            **site,
+        },
+    }
+
+
+def estate_of(tmp_path: Path, **platforms: dict[str, object]) -> list[Stack]:
+    (tmp_path / "Pulumi.yaml").write_text("name: odoo-platform\n")
+    for name, platform in platforms.items():
+        write_stack(tmp_path / "stacks", name, {CONFIG_KEY: platform})
+    return discover([tmp_path / "stacks"])
+
+
+def test_a_warm_standby_primary_without_a_standby_stack_is_a_finding_at_its_key(
+    tmp_path: Path,
+) -> None:
+    stacks = estate_of(
+        tmp_path,
+        **{
+            "prod-a": WARM_PRIMARY,
+            "prod-b": {"disaster_recovery": {"mode": "pilot-light", "dr_region": "eu-west-1"}},
+            "prod-c": {"region": "us-east-1"},
+        },
+    )
+    findings = standby_findings(stacks)
+    assert [(f.stack, f.key) for f in findings] == [("prod-a", "platform.disaster_recovery.mode")]
+    text = str(findings[0])
+    assert text.startswith("prod-a: platform.disaster_recovery.mode: 'warm-standby'")
+    # what is missing, where, and the two ways out
+    assert "no stack of this estate is its standby" in text
+    assert "dr_site.primary_stack naming <org>/odoo-platform/prod-a" in text
+    assert "eu-central-1" in text
+    assert "stacks/Pulumi.dr-eu-central-1.yaml" in text and "pilot-light" in text
+
+
+@pytest.mark.parametrize(
+    ("site", "found"),
+    [
+        (standby(), False),
+        (standby(role="primary"), False),  # failed over: the site exists and serves
+        (standby(mode="pilot-light"), True),  # a DR site, but no warm standby
+        (standby("acme/other-project/prod-a"), True),  # another project's stack of that name
+        (standby("acme/odoo-platform/prod-z"), True),  # the standby of another stack
+    ],
+    ids=["standby", "failed over", "other mode", "other project", "other primary"],
+)
+def test_only_a_warm_standby_site_naming_the_primary_counts(
+    tmp_path: Path, site: dict[str, object], found: bool
+) -> None:
+    stacks = estate_of(tmp_path, **{"prod-a": WARM_PRIMARY, "dr-a": site})
+    assert [f.stack for f in standby_findings(stacks)] == (["prod-a"] if found else [])
+
+
+def test_a_finding_fails_the_estate_as_invalid_input() -> None:
+    finding = EstateFinding("prod-a", "platform.disaster_recovery.mode", "no standby")
+    document = estate_json([], [], dt.date(2026, 11, 18), [finding])
+    assert document["findings"] == [
+        {"stack": "prod-a", "key": "platform.disaster_recovery.mode", "message": "no standby"}
+    ]
+    assert document["passed"] is False
+    assert estate_json([], [], dt.date(2026, 11, 18), [])["passed"] is True
+    assert estate_exit([], [finding]) == Exit.INVALID_INPUT
+    console = Console(record=True, width=200)
+    print_estate([], [], console, [finding])
+    assert "prod-a: platform.disaster_recovery.mode: no standby" in console.export_text()
+
+
+def test_estate_reports_the_finding_beside_the_rows(tmp_path: Path) -> None:
+    # an invalid file plans in no time; the finding comes from the stack files alone
+    stacks = estate_of(tmp_path, **{"prod-a": {**WARM_PRIMARY, "environment": "qa"}})
+    code, out, _ = run("--json", "--date", OUTSIDE_FREEZE, "--stacks-dir", str(tmp_path / "stacks"))
+    document = json.loads(out)
+    assert code == Exit.INVALID_INPUT and document["passed"] is False
+    assert [f["stack"] for f in document["findings"]] == [s.name for s in stacks]
+    assert document["findings"][0]["key"] == "platform.disaster_recovery.mode"
+
+
+def test_every_warm_standby_sample_stack_has_its_standby_in_the_estate() -> None:
+    stacks = discover([ROOT / "stacks"])
+    primaries = [
+        s.name
+        for s in stacks
+        if (read_stack_config(s.path)[CONFIG_KEY].get("disaster_recovery") or {}).get("mode")
+        == "warm-standby"
+    ]
+    assert {"prod-eu-west-1", "prod-us-east-2"} <= set(primaries)
+    assert standby_findings(stacks) == []

@@ -13,6 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from odoo_platform.cli import app
+from odoo_platform.config import load_stack_file
+from odoo_platform.offline.recovery import recovery_json
 from odoo_platform.platform.program import main
 from odoo_platform.testing import run_program, stack_config
 
@@ -117,3 +119,26 @@ def test_an_unachievable_target_stops_the_program_at_its_key_path(tmp_path: Path
     )
     assert "warm-standby achieves 5 min (cross-region replica lag 5)" in message
     assert "no mode meets it (the best: warm-standby, ~5 min): raise the target" in message
+
+
+STANDBY_NOTE = "hold only with its standby stack deployed"
+
+
+def test_a_warm_standby_primary_says_its_objectives_need_the_standby_stack(
+    document: dict[str, Any],
+) -> None:
+    note = document["recovery"]["note"]
+    assert STANDBY_NOTE in note and "eu-central-1" in note
+    assert "dr_site.primary_stack naming <org>/<project>/prod-eu-west-1" in note
+    out = plan("--program", SYNTHETIC, "--details", exit_code=3)
+    section = out[out.index("Recovery objectives (loss of eu-west-1") :]
+    assert STANDBY_NOTE in " ".join(section.split())
+    summary = plan("--program", SYNTHETIC, exit_code=3)
+    assert STANDBY_NOTE in " ".join(summary.split())
+
+
+@pytest.mark.parametrize("stack", ["prod-eu-central-1", "dr-eu-central-1", "dev-eu-west-1"])
+def test_other_stacks_have_no_standby_note(stack: str) -> None:
+    """pilot-light, the standby itself, no DR at all."""
+    config = load_stack_file(STACKS / f"Pulumi.{stack}.yaml")
+    assert recovery_json(config)["note"] is None

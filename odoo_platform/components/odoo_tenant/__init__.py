@@ -3,7 +3,8 @@
 `args` (the settings and their checks), `scope` (names, labels, the rendered `odoo.conf`),
 `network_policies`, `identity` (service accounts, IRSA roles), `credentials` (Secrets),
 `filestore`, `pods` (pod and container specs), `init_job` (init/upgrade and resume Jobs),
-`workloads` (web, cron, HPA, PDB, Service), `ingress` (IngressRoute, middlewares), `backups`
+`workloads` (web, cron, PDB, Service), `autoscaling` (the web and cron KEDA ScaledObjects),
+`ingress` (IngressRoute, middlewares), `backups`
 (backup and restore-check CronJobs), `recovery` (the DR site's restore, the DR drill), `dns`
 (the host names' records) and `component` (the `OdooTenant` that calls them in order). No
 builder reads the stack configuration.

@@ -193,9 +193,9 @@ class OdooTenantArgs:
     `autoscaling.keda.sh/paused-replicas`): a standby's workloads (0) until it takes over.
     None: not paused."""
     standby: bool = False
-    """A warm-standby copy on a read replica: web and cron at zero, no autoscaler, no init or
-    resume Job (the database is read-only) and the backup and restore-check CronJobs suspended;
-    false after failover."""
+    """A warm-standby copy on a read replica: web and cron at zero with their ScaledObjects paused
+    there, no init or resume Job (the database is read-only) and the backup and restore-check
+    CronJobs suspended; false after failover."""
     offboarded: bool = False
     """Only the data and one final backup remain (needs `offboarding_requested_on`)."""
     offboarding_requested_on: str | None = None
