@@ -50,7 +50,6 @@ from odoo_platform.platform.assembly.node_autoscaler import node_autoscaler_args
 from odoo_platform.platform.assembly.observability import observability_args
 from odoo_platform.platform.assembly.recovery import (
     DrReplicaOutput,
-    PrimaryReplicas,
     dr_backup_replicas,
     drill_alarms,
 )
@@ -152,11 +151,7 @@ class RegionalPlatform(pulumi.ComponentResource):
             mail=self.mail,
             standby=site if config.dr_site and config.dr_site.mode == "warm-standby" else None,
             dns_failover=warm_standby.dns_failover(config, self._health_check(name, config)),
-            dr_primary=(
-                PrimaryReplicas(name, config, child_opts(self))
-                if restores_on_start(config)
-                else None
-            ),
+            dr_primary=site if restores_on_start(config) else None,
         )
         self.shared_tier = self._tier(MultiTenantTier, f"{name}-shared", tier_args, "shared")
         self.dedicated_tier = self._tier(DedicatedTier, f"{name}-dedicated", tier_args, "dedicated")

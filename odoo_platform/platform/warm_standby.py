@@ -141,7 +141,7 @@ class RestoreSource:
 
 def restore_source(site: PrimarySite, key: ServerKey) -> RestoreSource:
     """The replica of the backup bucket of the tier that owns server `key`."""
-    return RestoreSource.of(site.sources.apply(lambda sources: sources["backups"][key]))
+    return RestoreSource.of(site.backups(key))
 
 
 def replica_server(
@@ -239,5 +239,7 @@ def server_source(
     overrides = tenant.dedicated if tenant else None
     role = overrides.aws_account_role_arn if overrides else None
     return pulumi.Output.all(server.arn, server.kms_key_arn).apply(
-        lambda v: DatabaseServerSource(arn=v[0], kms_key_arn=v[1], account_role_arn=role)
+        lambda v: DatabaseServerSource(
+            arn=v[0], kms_key_arn=v[1], account_role_arn=role, admin_secret_arn=None
+        )
     )
