@@ -16,6 +16,7 @@ from pulumi import RunError
 
 from odoo_platform.config import ConfigError, PlatformConfig, load_stack_file, parse_platform
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN
+from odoo_platform.config.defaults import STANDBY_SIZE
 from odoo_platform.odoo.bootstrap import database_name, role_name
 from odoo_platform.platform.regional import build_platform
 from odoo_platform.synthesis.mocks import PlatformMocks, replicated_secret_string
@@ -62,10 +63,22 @@ def standby() -> ProgramResult:
     return sample_result("dr-eu-central-1")
 
 
-def standby_config(**site: Any) -> PlatformConfig:
+def standby_data(**site: Any) -> dict[str, Any]:
     data = load_stack_file(STANDBY_FILE).model_dump(mode="json", exclude_none=True)
     data = copy.deepcopy(data)
     data["dr_site"].update(site)
+    return data
+
+
+def standby_config(**site: Any) -> PlatformConfig:
+    return parse_platform(standby_data(**site))
+
+
+def failover_config() -> PlatformConfig:
+    """The reviewed failover change: `role: primary`, and the recovery targets removed (the
+    promoted site replicates nowhere until it fails back, so it cannot meet them)."""
+    data = standby_data(role="primary")
+    del data["recovery_defaults"]
     return parse_platform(data)
 
 
@@ -289,14 +302,53 @@ def test_standby_runs_at_reduced_size(standby: ProgramResult):
     )
 
 
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+# Inputs of the replication group that force a replacement (terraform-provider-aws
+# internal/service/elasticache/replication_group.go: ForceNew); node_type, num_cache_clusters,
+# automatic_failover_enabled and multi_az_enabled are not among them (ModifyReplicationGroup).
+CACHE_REPLACING = (
+    "replicationGroupId",
+    "atRestEncryptionEnabled",
+    "kmsKeyId",
+    "port",
+    "subnetGroupName",
+    "dataTieringEnabled",
+    "networkType",
+)
+
+
+def test_standby_caches_run_at_the_standby_size(primary: ProgramResult, standby: ProgramResult):
+    """One small node per cache while standing by (the cache holds sessions only)."""
+    caches, primaries = by_name(standby, CACHE), by_name(primary, CACHE)
+    assert set(caches) == set(primaries) and len(caches) == 3
+    for name, cache in caches.items():
+        assert cache.inputs["nodeType"] == STANDBY_SIZE.cache_node_type
+        assert cache.inputs["numCacheClusters"] == 1
+        assert cache.inputs["automaticFailoverEnabled"] is False
+        assert cache.inputs["multiAzEnabled"] is False
+        assert primaries[name].inputs["numCacheClusters"] == 2  # prod: one replica
+
+
 # -- failover ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def failed_over(primary: ProgramResult) -> ProgramResult:
-    result = run_standby(standby_config(role="primary"), primary.outputs)
+    result = run_standby(failover_config(), primary.outputs)
     assert result.errors() == []
     return result
+
+
+def test_failover_keeping_targets_it_cannot_meet_is_refused_naming_failback():
+    with pytest.raises(ConfigError) as error:
+        standby_config(role="primary")
+    message = str(error.value)
+    assert (
+        "platform.tenants[0].recovery.rpo_minutes: tenant 'nb-consulting': RPO target 60 min "
+        "(from platform.recovery_defaults.rpo_minutes), but this failed-over DR site copies "
+        "nothing out of eu-central-1"
+    ) in message
+    assert f"to meet it: fail back to {PRIMARY_STACK}" in message
 
 
 def test_failover_promotes_every_replica_without_replacing_it(
@@ -342,6 +394,20 @@ def test_failover_scales_the_tenants_up_and_keeps_every_urn(
     )
     assert not by_name(failed_over, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
     assert {r.urn for r in standby.resources} <= {r.urn for r in failed_over.resources}
+
+
+def test_failover_brings_the_caches_to_full_size_in_place(
+    primary: ProgramResult, standby: ProgramResult, failed_over: ProgramResult
+):
+    before, after = by_name(standby, CACHE), by_name(failed_over, CACHE)
+    full = by_name(primary, CACHE)
+    for name, cache in after.items():
+        assert cache.urn == before[name].urn
+        for key in CACHE_REPLACING:
+            assert cache.inputs.get(key) == before[name].inputs.get(key), (name, key)
+        # the primary's size: its node type, replicas and Multi-AZ
+        for key in ("nodeType", "numCacheClusters", "automaticFailoverEnabled", "multiAzEnabled"):
+            assert cache.inputs[key] == full[name].inputs[key], (name, key)
 
 
 # -- refused --------------------------------------------------------------------------------
