@@ -34,7 +34,7 @@ def _figure(name: str) -> int:
 
 
 # Each constant's source and basis are in the data file (retrieved 2026-12-02).
-S3_REPLICATION_MINUTES = _figure("s3_replication_minutes")  # repost.aws s3-crr-replication-time
+S3_REPLICATION_MINUTES = _figure("s3_replication_minutes")  # S3 Replication Time Control SLA
 BACKUP_REPLICATION_LAG_MINUTES = _figure("backup_replication_lag_minutes")  # AWS Prescr. Guidance
 REPLICA_LAG_MINUTES = _figure("replica_lag_minutes")  # assumption: the standby's lag alarm bound
 REPLICA_PROMOTION_MINUTES = _figure("replica_promotion_minutes")  # RDS: "several minutes"

@@ -148,6 +148,34 @@ def test_primary_replicates_each_tenant_password_to_the_dr_region(primary: Progr
     assert halden.provider and halden.provider.endswith("::odoo-dedicated-halden-law-account")
 
 
+def test_primary_alarms_slow_or_failed_backup_replication_to_its_topic(primary: ProgramResult):
+    """Per replicated bucket (RTC: 15 minutes), an alarm on latency and one on failures, to the
+    platform's SNS topic; halden-law's bucket is in its own account, where they cannot look."""
+    alarms = by_name(primary, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    topic = primary.outputs["alerts_topic_arn"]
+    buckets = by_name(primary, "aws:s3/bucket:Bucket")
+    for key, prefix in (
+        ("shared", "odoo-shared-backups"),
+        ("dedicated-meridian-audit", "odoo-dedicated-meridian-audit-backups"),
+    ):
+        latency = alarms[f"odoo-observability-replication-latency-{key}"]
+        failed = alarms[f"odoo-observability-replication-failed-{key}"]
+        dimensions = {
+            "SourceBucket": buckets[f"{prefix}-bucket"].outputs["bucket"],
+            "DestinationBucket": buckets[f"{prefix}-dr-bucket"].outputs["bucket"],
+            "RuleId": "dr-copy",
+        }
+        assert latency.inputs["namespace"] == failed.inputs["namespace"] == "AWS/S3"
+        assert latency.inputs["dimensions"] == failed.inputs["dimensions"] == dimensions
+        assert latency.inputs["metricName"] == "ReplicationLatency"
+        assert latency.inputs["threshold"] == 15 * 60  # seconds: the RPO figure counts 15 min
+        assert failed.inputs["metricName"] == "OperationsFailedReplication"
+        assert failed.inputs["threshold"] == 0
+        for alarm in (latency, failed):
+            assert alarm.inputs["alarmActions"] == [topic]
+    assert not [a for a in alarms if "replication" in a and "halden" in a]
+
+
 def test_primary_servers_rotate_through_secrets_manager(primary: ProgramResult):
     """RDS-managed master passwords forbid replicas: every replicated server rotates its own."""
     rotations = by_name(primary, "aws:secretsmanager/secretRotation:SecretRotation")
@@ -155,6 +183,30 @@ def test_primary_servers_rotate_through_secrets_manager(primary: ProgramResult):
         instance = one(primary, INSTANCE, f"{name}-db")
         assert not instance.inputs.get("manageMasterUserPassword")
         assert f"{name}-admin-rotation" in rotations
+
+
+def test_primary_admin_secrets_replicate_to_the_dr_region_and_still_rotate(
+    primary: ProgramResult,
+):
+    """Each server's admin secret has a replica in the DR region under a DR key of its account
+    (halden-law's in its own); rotation stays on the primary secret (Secrets Manager copies
+    each rotated version to the replica), and the replica's ARN is exported for the standby."""
+    secrets = by_name(primary, "aws:secretsmanager/secret:Secret")
+    rotations = by_name(primary, "aws:secretsmanager/secretRotation:SecretRotation")
+    keys = by_name(primary, "aws:kms/key:Key")
+    dr_keys = keys_in(primary, "eu-central-1")
+    servers = primary.outputs["standby_sources"]["servers"]
+    for key, name in SERVERS.items():
+        secret = secrets[f"{name}-admin"]
+        (replica,) = secret.inputs["replicas"]
+        assert replica["region"] == "eu-central-1" and replica["kmsKeyId"] in dr_keys
+        assert rotations[f"{name}-admin-rotation"].inputs["secretId"] == secret.id
+        arn = secret.outputs["arn"].split(":")
+        assert servers[key]["admin_secret_arn"] == ":".join([*arn[:3], "eu-central-1", *arn[4:]])
+    halden = secrets["odoo-dedicated-halden-law-postgres-admin"]
+    account_dr = keys["odoo-dedicated-halden-law-key-dr"]
+    assert halden.inputs["replicas"][0]["kmsKeyId"] == account_dr.outputs["arn"]
+    assert account_dr.provider and account_dr.provider.endswith("halden-law-account-dr")
 
 
 def test_primary_records_fail_over_on_the_ingress_health_check(primary: ProgramResult):
@@ -214,6 +266,26 @@ def test_standby_replica_max_connections_is_the_primary_s(
         )
 
 
+def test_standby_replicas_have_enhanced_monitoring_through_a_role_in_their_account(
+    standby: ProgramResult, failed_over: ProgramResult
+):
+    roles = by_name(standby, "aws:iam/role:Role")
+    attachments = by_name(standby, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    for name in SERVERS.values():
+        replica = one(standby, INSTANCE, f"{name}-db")
+        role = roles[f"{name}-monitoring"]
+        assert replica.inputs["monitoringInterval"] == 60
+        assert replica.inputs["monitoringRoleArn"] == role.outputs["arn"]
+        trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert [s["Principal"] for s in trust] == [{"Service": "monitoring.rds.amazonaws.com"}]
+        assert attachments[f"{name}-monitoring"].inputs["policyArn"] == (
+            "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+        )
+        assert role.provider == replica.provider  # halden-law's: in its own account
+        promoted = one(failed_over, INSTANCE, f"{name}-db")
+        assert promoted.inputs["monitoringRoleArn"] == replica.inputs["monitoringRoleArn"]
+
+
 def test_own_account_replica_is_created_in_the_tenant_account(standby: ProgramResult):
     providers = by_name(standby, PROVIDER)
     account = providers["odoo-dedicated-halden-law-account"]
@@ -262,6 +334,23 @@ def test_standby_credentials_point_at_the_replica_with_the_replicated_password(
         assert data["password"] == replicated_secret_string(entry["password_secret"])
         assert credentials.is_secret("stringData")
         assert data["database"] == database_name(slug) and data["user"] == role_name(slug)
+
+
+def test_standby_promotes_each_server_with_the_replicated_admin_secret(
+    primary: ProgramResult, standby: ProgramResult, failed_over: ProgramResult
+):
+    servers = primary.outputs["standby_sources"]["servers"]
+    expected = {key: servers[key]["admin_secret_arn"] for key in SERVERS}
+    assert standby.outputs["database_admin_secrets"] == expected
+    assert failed_over.outputs["database_admin_secrets"] == expected
+    assert "database_admin_secrets" not in primary.outputs
+
+
+def test_a_primary_without_replicated_admin_secrets_is_refused(primary: ProgramResult):
+    outputs = copy.deepcopy(primary.outputs)
+    outputs["standby_sources"]["servers"]["multi-tenant"]["admin_secret_arn"] = None
+    with pytest.raises(RunError, match="exports no DR-region admin secret of server"):
+        run_standby(standby_config(), outputs)
 
 
 def test_standby_restores_from_the_primary_s_bucket_replicas(

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
 
-from odoo_platform.components.backup_bucket import BackupBucket
+from odoo_platform.components.backup_bucket import DR_REPLICATION_RULE, BackupBucket
 from odoo_platform.components.drill_alarms import DrillAlarm
 from odoo_platform.components.odoo_tenant import DrDrillArgs, DrReplica
 from odoo_platform.components.odoo_tenant.recovery import DRILL_DEADLINE_SECONDS
+from odoo_platform.components.replication_alarms import ReplicationAlarm
 from odoo_platform.config.drills import (
     drill_weekday,
     drills_run,
@@ -110,3 +111,33 @@ def drill_alarms(hosted: Mapping[str, HostedTenant]) -> tuple[DrillAlarm, ...]:
         for slug, tenant in sorted(hosted.items())
         if (drill := tenant.odoo.dr_drill) is not None
     )
+
+
+def replication_alarms(
+    config: PlatformConfig, hosted: Mapping[str, HostedTenant]
+) -> tuple[ReplicationAlarm, ...]:
+    """One pair of S3 replication alarms per replicated backup bucket: the shared tier's and
+    each dedicated tenant's.
+
+    Not for a tenant in its own AWS account: its bucket's metrics are in that account, where
+    the platform's alarms do not look (as for its drills)."""
+    own = {t.slug for t in config.tenants if t.dedicated and t.dedicated.aws_account_role_arn}
+    found: dict[str, ReplicationAlarm] = {}
+    for slug, tenant in sorted(hosted.items()):
+        bucket = tenant.services.bucket
+        if not isinstance(bucket, BackupBucket) or bucket.dr_bucket_name is None or slug in own:
+            continue
+        dedicated = tenant.tier == "dedicated"
+        key = f"dedicated-{slug}" if dedicated else "shared"
+        found.setdefault(
+            key,
+            ReplicationAlarm(
+                key=key,
+                source_bucket=bucket.bucket_name,
+                destination_bucket=bucket.dr_bucket_name,
+                rule_id=DR_REPLICATION_RULE,
+                tier="dedicated" if dedicated else "shared",
+                tenant=slug if dedicated else None,
+            ),
+        )
+    return tuple(found.values())
