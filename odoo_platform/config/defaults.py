@@ -233,6 +233,12 @@ def replicates_database_backups(config: PlatformConfig) -> bool:
     return dr is not None and dr.mode in ("pilot-light", "warm-standby")
 
 
+def replicates_admin_secrets(config: PlatformConfig) -> bool:
+    """Servers' admin secrets get a DR-region replica where a warm standby promotes them."""
+    dr = config.disaster_recovery
+    return dr is not None and dr.mode == "warm-standby"
+
+
 def scheduled_shutdown(config: PlatformConfig) -> bool:
     """Whether the stack stops outside `capacity.working_hours` (never in prod)."""
     if config.environment == "prod":

@@ -48,7 +48,9 @@ def postgres_server_args(
     # the admin secret goes to the DR region under the DR key of the server's account.
     admin_replica = (
         AdminSecretReplica(region=dr.dr_region, kms_key_arn=cross_region_backups.kms_key_arn)
-        if dr is not None and dr.mode == "warm-standby" and cross_region_backups is not None
+        if dr is not None
+        and defaults.replicates_admin_secrets(config)
+        and cross_region_backups is not None
         else None
     )
     return PostgresServerArgs(
