@@ -40,8 +40,15 @@ from odoo_platform.components.backup_layout import (
 from odoo_platform.config.services import BackupPolicy
 from odoo_platform.config.tags import PLATFORM_TIER, resource_tags
 
+DR_REPLICATION_RULE = "dr-copy"  # the replication rule's id (the metrics' `RuleId`)
+# S3 Replication Time Control's threshold, the only value S3 accepts (pulumi_aws
+# BucketReplicationConfigRuleDestinationReplicationTimeTimeArgs: "Valid values: 15").
+REPLICATION_TIME_MINUTES = 15
+
 # The layout's builders, importable from here as before they moved to backup_layout.py.
 __all__ = [
+    "DR_REPLICATION_RULE",
+    "REPLICATION_TIME_MINUTES",
     "BackupBucket",
     "BackupBucketArgs",
     "BackupsOutput",
@@ -126,6 +133,7 @@ class BackupBucket(pulumi.ComponentResource):
     log_bucket_name: pulumi.Output[str]
     dr_bucket_arn: pulumi.Output[str] | None
     dr_kms_key_arn: pulumi.Output[str] | None
+    dr_bucket_name: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: BackupBucketArgs, opts: pulumi.ResourceOptions | None = None
@@ -147,6 +155,7 @@ class BackupBucket(pulumi.ComponentResource):
         self.bucket_name, self.bucket_arn, self.kms_key_arn = bucket.bucket, bucket.arn, key_arn
         self.log_bucket_name = self._access_logging(bucket, home, args.access_log_bucket)
         self.dr_bucket_arn = self.dr_kms_key_arn = None
+        self.dr_bucket_name = None
         if args.dr_provider is not None:
             self._replicate(bucket, versioning, key_arn, _Site(f"{name}-dr", args.dr_provider))
         self.register_outputs(
@@ -360,6 +369,7 @@ class BackupBucket(pulumi.ComponentResource):
         target, target_versioning = self._secure_bucket(dr, dr_key_arn)
         self._access_logging(target, dr)
         self.dr_bucket_arn, self.dr_kms_key_arn = target.arn, dr_key_arn
+        self.dr_bucket_name = target.bucket
         role = aws.iam.Role(
             f"{self._name}-replication",
             description=f"S3 replication of {self._name} to the DR region",
@@ -384,7 +394,7 @@ class BackupBucket(pulumi.ComponentResource):
             role=role.arn,
             rules=[
                 rule(
-                    id="dr-copy",
+                    id=DR_REPLICATION_RULE,
                     status="Enabled",
                     priority=1,
                     filter=aws.s3.BucketReplicationConfigRuleFilterArgs(),
@@ -400,6 +410,21 @@ class BackupBucket(pulumi.ComponentResource):
                         bucket=target.arn,
                         encryption_configuration=aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
                             replica_kms_key_id=dr_key_arn
+                        ),
+                        # Replication Time Control: 15 minutes as an SLA, not a typical figure
+                        # (the RPO derivation counts it); it needs the replication metrics,
+                        # which the platform's alarms watch (replication_alarms.py).
+                        replication_time=aws.s3.BucketReplicationConfigRuleDestinationReplicationTimeArgs(
+                            status="Enabled",
+                            time=aws.s3.BucketReplicationConfigRuleDestinationReplicationTimeTimeArgs(
+                                minutes=REPLICATION_TIME_MINUTES
+                            ),
+                        ),
+                        metrics=aws.s3.BucketReplicationConfigRuleDestinationMetricsArgs(
+                            status="Enabled",
+                            event_threshold=aws.s3.BucketReplicationConfigRuleDestinationMetricsEventThresholdArgs(
+                                minutes=REPLICATION_TIME_MINUTES
+                            ),
                         ),
                     ),
                 )

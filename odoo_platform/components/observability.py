@@ -47,6 +47,10 @@ from odoo_platform.components.alert_rules import (
     prometheus_rule_spec,
 )
 from odoo_platform.components.drill_alarms import DrillAlarm, declare_drill_alarm
+from odoo_platform.components.replication_alarms import (
+    ReplicationAlarm,
+    declare_replication_alarms,
+)
 from odoo_platform.config.catalog import Environment
 from odoo_platform.config.tags import resource_tags
 
@@ -225,6 +229,8 @@ class ObservabilityArgs:
     these others (tenant accounts whose budgets live there); None: neither may publish."""
     dr_drills: Sequence[DrillAlarm] = ()
     """Tenants whose weekly DR drill is alarmed (too slow, or no result for a week)."""
+    replications: Sequence[ReplicationAlarm] = ()
+    """Backup buckets replicated to the DR region: slow or failed replication is alarmed."""
 
     def __post_init__(self) -> None:
         check_args(self)
@@ -329,6 +335,11 @@ class Observability(pulumi.ComponentResource):
                 for alarm in self._cache_alarms(key, args.caches[key])
             ]
             + [declare_drill_alarm(self, name, drill, self._actions) for drill in args.dr_drills]
+            + [
+                alarm
+                for replication in args.replications
+                for alarm in declare_replication_alarms(self, name, replication, self._actions)
+            ]
         )
         self.alarm_names = pulumi.Output.all(*[a.name for a in alarms]).apply(list)
         self.rule_names = [self._prometheus_rule(t) for t in args.tenants]

@@ -157,8 +157,38 @@ def traefik_replicas(config: PlatformConfig) -> int:
     return int(_or(replicas, env_defaults(config).traefik_replicas))
 
 
+@dataclass(frozen=True)
+class StandbySize:
+    """What a warm standby's caches run at while it stands by (`dr_site.role: standby`).
+
+    Its Odoo is at zero, so nothing uses them; failing over (`role: primary`) restores the
+    configured node type and replicas. Both are in-place ElastiCache modifications (online
+    vertical scaling, replicas added or removed), never a replacement. The caches hold Odoo's
+    sessions only (`session:<slug>:*`): at failover users log in again, nothing else is lost."""
+
+    cache_node_type: str
+    cache_replicas: int
+
+
+STANDBY_SIZE = StandbySize(cache_node_type="cache.t4g.small", cache_replicas=0)
+
+
+def standby_redis(config: PlatformConfig, redis: RedisConfig) -> RedisConfig:
+    """The cache's settings with a standby's node type while it stands by."""
+    if not warm_standby(config):
+        return redis
+    return redis.model_copy(update={"node_type": STANDBY_SIZE.cache_node_type})
+
+
 def redis_replicas(config: PlatformConfig, redis: RedisConfig) -> int:
+    if warm_standby(config):
+        return STANDBY_SIZE.cache_replicas
     return int(_or(redis.replicas, env_defaults(config).redis_replicas))
+
+
+def cache_multi_az(config: PlatformConfig) -> bool:
+    """Multi-AZ caches where the environment asks for them, but not on a standby (one node)."""
+    return env_defaults(config).cache_multi_az and not warm_standby(config)
 
 
 def dedicated_settings(config: PlatformConfig, tenant: TenantConfig) -> DedicatedTierConfig:
@@ -201,6 +231,12 @@ def replicates_database_backups(config: PlatformConfig) -> bool:
     """RDS automated backups (point-in-time restore) are replicated for the faster DR modes."""
     dr = config.disaster_recovery
     return dr is not None and dr.mode in ("pilot-light", "warm-standby")
+
+
+def replicates_admin_secrets(config: PlatformConfig) -> bool:
+    """Servers' admin secrets get a DR-region replica where a warm standby promotes them."""
+    dr = config.disaster_recovery
+    return dr is not None and dr.mode == "warm-standby"
 
 
 def scheduled_shutdown(config: PlatformConfig) -> bool:

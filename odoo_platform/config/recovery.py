@@ -34,7 +34,7 @@ def _figure(name: str) -> int:
 
 
 # Each constant's source and basis are in the data file (retrieved 2026-12-02).
-S3_REPLICATION_MINUTES = _figure("s3_replication_minutes")  # repost.aws s3-crr-replication-time
+S3_REPLICATION_MINUTES = _figure("s3_replication_minutes")  # S3 Replication Time Control SLA
 BACKUP_REPLICATION_LAG_MINUTES = _figure("backup_replication_lag_minutes")  # AWS Prescr. Guidance
 REPLICA_LAG_MINUTES = _figure("replica_lag_minutes")  # assumption: the standby's lag alarm bound
 REPLICA_PROMOTION_MINUTES = _figure("replica_promotion_minutes")  # RDS: "several minutes"
@@ -340,16 +340,29 @@ def _issue(config: PlatformConfig, index: int, objective: Objective) -> ConfigIs
     where = "" if target.source == path else f" (from {target.source})"
     terms = result.rpo_terms if objective == "rpo" else result.rto_terms
     verb = "achieves" if objective == "rpo" else "is estimated at"
-    does = (
-        f"{_label(result.mode)} {verb} {value} min ({result.explain(terms)})"
-        if value is not None
-        else "without disaster_recovery nothing is copied out of the region, so the loss of "
-        "the region loses everything: needs disaster_recovery"
-    )
+    site = config.dr_site
+    if value is not None:
+        does = f"{_label(result.mode)} {verb} {value} min ({result.explain(terms)})"
+        suggestion = _suggestion(config, index, objective, target.value)
+    elif site is not None:  # failed over: it may declare no disaster_recovery (dr_site.py)
+        does = (
+            f"this failed-over DR site copies nothing out of {config.region} (its buckets and "
+            "secrets are the primary's replicas), so the loss of the region loses everything"
+        )
+        suggestion = (
+            f"to meet it: fail back to {site.primary_stack} (docs/runbooks/dr-failover.md, "
+            "'Fail back'); while this site serves, remove the target in the failover change"
+        )
+    else:
+        does = (
+            "without disaster_recovery nothing is copied out of the region, so the loss of "
+            "the region loses everything: needs disaster_recovery"
+        )
+        suggestion = _suggestion(config, index, objective, target.value)
     return ConfigIssue(
         path,
         f"tenant '{slug}': {objective.upper()} target {target.value} min{where}, but {does}; "
-        + _suggestion(config, index, objective, target.value),
+        + suggestion,
     )
 
 
@@ -367,12 +380,10 @@ def _known_server(config: PlatformConfig, tenant: TenantConfig) -> bool:
 def objectives(config: PlatformConfig) -> Iterator[ConfigIssue]:
     """Refuse every target the configuration cannot meet (a `validation.RULES` rule).
 
-    Not on a DR site that failed over (`dr_site.role: primary`): it may declare no
-    disaster_recovery of its own (dr_site.py), and refusing its targets would block the failover
-    itself; the plan still reports them as missed until it fails back."""
-    site = config.dr_site
-    if site is not None and site.role == "primary":
-        return
+    A DR site that failed over (`dr_site.role: primary`) is the primary now and is judged like
+    one: it replicates nowhere (dr_site.py refuses its own disaster_recovery), so a target it
+    keeps is refused, pointing at failback; the failover change removes the targets it cannot
+    meet, a reviewed acceptance that the tenants have no DR until they fail back."""
     for i, tenant in enumerate(config.tenants):
         if recovered(tenant) and _known_server(config, tenant):
             for objective in OBJECTIVES:

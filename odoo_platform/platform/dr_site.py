@@ -3,7 +3,8 @@
 Every DR mode's site (`dr_site`) reads the primary here and only here: the reference, the deploy
 time checks (the primary runs where `dr_site.primary_region` says, names this region as its DR
 region in this mode, and has the same tenants as this file) and typed access to what the primary
-exports for its DR site (`standby_sources`).
+exports for its DR site: `standby_sources` (warm standby: servers, admin and password secrets,
+bucket replicas) and `dr_backup_replicas` (every mode: each tenant's DR-region backup copy).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import pulumi
 
 from odoo_platform.components.backup_bucket import BackupsOutput
+from odoo_platform.components.odoo_tenant import DrReplica
 from odoo_platform.config import ConfigError, PlatformConfig
 from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.dr_site import primary_issues
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 PRIMARY_REFERENCE = "dr-primary"  # logical name of the reference to the primary stack
 DISASTER_RECOVERY = "disaster_recovery"  # the primary's output: its DR mode and region
 STANDBY_SOURCES = "standby_sources"  # the primary's output: what a warm standby replicates
+DR_BACKUP_REPLICAS = "dr_backup_replicas"  # the primary's output: each tenant's DR-region copy
 
 
 class DatabaseServerSource(TypedDict):
@@ -33,6 +36,8 @@ class DatabaseServerSource(TypedDict):
     arn: str
     kms_key_arn: str
     account_role_arn: str | None  # the tenant's own account (None: the platform's)
+    # The DR-region replica of the server's admin secret (rotated in the primary region).
+    admin_secret_arn: str | None
 
 
 class StandbyTenantSource(TypedDict):
@@ -50,6 +55,22 @@ class StandbySources(TypedDict):
     tenants: dict[str, StandbyTenantSource]
 
 
+class DrReplicaOutput(TypedDict):
+    """One tenant's entry of the primary's `dr_backup_replicas` output."""
+
+    bucket_name: str
+    bucket_arn: str
+    kms_key_arn: str
+    region: str
+
+
+class PrimaryOutputs(TypedDict):
+    """What a DR site reads of its primary, once the checks passed."""
+
+    standby_sources: StandbySources
+    dr_backup_replicas: dict[str, DrReplicaOutput]
+
+
 @dataclass(frozen=True)
 class PrimarySite:
     """The primary a DR site recovers, read through its outputs (checked first)."""
@@ -58,31 +79,81 @@ class PrimarySite:
     """The primary's fully qualified stack name."""
     promoted: bool
     """This site has failed over (`dr_site.role: primary`)."""
-    sources: pulumi.Output[StandbySources]
-    """The primary's `standby_sources`, available only once the checks passed."""
+    outputs: pulumi.Output[PrimaryOutputs]
+    """The primary's outputs this site reads, available only once the checks passed."""
 
-    def server_arn(self, key: ServerKey) -> pulumi.Output[str]:
-        """The ARN of the primary's server `key` (the replica's `replicate_source_db`)."""
+    @property
+    def sources(self) -> pulumi.Output[StandbySources]:
+        """The primary's `standby_sources` (empty outside warm standby)."""
+        return self.outputs.apply(lambda outputs: outputs["standby_sources"])
+
+    def _server(self, key: ServerKey) -> pulumi.Output[DatabaseServerSource]:
         stack = self.stack
 
-        def arn(sources: StandbySources) -> str:
+        def server(sources: StandbySources) -> DatabaseServerSource:
             servers = sources["servers"]
             if key not in servers:
                 raise pulumi.RunError(
-                    f"stack {stack} exports no database server {key!r} in standby_sources "
+                    f"stack {stack} exports no database server {key!r} in {STANDBY_SOURCES} "
                     f"(it has {', '.join(sorted(servers)) or 'none'}): deploy the primary first"
                 )
-            return servers[key]["arn"]
+            return servers[key]
 
-        return self.sources.apply(arn)
+        return self.sources.apply(server)
+
+    def server_arn(self, key: ServerKey) -> pulumi.Output[str]:
+        """The ARN of the primary's server `key` (the replica's `replicate_source_db`)."""
+        return self._server(key).apply(lambda server: server["arn"])
+
+    def admin_secret_arn(self, key: ServerKey) -> pulumi.Output[str]:
+        """The DR-region replica of server `key`'s admin secret (the promoted server's admin)."""
+        stack = self.stack
+
+        def arn(server: DatabaseServerSource) -> str:
+            found = server.get("admin_secret_arn")
+            if not found:
+                raise pulumi.RunError(
+                    f"stack {stack} exports no DR-region admin secret of server {key!r}: "
+                    "deploy it with this version of odoo-platform first"
+                )
+            return found
+
+        return self._server(key).apply(arn)
 
     def tenant(self, slug: str) -> pulumi.Output[StandbyTenantSource]:
         """What the primary exports for tenant `slug`: its server and password secret."""
         return self.sources.apply(lambda sources: sources["tenants"][slug])
 
+    def backups(self, key: ServerKey) -> pulumi.Output[BackupsOutput]:
+        """The DR-region replica of the backup bucket of the tier that owns server `key`."""
+        return self.sources.apply(lambda sources: sources["backups"][key])
+
+    def dr_backup_replica(self, slug: str) -> DrReplica:
+        """The tenant's DR-region backup copy; the update fails, naming the primary, without."""
+        stack = self.stack
+
+        def field(key: str) -> pulumi.Output[str]:
+            def pick(outputs: PrimaryOutputs) -> str:
+                entry = outputs["dr_backup_replicas"].get(slug)
+                if not entry:
+                    raise pulumi.RunError(
+                        f"primary stack {stack!r} exports no DR copy of tenant {slug!r} in "
+                        f"{DR_BACKUP_REPLICAS}: is the tenant there, with disaster_recovery set?"
+                    )
+                return str(entry[key])  # type: ignore[literal-required]
+
+            return self.outputs.apply(pick)
+
+        return DrReplica(
+            bucket_name=field("bucket_name"),
+            bucket_arn=field("bucket_arn"),
+            kms_key_arn=field("kms_key_arn"),
+            region=field("region"),
+        )
+
 
 def primary_site(config: PlatformConfig, parent: pulumi.Resource) -> PrimarySite | None:
-    """The primary of a DR site (None for a stack without `dr_site`)."""
+    """The primary of a DR site (None for a stack without `dr_site`): its one reference."""
     site = config.dr_site
     if site is None:
         return None
@@ -94,36 +165,39 @@ def primary_site(config: PlatformConfig, parent: pulumi.Resource) -> PrimarySite
     return PrimarySite(
         stack=site.primary_stack,
         promoted=site.role == "primary",
-        sources=_checked(config, reference.output("region"), reference),
+        outputs=_checked(config, reference),
     )
 
 
-def _checked(
-    config: PlatformConfig, region: pulumi.Output[Any], reference: PlatformReference
-) -> pulumi.Output[StandbySources]:
-    """The primary's sources once its outputs match this site; else the update stops, naming
-    the stack file's keys (before any replica gets a source)."""
+def _checked(config: PlatformConfig, reference: PlatformReference) -> pulumi.Output[PrimaryOutputs]:
+    """The primary's outputs once they match this site; else the update stops, naming the
+    stack file's keys (before any replica gets a source or any tenant a restore source)."""
     outputs = pulumi.Output.all(
-        region,
+        reference.output("region"),
         reference.output(DISASTER_RECOVERY),
         reference.output("tenants"),
         reference.output(STANDBY_SOURCES),
+        reference.output(DR_BACKUP_REPLICAS),
     )
+    site = config.dr_site
+    assert site is not None
 
-    def verify(values: list[Any]) -> StandbySources:
-        region_value, dr, tenants, sources = values
-        primary: Mapping[str, object] = {"region": region_value, "disaster_recovery": dr}
+    def verify(values: list[Any]) -> PrimaryOutputs:
+        region, dr, tenants, sources, replicas = values
+        primary: Mapping[str, object] = {"region": region, "disaster_recovery": dr}
         issues = primary_issues(config, primary, tenants if isinstance(tenants, dict) else {})
         if issues:
             raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
-        site = config.dr_site
-        if not isinstance(sources, dict) and site is not None and site.mode != "warm-standby":
-            return StandbySources(servers={}, backups={}, tenants={})  # nothing is replicated
         if not isinstance(sources, dict):
-            raise pulumi.RunError(
-                f"stack {site.primary_stack if site else '?'} exports no {STANDBY_SOURCES!r}: "
-                "deploy it with disaster_recovery.mode warm-standby first"
-            )
-        return sources  # type: ignore[return-value]
+            if site.mode == "warm-standby":
+                raise pulumi.RunError(
+                    f"stack {site.primary_stack} exports no {STANDBY_SOURCES!r}: "
+                    "deploy it with disaster_recovery.mode warm-standby first"
+                )
+            sources = StandbySources(servers={}, backups={}, tenants={})  # nothing replicated
+        return PrimaryOutputs(
+            standby_sources=sources,
+            dr_backup_replicas=replicas if isinstance(replicas, dict) else {},
+        )
 
     return outputs.apply(verify)

@@ -50,9 +50,9 @@ from odoo_platform.platform.assembly.node_autoscaler import node_autoscaler_args
 from odoo_platform.platform.assembly.observability import observability_args
 from odoo_platform.platform.assembly.recovery import (
     DrReplicaOutput,
-    PrimaryReplicas,
     dr_backup_replicas,
     drill_alarms,
+    replication_alarms,
 )
 from odoo_platform.platform.assembly.traefik import traefik_args
 from odoo_platform.platform.dr_site import StandbySources, primary_site
@@ -152,11 +152,7 @@ class RegionalPlatform(pulumi.ComponentResource):
             mail=self.mail,
             standby=site if config.dr_site and config.dr_site.mode == "warm-standby" else None,
             dns_failover=warm_standby.dns_failover(config, self._health_check(name, config)),
-            dr_primary=(
-                PrimaryReplicas(name, config, child_opts(self))
-                if restores_on_start(config)
-                else None
-            ),
+            dr_primary=site if restores_on_start(config) else None,
         )
         self.shared_tier = self._tier(MultiTenantTier, f"{name}-shared", tier_args, "shared")
         self.dedicated_tier = self._tier(DedicatedTier, f"{name}-dedicated", tier_args, "dedicated")
@@ -347,7 +343,12 @@ class RegionalPlatform(pulumi.ComponentResource):
         )
         if not config.shared_services.alerts.prometheus_rules:
             args = dataclasses.replace(args, tenants=())
-        return dataclasses.replace(args, dr_drills=drill_alarms(self.hosted_tenants))
+        hosted = self.hosted_tenants
+        return dataclasses.replace(
+            args,
+            dr_drills=drill_alarms(hosted),
+            replications=replication_alarms(config, hosted),
+        )
 
     def _outputs(
         self,
@@ -399,6 +400,9 @@ class RegionalPlatform(pulumi.ComponentResource):
                 else None
             ),
             standby_sources=self._standby_sources(config),
+            database_admin_secrets=warm_standby.admin_secrets(
+                self.shared_tier.servers if self.shared_tier else {}, self.hosted_tenants
+            ),
             dr_backup_replicas=dr_backup_replicas(config, self.hosted_tenants),
         )
 
@@ -516,6 +520,8 @@ class PlatformOutputs:
     """Commit, approver, run URL and time of this deployment (`odoo-platform:deployment`)."""
     dr_backup_replicas: dict[str, pulumi.Output[DrReplicaOutput]] | None = None
     """Per tenant, the DR-region copy of its backups: what a DR site restores from."""
+    database_admin_secrets: dict[str, pulumi.Output[str]] | None = None
+    """On a warm standby, per server key: the replica of the primary's admin secret here."""
 
     def export(self) -> None:
         for item in dataclasses.fields(self):

@@ -57,7 +57,7 @@ from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
 from odoo_platform.platform.assembly.database_schedule import database_schedule_args
 from odoo_platform.platform.assembly.mail import tenant_mail_args
 from odoo_platform.platform.assembly.postgres import postgres_server_args
-from odoo_platform.platform.assembly.recovery import PrimaryReplicas, recovery_args
+from odoo_platform.platform.assembly.recovery import recovery_args
 from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 from odoo_platform.platform.assembly.tenant import (
     database_args,
@@ -121,8 +121,8 @@ class TierArgs:
     dns_failover: DnsFailover | None = None
     """The tenants' records are failover records (a primary with a warm standby, or the
     standby); None: simple records."""
-    dr_primary: PrimaryReplicas | None = None
-    """On a DR site that restores on start: the primary's DR-region copies of the backups."""
+    dr_primary: PrimarySite | None = None
+    """On a DR site that restores on start: the primary, whose DR-region copies it restores."""
 
 
 @dataclass(frozen=True)

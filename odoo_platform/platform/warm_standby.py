@@ -10,8 +10,9 @@ tenant's Kubernetes Secret. A tenant in its own AWS account keeps both copies in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
@@ -29,6 +30,9 @@ from odoo_platform.config.capacity import ConnectionBudget, ServerKey, shared_se
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.odoo import bootstrap
 from odoo_platform.platform.dr_site import DatabaseServerSource, PrimarySite
+
+if TYPE_CHECKING:  # tiers.py imports this module
+    from odoo_platform.platform.tiers import HostedTenant
 
 HEALTH_CHECK_PORT = 443
 
@@ -141,7 +145,7 @@ class RestoreSource:
 
 def restore_source(site: PrimarySite, key: ServerKey) -> RestoreSource:
     """The replica of the backup bucket of the tier that owns server `key`."""
-    return RestoreSource.of(site.sources.apply(lambda sources: sources["backups"][key]))
+    return RestoreSource.of(site.backups(key))
 
 
 def replica_server(
@@ -169,6 +173,7 @@ def replica_server(
         name,
         CrossRegionReplicaArgs(
             source_arn=site.server_arn(ServerKey(budget.server)),
+            admin_secret_arn=site.admin_secret_arn(ServerKey(budget.server)),
             engine_version=database.engine_version,
             instance_class=database.instance_class,
             max_connections=budget.max_connections,
@@ -238,6 +243,26 @@ def server_source(
 ) -> pulumi.Output[DatabaseServerSource]:
     overrides = tenant.dedicated if tenant else None
     role = overrides.aws_account_role_arn if overrides else None
-    return pulumi.Output.all(server.arn, server.kms_key_arn).apply(
-        lambda v: DatabaseServerSource(arn=v[0], kms_key_arn=v[1], account_role_arn=role)
+    return pulumi.Output.all(server.arn, server.kms_key_arn, server.admin_secret_replica_arn).apply(
+        lambda v: DatabaseServerSource(
+            arn=v[0], kms_key_arn=v[1], account_role_arn=role, admin_secret_arn=v[2]
+        )
     )
+
+
+def admin_secrets(
+    shared: Mapping[ServerKey, PostgresServer | CrossRegionReplica],
+    hosted: Mapping[str, HostedTenant],
+) -> dict[str, pulumi.Output[str]] | None:
+    """A warm standby's `database_admin_secrets` output: per server key, the DR-region replica
+    of the primary's admin secret, the promoted server's admin (None on a primary)."""
+    servers = {str(key): server for key, server in shared.items()}
+    for slug, tenant in hosted.items():
+        if tenant.tier == "dedicated":
+            servers[str(ServerKey.dedicated(slug))] = tenant.services.server
+    found = {
+        key: server.master_secret_arn
+        for key, server in sorted(servers.items())
+        if isinstance(server, CrossRegionReplica) and server.master_secret_arn is not None
+    }
+    return found or None

@@ -102,6 +102,14 @@ CHECKOV_ALLOWED: tuple[Allowance, ...] = (
         "minutes and Odoo cannot renew them. Each tenant has its own role (SCRAM) instead.",
     ),
     Allowance(
+        "CKV2_AWS_50",
+        r"aws_elasticache_replication_group\..*",
+        "A warm standby's caches are one small node while it stands by (defaults.STANDBY_SIZE: "
+        "Odoo is at zero, the cache holds sessions only); failing over restores the configured "
+        "replicas and Multi-AZ in place.",
+        stacks=DR_SITE,
+    ),
+    Allowance(
         "CKV_AWS_133",
         REPLICAS,
         "Reporting replicas hold derived data, rebuilt from the primary, whose backups cover it.",
@@ -141,13 +149,6 @@ CHECKOV_ALLOWED: tuple[Allowance, ...] = (
         r"aws_db_instance\..*_postgres_db",
         "A warm standby's replicas are single-AZ: the standby is the second site; Multi-AZ "
         "is for the primary.",
-        stacks=DR_SITE,
-    ),
-    Allowance(
-        "CKV_AWS_118",
-        r"aws_db_instance\..*_postgres_db",
-        "A warm standby's replicas idle until a failover; the replica lag alarms and "
-        "Performance Insights watch them (no enhanced monitoring role in the DR region yet).",
         stacks=DR_SITE,
     ),
     Allowance(

@@ -239,6 +239,13 @@ def test_replication_to_the_dr_region_under_its_own_key(prod: ProgramResult) -> 
         "replicaKmsKeyId": dr_key.outputs["arn"]
     }
     assert rule["deleteMarkerReplication"] == {"status": "Disabled"}
+    # Replication Time Control: 15 minutes as an SLA, and the metrics it needs
+    assert rule["destination"]["replicationTime"] == {"status": "Enabled", "time": {"minutes": 15}}
+    assert rule["destination"]["metrics"] == {
+        "status": "Enabled",
+        "eventThreshold": {"minutes": 15},
+    }
+    assert rule["id"] == "dr-copy"
     assert rule["sourceSelectionCriteria"]["sseKmsEncryptedObjects"] == {"status": "Enabled"}
     versionings = {
         of(prod, f"{p}-versioning", "bucketVersioning:BucketVersioning").urn

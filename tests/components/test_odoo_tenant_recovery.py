@@ -410,6 +410,60 @@ def test_dr_site_restores_every_tenant_from_the_primarys_copy_before_odoo() -> N
     assert "dr_backup_replicas" not in result.outputs
 
 
+class _ReferenceCounting(PlatformMocks):
+    """The mocks, noting every StackReference the program reads (reads are not recorded)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.references: list[tuple[str, str]] = []
+
+    def new_resource(self, args: Any) -> Any:
+        if args.typ == "pulumi:pulumi:StackReference":
+            self.references.append((args.name, str(args.inputs.get("name"))))
+        return super().new_resource(args)
+
+
+def test_dr_site_reads_its_primary_through_one_reference() -> None:
+    """One `PlatformReference` (dr_site.PrimarySite) serves the checks and the restore sources."""
+    site = platform_config(**DR_SITE)
+    primary = {
+        "region": "eu-west-1",
+        "disaster_recovery": {"mode": "backup-restore", "dr_region": "eu-central-1"},
+        "tenants": {t.slug: {} for t in site.tenants},
+        "dr_backup_replicas": _replicas("alpha-law", "beta-tax", "gamma-audit"),
+    }
+    mocks = _ReferenceCounting(region="eu-central-1", stack_outputs={PRIMARY_STACK: primary})
+    result = run_program(
+        lambda: build_platform(site, TODAY),
+        config={"aws:region": "eu-central-1"},
+        stack="prod-eu-central-1",
+        preview=True,
+        mocks=mocks,
+    )
+    assert result.errors() == []
+    assert mocks.references == [("dr-primary", PRIMARY_STACK)]
+
+
+def test_dr_site_checks_the_primary_before_restoring_from_it() -> None:
+    """The restore sources come only from a primary that names this site as its DR region."""
+    site = platform_config(**DR_SITE)
+    primary = {
+        "region": "eu-west-1",
+        "disaster_recovery": {"mode": "backup-restore", "dr_region": "eu-west-2"},
+        "tenants": {t.slug: {} for t in site.tenants},
+        "dr_backup_replicas": _replicas("alpha-law", "beta-tax", "gamma-audit"),
+    }
+    mocks = PlatformMocks(region="eu-central-1", stack_outputs={PRIMARY_STACK: primary})
+    with pytest.raises(Exception, match=r"platform\.dr_site\.primary_stack: .*'eu-west-2'"):
+        run_program(
+            lambda: build_platform(site, TODAY),
+            config={"aws:region": "eu-central-1"},
+            stack="prod-eu-central-1",
+            preview=True,
+            mocks=mocks,
+        )
+
+
 def test_dr_site_fails_naming_the_primary_when_it_has_no_copy_of_a_tenant() -> None:
     with pytest.raises(Exception, match="exports no DR copy of tenant 'gamma-audit'"):
         _plan_dr_site(_replicas("alpha-law", "beta-tax"))

@@ -118,6 +118,32 @@ def test_a_standby_dr_site_is_judged_by_the_primary_mode(base: dict[str, Any]) -
     assert rec.recovery_mode(parse_platform(base)) is None
 
 
+def test_a_failed_over_dr_site_refuses_the_targets_it_cannot_meet(base: dict[str, Any]) -> None:
+    """Promoted (`role: primary`), the site is the primary and replicates nowhere: its targets
+    are refused like a primary's, naming what would meet them (failing back)."""
+    del base["disaster_recovery"]
+    base["dr_site"] = {
+        "primary_stack": "acme/odoo-platform/prod-eu-central-1",
+        "primary_region": "eu-central-1",
+        "mode": "warm-standby",
+        "role": "primary",
+    }
+    base["tenants"][0]["recovery"] = {"rpo_minutes": 60}
+    found = messages(base)
+    message = found["platform.tenants[0].recovery.rpo_minutes"]
+    assert "RPO target 60 min" in message
+    assert "this failed-over DR site copies nothing out of" in message
+    assert "fail back to acme/odoo-platform/prod-eu-central-1" in message
+    assert "dr-failover.md" in message
+    # standing by, the same target is the primary's warm standby's to meet (RPO 5)
+    base["dr_site"]["role"] = "standby"
+    assert rec.tenant_recoveries(parse_platform(base))[0].met is True
+    # failed over without targets (the reviewed failover change removes them): accepted
+    base["dr_site"]["role"] = "primary"
+    del base["tenants"][0]["recovery"]
+    assert rec.recovery_mode(parse_platform(base)) is None
+
+
 @pytest.mark.parametrize("path", STACKS, ids=lambda p: p.stem)
 def test_every_sample_stack_meets_its_tenants_objectives(path: Path) -> None:
     config = load_stack_file(path)

@@ -16,6 +16,7 @@ from pulumi import RunError
 
 from odoo_platform.config import ConfigError, PlatformConfig, load_stack_file, parse_platform
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN
+from odoo_platform.config.defaults import STANDBY_SIZE
 from odoo_platform.odoo.bootstrap import database_name, role_name
 from odoo_platform.platform.regional import build_platform
 from odoo_platform.synthesis.mocks import PlatformMocks, replicated_secret_string
@@ -62,10 +63,22 @@ def standby() -> ProgramResult:
     return sample_result("dr-eu-central-1")
 
 
-def standby_config(**site: Any) -> PlatformConfig:
+def standby_data(**site: Any) -> dict[str, Any]:
     data = load_stack_file(STANDBY_FILE).model_dump(mode="json", exclude_none=True)
     data = copy.deepcopy(data)
     data["dr_site"].update(site)
+    return data
+
+
+def standby_config(**site: Any) -> PlatformConfig:
+    return parse_platform(standby_data(**site))
+
+
+def failover_config() -> PlatformConfig:
+    """The reviewed failover change: `role: primary`, and the recovery targets removed (the
+    promoted site replicates nowhere until it fails back, so it cannot meet them)."""
+    data = standby_data(role="primary")
+    del data["recovery_defaults"]
     return parse_platform(data)
 
 
@@ -135,6 +148,34 @@ def test_primary_replicates_each_tenant_password_to_the_dr_region(primary: Progr
     assert halden.provider and halden.provider.endswith("::odoo-dedicated-halden-law-account")
 
 
+def test_primary_alarms_slow_or_failed_backup_replication_to_its_topic(primary: ProgramResult):
+    """Per replicated bucket (RTC: 15 minutes), an alarm on latency and one on failures, to the
+    platform's SNS topic; halden-law's bucket is in its own account, where they cannot look."""
+    alarms = by_name(primary, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    topic = primary.outputs["alerts_topic_arn"]
+    buckets = by_name(primary, "aws:s3/bucket:Bucket")
+    for key, prefix in (
+        ("shared", "odoo-shared-backups"),
+        ("dedicated-meridian-audit", "odoo-dedicated-meridian-audit-backups"),
+    ):
+        latency = alarms[f"odoo-observability-replication-latency-{key}"]
+        failed = alarms[f"odoo-observability-replication-failed-{key}"]
+        dimensions = {
+            "SourceBucket": buckets[f"{prefix}-bucket"].outputs["bucket"],
+            "DestinationBucket": buckets[f"{prefix}-dr-bucket"].outputs["bucket"],
+            "RuleId": "dr-copy",
+        }
+        assert latency.inputs["namespace"] == failed.inputs["namespace"] == "AWS/S3"
+        assert latency.inputs["dimensions"] == failed.inputs["dimensions"] == dimensions
+        assert latency.inputs["metricName"] == "ReplicationLatency"
+        assert latency.inputs["threshold"] == 15 * 60  # seconds: the RPO figure counts 15 min
+        assert failed.inputs["metricName"] == "OperationsFailedReplication"
+        assert failed.inputs["threshold"] == 0
+        for alarm in (latency, failed):
+            assert alarm.inputs["alarmActions"] == [topic]
+    assert not [a for a in alarms if "replication" in a and "halden" in a]
+
+
 def test_primary_servers_rotate_through_secrets_manager(primary: ProgramResult):
     """RDS-managed master passwords forbid replicas: every replicated server rotates its own."""
     rotations = by_name(primary, "aws:secretsmanager/secretRotation:SecretRotation")
@@ -142,6 +183,30 @@ def test_primary_servers_rotate_through_secrets_manager(primary: ProgramResult):
         instance = one(primary, INSTANCE, f"{name}-db")
         assert not instance.inputs.get("manageMasterUserPassword")
         assert f"{name}-admin-rotation" in rotations
+
+
+def test_primary_admin_secrets_replicate_to_the_dr_region_and_still_rotate(
+    primary: ProgramResult,
+):
+    """Each server's admin secret has a replica in the DR region under a DR key of its account
+    (halden-law's in its own); rotation stays on the primary secret (Secrets Manager copies
+    each rotated version to the replica), and the replica's ARN is exported for the standby."""
+    secrets = by_name(primary, "aws:secretsmanager/secret:Secret")
+    rotations = by_name(primary, "aws:secretsmanager/secretRotation:SecretRotation")
+    keys = by_name(primary, "aws:kms/key:Key")
+    dr_keys = keys_in(primary, "eu-central-1")
+    servers = primary.outputs["standby_sources"]["servers"]
+    for key, name in SERVERS.items():
+        secret = secrets[f"{name}-admin"]
+        (replica,) = secret.inputs["replicas"]
+        assert replica["region"] == "eu-central-1" and replica["kmsKeyId"] in dr_keys
+        assert rotations[f"{name}-admin-rotation"].inputs["secretId"] == secret.id
+        arn = secret.outputs["arn"].split(":")
+        assert servers[key]["admin_secret_arn"] == ":".join([*arn[:3], "eu-central-1", *arn[4:]])
+    halden = secrets["odoo-dedicated-halden-law-postgres-admin"]
+    account_dr = keys["odoo-dedicated-halden-law-key-dr"]
+    assert halden.inputs["replicas"][0]["kmsKeyId"] == account_dr.outputs["arn"]
+    assert account_dr.provider and account_dr.provider.endswith("halden-law-account-dr")
 
 
 def test_primary_records_fail_over_on_the_ingress_health_check(primary: ProgramResult):
@@ -201,6 +266,26 @@ def test_standby_replica_max_connections_is_the_primary_s(
         )
 
 
+def test_standby_replicas_have_enhanced_monitoring_through_a_role_in_their_account(
+    standby: ProgramResult, failed_over: ProgramResult
+):
+    roles = by_name(standby, "aws:iam/role:Role")
+    attachments = by_name(standby, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    for name in SERVERS.values():
+        replica = one(standby, INSTANCE, f"{name}-db")
+        role = roles[f"{name}-monitoring"]
+        assert replica.inputs["monitoringInterval"] == 60
+        assert replica.inputs["monitoringRoleArn"] == role.outputs["arn"]
+        trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert [s["Principal"] for s in trust] == [{"Service": "monitoring.rds.amazonaws.com"}]
+        assert attachments[f"{name}-monitoring"].inputs["policyArn"] == (
+            "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+        )
+        assert role.provider == replica.provider  # halden-law's: in its own account
+        promoted = one(failed_over, INSTANCE, f"{name}-db")
+        assert promoted.inputs["monitoringRoleArn"] == replica.inputs["monitoringRoleArn"]
+
+
 def test_own_account_replica_is_created_in_the_tenant_account(standby: ProgramResult):
     providers = by_name(standby, PROVIDER)
     account = providers["odoo-dedicated-halden-law-account"]
@@ -251,6 +336,23 @@ def test_standby_credentials_point_at_the_replica_with_the_replicated_password(
         assert data["database"] == database_name(slug) and data["user"] == role_name(slug)
 
 
+def test_standby_promotes_each_server_with_the_replicated_admin_secret(
+    primary: ProgramResult, standby: ProgramResult, failed_over: ProgramResult
+):
+    servers = primary.outputs["standby_sources"]["servers"]
+    expected = {key: servers[key]["admin_secret_arn"] for key in SERVERS}
+    assert standby.outputs["database_admin_secrets"] == expected
+    assert failed_over.outputs["database_admin_secrets"] == expected
+    assert "database_admin_secrets" not in primary.outputs
+
+
+def test_a_primary_without_replicated_admin_secrets_is_refused(primary: ProgramResult):
+    outputs = copy.deepcopy(primary.outputs)
+    outputs["standby_sources"]["servers"]["multi-tenant"]["admin_secret_arn"] = None
+    with pytest.raises(RunError, match="exports no DR-region admin secret of server"):
+        run_standby(standby_config(), outputs)
+
+
 def test_standby_restores_from_the_primary_s_bucket_replicas(
     primary: ProgramResult, standby: ProgramResult
 ):
@@ -289,14 +391,53 @@ def test_standby_runs_at_reduced_size(standby: ProgramResult):
     )
 
 
+CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
+# Inputs of the replication group that force a replacement (terraform-provider-aws
+# internal/service/elasticache/replication_group.go: ForceNew); node_type, num_cache_clusters,
+# automatic_failover_enabled and multi_az_enabled are not among them (ModifyReplicationGroup).
+CACHE_REPLACING = (
+    "replicationGroupId",
+    "atRestEncryptionEnabled",
+    "kmsKeyId",
+    "port",
+    "subnetGroupName",
+    "dataTieringEnabled",
+    "networkType",
+)
+
+
+def test_standby_caches_run_at_the_standby_size(primary: ProgramResult, standby: ProgramResult):
+    """One small node per cache while standing by (the cache holds sessions only)."""
+    caches, primaries = by_name(standby, CACHE), by_name(primary, CACHE)
+    assert set(caches) == set(primaries) and len(caches) == 3
+    for name, cache in caches.items():
+        assert cache.inputs["nodeType"] == STANDBY_SIZE.cache_node_type
+        assert cache.inputs["numCacheClusters"] == 1
+        assert cache.inputs["automaticFailoverEnabled"] is False
+        assert cache.inputs["multiAzEnabled"] is False
+        assert primaries[name].inputs["numCacheClusters"] == 2  # prod: one replica
+
+
 # -- failover ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def failed_over(primary: ProgramResult) -> ProgramResult:
-    result = run_standby(standby_config(role="primary"), primary.outputs)
+    result = run_standby(failover_config(), primary.outputs)
     assert result.errors() == []
     return result
+
+
+def test_failover_keeping_targets_it_cannot_meet_is_refused_naming_failback():
+    with pytest.raises(ConfigError) as error:
+        standby_config(role="primary")
+    message = str(error.value)
+    assert (
+        "platform.tenants[0].recovery.rpo_minutes: tenant 'nb-consulting': RPO target 60 min "
+        "(from platform.recovery_defaults.rpo_minutes), but this failed-over DR site copies "
+        "nothing out of eu-central-1"
+    ) in message
+    assert f"to meet it: fail back to {PRIMARY_STACK}" in message
 
 
 def test_failover_promotes_every_replica_without_replacing_it(
@@ -342,6 +483,20 @@ def test_failover_scales_the_tenants_up_and_keeps_every_urn(
     )
     assert not by_name(failed_over, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
     assert {r.urn for r in standby.resources} <= {r.urn for r in failed_over.resources}
+
+
+def test_failover_brings_the_caches_to_full_size_in_place(
+    primary: ProgramResult, standby: ProgramResult, failed_over: ProgramResult
+):
+    before, after = by_name(standby, CACHE), by_name(failed_over, CACHE)
+    full = by_name(primary, CACHE)
+    for name, cache in after.items():
+        assert cache.urn == before[name].urn
+        for key in CACHE_REPLACING:
+            assert cache.inputs.get(key) == before[name].inputs.get(key), (name, key)
+        # the primary's size: its node type, replicas and Multi-AZ
+        for key in ("nodeType", "numCacheClusters", "automaticFailoverEnabled", "multiAzEnabled"):
+            assert cache.inputs[key] == full[name].inputs[key], (name, key)
 
 
 # -- refused --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from odoo_platform.components.postgres.admin import (
 )
 from odoo_platform.components.postgres.args import (
     AdminRotation,
+    AdminSecretReplica,
     CrossRegionBackups,
     PostgresServerArgs,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "ROTATION_EXCLUDED_CHARACTERS",
     "SLOW_QUERY_MS",
     "AdminRotation",
+    "AdminSecretReplica",
     "CrossRegionBackups",
     "CrossRegionReplica",
     "CrossRegionReplicaArgs",

@@ -30,6 +30,23 @@ class CrossRegionBackups:
 
 
 @dataclass(frozen=True)
+class AdminSecretReplica:
+    """A replica of the admin secret in another region (a warm standby's), under a key there.
+
+    Secrets Manager copies every version, rotated ones too, to the replica; rotation itself
+    runs in the primary region (https://docs.aws.amazon.com/secretsmanager/latest/userguide/
+    replicate-secrets.html)."""
+
+    region: str
+    """The region of the replica (the stack's DR region)."""
+    kms_key_arn: pulumi.Input[str]
+    """A KMS key of that region, in the server's account, that encrypts the replica."""
+
+    def __post_init__(self) -> None:
+        check_args(self)
+
+
+@dataclass(frozen=True)
 class AdminRotation:
     """Rotate the admin password through Secrets Manager; admin Jobs read the current one.
 
@@ -98,6 +115,9 @@ class PostgresServerArgs:
     60, 90, ...)."""
     rotation: AdminRotation | None = None
     """Rotate the admin password (None: the generated password stays, in the admin Secret)."""
+    admin_secret_replica: AdminSecretReplica | None = None
+    """Replicate the admin secret to another region (a warm standby's promoted server's admin);
+    None: this region only."""
     tier: TierLabel = PLATFORM_TIER
     """The `Tier` tag: `platform`, `shared` or `dedicated`."""
     tenant: Slug | None = None

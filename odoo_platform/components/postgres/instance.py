@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from odoo_platform.components._shared.base import child_opts
 from odoo_platform.components._shared.iam import service_trust_policy
 from odoo_platform.components._shared.network import service_log_group
 from odoo_platform.components.postgres.args import CrossRegionBackups
@@ -19,6 +20,7 @@ ENHANCED_MONITORING_POLICY_ARN = (
     "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 )
 LOG_EXPORTS = ("postgresql", "upgrade")
+MONITORING_INTERVAL_SECONDS = 60  # enhanced monitoring granularity of every instance
 
 
 def insight_settings(kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -33,18 +35,28 @@ def insight_settings(kms_key_arn: pulumi.Input[str]) -> dict[str, Any]:
 
 
 def monitoring_role(scope: Scope) -> aws.iam.Role:
+    return enhanced_monitoring_role(scope.owner, scope.name, scope.tags)
+
+
+def enhanced_monitoring_role(
+    owner: pulumi.Resource, name: str, tags: dict[str, str]
+) -> aws.iam.Role:
+    """The role RDS assumes to publish enhanced monitoring (OS metrics) of `name`'s instances.
+
+    IAM is global: the role serves instances in any region of the account it is declared in
+    (a cross-region replica's, or a tenant account's with that account's provider)."""
     role = aws.iam.Role(
-        f"{scope.name}-monitoring",
-        description=f"RDS enhanced monitoring of {scope.name}",
+        f"{name}-monitoring",
+        description=f"RDS enhanced monitoring of {name}",
         assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com"),
-        tags=scope.tags,
-        opts=scope.opts(),
+        tags=tags,
+        opts=child_opts(owner),
     )
     aws.iam.RolePolicyAttachment(
-        f"{scope.name}-monitoring",
+        f"{name}-monitoring",
         role=role.name,
         policy_arn=ENHANCED_MONITORING_POLICY_ARN,
-        opts=scope.opts(),
+        opts=child_opts(owner),
     )
     return role
 
@@ -93,7 +105,7 @@ def primary(
         auto_minor_version_upgrade=True,
         allow_major_version_upgrade=False,
         **insight_settings(args.kms_key_arn),
-        monitoring_interval=60,
+        monitoring_interval=MONITORING_INTERVAL_SECONDS,
         monitoring_role_arn=role.arn,
         tags=tags,
         # Once rotation owns the password, the generated first one must never be set again.
@@ -136,7 +148,7 @@ def reporting_replica(
         apply_immediately=args.apply_immediately,
         auto_minor_version_upgrade=True,
         **insight_settings(args.kms_key_arn),
-        monitoring_interval=60,
+        monitoring_interval=MONITORING_INTERVAL_SECONDS,
         monitoring_role_arn=role.arn,
         tags={**scope.tags, "Role": "reporting-replica"},
         opts=scope.opts(depends_on=log_groups(scope, f"{scope.name}-replica", identifier)),

@@ -31,7 +31,11 @@ from odoo_platform.components._shared.base import (
     component_type,
 )
 from odoo_platform.components._shared.network import nodes_only_security_group
-from odoo_platform.components.postgres.instance import insight_settings
+from odoo_platform.components.postgres.instance import (
+    MONITORING_INTERVAL_SECONDS,
+    enhanced_monitoring_role,
+    insight_settings,
+)
 from odoo_platform.components.postgres.names import instance_identifier, snapshot_identifier
 from odoo_platform.components.postgres.parameters import (
     baseline_parameters,
@@ -62,6 +66,10 @@ class CrossRegionReplicaArgs:
     """This cluster's nodes: the only source allowed to reach port 5432."""
     kms_key_arn: pulumi.Input[str]
     """A key of this region (and of the replica's account)."""
+    admin_secret_arn: pulumi.Input[str] | None = None
+    """The DR-region replica of the primary's admin secret: the promoted server's admin
+    credentials (the admin role and its password come with the data; Secrets Manager copies
+    every rotated password here). None: unknown (a primary deployed before it replicated it)."""
     promoted: bool = False
     """Failed over: a standalone server (no `replicate_source_db`), with backups and Multi-AZ."""
     multi_az: bool = False
@@ -93,6 +101,7 @@ class CrossRegionReplica(pulumi.ComponentResource):
     port: pulumi.Output[int]
     identifier: pulumi.Output[str]
     arn: pulumi.Output[str]
+    master_secret_arn: pulumi.Output[str] | None  # the admin secret's DR-region replica
     replica_identifier: None = None  # no reporting replica of its own
     max_connections: int
 
@@ -125,6 +134,8 @@ class CrossRegionReplica(pulumi.ComponentResource):
             tags=tags,
             opts=child_opts(self),
         )
+        # Enhanced monitoring as on the primary, in both roles (the same inputs at failover).
+        monitoring = enhanced_monitoring_role(self, name, tags)
         promoted = args.promoted
         role = {"Role": "primary" if promoted else "standby-replica"}
         if promoted and args.backup_plan is not None:
@@ -151,12 +162,22 @@ class CrossRegionReplica(pulumi.ComponentResource):
             apply_immediately=True,  # a failover does not wait for the maintenance window
             auto_minor_version_upgrade=True,
             **insight_settings(args.kms_key_arn),
+            monitoring_interval=MONITORING_INTERVAL_SECONDS,
+            monitoring_role_arn=monitoring.arn,
             tags={**tags, **role},
             opts=child_opts(self, protect=args.protect),
         )
         self.address, self.port = instance.address, instance.port
         self.identifier, self.arn = instance.identifier, instance.arn
+        self.master_secret_arn = (
+            pulumi.Output.from_input(args.admin_secret_arn) if args.admin_secret_arn else None
+        )
         self.max_connections = args.max_connections
         self.register_outputs(
-            {"address": self.address, "identifier": self.identifier, "arn": self.arn}
+            {
+                "address": self.address,
+                "identifier": self.identifier,
+                "arn": self.arn,
+                "master_secret_arn": self.master_secret_arn,
+            }
         )

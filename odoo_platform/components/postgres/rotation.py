@@ -21,6 +21,13 @@ ROTATION_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY")
 ROTATION_EXCLUDED_CHARACTERS = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum())
 
 
+def replica_arn(secret_arn: str, region: str) -> str:
+    """The ARN of a secret's replica in `region`: the same ARN but for the region (Secrets
+    Manager, https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html)."""
+    parts = secret_arn.split(":")
+    return ":".join([*parts[:3], region, *parts[4:]])
+
+
 def master_secret(
     scope: Scope, instance: aws.rds.Instance, password: pulumi.Output[str]
 ) -> tuple[aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion]:
@@ -30,6 +37,16 @@ def master_secret(
         f"{scope.name}-admin",
         description=f"administrator of PostgreSQL server {scope.name}",
         kms_key_id=args.kms_key_arn,
+        # A replica follows every rotated version. Adding one updates the secret in place
+        # (terraform-provider-aws secretsmanager/secret.go: `replica` is not ForceNew, the
+        # update calls ReplicateSecretToRegions).
+        replicas=[
+            aws.secretsmanager.SecretReplicaArgs(
+                region=replica.region, kms_key_id=replica.kms_key_arn
+            )
+            for replica in [args.admin_secret_replica]
+            if replica is not None
+        ],
         recovery_window_in_days=30 if args.protect else 7,
         tags=scope.tags,
         opts=scope.opts(protect=args.protect),

@@ -28,6 +28,8 @@ class PostgresServer(pulumi.ComponentResource):
     security_group_id: pulumi.Output[str]
     kms_key_arn: pulumi.Output[str]
     master_secret_arn: pulumi.Output[str]
+    # The admin secret's replica in the DR region (a warm standby's), None without one.
+    admin_secret_replica_arn: pulumi.Output[str] | None
     admin_username: str
     admin_password: pulumi.Output[str]
     admin_namespace: pulumi.Output[str] | None
@@ -72,6 +74,12 @@ class PostgresServer(pulumi.ComponentResource):
         self.kms_key_arn = pulumi.Output.from_input(args.kms_key_arn)
         secret, first_version = rotation.master_secret(scope, primary, self.admin_password)
         self.master_secret_arn = secret.arn
+        dr_secret = args.admin_secret_replica
+        self.admin_secret_replica_arn = (
+            secret.arn.apply(lambda arn: rotation.replica_arn(arn, dr_secret.region))
+            if dr_secret is not None
+            else None
+        )
         if args.rotation is not None:
             rotation.rotate(
                 scope,
@@ -101,6 +109,7 @@ class PostgresServer(pulumi.ComponentResource):
                 "port": self.port,
                 "security_group_id": self.security_group_id,
                 "master_secret_arn": self.master_secret_arn,
+                "admin_secret_replica_arn": self.admin_secret_replica_arn,
                 "admin_password": self.admin_password,
                 "admin_namespace": self.admin_namespace,
                 "admin_secret_name": self.admin_secret_name,

@@ -6,7 +6,12 @@ from collections.abc import Sequence
 
 import pulumi
 
-from odoo_platform.components.postgres import AdminRotation, CrossRegionBackups, PostgresServerArgs
+from odoo_platform.components.postgres import (
+    AdminRotation,
+    AdminSecretReplica,
+    CrossRegionBackups,
+    PostgresServerArgs,
+)
 from odoo_platform.config import defaults
 from odoo_platform.config.capacity import ConnectionBudget, ServerKey, shared_servers
 from odoo_platform.config.models import PlatformConfig, TenantConfig
@@ -38,6 +43,16 @@ def postgres_server_args(
         database, tier, slug = dedicated.database, "dedicated", tenant.slug
         replica = dedicated.reporting_replica
     replicate = defaults.replicates_database_backups(config)
+    dr = config.disaster_recovery
+    # A warm standby promotes its replica of this server with the primary's admin password:
+    # the admin secret goes to the DR region under the DR key of the server's account.
+    admin_replica = (
+        AdminSecretReplica(region=dr.dr_region, kms_key_arn=cross_region_backups.kms_key_arn)
+        if dr is not None
+        and defaults.replicates_admin_secrets(config)
+        and cross_region_backups is not None
+        else None
+    )
     return PostgresServerArgs(
         database=database,
         budget=budget,
@@ -55,6 +70,7 @@ def postgres_server_args(
         logs_kms_key_arn=logs_kms_key_arn,
         log_retention_days=config.landing_zone.log_retention_days,
         rotation=rotation,
+        admin_secret_replica=admin_replica,
         tier=tier,
         tenant=slug,
         k8s_labels=labels(config, tier, slug),

@@ -1,21 +1,22 @@
 """A tenant's DR drill (on a primary) and DR restore (on a DR site) args, from the config.
 
 The primary exports each tenant's DR-region copy (`dr_backup_replicas`); a DR site in
-`backup-restore` or `pilot-light` mode reads it through a reference to the primary stack
-(`dr_site.primary_stack`) and restores every tenant from it before Odoo starts.
+`backup-restore` or `pilot-light` mode reads it through its one reference to the primary
+(`dr_site.PrimarySite`) and restores every tenant from it before Odoo starts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
 
-from odoo_platform.components.backup_bucket import BackupBucket
+from odoo_platform.components.backup_bucket import DR_REPLICATION_RULE, BackupBucket
 from odoo_platform.components.drill_alarms import DrillAlarm
 from odoo_platform.components.odoo_tenant import DrDrillArgs, DrReplica
 from odoo_platform.components.odoo_tenant.recovery import DRILL_DEADLINE_SECONDS
+from odoo_platform.components.replication_alarms import ReplicationAlarm
 from odoo_platform.config.drills import (
     drill_weekday,
     drills_run,
@@ -23,21 +24,11 @@ from odoo_platform.config.drills import (
 )
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.recovery import rto_target_minutes
+from odoo_platform.platform.dr_site import DrReplicaOutput, PrimarySite
 
 if TYPE_CHECKING:  # tiers.py imports this module
     from odoo_platform.platform.tiers import HostedTenant
     from odoo_platform.platform.warm_standby import RestoreSource
-
-DR_BACKUP_REPLICAS = "dr_backup_replicas"
-
-
-class DrReplicaOutput(TypedDict):
-    """One tenant's entry of the primary's `dr_backup_replicas` output."""
-
-    bucket_name: str
-    bucket_arn: str
-    kms_key_arn: str
-    region: str
 
 
 def replica_of(config: PlatformConfig, bucket: BackupBucket) -> DrReplica | None:
@@ -62,45 +53,11 @@ def replica_output(replica: DrReplica) -> pulumi.Output[DrReplicaOutput]:
     ).apply(lambda values: cast(DrReplicaOutput, values))
 
 
-class PrimaryReplicas:
-    """The primary's `dr_backup_replicas`, read by a DR site (a minimal reading of its outputs:
-    the warm-standby site reads more through `PlatformReference`)."""
-
-    def __init__(self, name: str, config: PlatformConfig, opts: pulumi.ResourceOptions) -> None:
-        assert config.dr_site is not None
-        self.stack = config.dr_site.primary_stack
-        reference = pulumi.StackReference(f"{name}-dr-primary", stack_name=self.stack, opts=opts)
-        self._replicas = reference.get_output(DR_BACKUP_REPLICAS)
-
-    def replica(self, slug: str) -> DrReplica:
-        """The tenant's copy; the update fails, naming the primary, if it has none."""
-        stack = self.stack
-
-        def field(key: str) -> pulumi.Output[str]:
-            def pick(replicas: Any) -> str:
-                entry = (replicas or {}).get(slug)
-                if not entry:
-                    raise KeyError(
-                        f"primary stack {stack!r} exports no DR copy of tenant {slug!r} in "
-                        f"{DR_BACKUP_REPLICAS}: is the tenant there, with disaster_recovery set?"
-                    )
-                return str(entry[key])
-
-            return self._replicas.apply(pick)
-
-        return DrReplica(
-            bucket_name=field("bucket_name"),
-            bucket_arn=field("bucket_arn"),
-            kms_key_arn=field("kms_key_arn"),
-            region=field("region"),
-        )
-
-
 def recovery_args(
     config: PlatformConfig,
     tenant: TenantConfig,
     bucket: BackupBucket | RestoreSource,
-    primary: PrimaryReplicas | None,
+    primary: PrimarySite | None,
     *,
     own_account: bool,
 ) -> dict[str, Any]:
@@ -119,7 +76,7 @@ def recovery_args(
             rto_target_minutes=rto_target_minutes(config, tenant),
         )
     if restores_on_start(config) and primary is not None:
-        found["dr_restore_from"] = primary.replica(tenant.slug)
+        found["dr_restore_from"] = primary.dr_backup_replica(tenant.slug)
     return found
 
 
@@ -154,3 +111,33 @@ def drill_alarms(hosted: Mapping[str, HostedTenant]) -> tuple[DrillAlarm, ...]:
         for slug, tenant in sorted(hosted.items())
         if (drill := tenant.odoo.dr_drill) is not None
     )
+
+
+def replication_alarms(
+    config: PlatformConfig, hosted: Mapping[str, HostedTenant]
+) -> tuple[ReplicationAlarm, ...]:
+    """One pair of S3 replication alarms per replicated backup bucket: the shared tier's and
+    each dedicated tenant's.
+
+    Not for a tenant in its own AWS account: its bucket's metrics are in that account, where
+    the platform's alarms do not look (as for its drills)."""
+    own = {t.slug for t in config.tenants if t.dedicated and t.dedicated.aws_account_role_arn}
+    found: dict[str, ReplicationAlarm] = {}
+    for slug, tenant in sorted(hosted.items()):
+        bucket = tenant.services.bucket
+        if not isinstance(bucket, BackupBucket) or bucket.dr_bucket_name is None or slug in own:
+            continue
+        dedicated = tenant.tier == "dedicated"
+        key = f"dedicated-{slug}" if dedicated else "shared"
+        found.setdefault(
+            key,
+            ReplicationAlarm(
+                key=key,
+                source_bucket=bucket.bucket_name,
+                destination_bucket=bucket.dr_bucket_name,
+                rule_id=DR_REPLICATION_RULE,
+                tier="dedicated" if dedicated else "shared",
+                tenant=slug if dedicated else None,
+            ),
+        )
+    return tuple(found.values())

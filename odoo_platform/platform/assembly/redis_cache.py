@@ -29,14 +29,14 @@ def redis_cache_args(
         tier, slug, users = "dedicated", tenant.slug, [tenant.slug]
     env = defaults.env_defaults(config)
     return RedisCacheArgs(
-        redis=redis,
+        redis=defaults.standby_redis(config, redis),
         subnet_ids=subnet_ids,
         vpc_id=vpc_id,
         nodes_security_group_id=nodes_security_group_id,
         kms_key_arn=kms_key_arn,
         tenants=tuple(users),
         replicas=defaults.redis_replicas(config, redis),
-        multi_az=env.cache_multi_az,
+        multi_az=defaults.cache_multi_az(config),
         snapshot_retention_days=env.cache_snapshot_retention_days,
         final_snapshot=env.cache_final_snapshot,
         apply_immediately=env.apply_immediately,
