@@ -322,10 +322,10 @@ class RegionalPlatform(pulumi.ComponentResource):
         caches: dict[ServerKey, pulumi.Input[str]] = {}
         replicas: dict[ServerKey, pulumi.Input[str]] = {}
         if self.shared_tier is not None:
-            services = self.shared_tier.services
             for key, shared in self.shared_tier.servers.items():  # every database pool
                 servers[key] = shared.identifier
-            caches[ServerKey.shared()] = services.cache.replication_group_id
+            for pool, cache in self.shared_tier.caches.items():  # every cache pool
+                caches[ServerKey.pool(pool)] = cache.replication_group_id
         for slug, tenant in (self.dedicated_tier.tenants if self.dedicated_tier else {}).items():
             key = ServerKey.dedicated(slug)
             if key not in self._budgets:
