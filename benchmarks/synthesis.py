@@ -3,7 +3,8 @@
 For each size it writes a stack file (the sample `stacks/Pulumi.prod-eu-west-1.yaml` with its
 tenants replaced by N generated shared tenants plus a few dedicated ones, the shared ones spread
 over as many database pools as their connection budget needs, filled in turn as a user would,
-each pool kept at the plan's headroom), then, in a fresh process each (so peak memory is that
+each pool kept at the plan's headroom, and over as many cache pools as ElastiCache's users per
+user group quota needs, likewise), then, in a fresh process each (so peak memory is that
 run's own):
 
 - plan: runs the stack program under the mocks harness (`run_stack(config_file=...)`), then the
@@ -56,7 +57,8 @@ import yaml  # noqa: E402
 
 from odoo_platform.config import ConfigError, load_stack_file  # noqa: E402
 from odoo_platform.config.capacity import tenant_connections  # noqa: E402
-from odoo_platform.config.models import DatabaseConfig, TenantConfig  # noqa: E402
+from odoo_platform.config.catalog import CACHE_SERVICE_USERS  # noqa: E402
+from odoo_platform.config.models import CacheQuotas, DatabaseConfig, TenantConfig  # noqa: E402
 from odoo_platform.offline.check import StackCheck, resource_views, stack_context  # noqa: E402
 from odoo_platform.offline.placement import HEADROOM_WARNING  # noqa: E402
 from odoo_platform.offline.plan import plan_stack  # noqa: E402
@@ -91,6 +93,9 @@ def generated_tenant(index: int, zone: str, tier: str) -> dict[str, Any]:
     }
 
 
+# The ElastiCache users-per-Region quota a 1,000-tenant stack's account has raised (adjustable in
+# Service Quotas; the default, 1000, is below 1,000 tenants plus each cache's two service users).
+RAISED_CACHE_USERS = 2000
 # Every pool's server, the default one included: RDS caps max_connections at 5000.
 POOL_SERVER = {"instance_class": "db.r7g.4xlarge", "max_connections": 5000}
 
@@ -106,6 +111,35 @@ def tenants_per_pool(zone: str = "example.com") -> int:
 def pool_name(index: int) -> str | None:
     """Pool 0 is the default (`multi_tenant.database`, no `database_pool`), then pool-01 ..."""
     return None if index == 0 else f"pool-{index:02d}"
+
+
+def tenants_per_cache_pool() -> int:
+    """How many tenants one shared cache holds: ElastiCache's default users per user group,
+    less the disabled default user and the administrator every group also holds."""
+    return CacheQuotas().users_per_user_group - CACHE_SERVICE_USERS
+
+
+def cache_pool_name(index: int) -> str | None:
+    """Cache pool 0 is the default (`multi_tenant.redis`, no `cache_pool`), then cache-01 ..."""
+    return None if index == 0 else f"cache-{index:02d}"
+
+
+def place_on_caches(platform: dict[str, Any], tenants: list[dict[str, Any]]) -> None:
+    """Fill the default cache, then `cache-01`, `cache-02`, ... in turn (each up to its user
+    group quota); past the account's ElastiCache users quota, record it raised as a user must
+    before such a stack's first `pulumi up`."""
+    per_cache = tenants_per_cache_pool()
+    caches = math.ceil(len(tenants) / per_cache) or 1
+    platform["multi_tenant"]["cache_pools"] = {
+        cache_pool_name(c): {**platform["multi_tenant"].get("redis", {})} for c in range(1, caches)
+    }
+    for index, tenant in enumerate(tenants):
+        pool = cache_pool_name(index // per_cache)
+        if pool is not None:
+            tenant["cache_pool"] = pool
+    users = len(tenants) + caches * CACHE_SERVICE_USERS + DEDICATED_TENANTS * 3
+    if users > CacheQuotas().users:
+        platform["multi_tenant"]["cache_quotas"] = {"users": RAISED_CACHE_USERS}
 
 
 def stack_document(
@@ -128,6 +162,7 @@ def stack_document(
         pool = pool_name(index // per_pool) if per_pool else None
         if pool is not None:
             tenant["database_pool"] = pool
+    place_on_caches(platform, tenants)
     platform["tenants"] = tenants + [
         generated_tenant(i, zone, "dedicated") for i in range(DEDICATED_TENANTS)
     ]
@@ -355,7 +390,10 @@ def main() -> None:
     if args.write_stack:
         count, target = args.write_stack
         written = write_stack_file(int(count), Path(target))
-        print(f"wrote {written}: {count} shared tenants, {tenants_per_pool()} per database pool")
+        print(
+            f"wrote {written}: {count} shared tenants, {tenants_per_pool()} per database pool, "
+            f"{tenants_per_cache_pool()} per cache pool"
+        )
         return
     if args.worker:
         kind, value, *rest = args.worker

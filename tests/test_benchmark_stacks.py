@@ -14,6 +14,7 @@ from types import ModuleType
 import pytest
 
 from odoo_platform.config import ConfigError, load_stack_file
+from odoo_platform.config.cache_pools import cache_budgets
 from odoo_platform.config.capacity import connection_budgets
 from odoo_platform.offline.placement import HEADROOM_WARNING
 
@@ -36,6 +37,7 @@ def test_generated_stacks_are_valid(tmp_path: Path, shared: int) -> None:
     assert tiers.count("shared") == shared
     assert tiers.count("dedicated") == benchmark().DEDICATED_TENANTS
     assert config.multi_tenant.database_pools == {}
+    assert config.multi_tenant.cache_pools == {}
 
 
 def test_a_pool_takes_what_its_budget_allows_with_headroom() -> None:
@@ -51,6 +53,24 @@ def test_200_shared_tenants_validate_spread_over_pools(tmp_path: Path) -> None:
     shared = [b for b in connection_budgets(config) if b.server.is_shared]
     assert len(shared) == 4
     assert all(b.fits and b.headroom >= HEADROOM_WARNING for b in shared)
+    # caches fill in turn too, each up to its user group quota (100 users, 2 of them service)
+    assert list(config.multi_tenant.cache_pools) == ["cache-01", "cache-02"]
+    on_cache = Counter(t.cache_pool for t in config.tenants if t.tier == "shared")
+    assert on_cache == {None: 98, "cache-01": 98, "cache-02": 4}
+    assert all(b.fits for b in cache_budgets(config))
+
+
+def test_one_cache_for_200_tenants_binds_at_its_user_group_quota(tmp_path: Path) -> None:
+    path = benchmark().write_stack(200, tmp_path)
+    text = path.read_text()
+    document = benchmark().yaml.safe_load(text)
+    platform = document["config"]["odoo-platform:platform"]
+    platform["multi_tenant"]["cache_pools"] = {}
+    for tenant in platform["tenants"]:
+        tenant.pop("cache_pool", None)
+    path.write_text(benchmark().yaml.safe_dump(document))
+    with pytest.raises(ConfigError, match=r"multi_tenant\.redis: cache pool 'default' needs 202"):
+        load_stack_file(path)
 
 
 def test_without_pools_one_server_is_the_ceiling_and_says_so(tmp_path: Path) -> None:
@@ -80,4 +100,6 @@ def test_a_written_1000_tenant_stack_validates_quickly(tmp_path: Path) -> None:
     config = load_stack_file(path)
     assert sum(t.tier == "shared" for t in config.tenants) == 1000
     assert len(config.multi_tenant.database_pools) == 17  # 18 pools of at most 57
+    assert len(config.multi_tenant.cache_pools) == 10  # 11 caches of at most 98 users' tenants
+    assert config.multi_tenant.cache_quotas.users == 2000  # raised: 1000 + 11 x 2 + 3 x 3
     assert elapsed < 30, f"validate took {elapsed:.1f} s"

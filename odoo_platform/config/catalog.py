@@ -217,6 +217,24 @@ CACHE_NODE_TYPES = (
     "cache.r7g.xlarge",
 )
 
+# Memory (GiB) of each cache node type as ElastiCache's node-type and pricing tables list it (not
+# re-checked offline; the per-pool memory budget compares session estimates with it).
+CACHE_NODE_MEMORY_GIB: dict[str, float] = {
+    "cache.t4g.micro": 0.5,
+    "cache.t4g.small": 1.37,
+    "cache.t4g.medium": 3.09,
+    "cache.m7g.large": 6.38,
+    "cache.m7g.xlarge": 12.93,
+    "cache.r7g.large": 13.07,
+    "cache.r7g.xlarge": 26.32,
+}
+# "Each ElastiCache node allows up to 65,000 simultaneous connections across all clients"
+# (ElastiCache user guide, TroubleshootingConnections: "Maximum number of connections").
+CACHE_MAX_CLIENTS = 65000
+# Users every shared cache's user group holds besides its tenants: the disabled `default` user
+# ElastiCache requires in each group and the platform administrator (components/redis_cache.py).
+CACHE_SERVICE_USERS = 2
+
 # Real instance types offered per region (EC2, RDS for PostgreSQL, ElastiCache): a vendored,
 # dated list; its source and how to refresh it are recorded in the file itself.
 _OFFERED = json.loads(

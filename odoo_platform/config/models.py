@@ -303,6 +303,32 @@ DEFAULT_POOL = "default"  # the name of `multi_tenant.database` as a pool (never
 PoolName = Annotated[str, Field(pattern=SLUG_PATTERN)]
 
 
+class CacheQuotas(Strict):
+    """The account's ElastiCache quotas in the stack's region, as Service Quotas shows them.
+
+    Defaults are AWS's published defaults (ElastiCache user guide, "Quotas for ElastiCache"); all
+    three are adjustable, so a stack whose account had them raised records the new values here.
+    """
+
+    users_per_user_group: int = Field(
+        100,
+        ge=3,
+        le=10000,
+        description="ElastiCache 'Users per user group': a shared cache holds its tenants plus "
+        "the disabled default user and the platform administrator",
+    )
+    users: int = Field(
+        1000,
+        ge=3,
+        le=100000,
+        description="ElastiCache users per Region in the platform account: every cache's "
+        "tenants, default and admin users together",
+    )
+    user_groups: int = Field(
+        100, ge=1, le=10000, description="ElastiCache user groups per Region (one per cache)"
+    )
+
+
 class MultiTenantTierConfig(Strict):
     database: DatabaseConfig = Field(
         DatabaseConfig(),
@@ -313,15 +339,25 @@ class MultiTenantTierConfig(Strict):
         description="more shared servers, each with its own connection budget; a tenant picks "
         "one with database_pool (docs/capacity.md#database-pools)",
     )
-    redis: RedisConfig = RedisConfig()
+    redis: RedisConfig = Field(
+        RedisConfig(),
+        description="the default cache pool: the shared cache of every tenant without cache_pool",
+    )
+    cache_pools: dict[PoolName, RedisConfig] = Field(
+        default_factory=dict,
+        description="more shared caches, each with its own ElastiCache user group; a tenant "
+        "picks one with cache_pool (docs/capacity.md#cache-pools)",
+    )
+    cache_quotas: CacheQuotas = CacheQuotas()
     file_system: FileSystemConfig = FileSystemConfig()
 
-    @field_validator("database_pools")
+    @field_validator("database_pools", "cache_pools")
     @classmethod
-    def _not_default(cls, pools: dict[str, DatabaseConfig]) -> dict[str, DatabaseConfig]:
+    def _not_default(cls, pools: dict[str, object]) -> dict[str, object]:
         if DEFAULT_POOL in pools:
             raise ValueError(
-                f"'{DEFAULT_POOL}' names multi_tenant.database itself; choose another pool name"
+                f"'{DEFAULT_POOL}' names the default pool (multi_tenant.database or "
+                "multi_tenant.redis) itself; choose another pool name"
             )
         return pools
 
@@ -453,6 +489,18 @@ class PoolMigration(Strict):
     change_ref: str = Field(min_length=3, max_length=64, description="change or ticket reference")
 
 
+class CachePoolMigration(Strict):
+    """A move of a shared tenant's Redis user to another cache pool: what the old cache held
+    for the tenant (its sessions, if it kept any there) is not copied, so its users log in
+    again (docs/runbooks/database-pools.md#cache-pools)."""
+
+    from_pool: PoolName = Field(
+        description="the cache pool the last deployment placed the tenant on ('default': "
+        "multi_tenant.redis)"
+    )
+    change_ref: str = Field(min_length=3, max_length=64, description="change or ticket reference")
+
+
 class TenantConfig(Strict):
     slug: str = Field(pattern=SLUG_PATTERN, description="immutable identity of the tenant")
     display_name: Text = Field(min_length=1, max_length=80)
@@ -491,6 +539,16 @@ class TenantConfig(Strict):
     pool_migration: PoolMigration | None = Field(
         None,
         description="required to change database_pool: records the move from the pool the "
+        "last deployment used",
+    )
+    cache_pool: PoolName | None = Field(
+        None,
+        description="shared tier: the multi_tenant.cache_pools entry whose cache holds the "
+        "tenant's Redis user; unset: the default cache (multi_tenant.redis), forever",
+    )
+    cache_pool_migration: CachePoolMigration | None = Field(
+        None,
+        description="required to change cache_pool: records the move from the cache pool the "
         "last deployment used",
     )
     dedicated: DedicatedOverrides | None = None

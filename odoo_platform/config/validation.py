@@ -10,7 +10,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network
 
-from odoo_platform.config import cost_controls, defaults, node_autoscaling, pools, recovery
+from odoo_platform.config import (
+    cache_pools,
+    cost_controls,
+    defaults,
+    node_autoscaling,
+    pools,
+    recovery,
+)
 from odoo_platform.config import dr_site as dr_site_rules
 from odoo_platform.config import mail as mail_rules
 from odoo_platform.config import scaling as scaling_rules
@@ -275,6 +282,8 @@ def _databases(config: PlatformConfig) -> Iterator[tuple[Path, DatabaseConfig]]:
 
 def _caches(config: PlatformConfig) -> Iterator[tuple[Path, RedisConfig]]:
     yield ("multi_tenant", "redis"), config.multi_tenant.redis
+    for name, pool in config.multi_tenant.cache_pools.items():
+        yield ("multi_tenant", "cache_pools", name), pool
     yield ("dedicated_defaults", "redis"), config.dedicated_defaults.redis
     for i, tenant in enumerate(config.tenants):
         if tenant.dedicated and tenant.dedicated.redis:
@@ -533,6 +542,7 @@ RULES: tuple[Callable[[PlatformConfig], Issues], ...] = (
     network,
     own_accounts,
     pools.issues,
+    cache_pools.issues,
     connection_budget,
     memory,
     migrations,

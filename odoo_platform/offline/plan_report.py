@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from odoo_platform.config.capacity import ServerKey
+from odoo_platform.config.cache_pools import account_usage, cache_budgets, cache_pool_of
 from odoo_platform.config.lifecycle import runs_workloads
+from odoo_platform.config.models import PlatformConfig
 from odoo_platform.offline.budgets import BudgetCheck, budgets_json
 from odoo_platform.offline.capacity_plan import capacity_json, print_capacity
 from odoo_platform.offline.check_report import SEVERITY_STYLE, finding_json, freeze_json, verdict
@@ -107,6 +109,35 @@ def pools_json(plan: StackPlan) -> dict[str, Any]:
     }
 
 
+def cache_pools_json(config: PlatformConfig) -> dict[str, Any]:
+    """The shared tier's cache pools, their usage against each limit, and each tenant's pool."""
+    quotas = config.multi_tenant.cache_quotas
+    users, groups = account_usage(config)
+    return {
+        "pools": [
+            {
+                "pool": b.pool,
+                "node_type": b.node_type,
+                "tenants": [t.slug for t in b.tenants],
+                "users": b.users,
+                "users_per_user_group": b.users_per_user_group,
+                "connections": b.connections,
+                "max_clients": b.max_clients,
+                "session_memory_mib": round(b.memory_mib, 1),
+                "node_memory_mib": round(b.node_memory_mib),
+            }
+            for b in cache_budgets(config)
+        ],
+        "tenant_pools": {t.slug: cache_pool_of(t) for t in config.tenants if t.tier == "shared"},
+        "account": {
+            "users": users,
+            "users_quota": quotas.users,
+            "user_groups": groups,
+            "user_groups_quota": quotas.user_groups,
+        },
+    }
+
+
 def first_logins(plan: StackPlan) -> dict[str, dict[str, str]]:
     """Each running tenant's first Odoo login and where its generated password is (never the
     password: it exists only once deployed, as a secret)."""
@@ -167,6 +198,7 @@ def plan_json(plan: StackPlan) -> dict[str, Any]:
         },
         "cost": cost_json(plan.cost),
         "database_pools": pools_json(plan),
+        "cache_pools": cache_pools_json(plan.check.config),
         "budgets": budgets_json(plan.check.config, plan.budgets),
         "capacity": capacity_json(plan.capacity) if plan.capacity else None,
         "first_logins": first_logins(plan),
@@ -221,6 +253,7 @@ def print_plan(plan: StackPlan, console: Console, details: bool = False) -> None
     print_cost(plan.cost, console)
     print_recovery(check.config, console, check.stack)
     print_pools(plan, console)
+    print_cache_pools(plan.check.config, console)
     print_budgets(plan, console)
     if plan.capacity:
         print_capacity(plan.capacity, console)
@@ -403,6 +436,34 @@ def print_pools(plan: StackPlan, console: Console) -> None:
         used = f"{pool.worst_case} / {pool.max_connections} ({pool.free} free)"
         table.add_row(pool.pool, pool.server, str(len(pool.tenants)), used, shown)
     console.print(table)
+
+
+def print_cache_pools(config: PlatformConfig, console: Console) -> None:
+    """Which shared cache holds which tenants' users, against its user group quota, clients and
+    memory (the bounds docs/capacity.md#cache-pools derives)."""
+    table = Table(title="Shared cache pools (placement)", title_justify="left")
+    for column in ("pool", "node type", "users / quota", "connections", "sessions MiB", "on it"):
+        table.add_column(column, overflow="fold" if column == "on it" else "ellipsis")
+    for budget in cache_budgets(config):
+        slugs = [t.slug for t in budget.tenants]
+        shown = ", ".join(slugs[:TENANT_ROWS])
+        if len(slugs) > TENANT_ROWS:
+            shown += f" and {len(slugs) - TENANT_ROWS} more (see --json)"
+        table.add_row(
+            budget.pool,
+            budget.node_type,
+            f"{budget.users} / {budget.users_per_user_group}",
+            f"{budget.connections} / {budget.max_clients}",
+            f"{budget.memory_mib:.0f} / {budget.node_memory_mib:.0f}",
+            shown,
+        )
+    console.print(table)
+    users, groups = account_usage(config)
+    quotas = config.multi_tenant.cache_quotas
+    console.print(
+        f"ElastiCache in the platform account: {users} / {quotas.users} users, "
+        f"{groups} / {quotas.user_groups} user groups (multi_tenant.cache_quotas)"
+    )
 
 
 def budget_line(check: BudgetCheck) -> str:

@@ -1,10 +1,11 @@
 """A shared-tier tenant declared by another stack, on an existing platform stack.
 
 `ExternalTenant` places one tenant on the platform a `PlatformReference` points to: its namespace,
-its database and role on the shared PostgreSQL server (the bootstrap Job runs in the server's admin
-namespace), and Odoo with its own prefix in the shared backup bucket, its own access point on the
-shared file system, its IngressRoute behind the platform's Traefik, and a CNAME per host name in
-the platform's Route53 zone to Traefik's load balancer.
+its database and role on a shared PostgreSQL server (the default pool's, or the one its
+`database_pool` names among the platform's `shared_databases`; the bootstrap Job runs in the
+server's admin namespace), and Odoo with its own prefix in the shared backup bucket, its own
+access point on the shared file system, its IngressRoute behind the platform's Traefik, and a
+CNAME per host name in the platform's Route53 zone to Traefik's load balancer.
 
 Sessions stay on the shared filestore: Redis users are members of the user group that the
 platform's `RedisCache` owns, so only the platform stack can add one.
@@ -56,7 +57,8 @@ class ExternalTenantArgs:
     ingress."""
     tenant: TenantConfig
     """The tenant, parsed as strictly as a platform stack's (`parse_tenant`); it must be `shared`,
-    not regulated, not `sessions_in_redis`, and `active` or `suspended`."""
+    not regulated, not `sessions_in_redis`, without `cache_pool` or pool migration records, and
+    `active` or `suspended`. Its `database_pool` picks the platform's shared server."""
     owner: str
     """The `Owner` tag and owner label of everything declared."""
     cost_centre: str
@@ -108,6 +110,18 @@ def placement_problems(tenant: TenantConfig) -> list[ConfigIssue]:
             "sessions_in_redis",
             "must be false: Redis users belong to "
             "the user group the platform's RedisCache owns; sessions stay on the filestore",
+        ),
+        (
+            tenant.cache_pool is not None,
+            "cache_pool",
+            "must be unset: a tenant stack's Odoo has no Redis user (sessions stay on the "
+            "filestore), so it takes no place in any of the platform's caches",
+        ),
+        (
+            tenant.pool_migration is not None or tenant.cache_pool_migration is not None,
+            "pool_migration",
+            "must be unset: a tenant stack has no previous deployment check; move its "
+            "database as docs/usage.md describes",
         ),
         (
             tenant.state not in SUPPORTED_STATES,
@@ -208,8 +222,9 @@ class ExternalTenant(pulumi.ComponentResource):
                 raise ValueError(f"platform stack {platform.stack!r}: " + "; ".join(found))
             return server
 
+        server = platform.shared_database_of(tenant.database_pool)
         return pulumi.Output.all(
-            platform.environment, platform.residency, platform.tenants, platform.shared_database
+            platform.environment, platform.residency, platform.tenants, server
         ).apply(check)
 
     def _odoo_args(

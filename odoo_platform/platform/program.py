@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pulumi
 
 from odoo_platform.config import ConfigError, PlatformConfig
+from odoo_platform.config.cache_pools import cache_pool_change_issues
 from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.clock import utc_today
 from odoo_platform.config.deployment import DEPLOYMENT_KEY, DEPLOYMENT_ROOT, parse_deployment
@@ -19,6 +20,7 @@ from odoo_platform.config.errors import ROOT
 from odoo_platform.config.freeze import freeze_state, freeze_stop_message, override_issues
 from odoo_platform.config.lifecycle import removed_tenant_issues, version_change_issues
 from odoo_platform.config.loader import CONFIG_NAMESPACE, parse_engine_value
+from odoo_platform.config.models import DEFAULT_POOL
 from odoo_platform.config.pools import pool_change_issues
 from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.platform.regional import RETAINED_TENANTS, TENANTS, build_platform
@@ -80,8 +82,8 @@ def check_change_freeze(config: PlatformConfig, today: dt.date) -> None:
 def check_previous_deployment(config: PlatformConfig) -> None:
     """Fail, before Pulumi changes anything, when the configuration would lose or break what
     the last deployment runs: a tenant with data left the configuration, a tenant's Odoo
-    series changed without a recorded migration, or a shared tenant's database pool changed
-    without a recorded move.
+    series changed without a recorded migration, or a shared tenant's database or cache pool
+    changed without a recorded move.
 
     The last deployment's `retained_tenants` and `tenants` outputs are read through a reference
     to this very stack; a stack that was never deployed has none. The engine deletes resources
@@ -95,6 +97,7 @@ def check_previous_deployment(config: PlatformConfig) -> None:
         issues = removed_tenant_issues(config, retained if isinstance(retained, list) else [])
         issues += version_change_issues(config, _deployed_versions(tenants))
         issues += pool_change_issues(config, _deployed_servers(tenants))
+        issues += cache_pool_change_issues(config, _deployed_cache_pools(tenants))
         if issues:
             raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
 
@@ -129,6 +132,18 @@ def _deployed_servers(tenants: object) -> dict[str, str]:
         if server is not None:
             found[slug] = str(server)
     return found
+
+
+def _deployed_cache_pools(tenants: object) -> dict[str, str]:
+    """`{slug: cache pool}` of the shared tenants in the previous `tenants` output. Deployments
+    from before cache pools exported no `cache_pool`: a shared tenant then was on the one cache."""
+    if not isinstance(tenants, dict):
+        return {}
+    return {
+        slug: str(entry.get("cache_pool") or DEFAULT_POOL)
+        for slug, entry in tenants.items()
+        if isinstance(entry, dict) and entry.get("tier") == "shared"
+    }
 
 
 def main(clock: Clock = utc_today) -> None:

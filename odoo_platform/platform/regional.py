@@ -37,7 +37,7 @@ from odoo_platform.config.capacity import ConnectionBudget, ServerKey, budgets_b
 from odoo_platform.config.drills import restores_on_start
 from odoo_platform.config.lifecycle import retained_tenants
 from odoo_platform.config.mail import ses_settings
-from odoo_platform.config.models import EksClusterConfig
+from odoo_platform.config.models import DEFAULT_POOL, EksClusterConfig
 from odoo_platform.config.tags import base_tags, resource_tags
 from odoo_platform.platform import warm_standby
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
@@ -318,10 +318,10 @@ class RegionalPlatform(pulumi.ComponentResource):
         caches: dict[ServerKey, pulumi.Input[str]] = {}
         replicas: dict[ServerKey, pulumi.Input[str]] = {}
         if self.shared_tier is not None:
-            services = self.shared_tier.services
             for key, shared in self.shared_tier.servers.items():  # every database pool
                 servers[key] = shared.identifier
-            caches[ServerKey.shared()] = services.cache.replication_group_id
+            for pool, cache in self.shared_tier.caches.items():  # every cache pool
+                caches[ServerKey.pool(pool)] = cache.replication_group_id
         for slug, tenant in (self.dedicated_tier.tenants if self.dedicated_tier else {}).items():
             key = ServerKey.dedicated(slug)
             if key not in self._budgets:
@@ -383,6 +383,12 @@ class RegionalPlatform(pulumi.ComponentResource):
                 else None
             ),
             shared_cache=shared.cache.output() if shared else None,
+            shared_databases=self._shared_databases(),
+            shared_caches=(
+                {pool: cache.output() for pool, cache in self.shared_tier.caches.items()}
+                if self.shared_tier
+                else None
+            ),
             shared_backups=shared.bucket.output() if shared else None,
             tenants={t.slug: self.hosted_tenants[t.slug].output(t) for t in config.tenants},
             retained_tenants=retained_tenants(config, today),
@@ -405,6 +411,16 @@ class RegionalPlatform(pulumi.ComponentResource):
             ),
             dr_backup_replicas=dr_backup_replicas(config, self.hosted_tenants),
         )
+
+    def _shared_databases(self) -> dict[str, pulumi.Output[SharedDatabaseOutput]] | None:
+        """Every shared server by database pool name (`default` included); a standby has none."""
+        if self.shared_tier is None:
+            return None
+        return {
+            str(key.pool_name): _database_output(server)
+            for key, server in self.shared_tier.servers.items()
+            if isinstance(server, PostgresServer)
+        } or None
 
 
 def _database_output(server: PostgresServer) -> pulumi.Output[SharedDatabaseOutput]:
@@ -522,6 +538,11 @@ class PlatformOutputs:
     """Per tenant, the DR-region copy of its backups: what a DR site restores from."""
     database_admin_secrets: dict[str, pulumi.Output[str]] | None = None
     """On a warm standby, per server key: the replica of the primary's admin secret here."""
+    shared_databases: dict[str, pulumi.Output[SharedDatabaseOutput]] | None = None
+    """Every shared server by database pool (`default` is `shared_database`): what a tenant
+    stack's `database_pool` names."""
+    shared_caches: dict[str, pulumi.Output[SharedCacheOutput]] | None = None
+    """Every shared cache by cache pool (`default` is `shared_cache`)."""
 
     def export(self) -> None:
         for item in dataclasses.fields(self):
@@ -633,6 +654,30 @@ class PlatformReference:
     @property
     def shared_database(self) -> pulumi.Output[SharedDatabaseOutput]:
         return self.require("shared_database")
+
+    def shared_database_of(self, pool: str | None) -> pulumi.Output[SharedDatabaseOutput]:
+        """The shared server of database pool `pool` (None or `default`: `shared_database`);
+        a pool the platform does not export fails the update, naming the pools it has."""
+        name = pool or DEFAULT_POOL
+        if name == DEFAULT_POOL:
+            return self.shared_database
+        stack = self.stack
+
+        def pick(servers: dict[str, SharedDatabaseOutput] | None) -> SharedDatabaseOutput:
+            if not servers:
+                raise MissingPlatformOutputError(
+                    f"platform stack {stack!r} exports no 'shared_databases' output, so only "
+                    f"the default database pool: database_pool '{name}' needs a platform "
+                    "deployed with a version of odoo-platform that exports its pools"
+                )
+            if name not in servers:
+                raise MissingPlatformOutputError(
+                    f"platform stack {stack!r} has no database pool '{name}'; its pools: "
+                    f"{', '.join(sorted(servers))}"
+                )
+            return servers[name]
+
+        return self.output("shared_databases").apply(pick)
 
     @property
     def shared_cache(self) -> pulumi.Output[SharedCacheOutput]:

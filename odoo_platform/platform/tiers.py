@@ -1,8 +1,8 @@
 """The two tenancy tiers (DESIGN.md, "Tenancy model").
 
-`MultiTenantTier`: shared PostgreSQL servers (one per database pool), one Redis cache and backup
-bucket; per tenant its own namespace, database and role (on its pool's server), and Odoo on the
-shared node group.
+`MultiTenantTier`: shared PostgreSQL servers (one per database pool), Redis caches (one per cache
+pool) and one backup bucket; per tenant its own namespace, database and role (on its pool's
+server), its Redis user (in its cache pool's cache), and Odoo on the shared node group.
 `DedicatedTier`: per tenant its own server (Multi-AZ in prod, optional reporting replica), cache,
 backup bucket with its own KMS key, file system and node group; Odoo pinned to that node group.
 A dedicated tenant with an account role has all of these (but the nodes) in its own AWS account,
@@ -47,6 +47,7 @@ from odoo_platform.components.tenant_account_network import (
 from odoo_platform.components.tenant_database import TenantDatabase
 from odoo_platform.components.tenant_namespace import TenantNamespace
 from odoo_platform.components.traefik import TraefikIngress
+from odoo_platform.config.cache_pools import cache_pool_of, shared_caches
 from odoo_platform.config.capacity import ConnectionBudget, ServerKey
 from odoo_platform.config.lifecycle import protect_tenant_data
 from odoo_platform.config.models import DEFAULT_POOL, PlatformConfig, TenantConfig
@@ -145,6 +146,7 @@ class HostedTenantOutput(TypedDict):
     hostnames: list[str]
     namespace: str
     database_server: str  # its ServerKey: the next deployment refuses an unrecorded pool move
+    cache_pool: str | None  # shared: its cache pool, likewise; dedicated: None (its own cache)
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ class HostedTenant:
             hostnames=list(tenant.hostnames),
             namespace=self.namespace,
             database_server=str(ServerKey.of(tenant)),
+            cache_pool=cache_pool_of(tenant) if tenant.tier == "shared" else None,
         ).apply(lambda values: cast(HostedTenantOutput, values))
 
 
@@ -413,11 +416,13 @@ class MultiTenantTier(pulumi.ComponentResource):
     """Shared data services and, per tenant, a namespace, a database and Odoo.
 
     The default pool's server is `<name>-postgres`; each other database pool is a server of its
-    own, `<name>-pool-<pool>`, and a tenant's database is on its pool's server.
+    own, `<name>-pool-<pool>`, and a tenant's database is on its pool's server. Likewise the
+    default cache is `<name>-redis`, each other cache pool `<name>-cache-<pool>`.
     """
 
     services: TenantServices
     servers: dict[ServerKey, PostgresServer | CrossRegionReplica]
+    caches: dict[str, RedisCache]
     tenants: dict[str, HostedTenant]
 
     def __init__(
@@ -458,9 +463,16 @@ class MultiTenantTier(pulumi.ComponentResource):
         self.servers = {ServerKey.shared(): server(f"{name}-postgres", None)}
         for pool in config.multi_tenant.database_pools:
             self.servers[ServerKey.pool(pool)] = server(f"{name}-pool-{pool}", pool)
-        cache = RedisCache(
-            f"{name}-redis", redis_cache_args(config, **network), opts=child_opts(self)
-        )
+        # The default cache pool keeps its name; each other pool is `<name>-cache-<pool>`.
+        self.caches = {
+            pool: RedisCache(
+                f"{name}-redis" if pool == DEFAULT_POOL else f"{name}-cache-{pool}",
+                redis_cache_args(config, pool=pool, **network),
+                opts=child_opts(self),
+            )
+            for pool in shared_caches(config)
+        }
+        cache = self.caches[DEFAULT_POOL]
         bucket: BackupBucket | RestoreSource
         if args.standby is not None:
             bucket = restore_source(args.standby, ServerKey.shared())
@@ -483,7 +495,11 @@ class MultiTenantTier(pulumi.ComponentResource):
                 f"{name}-{t.slug}",
                 args,
                 t,
-                dataclasses.replace(self.services, server=self.servers[ServerKey.of(t)]),
+                dataclasses.replace(
+                    self.services,
+                    server=self.servers[ServerKey.of(t)],
+                    cache=self.caches[cache_pool_of(t)],
+                ),
                 password_replica=replica,
             )
             for t in args.tenants

@@ -349,3 +349,29 @@ def test_plan_shows_which_database_pool_hosts_each_shared_tenant() -> None:
         "--program", SYNTHETIC,
     )  # fmt: skip
     assert "Shared database pools" in human and "multi-tenant:west-2" in human
+
+
+def test_plan_shows_each_cache_pools_tenants_and_usage(tmp_path: Path) -> None:
+    stack = "prod-us-west-2"
+    document = yaml.safe_load((STACKS / f"Pulumi.{stack}.yaml").read_text())
+    platform = document["config"]["odoo-platform:platform"]
+    platform["multi_tenant"]["cache_pools"] = {"west-c2": {"node_type": "cache.t4g.small"}}
+    platform["tenants"][-1]["cache_pool"] = "west-c2"
+    moved = platform["tenants"][-1]["slug"]
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document))
+    common = ["plan", "--stack", stack, "--stacks-dir", str(tmp_path), "--date", OUTSIDE_FREEZE]
+    out = CliRunner().invoke(app, [*common, "--json", "--program", SYNTHETIC]).stdout
+    caches = json.loads(out)["cache_pools"]
+    by_pool = {p["pool"]: p for p in caches["pools"]}
+    assert list(by_pool) == ["default", "west-c2"]
+    assert by_pool["west-c2"]["tenants"] == [moved]
+    assert by_pool["west-c2"]["users"] == 3  # the tenant, the disabled default and the admin
+    assert by_pool["west-c2"]["users_per_user_group"] == 100
+    assert by_pool["west-c2"]["node_type"] == "cache.t4g.small"
+    hosted = len(by_pool["default"]["tenants"])
+    assert by_pool["default"]["users"] == hosted + 2
+    assert caches["tenant_pools"][moved] == "west-c2"
+    assert caches["account"]["users_quota"] == 1000
+    human = CliRunner().invoke(app, [*common, "--details", "--program", SYNTHETIC]).stdout
+    assert "Shared cache pools" in human and "west-c2" in human
+    assert f"{hosted + 2} / 100" in human

@@ -21,6 +21,7 @@ from odoo_platform.components.observability import (
     ObservabilityArgs,
 )
 from odoo_platform.config import defaults
+from odoo_platform.config.cache_pools import pool_tenants, shared_caches
 from odoo_platform.config.capacity import (
     ConnectionBudget,
     ServerKey,
@@ -132,9 +133,10 @@ def _cache_alarms(
     config: PlatformConfig, group_ids: Mapping[ServerKey, pulumi.Input[str]]
 ) -> dict[str, CacheAlarms]:
     hosted = hosted_tenants(config)
-    shared = tuple(t.slug for t in hosted if t.tier == "shared")
+    # A shared cache pool is keyed like a shared server: `multi-tenant`, `multi-tenant:<pool>`.
     caches: dict[ServerKey, tuple[RedisConfig, tuple[str, ...]]] = {
-        ServerKey.shared(): (config.multi_tenant.redis, shared)
+        ServerKey.pool(pool): (redis, tuple(t.slug for t in pool_tenants(config, pool)))
+        for pool, redis in shared_caches(config).items()
     }
     for tenant in hosted:
         if tenant.tier == "dedicated":

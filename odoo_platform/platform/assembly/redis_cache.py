@@ -1,4 +1,5 @@
-"""`RedisCacheArgs`: the shared cache (a user per hosted shared tenant) or a dedicated tenant's."""
+"""`RedisCacheArgs`: a shared cache pool's (a user per hosted shared tenant on the pool) or a
+dedicated tenant's."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pulumi
 
 from odoo_platform.components.redis_cache import RedisCacheArgs
 from odoo_platform.config import defaults
-from odoo_platform.config.capacity import hosted_tenants
-from odoo_platform.config.models import PlatformConfig, TenantConfig
+from odoo_platform.config.cache_pools import pool_tenants, shared_caches
+from odoo_platform.config.models import DEFAULT_POOL, PlatformConfig, TenantConfig
 
 
 def redis_cache_args(
@@ -20,10 +21,13 @@ def redis_cache_args(
     nodes_security_group_id: pulumi.Input[str],
     kms_key_arn: pulumi.Input[str],
     tenant: TenantConfig | None = None,
+    pool: str = DEFAULT_POOL,
 ) -> RedisCacheArgs:
+    """A dedicated `tenant`'s own cache, or (no tenant) the shared cache `pool`
+    (`multi_tenant.redis` for `default`, else `multi_tenant.cache_pools.<pool>`)."""
     if tenant is None:
-        redis, tier, slug = config.multi_tenant.redis, "shared", None
-        users = [t.slug for t in hosted_tenants(config) if t.tier == "shared"]
+        redis, tier, slug = shared_caches(config)[pool], "shared", None
+        users = [t.slug for t in pool_tenants(config, pool)]
     else:
         redis = defaults.dedicated_settings(config, tenant).redis
         tier, slug, users = "dedicated", tenant.slug, [tenant.slug]
