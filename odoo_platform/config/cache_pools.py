@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from odoo_platform.config.capacity import ROLLOUT_SURGE_PODS, hosted_tenants
+from odoo_platform.config.capacity import hosted_tenants
 from odoo_platform.config.catalog import (
     CACHE_MAX_CLIENTS,
     CACHE_NODE_MEMORY_GIB,
@@ -27,6 +27,7 @@ from odoo_platform.config.catalog import (
 from odoo_platform.config.defaults import tenant_profile
 from odoo_platform.config.errors import ConfigIssue, key_path
 from odoo_platform.config.models import DEFAULT_POOL, PlatformConfig, RedisConfig, TenantConfig
+from odoo_platform.config.tenant_pods import ROLLOUT_SURGE_PODS
 
 RUNBOOK = "docs/runbooks/database-pools.md#cache-pools"
 # Session model (assumptions, docs/capacity.md#cache-pools): Odoo's deployment guide sizes one

@@ -10,8 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.cache_pools import account_usage, cache_budgets, cache_pool_of
+from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.config.models import PlatformConfig
 from odoo_platform.offline.budgets import BudgetCheck, budgets_json
