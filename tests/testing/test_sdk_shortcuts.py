@@ -445,7 +445,9 @@ def _serialized(function: Any, value: Any, typ: Any, transformer: Any) -> Any:
     return (_typed(got), deps)
 
 
-@pytest.mark.parametrize(("value", "typ"), SERIALIZATIONS, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(
+    ("value", "typ"), SERIALIZATIONS, ids=[f"case{i}" for i in range(len(SERIALIZATIONS))]
+)
 @pytest.mark.parametrize("transformer", [None, str.upper])
 def test_plain_inputs_serialize_as_the_sdk_serializes_them(
     value: Any, typ: Any, transformer: Any
