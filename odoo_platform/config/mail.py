@@ -14,13 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from odoo_platform.config.errors import ConfigIssue, key_path
-from odoo_platform.config.models import (
-    CertManagerTls,
-    PlatformConfig,
-    SesMailConfig,
-    SmtpRelayConfig,
-    TenantConfig,
-)
+from odoo_platform.config.mail_settings import SesMailConfig, SmtpRelayConfig
+from odoo_platform.config.models import CertManagerTls, PlatformConfig, TenantConfig
 
 SES_SMTP_HOST = "email-smtp.{region}.amazonaws.com"
 SES_SENDER = "notifications"
