@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import pulumi
+from pulumi import _types as pulumi_types
 from pulumi import output as pulumi_output
 from pulumi.runtime import known_types, rpc, settings, sync_await
 from pulumi.runtime import resource as pulumi_resource
@@ -470,6 +471,29 @@ def is_active() -> bool:
     return _active
 
 
+# What the per-annotation rules (serialization.py, translation.py) use of the SDK's type helpers;
+# 3.231 has no `is_discriminated_union`: the SDK's own path there.
+_TYPE_HELPERS = tuple(
+    (pulumi_types, name)
+    for name in (
+        "input_type_py_to_pulumi_names",
+        "input_type_types",
+        "is_discriminated_union",
+        "is_input_type",
+        "is_output_type",
+        "output_type_from_dict",
+        "output_type_types",
+        "unwrap_optional_type",
+        "unwrap_type",
+    )
+)
+_TYPE_HELPERS = (
+    *_TYPE_HELPERS,
+    (rpc, "_Path"),
+    (rpc, "_get_list_element_type"),
+    (rpc, "_special_sig_key"),
+)
+
 SHORTCUTS = (
     Shortcut(
         pulumi_stack,
@@ -514,12 +538,14 @@ SHORTCUTS = (
         "serialize_property",
         _serialize_property,
         tuple(inspect.signature(_serialize_property).parameters),
+        needs=_TYPE_HELPERS,
     ),
     Shortcut(
         rpc,
         "translate_output_properties",
         _translate_output_properties,
         tuple(inspect.signature(_translate_output_properties).parameters),
+        needs=_TYPE_HELPERS,
     ),
 )
 

@@ -101,6 +101,8 @@ NOT_FITTING = {
     (3, 231, 0): [
         "pulumi.runtime.rpc.transfer_properties",
         "pulumi.runtime.rpc.deserialize_properties",
+        "pulumi.runtime.rpc.serialize_property",
+        "pulumi.runtime.rpc.translate_output_properties",
     ]
 }
 
@@ -168,7 +170,8 @@ def test_the_recorded_options_of_a_sample_stack_are_the_golden_ones() -> None:
 
 
 def test_an_sdk_symbol_of_another_shape_is_left_to_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
-    sdk_translate = rpc.translate_output_properties
+    sdk_translate, sdk_serialize = rpc.translate_output_properties, rpc.serialize_property
+    serialize_fits = "pulumi.runtime.rpc.serialize_property" not in shortcuts.unavailable()
 
     def translate(output: Any, *rest: Any, **named: Any) -> Any:  # a reshaped SDK function
         return sdk_translate(output, *rest, **named)
@@ -182,7 +185,7 @@ def test_an_sdk_symbol_of_another_shape_is_left_to_the_sdk(monkeypatch: pytest.M
         pulumi.export("id", pulumi_random.RandomId("id", byte_length=4).byte_length)
 
     result = run_program(program)
-    assert seen == [(translate, shortcuts._serialize_property)]
+    assert seen == [(translate, shortcuts._serialize_property if serialize_fits else sdk_serialize)]
     assert result.outputs == {"id": 4}
 
 
@@ -394,6 +397,8 @@ def _typed(value: Any) -> Any:
 
 @pytest.mark.parametrize(("value", "typ"), TRANSLATIONS, ids=lambda v: str(v)[:40])
 def test_output_values_translate_as_the_sdk_translates_them(value: Any, typ: Any) -> None:
+    if "pulumi.runtime.rpc.translate_output_properties" in shortcuts.unavailable():
+        pytest.skip("not applied on this SDK release: the harness takes the SDK's path")
     path = rpc._Path("spec", resource="web")
     try:
         expected = rpc.translate_output_properties(value, lambda k: k, typ, True, path)
@@ -452,6 +457,8 @@ def _serialized(function: Any, value: Any, typ: Any, transformer: Any) -> Any:
 def test_plain_inputs_serialize_as_the_sdk_serializes_them(
     value: Any, typ: Any, transformer: Any
 ) -> None:
+    if "pulumi.runtime.rpc.serialize_property" in shortcuts.unavailable():
+        pytest.skip("not applied on this SDK release: the harness takes the SDK's path")
     expected = _serialized(rpc.serialize_property, value, typ, transformer)
     got = _serialized(shortcuts._serialize_property, value, typ, transformer)
     assert got == expected
