@@ -98,21 +98,25 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "DedicatedTier",
         "TierArgs",
         "HostedTenant",
+        "HostedTenantOutput",
         "TenantServices",
     ),
     "odoo_platform.platform.regional": (
         "RegionalPlatform",
         "RegionalPlatformArgs",
+        "build_platform",
+    ),
+    "odoo_platform.platform.outputs": (
         "PlatformOutputs",
-        "PlatformReference",
         "OUTPUT_NAMES",
         "IngressOutput",
         "SharedDatabaseOutput",
         "SharedCacheOutput",
         "SharedBackupsOutput",
-        "HostedTenantOutput",
+    ),
+    "odoo_platform.platform.reference": (
+        "PlatformReference",
         "MissingPlatformOutputError",
-        "build_platform",
     ),
     "odoo_platform.platform.external_tenant": (
         "ExternalTenant",
@@ -358,23 +362,24 @@ if TYPE_CHECKING:
         ExternalTenantArgs,
         parse_tenant,
     )
-    from odoo_platform.platform.regional import (
+    from odoo_platform.platform.outputs import (
         OUTPUT_NAMES,
-        HostedTenantOutput,
         IngressOutput,
-        MissingPlatformOutputError,
         PlatformOutputs,
-        PlatformReference,
-        RegionalPlatform,
-        RegionalPlatformArgs,
         SharedBackupsOutput,
         SharedCacheOutput,
         SharedDatabaseOutput,
+    )
+    from odoo_platform.platform.reference import MissingPlatformOutputError, PlatformReference
+    from odoo_platform.platform.regional import (
+        RegionalPlatform,
+        RegionalPlatformArgs,
         build_platform,
     )
     from odoo_platform.platform.tiers import (
         DedicatedTier,
         HostedTenant,
+        HostedTenantOutput,
         MultiTenantTier,
         TenantServices,
         TierArgs,

@@ -87,7 +87,7 @@ def test_inputs_read_as_inputs_and_nested_classes_link_to_their_table() -> None:
     assert "### EksSettings" in text
     # a class shared by two components is shown once, the second points to it
     assert text.count("### TierArgs") == 1
-    assert "Args: [TierArgs](#tierargs) (see MultiTenantTier)." in text
+    assert "Args: [TierArgs](#tierargs) (see DedicatedTier)." in text
     # allowed values come from the rules `check_args` enforces, not from a copy
     schedule = next(line for line in lines if line.startswith("| `schedule_hour_utc` |"))
     assert "| 0 to 23 |" in schedule

@@ -14,13 +14,6 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "odoo_platform"
 MAX_MODULE_LINES = 600
 MAX_CLASS_LINES = 400
-# Split by the lead in this session; remove each entry with its split.
-ALLOWED_OVERSIZE = frozenset(
-    {
-        "odoo_platform/platform/tiers.py",
-        "odoo_platform/platform/regional.py",
-    }
-)
 
 
 def size_violations(path: Path, root: Path = REPO) -> list[str]:
@@ -47,23 +40,8 @@ def modules() -> list[Path]:
 
 
 def test_no_module_or_class_is_over_the_size_limits() -> None:
-    found = [
-        violation
-        for path in modules()
-        if path.relative_to(REPO).as_posix() not in ALLOWED_OVERSIZE
-        for violation in size_violations(path)
-    ]
+    found = [violation for path in modules() for violation in size_violations(path)]
     assert not found, "split by concern:\n" + "\n".join(found)
-
-
-def test_the_allow_list_holds_only_modules_still_over_the_limits() -> None:
-    """An entry whose module was split must go, or the limit silently stops applying to it."""
-    stale = sorted(
-        name
-        for name in ALLOWED_OVERSIZE
-        if not (REPO / name).exists() or not size_violations(REPO / name)
-    )
-    assert not stale, f"within the limits now, remove from ALLOWED_OVERSIZE: {stale}"
 
 
 def _probe(folder: Path, class_lines: int, module_lines: int) -> Path:

@@ -18,12 +18,9 @@ import yaml
 from odoo_platform.config import ConfigError, TenantConfig
 from odoo_platform.config.catalog import TAG_ENVIRONMENT, TAG_OWNER
 from odoo_platform.platform.external_tenant import ExternalTenantArgs
-from odoo_platform.platform.regional import (
-    NESTED_OUTPUT_KEYS,
-    OUTPUT_NAMES,
-    PlatformReference,
-    build_platform,
-)
+from odoo_platform.platform.outputs import NESTED_OUTPUT_KEYS, OUTPUT_NAMES
+from odoo_platform.platform.reference import PlatformReference
+from odoo_platform.platform.regional import build_platform
 from odoo_platform.synthesis import harness as synthesis_harness
 from odoo_platform.testing import (
     PlatformMocks,

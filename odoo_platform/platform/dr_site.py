@@ -22,7 +22,7 @@ from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.dr_site import primary_issues
 
 if TYPE_CHECKING:
-    from odoo_platform.platform.regional import PlatformReference
+    from odoo_platform.platform.reference import PlatformReference
 
 PRIMARY_REFERENCE = "dr-primary"  # logical name of the reference to the primary stack
 DISASTER_RECOVERY = "disaster_recovery"  # the primary's output: its DR mode and region
@@ -157,7 +157,7 @@ def primary_site(config: PlatformConfig, parent: pulumi.Resource) -> PrimarySite
     site = config.dr_site
     if site is None:
         return None
-    from odoo_platform.platform.regional import PlatformReference  # noqa: PLC0415 (cycle)
+    from odoo_platform.platform.reference import PlatformReference  # noqa: PLC0415 (cycle)
 
     reference = PlatformReference(
         PRIMARY_REFERENCE, site.primary_stack, opts=pulumi.ResourceOptions(parent=parent)

@@ -38,11 +38,8 @@ from odoo_platform.platform.assembly.tenant import (
     namespace_args,
     tenant_args,
 )
-from odoo_platform.platform.regional import (
-    MissingPlatformOutputError,
-    PlatformReference,
-    SharedDatabaseOutput,
-)
+from odoo_platform.platform.outputs import SharedDatabaseOutput
+from odoo_platform.platform.reference import MissingPlatformOutputError, PlatformReference
 
 SHARED_TIER = "shared"
 SUPPORTED_STATES = ("active", "suspended")

@@ -23,7 +23,8 @@ from odoo_platform.config.loader import CONFIG_NAMESPACE, parse_engine_value
 from odoo_platform.config.models import DEFAULT_POOL
 from odoo_platform.config.pools import pool_change_issues
 from odoo_platform.config.validation import warnings as config_warnings
-from odoo_platform.platform.regional import RETAINED_TENANTS, TENANTS, build_platform
+from odoo_platform.platform.outputs import RETAINED_TENANTS, TENANTS
+from odoo_platform.platform.regional import build_platform
 
 __all__ = [
     "PREVIOUS_DEPLOYMENT",

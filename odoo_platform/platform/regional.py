@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.components._shared.kms import customer_key
 from odoo_platform.components.aws_backup import BackupPlan
-from odoo_platform.components.backup_bucket import BackupBucket, BackupsOutput
+from odoo_platform.components.backup_bucket import BackupBucket
 from odoo_platform.components.budgets import CostControls
 from odoo_platform.components.cluster import KubernetesCluster
 from odoo_platform.components.event_autoscaler import EventAutoscaler
@@ -30,14 +28,13 @@ from odoo_platform.components.mail import SesMail
 from odoo_platform.components.node_autoscaler import NodeAutoscaler
 from odoo_platform.components.observability import Observability, ObservabilityArgs
 from odoo_platform.components.postgres import PostgresServer
-from odoo_platform.components.redis_cache import CacheOutput
-from odoo_platform.components.traefik import IngressOutput, TraefikIngress
+from odoo_platform.components.traefik import TraefikIngress
 from odoo_platform.config import PlatformConfig, defaults
-from odoo_platform.config.capacity import ConnectionBudget, ServerKey, budgets_by_server
+from odoo_platform.config.capacity import ServerKey, budgets_by_server
 from odoo_platform.config.drills import restores_on_start
 from odoo_platform.config.lifecycle import retained_tenants
 from odoo_platform.config.mail import ses_settings
-from odoo_platform.config.models import DEFAULT_POOL, EksClusterConfig
+from odoo_platform.config.models import EksClusterConfig
 from odoo_platform.config.tags import base_tags, resource_tags
 from odoo_platform.platform import warm_standby
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
@@ -49,28 +46,29 @@ from odoo_platform.platform.assembly.mail import mail_args
 from odoo_platform.platform.assembly.node_autoscaler import node_autoscaler_args, node_discovery
 from odoo_platform.platform.assembly.observability import observability_args
 from odoo_platform.platform.assembly.recovery import (
-    DrReplicaOutput,
     dr_backup_replicas,
     drill_alarms,
     replication_alarms,
 )
 from odoo_platform.platform.assembly.traefik import traefik_args
 from odoo_platform.platform.dr_site import StandbySources, primary_site
+from odoo_platform.platform.outputs import (
+    PlatformOutputs,
+    SharedDatabaseOutput,
+    admin_logins,
+    budget_outputs,
+    database_output,
+    ingress_output,
+)
 from odoo_platform.platform.tiers import (
     DedicatedTier,
     DisasterRecoverySite,
     HostedTenant,
-    HostedTenantOutput,
     MultiTenantTier,
     TierArgs,
 )
 
 TierT = TypeVar("TierT", MultiTenantTier, DedicatedTier)
-RETAINED_TENANTS = "retained_tenants"  # tenants whose data the next deployment must keep
-TENANTS = "tenants"  # per tenant, among others the Odoo series it runs (`odoo_version`)
-# The nested outputs of the shared tier's services, as each component exports itself.
-SharedCacheOutput = CacheOutput
-SharedBackupsOutput = BackupsOutput
 
 
 @dataclass(frozen=True)
@@ -376,9 +374,9 @@ class RegionalPlatform(pulumi.ComponentResource):
             kubeconfig=pulumi.Output.secret(cluster.kubeconfig),
             oidc_provider_arn=oidc_arn,
             oidc_issuer_url=oidc_url,
-            ingress=_ingress_output(self.ingress, config.shared_services.tls.route53_zone_id),
+            ingress=ingress_output(self.ingress, config.shared_services.tls.route53_zone_id),
             shared_database=(
-                _database_output(shared.server)
+                database_output(shared.server)
                 if shared and isinstance(shared.server, PostgresServer)
                 else None
             ),
@@ -392,8 +390,8 @@ class RegionalPlatform(pulumi.ComponentResource):
             shared_backups=shared.bucket.output() if shared else None,
             tenants={t.slug: self.hosted_tenants[t.slug].output(t) for t in config.tenants},
             retained_tenants=retained_tenants(config, today),
-            tenant_admin_logins=_admin_logins(self.hosted_tenants),
-            connection_budgets=_budget_outputs(self._budgets),
+            tenant_admin_logins=admin_logins(self.hosted_tenants),
+            connection_budgets=budget_outputs(self._budgets),
             alerts_topic_arn=self.observability.topic_arn,
             freeze_override=(
                 config.governance.freeze_override.model_dump(mode="json")
@@ -417,39 +415,10 @@ class RegionalPlatform(pulumi.ComponentResource):
         if self.shared_tier is None:
             return None
         return {
-            str(key.pool_name): _database_output(server)
+            str(key.pool_name): database_output(server)
             for key, server in self.shared_tier.servers.items()
             if isinstance(server, PostgresServer)
         } or None
-
-
-def _database_output(server: PostgresServer) -> pulumi.Output[SharedDatabaseOutput]:
-    """The shared server as the stack exports it (here until PostgresServer gives its own)."""
-    return pulumi.Output.all(
-        address=server.address,
-        port=server.port,
-        admin_namespace=server.admin_namespace,
-        admin_secret_name=server.admin_secret_name,
-        admin_secret_arn=server.master_secret_arn,
-        admin_service_account=server.admin_service_account,
-        max_connections=server.max_connections,
-    ).apply(lambda values: cast(SharedDatabaseOutput, values))
-
-
-def _budget_outputs(budgets: Mapping[ServerKey, ConnectionBudget]) -> dict[str, dict[str, int]]:
-    return {
-        str(key): {"total": budget.total, "max_connections": budget.max_connections}
-        for key, budget in budgets.items()
-    }
-
-
-def _admin_logins(hosted: dict[str, HostedTenant]) -> pulumi.Output[dict[str, Any]]:
-    """Each tenant's first Odoo login and its generated password, as one secret."""
-    logins: dict[str, Any] = {
-        slug: {"login": tenant.odoo.admin_login, "password": tenant.odoo.admin_login_password}
-        for slug, tenant in hosted.items()
-    }
-    return pulumi.Output.secret(logins)
 
 
 def _oidc(
@@ -460,253 +429,6 @@ def _oidc(
         assert cluster.oidc_provider_arn is not None and cluster.oidc_issuer_url is not None
         return cluster.oidc_provider_arn, cluster.oidc_issuer_url
     return config.cluster.oidc_provider_arn, config.cluster.oidc_issuer_url
-
-
-class SharedDatabaseOutput(TypedDict):
-    """The `shared_database` output: the multi-tenant tier's PostgreSQL server.
-
-    The administrator Secret lives in `admin_namespace` on the platform's cluster; a
-    `TenantDatabase` runs its bootstrap Job there, so the credentials never leave it.
-    """
-
-    address: str
-    port: int
-    admin_namespace: str
-    admin_secret_name: str
-    # The rotated admin password: Jobs run as this service account and read this secret.
-    admin_secret_arn: str
-    admin_service_account: str | None
-    max_connections: int
-
-
-class PlatformIngressOutput(IngressOutput):
-    """The `ingress` output: the ingress's own part and the zone of the tenants' DNS records."""
-
-    dns_zone_id: str | None  # None: the tenants' host names are managed elsewhere
-
-
-def _ingress_output(
-    ingress: TraefikIngress, dns_zone_id: str | None
-) -> pulumi.Output[PlatformIngressOutput]:
-    return ingress.output().apply(
-        lambda part: cast(PlatformIngressOutput, {**part, "dns_zone_id": dns_zone_id})
-    )
-
-
-@dataclass(frozen=True)
-class PlatformOutputs:
-    """What a platform stack exports (field name = output name); secrets stay secret.
-
-    Each nested output is the declaring component's own (`TraefikIngress.output()`, ...), typed
-    as `PlatformReference` reads it back.
-    """
-
-    environment: str
-    region: str
-    residency: str
-    vpc_id: pulumi.Input[str]
-    vpc_cidr: str
-    private_subnet_ids: pulumi.Input[list[str]]
-    database_subnet_ids: pulumi.Input[list[str]]
-    database_cidrs: list[str]
-    node_security_group_id: pulumi.Input[str]
-    kms_key_arns: dict[str, pulumi.Output[str]]
-    file_system_id: pulumi.Input[str]
-    kubernetes_version: str
-    cluster_name: pulumi.Input[str] | None
-    kubeconfig: pulumi.Output[str]
-    oidc_provider_arn: pulumi.Input[str]
-    oidc_issuer_url: pulumi.Input[str]
-    ingress: pulumi.Output[PlatformIngressOutput]
-    shared_database: pulumi.Output[SharedDatabaseOutput] | None
-    shared_cache: pulumi.Output[SharedCacheOutput] | None
-    shared_backups: pulumi.Output[SharedBackupsOutput] | None
-    tenants: dict[str, pulumi.Output[HostedTenantOutput]]
-    retained_tenants: list[str]
-    # secret: each tenant's first Odoo login and its generated password (set on first install)
-    tenant_admin_logins: pulumi.Output[dict[str, Any]]
-    connection_budgets: dict[str, dict[str, int]]  # per server: worst case and max_connections
-    alerts_topic_arn: pulumi.Input[str]
-    freeze_override: dict[str, str] | None
-    disaster_recovery: dict[str, str] | None = None
-    """The DR mode and region (a DR site checks that they name it)."""
-    standby_sources: pulumi.Output[StandbySources] | None = None
-    """With a warm standby: what it replicates (servers, bucket replicas, password secrets)."""
-    deployment: dict[str, str] | None = None
-    """Commit, approver, run URL and time of this deployment (`odoo-platform:deployment`)."""
-    dr_backup_replicas: dict[str, pulumi.Output[DrReplicaOutput]] | None = None
-    """Per tenant, the DR-region copy of its backups: what a DR site restores from."""
-    database_admin_secrets: dict[str, pulumi.Output[str]] | None = None
-    """On a warm standby, per server key: the replica of the primary's admin secret here."""
-    shared_databases: dict[str, pulumi.Output[SharedDatabaseOutput]] | None = None
-    """Every shared server by database pool (`default` is `shared_database`): what a tenant
-    stack's `database_pool` names."""
-    shared_caches: dict[str, pulumi.Output[SharedCacheOutput]] | None = None
-    """Every shared cache by cache pool (`default` is `shared_cache`)."""
-
-    def export(self) -> None:
-        for item in dataclasses.fields(self):
-            value = getattr(self, item.name)
-            if value is not None:
-                pulumi.export(item.name, value)
-
-
-OUTPUT_NAMES = tuple(f.name for f in dataclasses.fields(PlatformOutputs))
-
-# The keys of the nested outputs, checked against what RegionalPlatform exports by the tests.
-NESTED_OUTPUT_KEYS: dict[str, frozenset[str]] = {
-    "ingress": frozenset(PlatformIngressOutput.__annotations__),
-    "shared_database": frozenset(SharedDatabaseOutput.__annotations__),
-    "shared_cache": frozenset(SharedCacheOutput.__annotations__),
-    "shared_backups": frozenset(SharedBackupsOutput.__annotations__),
-}
-
-
-class MissingPlatformOutputError(KeyError):
-    """The referenced platform stack does not export an output this stack needs."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-class PlatformReference:
-    """Typed access to a platform stack's outputs from another stack (`StackReference`).
-
-    `PlatformReference("platform", "acme/odoo-platform/prod-eu-west-1")`: the names are those of
-    `PlatformOutputs`, so they cannot drift from what the platform exports: an accessor or
-    `output()` with a name the platform does not export raises at once.
-    """
-
-    def __init__(self, name: str, stack: str, opts: pulumi.ResourceOptions | None = None) -> None:
-        self.stack = stack
-        self._reference = pulumi.StackReference(name, stack_name=stack, opts=opts)
-
-    def output(self, name: str) -> pulumi.Output[Any]:
-        """Any output by name (None if the stack does not export it); unknown names raise."""
-        if name not in OUTPUT_NAMES:
-            raise KeyError(f"{name!r} is not a platform output; known: {', '.join(OUTPUT_NAMES)}")
-        return self._reference.get_output(name)
-
-    def require(self, name: str) -> pulumi.Output[Any]:
-        """An output the referenced stack must export; if it does not, the update fails with a
-        message naming the stack and the output. Secret outputs stay secret."""
-        stack = self.stack
-
-        def present(value: Any) -> Any:
-            if value is None:
-                raise MissingPlatformOutputError(
-                    f"platform stack {stack!r} exports no {name!r} output: deploy it (or a "
-                    f"version of odoo-platform that exports it) before this stack"
-                    + (
-                        "; it is exported only when the platform has a shared (multi-tenant) tier"
-                        if name.startswith("shared_")
-                        else ""
-                    )
-                )
-            return value
-
-        return self.output(name).apply(present)
-
-    @property
-    def kubeconfig(self) -> pulumi.Output[str]:
-        return pulumi.Output.secret(self.require("kubeconfig"))
-
-    @property
-    def environment(self) -> pulumi.Output[str]:
-        return self.require("environment")
-
-    @property
-    def region(self) -> pulumi.Output[str]:
-        return self.require("region")
-
-    @property
-    def residency(self) -> pulumi.Output[str]:
-        return self.require("residency")
-
-    @property
-    def kubernetes_version(self) -> pulumi.Output[str]:
-        return self.require("kubernetes_version")
-
-    @property
-    def oidc_provider_arn(self) -> pulumi.Output[str]:
-        return self.require("oidc_provider_arn")
-
-    @property
-    def oidc_issuer_url(self) -> pulumi.Output[str]:
-        return self.require("oidc_issuer_url")
-
-    @property
-    def vpc_cidr(self) -> pulumi.Output[str]:
-        return self.require("vpc_cidr")
-
-    @property
-    def database_cidrs(self) -> pulumi.Output[list[str]]:
-        return self.require("database_cidrs")
-
-    @property
-    def file_system_id(self) -> pulumi.Output[str]:
-        return self.require("file_system_id")
-
-    @property
-    def ingress(self) -> pulumi.Output[PlatformIngressOutput]:
-        return self.require("ingress")
-
-    @property
-    def shared_database(self) -> pulumi.Output[SharedDatabaseOutput]:
-        return self.require("shared_database")
-
-    def shared_database_of(self, pool: str | None) -> pulumi.Output[SharedDatabaseOutput]:
-        """The shared server of database pool `pool` (None or `default`: `shared_database`);
-        a pool the platform does not export fails the update, naming the pools it has."""
-        name = pool or DEFAULT_POOL
-        if name == DEFAULT_POOL:
-            return self.shared_database
-        stack = self.stack
-
-        def pick(servers: dict[str, SharedDatabaseOutput] | None) -> SharedDatabaseOutput:
-            if not servers:
-                raise MissingPlatformOutputError(
-                    f"platform stack {stack!r} exports no 'shared_databases' output, so only "
-                    f"the default database pool: database_pool '{name}' needs a platform "
-                    "deployed with a version of odoo-platform that exports its pools"
-                )
-            if name not in servers:
-                raise MissingPlatformOutputError(
-                    f"platform stack {stack!r} has no database pool '{name}'; its pools: "
-                    f"{', '.join(sorted(servers))}"
-                )
-            return servers[name]
-
-        return self.output("shared_databases").apply(pick)
-
-    @property
-    def shared_cache(self) -> pulumi.Output[SharedCacheOutput]:
-        return self.require("shared_cache")
-
-    @property
-    def shared_backups(self) -> pulumi.Output[SharedBackupsOutput]:
-        return self.require("shared_backups")
-
-    @property
-    def tenants(self) -> pulumi.Output[dict[str, HostedTenantOutput]]:
-        return self.require("tenants")
-
-    def kubernetes_provider(
-        self, name: str, opts: pulumi.ResourceOptions | None = None
-    ) -> k8s.Provider:
-        """A Kubernetes provider for the platform's cluster, from its (secret) kubeconfig."""
-        return k8s.Provider(name, kubeconfig=self.kubeconfig, opts=opts)
-
-    def aws_provider(
-        self,
-        name: str,
-        default_tags: Mapping[str, str] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> aws.Provider:
-        """An AWS provider in the platform's region (credentials from this stack's environment),
-        tagging what it creates with `default_tags` (owner, cost centre, environment, ...)."""
-        tags = aws.ProviderDefaultTagsArgs(tags=dict(default_tags)) if default_tags else None
-        return aws.Provider(name, region=self.region, default_tags=tags, opts=opts)
 
 
 def build_platform(

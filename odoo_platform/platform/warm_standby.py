@@ -31,7 +31,7 @@ from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.odoo import bootstrap
 from odoo_platform.platform.dr_site import DatabaseServerSource, PrimarySite
 
-if TYPE_CHECKING:  # tiers.py imports this module
+if TYPE_CHECKING:  # the tiers import this module
     from odoo_platform.platform.tiers import HostedTenant
 
 HEALTH_CHECK_PORT = 443

@@ -26,7 +26,7 @@ from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.recovery import rto_target_minutes
 from odoo_platform.platform.dr_site import DrReplicaOutput, PrimarySite
 
-if TYPE_CHECKING:  # tiers.py imports this module
+if TYPE_CHECKING:  # the tiers import this module
     from odoo_platform.platform.tiers import HostedTenant
     from odoo_platform.platform.warm_standby import RestoreSource
 
