@@ -41,7 +41,7 @@ def test_generated_stacks_are_valid(tmp_path: Path, shared: int) -> None:
 
 
 def test_a_pool_takes_what_its_budget_allows_with_headroom() -> None:
-    # size s with db_maxconn 2: 69 connections; (5000 x 0.8 - 10) // 69 = 57
+    # size s with db_maxconn 2: 70 connections; (5000 x 0.8 - 10) // 70 = 57
     assert benchmark().tenants_per_pool() == 57
 
 

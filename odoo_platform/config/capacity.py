@@ -28,10 +28,12 @@ SHARED_SERVER = "multi-tenant"
 POOL_SEPARATOR = ":"  # `multi-tenant:<pool>`: a shared server besides the default one
 DEDICATED_SERVER_PREFIX = "dedicated:"
 # Sessions besides Odoo's that log in as the tenant role and may overlap with a fully scaled
-# tenant: one dump or restore (the backup CronJob's pg_dump or the restore check's pg_restore)
-# plus one psql (the restore check's checks). Without them a backup at peak load would be
-# refused by the role's CONNECTION LIMIT, which equals the worst case below.
-MAINTENANCE_CONNECTIONS = 2
+# tenant: the backup CronJob (psql, then pg_dump), the restore check and the weekly DR drill
+# (pg_restore into their own scratch databases, then psql): one session each at a time, and
+# their schedules can meet (an hourly backup meets every drill; a long drill the next check).
+# Without them a backup at peak load would be refused by the role's CONNECTION LIMIT, which
+# equals the worst case below.
+MAINTENANCE_CONNECTIONS = 3
 # The init/upgrade Job: `odoo -i/-u` and then `odoo shell` (one pool each, counted as if they
 # overlapped), next to its own psql (database state) or pg_dump (pre-upgrade backup).
 INIT_JOB_ODOO_PROCESSES = 2
@@ -101,7 +103,7 @@ class TenantConnections:
     init_job: int
     """Connections of the init/upgrade Job (its Odoo processes and clients)."""
     maintenance: int = MAINTENANCE_CONNECTIONS
-    """Sessions besides Odoo's under the tenant role: a dump or restore plus a psql."""
+    """Sessions besides Odoo's under the tenant role: the backup, restore check and drill."""
 
     @property
     def worst_case(self) -> int:
@@ -128,7 +130,8 @@ class ConnectionBudget:
 
     @property
     def headroom(self) -> float:
-        return 1 - self.total / self.max_connections
+        # (max - total) / max, not 1 - total / max: exact at a round 20 % (0.2, not 0.1999...)
+        return (self.max_connections - self.total) / self.max_connections
 
     @property
     def fits(self) -> bool:

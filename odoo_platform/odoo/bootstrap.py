@@ -31,6 +31,7 @@ SCRIPT_MOUNT_PATH = f"{SQL_MOUNT_DIR}/{SQL_RESOURCE}"
 PASSWORD_ENV = "BOOTSTRAP_PASSWORD"
 SCRAM_ITERATIONS = 4096  # PostgreSQL's default scram_iterations
 RESTORE_CHECK_SUFFIX = "_restore_check"
+DR_DRILL_SUFFIX = "_dr_drill"  # shorter than the restore check's: its length check covers both
 ADMIN_PGOPTIONS = "-c search_path=pg_catalog"
 
 _PG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$-]{0,62}$")
@@ -63,7 +64,17 @@ def database_name(slug: str) -> str:
 def restore_database_name(database: str) -> str:
     """The restore-check's scratch database, created by the bootstrap SQL and owned by the
     tenant role: `<db>_restore_check`."""
-    name = f"{database}{RESTORE_CHECK_SUFFIX}"
+    return _scratch_name(database, RESTORE_CHECK_SUFFIX)
+
+
+def drill_database_name(database: str) -> str:
+    """The DR drill's scratch database, `<db>_dr_drill`: not the restore check's, which a long
+    drill may still be using when the next check empties its own."""
+    return _scratch_name(database, DR_DRILL_SUFFIX)
+
+
+def _scratch_name(database: str, suffix: str) -> str:
+    name = f"{database}{suffix}"
     if len(name.encode()) > _PG_NAME_MAX:
         raise ValueError(f"{name!r} is longer than PostgreSQL's 63-byte identifier limit")
     return name
@@ -93,6 +104,10 @@ class BootstrapInputs:
     @property
     def restore_db(self) -> str:
         return restore_database_name(self.db)
+
+    @property
+    def drill_db(self) -> str:
+        return drill_database_name(self.db)
 
 
 def render_psql_command(inputs: BootstrapInputs, sql_path: str = SCRIPT_MOUNT_PATH) -> list[str]:

@@ -31,13 +31,14 @@ import re
 from importlib import metadata, resources
 from typing import Final, Literal
 
-from odoo_platform.odoo.bootstrap import restore_database_name
+from odoo_platform.odoo.bootstrap import drill_database_name, restore_database_name
 
 __all__ = [
     "RETENTION_CLASSES",
     "SCRIPT_NAMES",
     "backup_key_prefix",
     "backup_prefix",
+    "drill_database_name",
     "restore_database_name",
     "retention_class",
     "script_text",

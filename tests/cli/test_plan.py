@@ -341,7 +341,7 @@ def test_plan_shows_which_database_pool_hosts_each_shared_tenant() -> None:
     assert by_pool["west-2"]["tenants"] == ["redwood-books"]
     assert len(by_pool["default"]["tenants"]) == 44
     assert by_pool["west-2"]["max_connections"] == 5000
-    assert by_pool["west-2"]["worst_case_connections"] == 20 + 87  # reserved + one size-s
+    assert by_pool["west-2"]["worst_case_connections"] == 20 + 88  # reserved + one size-s
     assert pools["tenant_pools"]["redwood-books"] == "west-2"
     assert pools["tenant_pools"]["copperline-mkt"] == "default"
     _, human, _ = run(

@@ -219,7 +219,8 @@ def test_drill_steps_get_only_what_their_script_reads(drilled: ProgramResult) ->
     assert _env(report)["BACKUP_BUCKET"] == infra(SLUG)["backup_bucket_name"]  # evidence
     assert _env(report)["RTO_TARGET_SECONDS"] == "5400"
     assert _env(report)["STACK"] == "prod-eu-west-1"
-    assert _env(restore)["RESTORE_DATABASE"] == "nb_consulting_restore_check"
+    # its own scratch database: a long drill may overlap the restore check, which empties its own
+    assert _env(restore)["RESTORE_DATABASE"] == "nb_consulting_dr_drill"
     for aws_step in (fetch, report):  # no database credentials where the AWS token is
         assert not {"PGPASSWORD", "PGUSER"} & set(_env(aws_step))
     skipped = template["metadata"]["annotations"]["eks.amazonaws.com/skip-containers"]

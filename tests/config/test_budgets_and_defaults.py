@@ -23,13 +23,14 @@ def test_connection_budget_counts_every_process_at_max_scale(base: dict[str, Any
     shared, dedicated = connection_budgets(config)
     # s profile on 18.0: 2 replicas + 1 rollout surge pod, each 2 HTTP workers x 4 plus the
     # gevent pool of 16 = 3 x 24; 1 cron worker x 4; the init Job's odoo and odoo shell (4 each)
-    # plus its psql/pg_dump; 2 maintenance sessions (backup dump or restore, and a psql)
+    # plus its psql/pg_dump; 3 maintenance sessions: the backup, the restore check and the DR
+    # drill may all run at once (their schedules can meet), one session each at a time
     assert [(t.slug, t.web, t.cron, t.init_job, t.maintenance) for t in shared.tenants] == [
-        ("alpha-law", 72, 4, 9, 2)
+        ("alpha-law", 72, 4, 9, 3)
     ]
-    assert shared.tenants[0].worst_case == 87
-    assert MAINTENANCE_CONNECTIONS == 2
-    assert shared.total == 87 + 10
+    assert shared.tenants[0].worst_case == 88
+    assert MAINTENANCE_CONNECTIONS == 3
+    assert shared.total == 88 + 10
     assert dedicated.server == "dedicated:beta-audit"
     assert [t.slug for t in dedicated.tenants] == ["beta-audit"]
 
@@ -43,8 +44,8 @@ def test_offboarded_tenants_leave_the_budget(base: dict[str, Any]) -> None:
 def test_db_maxconn_override_changes_the_budget(base: dict[str, Any]) -> None:
     base["tenants"][0]["db_maxconn"] = 10
     shared = connection_budgets(parse_platform(base))[0]
-    # web 3 pods x (2 x 10 + 16), cron 10, init Job 2 x 10 + 1, maintenance 2
-    assert shared.tenants[0].worst_case == 108 + 10 + 21 + 2
+    # web 3 pods x (2 x 10 + 16), cron 10, init Job 2 x 10 + 1, maintenance 3
+    assert shared.tenants[0].worst_case == 108 + 10 + 21 + 3
 
 
 def test_odoo_16_web_processes_all_get_the_gevent_pool(base: dict[str, Any]) -> None:

@@ -59,12 +59,12 @@ def test_a_pool_with_no_tenants_still_has_a_budget(base: dict[str, Any]) -> None
 
 
 def test_each_pool_has_its_own_budget_and_the_error_names_its_key(base: dict[str, Any]) -> None:
-    # 5 size-s tenants need 5 x 87 + 10 = 445 connections: too many for pb (400), not for default.
+    # 5 size-s tenants need 5 x 88 + 10 = 450 connections: too many for pb (400), not for default.
     crowd = [shared_tenant(f"t{i}", database_pool="pb") for i in range(5)]
     (issue,) = issues(with_pools(base, *crowd))
     assert issue.startswith("platform.multi_tenant.database_pools.pb.max_connections: ")
-    assert "pool 'pb' (server 'multi-tenant:pb') needs 445 connections" in issue
-    assert "is 400" in issue and "t0=87" in issue
+    assert "pool 'pb' (server 'multi-tenant:pb') needs 450 connections" in issue
+    assert "is 400" in issue and "t0=88" in issue
     # the default pool has room and is suggested
     assert "another pool with database_pool: default (" in issue
 

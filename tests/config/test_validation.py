@@ -113,14 +113,14 @@ FAILING: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
             d["multi_tenant"].update(database={"max_connections": 100}),
         ),
         "platform.multi_tenant.database.max_connections",
-        ("'multi-tenant'", "231 connections", "alpha-law=221", "reserved=10", "is 100"),
+        ("'multi-tenant'", "232 connections", "alpha-law=222", "reserved=10", "is 100"),
     ),
     "connection budget of a dedicated server": (
         lambda d: tenant(d, 1).update(
             size="xl", dedicated={"database": {"instance_class": "db.t4g.micro"}}
         ),
         "platform.tenants[1].dedicated.database.max_connections",
-        ("'dedicated:beta-audit'", "1821 connections", "beta-audit=1811", "is 112"),
+        ("'dedicated:beta-audit'", "1822 connections", "beta-audit=1812", "is 112"),
     ),
     "sessions in redis with the official image": (
         lambda d: tenant(d, 0).update(sessions_in_redis=True),

@@ -131,7 +131,7 @@ def test_runs_as_the_tenant_database_job_does(
         )
         assert done.returncode == 0, done.stderr
         assert "tenant_bootstrap: ok" in done.stdout
-    for database in (inputs.db, inputs.restore_db):
+    for database in (inputs.db, inputs.restore_db, inputs.drill_db):
         with connect(pg, inputs.role, "job-pw", database) as conn:
             assert conn.execute("SELECT current_user").fetchone() == (inputs.role,)
 
@@ -157,15 +157,17 @@ def test_scratch_database_belongs_to_the_tenant_only(
     ok(run_bootstrap("scr_a", "scr_a", 3, "pw-scr-a"))
     ok(run_bootstrap("scr_b", "scr_b", 3, "pw-scr-b"))
     snap = snapshot(pg, "scr_a", "scr_a")
-    (row,) = [d for d in snap["dbs"] if d[0] == "scr_a_restore_check"]
-    assert row[1] == "scr_a" and "=c/" not in row[6] and "=Tc/" not in row[6]
-    with connect(pg, "scr_a", "pw-scr-a", "scr_a_restore_check") as conn:
-        # restore-check empties it with the tenant's own rights
-        conn.execute("CREATE TABLE t (id int)")
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
-        connect(pg, "scr_a", "pw-scr-a", "scr_b_restore_check")
+    # one scratch database per job that restores (restore check, DR drill): they may overlap
+    for scratch in ("scr_a_restore_check", "scr_a_dr_drill"):
+        (row,) = [d for d in snap["dbs"] if d[0] == scratch]
+        assert row[1] == "scr_a" and "=c/" not in row[6] and "=Tc/" not in row[6]
+        with connect(pg, "scr_a", "pw-scr-a", scratch) as conn:
+            # restore-check (the drill runs it too) empties it with the tenant's own rights
+            conn.execute("CREATE TABLE t (id int)")
+            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+        with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+            connect(pg, "scr_a", "pw-scr-a", scratch.replace("scr_a", "scr_b"))
 
 
 def test_tenant_cannot_create_databases_or_roles(pg: PostgresServer, run_bootstrap: Runner) -> None:
@@ -290,10 +292,11 @@ def test_job_name_is_dns_safe_and_tracks_inputs() -> None:
 
 def test_names_derive_from_the_slug() -> None:
     inputs = BootstrapInputs.for_tenant("acme-law", 7)
-    assert (inputs.role, inputs.db, inputs.restore_db) == (
+    assert (inputs.role, inputs.db, inputs.restore_db, inputs.drill_db) == (
         "acme_law",
         "acme_law",
         "acme_law_restore_check",
+        "acme_law_dr_drill",
     )
     assert bootstrap.role_name("acme-law") == bootstrap.database_name("acme-law") == "acme_law"
     with pytest.raises(ValueError, match="slug"):

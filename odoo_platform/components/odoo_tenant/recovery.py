@@ -95,6 +95,9 @@ def declare_dr_drill(
     restore = script_container(
         scope, "restore", "restore-check.sh", args.postgres_image, shell=f"exec sh {path} restore"
     )
+    for entry in restore["env"]:  # its own scratch database, not the restore check's
+        if entry["name"] == "RESTORE_DATABASE":
+            entry["value"] = scripts.drill_database_name(args.database_name)
     report = script_container(
         scope, "report", "restore-verified.sh", args.aws_cli_image, shell=f"exec sh {path} report"
     )
@@ -144,8 +147,8 @@ def declare_dr_drill(
 
 
 def drill_schedule(slug: str, weekday: int, window: JobWindow | None = None) -> str:
-    """Weekly, at the slug's minute, six hours after its backup night hour (7 to 10 UTC): never
-    beside the restore check (12 hours after), which uses the same scratch database. A tenant
+    """Weekly, at the slug's minute, six hours after its backup night hour (7 to 10 UTC), six
+    before the restore check (they restore into scratch databases of their own). A tenant
     whose database sleeps: on the first working day, at the window's last hour (the restore
     check runs the hour after)."""
     minute, hour = schedule_offset(slug)

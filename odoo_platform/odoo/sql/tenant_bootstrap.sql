@@ -10,7 +10,8 @@
 -- password never has to appear on a command line):
 --   role        tenant login role                        [BOOTSTRAP_ROLE]
 --   db          tenant database (<= 49 bytes: the script   [BOOTSTRAP_DB]
---               also creates <db>_restore_check, the restore-check's scratch database)
+--               also creates <db>_restore_check and <db>_dr_drill, the scratch databases of
+--               the restore check and of the DR drill)
 --   conn_limit  the role's CONNECTION LIMIT, >= 1        [BOOTSTRAP_CONN_LIMIT]
 --   password    plaintext, or better a SCRAM-SHA-256     [BOOTSTRAP_PASSWORD]
 --               verifier ("SCRAM-SHA-256$4096:..."), which the server stores as given: the
@@ -98,10 +99,10 @@ BEGIN
     RAISE EXCEPTION 'tenant_bootstrap: database name % leaves no room for %_restore_check (63 bytes)',
       quote_literal(d), d;
   END IF;
-  IF EXISTS (SELECT FROM pg_database WHERE datname IN (d, d || '_restore_check')
+  IF EXISTS (SELECT FROM pg_database WHERE datname IN (d, d || '_restore_check', d || '_dr_drill')
              AND datdba IS DISTINCT FROM (SELECT oid FROM pg_roles WHERE rolname = r)) THEN
-    RAISE EXCEPTION 'tenant_bootstrap: database % or %_restore_check exists and is not owned by role %',
-      d, d, r;
+    RAISE EXCEPTION 'tenant_bootstrap: database %, %_restore_check or %_dr_drill exists and is not owned by role %',
+      d, d, d, r;
   END IF;
 END
 $$;
@@ -132,15 +133,18 @@ SELECT format('CREATE DATABASE %I WITH OWNER %I ENCODING %L LC_COLLATE %L TEMPLA
               :'db', :'role', 'UTF8', 'C')
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
 
--- The scratch database of the restore-check CronJob, owned by the tenant role so that the check
--- can empty it and restore into it with the tenant's own credentials (no admin in tenant pods).
+-- The scratch databases of the restore-check and DR-drill CronJobs (one each: a long drill may
+-- overlap the next check), owned by the tenant role so that they can empty them and restore
+-- into them with the tenant's own credentials (no admin in tenant pods).
 SELECT format('CREATE DATABASE %I WITH OWNER %I ENCODING %L LC_COLLATE %L TEMPLATE template0',
-              :'db' || '_restore_check', :'role', 'UTF8', 'C')
-WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db' || '_restore_check') \gexec
+              scratch, :'role', 'UTF8', 'C')
+FROM unnest(ARRAY[:'db' || '_restore_check', :'db' || '_dr_drill']) AS scratch
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = scratch) \gexec
 
 -- Only the owner (and its members, i.e. this admin) may connect or create temp tables.
 SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', datname)
-FROM pg_database WHERE datname IN (:'db', :'db' || '_restore_check') ORDER BY datname \gexec
+FROM pg_database WHERE datname IN (:'db', :'db' || '_restore_check', :'db' || '_dr_drill')
+ORDER BY datname \gexec
 
 -- Odoo also connects to the `postgres` database (it lists/creates databases through it).
 -- PUBLIC normally has CONNECT there; grant explicitly only where it was revoked.
