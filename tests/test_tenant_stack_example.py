@@ -38,6 +38,7 @@ PROJECT = yaml.safe_load((EXAMPLE / "Pulumi.yaml").read_text())["name"]
 EXAMPLE_CONFIG, _ = stack_config(EXAMPLE / "Pulumi.example.yaml")
 PLATFORM_STACK = EXAMPLE_CONFIG[f"{PROJECT}:platform_stack"]
 SLUG = json.loads(EXAMPLE_CONFIG[f"{PROJECT}:tenant"])["slug"]
+SELF = f"organization/{PROJECT}/example"  # the example's own stack, as the harness names it
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 AWS_PROVIDER = "pulumi:providers:aws"
 RECORD = "aws:route53/record:Record"
@@ -58,15 +59,18 @@ def run_example(
     outputs: dict[str, Any],
     secret: list[str] | None = None,
     extra_config: dict[str, str] | None = None,
+    previous: dict[str, Any] | None = None,
     **settings: Any,
 ) -> ProgramResult:
-    """The example's __main__.py with its example stack config (overridden by `settings`)."""
+    """The example's __main__.py with its example stack config (overridden by `settings`);
+    `previous`: the outputs of this tenant stack's last deployment (None: never deployed)."""
     config = {**EXAMPLE_CONFIG, **(extra_config or {})}
     for key, value in settings.items():
         config[f"{PROJECT}:{key}"] = value if isinstance(value, str) else json.dumps(value)
+    platform_stack = config[f"{PROJECT}:platform_stack"]
     mocks = PlatformMocks(
-        stack_outputs={PLATFORM_STACK: outputs},
-        secret_stack_outputs={PLATFORM_STACK: ["kubeconfig"] if secret is None else secret},
+        stack_outputs={platform_stack: outputs, SELF: previous or {}},
+        secret_stack_outputs={platform_stack: ["kubeconfig"] if secret is None else secret},
     )
     return run_program(
         lambda: runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__"),
@@ -200,7 +204,7 @@ def test_a_platform_without_a_dns_zone_is_refused_naming_the_setting(
 
 
 def test_kubeconfig_stays_secret_and_is_not_exported(example: ProgramResult) -> None:
-    assert set(example.outputs) == {"namespace", "database", "hostnames"}
+    assert set(example.outputs) == {"namespace", "database", "hostnames", "tenants"}
     assert not example.secret_outputs
 
 

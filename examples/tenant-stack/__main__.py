@@ -3,7 +3,7 @@
 import pulumi
 
 from odoo_platform import ExternalTenant, ExternalTenantArgs, PlatformReference
-from odoo_platform.platform.external_tenant import parse_tenant
+from odoo_platform.platform.external_tenant import parse_tenant, tenant_stack_outputs
 
 config = pulumi.Config()
 platform = PlatformReference("platform", config.require("platform_stack"))
@@ -22,3 +22,6 @@ tenant = ExternalTenant(args.tenant.slug, args, opts=pulumi.ResourceOptions(prov
 pulumi.export("namespace", tenant.namespace)
 pulumi.export("database", tenant.database_name)
 pulumi.export("hostnames", args.tenant.hostnames)
+# what this deployment placed where (pool, Odoo series, platform): the next run refuses a
+# database_pool move without pool_migration and a series change without a recorded migration
+pulumi.export("tenants", tenant_stack_outputs(tenant))

@@ -69,37 +69,44 @@ def removed_tenant_issues(
 def version_change_issues(
     config: PlatformConfig, deployed_versions: Mapping[str, str]
 ) -> list[ConfigIssue]:
-    """Tenants whose Odoo series differs from the last deployment's (its `tenants` output).
+    """Tenants whose Odoo series differs from the last deployment's (its `tenants` output)."""
+    found = (
+        version_move_issue(tenant, deployed_versions.get(tenant.slug), key_path("tenants", i))
+        for i, tenant in enumerate(config.tenants)
+    )
+    return [issue for issue in found if issue is not None]
+
+
+def version_move_issue(
+    tenant: TenantConfig, deployed: str | None, where: str
+) -> ConfigIssue | None:
+    """The tenant's Odoo series differs from the one the last deployment ran (`deployed`, None
+    if it never ran) without a recorded migration from it; `where` is the tenant's key path (a
+    platform stack's `tenants[i]`, a tenant stack's `tenant`).
 
     In place, a new series would run `-u all` with new code on an unmigrated database (and the
     official image changes its user); only a recorded migration from the deployed series passes.
     """
-    issues = []
-    for i, tenant in enumerate(config.tenants):
-        deployed = deployed_versions.get(tenant.slug)
-        if deployed is None or deployed == tenant.odoo_version:
-            continue
-        migration = tenant.migration
-        if _series(tenant.odoo_version) < _series(deployed):
-            problem = (
-                f"'{tenant.odoo_version}' is a downgrade from {deployed}, which Odoo cannot do"
-            )
-        elif migration is None:
-            problem = (
-                f"'{tenant.odoo_version}' but the last deployment ran {deployed}: in place, "
-                "Odoo would run `-u all` with new code on an unmigrated database. Migrate the "
-                "database first and record it as migration: {from_version: "
-                f"'{deployed}', migrated_on, change_ref}} (docs/runbooks/odoo-tenant.md)"
-            )
-        elif migration.from_version != deployed:
-            problem = (
-                f"migration.from_version is {migration.from_version} but the last deployment "
-                f"ran {deployed}; record the migration from {deployed}"
-            )
-        else:
-            continue
-        issues.append(ConfigIssue(key_path("tenants", i, "odoo_version"), problem))
-    return issues
+    if deployed is None or deployed == tenant.odoo_version:
+        return None
+    migration = tenant.migration
+    if _series(tenant.odoo_version) < _series(deployed):
+        problem = f"'{tenant.odoo_version}' is a downgrade from {deployed}, which Odoo cannot do"
+    elif migration is None:
+        problem = (
+            f"'{tenant.odoo_version}' but the last deployment ran {deployed}: in place, "
+            "Odoo would run `-u all` with new code on an unmigrated database. Migrate the "
+            "database first and record it as migration: {from_version: "
+            f"'{deployed}', migrated_on, change_ref}} (docs/runbooks/odoo-tenant.md)"
+        )
+    elif migration.from_version != deployed:
+        problem = (
+            f"migration.from_version is {migration.from_version} but the last deployment "
+            f"ran {deployed}; record the migration from {deployed}"
+        )
+    else:
+        return None
+    return ConfigIssue(f"{where}.odoo_version", problem)
 
 
 def _series(version: str) -> tuple[int, ...]:

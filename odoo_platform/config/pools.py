@@ -78,52 +78,65 @@ def issues(config: PlatformConfig) -> Iterator[ConfigIssue]:
                 "that still hosts a tenant's database (running, suspended or offboarded) cannot "
                 f"be removed: move its tenants first ({RUNBOOK})",
             )
-        record = tenant.pool_migration
-        if record is not None and record.from_pool == pool_of(tenant):
-            yield ConfigIssue(
-                key_path("tenants", i, "pool_migration", "from_pool"),
-                f"'{record.from_pool}' is the tenant's current pool; a pool_migration records "
-                "the pool the database was moved away from",
-            )
+        record = pool_record_issue(tenant, key_path("tenants", i))
+        if record is not None:
+            yield record
+
+
+def pool_record_issue(tenant: TenantConfig, where: str) -> ConfigIssue | None:
+    """A `pool_migration` naming the tenant's current pool (`where`: the tenant's key path)."""
+    record = tenant.pool_migration
+    if record is None or record.from_pool != pool_of(tenant):
+        return None
+    return ConfigIssue(
+        f"{where}.pool_migration.from_pool",
+        f"'{record.from_pool}' is the tenant's current pool; a pool_migration records "
+        "the pool the database was moved away from",
+    )
 
 
 def pool_change_issues(
     config: PlatformConfig, deployed_servers: Mapping[str, str]
 ) -> list[ConfigIssue]:
-    """Shared tenants whose pool differs from the last deployment's (`{slug: server key}`).
+    """Shared tenants whose pool differs from the last deployment's (`{slug: server key}`)."""
+    found = (
+        pool_move_issue(tenant, deployed_servers.get(tenant.slug), key_path("tenants", i))
+        for i, tenant in enumerate(config.tenants)
+    )
+    return [issue for issue in found if issue is not None]
+
+
+def pool_move_issue(tenant: TenantConfig, deployed: str | None, where: str) -> ConfigIssue | None:
+    """The shared tenant's pool differs from the server key the last deployment placed it on
+    (`deployed`, None if it never was), and no `pool_migration` records the move; `where` is
+    the tenant's key path (a platform stack's `tenants[i]`, a tenant stack's `tenant`).
 
     Changing `database_pool` in place would point the tenant at an empty database on the new
     server; only a recorded move from the deployed pool passes.
     """
-    found = []
-    for i, tenant in enumerate(config.tenants):
-        deployed = deployed_servers.get(tenant.slug)
-        current = ServerKey.of(tenant)
-        if deployed is None or deployed == current or not current.is_shared:
-            continue
-        before = ServerKey(deployed)
-        if not before.is_shared:
-            continue  # a tier change, not a pool move
-        record = tenant.pool_migration
-        if record is not None and record.from_pool == before.pool_name:
-            continue
-        recorded = (
-            f"; pool_migration.from_pool is '{record.from_pool}', not '{before.pool_name}'"
-            if record is not None
-            else ""
-        )
-        found.append(
-            ConfigIssue(
-                key_path("tenants", i, "database_pool"),
-                f"'{pool_of(tenant)}' but the last deployment placed tenant '{tenant.slug}' on "
-                f"pool '{before.pool_name}' (server '{before}'){recorded}: moving a tenant "
-                "between servers is a data migration, the new server has no copy of its "
-                "database. Move the data first and record it as pool_migration: {from_pool: "
-                f"'{before.pool_name}', migrated_on, change_ref}} ({RUNBOOK}), or keep "
-                f"database_pool: {_spelt(before)}",
-            )
-        )
-    return found
+    current = ServerKey.of(tenant)
+    if deployed is None or deployed == current or not current.is_shared:
+        return None
+    before = ServerKey(deployed)
+    if not before.is_shared:
+        return None  # a tier change, not a pool move
+    record = tenant.pool_migration
+    if record is not None and record.from_pool == before.pool_name:
+        return None
+    recorded = (
+        f"; pool_migration.from_pool is '{record.from_pool}', not '{before.pool_name}'"
+        if record is not None
+        else ""
+    )
+    return ConfigIssue(
+        f"{where}.database_pool",
+        f"'{pool_of(tenant)}' but the last deployment placed tenant '{tenant.slug}' on "
+        f"pool '{before.pool_name}' (server '{before}'){recorded}: moving a tenant "
+        "between servers is a data migration, the new server has no copy of its "
+        "database. Move the data first and record it as pool_migration: {from_pool: "
+        f"'{before.pool_name}', migrated_on, change_ref}} ({RUNBOOK}), or keep "
+        f"database_pool: {_spelt(before)}",
+    )
 
 
 def _spelt(key: ServerKey) -> str:

@@ -10,13 +10,19 @@ CNAME per host name in the platform's Route53 zone to Traefik's load balancer.
 Sessions stay on the shared filestore: Redis users are members of the user group that the
 platform's `RedisCache` owns, so only the platform stack can add one.
 
+The tenant stack exports what it deployed (`tenant_stack_outputs`: `tenants.<slug>`, the shape of
+a platform stack's entry plus the platform stack's name) and, on the next run, reads it back through
+a reference to its own stack: a `database_pool` move without `pool_migration`, an Odoo series
+change the platform would refuse, or another platform stack stops the update before anything
+reaches the cluster, as the platform stack's own previous-deployment check does.
+
 The caller passes the providers (see `PlatformReference.kubernetes_provider` and `aws_provider`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 
@@ -24,11 +30,15 @@ from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.components.odoo_tenant import OdooTenant, OdooTenantArgs, TenantDns
 from odoo_platform.components.tenant_database import TenantDatabase
 from odoo_platform.components.tenant_namespace import TenantNamespace
+from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.defaults import protects_stateful
+from odoo_platform.config.deployed import deployed_platforms, deployed_servers, deployed_versions
 from odoo_platform.config.errors import ConfigError, ConfigIssue
+from odoo_platform.config.lifecycle import version_move_issue
 from odoo_platform.config.loader import parse_section
 from odoo_platform.config.mail import own_relay
 from odoo_platform.config.models import TenantConfig
+from odoo_platform.config.pools import RUNBOOK, pool_move_issue, pool_record_issue
 from odoo_platform.config.tags import labels, ownership_tags
 from odoo_platform.platform.assembly.mail import relay_args
 from odoo_platform.platform.assembly.tenant import (
@@ -38,11 +48,21 @@ from odoo_platform.platform.assembly.tenant import (
     namespace_args,
     tenant_args,
 )
-from odoo_platform.platform.outputs import SharedDatabaseOutput
+from odoo_platform.platform.outputs import TENANTS, SharedDatabaseOutput
+from odoo_platform.platform.previous import previous_deployment
 from odoo_platform.platform.reference import MissingPlatformOutputError, PlatformReference
+from odoo_platform.platform.tiers import HostedTenantOutput
 
 SHARED_TIER = "shared"
 SUPPORTED_STATES = ("active", "suspended")
+TENANT_KEY = "tenant"  # the tenant's key path in a tenant stack's config (`parse_tenant`)
+
+
+class TenantStackOutput(HostedTenantOutput):
+    """A tenant stack's entry of its `tenants` output: a platform stack's entry (one reader,
+    config/deployed.py, serves both) and the platform stack the tenant was placed on."""
+
+    platform_stack: str
 
 
 @dataclass(frozen=True)
@@ -54,8 +74,9 @@ class ExternalTenantArgs:
     ingress."""
     tenant: TenantConfig
     """The tenant, parsed as strictly as a platform stack's (`parse_tenant`); it must be `shared`,
-    not regulated, not `sessions_in_redis`, without `cache_pool` or pool migration records, and
-    `active` or `suspended`. Its `database_pool` picks the platform's shared server."""
+    not regulated, not `sessions_in_redis`, without `cache_pool` or `cache_pool_migration`, and
+    `active` or `suspended`. Its `database_pool` picks the platform's shared server; changing it
+    from the last deployment's needs `pool_migration` (as in a platform stack)."""
     owner: str
     """The `Owner` tag and owner label of everything declared."""
     cost_centre: str
@@ -115,10 +136,10 @@ def placement_problems(tenant: TenantConfig) -> list[ConfigIssue]:
             "filestore), so it takes no place in any of the platform's caches",
         ),
         (
-            tenant.pool_migration is not None or tenant.cache_pool_migration is not None,
-            "pool_migration",
-            "must be unset: a tenant stack has no previous deployment check; move its "
-            "database as docs/usage.md describes",
+            tenant.cache_pool_migration is not None,
+            "cache_pool_migration",
+            "must be unset: a tenant stack's Odoo has no Redis user, so it has no cache pool "
+            "to move from",
         ),
         (
             tenant.state not in SUPPORTED_STATES,
@@ -127,7 +148,9 @@ def placement_problems(tenant: TenantConfig) -> list[ConfigIssue]:
             "offboard by setting 'suspended', taking a final backup, then destroying this stack",
         ),
     )
-    return [ConfigIssue(f"{path}.{key}", message) for failed, key, message in checks if failed]
+    found = [ConfigIssue(f"{path}.{key}", message) for failed, key, message in checks if failed]
+    record = pool_record_issue(tenant, TENANT_KEY)
+    return found if record is None else [*found, record]
 
 
 def parse_tenant(data: Any, source: str = "tenant") -> TenantConfig:
@@ -139,10 +162,14 @@ def parse_tenant(data: Any, source: str = "tenant") -> TenantConfig:
 class ExternalTenant(pulumi.ComponentResource):
     """One shared-tier tenant on an existing platform: namespace, database, Odoo."""
 
+    slug: str
     namespace: pulumi.Output[str]
     database_name: str
     database: TenantDatabase
     odoo: OdooTenant
+    deployed: pulumi.Output[TenantStackOutput]
+    """This tenant's entry of the stack's `tenants` output (export it with
+    `tenant_stack_outputs`): what the next run checks its configuration against."""
 
     def __init__(
         self, name: str, args: ExternalTenantArgs, opts: pulumi.ResourceOptions | None = None
@@ -155,9 +182,13 @@ class ExternalTenant(pulumi.ComponentResource):
             aws_region=args.platform.region,
             protect=args.protected,
         )
-        server = self._checked_server(args)
+        previous = previous_deployment(f"{name}-previous-deployment", child_opts(self))
+        server = pulumi.Output.all(
+            self._checked_server(args), _check_previous(args, previous.outputs)
+        ).apply(lambda values: cast(SharedDatabaseOutput, values[0]))
         # nothing reaches the cluster before the checks pass: a namespace of a tenant the
-        # platform already hosts would otherwise be taken over (server-side apply)
+        # platform already hosts would otherwise be taken over (server-side apply), and a
+        # database on another pool's server would be created empty
         checked: pulumi.Output[list[pulumi.Resource]] = server.apply(lambda _: [])
         namespace = TenantNamespace(
             f"{name}-ns",
@@ -188,6 +219,8 @@ class ExternalTenant(pulumi.ComponentResource):
         )
         self.namespace = namespace.name
         self.database_name = self.database.database_name
+        self.slug = tenant.slug
+        self.deployed = _deployed(args, namespace.name)
         self.register_outputs({"namespace": self.namespace, "database": self.database_name})
 
     def _checked_server(self, args: ExternalTenantArgs) -> pulumi.Output[SharedDatabaseOutput]:
@@ -254,6 +287,74 @@ class ExternalTenant(pulumi.ComponentResource):
             # the platform's SES logins belong to its own stack: here only the tenant's relay
             **relay_args(own_relay(args.tenant.mail) if args.tenant.mail else None),
         )
+
+
+def tenant_stack_outputs(*tenants: ExternalTenant) -> pulumi.Output[dict[str, Any]]:
+    """The stack's `tenants` output (`pulumi.export(TENANTS, ...)`): each tenant's entry by slug,
+    which the next run's previous-deployment check reads."""
+    return pulumi.Output.all(**{tenant.slug: tenant.deployed for tenant in tenants})
+
+
+def _deployed(
+    args: ExternalTenantArgs, namespace: pulumi.Output[str]
+) -> pulumi.Output[TenantStackOutput]:
+    tenant = args.tenant
+    return pulumi.Output.all(
+        tier=tenant.tier,
+        state=tenant.state,
+        size=tenant.size,
+        odoo_version=tenant.odoo_version,
+        hostnames=list(tenant.hostnames),
+        namespace=namespace,
+        database_server=str(ServerKey.of(tenant)),
+        cache_pool=None,  # no Redis user (placement_problems)
+        platform_stack=args.platform.stack,
+    ).apply(lambda values: cast(TenantStackOutput, values))
+
+
+def previous_deployment_issues(args: ExternalTenantArgs, tenants: object) -> list[ConfigIssue]:
+    """What the tenant's configuration would break in what the last deployment (its `tenants`
+    output, None if never deployed) runs: a pool move without `pool_migration`, an Odoo series
+    change without a recorded migration (or a downgrade), another platform stack."""
+    tenant = args.tenant
+    issues = [
+        pool_move_issue(tenant, deployed_servers(tenants).get(tenant.slug), TENANT_KEY),
+        version_move_issue(tenant, deployed_versions(tenants).get(tenant.slug), TENANT_KEY),
+    ]
+    platform = deployed_platforms(tenants).get(tenant.slug)
+    if platform is not None and platform != args.platform.stack:
+        issues.append(
+            ConfigIssue(
+                "platform_stack",
+                f"{args.platform.stack!r} but the last deployment placed tenant "
+                f"{tenant.slug!r} on platform stack {platform!r}: the other platform's servers "
+                "have no copy of its database or filestore. Keep platform_stack: "
+                f"{platform!r}, or restore the tenant on the other platform and deploy it from "
+                f"a new tenant stack ({RUNBOOK})",
+            )
+        )
+    return [issue for issue in issues if issue is not None]
+
+
+def _check_previous(args: ExternalTenantArgs, outputs: pulumi.Output[Any]) -> pulumi.Output[None]:
+    """Fails the update on `previous_deployment_issues`; warns when the last deployment
+    exported no entry for the tenant (a tenant stack from before the `tenants` output)."""
+    slug = args.tenant.slug
+
+    def check(previous: Any) -> None:
+        previous = previous if isinstance(previous, dict) else {}
+        tenants = previous.get(TENANTS)
+        issues = previous_deployment_issues(args, tenants)
+        if issues:
+            raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
+        if previous and not (isinstance(tenants, dict) and slug in tenants):
+            pulumi.log.warn(
+                f"stack {pulumi.get_stack()}: the last deployment exported no "
+                f"{TENANTS}.{slug} output, so its database pool and Odoo series are not checked "
+                "this time; export tenant_stack_outputs(...) as tenants (examples/tenant-stack)"
+            )
+
+    return outputs.apply(check)
 
 
 def _cluster_issuer(platform: PlatformReference) -> pulumi.Output[str]:

@@ -13,17 +13,21 @@ import pulumi
 
 from odoo_platform.config import ConfigError, PlatformConfig
 from odoo_platform.config.cache_pools import cache_pool_change_issues
-from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.clock import utc_today
+from odoo_platform.config.deployed import (
+    deployed_cache_pools,
+    deployed_servers,
+    deployed_versions,
+)
 from odoo_platform.config.deployment import DEPLOYMENT_KEY, DEPLOYMENT_ROOT, parse_deployment
 from odoo_platform.config.errors import ROOT
 from odoo_platform.config.freeze import freeze_state, freeze_stop_message, override_issues
 from odoo_platform.config.lifecycle import removed_tenant_issues, version_change_issues
 from odoo_platform.config.loader import CONFIG_NAMESPACE, parse_engine_value
-from odoo_platform.config.models import DEFAULT_POOL
 from odoo_platform.config.pools import pool_change_issues
 from odoo_platform.config.validation import warnings as config_warnings
 from odoo_platform.platform.outputs import RETAINED_TENANTS, TENANTS
+from odoo_platform.platform.previous import previous_deployment
 from odoo_platform.platform.regional import build_platform
 
 __all__ = [
@@ -90,61 +94,20 @@ def check_previous_deployment(config: PlatformConfig) -> None:
     to this very stack; a stack that was never deployed has none. The engine deletes resources
     that left the program only after the program succeeded, so failing here keeps the data.
     """
-    fqn = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    previous = pulumi.StackReference(PREVIOUS_DEPLOYMENT, stack_name=fqn)
+    previous = previous_deployment(PREVIOUS_DEPLOYMENT)
 
     def verify(outputs: list[object]) -> None:
         retained, tenants = outputs
         issues = removed_tenant_issues(config, retained if isinstance(retained, list) else [])
-        issues += version_change_issues(config, _deployed_versions(tenants))
-        issues += pool_change_issues(config, _deployed_servers(tenants))
-        issues += cache_pool_change_issues(config, _deployed_cache_pools(tenants))
+        issues += version_change_issues(config, deployed_versions(tenants))
+        issues += pool_change_issues(config, deployed_servers(tenants))
+        issues += cache_pool_change_issues(config, deployed_cache_pools(tenants))
         if issues:
             raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
 
     pulumi.Output.all(previous.get_output(RETAINED_TENANTS), previous.get_output(TENANTS)).apply(
         verify
     )
-
-
-def _deployed_versions(tenants: object) -> dict[str, str]:
-    """`{slug: odoo_version}` from the previous `tenants` output (empty if never deployed)."""
-    if not isinstance(tenants, dict):
-        return {}
-    return {
-        slug: str(entry["odoo_version"])
-        for slug, entry in tenants.items()
-        if isinstance(entry, dict) and "odoo_version" in entry
-    }
-
-
-def _deployed_servers(tenants: object) -> dict[str, str]:
-    """`{slug: server key}` from the previous `tenants` output. Deployments from before database
-    pools exported no `database_server`: a shared tenant then was on the one shared server."""
-    if not isinstance(tenants, dict):
-        return {}
-    found = {}
-    for slug, entry in tenants.items():
-        if not isinstance(entry, dict):
-            continue
-        server = entry.get("database_server")
-        if server is None and entry.get("tier") == "shared":
-            server = str(ServerKey.shared())
-        if server is not None:
-            found[slug] = str(server)
-    return found
-
-
-def _deployed_cache_pools(tenants: object) -> dict[str, str]:
-    """`{slug: cache pool}` of the shared tenants in the previous `tenants` output. Deployments
-    from before cache pools exported no `cache_pool`: a shared tenant then was on the one cache."""
-    if not isinstance(tenants, dict):
-        return {}
-    return {
-        slug: str(entry.get("cache_pool") or DEFAULT_POOL)
-        for slug, entry in tenants.items()
-        if isinstance(entry, dict) and entry.get("tier") == "shared"
-    }
 
 
 def main(clock: Clock = utc_today) -> None:
