@@ -118,8 +118,8 @@ def test_an_unachievable_target_stops_the_program_at_its_key_path(tmp_path: Path
         message
     )
     assert (
-        "warm-standby achieves 15 min (database 5: cross-region replica lag 5; filestore 15: EFS replication 15)"
-        in message
+        "warm-standby achieves 15 min (database 5: cross-region replica lag 5; "
+        "filestore 15: EFS replication 15)" in message
     )
     assert "no mode meets it (the best: warm-standby, ~15 min): raise the target" in message
 
