@@ -37,6 +37,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "odoo_platform.components.file_system": (
         "FileSystem",
         "FileSystemArgs",
+        "FileSystemReplication",
+        "ReplicatedFileSystem",
+        "ReplicatedFileSystemArgs",
     ),
     "odoo_platform.components.landing_zone": (
         "LandingZone",
@@ -190,6 +193,7 @@ __all__ = [
     "ExternalTenantArgs",
     "FileSystem",
     "FileSystemArgs",
+    "FileSystemReplication",
     "HostedTenant",
     "HostedTenantOutput",
     "IngressOutput",
@@ -216,6 +220,8 @@ __all__ = [
     "RedisConfig",
     "RegionalPlatform",
     "RegionalPlatformArgs",
+    "ReplicatedFileSystem",
+    "ReplicatedFileSystemArgs",
     "ServerKey",
     "SesMail",
     "SesMailArgs",
@@ -276,6 +282,9 @@ if TYPE_CHECKING:
     from odoo_platform.components.file_system import (
         FileSystem,
         FileSystemArgs,
+        FileSystemReplication,
+        ReplicatedFileSystem,
+        ReplicatedFileSystemArgs,
     )
     from odoo_platform.components.landing_zone import (
         LandingZone,

@@ -39,7 +39,11 @@ from odoo_platform.components._shared.network import (
     vpc_flow_logs,
     vpc_with_dns,
 )
-from odoo_platform.components.file_system import FileSystem, FileSystemArgs
+from odoo_platform.components.file_system import (
+    FileSystem,
+    FileSystemArgs,
+    FileSystemReplication,
+)
 from odoo_platform.config.catalog import DEFAULT_BACKUP_PLAN, LOG_RETENTION_DAYS
 from odoo_platform.config.network import plan_subnets
 from odoo_platform.config.node_autoscaling import DISCOVERY_TAG
@@ -89,6 +93,8 @@ class LandingZoneArgs:
     backup_plan: str | None = DEFAULT_BACKUP_PLAN
     """AWS Backup selection tag value of the shared EFS (BackupPlan selects by it); None leaves it
     out."""
+    efs_replication: FileSystemReplication | None = None
+    """Replicate the shared EFS to the DR region (a warm standby's primary); None: not."""
     cost_alert_accounts: Sequence[AccountId] | None = None
     """Accounts (besides this one) whose AWS Budgets notify the alert topic the `logs` key
     encrypts; with it, Budgets and Cost Anomaly Detection may use the key (None: neither)."""
@@ -187,6 +193,7 @@ class LandingZone(pulumi.ComponentResource):
     node_security_group_id: pulumi.Output[str]
     endpoints_security_group_id: pulumi.Output[str] | None
     efs_file_system_id: pulumi.Output[str]
+    efs_replica_file_system_id: pulumi.Output[str] | None  # its DR-region replica, if any
     efs_security_group_id: pulumi.Output[str]
     flow_log_group_name: pulumi.Output[str]
 
@@ -472,11 +479,13 @@ class LandingZone(pulumi.ComponentResource):
                 performance_mode=args.efs_performance_mode,
                 backup_plan=args.backup_plan,
                 tier=PLATFORM_TIER,
+                replication=args.efs_replication,
             ),
             opts=child_opts(self, providers=[self.provider]),
         )
         self.efs_file_system_id = file_system.file_system_id
         self.efs_security_group_id = file_system.security_group_id
+        self.efs_replica_file_system_id = file_system.replica_file_system_id
 
 
 def _zone(names: Sequence[str], index: int, wanted: int) -> str:

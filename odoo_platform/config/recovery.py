@@ -35,6 +35,7 @@ def _figure(name: str) -> int:
 
 # Each constant's source and basis are in the data file (retrieved 2026-12-02).
 S3_REPLICATION_MINUTES = _figure("s3_replication_minutes")  # S3 Replication Time Control SLA
+EFS_REPLICATION_MINUTES = _figure("efs_replication_minutes")  # EFS replication's stated RPO
 BACKUP_REPLICATION_LAG_MINUTES = _figure("backup_replication_lag_minutes")  # AWS Prescr. Guidance
 REPLICA_LAG_MINUTES = _figure("replica_lag_minutes")  # assumption: the standby's lag alarm bound
 REPLICA_PROMOTION_MINUTES = _figure("replica_promotion_minutes")  # RDS: "several minutes"
@@ -138,15 +139,37 @@ Terms = tuple[tuple[str, int], ...]
 @dataclass(frozen=True)
 class Achieved:
     """What one tenant's configuration achieves after the loss of the region: the sums of the
-    terms (no terms: unbounded, nothing is copied out of the region)."""
+    terms (no terms: unbounded, nothing is copied out of the region). The RPO is the worse of
+    the database's (`rpo_terms`) and the filestore's (`filestore_rpo_terms`): a recovered
+    tenant needs both, and an attachment lost is lost as surely as a row."""
 
     mode: Mode | None
     rpo_terms: Terms = ()
     rto_terms: Terms = ()
+    filestore_rpo_terms: Terms = ()
+
+    @property
+    def database_rpo_minutes(self) -> int | None:
+        return sum(m for _, m in self.rpo_terms) if self.rpo_terms else None
+
+    @property
+    def filestore_rpo_minutes(self) -> int | None:
+        terms = self.filestore_rpo_terms
+        return sum(m for _, m in terms) if terms else None
 
     @property
     def rpo_minutes(self) -> int | None:
-        return sum(m for _, m in self.rpo_terms) if self.rpo_terms else None
+        database, files = self.database_rpo_minutes, self.filestore_rpo_minutes
+        if database is None or files is None:
+            return None
+        return max(database, files)
+
+    def rpo_explained(self) -> str:
+        """Both RPOs and their terms: the database's, then the filestore's."""
+        return (
+            f"database {self.database_rpo_minutes}: {self.explain(self.rpo_terms)}; "
+            f"filestore {self.filestore_rpo_minutes}: {self.explain(self.filestore_rpo_terms)}"
+        )
 
     @property
     def rto_minutes(self) -> int | None:
@@ -171,32 +194,43 @@ def _built_dr_stack(database: tuple[str, int], then: Terms = ()) -> Terms:
     )
 
 
-def _backup_restore(setup: Setup, tenant_gib: int, server: int) -> Achieved:
-    """The last logical dump that reached the DR bucket, restored into a new, empty server."""
-    dump = _hours_of(tenant_gib, DUMP_GIB_PER_HOUR)
-    restore = ("logical restore", _hours_of(tenant_gib, RESTORE_GIB_PER_HOUR))
-    return Achieved(
-        "backup-restore",
-        (
-            ("dump interval", setup.dump_interval_hours * 60),
-            ("dump", dump),
-            ("S3 replication", S3_REPLICATION_MINUTES),
-        ),
-        _built_dr_stack(("new database", rds_create_minutes(server)), then=(restore,)),
+def _archives(setup: Setup, tenant_gib: int) -> Terms:
+    """The last backup that reached the DR bucket: the backup job dumps the database, then
+    archives the filestore (backup-dump.sh), every `backup.rpo_hours`. The archive's own time
+    is not modelled (the filestore's size is not configured): a lower bound for large ones."""
+    return (
+        ("dump interval", setup.dump_interval_hours * 60),
+        ("dump", _hours_of(tenant_gib, DUMP_GIB_PER_HOUR)),
+        ("S3 replication", S3_REPLICATION_MINUTES),
     )
 
 
-def _pilot_light(server: int) -> Achieved:
-    """A point-in-time restore of the whole server from its replicated automated backups."""
+def _backup_restore(setup: Setup, tenant_gib: int, server: int) -> Achieved:
+    """The last logical dump that reached the DR bucket, restored into a new, empty server."""
+    restore = ("logical restore", _hours_of(tenant_gib, RESTORE_GIB_PER_HOUR))
+    archives = _archives(setup, tenant_gib)
+    return Achieved(
+        "backup-restore",
+        archives,
+        _built_dr_stack(("new database", rds_create_minutes(server)), then=(restore,)),
+        filestore_rpo_terms=archives,
+    )
+
+
+def _pilot_light(setup: Setup, tenant_gib: int, server: int) -> Achieved:
+    """A point-in-time restore of the whole server from its replicated automated backups; the
+    filestore only from its last archive (nothing replicates it continuously)."""
     return Achieved(
         "pilot-light",
         (("replicated automated backups' lag", BACKUP_REPLICATION_LAG_MINUTES),),
         _built_dr_stack(("point-in-time restore", rds_pitr_restore_minutes(server))),
+        filestore_rpo_terms=_archives(setup, tenant_gib),
     )
 
 
 def _warm_standby() -> Achieved:
-    """The standby stack runs: promote its replica, scale its workloads up, fail DNS over."""
+    """The standby stack runs: promote its replica, scale its workloads up, fail DNS over; the
+    filestores are EFS replicas (the primary's FileSystemReplication)."""
     return Achieved(
         "warm-standby",
         (("cross-region replica lag", REPLICA_LAG_MINUTES),),
@@ -207,6 +241,7 @@ def _warm_standby() -> Achieved:
             ("Odoo start", ODOO_START_MINUTES),
             ("DNS", DNS_SWITCH_MINUTES),
         ),
+        filestore_rpo_terms=(("EFS replication", EFS_REPLICATION_MINUTES),),
     )
 
 
@@ -215,7 +250,7 @@ def derive(setup: Setup, tenant_gib: int, server: int) -> Achieved:
     if setup.mode == "backup-restore":
         return _backup_restore(setup, tenant_gib, server)
     if setup.mode == "pilot-light":
-        return _pilot_light(server)
+        return _pilot_light(setup, tenant_gib, server)
     if setup.mode == "warm-standby":
         return _warm_standby()
     return Achieved(None)
@@ -306,9 +341,9 @@ def _candidates(config: PlatformConfig) -> list[tuple[str, Setup]]:
             (f"disaster_recovery mode backup-restore with backup.rpo_hours {h}", Setup(_BR, h))
             for h in range(hours, 0, -1)
         ]
-    elif mode == _BR:
+    elif mode in (_BR, "pilot-light"):  # the filestore's archives (and BR's dumps) come closer
         found += [
-            (f"lower backup.rpo_hours to {h}", Setup(_BR, h)) for h in range(hours - 1, 0, -1)
+            (f"lower backup.rpo_hours to {h}", Setup(mode, h)) for h in range(hours - 1, 0, -1)
         ]
     faster = MODES[MODES.index(mode) + 1 :] if mode else MODES[1:]
     return found + [(f"disaster_recovery mode {m}", Setup(m, hours)) for m in faster]
@@ -338,11 +373,11 @@ def _issue(config: PlatformConfig, index: int, objective: Objective) -> ConfigIs
     slug = config.tenants[index].slug
     path = key_path("tenants", index, "recovery", key)
     where = "" if target.source == path else f" (from {target.source})"
-    terms = result.rpo_terms if objective == "rpo" else result.rto_terms
+    explained = result.rpo_explained() if objective == "rpo" else result.explain(result.rto_terms)
     verb = "achieves" if objective == "rpo" else "is estimated at"
     site = config.dr_site
     if value is not None:
-        does = f"{_label(result.mode)} {verb} {value} min ({result.explain(terms)})"
+        does = f"{_label(result.mode)} {verb} {value} min ({explained})"
         suggestion = _suggestion(config, index, objective, target.value)
     elif site is not None:  # failed over: it may declare no disaster_recovery (dr_site.py)
         does = (

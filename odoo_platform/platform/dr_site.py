@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import pulumi
 
@@ -53,6 +53,11 @@ class StandbySources(TypedDict):
     servers: dict[str, DatabaseServerSource]  # by ServerKey
     backups: dict[str, BackupsOutput]  # by ServerKey: the DR replica of its tier's bucket
     tenants: dict[str, StandbyTenantSource]
+    # By ServerKey of the tier that owns it (`multi-tenant`: the shared EFS; `dedicated:<slug>`:
+    # the tenant's): the id of the filestore's DR-region replica (EFS replication's destination,
+    # in the tenant's own account for an own-account tenant). Absent from primaries deployed
+    # before filestore replication.
+    filestores: NotRequired[dict[str, str]]
 
 
 class DrReplicaOutput(TypedDict):
@@ -119,6 +124,22 @@ class PrimarySite:
             return found
 
         return self._server(key).apply(arn)
+
+    def filestore(self, key: ServerKey) -> pulumi.Output[str]:
+        """The DR-region replica of the filestore of the tier that owns server `key`."""
+        stack = self.stack
+
+        def replica(sources: StandbySources) -> str:
+            found = sources.get("filestores", {}).get(key)
+            if not found:
+                raise pulumi.RunError(
+                    f"stack {stack} exports no filestore replica for {key!r} in "
+                    f"{STANDBY_SOURCES}: deploy it with this version of odoo-platform first "
+                    "(it replicates its file systems to this region)"
+                )
+            return found
+
+        return self.sources.apply(replica)
 
     def tenant(self, slug: str) -> pulumi.Output[StandbyTenantSource]:
         """What the primary exports for tenant `slug`: its server and password secret."""

@@ -106,9 +106,14 @@ class RegionalPlatform(pulumi.ComponentResource):
         self._budgets = budgets_by_server(config)
         self._dr_backups_key: pulumi.Output[str] | None = None
         discovery = node_discovery(config, f"{name}-cluster")
+        # The DR region's keys first: the shared EFS replicates to it (a warm standby's primary).
+        dr = self._disaster_recovery_site(name, config)
         self.landing_zone = zone = LandingZone(
             f"{name}-network",
-            landing_zone_args(config, node_discovery=discovery),
+            dataclasses.replace(
+                landing_zone_args(config, node_discovery=discovery),
+                efs_replication=warm_standby.filestore_replication(config, dr),
+            ),
             opts=child_opts(self),
         )
         on_aws = child_opts(self, providers=[zone.provider])
@@ -133,7 +138,6 @@ class RegionalPlatform(pulumi.ComponentResource):
             opts=on_cluster,
         )
         self.event_autoscaler = self._event_autoscaler(name, config, on_cluster)
-        dr = self._disaster_recovery_site(name, config)
         site = primary_site(config, self)
         self.mail = self._mail(name, config, zone)
         tier_args = TierArgs(
@@ -237,6 +241,7 @@ class RegionalPlatform(pulumi.ComponentResource):
             return None
         servers: dict[str, Any] = {}
         backups: dict[str, Any] = {}
+        filestores: dict[str, Any] = {}  # each tier's filestore replica (FileSystemReplication)
         if self.shared_tier is not None:
             bucket = self.shared_tier.services.bucket
             assert isinstance(bucket, BackupBucket)
@@ -244,6 +249,7 @@ class RegionalPlatform(pulumi.ComponentResource):
                 assert isinstance(pool_server, PostgresServer)
                 servers[key] = warm_standby.server_source(pool_server)
             backups[ServerKey.shared()] = warm_standby.dr_backups_output(bucket)
+            filestores[ServerKey.shared()] = self.landing_zone.efs_replica_file_system_id
         by_slug = {t.slug: t for t in config.tenants}
         for slug, hosted in (self.dedicated_tier.tenants if self.dedicated_tier else {}).items():
             key, server, bucket = (
@@ -254,6 +260,7 @@ class RegionalPlatform(pulumi.ComponentResource):
             assert isinstance(server, PostgresServer) and isinstance(bucket, BackupBucket)
             servers[key] = warm_standby.server_source(server, by_slug[slug])
             backups[key] = warm_standby.dr_backups_output(bucket)
+            filestores[key] = hosted.services.file_system_replica_id
         tenants = {
             t.slug: {
                 "server": ServerKey.of(t),
@@ -261,9 +268,9 @@ class RegionalPlatform(pulumi.ComponentResource):
             }
             for t in config.tenants
         }
-        return pulumi.Output.all(servers=servers, backups=backups, tenants=tenants).apply(
-            lambda values: cast(StandbySources, values)
-        )
+        return pulumi.Output.all(
+            servers=servers, backups=backups, tenants=tenants, filestores=filestores
+        ).apply(lambda values: cast(StandbySources, values))
 
     def _mail(self, name: str, config: PlatformConfig, zone: LandingZone) -> SesMail | None:
         """SES for the tenants that send through it (none without `shared_services.mail`)."""

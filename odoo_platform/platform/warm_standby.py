@@ -21,6 +21,11 @@ import pulumi_kubernetes as k8s
 from odoo_platform.components._shared.base import child_opts
 from odoo_platform.components._shared.k8s import manifest
 from odoo_platform.components.backup_bucket import BackupBucket, BackupsOutput
+from odoo_platform.components.file_system import (
+    FileSystemReplication,
+    ReplicatedFileSystem,
+    ReplicatedFileSystemArgs,
+)
 from odoo_platform.components.odoo_tenant import DnsFailover
 from odoo_platform.components.postgres import PostgresServer
 from odoo_platform.components.postgres.replica import CrossRegionReplica, CrossRegionReplicaArgs
@@ -33,6 +38,7 @@ from odoo_platform.platform.dr_site import DatabaseServerSource, PrimarySite
 
 if TYPE_CHECKING:  # the tiers import this module
     from odoo_platform.platform.tiers import HostedTenant
+    from odoo_platform.platform.tiers.args import DisasterRecoverySite
 
 HEALTH_CHECK_PORT = 443
 
@@ -41,6 +47,48 @@ def primary_of_standby(config: PlatformConfig) -> bool:
     """This stack has a warm standby in its DR region (and so exports what it replicates)."""
     dr = config.disaster_recovery
     return dr is not None and dr.mode == "warm-standby"
+
+
+def filestore_replication(
+    config: PlatformConfig,
+    dr: DisasterRecoverySite | None,
+    kms_key_arn: pulumi.Input[str] | None = None,
+) -> FileSystemReplication | None:
+    """A warm standby's primary replicates each filestore to the DR region with EFS replication
+    (AWS: "most changes are replicated within a minute, with an overall Recovery Point Objective
+    (RPO) of 15 minutes for most file systems"), encrypted there with `kms_key_arn` (default:
+    the platform's DR-region data key). None: no standby, the filestores go as archives."""
+    settings = config.disaster_recovery
+    if settings is None or dr is None or not primary_of_standby(config):
+        return None
+    return FileSystemReplication(settings.dr_region, kms_key_arn or dr.database_key_arn)
+
+
+def standby_file_system(
+    name: str,
+    site: PrimarySite,
+    key: ServerKey,
+    *,
+    vpc_id: pulumi.Input[str],
+    subnet_ids: Sequence[pulumi.Input[str]],
+    nodes_security_group_id: pulumi.Input[str],
+    tenant: str | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+) -> ReplicatedFileSystem:
+    """The standby's mounts of the primary's filestore replica for the tier that owns `key`
+    (in both roles: after failover the replica, writable then, holds the attachments)."""
+    return ReplicatedFileSystem(
+        name,
+        ReplicatedFileSystemArgs(
+            file_system_id=site.filestore(key),
+            vpc_id=vpc_id,
+            subnet_ids=list(subnet_ids),
+            nodes_security_group_id=nodes_security_group_id,
+            tier="dedicated" if tenant else "platform",
+            tenant=tenant,
+        ),
+        opts=opts,
+    )
 
 
 def password_secret_name(slug: str) -> str:

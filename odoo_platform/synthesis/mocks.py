@@ -234,6 +234,13 @@ def _efs(mocks: PlatformMocks, name: str, _inputs: Outputs) -> Outputs:
     return {"dnsName": f"{fs_id}.efs.{mocks.region}.amazonaws.com"}
 
 
+def _efs_replication(_mocks: PlatformMocks, name: str, inputs: Outputs) -> Outputs:
+    """EFS creates the destination file system (no `fileSystemId` given) and returns its id."""
+    destination = dict(inputs.get("destination") or {})
+    destination.setdefault("fileSystemId", f"fs-{_digest(name + '-replica', 17)}")
+    return {"destination": {**destination, "status": "ENABLED"}}
+
+
 def _mount_target(mocks: PlatformMocks, _name: str, inputs: Outputs) -> Outputs:
     """EFS gives a mount target an address of its subnet (here its tenth host)."""
     cidr = mocks.subnet_cidrs.get(str(inputs.get("subnetId", "")))
@@ -382,6 +389,7 @@ _RESOURCE_OUTPUTS: dict[str, Callable[[PlatformMocks, str, Outputs], Outputs]] =
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:efs/fileSystem:FileSystem": _efs,
     "aws:efs/mountTarget:MountTarget": _mount_target,
+    "aws:efs/replicationConfiguration:ReplicationConfiguration": _efs_replication,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "kubernetes:helm.sh/v3:Release": _helm_release,
     "kubernetes:core/v1:Service": _k8s_service,

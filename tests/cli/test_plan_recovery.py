@@ -56,7 +56,7 @@ def test_json_has_each_tenants_objectives_with_exactly_the_five_keys(
     assert tenants["nb-consulting"] == {
         "mode": "warm-standby",
         "rpo_target_minutes": 60,
-        "rpo_achieved_minutes": 5,
+        "rpo_achieved_minutes": 15,  # the filestore: EFS replication
         "rto_target_minutes": 240,
         "rto_estimated_minutes": 30,
     }
@@ -85,7 +85,7 @@ def test_details_show_mode_rpo_and_rto_against_targets_per_tenant() -> None:
     assert "warm-standby" in rows["nb-consulting"]
     assert [cell.strip() for cell in rows["halden-law"].split("│")[2:6]] == [
         "warm-standby",
-        "5 / 30",
+        "15 / 30",
         "30 / 120",
         "met",
     ]
@@ -94,7 +94,7 @@ def test_details_show_mode_rpo_and_rto_against_targets_per_tenant() -> None:
 
 def test_the_summary_gives_the_verdict_and_the_worst_figures_in_one_line() -> None:
     out = plan("--program", SYNTHETIC, exit_code=3)
-    assert "Recovery: 10/10 tenants meet targets (warm-standby, worst RPO 5/RTO 30 min)" in (
+    assert "Recovery: 10/10 tenants meet targets (warm-standby, worst RPO 15/RTO 30 min)" in (
         out.splitlines()
     )
 
@@ -117,8 +117,11 @@ def test_an_unachievable_target_stops_the_program_at_its_key_path(tmp_path: Path
     assert "platform.tenants[8].recovery.rpo_minutes: tenant 'halden-law': RPO target 2 min" in (
         message
     )
-    assert "warm-standby achieves 5 min (cross-region replica lag 5)" in message
-    assert "no mode meets it (the best: warm-standby, ~5 min): raise the target" in message
+    assert (
+        "warm-standby achieves 15 min (database 5: cross-region replica lag 5; "
+        "filestore 15: EFS replication 15)" in message
+    )
+    assert "no mode meets it (the best: warm-standby, ~15 min): raise the target" in message
 
 
 STANDBY_NOTE = "hold only with its standby stack deployed"

@@ -16,7 +16,11 @@ from odoo_platform.components._shared.base import ArgsError
 from odoo_platform.components.alert_rules import ClosePeriod, RulePolicy, TenantAlerting
 from odoo_platform.components.backup_bucket import BackupBucketArgs
 from odoo_platform.components.cluster import EksSettings, KubernetesClusterArgs
-from odoo_platform.components.file_system import FileSystemArgs
+from odoo_platform.components.file_system import (
+    FileSystemArgs,
+    FileSystemReplication,
+    ReplicatedFileSystemArgs,
+)
 from odoo_platform.components.observability import (
     PROD_ALARMS,
     CacheAlarms,
@@ -72,6 +76,10 @@ VALID: dict[str, Callable[[], Any]] = {
     "BackupBucketArgs": lambda: backup_bucket_args(CONFIG),
     "BackupPlanArgs": lambda: backup_plan_args(CONFIG, kms_key_arn="k"),
     "FileSystemArgs": lambda: FileSystemArgs("vpc-1", ["subnet-1"], "sg-1", "arn:kms"),
+    "FileSystemReplication": lambda: FileSystemReplication("eu-central-1", "arn:kms"),
+    "ReplicatedFileSystemArgs": lambda: ReplicatedFileSystemArgs(
+        "fs-1", "vpc-1", ["subnet-1"], "sg-1"
+    ),
     "TenantNamespaceArgs": lambda: ns_args(CONFIG, CONFIG.tenants[0]),
     "TraefikIngressArgs": lambda: traefik_args(
         CONFIG, oidc_provider_arn="arn:oidc", oidc_issuer_url="https://oidc"

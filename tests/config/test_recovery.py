@@ -59,6 +59,8 @@ def test_backup_restore_adds_the_dump_interval_the_dump_and_s3_replication() -> 
     # 10 GiB at 20 GiB/h (30 min) + Odoo start 10 + DNS 5
     assert result.rto_minutes == 5 + 30 + 30 + 10 + 5
     assert dict(result.rpo_terms) == {"dump interval": 240, "dump": 20, "S3 replication": 15}
+    # the filestore is archived by the same job, right after the dump (backup-dump.sh)
+    assert result.filestore_rpo_terms == result.rpo_terms
 
 
 def test_backup_restore_of_a_large_database_is_bound_by_the_restore() -> None:
@@ -70,14 +72,21 @@ def test_backup_restore_of_a_large_database_is_bound_by_the_restore() -> None:
 def test_pilot_light_restores_the_whole_server_to_a_point_in_time() -> None:
     small = rec.derive(rec.Setup("pilot-light", 24), tenant_gib=5, server=100)
     large = rec.derive(rec.Setup("pilot-light", 24), tenant_gib=5, server=2000)
-    assert small.rpo_minutes == large.rpo_minutes == 30  # replicated backups lag 5-30 min
+    assert small.database_rpo_minutes == 30  # replicated backups lag 5-30 min
+    # but the filestore comes back from its last archive: 24 h + the 5 GiB dump (10 min) + S3
+    assert small.filestore_rpo_minutes == 1440 + 10 + 15
+    assert small.rpo_minutes == large.rpo_minutes == 1440 + 10 + 15  # the worse of the two
     assert small.rto_minutes == 5 + max(30, 30) + 10 + 5
     assert large.rto_minutes == 5 + 90 + 10 + 5  # the 2000 GiB restore outlasts the cluster
 
 
 def test_warm_standby_promotes_scales_up_and_fails_dns_over() -> None:
     result = rec.derive(rec.Setup("warm-standby", 24), tenant_gib=500, server=2000)
-    assert result.rpo_minutes == 5
+    assert result.database_rpo_minutes == 5
+    # the filestores are EFS replicas: AWS states an RPO of 15 minutes for most file systems;
+    # the tenant's RPO is the worse of its database and its filestore, whatever the dumps do
+    assert result.filestore_rpo_minutes == 15
+    assert result.rpo_minutes == 15
     # health checks 2 + promotion 10 + node start 3 + Odoo start 10 + DNS 5; sizes do not count
     assert result.rto_minutes == 2 + 10 + 3 + 10 + 5
 
@@ -165,16 +174,19 @@ def test_backup_restore_suggests_the_dump_interval_that_meets_the_rpo(
     message = found["platform.tenants[0].recovery.rpo_minutes"]
     # 24 h apart: 1440 + 20 + 15; every 6 h: 360 + 20 + 15 = 395 <= 400
     assert "RPO target 400 min, but backup-restore achieves 1475 min" in message
-    assert "(dump interval 1440 + dump 20 + S3 replication 15)" in message
+    archives = "dump interval 1440 + dump 20 + S3 replication 15"
+    assert f"(database 1475: {archives}; filestore 1475: {archives})" in message
     assert message.endswith("to meet it: lower backup.rpo_hours to 6 (RPO ~395 min)")
 
 
-def test_backup_restore_suggests_pilot_light_when_no_dump_interval_is_enough(
+def test_backup_restore_suggests_warm_standby_when_no_archive_interval_is_enough(
     base: dict[str, Any],
 ) -> None:
+    """Pilot light would bring the database within 30 min, but not the filestore (its last
+    archive): only warm standby's EFS replicas meet an hour."""
     base["tenants"][0]["recovery"] = {"rpo_minutes": 60}
     message = messages(base)["platform.tenants[0].recovery.rpo_minutes"]
-    assert message.endswith("to meet it: disaster_recovery mode pilot-light (RPO ~30 min)")
+    assert message.endswith("to meet it: disaster_recovery mode warm-standby (RPO ~15 min)")
 
 
 def test_pilot_light_suggests_warm_standby_for_a_tight_rto(base: dict[str, Any]) -> None:
@@ -196,7 +208,7 @@ def test_warm_standby_refuses_what_no_mode_achieves(base: dict[str, Any]) -> Non
     base["tenants"][1]["recovery"] = {"rpo_minutes": 2, "rto_minutes": 20}
     found = messages(base)
     assert found["platform.tenants[1].recovery.rpo_minutes"].endswith(
-        "no mode meets it (the best: warm-standby, ~5 min): raise the target"
+        "no mode meets it (the best: warm-standby, ~15 min): raise the target"
     )
     assert found["platform.tenants[1].recovery.rto_minutes"].endswith(
         "no mode meets it (the best: warm-standby, ~30 min): raise the target"
@@ -241,3 +253,28 @@ def test_prod_tenants_without_targets_are_warned_about(base: dict[str, Any]) -> 
     assert "1 tenant(s) without recovery objectives" in rec.missing_targets(parse_platform(base))[0]
     base["recovery_defaults"] = {"rpo_minutes": 2000, "rto_minutes": 600}
     assert rec.missing_targets(parse_platform(base)) == []
+
+
+def test_a_pilot_light_target_the_filestore_misses_names_it_and_what_meets_it(
+    base: dict[str, Any],
+) -> None:
+    """The database meets 60 min (replicated backups, 30) but the attachments do not: the
+    refusal says so and points at what would meet it (warm standby's EFS replication)."""
+    base["disaster_recovery"]["mode"] = "pilot-light"
+    base["backup"] = {**base.get("backup", {}), "rpo_hours": 4}
+    base["tenants"][0]["recovery"] = {"rpo_minutes": 60, "expected_database_gib": 10}
+    message = messages(base)["platform.tenants[0].recovery.rpo_minutes"]
+    assert "pilot-light achieves 275 min" in message
+    assert "database 30: replicated automated backups' lag 30" in message
+    assert "filestore 275: dump interval 240 + dump 20 + S3 replication 15" in message
+    assert "to meet it: disaster_recovery mode warm-standby (RPO ~15 min)" in message
+
+
+def test_pilot_light_suggests_more_frequent_archives_when_they_meet_the_target(
+    base: dict[str, Any],
+) -> None:
+    base["disaster_recovery"]["mode"] = "pilot-light"
+    base["backup"] = {**base.get("backup", {}), "rpo_hours": 4}
+    base["tenants"][0]["recovery"] = {"rpo_minutes": 160, "expected_database_gib": 10}
+    message = messages(base)["platform.tenants[0].recovery.rpo_minutes"]
+    assert "to meet it: lower backup.rpo_hours to 2 (RPO ~155 min)" in message

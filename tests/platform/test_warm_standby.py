@@ -570,3 +570,79 @@ def test_every_standby_object_is_valid_and_restricted(deployed: ProgramResult):
         pod = pod_spec_of(item)
         if pod is not None:
             assert_restricted(pod)
+
+
+# -- filestores: EFS replication to the standby ------------------------------------------------
+
+REPLICATION = "aws:efs/replicationConfiguration:ReplicationConfiguration"
+ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
+FILESTORES = {  # ServerKey of the owning tier -> the primary's file system
+    "multi-tenant": "odoo-network-efs",
+    "dedicated:meridian-audit": "odoo-dedicated-meridian-audit-efs",
+    "dedicated:halden-law": "odoo-dedicated-halden-law-efs",
+}
+
+
+def test_primary_replicates_every_filestore_to_the_dr_region_with_a_dr_key(
+    primary: ProgramResult,
+):
+    replications = by_name(primary, REPLICATION)
+    file_systems = by_name(primary, "aws:efs/fileSystem:FileSystem")
+    dr_keys = keys_in(primary, "eu-central-1")
+    exported = primary.outputs["standby_sources"]["filestores"]
+    assert set(exported) == set(FILESTORES)
+    for key, name in FILESTORES.items():
+        replication = replications[f"{name}-replication"]
+        assert replication.inputs["sourceFileSystemId"] == file_systems[name].id
+        destination = replication.inputs["destination"]
+        assert destination["region"] == "eu-central-1"
+        assert destination["kmsKeyId"] in dr_keys, key
+        assert replication.provider == file_systems[name].provider  # declared at the source
+        assert replication.protect
+        assert exported[key] == replication.outputs["destination"]["fileSystemId"]
+
+
+def test_own_account_filestore_replicates_in_the_tenant_account_with_its_dr_key(
+    primary: ProgramResult,
+):
+    replication = one(primary, REPLICATION, "odoo-dedicated-halden-law-efs-replication")
+    providers = {p.urn: p for p in by_name(primary, PROVIDER).values()}
+    assert json.loads(providers[replication.provider or ""].inputs["assumeRoles"])[0][
+        "roleArn"
+    ] == (HALDEN_ROLE)
+    key = one(primary, "aws:kms/key:Key", "odoo-dedicated-halden-law-key-dr")
+    assert replication.inputs["destination"]["kmsKeyId"] == key.outputs["arn"]
+
+
+def test_standby_tenants_mount_the_primary_s_filestore_replicas(
+    primary: ProgramResult, standby: ProgramResult
+):
+    replicas = primary.outputs["standby_sources"]["filestores"]
+    tenants = primary.outputs["standby_sources"]["tenants"]
+    points = {r.tenant: r for r in by_name(standby, ACCESS_POINT).values()}
+    assert set(points) == set(tenants)
+    for slug, entry in tenants.items():
+        key = entry["server"] if entry["server"].startswith("dedicated:") else "multi-tenant"
+        assert points[slug].inputs["fileSystemId"] == replicas[key], slug
+    targets = by_name(standby, "aws:efs/mountTarget:MountTarget")
+    on_replicas = {t.inputs["fileSystemId"] for t in targets.values()} & set(replicas.values())
+    assert on_replicas == set(replicas.values())  # each replica is reachable from the nodes
+    assert not [r for r in standby.resources if r.type == REPLICATION]
+
+
+def test_a_primary_without_filestore_replicas_is_refused(primary: ProgramResult):
+    outputs = copy.deepcopy(primary.outputs)
+    del outputs["standby_sources"]["filestores"]
+    missing = r"exports no filestore replica for '(multi-tenant|dedicated:[a-z-]+)'"
+    with pytest.raises(RunError, match=missing):  # whichever tier resolves first
+        run_standby(standby_config(), outputs)
+
+
+def test_failover_keeps_the_tenants_on_the_replicas(
+    standby: ProgramResult, failed_over: ProgramResult
+):
+    before = {r.tenant: r.inputs["fileSystemId"] for r in by_name(standby, ACCESS_POINT).values()}
+    after = {
+        r.tenant: r.inputs["fileSystemId"] for r in by_name(failed_over, ACCESS_POINT).values()
+    }
+    assert after == before

@@ -85,7 +85,8 @@ class TenantServices:
     server: PostgresServer | CrossRegionReplica  # a replica on a warm standby
     cache: RedisCache
     bucket: BackupBucket | RestoreSource  # a standby restores from the primary's replica
-    file_system_id: pulumi.Input[str]
+    file_system_id: pulumi.Input[str]  # on a warm standby: the primary's filestore replica
+    file_system_replica_id: pulumi.Output[str] | None = None  # a primary's DR-region replica
 
 
 class HostedTenantOutput(TypedDict):

@@ -13,7 +13,11 @@ from odoo_platform.components._shared.base import child_opts, component_type
 from odoo_platform.components._shared.kms import KeyAlias, customer_key
 from odoo_platform.components.aws_backup import BackupPlan
 from odoo_platform.components.backup_bucket import BackupBucket
-from odoo_platform.components.file_system import FileSystem, FileSystemArgs
+from odoo_platform.components.file_system import (
+    FileSystem,
+    FileSystemArgs,
+    ReplicatedFileSystem,
+)
 from odoo_platform.components.landing_zone import kms_key_policy
 from odoo_platform.components.postgres import (
     CrossRegionBackups,
@@ -46,8 +50,10 @@ from odoo_platform.platform.tiers.tenant import (
 )
 from odoo_platform.platform.warm_standby import (
     RestoreSource,
+    filestore_replication,
     replica_server,
     restore_source,
+    standby_file_system,
 )
 
 
@@ -136,10 +142,34 @@ class DedicatedTier(pulumi.ComponentResource):
                 kms_key_arn=key_arn,
                 protect=protect,
                 tenant=tenant.slug,
+                # in the tenant's account for an own-account tenant, with its DR-region key
+                replication=filestore_replication(
+                    config, args.dr, dr_copies.kms_key_arn if dr_copies else None
+                ),
             ),
             opts=child_opts(self, providers=in_account),
         )
-        services = TenantServices(server, cache, bucket, file_system.file_system_id)
+        mounted: FileSystem | ReplicatedFileSystem = file_system
+        if args.standby is not None:
+            # The standby's own EFS stays declared (empty on a standby never promoted; kept so
+            # that no update deletes a file system); its tenant mounts the primary's replica.
+            mounted = standby_file_system(
+                f"{name}-efs-replica",
+                args.standby,
+                key,
+                vpc_id=network["vpc_id"],
+                subnet_ids=own.network.private_subnet_ids if own else zone.private_subnet_ids,
+                nodes_security_group_id=network["nodes_security_group_id"],
+                tenant=tenant.slug,
+                opts=child_opts(self, providers=in_account),
+            )
+        services = TenantServices(
+            server,
+            cache,
+            bucket,
+            mounted.file_system_id,
+            file_system_replica_id=file_system.replica_file_system_id,
+        )
         if account is not None and isinstance(bucket, BackupBucket):
             self._account_backup_plan(name, tenant, bucket, account_dr, account)
         replica = password_replica(args, key_arn, dr_copies)
@@ -156,7 +186,7 @@ class DedicatedTier(pulumi.ComponentResource):
                 database_cidrs=own.network.database_cidrs,
                 vpc_cidr=own.network.vpc_cidr,
                 oidc_provider_arn=own.oidc_provider_arn,
-                efs_mount_target_ip=file_system.mount_target_ips[0],
+                efs_mount_target_ip=mounted.mount_target_ips[0],
                 providers={"aws": account},
             ),
         )

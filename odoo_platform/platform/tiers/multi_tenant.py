@@ -38,6 +38,7 @@ from odoo_platform.platform.warm_standby import (
     RestoreSource,
     replica_server,
     restore_source,
+    standby_file_system,
 )
 
 
@@ -116,7 +117,20 @@ class MultiTenantTier(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
         default = self.servers[ServerKey.shared()]
-        self.services = TenantServices(default, cache, bucket, zone.efs_file_system_id)
+        # A warm standby's tenants mount the primary's replica of the shared EFS, not the
+        # landing zone's own (empty there, kept: no update deletes a file system).
+        file_system_id: pulumi.Input[str] = zone.efs_file_system_id
+        if args.standby is not None:
+            file_system_id = standby_file_system(
+                f"{name}-efs-replica",
+                args.standby,
+                ServerKey.shared(),
+                vpc_id=zone.vpc_id,
+                subnet_ids=zone.private_subnet_ids,
+                nodes_security_group_id=zone.node_security_group_id,
+                opts=child_opts(self),
+            ).file_system_id
+        self.services = TenantServices(default, cache, bucket, file_system_id)
         replica = password_replica(args, zone.kms_key_arns["data"], cross_region_backups(args))
         self.tenants = {
             t.slug: declare_tenant(
