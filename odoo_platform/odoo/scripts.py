@@ -120,7 +120,7 @@ SCRIPT_ENV: Final[dict[str, tuple[str, ...]]] = {
     "dr-drill.sh": (
         "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "RESTORE_DATABASE",
         "WORK_DIR", "TENANT", "RPO_HOURS", "BACKUP_BUCKET", "BACKUP_KMS_KEY_ID", "AWS_REGION",
-        "AWS_ENDPOINT_URL", "STACK", "RTO_TARGET_SECONDS",
+        "AWS_ENDPOINT_URL", "STACK", "RTO_TARGET_SECONDS", "METRIC_ROLE_ARN",
     ),
 }  # fmt: skip
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from odoo_platform.config import recovery
+from odoo_platform.config.drills import drills_run
 from odoo_platform.config.lifecycle import runs_workloads
 from odoo_platform.config.models import TenantConfig
+from odoo_platform.odoo.scripts import DRILL_METRIC_NAMESPACE
 from odoo_platform.offline.plan import StackPlan
 from odoo_platform.policies import ALL_RULES
 from odoo_platform.synthesis.harness import RecordedResource
@@ -41,6 +43,7 @@ TENANT_DATABASE = "odoo-platform:index:TenantDatabase"
 REDIS_USER = "aws:elasticache/user:User"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 BUDGET = "aws:budgets/budget:Budget"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 RDS_BACKUP_REPLICATION = (
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
@@ -314,6 +317,46 @@ def _tenant_recovery(stack: _Stack, index: int) -> Control:
     )
 
 
+# --- DR drills --------------------------------------------------------------------------------
+
+
+def _tenant_drills(stack: _Stack, tenant: TenantConfig) -> Control:
+    """The weekly drill from the DR-region copy (a tenant in its own account too: its record in
+    its bucket, its metric and alarm in the platform account) and the alarm on its result."""
+    control_id = f"drills.{tenant.slug}"
+    description = (
+        f"tenant {tenant.slug}: a weekly DR drill restores its DR-region copy into a scratch "
+        "database, and an alarm fires when it is slower than the RTO target or missing"
+    )
+    if not drills_run(stack.plan.check.config) or not runs_workloads(tenant):
+        reason = f"tenant is {tenant.state}" if drills_run(stack.plan.check.config) else ""
+        return Control(
+            control_id, description, "not applicable", reason or "the stack runs no DR drills"
+        )
+    jobs = [j for j in stack.of_type(CRON_JOB, tenant.slug) if _component(j) == "dr-drill"]
+    alarms = [
+        a
+        for a in stack.of_type(METRIC_ALARM)
+        if a.inputs.get("namespace") == DRILL_METRIC_NAMESPACE
+        and (a.inputs.get("dimensions") or {}).get("Tenant") == tenant.slug
+    ]
+    missing = [
+        what for what, found in (("drill CronJob", jobs), ("drill alarm", alarms)) if not found
+    ]
+    if missing:
+        return Control(
+            control_id,
+            description,
+            "not met",
+            "not declared: " + ", ".join(missing),
+            tuple(jobs + alarms),
+        )
+    schedule = jobs[0].inputs.get("spec", {}).get("schedule")
+    threshold = alarms[0].inputs.get("threshold")
+    detail = f"dr-drill {schedule}; alarm above {threshold} s"
+    return Control(control_id, description, "met", detail, tuple(jobs + alarms))
+
+
 # --- isolation --------------------------------------------------------------------------------
 
 
@@ -512,6 +555,7 @@ def controls(plan: StackPlan) -> list[Control]:
     found += [_tenant_backups(stack, t) for t in tenants]
     found += [_tenant_isolation(stack, t) for t in tenants]
     found += [_tenant_recovery(stack, i) for i in range(len(tenants))]
+    found += [_tenant_drills(stack, t) for t in tenants]
     found += [_freezes(stack), _budgets(stack), _policies(stack)]
     return found
 

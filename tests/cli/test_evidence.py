@@ -107,6 +107,7 @@ def test_every_control_of_the_small_stack_is_met_but_budgets(small_plan: StackPl
         "backups.alpha-law": "met",
         "isolation.alpha-law": "met",
         "recovery.alpha-law": "met",
+        "drills.alpha-law": "met",
         "governance.freezes": "met",
         "governance.budgets": "not met",  # not configured until budgets exist (issue 16)
         "governance.policies": "met",
@@ -284,7 +285,7 @@ def test_evidence_json_and_the_record_of_a_deployment(tmp_path: Path) -> None:
     assert record["plan"]["resources"] == document["plan"]["resources"] > 100
     assert record["plan"]["cost"]["monthly"] > 0
     assert record["policy"]["passed"] is True
-    assert record["controls"]["met"] == 11 and record["controls"]["not_met"] == [
+    assert record["controls"]["met"] == 12 and record["controls"]["not_met"] == [
         "governance.budgets"
     ]
     recorded = dt.datetime.fromisoformat(record["time"])
@@ -343,3 +344,29 @@ def test_the_derived_recovery_figures_match_what_the_program_declares(
     assert probe["failureThreshold"] * probe["periodSeconds"] == recovery.ODOO_START_MINUTES * 60
     record = declared["odoo-shared-alpha-law-dns-alpha.erp.acme.example"]
     assert record.inputs["ttl"] == recovery.DNS_SWITCH_MINUTES * 60
+
+
+def test_every_drilled_tenant_has_its_drill_and_alarm_as_evidence_own_account_too() -> None:
+    """prod-us-east-2 holds two tenants in their own AWS accounts: drilled like the others."""
+    stack = Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.prod-us-east-2.yaml"
+    found = by_id(plan_stack(check_stack(stack, "prod-us-east-2", OUTSIDE_FREEZE)))
+    drilled = [c for c in found if c.startswith("drills.")]
+    assert {"drills.ashford-audit", "drills.cobalt-wealth"} <= set(drilled)
+    for control_id in ("drills.ashford-audit", "drills.cobalt-wealth"):
+        control = found[control_id]
+        assert control.status == "met", control.detail
+        kinds = {r.type for r in control.resources}
+        assert kinds == {"kubernetes:batch/v1:CronJob", "aws:cloudwatch/metricAlarm:MetricAlarm"}
+
+
+def test_a_stack_without_drills_has_none_to_show(small_plan: StackPlan) -> None:
+    config = small_plan.check.config
+    assert config.disaster_recovery is not None
+    dr = config.disaster_recovery.model_copy(
+        update={"drills": config.disaster_recovery.drills.model_copy(update={"enabled": False})}
+    )
+    check = dataclasses.replace(
+        small_plan.check, config=config.model_copy(update={"disaster_recovery": dr})
+    )
+    control = by_id(dataclasses.replace(small_plan, check=check))["drills.alpha-law"]
+    assert control.status == "not applicable" and control.detail == "the stack runs no DR drills"

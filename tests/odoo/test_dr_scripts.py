@@ -327,9 +327,9 @@ def drill_results(site: Site, slug: str) -> list[dict[str, Any]]:
     ]
 
 
-def published(site: Site, slug: str) -> list[float]:
+def published(site: Site, slug: str, cloudwatch: Any = None) -> list[float]:
     now = dt.datetime.now(dt.UTC)
-    stats = site.cloudwatch.get_metric_statistics(
+    stats = (cloudwatch or site.cloudwatch).get_metric_statistics(
         Namespace=scripts.DRILL_METRIC_NAMESPACE,
         MetricName=scripts.DRILL_METRIC,
         Dimensions=[{"Name": "Tenant", "Value": slug}, {"Name": "Stack", "Value": STACK}],
@@ -402,3 +402,57 @@ def test_failed_drill_is_recorded_and_fails_without_a_metric(
     assert result["ok"] is False and result["met"] is False
     assert "fetch: restore-fetch: FAILED: no verified backup" in result["error"]
     assert published(site, "drillnone") == []
+
+
+# The platform account's role an own-account tenant's drill assumes to publish (moto keeps each
+# account's metrics apart: an assumed role's keys act in the role's account).
+METRIC_ROLE = "arn:aws:iam::111122223333:role/odoo-dr-drill-metric"
+
+
+def as_role(s3: S3Server, role_arn: str, service: str) -> Any:
+    client = {
+        "endpoint_url": s3.endpoint_url,
+        "region_name": s3.region,
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
+    keys = boto3.client("sts", **client).assume_role(
+        RoleArn=role_arn, RoleSessionName="test-reader"
+    )["Credentials"]
+    return boto3.client(
+        service,
+        **client
+        | {
+            "aws_access_key_id": keys["AccessKeyId"],
+            "aws_secret_access_key": keys["SecretAccessKey"],
+            "aws_session_token": keys["SessionToken"],
+        },
+    )
+
+
+def test_own_account_drill_records_in_the_tenants_bucket_and_publishes_in_the_platforms(
+    site: Site,
+    s3: S3Server,
+    make_tenant: MakeTenant,
+    tmp_path: Path,
+) -> None:
+    """A tenant in its own AWS account: the record stays in its bucket (its account, the pod's
+    own credentials), the metric goes to the platform account, where the alarm looks, through
+    the role the drill assumes for that alone."""
+    tenant = make_tenant("drill_own", users=1, files=1)
+    site.backup(tenant, "drillown", tmp_path / "b", verify=True)
+    status, output = drill(
+        site,
+        tenant,
+        "drillown",
+        tmp_path / "d",
+        RTO_TARGET_SECONDS="3600",
+        METRIC_ROLE_ARN=METRIC_ROLE,
+    )
+    assert status == 0, output
+    [result] = drill_results(site, "drillown")  # the tenant account's bucket
+    assert result["ok"] is True and result["met"] is True
+    platform = as_role(s3, METRIC_ROLE, "cloudwatch")
+    assert published(site, "drillown", platform) == [float(result["seconds"])]
+    assert published(site, "drillown") == []  # nothing in the tenant's own account
+    assert "Secret" not in output and "SessionToken" not in output

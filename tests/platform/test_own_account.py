@@ -68,6 +68,9 @@ def test_every_aws_resource_of_the_tenant_is_declared_in_its_account(own: Progra
     platform_side = {
         f"{NAME}-net-peering",
         *(f"{NAME}-net-from-platform-az{n}" for n in (1, 2, 3)),
+        # the role its DR drill publishes its metric as (test_own_account_drills.py)
+        f"{NAME}-dr-drill-metric-role",
+        f"{NAME}-dr-drill-metric-policy",
     }
     resources = tenant_aws(own)
     kinds = {r.type for r in resources if r.provider == account.urn}

@@ -89,6 +89,10 @@ class DrDrillArgs:
     slug, away from the backup and the restore check (which share the scratch database)."""
     rto_target_minutes: Annotated[int, Between(1, 10080)] | None = None
     """The tenant's recovery time objective: a slower drill is reported `met: false`."""
+    platform_provider: pulumi.ProviderResource | None = None
+    """A tenant in its own AWS account: the platform account's provider. The drill then
+    publishes its metric there (where its alarm is) through a role of that account that only
+    the drill's role may assume, and that may only publish to `OdooPlatform/DR`."""
 
     def __post_init__(self) -> None:
         check_args(self)

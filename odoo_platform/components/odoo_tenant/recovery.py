@@ -10,11 +10,26 @@
   scratch database and times it (dr-drill.sh); its own role may read the tenant's replica
   prefixes, write `drills/<tenant>/` in the backup bucket and publish to `OdooPlatform/DR` only.
   The drill runs where the cluster runs: a backup-restore DR site has none until it is needed.
+- A tenant in its own AWS account (`DrDrillArgs.platform_provider`) is drilled the same way: its
+  drill role is in its account (trusting the cluster through that account's OIDC provider, as
+  its backup roles do), reads its DR-region copy there and writes `drills/<tenant>/` to its own
+  bucket, so its data and its audit record stay in its account. Only the metric crosses: the
+  role may `sts:AssumeRole` one role of the platform account (`<name>-dr-drill-metric-role`),
+  trusted by that drill role alone and allowed only `cloudwatch:PutMetricData` with
+  `cloudwatch:namespace = OdooPlatform/DR`; dr-drill.sh publishes with its keys, so the metric is
+  where the platform's alarm (drill_alarms.py, platform account) looks. Not an alarm declared in
+  the tenant's account (with an action on the platform's topic): the tenant account's
+  administrators could change or delete it, and each tenant account would hold a copy of the
+  platform's alerting; not CloudWatch cross-account observability either (a sink and a link per
+  account, and it shares every metric of the account, not one). Cross-account assumption needs
+  both the trust policy and the caller's identity policy
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_aws-accounts.html).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -105,6 +120,8 @@ def declare_dr_drill(
         {"name": "STACK", "value": drill.stack},
         {"name": "RTO_TARGET_SECONDS", "value": _target_seconds(drill)},
     ]
+    if account.metric_role is not None:
+        report["env"][-1:-1] = [{"name": "METRIC_ROLE_ARN", "value": account.metric_role.arn}]
     pod = backup_pod(
         scope,
         init=[_fetch(scope, "fetch", drill.replica, step="fetch"), restore],
@@ -142,7 +159,7 @@ def declare_dr_drill(
                 },
             }
         ),
-        opts=scope.opts(depends_on=[account, *depends_on]),
+        opts=scope.opts(depends_on=[account.service_account, *depends_on]),
     )
 
 
@@ -179,7 +196,14 @@ def _fetch(scope: TenantScope, name: str, replica: DrReplica, step: str = "") ->
     return container
 
 
-def _drill_identity(scope: TenantScope, drill: DrDrillArgs) -> k8s.core.v1.ServiceAccount:
+@dataclass(frozen=True)
+class _DrillIdentity:
+    service_account: k8s.core.v1.ServiceAccount
+    metric_role: aws.iam.Role | None
+    """The platform account's role the drill publishes as (a tenant in its own account)."""
+
+
+def _drill_identity(scope: TenantScope, drill: DrDrillArgs) -> _DrillIdentity:
     args = scope.args
     role = aws.iam.Role(
         f"{scope.name}-dr-drill-role",
@@ -190,26 +214,84 @@ def _drill_identity(scope: TenantScope, drill: DrDrillArgs) -> k8s.core.v1.Servi
         tags=resource_tags(args.tier, args.slug),
         opts=scope.opts(),
     )
+    metric_role = (
+        _metric_role(scope, role, drill.platform_provider)
+        if drill.platform_provider is not None
+        else None
+    )
     replica = drill.replica
     policy = pulumi.Output.all(
-        replica.bucket_arn, replica.kms_key_arn, args.backup_bucket_arn, args.backup_kms_key_arn
-    ).apply(lambda v: drill_policy(v[0], v[1], v[2], v[3], args.slug))
+        replica.bucket_arn,
+        replica.kms_key_arn,
+        args.backup_bucket_arn,
+        args.backup_kms_key_arn,
+        metric_role.arn if metric_role is not None else None,
+    ).apply(lambda v: drill_policy(v[0], v[1], v[2], v[3], args.slug, metric_role_arn=v[4]))
     aws.iam.RolePolicy(
         f"{scope.name}-dr-drill-policy", role=role.id, policy=policy, opts=scope.opts()
     )
-    return k8s.core.v1.ServiceAccount(
+    account = k8s.core.v1.ServiceAccount(
         f"{scope.name}-dr-drill-sa",
         metadata=k8s_value(scope.metadata(DR_DRILL_SA, annotations={IRSA_ANNOTATION: role.arn})),
         automount_service_account_token=False,
         opts=scope.opts(),
     )
+    return _DrillIdentity(account, metric_role)
+
+
+def _metric_role(
+    scope: TenantScope, drill_role: aws.iam.Role, platform: pulumi.ProviderResource
+) -> aws.iam.Role:
+    """In the platform account: assumable by the tenant's drill role only, publish only."""
+    args = scope.args
+    trust = drill_role.arn.apply(
+        lambda arn: policy_json(
+            {
+                "Sid": "TenantDrillRoleOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": arn},
+                "Action": "sts:AssumeRole",
+            }
+        )
+    )
+    role = aws.iam.Role(
+        f"{scope.name}-dr-drill-metric-role",
+        assume_role_policy=trust,
+        description=f"DR drill metric of Odoo tenant {args.slug} (in its own account)",
+        tags=resource_tags(args.tier, args.slug),
+        opts=scope.opts(provider=platform),
+    )
+    aws.iam.RolePolicy(
+        f"{scope.name}-dr-drill-metric-policy",
+        role=role.id,
+        policy=policy_json(_publish_metric()),
+        opts=scope.opts(provider=platform),
+    )
+    return role
 
 
 def drill_policy(
-    replica_arn: str, replica_key_arn: str, bucket_arn: str, key_arn: str, slug: str
+    replica_arn: str,
+    replica_key_arn: str,
+    bucket_arn: str,
+    key_arn: str,
+    slug: str,
+    *,
+    metric_role_arn: str | None = None,
 ) -> str:
     """The drill: read the tenant's replica prefixes, write (never read or delete) its
-    `drills/<tenant>/` results, publish to the DR metric namespace only."""
+    `drills/<tenant>/` results, publish to the DR metric namespace only (itself, or in its own
+    account by assuming the platform's `metric_role_arn`, which may do only that)."""
+    publish: Manifest = (
+        _publish_metric()
+        if metric_role_arn is None
+        else {
+            "Sid": "AssumePlatformMetricRole",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": metric_role_arn,
+        }
+    )
     return policy_json(
         *_read_replica(replica_arn, replica_key_arn, slug),
         {
@@ -224,14 +306,18 @@ def drill_policy(
             "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
             "Resource": key_arn,
         },
-        {
-            "Sid": "PublishDrillMetric",
-            "Effect": "Allow",
-            "Action": "cloudwatch:PutMetricData",
-            "Resource": "*",  # PutMetricData has no resource; the namespace condition scopes it
-            "Condition": {"StringEquals": {"cloudwatch:namespace": scripts.DRILL_METRIC_NAMESPACE}},
-        },
+        publish,
     )
+
+
+def _publish_metric() -> Manifest:
+    return {
+        "Sid": "PublishDrillMetric",
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",  # PutMetricData has no resource; the namespace condition scopes it
+        "Condition": {"StringEquals": {"cloudwatch:namespace": scripts.DRILL_METRIC_NAMESPACE}},
+    }
 
 
 def _read_replica(replica_arn: str, replica_key_arn: str, slug: str) -> list[Manifest]:

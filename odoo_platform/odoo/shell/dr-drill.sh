@@ -8,6 +8,9 @@
 #   report   (aws-cli image) writes the result to s3://$BACKUP_BUCKET/drills/<tenant>/<stamp>.json
 #            (the auditors' evidence, under the bucket's Object Lock) and publishes the measured
 #            seconds (the data step's RTO) as OdooPlatform/DR RestoreSeconds {Tenant, Stack}.
+#            With $METRIC_ROLE_ARN (a tenant in its own AWS account), the record still goes to
+#            the tenant's bucket with the pod's own credentials, and the metric is published
+#            with that role's (the platform account's, where the alarm is): publish only.
 # fetch and restore record a failure instead of failing, so that report always records the run;
 # report then fails the Job. A drill slower than $RTO_TARGET_SECONDS is reported `met: false`
 # (the alarm on the metric fires); it is not a failed Job.
@@ -96,9 +99,29 @@ JSON
       || die "cannot write the drill result to s3://$BACKUP_BUCKET/$key"
     echo "dr-drill: result in s3://$BACKUP_BUCKET/$key"
     [ "$ok" = true ] || die "the drill did not restore $TENANT: $(cat "$out/failed")"
-    aws cloudwatch put-metric-data --namespace "$namespace" --metric-name "$metric" \
-      --dimensions "Tenant=$TENANT,Stack=$STACK" --unit Seconds --value "$seconds" \
-      || die "cannot publish $namespace $metric"
+    publish() {
+      aws cloudwatch put-metric-data --namespace "$namespace" --metric-name "$metric" \
+        --dimensions "Tenant=$TENANT,Stack=$STACK" --unit Seconds --value "$seconds"
+    }
+    if [ -n "${METRIC_ROLE_ARN:-}" ]; then
+      # session names are at most 64 characters
+      session=$(printf '%.64s' "dr-drill-$TENANT")
+      keys=$(aws sts assume-role --role-arn "$METRIC_ROLE_ARN" --role-session-name "$session" \
+        --duration-seconds 900 --output text \
+        --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]') \
+        || die "cannot assume $METRIC_ROLE_ARN to publish $namespace $metric"
+      # in a subshell: only put-metric-data runs with the role's keys (env keys come first in
+      # the CLI's credential chain, before the pod's web identity)
+      (
+        read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<KEYS
+$keys
+KEYS
+        export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+        publish
+      ) || die "cannot publish $namespace $metric as $METRIC_ROLE_ARN"
+    else
+      publish || die "cannot publish $namespace $metric"
+    fi
     echo "dr-drill: ok, $TENANT restored from $backup in ${seconds}s (target ${RTO_TARGET_SECONDS:-none}s, met: $met)"
     ;;
   *) die "usage: dr-drill.sh fetch|restore|report (not '$step')" ;;

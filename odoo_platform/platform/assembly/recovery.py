@@ -59,21 +59,23 @@ def recovery_args(
     bucket: BackupBucket | RestoreSource,
     primary: PrimarySite | None,
     *,
-    own_account: bool,
+    platform_account: pulumi.ProviderResource | None = None,
 ) -> dict[str, Any]:
     """`dr_drill` and `dr_restore_from` of the tenant's `OdooTenantArgs`, where they apply.
 
-    A tenant in its own AWS account is not drilled yet: its drill would publish in that account,
-    where the platform's alarm does not look."""
+    `platform_account`: for a tenant in its own AWS account, the platform account's provider;
+    its drill publishes its metric there, where the platform's alarm looks (see
+    components/odoo_tenant/recovery.py)."""
     found: dict[str, Any] = {}
     # a warm standby restores from the primary's replica (RestoreSource): drills run there
     replica = replica_of(config, bucket) if isinstance(bucket, BackupBucket) else None
-    if drills_run(config) and replica is not None and not own_account:
+    if drills_run(config) and replica is not None:
         found["dr_drill"] = DrDrillArgs(
             replica=replica,
             stack=pulumi.get_stack(),
             weekday=drill_weekday(config),
             rto_target_minutes=rto_target_minutes(config, tenant),
+            platform_provider=platform_account,
         )
     if restores_on_start(config) and primary is not None:
         found["dr_restore_from"] = primary.dr_backup_replica(tenant.slug)
@@ -120,7 +122,7 @@ def replication_alarms(
     each dedicated tenant's.
 
     Not for a tenant in its own AWS account: its bucket's metrics are in that account, where
-    the platform's alarms do not look (as for its drills)."""
+    the platform's alarms do not look."""
     own = {t.slug for t in config.tenants if t.dedicated and t.dedicated.aws_account_role_arn}
     found: dict[str, ReplicationAlarm] = {}
     for slug, tenant in sorted(hosted.items()):

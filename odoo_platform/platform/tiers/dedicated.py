@@ -209,13 +209,20 @@ class DedicatedTier(pulumi.ComponentResource):
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
         key_region = region or config.region
         suffix = "-dr" if region else ""
+        # Alias names are unique per account and Region (AWS KMS: "Aliases in AWS KMS"). A DR
+        # site's key is in the Region where its primary keeps the tenant's DR-region key, in the
+        # same account for a tenant in its own: the site's alias names its stack. (A DR site has
+        # no disaster_recovery, hence no DR-region key of its own.)
+        alias = f"alias/odoo-platform/{tenant.slug}/data"
+        if config.dr_site is not None:
+            alias = f"alias/odoo-platform/{pulumi.get_stack()}/{tenant.slug}/data"
         key = customer_key(
             f"{name}-key{suffix}",
             description=f"data of tenant {tenant.slug}",
             policy=account_id.apply(lambda account: kms_key_policy("data", account, key_region)),
             tags=resource_tags("dedicated", tenant.slug),
             opts=child_opts(self, protect=protect, provider=provider),
-            alias=KeyAlias(f"{name}-key{suffix}-alias", f"alias/odoo-platform/{tenant.slug}/data"),
+            alias=KeyAlias(f"{name}-key{suffix}-alias", alias),
         )
         return key.arn
 

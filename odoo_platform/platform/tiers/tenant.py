@@ -170,7 +170,11 @@ def declare_tenant(
         ),
         **tenant_mail_args(config, tenant, args.mail),
         **recovery_args(
-            config, tenant, services.bucket, args.dr_primary, own_account=placement is not None
+            config,
+            tenant,
+            services.bucket,
+            args.dr_primary,
+            platform_account=args.landing_zone.provider if placement else None,
         ),
     )
     # In its own account, the tenant's IAM role and EFS access point go there too.
