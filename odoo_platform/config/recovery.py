@@ -171,26 +171,36 @@ def _built_dr_stack(database: tuple[str, int], then: Terms = ()) -> Terms:
     )
 
 
+def _last_dump(setup: Setup, tenant_gib: int, first: str = "dump interval") -> Terms:
+    """The age of the newest backup (dump and filestore archive) in the DR bucket: a whole
+    interval, the dump's own duration and its S3 replication."""
+    return (
+        (first, setup.dump_interval_hours * 60),
+        ("dump", _hours_of(tenant_gib, DUMP_GIB_PER_HOUR)),
+        ("S3 replication", S3_REPLICATION_MINUTES),
+    )
+
+
 def _backup_restore(setup: Setup, tenant_gib: int, server: int) -> Achieved:
     """The last logical dump that reached the DR bucket, restored into a new, empty server."""
-    dump = _hours_of(tenant_gib, DUMP_GIB_PER_HOUR)
     restore = ("logical restore", _hours_of(tenant_gib, RESTORE_GIB_PER_HOUR))
     return Achieved(
         "backup-restore",
-        (
-            ("dump interval", setup.dump_interval_hours * 60),
-            ("dump", dump),
-            ("S3 replication", S3_REPLICATION_MINUTES),
-        ),
+        _last_dump(setup, tenant_gib),
         _built_dr_stack(("new database", rds_create_minutes(server)), then=(restore,)),
     )
 
 
-def _pilot_light(server: int) -> Achieved:
-    """A point-in-time restore of the whole server from its replicated automated backups."""
+def _pilot_light(setup: Setup, tenant_gib: int, server: int) -> Achieved:
+    """A point-in-time restore of the whole server from its replicated automated backups (the
+    database), and the filestore from the last backup's archive (EFS is not replicated): the
+    RPO is the worse of the two, which with dumps at most hourly is always the filestore's."""
+    database: Terms = (("replicated automated backups' lag", BACKUP_REPLICATION_LAG_MINUTES),)
+    filestore = _last_dump(setup, tenant_gib, first="filestore archive: dump interval")
+    worse = max(database, filestore, key=lambda terms: sum(m for _, m in terms))
     return Achieved(
         "pilot-light",
-        (("replicated automated backups' lag", BACKUP_REPLICATION_LAG_MINUTES),),
+        worse,
         _built_dr_stack(("point-in-time restore", rds_pitr_restore_minutes(server))),
     )
 
@@ -215,7 +225,7 @@ def derive(setup: Setup, tenant_gib: int, server: int) -> Achieved:
     if setup.mode == "backup-restore":
         return _backup_restore(setup, tenant_gib, server)
     if setup.mode == "pilot-light":
-        return _pilot_light(server)
+        return _pilot_light(setup, tenant_gib, server)
     if setup.mode == "warm-standby":
         return _warm_standby()
     return Achieved(None)
@@ -306,9 +316,9 @@ def _candidates(config: PlatformConfig) -> list[tuple[str, Setup]]:
             (f"disaster_recovery mode backup-restore with backup.rpo_hours {h}", Setup(_BR, h))
             for h in range(hours, 0, -1)
         ]
-    elif mode == _BR:
+    elif mode in (_BR, "pilot-light"):  # pilot light: the filestore is the last dump's
         found += [
-            (f"lower backup.rpo_hours to {h}", Setup(_BR, h)) for h in range(hours - 1, 0, -1)
+            (f"lower backup.rpo_hours to {h}", Setup(mode, h)) for h in range(hours - 1, 0, -1)
         ]
     faster = MODES[MODES.index(mode) + 1 :] if mode else MODES[1:]
     return found + [(f"disaster_recovery mode {m}", Setup(m, hours)) for m in faster]

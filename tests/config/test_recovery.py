@@ -70,9 +70,25 @@ def test_backup_restore_of_a_large_database_is_bound_by_the_restore() -> None:
 def test_pilot_light_restores_the_whole_server_to_a_point_in_time() -> None:
     small = rec.derive(rec.Setup("pilot-light", 24), tenant_gib=5, server=100)
     large = rec.derive(rec.Setup("pilot-light", 24), tenant_gib=5, server=2000)
-    assert small.rpo_minutes == large.rpo_minutes == 30  # replicated backups lag 5-30 min
     assert small.rto_minutes == 5 + max(30, 30) + 10 + 5
     assert large.rto_minutes == 5 + 90 + 10 + 5  # the 2000 GiB restore outlasts the cluster
+
+
+def test_pilot_light_rpo_is_the_worse_of_the_database_and_the_filestore_archive() -> None:
+    """The database is restored to a point in time (replicated automated backups, 5-30 min
+    behind); the filestore only from the last backup's archive: the worse of the two counts."""
+    hourly = rec.derive(rec.Setup("pilot-light", 1), tenant_gib=10, server=200)
+    # the filestore: 1 h of dumps apart + 10 GiB at 30 GiB/h (20) + S3 replication (15) > 30
+    assert hourly.rpo_minutes == 60 + 20 + 15
+    assert dict(hourly.rpo_terms) == {
+        "filestore archive: dump interval": 60,
+        "dump": 20,
+        "S3 replication": 15,
+    }
+    daily = rec.derive(rec.Setup("pilot-light", 24), tenant_gib=10, server=200)
+    assert daily.rpo_minutes == 1440 + 20 + 15
+    # the database alone would be 30 (the upper bound of the replication lag)
+    assert rec.BACKUP_REPLICATION_LAG_MINUTES == 30 < hourly.rpo_minutes
 
 
 def test_warm_standby_promotes_scales_up_and_fails_dns_over() -> None:
@@ -174,7 +190,20 @@ def test_backup_restore_suggests_pilot_light_when_no_dump_interval_is_enough(
 ) -> None:
     base["tenants"][0]["recovery"] = {"rpo_minutes": 60}
     message = messages(base)["platform.tenants[0].recovery.rpo_minutes"]
-    assert message.endswith("to meet it: disaster_recovery mode pilot-light (RPO ~30 min)")
+    # pilot light's filestore is the last dump's archive too: only a standby meets 60 minutes
+    assert message.endswith("to meet it: disaster_recovery mode warm-standby (RPO ~5 min)")
+
+
+def test_pilot_light_suggests_more_frequent_dumps_for_its_filestore(
+    base: dict[str, Any],
+) -> None:
+    base["disaster_recovery"]["mode"] = "pilot-light"
+    base["tenants"][0]["recovery"] = {"rpo_minutes": 180, "expected_database_gib": 10}
+    message = messages(base)["platform.tenants[0].recovery.rpo_minutes"]
+    assert "but pilot-light achieves" in message
+    assert "(filestore archive: dump interval " in message
+    # every 2 h: 120 + dump + 15 <= 180
+    assert message.endswith("to meet it: lower backup.rpo_hours to 2 (RPO ~155 min)")
 
 
 def test_pilot_light_suggests_warm_standby_for_a_tight_rto(base: dict[str, Any]) -> None:
