@@ -5,6 +5,8 @@ Values are derived from the resource's name so two runs of one program give iden
 
 from __future__ import annotations
 
+import json
+
 import hashlib
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
@@ -125,11 +127,15 @@ def _secret_version(mocks: PlatformMocks, args: Outputs) -> Outputs:
         if secret_id.startswith("arn:")
         else mocks.arn("aws:secretsmanager/secret:Secret", secret_id)
     )
+    value = replicated_secret_string(secret_id)
+    if arn.rsplit(":", 1)[-1].endswith("-admin") or "-admin-" in arn.rsplit(":", 1)[-1]:
+        # a server's admin secret: the JSON shape `postgres.rotation.master_secret` writes
+        value = json.dumps({"engine": "postgres", "username": "postgres_admin", "password": value})
     return {
         "id": f"{secret_id}|AWSCURRENT",
         "arn": arn,
         "secretId": secret_id,
-        "secretString": replicated_secret_string(secret_id),
+        "secretString": value,
         "versionId": _digest(secret_id, 32),
         "versionStages": ["AWSCURRENT"],
     }
