@@ -5,10 +5,9 @@ Values are derived from the resource's name so two runs of one program give iden
 
 from __future__ import annotations
 
-import json
-
 import hashlib
 import ipaddress
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -130,7 +129,7 @@ def _secret_version(mocks: PlatformMocks, args: Outputs) -> Outputs:
     value = replicated_secret_string(secret_id)
     if arn.rsplit(":", 1)[-1].endswith("-admin") or "-admin-" in arn.rsplit(":", 1)[-1]:
         # a server's admin secret: the JSON shape `postgres.rotation.master_secret` writes
-        value = json.dumps({"engine": "postgres", "username": "postgres_admin", "password": value})
+        value = json.dumps({"engine": "postgres", "username": "platform_admin", "password": value})
     return {
         "id": f"{secret_id}|AWSCURRENT",
         "arn": arn,
