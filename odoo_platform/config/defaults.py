@@ -234,9 +234,10 @@ def replicates_database_backups(config: PlatformConfig) -> bool:
 
 
 def replicates_admin_secrets(config: PlatformConfig) -> bool:
-    """Servers' admin secrets get a DR-region replica where a warm standby promotes them."""
+    """Servers' admin secrets get a DR-region replica where a warm standby promotes them or a
+    pilot-light site restores them (a restored server keeps the primary's master password)."""
     dr = config.disaster_recovery
-    return dr is not None and dr.mode == "warm-standby"
+    return dr is not None and dr.mode in ("pilot-light", "warm-standby")
 
 
 def scheduled_shutdown(config: PlatformConfig) -> bool:

@@ -114,7 +114,7 @@ SCRIPT_ENV: Final[dict[str, tuple[str, ...]]] = {
     ),
     "dr-restore.sh": (
         "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "WORK_DIR",
-        "TENANT", "FILESTORE_DIR", "FILESTORE_UID",
+        "TENANT", "FILESTORE_DIR", "FILESTORE_UID", "DATABASE_FROM",
     ),
     # every step's variables (fetch: restore-fetch.sh's; restore: restore-check.sh's)
     "dr-drill.sh": (

@@ -4,7 +4,8 @@ Every DR mode's site (`dr_site`) reads the primary here and only here: the refer
 time checks (the primary runs where `dr_site.primary_region` says, names this region as its DR
 region in this mode, and has the same tenants as this file) and typed access to what the primary
 exports for its DR site: `standby_sources` (warm standby: servers, admin and password secrets,
-bucket replicas) and `dr_backup_replicas` (every mode: each tenant's DR-region backup copy).
+bucket replicas; pilot light: servers with their replicated automated backups, admin secrets)
+and `dr_backup_replicas` (every mode: each tenant's DR-region backup copy).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pulumi
 
 from odoo_platform.components.backup_bucket import BackupsOutput
 from odoo_platform.components.odoo_tenant import DrReplica
+from odoo_platform.components.postgres import PointInTimeSource
 from odoo_platform.config import ConfigError, PlatformConfig
 from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.dr_site import primary_issues
@@ -38,6 +40,8 @@ class DatabaseServerSource(TypedDict):
     account_role_arn: str | None  # the tenant's own account (None: the platform's)
     # The DR-region replica of the server's admin secret (rotated in the primary region).
     admin_secret_arn: str | None
+    # Pilot light: the ARN of its automated backups replicated to the DR region (None: none).
+    automated_backups_arn: str | None
 
 
 class StandbyTenantSource(TypedDict):
@@ -48,7 +52,8 @@ class StandbyTenantSource(TypedDict):
 
 
 class StandbySources(TypedDict):
-    """The `standby_sources` output of a primary with `disaster_recovery.mode: warm-standby`."""
+    """The `standby_sources` output of a primary with `disaster_recovery.mode: warm-standby`
+    (or `pilot-light`: servers only, no bucket replicas or tenants)."""
 
     servers: dict[str, DatabaseServerSource]  # by ServerKey
     backups: dict[str, BackupsOutput]  # by ServerKey: the DR replica of its tier's bucket
@@ -141,6 +146,25 @@ class PrimarySite:
 
         return self.sources.apply(replica)
 
+    def point_in_time(self, key: ServerKey) -> PointInTimeSource:
+        """Where a pilot-light site restores server `key` from: the primary's automated backups
+        replicated here, and the DR-region replica of its admin secret."""
+        stack = self.stack
+
+        def arn(server: DatabaseServerSource) -> str:
+            found = server.get("automated_backups_arn")
+            if not found:
+                raise pulumi.RunError(
+                    f"stack {stack} exports no replicated automated backups of server {key!r}: "
+                    "deploy it with this version of odoo-platform first"
+                )
+            return found
+
+        return PointInTimeSource(
+            automated_backups_arn=self._server(key).apply(arn),
+            admin_secret_arn=self.admin_secret_arn(key),
+        )
+
     def tenant(self, slug: str) -> pulumi.Output[StandbyTenantSource]:
         """What the primary exports for tenant `slug`: its server and password secret."""
         return self.sources.apply(lambda sources: sources["tenants"][slug])
@@ -149,8 +173,10 @@ class PrimarySite:
         """The DR-region replica of the backup bucket of the tier that owns server `key`."""
         return self.sources.apply(lambda sources: sources["backups"][key])
 
-    def dr_backup_replica(self, slug: str) -> DrReplica:
-        """The tenant's DR-region backup copy; the update fails, naming the primary, without."""
+    def dr_backup_replica(self, slug: str, *, point_in_time: bool = False) -> DrReplica:
+        """The tenant's DR-region backup copy; the update fails, naming the primary, without.
+        `point_in_time`: the database comes with its restored server, the copy's filestore only
+        is restored."""
         stack = self.stack
 
         def field(key: str) -> pulumi.Output[str]:
@@ -170,6 +196,7 @@ class PrimarySite:
             bucket_arn=field("bucket_arn"),
             kms_key_arn=field("kms_key_arn"),
             region=field("region"),
+            database_from="point-in-time" if point_in_time else "backup",
         )
 
 
@@ -210,10 +237,10 @@ def _checked(config: PlatformConfig, reference: PlatformReference) -> pulumi.Out
         if issues:
             raise pulumi.RunError(str(ConfigError(issues, f"stack {pulumi.get_stack()}")))
         if not isinstance(sources, dict):
-            if site.mode == "warm-standby":
+            if site.mode in ("warm-standby", "pilot-light"):
                 raise pulumi.RunError(
                     f"stack {site.primary_stack} exports no {STANDBY_SOURCES!r}: "
-                    "deploy it with disaster_recovery.mode warm-standby first"
+                    f"deploy it with disaster_recovery.mode {site.mode} first"
                 )
             sources = StandbySources(servers={}, backups={}, tenants={})  # nothing replicated
         return PrimaryOutputs(

@@ -236,8 +236,10 @@ class RegionalPlatform(pulumi.ComponentResource):
 
     def _standby_sources(self, config: PlatformConfig) -> pulumi.Output[StandbySources] | None:
         """What the warm standby replicates: servers and bucket replicas by ServerKey, and per
-        tenant its server and password secret (never the password)."""
-        if not warm_standby.primary_of_standby(config):
+        tenant its server and password secret (never the password). With pilot light: the
+        servers only (with their replicated automated backups), what its DR site restores."""
+        standby = warm_standby.primary_of_standby(config)
+        if not standby and not warm_standby.primary_of_pilot_light(config):
             return None
         servers: dict[str, Any] = {}
         backups: dict[str, Any] = {}
@@ -267,7 +269,10 @@ class RegionalPlatform(pulumi.ComponentResource):
                 "password_secret": warm_standby.password_secret_name(t.slug),
             }
             for t in config.tenants
+            if standby
         }
+        if not standby:  # pilot light restores servers only: no bucket or filestore replicas
+            backups, filestores = {}, {}
         return pulumi.Output.all(
             servers=servers, backups=backups, tenants=tenants, filestores=filestores
         ).apply(lambda values: cast(StandbySources, values))

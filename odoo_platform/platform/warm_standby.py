@@ -91,6 +91,13 @@ def standby_file_system(
     )
 
 
+def primary_of_pilot_light(config: PlatformConfig) -> bool:
+    """This stack's DR site restores its servers to a point in time (pilot light): it exports
+    them, with their replicated automated backups, in `standby_sources`."""
+    dr = config.disaster_recovery
+    return dr is not None and dr.mode == "pilot-light"
+
+
 def password_secret_name(slug: str) -> str:
     """The Secrets Manager name of a tenant's database password (the same in both regions)."""
     return f"odoo-platform/{pulumi.get_stack()}/{slug}/database-password"
@@ -291,9 +298,18 @@ def server_source(
 ) -> pulumi.Output[DatabaseServerSource]:
     overrides = tenant.dedicated if tenant else None
     role = overrides.aws_account_role_arn if overrides else None
-    return pulumi.Output.all(server.arn, server.kms_key_arn, server.admin_secret_replica_arn).apply(
+    return pulumi.Output.all(
+        server.arn,
+        server.kms_key_arn,
+        server.admin_secret_replica_arn,
+        server.automated_backups_replica_arn,
+    ).apply(
         lambda v: DatabaseServerSource(
-            arn=v[0], kms_key_arn=v[1], account_role_arn=role, admin_secret_arn=v[2]
+            arn=v[0],
+            kms_key_arn=v[1],
+            account_role_arn=role,
+            admin_secret_arn=v[2],
+            automated_backups_arn=v[3],
         )
     )
 

@@ -71,6 +71,14 @@ CHECKOV_ALLOWED: tuple[Allowance, ...] = (
         stacks="dev-.*",
     ),
     Allowance(
+        "CKV_AWS_144",
+        r"aws_s3_bucket\..*_backups_bucket",
+        "A pilot-light or backup-restore DR site serves from the DR region while the primary's "
+        "is lost and declares no disaster_recovery of its own (dr_site.py refuses one): its "
+        "backups stay in its region until it fails back (docs/runbooks/dr-failover.md).",
+        stacks=DR_SITE,
+    ),
+    Allowance(
         "CKV_AWS_145",
         ACCESS_LOG_BUCKETS,
         "S3 server access logging writes only to buckets encrypted with SSE-S3 (AES256); SSE-KMS "

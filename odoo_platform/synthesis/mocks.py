@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -125,11 +126,15 @@ def _secret_version(mocks: PlatformMocks, args: Outputs) -> Outputs:
         if secret_id.startswith("arn:")
         else mocks.arn("aws:secretsmanager/secret:Secret", secret_id)
     )
+    value = replicated_secret_string(secret_id)
+    if arn.rsplit(":", 1)[-1].endswith("-admin") or "-admin-" in arn.rsplit(":", 1)[-1]:
+        # a server's admin secret: the JSON shape `postgres.rotation.master_secret` writes
+        value = json.dumps({"engine": "postgres", "username": "platform_admin", "password": value})
     return {
         "id": f"{secret_id}|AWSCURRENT",
         "arn": arn,
         "secretId": secret_id,
-        "secretString": replicated_secret_string(secret_id),
+        "secretString": value,
         "versionId": _digest(secret_id, 32),
         "versionStages": ["AWSCURRENT"],
     }

@@ -222,8 +222,9 @@ def test_the_repository_orders_the_example_tenant_stack_after_its_platform() -> 
     )
     assert default.index("prod-eu-west-1") < default.index("dr-eu-central-1")
     assert default.index("prod-us-east-2") < default.index("dr-us-west-2")
+    assert default.index("prod-eu-central-1") < default.index("dr-eu-west-1")  # pilot light
     # independent stacks alphabetical
-    standbys = {"dr-eu-central-1", "dr-us-west-2"}
+    standbys = {"dr-eu-central-1", "dr-us-west-2", "dr-eu-west-1"}
     assert [n for n in default if n not in standbys] == sorted(
         n for n in default if n not in standbys
     )

@@ -189,6 +189,18 @@ def test_backup_restore_suggests_warm_standby_when_no_archive_interval_is_enough
     assert message.endswith("to meet it: disaster_recovery mode warm-standby (RPO ~15 min)")
 
 
+def test_pilot_light_suggests_more_frequent_dumps_for_its_filestore(
+    base: dict[str, Any],
+) -> None:
+    base["disaster_recovery"]["mode"] = "pilot-light"
+    base["tenants"][0]["recovery"] = {"rpo_minutes": 180, "expected_database_gib": 10}
+    message = messages(base)["platform.tenants[0].recovery.rpo_minutes"]
+    assert "but pilot-light achieves" in message
+    assert "filestore 1475: dump interval 1440" in message
+    # every 2 h: 120 + dump + 15 <= 180
+    assert message.endswith("to meet it: lower backup.rpo_hours to 2 (RPO ~155 min)")
+
+
 def test_pilot_light_suggests_warm_standby_for_a_tight_rto(base: dict[str, Any]) -> None:
     base["disaster_recovery"]["mode"] = "pilot-light"
     base["recovery_defaults"] = {"dedicated": {"rto_minutes": 40}}

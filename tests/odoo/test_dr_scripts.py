@@ -456,3 +456,117 @@ def test_own_account_drill_records_in_the_tenants_bucket_and_publishes_in_the_pl
     assert published(site, "drillown", platform) == [float(result["seconds"])]
     assert published(site, "drillown") == []  # nothing in the tenant's own account
     assert "Secret" not in output and "SessionToken" not in output
+
+
+# -- pilot light: the database comes from an RDS point-in-time restore ----------------------
+
+
+@pytest.fixture(scope="module")
+def restored_server(
+    site: Site,
+    make_tenant: MakeTenant,
+    pg: PostgresServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Recovered]:
+    """A tenant backed up (verified, replicated), then written to: an invoice attached after the
+    backup. The database as it is stands for the server RDS restored to its latest restorable
+    time, newer than the filestore archive."""
+    tenant = make_tenant("dr_pitr", users=2, files=2)
+    work = tmp_path_factory.mktemp("pitr-backups")
+    verified = site.backup(tenant, "drpitr", work / "1", verify=True)
+    with psycopg.connect(**pg.tcp_dsn(tenant.role, PASSWORD, tenant.database)) as conn:
+        conn.execute("INSERT INTO res_users (login) VALUES ('after-backup@example.com')")
+        conn.execute(
+            "INSERT INTO ir_attachment (store_fname, file_size) VALUES ('ab/ab01-newer', 9)"
+        )
+    yield Recovered(tenant, verified, "")
+
+
+def pitr_env(tenant: Tenant, filestore: Path) -> dict[str, str]:
+    return {**restore_env(tenant, filestore), "DATABASE_FROM": "point-in-time"}
+
+
+def test_point_in_time_restores_only_the_filestore_and_keeps_the_newer_database(
+    site: Site, restored_server: Recovered, pg: PostgresServer, tmp_path: Path
+) -> None:
+    tenant = restored_server.tenant
+    before = rows(pg, tenant.database, "SELECT login FROM res_users ORDER BY id")
+    originals = {
+        p.relative_to(tenant.filestore_dir): p.read_bytes()
+        for p in tenant.filestore_dir.rglob("*")
+        if p.is_file()
+    }
+    filestore = tmp_path / "efs"
+    env = pitr_env(tenant, filestore)
+    site.ok("restore-fetch.sh", tenant, "drpitr", tmp_path, **env)
+    done = site.run("dr-restore.sh", tenant, "drpitr", tmp_path, **env)
+    assert done.returncode == 0, done.stderr
+    origin = f"s3://{REPLICA}/{restored_server.verified}"
+    assert f"dr-restore: restoring the filestore of {origin}" in done.stdout
+    assert "restoring s3://" not in done.stdout.replace("restoring the filestore", "")
+    assert "2 of 3 referenced files on the filestore" in done.stdout
+    # the attachment written after the archive is reported, by name, not fatal
+    assert "WARNING: 1 of the 3 files" in done.stderr and "ab/ab01-newer" in done.stderr
+    # the data RDS restored is untouched: the user added after the backup is still there
+    assert rows(pg, tenant.database, "SELECT login FROM res_users ORDER BY id") == before
+    assert ("after-backup@example.com",) in before
+    restored = {
+        p.relative_to(filestore): p.read_bytes() for p in filestore.rglob("*") if p.is_file()
+    }
+    assert restored == originals
+    assert {p.stat().st_uid for p in (filestore / "filestore" / tenant.database).rglob("*")} == {
+        odoo_uid()
+    }
+    result = json.loads((tmp_path / "dr-restore.json").read_text())
+    assert result["database_from"] == "point-in-time" and result["backup"] == origin
+    assert (result["users"], result["files"], result["missing"]) == (3, 3, 1)
+    comment = rows(
+        pg,
+        "postgres",
+        f"SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+        f" WHERE datname = '{tenant.database}'",
+    )
+    assert comment == [(f"odoo-platform dr-restore point-in-time {origin}",)]
+
+    # A rerun finds the mark: it checks, and extracts nothing again.
+    extra = filestore / "filestore" / tenant.database / "written-by-odoo-since"
+    extra.write_text("kept")
+    again = site.ok("dr-restore.sh", tenant, "drpitr", tmp_path, **env)
+    assert "was already restored by this Job: checking it" in again
+    assert extra.read_text() == "kept"
+
+
+def test_point_in_time_refuses_an_empty_database(
+    site: Site, make_tenant: MakeTenant, pg: PostgresServer, tool_path: str, tmp_path: Path
+) -> None:
+    """The server came back without the tenant's data (an empty database, as a new server's
+    bootstrap makes it): nothing is restored and the init Job fails, before Odoo would install
+    an empty database over it."""
+    tenant = make_tenant("dr_pitr_empty", users=1, files=1)
+    prefix = site.backup(tenant, "drpitrempty", tmp_path / "b", verify=True)
+    empty_database(pg, tool_path, tenant.database)
+    env = pitr_env(tenant, tmp_path / "efs")
+    site.ok("restore-fetch.sh", tenant, "drpitrempty", tmp_path, **env)
+    done = site.run("dr-restore.sh", tenant, "drpitrempty", tmp_path, **env)
+    assert done.returncode != 0
+    assert f"database {tenant.database} on" in done.stderr
+    assert "is empty: the point-in-time restore of the server did not bring" in done.stderr
+    assert not (tmp_path / "efs" / "filestore").exists()
+    assert prefix  # the backup was there: the refusal is about the database
+    # a missing database is refused too, naming it
+    with psycopg.connect(pg.superuser_dsn(), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(tenant.database))
+        )
+    gone = site.run("dr-restore.sh", tenant, "drpitrempty", tmp_path, **env)
+    assert gone.returncode != 0
+    assert f"cannot read database '{tenant.database}'" in gone.stderr
+
+
+def test_dr_restore_refuses_an_unknown_database_source(
+    site: Site, disaster: Recovered, tmp_path: Path
+) -> None:
+    env = {**restore_env(disaster.tenant, tmp_path / "fs"), "DATABASE_FROM": "snapshot"}
+    done = site.run("dr-restore.sh", disaster.tenant, "dracme", tmp_path, **env)
+    assert done.returncode != 0
+    assert "DATABASE_FROM='snapshot': backup (the dump) or point-in-time" in done.stderr

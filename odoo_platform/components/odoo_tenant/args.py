@@ -72,6 +72,10 @@ class DrReplica:
     """The DR-region key its objects are encrypted with (decrypt only)."""
     region: pulumi.Input[str]
     """The DR region (the AWS CLI of the fetch step talks to it)."""
+    database_from: Literal["backup", "point-in-time"] = "backup"
+    """Where the tenant's database comes from: the backup's dump, or (pilot light) its server,
+    restored by RDS to a point in time: then only the filestore is restored (dr-restore.sh
+    `DATABASE_FROM`)."""
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,10 @@ def dr_restore_steps(scope: TenantScope, replica: DrReplica) -> list[Manifest]:
         "dr-restore",
         "dr-restore.sh",
         args.postgres_image,
-        extra_env={"FILESTORE_UID": str(owner.odoo_uid)},
+        extra_env={
+            "FILESTORE_UID": str(owner.odoo_uid),
+            "DATABASE_FROM": str(replica.database_from),
+        },
     )
     # as the filestore's owner, so that the files it writes are Odoo's on any volume (on EFS
     # the access point enforces that owner anyway)

@@ -20,6 +20,7 @@ from odoo_platform.components.postgres.args import (
     AdminRotation,
     AdminSecretReplica,
     CrossRegionBackups,
+    PointInTimeSource,
     PostgresServerArgs,
 )
 from odoo_platform.components.postgres.instance import (
@@ -65,6 +66,7 @@ __all__ = [
     "CrossRegionBackups",
     "CrossRegionReplica",
     "CrossRegionReplicaArgs",
+    "PointInTimeSource",
     "PostgresServer",
     "PostgresServerArgs",
     "admin_namespace_name",

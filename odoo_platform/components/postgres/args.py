@@ -47,6 +47,22 @@ class AdminSecretReplica:
 
 
 @dataclass(frozen=True)
+class PointInTimeSource:
+    """A pilot-light DR site's server: restored to its latest restorable time from the primary
+    server's automated backups replicated to this region (`InstanceAutomatedBackupsReplication`
+    on the primary), not created empty.
+
+    The restored instance keeps the primary's admin role and master password (RDS restores the
+    whole instance; RestoreDBInstanceToPointInTime takes no master user or password), so its
+    admin secret is the DR-region replica of the primary's (Secrets Manager keeps it current)."""
+
+    automated_backups_arn: pulumi.Input[str]
+    """The ARN of the replicated automated backups in this region."""
+    admin_secret_arn: pulumi.Input[str]
+    """The DR-region replica of the primary server's admin secret."""
+
+
+@dataclass(frozen=True)
 class AdminRotation:
     """Rotate the admin password through Secrets Manager; admin Jobs read the current one.
 
@@ -118,6 +134,9 @@ class PostgresServerArgs:
     admin_secret_replica: AdminSecretReplica | None = None
     """Replicate the admin secret to another region (a warm standby's promoted server's admin);
     None: this region only."""
+    point_in_time: PointInTimeSource | None = None
+    """Restore the server from another region's replicated automated backups (a pilot-light DR
+    site) instead of creating it empty: no password, admin secret or rotation of its own."""
     tier: TierLabel = PLATFORM_TIER
     """The `Tier` tag: `platform`, `shared` or `dedicated`."""
     tenant: Slug | None = None
@@ -127,6 +146,21 @@ class PostgresServerArgs:
 
     def __post_init__(self) -> None:
         check_args(self)
+        if self.point_in_time is not None:
+            own = [
+                name
+                for name, value in (
+                    ("rotation", self.rotation),
+                    ("admin_secret_replica", self.admin_secret_replica),
+                    ("cross_region_backups", self.cross_region_backups),
+                )
+                if value is not None
+            ]
+            if own:
+                raise ValueError(
+                    f"point_in_time: a restored server uses the primary's admin secret and "
+                    f"copies nothing out of its region; drop {', '.join(own)}"
+                )
 
 
 def check_budget(args: PostgresServerArgs) -> None:

@@ -75,6 +75,25 @@ def primary(
     if args.backup_plan is not None:
         tags[TAG_BACKUP_PLAN] = args.backup_plan
     identifier = db.identifier or instance_identifier(pulumi.get_stack(), f"{scope.name}-db")
+    restored = args.point_in_time
+    # A restored instance brings the primary's master user and password: `username` (ForceNew,
+    # Computed) and `password` are left out. `restore_to_point_in_time` is ForceNew and
+    # conflicts with `replicate_source_db`, `snapshot_identifier` and `s3_import`
+    # (terraform-provider-aws rds/instance.go): it matters at creation only, so a later change
+    # of its source (a redeployed primary's new backups ARN) is ignored, never a replacement.
+    credentials: dict[str, Any] = (
+        {"username": ADMIN_USERNAME, "password": password}
+        if restored is None
+        else {
+            "restore_to_point_in_time": aws.rds.InstanceRestoreToPointInTimeArgs(
+                source_db_instance_automated_backups_arn=restored.automated_backups_arn,
+                use_latest_restorable_time=True,
+            )
+        }
+    )
+    ignored = ["password"] if args.rotation else []
+    if restored is not None:
+        ignored = ["restoreToPointInTime"]
     return aws.rds.Instance(
         f"{scope.name}-db",
         identifier=identifier,
@@ -91,8 +110,7 @@ def primary(
         vpc_security_group_ids=[security_group.id],
         publicly_accessible=False,
         parameter_group_name=parameters.name,
-        username=ADMIN_USERNAME,
-        password=password,
+        **credentials,
         backup_retention_period=args.backup_retention_days,
         backup_window=db.backup_window,
         maintenance_window=db.maintenance_window,
@@ -112,7 +130,7 @@ def primary(
         opts=scope.opts(
             protect=args.protect,
             depends_on=log_groups(scope, f"{scope.name}-db", identifier),
-            ignore_changes=["password"] if args.rotation else [],
+            ignore_changes=ignored,
         ),
     )
 
@@ -171,8 +189,12 @@ def log_groups(scope: Scope, prefix: str, identifier: str) -> list[pulumi.Resour
     ]
 
 
-def replicate_backups(scope: Scope, source: aws.rds.Instance, target: CrossRegionBackups) -> None:
-    aws.rds.InstanceAutomatedBackupsReplication(
+def replicate_backups(
+    scope: Scope, source: aws.rds.Instance, target: CrossRegionBackups
+) -> aws.rds.InstanceAutomatedBackupsReplication:
+    """Its `id` is the ARN of the replicated automated backups (terraform-provider-aws
+    `aws_db_instance_automated_backups_replication`), a pilot-light site's restore source."""
+    return aws.rds.InstanceAutomatedBackupsReplication(
         f"{scope.name}-backups-dr",
         source_db_instance_arn=source.arn,
         kms_key_id=target.kms_key_arn,

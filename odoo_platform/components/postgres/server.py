@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
@@ -52,14 +54,18 @@ class PostgresServer(pulumi.ComponentResource):
         self._budget(args)
         security_group, subnet_group, parameters = self._network_and_parameters(scope)
         role = instance.monitoring_role(scope)
-        password = random.RandomPassword(
-            f"{name}-admin-password",
-            length=40,
-            special=False,  # RDS forbids some punctuation; 40 alphanumerics carry ~238 bits
-            opts=scope.opts(),
-        )
+        restored = args.point_in_time
         self.admin_username = ADMIN_USERNAME
-        self.admin_password = pulumi.Output.secret(password.result)
+        if restored is None:
+            password = random.RandomPassword(
+                f"{name}-admin-password",
+                length=40,
+                special=False,  # RDS forbids some punctuation; 40 alphanumerics carry ~238 bits
+                opts=scope.opts(),
+            )
+            self.admin_password = pulumi.Output.secret(password.result)
+        else:  # the primary's, restored with the data: read from its DR-region replica
+            self.admin_password = _restored_password(self, restored.admin_secret_arn)
         primary = instance.primary(
             scope,
             self.admin_password,
@@ -72,34 +78,41 @@ class PostgresServer(pulumi.ComponentResource):
         self.identifier, self.arn = primary.identifier, primary.arn
         self.security_group_id = security_group.id
         self.kms_key_arn = pulumi.Output.from_input(args.kms_key_arn)
-        secret, first_version = rotation.master_secret(scope, primary, self.admin_password)
-        self.master_secret_arn = secret.arn
-        dr_secret = args.admin_secret_replica
-        self.admin_secret_replica_arn = (
-            secret.arn.apply(lambda arn: rotation.replica_arn(arn, dr_secret.region))
-            if dr_secret is not None
-            else None
-        )
-        if args.rotation is not None:
-            rotation.rotate(
-                scope,
-                args.rotation,
-                secret,
-                first_version=first_version,
-                instance=primary,
-                database_group=security_group,
-            )
+        self.admin_secret_replica_arn = None
+        if restored is not None:
+            self.master_secret_arn = pulumi.Output.from_input(restored.admin_secret_arn)
+        else:
+            secret, first_version = rotation.master_secret(scope, primary, self.admin_password)
+            self.master_secret_arn = secret.arn
+            dr_secret = args.admin_secret_replica
+            if dr_secret is not None:
+                self.admin_secret_replica_arn = secret.arn.apply(
+                    lambda arn: rotation.replica_arn(arn, dr_secret.region)
+                )
+            if args.rotation is not None:
+                rotation.rotate(
+                    scope,
+                    args.rotation,
+                    secret,
+                    first_version=first_version,
+                    instance=primary,
+                    database_group=security_group,
+                )
         self.replica_address = self.replica_identifier = None
         if args.reporting_replica:
             replica = instance.reporting_replica(
                 scope, primary, security_group=security_group, parameters=parameters, role=role
             )
             self.replica_address, self.replica_identifier = replica.address, replica.identifier
+        self.automated_backups_replica_arn: pulumi.Output[str] | None = None
         if args.cross_region_backups is not None:
-            instance.replicate_backups(scope, primary, args.cross_region_backups)
+            replication = instance.replicate_backups(scope, primary, args.cross_region_backups)
+            self.automated_backups_replica_arn = replication.id
         self.admin_namespace = self.admin_secret_name = self.admin_service_account = None
         if args.admin_namespace:
-            server = admin.Server(self.address, self.port, self.admin_password, secret.arn)
+            server = admin.Server(
+                self.address, self.port, self.admin_password, self.master_secret_arn
+            )
             access = admin.admin_access(scope, server)
             self.admin_namespace, self.admin_secret_name = access.namespace, access.secret_name
             self.admin_service_account = access.service_account
@@ -161,3 +174,14 @@ class PostgresServer(pulumi.ComponentResource):
             opts=scope.opts(),
         )
         return security_group, subnet_group, parameters
+
+
+def _restored_password(owner: pulumi.Resource, secret_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The admin password in a secret of the shape `rotation.master_secret` writes, read in this
+    region under the server's provider (a tenant account's replica is in that account)."""
+    version = aws.secretsmanager.get_secret_version_output(
+        secret_id=secret_arn, opts=pulumi.InvokeOutputOptions(parent=owner)
+    )
+    return pulumi.Output.secret(
+        version.secret_string.apply(lambda text: str(json.loads(text)["password"]))
+    )

@@ -3,7 +3,7 @@
 # (restore-check.sh into a scratch database, dr-restore.sh into the tenant's database, the DR
 # drill through restore-check.sh). Sourced with `.`; the caller defines die() and sets src,
 # origin, WORK_DIR, TENANT and PGDATABASE, and reads back `created`, `users` and `referenced`.
-# shellcheck shell=sh disable=SC2154
+# shellcheck shell=sh disable=SC2154,SC2034
 set -eu
 
 # manifest KEY: a top-level value of manifest.json (one key per line, as backup-dump.sh writes it).
@@ -40,9 +40,12 @@ check_backup() {
     || die "$origin filestore.tar.gz has no $PGDATABASE/ directory"
 }
 
-# check_odoo DATABASE: a working Odoo database (users, base installed) whose every referenced file
-# (<sha1[:2]>/<sha1>, ir.attachment._full_path in odoo/addons/base/models/ir_attachment.py) is in
-# the sorted list $WORK_DIR/archived. Sets `users` and `referenced`.
+# check_odoo DATABASE [newer]: a working Odoo database (users, base installed) whose every
+# referenced file (<sha1[:2]>/<sha1>, ir.attachment._full_path in
+# odoo/addons/base/models/ir_attachment.py) is in the sorted list $WORK_DIR/archived. With
+# `newer` (a database newer than the archive: a point-in-time restore) the files it lacks are
+# counted in `missing`, listed in $WORK_DIR/missing, and not fatal. Sets `users`, `referenced`
+# and `missing`.
 check_odoo() {
   users=$(in_db "$1" -c "SELECT count(*) FROM res_users" 2>&1) \
     || die "cannot count res_users: $users"
@@ -55,7 +58,8 @@ check_odoo() {
   LC_ALL=C sort -u "$WORK_DIR/referenced" | LC_ALL=C comm -23 - "$WORK_DIR/archived" \
     > "$WORK_DIR/missing"
   referenced=$(wc -l < "$WORK_DIR/referenced" | tr -d ' ')
-  if [ -s "$WORK_DIR/missing" ]; then
+  missing=$(wc -l < "$WORK_DIR/missing" | tr -d ' ')
+  if [ -s "$WORK_DIR/missing" ] && [ "${2:-}" != newer ]; then
     die "$origin filestore.tar.gz lacks $(wc -l < "$WORK_DIR/missing" | tr -d ' ') of the $referenced files the database references, e.g. $(head -n 3 "$WORK_DIR/missing" | tr '\n' ' ')"
   fi
 }

@@ -10,12 +10,14 @@ from odoo_platform.components.postgres import (
     AdminRotation,
     AdminSecretReplica,
     CrossRegionBackups,
+    PointInTimeSource,
     PostgresServerArgs,
 )
 from odoo_platform.config import defaults
 from odoo_platform.config.capacity import ConnectionBudget, ServerKey, shared_servers
 from odoo_platform.config.models import PlatformConfig, TenantConfig
 from odoo_platform.config.tags import labels
+from odoo_platform.platform.dr_site import PrimarySite
 
 
 def postgres_server_args(
@@ -31,10 +33,14 @@ def postgres_server_args(
     tenant: TenantConfig | None = None,
     pool: str | None = None,
     cross_region_backups: CrossRegionBackups | None = None,
+    point_in_time: PointInTimeSource | None = None,
 ) -> PostgresServerArgs:
     """A shared server (no `tenant`: the default pool, or the database `pool` of that name) or a
     dedicated tenant's server, with the environment's defaults (`config.defaults`).
-    `cross_region_backups` is used only when the stack's DR mode replicates database backups."""
+    `cross_region_backups` is used only when the stack's DR mode replicates database backups.
+    With `point_in_time` (a pilot-light DR site) the server is restored from the primary's
+    replicated automated backups: it has no rotation or copies of its own (the site declares
+    no `disaster_recovery`), its admin secret is the primary's replica."""
     if tenant is None:
         database = shared_servers(config)[ServerKey.pool(pool)]
         tier, slug, replica = "shared", None, False
@@ -66,12 +72,26 @@ def postgres_server_args(
         apply_immediately=defaults.apply_immediately(config),
         backup_retention_days=defaults.automated_backup_retention_days(config),
         reporting_replica=replica,
-        cross_region_backups=cross_region_backups if replicate else None,
+        cross_region_backups=(
+            cross_region_backups if replicate and point_in_time is None else None
+        ),
         logs_kms_key_arn=logs_kms_key_arn,
         log_retention_days=config.landing_zone.log_retention_days,
-        rotation=rotation,
-        admin_secret_replica=admin_replica,
+        rotation=rotation if point_in_time is None else None,
+        admin_secret_replica=admin_replica if point_in_time is None else None,
+        point_in_time=point_in_time,
         tier=tier,
         tenant=slug,
         k8s_labels=labels(config, tier, slug),
     )
+
+
+def point_in_time_source(
+    config: PlatformConfig, primary: PrimarySite | None, key: ServerKey
+) -> PointInTimeSource | None:
+    """On a pilot-light DR site, where server `key` is restored from: the primary's replicated
+    automated backups of its server `key` and its admin secret's DR-region replica."""
+    site = config.dr_site
+    if primary is None or site is None or site.mode != "pilot-light":
+        return None
+    return primary.point_in_time(key)

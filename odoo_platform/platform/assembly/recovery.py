@@ -78,7 +78,10 @@ def recovery_args(
             platform_provider=platform_account,
         )
     if restores_on_start(config) and primary is not None:
-        found["dr_restore_from"] = primary.dr_backup_replica(tenant.slug)
+        site = config.dr_site
+        found["dr_restore_from"] = primary.dr_backup_replica(
+            tenant.slug, point_in_time=site is not None and site.mode == "pilot-light"
+        )
     return found
 
 

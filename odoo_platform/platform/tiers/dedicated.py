@@ -31,7 +31,7 @@ from odoo_platform.config.models import TenantConfig
 from odoo_platform.config.tags import base_tags, resource_tags
 from odoo_platform.platform.assembly.aws_backup import backup_plan_args
 from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
-from odoo_platform.platform.assembly.postgres import postgres_server_args
+from odoo_platform.platform.assembly.postgres import point_in_time_source, postgres_server_args
 from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 from odoo_platform.platform.tiers.args import (
     HostedTenant,
@@ -100,6 +100,7 @@ class DedicatedTier(pulumi.ComponentResource):
                 args.budgets[key],
                 tenant=tenant,
                 cross_region_backups=dr_copies,
+                point_in_time=point_in_time_source(config, args.dr_primary, key),
                 logs_kms_key_arn=(
                     own.network.logs_kms_key_arn if own else zone.kms_key_arns["logs"]
                 ),

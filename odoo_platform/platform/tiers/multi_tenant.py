@@ -19,7 +19,7 @@ from odoo_platform.config.cache_pools import cache_pool_of, shared_caches
 from odoo_platform.config.capacity import ServerKey
 from odoo_platform.config.models import DEFAULT_POOL
 from odoo_platform.platform.assembly.backup_bucket import backup_bucket_args
-from odoo_platform.platform.assembly.postgres import postgres_server_args
+from odoo_platform.platform.assembly.postgres import point_in_time_source, postgres_server_args
 from odoo_platform.platform.assembly.redis_cache import redis_cache_args
 from odoo_platform.platform.tiers.args import (
     HostedTenant,
@@ -81,6 +81,9 @@ class MultiTenantTier(pulumi.ComponentResource):
                     budget,
                     pool=pool,
                     cross_region_backups=cross_region_backups(args),
+                    point_in_time=point_in_time_source(
+                        config, args.dr_primary, ServerKey.pool(pool)
+                    ),
                     logs_kms_key_arn=zone.kms_key_arns["logs"],
                     rotation=admin_rotation(args, zone.private_subnet_ids, args.oidc_provider_arn),
                     **network,
