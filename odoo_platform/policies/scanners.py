@@ -211,4 +211,12 @@ PARLIAMENT_ALLOWED: tuple[Allowance, ...] = (
         "account (`arn:aws:ssm:<region>::parameter/aws/service/*`, as in the reference); "
         "parliament's format expects one.",
     ),
+    Allowance(
+        "CREDENTIALS_EXPOSURE",
+        r"odoo-dedicated-.*-dr-drill-policy\.policy",
+        "An own-account tenant's DR drill assumes one platform-account role, allowed only "
+        "cloudwatch:PutMetricData in the OdooPlatform/DR namespace and trusted only by this "
+        "drill role, to publish where the platform's alarm looks; the session lasts 15 minutes "
+        "and its keys never leave the step (tests/platform/test_own_account_drills.py).",
+    ),
 )
