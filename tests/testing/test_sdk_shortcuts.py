@@ -524,8 +524,10 @@ def test_a_registration_whose_outputs_fail_part_way_raises_instead_of_hanging(
 ) -> None:
     """If resolving one output raises after others were resolved, the SDK resolves them all with
     the error; an output resolved already is left as it is, so the run ends with the error."""
-    if not shortcuts.requested():
-        pytest.skip("shortcuts off: the SDK's own resolvers")
+    if not shortcuts.requested() or "pulumi.runtime.rpc.transfer_properties" in (
+        shortcuts.unavailable()
+    ):
+        pytest.skip("not applied (off, or on this SDK release): the SDK's own resolvers")
     resolve, calls = shortcuts._resolve_output, []
 
     def failing_on_the_third(*args: Any) -> None:
