@@ -224,6 +224,11 @@ def _resolve_output(  # noqa: PLR0917 - the SDK's resolver signature
     deps: Any,
     failed: Exception | None,
 ) -> None:
+    if data.done():
+        # Resolved already: the SDK resolves every output with the error when a registration
+        # fails after resolving some of them (`resolve_outputs_due_to_exception`), and an error
+        # here would leave the rest unresolved, and the run waiting for them forever.
+        return
     if failed is not None:
         data.set_exception(failed)
         return
@@ -236,23 +241,35 @@ def _resolve_output(  # noqa: PLR0917 - the SDK's resolver signature
 
 
 def _contains_unknowns(val: Any) -> bool:
-    """`rpc.contains_unknowns` (run on every output's value as it resolves), walking the value
-    without a closure call per element and passing over plain leaves at once."""
-    pending, seen = [val], set()
-    while pending:
-        item = pending.pop()
-        if type(item) in _LEAVES:
-            continue
+    """`rpc.contains_unknowns` (run on every output's value as it resolves, and each time an
+    output is awaited): plain leaves pass at once, and dicts and lists (the bulk of a Kubernetes
+    object or a policy) are walked without asking whether each is an unknown, which they are not.
+    """
+    if type(val) in _LEAVES:
+        return False
+    return _unknowns_in(val, set())
+
+
+def _unknowns_in(item: Any, seen: set[int]) -> bool:
+    kind = type(item)
+    if kind is not dict and kind is not list:
         if known_types.is_unknown(item):
             return True
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, dict):
-            pending.extend(item[k] for k in item)
-        elif isinstance(item, list):
-            pending.extend(item)
+        if not isinstance(item, (dict, list)):
+            return False  # as the SDK: only dicts and lists are looked into
+    if id(item) in seen:
+        return False  # a value met before (shared, or a cycle)
+    seen.add(id(item))
+    # as the SDK, a dict's values by `item[key]` (an output type is a dict subclass)
+    values = item.values() if kind is dict else item if kind is list else _members(item)
+    for value in values:  # noqa: SIM110 - a loop, not a generator per dict or list
+        if type(value) not in _LEAVES and _unknowns_in(value, seen):
+            return True
     return False
+
+
+def _members(item: Any) -> Any:
+    return [item[key] for key in item] if isinstance(item, dict) else item
 
 
 # --- the harness's own steps: the monitor's calls and answers ----------------------------------

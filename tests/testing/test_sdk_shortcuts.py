@@ -8,6 +8,7 @@ import enum
 import gc
 import re
 import subprocess
+import threading
 import tomllib
 import typing
 import weakref
@@ -477,3 +478,90 @@ def test_an_output_inside_a_plain_input_keeps_its_dependencies() -> None:
         "labels": {"plain": "b", "from-output": "4"},
     }
     assert second.property_dependencies["metadata"] == (result.named("first").urn,)
+
+
+# --- unknowns, and a registration whose outputs fail part-way --------------------------------
+
+
+class _OutputLike(dict[str, Any]):  # an output type is a dict subclass
+    pass
+
+
+_UNKNOWN = pulumi_output.Unknown()
+_SHARED = {"a": "x"}
+UNKNOWNS: list[Any] = [
+    "text",
+    None,
+    3,
+    _UNKNOWN,
+    [],
+    {},
+    {"spec": {"template": {"labels": {"app": "odoo"}}, "ports": [80, 443]}},
+    {"spec": {"ports": [80, {"later": _UNKNOWN}]}},
+    [[["deep", _UNKNOWN]]],
+    _OutputLike(spec=_OutputLike(later=_UNKNOWN)),
+    _OutputLike(spec={"plain": ["x"]}),
+    ("a tuple", _UNKNOWN),  # the SDK looks into dicts and lists only
+    {"one": _SHARED, "two": _SHARED},
+]
+
+
+@pytest.mark.parametrize("value", UNKNOWNS, ids=lambda v: type(v).__name__)
+def test_unknowns_are_found_as_the_sdk_finds_them(value: Any) -> None:
+    assert shortcuts._contains_unknowns(value) is rpc.contains_unknowns(value)
+
+
+def test_a_value_that_holds_itself_has_no_unknowns_unless_the_sdk_finds_one() -> None:
+    cycle: dict[str, Any] = {"name": "x"}
+    cycle["self"] = [cycle]
+    assert shortcuts._contains_unknowns(cycle) is rpc.contains_unknowns(cycle) is False
+    cycle["later"] = _UNKNOWN
+    assert shortcuts._contains_unknowns(cycle) is rpc.contains_unknowns(cycle) is True
+
+
+def test_a_registration_whose_outputs_fail_part_way_raises_instead_of_hanging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """If resolving one output raises after others were resolved, the SDK resolves them all with
+    the error; an output resolved already is left as it is, so the run ends with the error."""
+    if not shortcuts.requested() or "pulumi.runtime.rpc.transfer_properties" in (
+        shortcuts.unavailable()
+    ):
+        pytest.skip("not applied (off, or on this SDK release): the SDK's own resolvers")
+    resolve, calls = shortcuts._resolve_output, []
+
+    def failing_on_the_third(*args: Any) -> None:
+        calls.append(args)
+        if args[-1] is None and len(calls) == 3:
+            raise RuntimeError("resolving an output failed")
+        resolve(*args)
+
+    monkeypatch.setattr(shortcuts, "_resolve_output", failing_on_the_third)
+
+    def program() -> None:
+        pulumi.export("hex", pulumi_random.RandomId("r", byte_length=8).hex)
+
+    with pytest.raises(RuntimeError, match="resolving an output failed"):
+        _within(program, seconds=60)
+
+
+def _within(program: Any, seconds: float) -> None:
+    """`run_program(program)`, failing the test (not hanging it) if it does not end in time
+    (in a daemon thread, which a hung run does not keep from exiting)."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            run_program(program)
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+        else:
+            outcome.append(None)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        pytest.fail(f"the run did not end within {seconds} s", pytrace=False)
+    if outcome[0] is not None:
+        raise outcome[0]
