@@ -117,53 +117,40 @@ class PrimarySite:
 
     def admin_secret_arn(self, key: ServerKey) -> pulumi.Output[str]:
         """The DR-region replica of server `key`'s admin secret (the promoted server's admin)."""
-        stack = self.stack
-
-        def arn(server: DatabaseServerSource) -> str:
-            found = server.get("admin_secret_arn")
-            if not found:
-                raise pulumi.RunError(
-                    f"stack {stack} exports no DR-region admin secret of server {key!r}: "
-                    "deploy it with this version of odoo-platform first"
-                )
-            return found
-
-        return self._server(key).apply(arn)
+        what = f"DR-region admin secret of server {key!r}"
+        return self._server(key).apply(
+            lambda server: self._exported(server.get("admin_secret_arn"), what)
+        )
 
     def filestore(self, key: ServerKey) -> pulumi.Output[str]:
         """The DR-region replica of the filestore of the tier that owns server `key`."""
-        stack = self.stack
-
-        def replica(sources: StandbySources) -> str:
-            found = sources.get("filestores", {}).get(key)
-            if not found:
-                raise pulumi.RunError(
-                    f"stack {stack} exports no filestore replica for {key!r} in "
-                    f"{STANDBY_SOURCES}: deploy it with this version of odoo-platform first "
-                    "(it replicates its file systems to this region)"
-                )
-            return found
-
-        return self.sources.apply(replica)
+        what = (
+            f"filestore replica for {key!r} in {STANDBY_SOURCES} (it replicates its file "
+            "systems to this region)"
+        )
+        return self.sources.apply(
+            lambda sources: self._exported(sources.get("filestores", {}).get(key), what)
+        )
 
     def point_in_time(self, key: ServerKey) -> PointInTimeSource:
         """Where a pilot-light site restores server `key` from: the primary's automated backups
         replicated here, and the DR-region replica of its admin secret."""
-        stack = self.stack
-
-        def arn(server: DatabaseServerSource) -> str:
-            found = server.get("automated_backups_arn")
-            if not found:
-                raise pulumi.RunError(
-                    f"stack {stack} exports no replicated automated backups of server {key!r}: "
-                    "deploy it with this version of odoo-platform first"
-                )
-            return found
-
+        what = f"replicated automated backups of server {key!r}"
         return PointInTimeSource(
-            automated_backups_arn=self._server(key).apply(arn),
+            automated_backups_arn=self._server(key).apply(
+                lambda server: self._exported(server.get("automated_backups_arn"), what)
+            ),
             admin_secret_arn=self.admin_secret_arn(key),
         )
+
+    def _exported(self, found: str | None, what: str) -> str:
+        """`found`, or the update stops: the primary was deployed before it exported `what`."""
+        if not found:
+            raise pulumi.RunError(
+                f"stack {self.stack} exports no {what}: deploy it with this version of "
+                "odoo-platform first"
+            )
+        return found
 
     def tenant(self, slug: str) -> pulumi.Output[StandbyTenantSource]:
         """What the primary exports for tenant `slug`: its server and password secret."""

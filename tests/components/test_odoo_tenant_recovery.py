@@ -228,6 +228,8 @@ def test_drill_steps_get_only_what_their_script_reads(drilled: ProgramResult) ->
     declared = set(scripts.SCRIPT_ENV["dr-drill.sh"])
     for container in (fetch, restore, report):
         assert set(_env(container)) - {"HOME", "REQUIRE_VERIFIED"} <= declared
+        names = [entry["name"] for entry in container["env"]]  # an override replaces, once
+        assert len(names) == len(set(names)), names
 
 
 def test_drill_role_is_least_privilege(drilled: ProgramResult) -> None:

@@ -11,6 +11,19 @@ from odoo_platform.platform.regional import build_platform
 from odoo_platform.testing import ProgramResult, RecordedResource, run_program
 
 TODAY = dt.date(2026, 11, 18)
+# Inputs of aws.rds.Instance that force a replacement (terraform-provider-aws ForceNew).
+RDS_REPLACING = (
+    "identifier",
+    "engine",
+    "kmsKeyId",
+    "storageEncrypted",
+    "username",
+    "dbName",
+    "availabilityZone",
+    "characterSetName",
+    "snapshotIdentifier",
+    "dbSubnetGroupName",
+)
 
 
 def tenant(slug: str, tier: str = "shared", **extra: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from odoo_platform.platform.regional import build_platform
 from odoo_platform.synthesis.mocks import PlatformMocks
 from odoo_platform.testing import ProgramResult, RecordedResource, manifest, run_program
 from tests.golden_urns import GOLDEN_DAY, ROOT, sample_result
+from tests.platform.composition import RDS_REPLACING
 
 PRIMARY_STACK = "northbridge-partners/odoo-platform/prod-eu-central-1"
 SITE_FILE = ROOT / "stacks" / "Pulumi.dr-eu-west-1.yaml"
@@ -28,19 +29,6 @@ SERVERS = {
     "dedicated:vogel-recht": "odoo-dedicated-vogel-recht-postgres-db",
     "dedicated:meridian-audit-de": "odoo-dedicated-meridian-audit-de-postgres-db",
 }
-# Inputs of aws.rds.Instance that force a replacement (terraform-provider-aws ForceNew).
-REPLACING = (
-    "identifier",
-    "engine",
-    "kmsKeyId",
-    "storageEncrypted",
-    "username",
-    "dbName",
-    "availabilityZone",
-    "characterSetName",
-    "snapshotIdentifier",
-    "dbSubnetGroupName",
-)
 
 
 @pytest.fixture(scope="module")
@@ -136,8 +124,8 @@ def test_changing_the_restore_source_later_keeps_urns_and_replacing_inputs(
     for name in SERVERS.values():
         db = before[name]
         assert after[name].urn == db.urn
-        assert {k: after[name].inputs.get(k) for k in REPLACING} == {
-            k: db.inputs.get(k) for k in REPLACING
+        assert {k: after[name].inputs.get(k) for k in RDS_REPLACING} == {
+            k: db.inputs.get(k) for k in RDS_REPLACING
         }, name
         assert "restoreToPointInTime" in after[name].ignore_changes
 

@@ -23,6 +23,7 @@ from odoo_platform.synthesis.mocks import PlatformMocks, replicated_secret_strin
 from odoo_platform.testing import ProgramResult, RecordedResource, manifest, run_program
 from tests.golden_urns import GOLDEN_DAY, ROOT, sample_result
 from tests.k8s_validation import assert_restricted, pod_spec_of, validate_manifest
+from tests.platform.composition import RDS_REPLACING
 
 PRIMARY_STACK = "northbridge-partners/odoo-platform/prod-eu-west-1"
 STANDBY_FILE = ROOT / "stacks" / "Pulumi.dr-eu-central-1.yaml"
@@ -38,19 +39,6 @@ SERVERS = {
     "dedicated:meridian-audit": "odoo-dedicated-meridian-audit-postgres",
     "dedicated:halden-law": "odoo-dedicated-halden-law-postgres",
 }
-# Inputs of aws.rds.Instance that force a replacement (terraform-provider-aws ForceNew).
-REPLACING = (
-    "identifier",
-    "engine",
-    "kmsKeyId",
-    "storageEncrypted",
-    "username",
-    "dbName",
-    "availabilityZone",
-    "characterSetName",
-    "snapshotIdentifier",
-    "dbSubnetGroupName",
-)
 
 
 @pytest.fixture(scope="module")
@@ -448,7 +436,7 @@ def test_failover_promotes_every_replica_without_replacing_it(
         replica, promoted = before[f"{name}-db"], after[f"{name}-db"]
         assert promoted.urn == replica.urn
         assert "replicateSourceDb" not in promoted.inputs
-        for key in REPLACING:
+        for key in RDS_REPLACING:
             assert promoted.inputs.get(key) == replica.inputs.get(key), (name, key)
         assert promoted.protect == replica.protect and promoted.provider == replica.provider
         assert promoted.inputs["backupRetentionPeriod"] > 0

@@ -250,9 +250,10 @@ def script_container(
     image: str,
     *,
     shell: str = "",
-    extra_env: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, pulumi.Input[str]] | None = None,
 ) -> Manifest:
-    """One step of the backup contract; the environment holds exactly what it reads."""
+    """One step of the backup contract; the environment holds exactly what it reads
+    (`extra_env`: values that replace or add to the tenant's, e.g. another bucket)."""
     overrides = dict(extra_env or {})
     unknown = set(overrides) - set(scripts.SCRIPT_ENV[script])
     if unknown:
@@ -271,14 +272,25 @@ def script_container(
         "imagePullPolicy": "IfNotPresent",
         "command": ["/bin/sh", "-ec", shell or f"exec sh {path}"],
         "env": [
-            *_script_env(scope, script),
-            *({"name": key, "value": value} for key, value in overrides.items()),
+            *_with_overrides(_script_env(scope, script), overrides),
             {"name": "HOME", "value": "/tmp"},
         ],
         "resources": resources(SCRIPT_STEP),
         "securityContext": restricted_container_security(BACKUP_UID),
         "volumeMounts": mounts,
     }
+
+
+def _with_overrides(
+    env: list[Manifest], overrides: Mapping[str, pulumi.Input[str]]
+) -> list[Manifest]:
+    """`env` with each overridden variable's value replaced in place, then the new ones."""
+    names = {entry["name"] for entry in env}
+    replaced = [
+        {"name": e["name"], "value": overrides[e["name"]]} if e["name"] in overrides else e
+        for e in env
+    ]
+    return replaced + [{"name": k, "value": v} for k, v in overrides.items() if k not in names]
 
 
 def _script_env(scope: TenantScope, script: str) -> list[Manifest]:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -111,11 +110,14 @@ def declare_dr_drill(
     args = scope.args
     path = f"{scripts.SCRIPTS_MOUNT_PATH}/dr-drill.sh"
     restore = script_container(
-        scope, "restore", "restore-check.sh", args.postgres_image, shell=f"exec sh {path} restore"
+        scope,
+        "restore",
+        "restore-check.sh",
+        args.postgres_image,
+        shell=f"exec sh {path} restore",
+        # its own scratch database, not the restore check's
+        extra_env={"RESTORE_DATABASE": scripts.drill_database_name(args.database_name)},
     )
-    for entry in restore["env"]:  # its own scratch database, not the restore check's
-        if entry["name"] == "RESTORE_DATABASE":
-            entry["value"] = scripts.drill_database_name(args.database_name)
     report = script_container(
         scope, "report", "restore-verified.sh", args.aws_cli_image, shell=f"exec sh {path} report"
     )
@@ -190,12 +192,12 @@ def _fetch(scope: TenantScope, name: str, replica: DrReplica, step: str = "") ->
         "restore-fetch.sh",
         scope.args.aws_cli_image,
         shell=f"exec sh {path} {step}" if step else "",
-        extra_env={"REQUIRE_VERIFIED": "1"},
+        extra_env={
+            "BACKUP_BUCKET": replica.bucket_name,
+            "AWS_REGION": replica.region,
+            "REQUIRE_VERIFIED": "1",
+        },
     )
-    values: dict[str, Any] = {"BACKUP_BUCKET": replica.bucket_name, "AWS_REGION": replica.region}
-    for entry in container["env"]:
-        if entry["name"] in values:
-            entry["value"] = values[entry["name"]]
     return container
 
 
