@@ -186,7 +186,7 @@ def _target_seconds(drill: DrDrillArgs) -> str:
 def _fetch(scope: TenantScope, name: str, replica: DrReplica, step: str = "") -> Manifest:
     """restore-fetch.sh against the DR replica, verified backups only (or dr-drill.sh's step)."""
     path = f"{scripts.SCRIPTS_MOUNT_PATH}/dr-drill.sh"
-    container = script_container(
+    return script_container(
         scope,
         name,
         "restore-fetch.sh",
@@ -198,7 +198,6 @@ def _fetch(scope: TenantScope, name: str, replica: DrReplica, step: str = "") ->
             "REQUIRE_VERIFIED": "1",
         },
     )
-    return container
 
 
 @dataclass(frozen=True)
