@@ -174,3 +174,40 @@ def test_a_node_group_is_priced_from_its_launch_template() -> None:
     per_node = BASE["ec2_instance_hour"]["m7i.large"] * HOURS + 80 * BASE["ebs_gp3_gb_month"]
     assert line.monthly == pytest.approx(2 * per_node * IRELAND, abs=0.02)
     assert "80 GB" in line.what
+
+
+def replicated_file_system() -> None:
+    files = aws.efs.FileSystem("files", encrypted=True)
+    aws.efs.ReplicationConfiguration(
+        "files-replication",
+        source_file_system_id=files.id,
+        destination=aws.efs.ReplicationConfigurationDestinationArgs(region="us-west-2"),
+    )
+
+
+def test_an_efs_replica_is_priced_as_a_file_system_in_its_own_region() -> None:
+    # The replication creates a whole file system in the DR region (CreateReplicationConfiguration)
+    # that the program declares no FileSystem for: its storage is billed there, at that region's
+    # EFS price, beside the source's.
+    result = estimate(replicated_file_system)
+    by_name = {line.name: line for line in result.lines}
+    oregon = TABLE["regional_factors"]["us-west-2"]["factor"]
+    assert by_name["files"].monthly == pytest.approx(50 * BASE["efs_standard_gb_month"] * IRELAND)
+    replica = by_name["files-replication"]
+    assert replica.monthly == pytest.approx(50 * BASE["efs_standard_gb_month"] * oregon, abs=0.01)
+    assert "us-west-2" in replica.what
+    assert result.unpriced == []
+
+
+def replica_in_an_unpriced_region() -> None:
+    aws.efs.ReplicationConfiguration(
+        "files-replication",
+        source_file_system_id="fs-1",
+        destination=aws.efs.ReplicationConfigurationDestinationArgs(region="sa-east-1"),
+    )
+
+
+def test_a_replica_in_a_region_without_prices_is_named_not_counted_as_free() -> None:
+    [missing] = estimate(replica_in_an_unpriced_region).unpriced
+    assert "files-replication" in missing
+    assert "sa-east-1" in missing

@@ -246,6 +246,20 @@ def _gb_month(item: str, what: str, assumed_gb: int) -> Pricer:
     return pricer
 
 
+def _efs_replica(resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
+    """The file system an EFS replication creates in its destination region (AWS creates it,
+    so the program declares no FileSystem for it), at that region's EFS price."""
+    destination = resource.inputs.get("destination") or {}
+    region = destination.get("region") if isinstance(destination, Mapping) else None
+    if region and region != prices.region:
+        try:
+            prices = price_list(str(region))
+        except KeyError as unknown:
+            raise UnpricedError(unknown.args[0]) from None
+    where = f"EFS Standard replica in {region or prices.region}"
+    return _gb_month("efs_standard_gb_month", where, ASSUMED_EFS_GB)(resource, prices, {})
+
+
 def _vpc_endpoint(resource: RecordedResource, prices: PriceList, _: Lookup) -> Priced:
     if resource.inputs.get("vpcEndpointType") != "Interface":
         return Priced(0.0, "gateway endpoint (no charge)")
@@ -295,6 +309,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:efs/fileSystem:FileSystem": _gb_month(
         "efs_standard_gb_month", "EFS Standard", ASSUMED_EFS_GB
     ),
+    "aws:efs/replicationConfiguration:ReplicationConfiguration": _efs_replica,
     "aws:s3/bucket:Bucket": _s3,
     "aws:s3/bucketV2:BucketV2": _s3,
     "aws:kms/key:Key": _kms,
