@@ -10,10 +10,15 @@ run's own):
 - plan: runs the stack program under the mocks harness (`run_stack(config_file=...)`), then the
   policy rules and the plan analysis (grouping, depth, cost) as `odoo-platform plan` does;
 - floor: registers the same number of trivial resources (`pulumi_random.RandomId`) under the
-  same harness and mocks, with no components, no configuration and no analysis.
+  same harness and mocks, with no components, no configuration and no analysis;
+- shaped floor: replays the plan's own resources bare (generic `CustomResource`s and
+  `ComponentResource`s of the same types and names, with the recorded inputs as plain values,
+  the same parents and dependencies) under the same harness: what the plan costs beyond it is
+  how its resources are built (typed provider classes, `Output`s, applies, the program's code),
+  not their number, size or shape.
 
 It prints wall time, peak memory (max RSS) and resources per size, the per-resource overhead as a
-ratio to the floor, and the growth exponent of time in tenants between sizes (1.0 is linear).
+ratio to the floor (and the CPU time's ratio to the shaped floor), and the growth exponent of time in tenants between sizes (1.0 is linear).
 
     python benchmarks/synthesis.py            # 10, 50, 200, 500 and 1000 shared tenants
     python benchmarks/synthesis.py --write-stack 1000 /tmp/Pulumi.bench-1000.yaml   # file only
@@ -52,6 +57,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # plan this checkout, installed or not
 
+import pulumi  # noqa: E402
 import pulumi_random  # noqa: E402
 import yaml  # noqa: E402
 
@@ -203,11 +209,14 @@ def load_program(spec: str | None) -> Any:
     return getattr(importlib.import_module(module), function)
 
 
-def measure_plan(stack_file: Path, warm_up: Path, program: str | None = None) -> dict[str, Any]:
+def measure_plan(
+    stack_file: Path, warm_up: Path, program: str | None = None, shapes: Path | None = None
+) -> dict[str, Any]:
     """Plan `stack_file`, after an untimed-for-overhead warm-up plan of a one-tenant stack.
 
     The warm-up pays the one-off costs (lazy imports of provider SDK modules) so the timed run
-    measures what grows with tenants; its time is reported as `cold_start_s`.
+    measures what grows with tenants; its time is reported as `cold_start_s`. With `shapes`,
+    the declared resources are written there for the shaped floor (`measure_shaped_floor`).
     """
     try:
         config = load_stack_file(stack_file)
@@ -226,6 +235,8 @@ def measure_plan(stack_file: Path, warm_up: Path, program: str | None = None) ->
     check = StackCheck(stack_file.stem, config, result, findings, day)
     plan_stack(check)
     done = time.perf_counter()
+    if shapes is not None:
+        write_shapes(result, shapes)
     return {
         "resources": len(result.resources),
         "state_mib": state_size(result) / 2**20,
@@ -275,6 +286,67 @@ def measure_floor(count: int) -> dict[str, Any]:
     }
 
 
+def write_shapes(result: Any, path: Path) -> None:
+    """What the shaped floor replays of each declared resource, in declaration order."""
+    shapes = [
+        {
+            "type": r.type,
+            "name": r.name,
+            "urn": r.urn,
+            "custom": r.custom,
+            "remote": r.remote,
+            "parent": r.parent,
+            "dependencies": list(r.dependencies),
+            "inputs": r.inputs if r.custom or r.remote else None,
+        }
+        for r in result.resources
+    ]
+    path.write_text(json.dumps(shapes, default=str))
+
+
+def measure_shaped_floor(path: Path) -> dict[str, Any]:
+    """The plan's own resources, replayed bare: each as a generic `CustomResource` (or
+    `ComponentResource`) of its type and name, with its recorded inputs as plain values, under
+    the same parent and with the same dependencies, under the same harness and mocks. What the
+    plan costs beyond this is not its resources' size or shape but how they are built: typed
+    provider classes (their output properties and output types), `Output`s among the inputs,
+    applies, aliases, invokes and the program's own code. Reads (`Resource.get`) are not
+    replayed, nor the dependencies on them."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    result = replay_shapes(path)
+    return {
+        "resources": len(result.resources),
+        "wall_s": time.perf_counter() - start,
+        "cpu_s": time.process_time() - cpu_start,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def replay_shapes(path: Path) -> Any:
+    """Declare the resources `write_shapes` wrote, bare, under the harness; its result."""
+    shapes = json.loads(path.read_text())
+
+    def replay() -> None:
+        made: dict[str, pulumi.Resource] = {}
+        for shape in shapes:
+            opts = pulumi.ResourceOptions(
+                parent=made.get(shape["parent"]),
+                depends_on=[made[urn] for urn in shape["dependencies"] if urn in made],
+            )
+            if shape["custom"]:
+                made[shape["urn"]] = pulumi.CustomResource(
+                    shape["type"], shape["name"], shape["inputs"], opts
+                )
+            else:
+                made[shape["urn"]] = pulumi.ComponentResource(
+                    shape["type"], shape["name"], shape["inputs"], opts, remote=shape["remote"]
+                )
+
+    # the plan's stack and project, so that the replayed URNs are the plan's
+    stack, project = shapes[0]["urn"].removeprefix("urn:pulumi:").split("::")[:2]
+    return run_program(replay, preview=True, stack=stack, project=project)
+
+
 def in_subprocess(*args: str, checkout: Path = REPO) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, str(checkout / "benchmarks" / "synthesis.py"), "--worker", *args],
@@ -288,6 +360,22 @@ def in_subprocess(*args: str, checkout: Path = REPO) -> dict[str, Any]:
         raise RuntimeError(f"worker {args} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def cpu_per_resource(measured: dict[str, Any]) -> float:
+    return float(measured["cpu_s"]) / max(int(measured["resources"]), 1)
+
+
+def ratios(plan: dict[str, Any], floor: dict[str, Any]) -> dict[str, float]:
+    per_plan = plan["wall_s"] / max(plan["resources"], 1)
+    per_floor = floor["wall_s"] / max(floor["resources"], 1)
+    return {
+        "per_resource_ms": 1000 * per_plan,
+        "floor_per_resource_ms": 1000 * per_floor,
+        "overhead_ratio": per_plan / per_floor,
+        # CPU time: the same ratio, less sensitive to other load on a shared machine
+        "cpu_overhead_ratio": cpu_per_resource(plan) / cpu_per_resource(floor),
+    }
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -309,23 +397,27 @@ def run(
         warm_up = write_stack(1, Path(folder))
         for shared, checkout in itertools.product(sizes, checkouts):
             stack_file = write_stack(shared, Path(folder))
+            shapes = Path(folder) / f"shapes-{shared}.json"
+            shapes.unlink(missing_ok=True)  # each checkout's plan writes its own
             plan = in_subprocess(
-                "plan", str(stack_file), str(warm_up), program or "", checkout=checkout
+                "plan",
+                str(stack_file),
+                str(warm_up),
+                program or "",
+                str(shapes),
+                checkout=checkout,
             )
             row: dict[str, Any] = {"shared_tenants": shared, "plan": plan}
             if checkout != REPO:
                 row["checkout"] = str(checkout)
             if "invalid" not in plan and plan["resources"]:
                 row["floor"] = in_subprocess("floor", str(plan["resources"]), checkout=checkout)
-                per_plan = plan["wall_s"] / max(plan["resources"], 1)
-                per_floor = row["floor"]["wall_s"] / max(row["floor"]["resources"], 1)
-                row["per_resource_ms"] = 1000 * per_plan
-                row["floor_per_resource_ms"] = 1000 * per_floor
-                row["overhead_ratio"] = per_plan / per_floor
-                # CPU time: the same ratio, less sensitive to other load on a shared machine
-                row["cpu_overhead_ratio"] = (plan["cpu_s"] / plan["resources"]) / (
-                    row["floor"]["cpu_s"] / max(row["floor"]["resources"], 1)
-                )
+                row.update(ratios(plan, row["floor"]))
+                if shapes.exists():  # a baseline from before the shaped floor writes none
+                    row["shaped_floor"] = in_subprocess("shaped", str(shapes), checkout=checkout)
+                    row["cpu_over_shaped"] = cpu_per_resource(plan) / cpu_per_resource(
+                        row["shaped_floor"]
+                    )
             rows.append(row)
             if progress:
                 print(line(row), file=sys.stderr, flush=True)
@@ -350,7 +442,16 @@ def _measured(row: dict[str, Any]) -> str:
         f"{row['floor']['wall_s']:6.2f} s, {row['floor']['peak_rss_mib']:6.1f} MiB; "
         f"overhead x{row['overhead_ratio']:.2f} per resource "
         f"(CPU: plan {plan['cpu_s']:.2f} s, floor {row['floor']['cpu_s']:.2f} s, "
-        f"x{row['cpu_overhead_ratio']:.2f})"
+        f"x{row['cpu_overhead_ratio']:.2f})" + _shaped(row)
+    )
+
+
+def _shaped(row: dict[str, Any]) -> str:
+    if "shaped_floor" not in row:
+        return ""
+    return (
+        f"; shaped floor (the plan's resources replayed bare) CPU "
+        f"{row['shaped_floor']['cpu_s']:.2f} s, plan x{row['cpu_over_shaped']:.2f} of it"
     )
 
 
@@ -398,7 +499,12 @@ def main() -> None:
     if args.worker:
         kind, value, *rest = args.worker
         if kind == "plan":
-            measured = measure_plan(Path(value), Path(rest[0]), rest[1] if rest[1:] else None)
+            program, shapes = [*rest[1:], "", ""][:2]
+            measured = measure_plan(
+                Path(value), Path(rest[0]), program or None, Path(shapes) if shapes else None
+            )
+        elif kind == "shaped":
+            measured = measure_shaped_floor(Path(value))
         else:
             measured = measure_floor(int(value))
         print(json.dumps(measured))

@@ -4,6 +4,7 @@ and spread their shared tenants over database pools as a user would."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 import time
@@ -103,3 +104,21 @@ def test_a_written_1000_tenant_stack_validates_quickly(tmp_path: Path) -> None:
     assert len(config.multi_tenant.cache_pools) == 10  # 11 caches of at most 98 users' tenants
     assert config.multi_tenant.cache_quotas.users == 2000  # raised: 1000 + 11 x 2 + 3 x 3
     assert elapsed < 30, f"validate took {elapsed:.1f} s"
+
+
+def test_the_shaped_floor_replays_the_plans_own_resources(tmp_path: Path) -> None:
+    # The shaped floor is only a fair floor if it declares what the plan declared: the same
+    # URNs (type, name and parent chain), the same inputs and the same dependencies.
+    bench = benchmark()
+    stack_file, shapes = bench.write_stack(1, tmp_path), tmp_path / "shapes.json"
+    planned = bench.measure_plan(stack_file, stack_file, shapes=shapes)
+    replayed = bench.replay_shapes(shapes).resources
+    recorded = {shape["urn"]: shape for shape in json.loads(shapes.read_text())}
+    assert planned["resources"] == len(recorded) == len(replayed) > 100
+    for resource in replayed:
+        shape = recorded[resource.urn]
+        # reads (`Service.get` of Traefik's service) are not replayed, nor dependencies on them
+        declared = set(shape["dependencies"]) & recorded.keys()
+        assert set(resource.dependencies) == declared, resource.urn
+        if resource.custom or resource.remote:
+            assert json.loads(json.dumps(resource.inputs, default=str)) == shape["inputs"]

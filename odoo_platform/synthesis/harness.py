@@ -66,6 +66,7 @@ class RecordedResource:
     id: str | None = (
         None  # the provider's id (the mocks'), which the engine keeps apart from outputs
     )
+    remote: bool = False  # a component its provider implements (`yaml/v2:ConfigGroup`)
 
     def is_secret(self, key: str) -> bool:
         """Whether the top-level input `key` (or something inside it) was sent as a secret."""
@@ -188,6 +189,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             },
             secret_inputs=secret,
             id=None if resource_id is None else str(resource_id),
+            remote=bool(request.remote),
         )
 
 
