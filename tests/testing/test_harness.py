@@ -76,6 +76,17 @@ def test_options_are_recorded(result: ProgramResult) -> None:
     assert not result.named("acme-password").protect
 
 
+def test_a_provider_implemented_component_is_recorded_as_remote(result: ProgramResult) -> None:
+    assert not result.named("acme").remote  # a component of the program's own
+
+    def program() -> None:
+        k8s.yaml.v2.ConfigGroup("crds", objs=[{"apiVersion": "v1", "kind": "Namespace"}])
+
+    remote = run_program(program)
+    assert remote.named("crds").remote and not remote.named("crds").custom
+    assert not any(r.remote for r in remote.resources if r.name != "crds")
+
+
 def test_dependencies_are_recorded(result: ProgramResult) -> None:
     secret = result.named("acme-secret")
     assert result.named("acme-key").urn in secret.dependencies
