@@ -18,7 +18,8 @@ run's own):
   not their number, size or shape.
 
 It prints wall time, peak memory (max RSS) and resources per size, the per-resource overhead as a
-ratio to the floor (and the CPU time's ratio to the shaped floor), and the growth exponent of time in tenants between sizes (1.0 is linear).
+ratio to the floor (and the CPU time's ratio to the shaped floor), and the growth exponent of
+time in tenants between sizes (1.0 is linear).
 
     python benchmarks/synthesis.py            # 10, 50, 200, 500 and 1000 shared tenants
     python benchmarks/synthesis.py --write-stack 1000 /tmp/Pulumi.bench-1000.yaml   # file only
