@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -277,8 +278,13 @@ def measure_floor(count: int) -> dict[str, Any]:
             pulumi_random.RandomId(f"r{index}", byte_length=8)
 
     # run_program: the same harness path as the plan (mocks, recording monitor, SDK shortcuts)
+    return timed_run(lambda: run_program(trivial, preview=True))
+
+
+def timed_run(run: Callable[[], Any]) -> dict[str, Any]:
+    """Time a floor's `run` (a harness run), wall and CPU, with the process's peak memory."""
     start, cpu_start = time.perf_counter(), time.process_time()
-    result = run_program(trivial, preview=True)
+    result = run()
     return {
         "resources": len(result.resources),
         "wall_s": time.perf_counter() - start,
@@ -313,19 +319,12 @@ def measure_shaped_floor(path: Path) -> dict[str, Any]:
     provider classes (their output properties and output types), `Output`s among the inputs,
     applies, aliases, invokes and the program's own code. Reads (`Resource.get`) are not
     replayed, nor the dependencies on them."""
-    start, cpu_start = time.perf_counter(), time.process_time()
-    result = replay_shapes(path)
-    return {
-        "resources": len(result.resources),
-        "wall_s": time.perf_counter() - start,
-        "cpu_s": time.process_time() - cpu_start,
-        "peak_rss_mib": peak_rss_mib(),
-    }
+    shapes = json.loads(path.read_text())  # read before the clock starts: the plan reads none
+    return timed_run(lambda: replay_shapes(shapes))
 
 
-def replay_shapes(path: Path) -> Any:
+def replay_shapes(shapes: list[dict[str, Any]]) -> Any:
     """Declare the resources `write_shapes` wrote, bare, under the harness; its result."""
-    shapes = json.loads(path.read_text())
 
     def replay() -> None:
         made: dict[str, pulumi.Resource] = {}
@@ -500,10 +499,8 @@ def main() -> None:
     if args.worker:
         kind, value, *rest = args.worker
         if kind == "plan":
-            program, shapes = [*rest[1:], "", ""][:2]
-            measured = measure_plan(
-                Path(value), Path(rest[0]), program or None, Path(shapes) if shapes else None
-            )
+            warm_up, program, shapes = rest
+            measured = measure_plan(Path(value), Path(warm_up), program or None, Path(shapes))
         elif kind == "shaped":
             measured = measure_shaped_floor(Path(value))
         else:

@@ -112,8 +112,9 @@ def test_the_shaped_floor_replays_the_plans_own_resources(tmp_path: Path) -> Non
     bench = benchmark()
     stack_file, shapes = bench.write_stack(1, tmp_path), tmp_path / "shapes.json"
     planned = bench.measure_plan(stack_file, stack_file, shapes=shapes)
-    replayed = bench.replay_shapes(shapes).resources
-    recorded = {shape["urn"]: shape for shape in json.loads(shapes.read_text())}
+    written = json.loads(shapes.read_text())
+    replayed = bench.replay_shapes(written).resources
+    recorded = {shape["urn"]: shape for shape in written}
     assert planned["resources"] == len(recorded) == len(replayed) > 100
     for resource in replayed:
         shape = recorded[resource.urn]
